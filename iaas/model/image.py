@@ -1,0 +1,28 @@
+"""Image: a bootable disk image that volumes and instances are built on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from iaas.model import checks
+from iaas.model.base import Resource, field
+
+
+@attrs.define(kw_only=True)
+class Image(Resource):
+    """A disk image imported once per host into a storage pool."""
+
+    kind: ClassVar[str] = "image"
+    description_doc: ClassVar[str] = "A bootable disk image, imported once per host and shared by copy-on-write."
+    updatable: ClassVar[bool] = False
+
+    source: str = field("Absolute local path or http(s) URL of the image file.", required=True,
+                        update="replace", check=checks.image_source)
+    format: str = field("Disk format of the image file.", default="qcow2", update="replace",
+                        choices=("qcow2", "raw"))
+    sha256: str | None = field("Expected SHA-256 checksum of the file; verified on import.", update="replace",
+                               check=checks.sha256)
+    id: str | None = field("Identifier of the imported image.", computed=True)
+    size: int | None = field("Size of the image file in bytes.", computed=True)

@@ -1,0 +1,116 @@
+"""Instance: a virtual machine with a root disk, NICs, volumes and cloud-init data."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from iaas.model import checks
+from iaas.model.base import Reference, Resource, UpdateClass, field
+
+#: Built-in flavors, as OpenStack defines them: (vcpus, memory_mib, root_disk_gib).
+FLAVORS: dict[str, tuple[int, int, int]] = {
+    "m1.tiny": (1, 512, 1),
+    "m1.small": (1, 2048, 20),
+    "m1.medium": (2, 4096, 40),
+    "m1.large": (4, 8192, 80),
+    "m1.xlarge": (8, 16384, 160),
+}
+
+
+@attrs.define(kw_only=True)
+class Nic:
+    """A network interface of an instance."""
+
+    network: str = field("Network the NIC is attached to.", required=True, ref="network")
+    fixed_ip: str | None = field("Fixed IPv4 address inside the network (a static DHCP entry).",
+                                 check=checks.ipv4_address)
+    security_groups: list[str] = field("Security groups applied to the NIC.", factory=list, ref="security_group")
+
+
+@attrs.define(kw_only=True)
+class Instance(Resource):
+    """A virtual machine."""
+
+    kind: ClassVar[str] = "instance"
+    description_doc: ClassVar[str] = "A virtual machine booted from an image, configured by cloud-init."
+
+    image: str = field("Image the root disk is built on.", required=True, ref="image", update="replace")
+    flavor: str | None = field("Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.",
+                               choices=tuple(FLAVORS), update="offline")
+    vcpus: int | None = field("Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.",
+                              minimum=1, maximum=256, update="offline", chosen=True)
+    memory_mib: int | None = field("Memory in MiB (default: from the flavor). Live up to max_memory_mib.",
+                                   minimum=64, maximum=4 * 1024 * 1024, update="offline", chosen=True)
+    max_vcpus: int | None = field("Ceiling for live vCPU changes (default: vcpus).", minimum=1, maximum=256,
+                                  update="offline", chosen=True)
+    max_memory_mib: int | None = field("Ceiling for live memory changes (default: memory_mib).", minimum=64,
+                                       maximum=4 * 1024 * 1024, update="offline", chosen=True)
+    root_disk_gib: int | None = field("Size of the root disk in GiB (default: from the flavor, else 10). Grows live.",
+                                      minimum=1, maximum=65536, chosen=True)
+    volumes: list[str] = field("Extra volumes attached to the instance (attached and detached live).",
+                               factory=list, ref="volume")
+    nics: list[Nic] = field("Network interfaces, in order.", factory=list)
+    key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")
+    user_data: str | None = field("cloud-init user data.", secret=True, update="replace")
+    power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
+    host: str | None = field("Host to place the instance on; chosen by the scheduler when unset.",
+                             update="replace", chosen=True)
+    server_group: str | None = field("Server group whose placement policy applies.", ref="server_group",
+                                     update="replace")
+    project: str | None = field("Project the instance counts against.", ref="project", update="replace")
+    id: str | None = field("UUID of the instance.", computed=True)
+    ip_address: str | None = field("First IPv4 address of the first NIC.", computed=True)
+    ip_addresses: list[str] | None = field("IPv4 addresses, one per NIC in order.", computed=True)
+    mac_addresses: list[str] | None = field("MAC addresses, one per NIC in order.", computed=True)
+
+    @classmethod
+    def normalize(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """Fill vcpus, memory and root disk from the flavor, and the ceilings from them."""
+        out = dict(values)
+        flavor = FLAVORS.get(out.get("flavor") or "")
+        if flavor:
+            for key, value in zip(("vcpus", "memory_mib", "root_disk_gib"), flavor, strict=True):
+                if out.get(key) is None:
+                    out[key] = value
+        if out.get("root_disk_gib") is None:
+            out["root_disk_gib"] = 10
+        if out.get("max_vcpus") is None and isinstance(out.get("vcpus"), int):
+            out["max_vcpus"] = out["vcpus"]
+        if out.get("max_memory_mib") is None and isinstance(out.get("memory_mib"), int):
+            out["max_memory_mib"] = out["memory_mib"]
+        return out
+
+    @classmethod
+    def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """Sizes come from a flavor or from vcpus + memory_mib; ceilings are not below the sizes."""
+        errors: list[tuple[str, str]] = []
+        if values.get("flavor") is None and (values.get("vcpus") is None or values.get("memory_mib") is None):
+            errors.append(("flavor", "set a flavor, or both vcpus and memory_mib"))
+        for size, ceiling in (("vcpus", "max_vcpus"), ("memory_mib", "max_memory_mib")):
+            low, high = values.get(size), values.get(ceiling)
+            if isinstance(low, int) and isinstance(high, int) and high < low:
+                errors.append((ceiling, f"{ceiling} ({high}) is below {size} ({low})"))
+        seen: set[Any] = set()
+        for i, vol in enumerate(values.get("volumes") or []):
+            key = str(vol) if isinstance(vol, Reference) else vol
+            if key in seen:
+                errors.append((f"volumes[{i}]", f"volume {key} is attached twice"))
+            seen.add(key)
+        return errors
+
+    @classmethod
+    def update_class(cls, name: str, old_values: dict[str, Any], new_values: dict[str, Any]) -> UpdateClass | None:
+        """vCPUs and memory change live within unchanged ceilings; the root disk only grows."""
+        old, new = old_values.get(name), new_values.get(name)
+        if name == "root_disk_gib" and isinstance(old, int) and isinstance(new, int) and new < old:
+            raise ValueError(f"cannot shrink the root disk from {old} GiB to {new} GiB")
+        ceilings = {"vcpus": "max_vcpus", "memory_mib": "max_memory_mib"}
+        if name in ceilings:
+            same_flavor = old_values.get("flavor") == new_values.get("flavor")
+            same_ceiling = old_values.get(ceilings[name]) == new_values.get(ceilings[name])
+            if same_flavor and same_ceiling and isinstance(new, int) and \
+                    new <= (new_values.get(ceilings[name]) or 0):
+                return "live"
+        return None

@@ -1,0 +1,180 @@
+"""The control plane: hosts, inventory, and the generic verbs over every kind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
+from iaas.cloud.inventory import Inventory, InventoryRecord
+from iaas.drivers.libvirt.host import Host
+from iaas.errors import FieldError, IaasError, ValidationError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOME = ".iaas"
+
+
+@attrs.define
+class HostConfig:
+    """One hypervisor host of the cloud."""
+
+    name: str
+    uri: str
+    labels: dict[str, str] = attrs.field(factory=dict)
+    cpu_ratio: float = 4.0  # vCPU overcommit
+    ram_ratio: float = 1.0  # memory overcommit
+    disk_ratio: float = 1.0
+    pool_path: str | None = None  # directory of the storage pool on the host
+
+
+@attrs.define
+class CloudConfig:
+    """Where the cloud's hosts are and where it keeps its inventory."""
+
+    hosts: list[HostConfig]
+    home: str = DEFAULT_HOME
+    scheduler: str = "spread"  # spread | pack
+
+    @classmethod
+    def embedded(cls, home: str | Path = DEFAULT_HOME) -> CloudConfig:
+        """One simulated host backed by libvirt's test driver, persisted under ``home``."""
+        return cls(hosts=[HostConfig("default", "test:///default")], home=str(home))
+
+    @classmethod
+    def load(cls, source: str | Path | dict[str, Any]) -> CloudConfig:
+        """Read a cloud config from a YAML/JSON file path or a mapping."""
+        data: Any = source
+        origin = "cloud config"
+        if not isinstance(source, dict):
+            origin = str(source)
+            try:
+                data = yaml.safe_load(Path(source).read_text())
+            except (OSError, yaml.YAMLError) as exc:
+                raise ValidationError(f"{origin}: cannot read: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("hosts", []), list):
+            raise ValidationError(f"{origin}: expected a mapping with a 'hosts' list")
+        hosts = []
+        for i, h in enumerate(data.get("hosts") or []):
+            if not isinstance(h, dict) or "name" not in h or "uri" not in h:
+                raise ValidationError([FieldError(f"hosts[{i}]", "", "each host needs a name and a uri", origin)])
+            unknown = set(h) - {a.name for a in attrs.fields(HostConfig)}
+            if unknown:
+                raise ValidationError([FieldError(f"hosts[{i}]", sorted(unknown)[0], "unknown field", origin)])
+            hosts.append(HostConfig(**h))
+        if not hosts:
+            return cls.embedded(data.get("home", DEFAULT_HOME))
+        return cls(hosts=hosts, home=str(data.get("home", DEFAULT_HOME)), scheduler=data.get("scheduler", "spread"))
+
+
+class Cloud:
+    """The cloud a stack is applied to: its hosts, its inventory and one handler per kind."""
+
+    def __init__(self, config: CloudConfig):
+        self.config = config
+        home = Path(config.home)
+        self.home = home
+        self.inventory = Inventory(home / "cloud.db" if config.home != ":memory:" else ":memory:")
+        self.hosts: dict[str, Host] = {}
+        for hc in config.hosts:
+            sim_store = None
+            if hc.uri.startswith("test://") and config.home != ":memory:":
+                sim_store = str(home / "hosts" / f"{hc.name}.db")
+            self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store)
+        self.host_configs = {hc.name: hc for hc in config.hosts}
+        from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
+
+        self.handlers: dict[str, KindHandler] = make_handlers(self)
+
+    @classmethod
+    def embedded(cls, home: str | Path = DEFAULT_HOME) -> Cloud:
+        """The embedded default: one simulated host, persisted under ``home``."""
+        return cls(CloudConfig.embedded(home))
+
+    @classmethod
+    def open(cls, config: str | Path | dict[str, Any] | None = None, home: str | Path | None = None) -> Cloud:
+        """Open the cloud described by a config file or mapping; the embedded default when None."""
+        if config is None:
+            return cls.embedded(home or DEFAULT_HOME)
+        cfg = CloudConfig.load(config)
+        if home is not None:
+            cfg.home = str(home)
+        return cls(cfg)
+
+    @property
+    def simulated(self) -> bool:
+        """True when every host is a simulated (test driver) host."""
+        return all(h.simulated for h in self.hosts.values())
+
+    def handler(self, kind: str) -> KindHandler:
+        """The handler of ``kind``."""
+        try:
+            return self.handlers[kind]
+        except KeyError:
+            raise IaasError(f"no cloud handler for kind {kind!r}") from None
+
+    # ------------------------------------------------------------ generic verbs
+
+    def create(self, kind: str, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        """Create an object (idempotent by ``ctx.pending_id``) and record it in the inventory."""
+        outputs = self.handler(kind).create(ctx, inputs, planned)
+        self._record(kind, ctx, outputs["id"], inputs, outputs)
+        return outputs
+
+    def read(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
+        """The object as it is now, or None when it is gone."""
+        return self.handler(kind).read(ctx, id, outputs)
+
+    def update(self, kind: str, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
+               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Change an object in place and update its inventory record."""
+        out = self.handler(kind).update(ctx, id, old, new, changed, outputs)
+        self._record(kind, ctx, id, new, out)
+        return out
+
+    def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
+        """Delete an object (already gone is fine) and drop its inventory record."""
+        self.handler(kind).delete(ctx, id, outputs)
+        self.inventory.delete(id)
+
+    def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
+        """Find an existing object by name or id (for import and data lookups)."""
+        return self.handler(kind).lookup(ctx, name_or_id)
+
+    def adopt(self, kind: str, ctx: OpContext, observed: Observed) -> None:
+        """Record an imported object as managed by ``ctx.stack`` / ``ctx.address``."""
+        self._record(kind, ctx, observed.id, observed.inputs, observed.outputs)
+
+    def _record(self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
+        self.inventory.put(InventoryRecord(
+            id=id, kind=kind, name=name, stack=ctx.stack, address=ctx.address, project=ctx.project,
+            host=outputs.get("host"), data={"inputs": inputs, "outputs": outputs},
+        ))
+
+    # ------------------------------------------------------------ plan-time checks
+
+    def check_plan(self, stack: str, items: Iterable[PlannedItem]) -> tuple[list[FieldError], dict[str, dict]]:
+        """Quotas, capacity and placement for a plan, before anything is touched.
+
+        Returns the problems found and, per address, the values the cloud
+        chooses now (such as the host of a new instance) to show in the plan.
+        """
+        from iaas.cloud.placement import check_plan
+
+        return check_plan(self, stack, list(items))
+
+    def managed_objects(self, stack: str | None = None) -> list[InventoryRecord]:
+        """Inventory records, optionally of one stack."""
+        return self.inventory.list(stack=stack)
+
+    def close(self) -> None:
+        """Close host connections and the inventory."""
+        for host in self.hosts.values():
+            host.close()
+        self.inventory.close()

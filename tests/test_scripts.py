@@ -1,0 +1,45 @@
+"""The commands the README and CI rely on are present and wired together."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", [".ci/run", "scripts/test.sh", "scripts/setup.sh"])
+def test_script_exists_and_is_executable(name: str) -> None:
+    path = ROOT / name
+    assert path.is_file()
+    assert os.access(path, os.X_OK)
+    assert path.read_text().startswith("#!/usr/bin/env bash\n")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    text = (ROOT / ".ci/run").read_text()
+    assert re.search(r"^\./scripts/test\.sh\b", text, re.MULTILINE)
+
+
+def test_test_script_sets_up_before_running_pytest() -> None:
+    lines = (ROOT / "scripts/test.sh").read_text().splitlines()
+    setup = next(i for i, line in enumerate(lines) if "./scripts/setup.sh --no-demo" in line)
+    pytest_run = next(i for i, line in enumerate(lines) if "-m pytest" in line)
+    assert setup < pytest_run
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/python").exists(), reason="needs the checkout set up by scripts/setup.sh")
+def test_test_script_fails_when_no_test_runs() -> None:
+    result = subprocess.run(
+        ["scripts/test.sh", "tests/test_scripts.py", "-k", "no_test_has_this_name", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "collected no tests" in result.stderr

@@ -15,7 +15,6 @@ stand for.
 from .errors import GraphCycleError
 from .graph import Graph, ancestors, descendants, find_cycles, topological_order
 from .render import to_dot, to_mermaid
-from .tarjan import strongly_connected_components
 from .walk import EventKind, OnEvent, WalkResult, walk
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "ancestors",
     "descendants",
     "find_cycles",
-    "strongly_connected_components",
     "to_dot",
     "to_mermaid",
     "topological_order",

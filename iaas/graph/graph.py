@@ -157,6 +157,13 @@ class Graph(Generic[N]):
         """Every cycle of the graph; see :func:`iaas.graph.find_cycles`."""
         return tarjan.find_cycles(self._deps)
 
+    def strongly_connected_components(self) -> list[list[N]]:
+        """Every strongly connected component, single nodes included.
+
+        A component comes before every component that depends on it.
+        """
+        return tarjan.strongly_connected_components(self._deps)
+
     def is_acyclic(self) -> bool:
         """Tell whether the graph has no cycle (cheaper than :meth:`find_cycles`)."""
         return order.is_acyclic(self._deps, self._dependents)

@@ -111,6 +111,7 @@ class _Walker(Generic[N]):
         self.on_event = on_event
         self.stop = stop if stop is not None else threading.Event()
         self.halted = False  # on_event raised: start nothing more
+        self.forced = False  # Ctrl-C pressed twice: leave at once
         self.position = {node: i for i, node in enumerate(self.waits)}
         self.remaining = {node: len(deps) for node, deps in self.waits.items()}
         # Built in position order, so the list already is a valid heap.
@@ -121,8 +122,10 @@ class _Walker(Generic[N]):
 
     def run(self) -> WalkResult[N]:
         """Walk every node and return the result."""
-        workers = min(self.parallelism, len(self.waits))
-        runner = InlineRunner(self.fn) if workers <= 1 else ThreadRunner(self.fn, workers)
+        if self.parallelism == 1:
+            runner: InlineRunner[N] | ThreadRunner[N] = InlineRunner(self.fn)
+        else:
+            runner = ThreadRunner(self.fn, min(self.parallelism, len(self.waits)))
         try:
             with _ctrl_c_stops(self):
                 self._run_guarded(runner)
@@ -137,7 +140,7 @@ class _Walker(Generic[N]):
         try:
             self._loop(runner)
         except KeyboardInterrupt:
-            if self.result.interrupted:
+            if self.forced:
                 raise  # asked twice: leave without waiting
             self.interrupt()
             self._loop(runner)
@@ -181,6 +184,8 @@ class _Walker(Generic[N]):
             self._release(node)
             self._emit("done", node, value)
             return
+        if self.forced and isinstance(value, KeyboardInterrupt):
+            raise value  # the second Ctrl-C landed inside an inline call
         self.result.failed[node] = value
         skipped = self._skip_behind(node)
         if isinstance(value, KeyboardInterrupt):
@@ -231,6 +236,7 @@ def _ctrl_c_stops(walker: _Walker[Any]) -> Iterator[None]:
 
     def on_ctrl_c(signum: int, frame: object) -> None:
         if walker.result.interrupted:
+            walker.forced = True
             raise KeyboardInterrupt
         walker.interrupt()
 

@@ -1,0 +1,39 @@
+"""Durable state of stacks: what was created, its ids and outputs, locks and history.
+
+Open a store with :func:`open_store` and talk to it through the
+:class:`StateStore` protocol::
+
+    store = open_store("state.db", "web")
+    with store.lock(default_owner(), "apply", timeout=30):
+        snapshot = store.read()
+        store.put(ResourceRecord(address="network.web", kind="network", id="net-1"))
+"""
+
+from iaas.state.backends import open_store
+from iaas.state.base import StateStore
+from iaas.state.holders import default_owner
+from iaas.state.records import (
+    APPLY_STATUSES,
+    RESOURCE_STATUSES,
+    ApplyRecord,
+    LockInfo,
+    ResourceRecord,
+    Snapshot,
+)
+from iaas.state.serialize import export_json, import_json
+from iaas.state.sqlite import SQLiteStore
+
+__all__ = [
+    "APPLY_STATUSES",
+    "RESOURCE_STATUSES",
+    "ApplyRecord",
+    "LockInfo",
+    "ResourceRecord",
+    "SQLiteStore",
+    "Snapshot",
+    "StateStore",
+    "default_owner",
+    "export_json",
+    "import_json",
+    "open_store",
+]

@@ -1,0 +1,376 @@
+"""The embedded state backend: one SQLite file, many stacks.
+
+One row per resource; each write is a small transaction in WAL mode, so its
+cost is the few pages it changes, whatever the size of the stack.  The lock is
+a row per stack, taken in a write transaction, so only one process at a time
+holds it.  One connection serves all threads of a process, behind a mutex.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from iaas.errors import LockError, StateError
+from iaas.state import holders
+from iaas.state.records import APPLY_STATUSES, ApplyRecord, LockInfo, ResourceRecord, Snapshot
+from iaas.state.serialize import dump_text, load_text
+from iaas.state.sqlite_rows import (
+    APPLY_COLUMNS,
+    LOCK_COLUMNS,
+    RESOURCE_COLUMNS,
+    apply_from_row,
+    lock_from_row,
+    resource_from_row,
+    resource_values,
+)
+from iaas.state.sqlite_schema import connect, translate_errors
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two attempts to take a held lock.
+LOCK_POLL_INTERVAL = 0.1
+
+_UPSERT = (
+    f"INSERT INTO resources (stack, {', '.join(RESOURCE_COLUMNS)}) VALUES ({', '.join('?' * 10)}) "
+    "ON CONFLICT (stack, address) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
+)
+_SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM resources WHERE stack = ?"
+
+
+class SQLiteStore:
+    """State of one stack in a SQLite database file (see :class:`StateStore`)."""
+
+    def __init__(self, path: str | os.PathLike[str], stack: str) -> None:
+        """Open (creating if needed) the database at ``path`` for ``stack``."""
+        if not isinstance(stack, str) or not stack.strip() or not stack.isprintable():
+            raise StateError(f"invalid stack name {stack!r}: must be a non-empty printable string")
+        self._path = os.fspath(path)
+        self._stack = stack
+        self._mutex = threading.RLock()
+        self._held: set[str] = set()  # tokens of locks this store holds
+        self._stack_ready = False
+        self._conn: sqlite3.Connection | None = connect(self._path)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r}, stack={self._stack!r})"
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stack(self) -> str:
+        """The name of the stack this store reads and writes."""
+        return self._stack
+
+    @property
+    def location(self) -> str:
+        """The database file's path."""
+        return self._path
+
+    # -- transactions ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self, action: str, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """Run the block in one transaction, holding the mutex; roll back on error."""
+        with self._mutex:
+            if self._conn is None:
+                raise StateError(f"state database {self._path}: {action} failed: the store is closed")
+            conn = self._conn
+            with translate_errors(self._path, action):
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    def _ensure_stack(self, conn: sqlite3.Connection) -> None:
+        """Give the stack its row, and so its lineage, the first time it is used."""
+        if self._stack_ready:
+            return
+        conn.execute(
+            "INSERT INTO stacks (name, lineage, serial, outputs, created_at) VALUES (?, ?, 0, '{}', ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (self._stack, uuid.uuid4().hex, time.time()),
+        )
+        self._stack_ready = True
+
+    @contextlib.contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this stack's state that bumps its serial."""
+        with self._transaction(action) as conn:
+            self._ensure_stack(conn)
+            yield conn
+            conn.execute("UPDATE stacks SET serial = serial + 1 WHERE name = ?", (self._stack,))
+
+    def _where(self) -> str:
+        return f"state database {self._path}, stack {self._stack!r}"
+
+    # -- resources --------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        """Return the stack's current state; the first call creates its lineage."""
+        if not self._stack_ready:
+            with self._transaction("creating the stack") as conn:
+                self._ensure_stack(conn)
+        with self._transaction("reading state", write=False) as conn:
+            return self._snapshot(conn)
+
+    def _snapshot(self, conn: sqlite3.Connection) -> Snapshot:
+        where = self._where()
+        lineage, serial, outputs = conn.execute(
+            "SELECT lineage, serial, outputs FROM stacks WHERE name = ?", (self._stack,)
+        ).fetchone()
+        rows = conn.execute(_SELECT_RESOURCES + " ORDER BY address", (self._stack,)).fetchall()
+        resources = {row[0]: resource_from_row(row, where) for row in rows}
+        parsed = load_text(outputs, what=f"{where}: column outputs")
+        if not isinstance(parsed, dict):
+            raise StateError(f"{where}: column outputs holds {type(parsed).__name__}, expected dict")
+        return Snapshot(stack=self._stack, lineage=lineage, serial=serial, resources=resources, outputs=parsed)
+
+    def get(self, address: str) -> ResourceRecord | None:
+        """Return the record at ``address``, or None if there is none."""
+        with self._transaction(f"reading {address}", write=False) as conn:
+            row = conn.execute(_SELECT_RESOURCES + " AND address = ?", (self._stack, address)).fetchone()
+        return None if row is None else resource_from_row(row, self._where())
+
+    def put(self, record: ResourceRecord) -> ResourceRecord:
+        """Insert or replace one record in its own transaction; return it as stored."""
+        now = time.time()
+        values = resource_values(record, now)
+        with self._write(f"writing {record.address}") as conn:
+            conn.execute(_UPSERT, (self._stack, *values))
+        return _stamped(record, now)
+
+    def delete(self, address: str) -> bool:
+        """Remove one record in its own transaction; return whether it existed."""
+        with self._transaction(f"deleting {address}") as conn:
+            cursor = conn.execute("DELETE FROM resources WHERE stack = ? AND address = ?", (self._stack, address))
+            if cursor.rowcount:
+                conn.execute("UPDATE stacks SET serial = serial + 1 WHERE name = ?", (self._stack,))
+        return bool(cursor.rowcount)
+
+    def put_many(self, records: Iterable[ResourceRecord]) -> int:
+        """Insert or replace many records in one transaction; return how many."""
+        now = time.time()
+        rows = [(self._stack, *resource_values(r, now)) for r in records]
+        if not rows:
+            return 0
+        with self._write(f"writing {len(rows)} resources") as conn:
+            conn.executemany(_UPSERT, rows)
+        return len(rows)
+
+    def set_outputs(self, outputs: dict[str, Any]) -> None:
+        """Replace the stack's outputs."""
+        if not isinstance(outputs, dict):
+            raise StateError(f"stack outputs must be a dict, got {type(outputs).__name__}")
+        text = dump_text(outputs, what=f"outputs of stack {self._stack!r}")
+        with self._write("writing outputs") as conn:
+            conn.execute("UPDATE stacks SET outputs = ? WHERE name = ?", (text, self._stack))
+
+    def push(self, snapshot: Snapshot, *, force: bool = False) -> Snapshot:
+        """Replace the whole state of the stack with ``snapshot`` in one transaction.
+
+        Refused, unless ``force``, when the lineage differs, when the stored
+        serial is newer, or when the serials are equal but the contents differ.
+        """
+        rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
+        outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
+        with self._transaction("replacing state") as conn:
+            self._ensure_stack(conn)
+            current = self._snapshot(conn)
+            if not force:
+                _check_push(current, snapshot)
+            conn.execute("DELETE FROM resources WHERE stack = ?", (self._stack,))
+            conn.executemany(_UPSERT, rows)
+            conn.execute(
+                "UPDATE stacks SET lineage = ?, serial = ?, outputs = ? WHERE name = ?",
+                (snapshot.lineage, max(current.serial, snapshot.serial) + 1, outputs, self._stack),
+            )
+            return self._snapshot(conn)
+
+    # -- lock -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, owner: str, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        """Hold the stack's lock for the ``with`` block.
+
+        Waits up to ``timeout`` seconds for another holder, then raises
+        :class:`LockError`.  A lock left by a dead process on this host is
+        taken over, with a warning.
+        """
+        info, token = self._acquire(owner, operation, timeout)
+        try:
+            yield info
+        finally:
+            self._release(token)
+
+    def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            info, token = self._try_acquire(owner, operation)
+            if token is not None:
+                return info, token
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LockError(_locked_message(info, timeout), owner=info.owner)
+            time.sleep(min(LOCK_POLL_INTERVAL, remaining))
+
+    def _try_acquire(self, owner: str, operation: str) -> tuple[LockInfo, str | None]:
+        """Take the lock if it is free or stale: return it and its token, else its holder and None."""
+        with self._transaction("taking the lock") as conn:
+            self._ensure_stack(conn)
+            holder = self._holder(conn)
+            if holder is not None and holders.holder_is_dead(holder):
+                self._take_over(conn, holder)
+                holder = None
+            if holder is not None:
+                return holder, None
+            info = LockInfo(stack=self._stack, owner=owner, operation=operation, acquired_at=time.time(),
+                            pid=os.getpid(), hostname=holders.hostname())
+            token = uuid.uuid4().hex
+            conn.execute(
+                f"INSERT INTO locks ({', '.join(LOCK_COLUMNS)}, token) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (info.stack, info.owner, info.operation, info.acquired_at, info.pid, info.hostname, token),
+            )
+        self._held.add(token)
+        return info, token
+
+    def _holder(self, conn: sqlite3.Connection) -> LockInfo | None:
+        row = conn.execute(f"SELECT {', '.join(LOCK_COLUMNS)} FROM locks WHERE stack = ?", (self._stack,)).fetchone()
+        return None if row is None else lock_from_row(row)
+
+    def _take_over(self, conn: sqlite3.Connection, holder: LockInfo) -> None:
+        log.warning(
+            "stack %r: taking over the lock of %s (%s) since %s: process %d on %s is gone",
+            self._stack, holder.owner, holder.operation, holders.describe_time(holder.acquired_at),
+            holder.pid, holder.hostname,
+        )
+        conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
+        conn.execute(
+            "UPDATE applies SET status = 'interrupted', finished_at = ? WHERE stack = ? AND status = 'running'",
+            (time.time(), self._stack),
+        )
+
+    def _release(self, token: str) -> None:
+        with self._transaction("releasing the lock") as conn:
+            cursor = conn.execute("DELETE FROM locks WHERE stack = ? AND token = ?", (self._stack, token))
+        self._held.discard(token)
+        if not cursor.rowcount:
+            log.warning("stack %r: the lock was already removed by someone else while held", self._stack)
+
+    def lock_info(self) -> LockInfo | None:
+        """Return who holds the stack's lock, or None."""
+        with self._transaction("reading the lock", write=False) as conn:
+            return self._holder(conn)
+
+    def force_unlock(self) -> LockInfo | None:
+        """Remove the stack's lock whoever holds it; return what was removed."""
+        with self._transaction("removing the lock") as conn:
+            holder = self._holder(conn)
+            conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
+        if holder is not None:
+            log.warning("stack %r: removed the lock of %s (%s) since %s", self._stack, holder.owner,
+                        holder.operation, holders.describe_time(holder.acquired_at))
+        return holder
+
+    # -- history --------------------------------------------------------------------
+
+    def begin_apply(self, operation: str, owner: str) -> int:
+        """Record the start of an operation; return its history id."""
+        if not operation or not owner:
+            raise StateError("begin_apply needs a non-empty operation and owner")
+        with self._transaction(f"recording the start of {operation}") as conn:
+            self._ensure_stack(conn)
+            cursor = conn.execute(
+                "INSERT INTO applies (stack, operation, owner, started_at, status, summary) "
+                "VALUES (?, ?, ?, ?, 'running', '{}')",
+                (self._stack, operation, owner, time.time()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def end_apply(self, apply_id: int, status: str, summary: dict[str, Any]) -> None:
+        """Record how the operation ``apply_id`` ended (succeeded, failed or interrupted)."""
+        if status not in APPLY_STATUSES or status == "running":
+            raise StateError(f"end_apply: status must be succeeded, failed or interrupted, not {status!r}")
+        text = dump_text(summary, what=f"summary of history entry {apply_id}")
+        with self._transaction(f"recording the end of history entry {apply_id}") as conn:
+            row = conn.execute("SELECT status FROM applies WHERE id = ? AND stack = ?",
+                               (apply_id, self._stack)).fetchone()
+            if row is None:
+                raise StateError(f"{self._where()}: no history entry {apply_id}")
+            if row[0] != "running":
+                raise StateError(f"{self._where()}: history entry {apply_id} already ended ({row[0]})")
+            conn.execute("UPDATE applies SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
+                         (status, text, time.time(), apply_id))
+
+    def history(self, limit: int = 20) -> list[ApplyRecord]:
+        """Return the stack's latest operations, newest first."""
+        with self._transaction("reading history", write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join(APPLY_COLUMNS)} FROM applies WHERE stack = ? ORDER BY id DESC LIMIT ?",
+                (self._stack, max(0, int(limit))),
+            ).fetchall()
+        return [apply_from_row(row, self._where()) for row in rows]
+
+    # -- database -------------------------------------------------------------------
+
+    def list_stacks(self) -> list[str]:
+        """Return the names of all stacks kept in the same database, sorted."""
+        with self._transaction("listing stacks", write=False) as conn:
+            return [row[0] for row in conn.execute("SELECT name FROM stacks ORDER BY name")]
+
+    def close(self) -> None:
+        """Release locks this store holds and its connection; later calls raise StateError."""
+        with self._mutex:
+            if self._conn is None:
+                return
+            for token in list(self._held):
+                with contextlib.suppress(StateError):
+                    self._release(token)
+            conn, self._conn = self._conn, None
+            with translate_errors(self._path, "closing"):
+                conn.close()
+
+
+def _stamped(record: ResourceRecord, updated_at: float) -> ResourceRecord:
+    return attrs.evolve(record, updated_at=updated_at)
+
+
+def _check_push(current: Snapshot, pushed: Snapshot) -> None:
+    lineage, serial = current.lineage, current.serial
+    if pushed.lineage != lineage:
+        raise StateError(f"cannot push: the state has lineage {pushed.lineage}, the stack {current.stack!r} "
+                         f"has {lineage}; they are different states (use force to replace anyway)")
+    if pushed.serial < serial:
+        raise StateError(f"cannot push: the stored state (serial {serial}) is newer than the pushed one "
+                         f"(serial {pushed.serial}); pull again (or use force)")
+    same = pushed.resources == current.resources and pushed.outputs == current.outputs
+    if pushed.serial == serial and not same:
+        raise StateError(f"cannot push: the pushed state differs from the stored one but has the same "
+                         f"serial {serial}; raise its serial (or use force)")
+
+
+def _locked_message(holder: LockInfo, timeout: float) -> str:
+    waited = f"; waited {timeout:g}s" if timeout > 0 else ""
+    return (
+        f"stack {holder.stack!r} is locked by {holder.owner} ({holder.operation}) since "
+        f"{holders.describe_time(holder.acquired_at)}, process {holder.pid} on {holder.hostname}{waited}; "
+        "wait for that operation to finish, or if it is no longer running, remove the lock with force-unlock"
+    )

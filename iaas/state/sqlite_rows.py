@@ -1,0 +1,102 @@
+"""Converting records to and from rows of the SQLite state database."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from iaas.errors import StateError
+from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord
+from iaas.state.serialize import dump_text, load_text
+
+#: Columns of the resources table, in the order of the tuples below.
+RESOURCE_COLUMNS = ("address", "kind", "id", "inputs", "outputs", "dependencies", "status", "extra", "updated_at")
+#: Columns of the applies table, in the order :func:`apply_from_row` reads.
+APPLY_COLUMNS = ("id", "stack", "operation", "owner", "started_at", "finished_at", "status", "summary")
+#: Columns of the locks table, in the order :func:`lock_from_row` reads.
+LOCK_COLUMNS = ("stack", "owner", "operation", "acquired_at", "pid", "hostname")
+
+
+def check_record(record: ResourceRecord) -> None:
+    """Refuse a record whose fields do not have the shapes the store keeps."""
+    if not isinstance(record, ResourceRecord):
+        raise StateError(f"expected a ResourceRecord, got {type(record).__name__}")
+    where = f"resource {record.address!r}"
+    for name in ("inputs", "outputs", "extra"):
+        if not isinstance(getattr(record, name), dict):
+            raise StateError(f"{where}: {name} must be a dict, got {type(getattr(record, name)).__name__}")
+    deps = record.dependencies
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        raise StateError(f"{where}: dependencies must be a list of addresses (str), got {deps!r}")
+    if record.id is not None and not isinstance(record.id, str):
+        raise StateError(f"{where}: id must be a str or None, got {type(record.id).__name__}")
+
+
+def resource_values(record: ResourceRecord, updated_at: float) -> tuple[Any, ...]:
+    """Return the column values for ``record``, JSON fields as text."""
+    check_record(record)
+    what = f"resource {record.address!r}:"
+    return (
+        record.address,
+        record.kind,
+        record.id,
+        dump_text(record.inputs, what=f"{what} inputs"),
+        dump_text(record.outputs, what=f"{what} outputs"),
+        dump_text(record.dependencies, what=f"{what} dependencies"),
+        record.status,
+        dump_text(record.extra, what=f"{what} extra"),
+        float(updated_at),
+    )
+
+
+def resource_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> ResourceRecord:
+    """Build a record from a row of RESOURCE_COLUMNS; ``where`` prefixes errors."""
+    address, kind, rid, inputs, outputs, deps, status, extra, updated_at = row
+    here = f"{where}, resource {address!r}"
+    try:
+        return ResourceRecord(
+            address=address,
+            kind=kind,
+            id=rid,
+            inputs=_json(inputs, here, "inputs", dict),
+            outputs=_json(outputs, here, "outputs", dict),
+            dependencies=_json(deps, here, "dependencies", list),
+            status=status,
+            extra=_json(extra, here, "extra", dict),
+            updated_at=updated_at,
+        )
+    except (TypeError, ValueError) as exc:
+        raise StateError(f"{here}: invalid record: {exc.args[0] if exc.args else exc}") from exc
+
+
+def apply_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> ApplyRecord:
+    """Build a history entry from a row of APPLY_COLUMNS."""
+    apply_id, stack, operation, owner, started_at, finished_at, status, summary = row
+    here = f"{where}, history entry {apply_id}"
+    try:
+        return ApplyRecord(
+            id=apply_id,
+            stack=stack,
+            operation=operation,
+            owner=owner,
+            started_at=started_at,
+            finished_at=finished_at,
+            status=status,
+            summary=_json(summary, here, "summary", dict),
+        )
+    except (TypeError, ValueError) as exc:
+        raise StateError(f"{here}: invalid entry: {exc.args[0] if exc.args else exc}") from exc
+
+
+def lock_from_row(row: sqlite3.Row | tuple[Any, ...]) -> LockInfo:
+    """Build lock information from a row of LOCK_COLUMNS."""
+    stack, owner, operation, acquired_at, pid, host = row
+    return LockInfo(stack=stack, owner=owner, operation=operation, acquired_at=acquired_at, pid=pid,
+                    hostname=host)
+
+
+def _json(text: Any, where: str, column: str, shape: type) -> Any:
+    value = load_text(text, what=f"{where}: column {column}")
+    if not isinstance(value, shape):
+        raise StateError(f"{where}: column {column} holds {type(value).__name__}, expected {shape.__name__}")
+    return value

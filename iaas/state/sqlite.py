@@ -269,6 +269,8 @@ class SQLiteStore:
         )
 
     def _release(self, token: str) -> None:
+        if token not in self._held:
+            return  # already released, by close()
         with self._transaction("releasing the lock") as conn:
             cursor = conn.execute("DELETE FROM locks WHERE stack = ? AND token = ?", (self._stack, token))
         self._held.discard(token)

@@ -1,0 +1,94 @@
+"""iaas: an IaaS control plane as a Python library.
+
+Build a :class:`Stack` of resources, then plan and apply it with an
+:class:`Engine`::
+
+    import iaas
+
+    stack = iaas.Stack("demo")
+    net = stack.add(iaas.Network(name="web", cidr="10.10.0.0/24"))
+    with iaas.Engine.open("demo") as engine:
+        result = engine.apply(stack)
+
+The public names are loaded on first use, so importing a part of iaas (or
+starting a provider plugin) stays fast.
+"""
+
+# ruff: noqa: F401  (names below are imported for type checkers only; runtime loading is lazy)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("Cloud", "CloudConfig", "HostConfig"), "iaas.cloud"),
+    **dict.fromkeys(("ApplyResult", "Engine", "Plan", "ResourceChange", "make_plan"), "iaas.engine"),
+    **dict.fromkeys(("render_plan",), "iaas.engine.render"),
+    **dict.fromkeys(("load_plan", "save_plan"), "iaas.engine.planfile"),
+    **dict.fromkeys((
+        "ApplyError", "CapacityError", "ConflictError", "CycleError", "FieldError", "HostError", "IaasError",
+        "LockError", "NotFoundError", "PlanError", "QuotaError", "StateError", "ValidationError"), "iaas.errors"),
+    **dict.fromkeys((
+        "FLAVORS", "KINDS", "UNKNOWN", "Image", "Instance", "KeyPair", "Network", "Nic", "PortForward", "Project",
+        "Quota", "Reference", "Resource", "Rule", "SecurityGroup", "ServerGroup", "Volume"), "iaas.model"),
+    **dict.fromkeys(("Lifecycle", "Stack"), "iaas.stack"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'iaas' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from iaas.cloud import Cloud, CloudConfig, HostConfig
+    from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
+    from iaas.engine.planfile import load_plan, save_plan
+    from iaas.engine.render import render_plan
+    from iaas.errors import (
+        ApplyError,
+        CapacityError,
+        ConflictError,
+        CycleError,
+        FieldError,
+        HostError,
+        IaasError,
+        LockError,
+        NotFoundError,
+        PlanError,
+        QuotaError,
+        StateError,
+        ValidationError,
+    )
+    from iaas.model import (
+        FLAVORS,
+        KINDS,
+        UNKNOWN,
+        Image,
+        Instance,
+        KeyPair,
+        Network,
+        Nic,
+        PortForward,
+        Project,
+        Quota,
+        Reference,
+        Resource,
+        Rule,
+        SecurityGroup,
+        ServerGroup,
+        Volume,
+    )
+    from iaas.stack import Lifecycle, Stack

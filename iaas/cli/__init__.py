@@ -1,0 +1,119 @@
+"""The ``iaas`` command: plan, apply, destroy, refresh, import, state, output, graph.
+
+Exit codes follow Terraform: 0 success, 1 error; ``plan --detailed-exitcode``
+returns 2 when the plan has changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from iaas.cli import commands
+from iaas.errors import IaasError
+
+DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--file", help="stack file (default: stack.yaml in the current directory)")
+    p.add_argument("--stack", help="stack name (default: the file's 'stack' key, else its name)")
+    p.add_argument("--home", default=os.environ.get("IAAS_HOME", ".iaas"),
+                   help="directory of the embedded cloud and state (default: .iaas, or $IAAS_HOME)")
+    p.add_argument("--cloud", default=os.environ.get("IAAS_CLOUD"),
+                   help="cloud config file listing the hosts (default: $IAAS_CLOUD, else the embedded "
+                        "simulated host)")
+    p.add_argument("--state", default=os.environ.get("IAAS_STATE"),
+                   help="state file or URL (default: <home>/state.db, or $IAAS_STATE)")
+    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another operation's lock (default: 0)")
+    p.add_argument("--no-color", action="store_true", help="plain output")
+
+
+def _planning(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", action="append", default=[], metavar="ADDRESS",
+                   help="limit to this resource and what it depends on (repeatable)")
+    p.add_argument("--replace", action="append", default=[], metavar="ADDRESS",
+                   help="replace this resource even if it has not changed (repeatable)")
+    p.add_argument("--refresh", dest="refresh", action=argparse.BooleanOptionalAction, default=True,
+                   help="read every recorded object from the cloud first (default: on)")
+    p.add_argument("--parallelism", type=int, default=10, help="how many steps may run at once (default: 10)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``iaas`` command."""
+    parser = argparse.ArgumentParser(prog="iaas", description="Plan and apply IaaS stacks on libvirt hosts.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check the stack file without touching anything")
+    _common(p)
+    p = sub.add_parser("plan", help="show what apply would change")
+    _common(p)
+    _planning(p)
+    p.add_argument("--destroy", action="store_true", help="plan to destroy everything")
+    p.add_argument("-o", "-out", "--out", dest="out", metavar="PLANFILE", help="save the plan to apply it later")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+    p = sub.add_parser("apply", help="make the cloud match the stack")
+    _common(p)
+    _planning(p)
+    p.add_argument("planfile", nargs="?", help="a plan saved by 'iaas plan -out'")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p = sub.add_parser("destroy", help="delete every resource of the stack")
+    _common(p)
+    p.add_argument("--target", action="append", default=[], metavar="ADDRESS",
+                   help="destroy only this resource and what depends on it (repeatable)")
+    p.add_argument("--parallelism", type=int, default=10)
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    p = sub.add_parser("refresh", help="read every object from the cloud and record what changed")
+    _common(p)
+    p = sub.add_parser("import", help="adopt an existing cloud object as a resource of the stack")
+    _common(p)
+    p.add_argument("address", help="resource address, kind.name")
+    p.add_argument("id", help="id or name of the existing object")
+    p = sub.add_parser("output", help="show the stack's outputs")
+    _common(p)
+    p.add_argument("name", nargs="?", help="one output")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = sub.add_parser("graph", help="draw the stack's dependency graph")
+    _common(p)
+    p.add_argument("--format", choices=("dot", "mermaid"), default="dot")
+    p = sub.add_parser("state", help="inspect or edit the recorded state")
+    ssub = p.add_subparsers(dest="state_command", required=True, metavar="SUBCOMMAND")
+    for name, text in (("list", "list recorded resources"), ("show", "show one resource"),
+                       ("rm", "forget a resource without deleting it"), ("history", "show past operations"),
+                       ("pull", "print the state as JSON"), ("unlock", "remove a stale lock")):
+        sp = ssub.add_parser(name, help=text)
+        _common(sp)
+        if name in ("show", "rm"):
+            sp.add_argument("address")
+        if name == "list":
+            sp.add_argument("--json", action="store_true")
+    for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
+        p = sub.add_parser(name, help=text)
+        _common(p)
+        p.add_argument("address")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``iaas`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s",
+                        stream=sys.stderr)
+    ui = commands.UI(color=not args.no_color and sys.stdout.isatty())
+    try:
+        return commands.run(args, ui)
+    except IaasError as exc:
+        ui.error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        ui.error("interrupted; finished steps are saved, run the command again to continue")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The work behind each ``iaas`` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from iaas.engine import ApplyResult, Engine, Plan
+from iaas.engine.planfile import load_plan, save_plan
+from iaas.engine.render import render_plan
+from iaas.engine.validate import validate_stack
+from iaas.errors import ApplyError, IaasError, ValidationError
+from iaas.graph import to_dot, to_mermaid
+from iaas.stack import Stack
+from iaas.state import export_json
+
+_STYLE = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta"}
+
+
+class UI:
+    """Output for humans: plan diffs, progress lines, errors."""
+
+    def __init__(self, color: bool):
+        self.out = Console(no_color=not color, highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, no_color=not color, highlight=False, soft_wrap=True)
+        self._lock = threading.Lock()
+        self._last_tick = 0.0
+        self._counts: dict[str, int] = {}
+        self.total = 0
+
+    def print(self, text: str = "") -> None:
+        """Print plain text (no markup interpretation)."""
+        self.out.print(Text(text))
+
+    def plan(self, text: str) -> None:
+        """Print a rendered plan with its +/-/~ lines coloured."""
+        for line in text.splitlines():
+            head = line.strip().split(" ", 1)[0]
+            self.out.print(Text(line, style=_STYLE.get(head, "")))
+
+    def error(self, text: str) -> None:
+        """Print an error to stderr."""
+        self.err.print(Text("Error: " + text, style="bold red"))
+
+    def event(self, kind: str, address: str, info: dict[str, Any]) -> None:
+        """Progress of an apply: one line per step, or a summary per second on large applies."""
+        with self._lock:
+            if kind == "refresh":
+                return
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+            if self.total > 50:
+                now = time.monotonic()
+                if kind == "failed":
+                    self.err.print(Text(f"{address}: failed: {info.get('error')}", style="red"))
+                if now - self._last_tick >= 1.0:
+                    self._last_tick = now
+                    done = self._counts.get("done", 0)
+                    self.out.print(Text(f"... {done}/{self.total} steps done, {self._counts.get('failed', 0)} failed"))
+                return
+            if kind == "start":
+                self.out.print(Text(f"{address}: {str(info.get('action', '')).capitalize()}..."))
+            elif kind == "done":
+                self.out.print(Text(f"{address}: {info.get('result', 'done')}", style="green"))
+            elif kind == "failed":
+                self.err.print(Text(f"{address}: failed: {info.get('error')}", style="red"))
+            elif kind == "skipped":
+                self.err.print(Text(f"{address}: skipped (a dependency failed)", style="yellow"))
+
+
+def _stack_file(args: argparse.Namespace, required: bool = True) -> Path | None:
+    if args.file:
+        return Path(args.file)
+    for name in ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml"):
+        if Path(name).exists():
+            return Path(name)
+    if required:
+        raise ValidationError("no stack file: pass -f FILE or create stack.yaml in the current directory")
+    return None
+
+
+def _load(args: argparse.Namespace, required: bool = True) -> Stack:
+    path = _stack_file(args, required)
+    if path is None:
+        return Stack(args.stack or "default")
+    return Stack.load(str(path), args.stack)
+
+
+def _engine(args: argparse.Namespace, stack_name: str, ui: UI) -> Engine:
+    return Engine.open(stack_name, home=args.home, cloud=args.cloud, state=args.state,
+                       parallelism=getattr(args, "parallelism", 10), lock_timeout=args.lock_timeout,
+                       on_event=ui.event)
+
+
+def _confirm(ui: UI, question: str) -> None:
+    if not sys.stdin.isatty():
+        raise IaasError("not asking for confirmation without a terminal: pass --auto-approve")
+    ui.print(question)
+    answer = input("  Only 'yes' will be accepted: ")
+    if answer.strip() != "yes":
+        raise IaasError("cancelled")
+
+
+def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
+    counts = result.counts
+    if destroy:
+        ui.print(f"Destroy complete! Resources: {counts.get('delete', 0)} destroyed ({result.seconds:.1f}s).")
+    else:
+        ui.print(f"Apply complete! Resources: {counts.get('create', 0) + counts.get('replace', 0)} added, "
+                 f"{counts.get('update', 0)} changed, {counts.get('delete', 0) + counts.get('replace', 0)} "
+                 f"destroyed ({result.seconds:.1f}s).")
+    if result.outputs and not destroy:
+        ui.print("")
+        ui.print("Outputs:")
+        for name, value in sorted(result.outputs.items()):
+            ui.print(f"  {name} = {json.dumps(value, default=str)}")
+
+
+def _simulated_note(ui: UI, engine: Engine) -> None:
+    if engine.cloud.simulated:
+        ui.err.print(Text("Note: the cloud is simulated (libvirt's test driver, persisted under "
+                          f"{engine.cloud.home}); no real machines are touched.", style="dim"))
+
+
+def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
+    if getattr(args, "planfile", None):
+        plan = load_plan(args.planfile)
+        with _engine(args, plan.stack, ui) as engine:
+            return _run_apply(ui, engine, plan, plan.destroy)
+    stack = _load(args, required=not destroy)
+    with _engine(args, stack.name, ui) as engine:
+        _simulated_note(ui, engine)
+        plan = engine.plan(stack, destroy=destroy, targets=args.target, replace=getattr(args, "replace", []),
+                           refresh=getattr(args, "refresh", True) and not destroy)
+        ui.plan(render_plan(plan))
+        if plan.empty:
+            return 0
+        if not args.auto_approve:
+            what = "destroy all these resources" if destroy else "perform these actions"
+            _confirm(ui, f"\nDo you really want to {what}?")
+        return _run_apply(ui, engine, plan, destroy)
+
+
+def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
+    ui.total = sum(1 for c in plan.pending())
+    try:
+        result = engine.apply(plan)
+    except ApplyError as exc:
+        result = getattr(exc, "result", None)
+        ui.error(str(exc))
+        if result is not None:
+            ui.print(f"{len(result.done)} step(s) finished and were saved; fix the problem and apply again.")
+        return 1
+    _report(ui, result, destroy)
+    return 0
+
+
+def _plan(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args, required=not args.destroy)
+    with _engine(args, stack.name, ui) as engine:
+        _simulated_note(ui, engine)
+        plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace,
+                           refresh=args.refresh)
+    ui.plan(render_plan(plan))
+    if args.out:
+        save_plan(plan, args.out)
+        ui.print(f"\nSaved the plan to {args.out}. Apply exactly these actions with: iaas apply {args.out}")
+    if args.detailed_exitcode and not plan.empty:
+        return 2
+    return 0
+
+
+def _state(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args, required=False)
+    with _engine(args, stack.name, ui) as engine:
+        cmd = args.state_command
+        if cmd == "list":
+            resources = engine.resources()
+            if args.json:
+                ui.print(json.dumps({a: {"kind": r.kind, "id": r.id, "status": r.status}
+                                     for a, r in sorted(resources.items())}, indent=2))
+            for address, rec in sorted(resources.items()):
+                if not args.json:
+                    ui.print(address + ("" if rec.status == "ready" else f"  ({rec.status})"))
+        elif cmd == "show":
+            rec = engine.resources().get(args.address)
+            if rec is None:
+                raise IaasError(f"{args.address} is not in the state of stack {engine.stack_name!r}")
+            ui.print(json.dumps({"address": rec.address, "kind": rec.kind, "id": rec.id, "status": rec.status,
+                                 "inputs": _mask(rec.kind, rec.inputs), "outputs": rec.outputs,
+                                 "dependencies": rec.dependencies}, indent=2, default=str))
+        elif cmd == "rm":
+            if not engine.forget(args.address):
+                raise IaasError(f"{args.address} is not in the state of stack {engine.stack_name!r}")
+            ui.print(f"Removed {args.address} from the state; the cloud object was left as it is.")
+        elif cmd == "history":
+            for h in engine.history():
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(h.started_at))
+                ui.print(f"{h.id:>4}  {when} UTC  {h.operation:<8} {h.status:<11} {h.owner}  "
+                         f"{json.dumps(h.summary.get('plan', {}))}")
+        elif cmd == "pull":
+            ui.print(json.dumps(export_json(engine.store.read()), indent=2, default=str))
+        elif cmd == "unlock":
+            held = engine.store.force_unlock()
+            ui.print(f"Removed the lock of {held.owner}." if held else "The stack was not locked.")
+    return 0
+
+
+def _mask(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    from iaas.model import KINDS, object_schema
+
+    schema = object_schema(KINDS[kind])
+    return {k: ("(sensitive value)" if (f := schema.field(k)) and f.spec.secret and v is not None else v)
+            for k, v in inputs.items()}
+
+
+def _output(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args, required=False)
+    with _engine(args, stack.name, ui) as engine:
+        outputs = engine.outputs()
+    if args.name:
+        if args.name not in outputs:
+            raise IaasError(f"no output named {args.name!r}")
+        value = outputs[args.name]
+        ui.print(json.dumps(value) if args.json or not isinstance(value, str) else value)
+    elif args.json:
+        ui.print(json.dumps(outputs, indent=2, default=str))
+    else:
+        for name, value in sorted(outputs.items()):
+            ui.print(f"{name} = {json.dumps(value, default=str)}")
+    return 0
+
+
+def run(args: argparse.Namespace, ui: UI) -> int:
+    """Dispatch one parsed command line."""
+    cmd = args.command
+    if cmd == "validate":
+        stack = _load(args)
+        validate_stack(stack)
+        ui.print(f"The stack {stack.name!r} is valid: {len(stack)} resource(s).")
+        return 0
+    if cmd == "plan":
+        return _plan(args, ui)
+    if cmd in ("apply", "destroy"):
+        return _apply(args, ui, destroy=cmd == "destroy")
+    if cmd == "refresh":
+        stack = _load(args, required=False)
+        with _engine(args, stack.name, ui) as engine:
+            drift = engine.refresh()
+        for d in drift:
+            ui.print(f"{d['address']}: " + ("gone" if d["field"] is None else
+                                            f"{d['field']} {d['recorded']!r} -> {d['actual']!r}"))
+        ui.print(f"Refresh complete: {len(drift)} difference(s) recorded.")
+        return 0
+    if cmd == "import":
+        stack = _load(args, required=False)
+        with _engine(args, stack.name, ui) as engine:
+            rec = engine.import_resource(args.address, args.id, stack)
+        ui.print(f"Imported {rec.address} (id {rec.id}). Run 'iaas plan' to compare it with the stack.")
+        return 0
+    if cmd == "output":
+        return _output(args, ui)
+    if cmd == "graph":
+        graph = validate_stack(_load(args))
+        ui.print(to_dot(graph) if args.format == "dot" else to_mermaid(graph))
+        return 0
+    if cmd == "state":
+        return _state(args, ui)
+    if cmd in ("taint", "untaint"):
+        stack = _load(args, required=False)
+        with _engine(args, stack.name, ui) as engine:
+            engine.taint(args.address, cmd == "taint")
+        what = "will be replaced on the next apply" if cmd == "taint" else "is no longer tainted"
+        ui.print(f"{args.address} {what}.")
+        return 0
+    raise IaasError(f"unknown command {cmd}")

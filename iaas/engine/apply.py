@@ -1,0 +1,254 @@
+"""Applying a plan: walk its steps in dependency order, saving each one as it finishes.
+
+Every step writes its intent to the state before it calls the cloud (a create
+records the id it is about to use, a delete marks the record ``deleting``) and
+its result right after, each in its own small transaction.  An interrupted
+run therefore leaves records that the next plan checks against the cloud:
+nothing is lost, orphaned or duplicated.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from iaas.cloud import Cloud, OpContext
+from iaas.engine.plan import Plan, ResourceChange
+from iaas.engine.resolve import Values, resolve
+from iaas.errors import PlanError
+from iaas.graph import Graph, find_cycles, walk
+from iaas.model import KINDS, contains_unknown
+from iaas.model.values import complete
+from iaas.state import ResourceRecord, StateStore
+
+Node = tuple[str, str]  # (address, "apply" | "delete")
+EventFn = Callable[[str, str, dict[str, Any]], None]
+
+
+@attrs.define
+class ApplyResult:
+    """What an apply did."""
+
+    done: list[str] = attrs.field(factory=list)  # "address (action)" of finished steps
+    failed: dict[str, BaseException] = attrs.field(factory=dict)
+    skipped: list[str] = attrs.field(factory=list)
+    not_started: list[str] = attrs.field(factory=list)
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    counts: dict[str, int] = attrs.field(factory=dict)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every step finished."""
+        return not self.failed and not self.skipped and not self.not_started
+
+
+def execution_graph(plan: Plan) -> Graph[Node]:
+    """The steps of a plan and the order they must respect."""
+    g: Graph[Node] = Graph()
+    changes = plan.changes
+    applies = [a for a, c in changes.items() if c.action in ("create", "update", "replace")]
+    deletes = {a for a, c in changes.items() if c.action in ("delete", "replace") or c.deposed}
+    apply_set = set(applies)
+    users: dict[str, list[str]] = {}
+    for a in applies:
+        g.add_node((a, "apply"))
+        for d in changes[a].dependencies:
+            users.setdefault(d, []).append(a)
+            if d in apply_set:
+                g.add_edge((a, "apply"), (d, "apply"))
+    for x in sorted(deletes):
+        g.add_node((x, "delete"))
+        ch = changes[x]
+        if ch.action == "replace":
+            if ch.create_first:
+                g.add_edge((x, "delete"), (x, "apply"))
+            else:
+                g.add_edge((x, "apply"), (x, "delete"))
+        for y in ch.recorded_dependencies:  # dependents are deleted before what they depend on
+            if y in deletes:
+                g.add_edge((y, "delete"), (x, "delete"))
+        if ch.create_first or ch.action not in ("delete", "replace"):  # old copies go once users moved on
+            for a in users.get(x, []):
+                g.add_edge((x, "delete"), (a, "apply"))
+    for a in applies:  # a resource that stops using y is updated before y is deleted
+        ch = changes[a]
+        if ch.action == "update":
+            for y in ch.recorded_dependencies:
+                if y in deletes and y not in ch.dependencies and changes[y].action == "delete":
+                    g.add_edge((y, "delete"), (a, "apply"))
+    cycles = find_cycles(g)
+    if cycles:
+        text = "; ".join(" -> ".join(f"{a} ({p})" for a, p in c) for c in cycles)
+        raise PlanError(f"the plan's steps cannot be ordered: {text}")
+    return g
+
+
+class Applier:
+    """Runs the steps of one plan against the cloud and the state."""
+
+    def __init__(self, plan: Plan, store: StateStore, cloud: Cloud, values: Values, *,
+                 on_event: EventFn | None = None):
+        self.plan, self.store, self.cloud, self.values = plan, store, cloud, values
+        self.on_event = on_event
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- helpers
+
+    def _emit(self, kind: str, address: str, **info: Any) -> None:
+        if self.on_event:
+            self.on_event(kind, address, info)
+
+    def _ctx(self, ch: ResourceChange, pending_id: str | None = None) -> OpContext:
+        return OpContext(self.plan.stack, ch.address, ch.project, pending_id)
+
+    def _record(self, ch: ResourceChange, *, id: str | None, inputs: dict[str, Any], outputs: dict[str, Any],
+                status: str, extra: dict[str, Any]) -> ResourceRecord:
+        rec = ResourceRecord(address=ch.address, kind=ch.kind, id=id, inputs=inputs, outputs=outputs,
+                             dependencies=list(ch.dependencies), status=status,
+                             extra={"lifecycle": ch.lifecycle, **extra}, updated_at=time.time())
+        self.store.put(rec)
+        return rec
+
+    def _inputs(self, ch: ResourceChange) -> dict[str, Any]:
+        cls = KINDS[ch.kind]
+        with self._lock:
+            inputs = complete(cls, resolve(ch.desired or {}, self.values.lookup))
+        ignore = ch.lifecycle.get("ignore_changes") or []
+        if ch.before is not None and ignore:
+            inputs = {k: (ch.before.get(k) if (ignore == "all" or k in ignore) and k != "name" else v)
+                      for k, v in inputs.items()}
+        if contains_unknown(inputs):
+            missing = [k for k, v in inputs.items() if contains_unknown(v)]
+            raise PlanError(f"{ch.address}: values still unknown at apply: {', '.join(missing)}")
+        return inputs
+
+    def _known(self, address: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+        with self._lock:
+            self.values.set(address, inputs, outputs)
+
+    # ---------------------------------------------------------------- steps
+
+    def run(self, node: Node) -> str:
+        """Run one step; return what was done."""
+        address, phase = node
+        ch = self.plan.changes[address]
+        if phase == "delete":
+            return self._delete_step(ch)
+        if ch.action == "update":
+            return self._update(ch)
+        return self._create(ch)
+
+    def _create(self, ch: ResourceChange) -> str:
+        inputs = self._inputs(ch)
+        pending = str(uuid.uuid4())
+        deposed = list(ch.deposed)
+        if ch.create_first and ch.id is not None:
+            deposed.append({"id": ch.id, "outputs": ch.outputs, "inputs": ch.before})
+        extra: dict[str, Any] = {"deposed": deposed} if deposed else {}
+        self._record(ch, id=None, inputs=inputs, outputs={}, status="creating", extra={**extra, "pending_id": pending})
+        self._emit("start", ch.address, action="create" if ch.action == "create" else "replace")
+        outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
+        self._record(ch, id=outputs["id"], inputs=inputs, outputs=outputs, status="ready", extra=extra)
+        self._known(ch.address, inputs, outputs)
+        return "created" if ch.action == "create" else "replaced"
+
+    def _update(self, ch: ResourceChange) -> str:
+        assert ch.id is not None and ch.before is not None
+        inputs = self._inputs(ch)
+        changed = [k for k in inputs if inputs.get(k) != ch.before.get(k)]
+        self._emit("start", ch.address, action="update", fields=changed)
+        outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, ch.before, inputs, changed, ch.outputs)
+        extra = {"deposed": ch.deposed} if ch.deposed else {}
+        self._record(ch, id=ch.id, inputs=inputs, outputs=outputs, status="ready", extra=extra)
+        self._known(ch.address, inputs, outputs)
+        return "updated"
+
+    def _delete_step(self, ch: ResourceChange) -> str:
+        if ch.action == "delete" or (ch.action == "replace" and not ch.create_first):
+            self._emit("start", ch.address, action="delete")
+            if ch.id is not None:
+                self._record(ch, id=ch.id, inputs=ch.before or {}, outputs=ch.outputs, status="deleting",
+                             extra={"deposed": ch.deposed} if ch.deposed else {})
+                self.cloud.delete(ch.kind, self._ctx(ch), ch.id, ch.outputs)
+            self._drop_deposed(ch)
+            if ch.action == "delete":
+                self.store.delete(ch.address)
+                with self._lock:
+                    self.values.forget(ch.address)
+            else:
+                self.store.delete(ch.address)
+            return "deleted"
+        self._emit("start", ch.address, action="delete deposed")
+        self._drop_deposed(ch)
+        rec = self.store.get(ch.address)
+        if rec is not None:
+            rec.extra.pop("deposed", None)
+            rec.updated_at = time.time()
+            self.store.put(rec)
+        return "deleted old copy"
+
+    def _drop_deposed(self, ch: ResourceChange) -> None:
+        rec = self.store.get(ch.address)
+        deposed = list(rec.extra.get("deposed", [])) if rec is not None else list(ch.deposed)
+        for old in deposed:
+            self.cloud.delete(ch.kind, self._ctx(ch), old["id"], old.get("outputs") or {})
+
+
+def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int = 10,
+               on_event: EventFn | None = None, stop: threading.Event | None = None) -> ApplyResult:
+    """Apply ``plan``; the caller holds the stack's lock.
+
+    Raises :class:`PlanError` when the state moved on since the plan was made.
+    Step failures do not raise: they are in the result, with the steps skipped
+    because they depended on a failed one.
+    """
+    started = time.monotonic()
+    snapshot = store.read()
+    if snapshot.lineage != plan.lineage or snapshot.serial != plan.serial:
+        raise PlanError(f"the plan is stale: state of stack {plan.stack!r} changed since it was made "
+                        f"(serial {plan.serial} -> {snapshot.serial}); plan again")
+    for fix in plan.reconciled:
+        if fix["record"] is None:
+            store.delete(fix["address"])
+        else:
+            store.put(ResourceRecord(**fix["record"]))
+    values = Values()
+    for rec in store.read().resources.values():
+        values.set(rec.address, rec.inputs, rec.outputs)
+    applier = Applier(plan, store, cloud, values, on_event=on_event)
+    graph = execution_graph(plan)
+    result = ApplyResult()
+
+    def event(kind: str, node: Node, info: Any) -> None:
+        address, _ = node
+        if kind == "done":
+            result.done.append(f"{address} ({info})")
+            if on_event:
+                on_event("done", address, {"result": info})
+        elif kind == "failed":
+            result.failed[address] = info
+            if on_event:
+                on_event("failed", address, {"error": info})
+        elif kind == "skipped" and on_event:
+            on_event("skipped", address, {})
+
+    walked = walk(graph, applier.run, parallelism=parallelism, on_event=event, stop=stop)
+    result.skipped = sorted({a for a, _ in walked.skipped})
+    result.not_started = sorted({a for a, _ in walked.not_started})
+    result.interrupted = bool(getattr(walked, "interrupted", False))
+    final = Values()
+    for rec in store.read().resources.values():
+        final.set(rec.address, rec.inputs, rec.outputs)
+    outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
+    store.set_outputs({k: v for k, v in outputs.items() if not contains_unknown(v)})
+    result.outputs = outputs
+    result.counts = plan.summary()
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,216 @@
+"""The engine: plan, apply, destroy, refresh and import for one stack.
+
+::
+
+    engine = iaas.Engine.open("demo")            # embedded default cloud and state under .iaas/
+    plan = engine.plan(stack)
+    print(iaas.render_plan(plan))
+    result = engine.apply(plan)
+    print(result.outputs)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from iaas.cloud import Cloud, OpContext
+from iaas.engine.apply import ApplyResult, EventFn, apply_plan
+from iaas.engine.plan import Plan
+from iaas.engine.planner import make_plan
+from iaas.engine.reconcile import reconcile
+from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, ValidationError
+from iaas.model import KINDS
+from iaas.model.values import complete
+from iaas.stack import Stack
+from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_owner, open_store
+
+DEFAULT_HOME = ".iaas"
+
+
+class Engine:
+    """Plans and applies one stack against a cloud, keeping its state in a store."""
+
+    def __init__(self, cloud: Cloud, store: StateStore, *, parallelism: int = 10, lock_timeout: float = 0.0,
+                 on_event: EventFn | None = None, owner: str | None = None, close_cloud: bool = False):
+        if parallelism < 1:
+            raise ValidationError(f"parallelism must be at least 1, got {parallelism}")
+        self.cloud, self.store = cloud, store
+        self.parallelism, self.lock_timeout = parallelism, lock_timeout
+        self.on_event = on_event
+        self.owner = owner or default_owner()
+        self.stop = threading.Event()
+        self._close_cloud = close_cloud
+
+    @classmethod
+    def open(cls, stack: str = "default", *, home: str | Path = DEFAULT_HOME,
+             cloud: Cloud | str | Path | dict[str, Any] | None = None, state: str | Path | None = None,
+             **options: Any) -> Engine:
+        """An engine for ``stack``: the embedded cloud and SQLite state under ``home`` unless given.
+
+        ``cloud`` is a :class:`Cloud`, a cloud config file or mapping; ``state``
+        a state file path or URL (default ``<home>/state.db``).
+        """
+        own = not isinstance(cloud, Cloud)
+        the_cloud = cloud if isinstance(cloud, Cloud) else Cloud.open(cloud, home=None if cloud else home)
+        Path(home).mkdir(parents=True, exist_ok=True)
+        store = open_store(state or Path(home) / "state.db", stack)
+        return cls(the_cloud, store, close_cloud=own, **options)
+
+    @property
+    def stack_name(self) -> str:
+        """The stack this engine works on."""
+        return self.store.stack
+
+    def close(self) -> None:
+        """Close the state store (and the cloud when this engine opened it)."""
+        self.store.close()
+        if self._close_cloud:
+            self.cloud.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plan / apply
+
+    def _check_stack(self, stack: Stack) -> None:
+        if stack.name != self.stack_name:
+            raise ValidationError(f"stack {stack.name!r} does not match this engine's stack {self.stack_name!r}")
+
+    def _lock(self, operation: str) -> Any:
+        return self.store.lock(self.owner, operation, timeout=self.lock_timeout)
+
+    def plan(self, stack: Stack, *, destroy: bool = False, targets: Iterable[str] = (),
+             replace: Iterable[str] = (), refresh: bool = True) -> Plan:
+        """Plan the changes that make the cloud match ``stack`` (or remove it all with ``destroy``)."""
+        self._check_stack(stack)
+        with self._lock("plan"):
+            return self._plan(stack, destroy=destroy, targets=targets, replace=replace, refresh=refresh)
+
+    def _plan(self, stack: Stack, **kw: Any) -> Plan:
+        return make_plan(stack, self.store.read(), self.cloud, on_event=self._event, **kw)
+
+    def _event(self, kind: str, address: str, info: Any = None) -> None:
+        if self.on_event:
+            self.on_event(kind, address, info if isinstance(info, dict) else {"value": info})
+
+    def apply(self, target: Stack | Plan, *, destroy: bool = False, targets: Iterable[str] = (),
+              replace: Iterable[str] = (), refresh: bool = True) -> ApplyResult:
+        """Apply a plan, or plan and apply a stack under one lock.
+
+        Raises :class:`ApplyError` (with ``.result``) when a step failed; the
+        steps that finished are saved and the next apply continues from there.
+        """
+        operation = "destroy" if destroy or (isinstance(target, Plan) and target.destroy) else "apply"
+        with self._lock(operation):
+            if isinstance(target, Stack):
+                self._check_stack(target)
+                plan = self._plan(target, destroy=destroy, targets=targets, replace=replace, refresh=refresh)
+            else:
+                plan = target
+                if plan.stack != self.stack_name:
+                    raise PlanError(f"the plan is for stack {plan.stack!r}, not {self.stack_name!r}")
+            history = self.store.begin_apply(operation, self.owner)
+            status = "failed"
+            try:
+                result = apply_plan(plan, self.store, self.cloud, parallelism=self.parallelism,
+                                    on_event=self.on_event, stop=self.stop)
+                status = "succeeded" if result.ok else ("interrupted" if result.interrupted else "failed")
+            finally:
+                summary = {"plan": plan.summary()} if status == "failed" else \
+                    {"plan": plan.summary(), "failed": len(result.failed), "skipped": len(result.skipped)}
+                self.store.end_apply(history, status, summary)
+        if not result.ok:
+            err = ApplyError(result.failed, result.skipped + result.not_started)
+            err.result = result  # type: ignore[attr-defined]
+            raise err
+        return result
+
+    def destroy(self, stack: Stack | None = None, *, targets: Iterable[str] = ()) -> ApplyResult:
+        """Delete every resource of the stack (or the targets and their dependents)."""
+        return self.apply(stack or Stack(self.stack_name), destroy=True, targets=targets, refresh=False)
+
+    # ------------------------------------------------------------------ refresh / import
+
+    def refresh(self) -> list[dict[str, Any]]:
+        """Read every recorded object from the cloud, save what it reports, and return the drift."""
+        with self._lock("refresh"):
+            snapshot = self.store.read()
+            _, fixes, drift = reconcile(self.cloud, snapshot, refresh=True, on_event=self._event)
+            for fix in fixes:
+                if fix["record"] is None:
+                    self.store.delete(fix["address"])
+                else:
+                    self.store.put(ResourceRecord(**fix["record"]))
+            return drift
+
+    def import_resource(self, address: str, id: str, stack: Stack | None = None) -> ResourceRecord:
+        """Adopt an existing cloud object as ``address`` (``kind.name``).
+
+        With ``stack``, the declaration fills in what the cloud cannot report
+        (such as secret user data), so the next plan shows no change.
+        """
+        kind, _, name = address.partition(".")
+        if kind not in KINDS or not name:
+            raise ValidationError([FieldError(address, "", f"not a resource address (kind.name); kinds: "
+                                                           f"{', '.join(KINDS)}")])
+        with self._lock("import"):
+            if self.store.get(address) is not None:
+                raise ValidationError([FieldError(address, "", "is already managed in this stack's state")])
+            ctx = OpContext(self.stack_name, address)
+            observed = self.cloud.lookup(kind, ctx, id)
+            if observed is None:
+                raise NotFoundError(f"no {kind} named or with id {id!r} exists in the cloud")
+            inputs = dict(observed.inputs)
+            deps: list[str] = []
+            if stack is not None and address in stack.resources:
+                planned = make_plan(stack, self.store.read(), self.cloud, targets=[address],
+                                    refresh=False).changes[address]
+                for key, value in (planned.after or {}).items():
+                    if inputs.get(key) is None:
+                        inputs[key] = value
+                deps = planned.dependencies
+            inputs["name"] = inputs.get("name") or name
+            inputs = complete(KINDS[kind], inputs)
+            self.cloud.adopt(kind, ctx, observed)
+            rec = ResourceRecord(address=address, kind=kind, id=observed.id, inputs=inputs,
+                                 outputs=dict(observed.outputs), dependencies=deps, status="ready")
+            self.store.put(rec)
+            return rec
+
+    # ------------------------------------------------------------------ state
+
+    def resources(self) -> dict[str, ResourceRecord]:
+        """The recorded resources by address."""
+        return self.store.read().resources
+
+    def outputs(self) -> dict[str, Any]:
+        """The stack's outputs as of the last apply."""
+        return self.store.read().outputs
+
+    def history(self, limit: int = 20) -> list[ApplyRecord]:
+        """The last operations on the stack."""
+        return self.store.history(limit)
+
+    def forget(self, address: str) -> bool:
+        """Remove a resource from the state without touching the cloud (``state rm``)."""
+        with self._lock("state rm"):
+            return self.store.delete(address)
+
+    def taint(self, address: str, tainted: bool = True) -> None:
+        """Mark a resource to be replaced on the next apply (or clear the mark)."""
+        with self._lock("taint"):
+            rec = self.store.get(address)
+            if rec is None:
+                raise NotFoundError(f"{address} is not in the state of stack {self.stack_name!r}")
+            self.store.put(attrs.evolve(rec, status="tainted" if tainted else "ready"))
+
+
+EventCallback = Callable[[str, str, dict[str, Any]], None]

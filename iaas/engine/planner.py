@@ -1,0 +1,263 @@
+"""Making a plan: a pure function of the stack, the state and what the cloud reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from iaas.cloud import Cloud, OpContext, PlannedItem
+from iaas.engine.plan import Plan, ResourceChange
+from iaas.engine.reconcile import reconcile
+from iaas.engine.resolve import Values, references, resolve
+from iaas.engine.validate import check_values, validate_stack
+from iaas.errors import FieldError, PlanError, ValidationError
+from iaas.graph import Graph
+from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema
+from iaas.model.schema import ObjectSchema
+from iaas.model.values import ForbiddenChange, action_of, complete, diff
+from iaas.stack import Declared, Lifecycle, Stack
+from iaas.state import ResourceRecord, Snapshot
+
+NAMED_ON_HOST = ("network", "instance")  # kinds whose libvirt object is named after the resource
+
+
+class _Literals:
+    """Resolves literal ids or names in reference fields to ids of existing cloud objects."""
+
+    def __init__(self, cloud: Cloud, stack: str):
+        self.cloud, self.stack = cloud, stack
+        self.cache: dict[tuple[str, str], str | None] = {}
+
+    def id_of(self, kind: str, value: str) -> str | None:
+        key = (kind, value)
+        if key not in self.cache:
+            found = self.cloud.lookup(kind, OpContext(self.stack, f"{kind}.{value}"), value)
+            self.cache[key] = found.id if found else None
+        return self.cache[key]
+
+    def apply(self, schema: ObjectSchema, values: dict[str, Any], decl: Declared, prefix: str,
+              errors: list[FieldError]) -> dict[str, Any]:
+        out = dict(values)
+        for f in schema.inputs:
+            value = out.get(f.name)
+            if value is None or value is UNKNOWN:
+                continue
+            path = prefix + f.name
+            if f.spec.ref and isinstance(value, str):
+                out[f.name] = self._one(f.spec.ref, value, decl, path, errors)
+            elif f.spec.ref and isinstance(value, list):
+                out[f.name] = [self._one(f.spec.ref, v, decl, f"{path}[{i}]", errors) if isinstance(v, str) else v
+                               for i, v in enumerate(value)]
+            elif f.nested is not None and isinstance(value, list):
+                out[f.name] = [self.apply(f.nested, v, decl, f"{path}[{i}].", errors) if isinstance(v, dict) else v
+                               for i, v in enumerate(value)]
+            elif f.nested is not None and isinstance(value, dict):
+                out[f.name] = self.apply(f.nested, value, decl, path + ".", errors)
+        return out
+
+    def _one(self, kind: str, value: str, decl: Declared, path: str, errors: list[FieldError]) -> str:
+        found = self.id_of(kind, value)
+        if found is None:
+            errors.append(FieldError(decl.address, path, f"no {kind} named or with id {value!r} exists; declare "
+                                                         f"it in the stack or refer to it as ${{{kind}.NAME}}",
+                                     decl.source))
+            return value
+        return found
+
+
+def _has_literal_refs(schema: ObjectSchema, values: dict[str, Any]) -> bool:
+    for f in schema.inputs:
+        value = values.get(f.name)
+        if f.spec.ref and (isinstance(value, str) or (isinstance(value, list)
+                                                      and any(isinstance(v, str) for v in value))):
+            return True
+        if f.nested is not None and isinstance(value, list | dict):
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(v, dict) and _has_literal_refs(f.nested, v) for v in items):
+                return True
+    return False
+
+
+def _apply_ignore(lifecycle: Lifecycle, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    if not lifecycle.ignore_changes:
+        return after
+    return {k: (before.get(k) if lifecycle.ignores(k) and k != "name" else v) for k, v in after.items()}
+
+
+def _targets_closure(graph: Graph[str], targets: Iterable[str], destroy: bool) -> set[str]:
+    present = [t for t in targets if t in graph]
+    closure = graph.descendants(present) if destroy else graph.ancestors(present)
+    return set(closure) | set(present)
+
+
+def _state_graph(records: dict[str, ResourceRecord]) -> Graph[str]:
+    g: Graph[str] = Graph()
+    for addr, rec in records.items():
+        g.add_node(addr)
+        for dep in rec.dependencies:
+            if dep in records:
+                g.add_edge(addr, dep)
+    return g
+
+
+class Planner:
+    """Computes one plan; see :func:`make_plan`."""
+
+    def __init__(self, stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool, targets: list[str],
+                 replace: list[str], refresh: bool, on_event: Callable[..., None] | None):
+        self.stack, self.snapshot, self.cloud = stack, snapshot, cloud
+        self.destroy, self.targets, self.replace, self.refresh = destroy, targets, set(replace), refresh
+        self.on_event = on_event
+        self.errors: list[FieldError] = []
+        self.values = Values()
+        self.literals = _Literals(cloud, stack.name)
+
+    def run(self) -> Plan:
+        graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
+        for addr in self.targets:
+            if addr not in self.stack.resources and addr not in self.snapshot.resources:
+                raise ValidationError([FieldError(addr, "", "target is neither declared nor in the state")])
+        records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
+        plan = Plan(self.stack.name, self.snapshot.lineage, self.snapshot.serial, {}, dict(self.stack.outputs),
+                    self.destroy, list(self.targets), fixes, drift)
+        if self.destroy:
+            self._plan_destroy(plan, records)
+        else:
+            self._plan_apply(plan, graph, records)
+        self._check_lifecycle(plan)
+        if self.errors:
+            raise ValidationError(self.errors)
+        self._check_cloud(plan)
+        plan.outputs_changed = self._outputs_changed(plan)
+        return plan
+
+    # ------------------------------------------------------------------ apply plans
+
+    def _plan_apply(self, plan: Plan, graph: Graph[str], records: dict[str, ResourceRecord]) -> None:
+        wanted = _targets_closure(graph, self.targets, False) if self.targets else None
+        for addr, rec in records.items():  # recorded values, for references to unchanged resources
+            self.values.set(addr, rec.inputs, rec.outputs)
+        for addr in graph.topological_order():
+            if wanted is not None and addr not in wanted:
+                continue
+            plan.changes[addr] = self._plan_one(self.stack.resources[addr], records.get(addr), graph)
+        state_graph = _state_graph(records)
+        doomed = [a for a in records if a not in self.stack.resources]
+        if wanted is not None:
+            doomed = [a for a in doomed if a in _targets_closure(state_graph, self.targets, True)]
+        for addr in doomed:
+            plan.changes[addr] = self._delete_change(records[addr], ["not in the stack"])
+
+    def _plan_one(self, decl: Declared, rec: ResourceRecord | None, graph: Graph[str]) -> ResourceChange:
+        cls = decl.cls
+        desired = decl.inputs
+        if _has_literal_refs(object_schema(cls), desired):
+            desired = self.literals.apply(object_schema(cls), desired, decl, "", self.errors)
+        after = complete(cls, resolve(desired, self.values.lookup))
+        self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})
+        ch = ResourceChange(decl.address, decl.kind, "create", before=None, after=after, desired=desired,
+                            dependencies=graph.dependencies(decl.address), lifecycle=decl.lifecycle.to_dict())
+        ch.project = after.get("project") if isinstance(after.get("project"), str) else None
+        if rec is None:
+            self.values.set(decl.address, after, None, pending=True)
+            return ch
+        ch.before, ch.id, ch.outputs, ch.deposed = rec.inputs, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
+        ch.recorded_dependencies = list(rec.dependencies)
+        ch.after = after = _apply_ignore(decl.lifecycle, rec.inputs, after)
+        try:
+            ch.changes = diff(cls, rec.inputs, after)
+        except ForbiddenChange as exc:
+            self.errors.append(FieldError(decl.address, exc.field, str(exc), decl.source))
+        ch.action = action_of(ch.changes)
+        if rec.status == "tainted":
+            ch.action, ch.reasons = "replace", ["tainted"]
+        elif decl.address in self.replace:
+            ch.action, ch.reasons = "replace", ["replacement requested"]
+        pending = ch.action == "replace"
+        self.values.set(decl.address, after, None if pending else rec.outputs, pending=pending)
+        return ch
+
+    def _delete_change(self, rec: ResourceRecord, reasons: list[str]) -> ResourceChange:
+        return ResourceChange(rec.address, rec.kind, "delete", before=rec.inputs, id=rec.id, outputs=rec.outputs,
+                              recorded_dependencies=list(rec.dependencies), reasons=reasons,
+                              deposed=list(rec.extra.get("deposed", [])),
+                              project=rec.inputs.get("project") if isinstance(rec.inputs.get("project"), str)
+                              else None)
+
+    # ------------------------------------------------------------------ destroy plans
+
+    def _plan_destroy(self, plan: Plan, records: dict[str, ResourceRecord]) -> None:
+        chosen = set(records)
+        if self.targets:
+            chosen = _targets_closure(_state_graph(records), self.targets, True)
+        for addr in sorted(chosen):
+            plan.changes[addr] = self._delete_change(records[addr], ["destroy"])
+            decl = self.stack.resources.get(addr)
+            if decl is not None:
+                plan.changes[addr].lifecycle = decl.lifecycle.to_dict()
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_lifecycle(self, plan: Plan) -> None:
+        for ch in plan.changes.values():
+            decl = self.stack.resources.get(ch.address)
+            if decl is None:
+                continue
+            if ch.action in ("delete", "replace") and decl.lifecycle.prevent_destroy:
+                why = "would be destroyed" if ch.action == "delete" else \
+                    f"would be replaced (because of {', '.join(ch.replaced_fields or ch.reasons)})"
+                self.errors.append(FieldError(ch.address, "lifecycle.prevent_destroy",
+                                              f"{ch.address} {why}, but prevent_destroy is set", decl.source))
+            if ch.create_first and ch.kind in NAMED_ON_HOST and ch.before and \
+                    ch.before.get("name") == (ch.after or {}).get("name"):
+                self.errors.append(FieldError(ch.address, "lifecycle.create_before_destroy",
+                                              f"a {ch.kind}'s name is unique on its host: give the replacement a "
+                                              "new name to create it before the old one is destroyed", decl.source))
+
+    def _planned_items(self, plan: Plan) -> list[PlannedItem]:
+        items = []
+        for ch in plan.changes.values():
+            after = ch.after
+            if after is not None and after.get("project") is UNKNOWN:
+                ref = (ch.desired or {}).get("project")
+                if isinstance(ref, Reference):
+                    after = {**after, "project": f"name:{ref.name}"}
+            items.append(PlannedItem(ch.address, ch.kind, ch.action, ch.before,
+                                     after if ch.action != "delete" else None, ch.outputs or None))
+        return items
+
+    def _check_cloud(self, plan: Plan) -> None:
+        errors, planned = self.cloud.check_plan(self.stack.name, self._planned_items(plan))
+        if errors:
+            raise ValidationError(errors)
+        for addr, values in planned.items():
+            if addr in plan.changes:
+                plan.changes[addr].planned = dict(values)
+
+    def _outputs_changed(self, plan: Plan) -> bool:
+        if set(self.stack.outputs) != set(self.snapshot.outputs):
+            return True
+        for name, value in self.stack.outputs.items():
+            new = resolve(value, self.values.lookup)
+            if contains_unknown(new) or new != self.snapshot.outputs.get(name):
+                return True
+        return False
+
+
+def make_plan(stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool = False,
+              targets: Iterable[str] = (), replace: Iterable[str] = (), refresh: bool = False,
+              on_event: Callable[..., None] | None = None) -> Plan:
+    """Plan the changes that bring the cloud from ``snapshot`` to ``stack``.
+
+    Validates everything first and raises :class:`ValidationError` (every
+    problem, each naming resource and field), :class:`CycleError`, or
+    :class:`PlanError`; nothing is changed in the cloud or the state.
+    """
+    unknown_kinds = {r.kind for r in snapshot.resources.values()} - set(KINDS)
+    if unknown_kinds:
+        raise PlanError(f"state holds resources of unknown kinds: {', '.join(sorted(unknown_kinds))}")
+    return Planner(stack, snapshot, cloud, destroy=destroy, targets=list(targets), replace=list(replace),
+                   refresh=refresh, on_event=on_event).run()
+
+
+__all__ = ["make_plan", "references"]

@@ -1,0 +1,79 @@
+"""Bringing the recorded state in line with the cloud before planning.
+
+Records left ``creating`` or ``deleting`` by an interrupted run are checked
+against the cloud: an object that was created is adopted, one that never came
+to be (or is already gone) is dropped.  With ``refresh``, every record is read
+and differences made outside iaas are reported as drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import attrs
+
+from iaas.cloud import Cloud, Observed, OpContext
+from iaas.state import ResourceRecord, Snapshot
+
+REFRESH_PARALLELISM = 10
+
+
+def _ctx(stack: str, rec: ResourceRecord, pending_id: str | None = None) -> OpContext:
+    project = rec.inputs.get("project")
+    return OpContext(stack, rec.address, project if isinstance(project, str) else None, pending_id)
+
+
+def _read(cloud: Cloud, stack: str, rec: ResourceRecord) -> Observed | None:
+    if rec.status == "creating":
+        pending = rec.extra.get("pending_id")
+        if not pending:
+            return None
+        return cloud.read(rec.kind, _ctx(stack, rec, pending), pending, {})
+    if rec.id is None:
+        return None
+    return cloud.read(rec.kind, _ctx(stack, rec), rec.id, rec.outputs)
+
+
+def record_to_dict(rec: ResourceRecord) -> dict[str, Any]:
+    """A plain mapping of a record (plan files, reconciliation lists)."""
+    return attrs.asdict(rec)
+
+
+def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
+              on_event: Callable[..., None] | None = None
+              ) -> tuple[dict[str, ResourceRecord], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the records to plan from, the repairs to write at apply, and the drift found."""
+    records = dict(snapshot.resources)
+    todo = [r for r in records.values() if refresh or r.status in ("creating", "deleting")]
+    if not todo:
+        return records, [], []
+    with ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(todo))) as pool:
+        observed = list(pool.map(lambda r: _read(cloud, snapshot.stack, r), todo))
+    fixes: list[dict[str, Any]] = []
+    drift: list[dict[str, Any]] = []
+    for rec, obs in zip(todo, observed, strict=True):
+        if on_event:
+            on_event("refresh", rec.address, obs is not None)
+        if obs is None:
+            del records[rec.address]
+            why = {"creating": "never created", "deleting": "already deleted"}.get(rec.status, "deleted outside iaas")
+            fixes.append({"address": rec.address, "record": None, "why": why})
+            if rec.status in ("ready", "tainted"):
+                drift.append({"address": rec.address, "field": None, "recorded": None, "actual": "gone"})
+            continue
+        inputs = dict(rec.inputs)
+        for key, actual in obs.inputs.items():
+            if key in inputs and inputs[key] != actual:
+                drift.append({"address": rec.address, "field": key, "recorded": inputs[key], "actual": actual})
+                inputs[key] = actual
+        status = "tainted" if rec.status == "tainted" else "ready"
+        new = attrs.evolve(rec, id=obs.id, inputs=inputs, outputs=dict(obs.outputs), status=status,
+                           extra={k: v for k, v in rec.extra.items() if k != "pending_id"})
+        if new != rec:
+            why = {"creating": "adopted after an interrupted create",
+                   "deleting": "still exists after an interrupted delete"}.get(rec.status, "refreshed")
+            fixes.append({"address": rec.address, "record": record_to_dict(new), "why": why})
+        records[rec.address] = new
+    return records, fixes, drift

@@ -1,0 +1,120 @@
+"""Rendering a plan as a readable diff, in the manner of ``terraform plan``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iaas.engine.plan import Plan, ResourceChange
+from iaas.model import KINDS, UNKNOWN, contains_unknown, object_schema
+
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "noop": " "}
+_HEADLINE = {
+    "create": "will be created",
+    "update": "will be updated in place",
+    "delete": "will be destroyed",
+    "replace": "must be replaced",
+}
+
+
+def _fmt(value: Any, secret: bool = False) -> str:
+    if secret and value is not None:
+        return "(sensitive value)"
+    if value is UNKNOWN:
+        return "(known after apply)"
+    if contains_unknown(value):
+        return "(known after apply)"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def _secret(kind: str, name: str) -> bool:
+    f = object_schema(KINDS[kind]).field(name)
+    return bool(f and f.spec.secret)
+
+
+def _body(ch: ResourceChange) -> list[str]:
+    schema = object_schema(KINDS[ch.kind])
+    lines: list[str] = []
+    width = max((len(f.name) for f in schema.fields), default=0)
+    if ch.action == "create" or (ch.action == "replace" and ch.before is None):
+        for f in schema.fields:
+            value = (ch.after or {}).get(f.name)
+            if f.output and value is None:
+                value = ch.planned.get(f.name, UNKNOWN)
+            if value is None or value == [] or value == {}:
+                continue
+            lines.append(f"      + {f.name.ljust(width)} = {_fmt(value, f.spec.secret)}")
+        return lines
+    if ch.action == "delete":
+        for f in schema.fields:
+            value = (ch.before or {}).get(f.name, ch.outputs.get(f.name))
+            if value is None or value == [] or value == {}:
+                continue
+            lines.append(f"      - {f.name.ljust(width)} = {_fmt(value, f.spec.secret)}")
+        return lines
+    for c in ch.changes:
+        note = "  # forces replacement" if c.update == "replace" else \
+            ("  # needs a restart" if c.update == "offline" else "")
+        secret = _secret(ch.kind, c.field)
+        lines.append(f"      ~ {c.field.ljust(width)} = {_fmt(c.old, secret)} -> {_fmt(c.new, secret)}{note}")
+    if ch.action == "replace":
+        for f in schema.outputs:
+            if f.computed:
+                lines.append(f"      ~ {f.name.ljust(width)} = {_fmt(ch.outputs.get(f.name))} -> "
+                             "(known after apply)")
+    return lines
+
+
+def render_change(ch: ResourceChange) -> list[str]:
+    """The lines that describe one resource's planned change."""
+    headline = _HEADLINE.get(ch.action, "")
+    if ch.action == "replace" and ch.create_first:
+        headline += " (the new one is created before the old one is destroyed)"
+    if ch.reasons and ch.action != "create":
+        headline += f" ({', '.join(ch.reasons)})"
+    name = ch.address.split(".", 1)[1]
+    lines = [f"  # {ch.address} {headline}" if ch.action != "noop" else f"  # {ch.address} old copies are removed"]
+    lines.append(f"{_SYMBOL[ch.action]:>3} {ch.kind} {json.dumps(name)} {{")
+    lines += _body(ch)
+    if ch.deposed and ch.action != "delete":
+        lines.append(f"      - {len(ch.deposed)} old copy(ies) left by an earlier create_before_destroy")
+    lines.append("    }")
+    return lines
+
+
+def render_plan(plan: Plan) -> str:
+    """The whole plan as text: one block per changing resource and a summary line."""
+    out: list[str] = []
+    if plan.reconciled:
+        out.append("Repairs from an interrupted run or a refresh:")
+        for fix in plan.reconciled:
+            out.append(f"  {fix['address']}: {fix['why']}")
+        out.append("")
+    if plan.drift:
+        out.append("Changed outside iaas since the last apply:")
+        for d in plan.drift:
+            if d["field"] is None:
+                out.append(f"  {d['address']} is gone")
+            else:
+                secret = _secret(d["address"].split(".")[0], d["field"])
+                out.append(f"  {d['address']}.{d['field']}: {_fmt(d['recorded'], secret)} -> "
+                           f"{_fmt(d['actual'], secret)}")
+        out.append("")
+    pending = plan.pending()
+    if not pending:
+        out.append("No changes. The cloud matches the stack." if not plan.outputs_changed
+                   else "No resource changes; outputs will be updated.")
+        return "\n".join(out)
+    out.append("iaas will perform the following actions:")
+    out.append("")
+    for ch in pending:
+        out += render_change(ch)
+        out.append("")
+    s = plan.summary()
+    out.append(f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change, "
+               f"{s['delete'] + s['replace']} to destroy.")
+    return "\n".join(out)

@@ -1,0 +1,154 @@
+"""Stack files: YAML or JSON with the same kinds and fields as the Python API.
+
+::
+
+    stack: demo                      # optional; default: the file name
+    resources:
+      network:
+        web:
+          cidr: 10.10.0.0/24
+      instance:
+        vm1:
+          image: ${image.debian}
+          flavor: m1.tiny
+          nics:
+            - network: ${network.web}
+          depends_on: [network.web]
+          lifecycle: {prevent_destroy: true}
+    outputs:
+      ip: ${instance.vm1.ip_address}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iaas.errors import FieldError, ValidationError
+from iaas.stack import Lifecycle, Stack
+
+_OPTIONS = {"depends_on", "lifecycle"}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records line numbers and refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    mapping = _LineDict(loader.construct_mapping(node, deep=deep))
+    mapping.lines = {loader.construct_object(k, deep=True): k.start_mark.line + 1  # type: ignore[no-untyped-call]
+                     for k, _ in node.value}
+    return mapping
+
+
+class _LineDict(dict):  # type: ignore[type-arg]
+    lines: dict[Any, int]
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+
+
+def _line(mapping: Any, key: Any) -> int | None:
+    return getattr(mapping, "lines", {}).get(key)
+
+
+def _lifecycle(raw: Any, address: str, where: str) -> Lifecycle:
+    if raw is None:
+        return Lifecycle()
+    if not isinstance(raw, dict):
+        raise ValidationError([FieldError(address, "lifecycle", "expected a mapping", where)])
+    known = {"prevent_destroy", "create_before_destroy", "ignore_changes"}
+    for key in raw:
+        if key not in known:
+            raise ValidationError([FieldError(address, f"lifecycle.{key}", "unknown lifecycle option "
+                                                                            f"(known: {', '.join(sorted(known))})",
+                                              where)])
+    ic = raw.get("ignore_changes", [])
+    if not (ic == "all" or (isinstance(ic, list) and all(isinstance(x, str) for x in ic))):
+        raise ValidationError([FieldError(address, "lifecycle.ignore_changes", "expected a list of field names "
+                                                                               "or 'all'", where)])
+    for key in ("prevent_destroy", "create_before_destroy"):
+        if not isinstance(raw.get(key, False), bool):
+            raise ValidationError([FieldError(address, f"lifecycle.{key}", "expected true or false", where)])
+    return Lifecycle(bool(raw.get("prevent_destroy", False)), bool(raw.get("create_before_destroy", False)),
+                     ic if ic == "all" else tuple(ic))
+
+
+def stack_from_data(data: Any, name: str | None, origin: str, default_name: str = "default") -> Stack:
+    """Build a stack from parsed stack-file data; ``origin`` names the file in errors.
+
+    The stack's name is ``name`` when given, else the file's ``stack`` key, else ``default_name``.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError(f"{origin}: a stack file is a mapping with 'resources' (and optional 'outputs')")
+    unknown = set(data) - {"stack", "resources", "outputs"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ValidationError([FieldError("", "", f"unknown top-level key {key!r} (known: stack, resources, "
+                                                  "outputs)", f"{origin}:{_line(data, key)}")])
+    stack = Stack(str(name or data.get("stack") or default_name))
+    resources = data.get("resources") or {}
+    if not isinstance(resources, dict):
+        raise ValidationError(f"{origin}: 'resources' must map kinds to resources")
+    problems: list[FieldError] = []
+    for kind, items in resources.items():
+        where_kind = f"{origin}:{_line(resources, kind)}"
+        if not isinstance(items, dict):
+            problems.append(FieldError(str(kind), "", "expected a mapping of resource names to fields", where_kind))
+            continue
+        for rname, body in items.items():
+            where = f"{origin}:{_line(items, rname)}"
+            address = f"{kind}.{rname}"
+            try:
+                if body is not None and not isinstance(body, dict):
+                    raise ValidationError([FieldError(address, "", "expected a mapping of fields", where)])
+                body = dict(body or {})
+                opts = {k: body.pop(k) for k in list(body) if k in _OPTIONS}
+                deps = opts.get("depends_on") or []
+                if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+                    raise ValidationError([FieldError(address, "depends_on", "expected a list of addresses", where)])
+                if "name" in body and body["name"] != rname:
+                    raise ValidationError([FieldError(address, "name", "the name is the key of the resource; "
+                                                                       "do not set it again", where)])
+                body.pop("name", None)
+                stack.add_raw(str(kind), str(rname), body, depends_on=deps,
+                              lifecycle=_lifecycle(opts.get("lifecycle"), address, where), source=where)
+            except (ValidationError, TypeError, ValueError) as exc:
+                if isinstance(exc, ValidationError):
+                    problems += exc.errors
+                else:
+                    problems.append(FieldError(address, "", f"expected a mapping of fields ({exc})", where))
+    outputs = data.get("outputs") or {}
+    if not isinstance(outputs, dict):
+        problems.append(FieldError("outputs", "", "expected a mapping of output names to values", origin))
+    else:
+        for oname, value in outputs.items():
+            stack.output(str(oname), value)
+    if problems:
+        raise ValidationError(problems)
+    return stack
+
+
+def load_stack(path: str | Path, name: str | None = None) -> Stack:
+    """Read a YAML or JSON stack file (JSON is YAML); the stack name defaults to the file's stem."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise ValidationError(f"{p}: cannot read stack file: {exc.strerror}") from exc
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{p}: not valid YAML/JSON: {exc}") from exc
+    return stack_from_data(data, name, str(p), default_name=p.stem)

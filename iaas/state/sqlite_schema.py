@@ -122,6 +122,8 @@ def check_file(path: str) -> None:
 
 
 def _check_parent(path: str, parent: Path) -> None:
+    if parent.exists() and not parent.is_dir():
+        raise StateError(f"state database {path}: {parent} is not a directory")
     if not parent.is_dir():
         raise StateError(f"state database {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):

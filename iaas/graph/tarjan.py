@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable, Iterator, Mapping
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 N = TypeVar("N", bound=Hashable)
 
 Adjacency = Mapping[N, Mapping[N, None]]
-
-_NONE = object()  # "no node": nodes may be any hashable value, even None
 
 
 def strongly_connected_components(adjacency: Adjacency[N]) -> list[list[N]]:
@@ -107,7 +105,7 @@ def _closed_path(adjacency: Adjacency[N], members: set[N], start: N) -> list[N]:
     return path
 
 
-class _Tour:
+class _Tour(Generic[N]):
     """A walk that keeps moving to the nearest node it has not visited yet."""
 
     def __init__(self, inside: dict[N, list[N]], start: N):
@@ -122,24 +120,25 @@ class _Tour:
         self.path.extend(steps)
         self.seen.update(steps)
 
-    def first_unseen(self, node: N) -> object:
+    def first_unseen(self, node: N) -> int:
+        """Index of the first unvisited successor of ``node``, or -1."""
         successors = self.inside[node]
         i = self.cursor.get(node, 0)
         while i < len(successors) and successors[i] in self.seen:
             i += 1
         self.cursor[node] = i
-        return successors[i] if i < len(successors) else _NONE
+        return i if i < len(successors) else -1
 
     def path_to_unseen(self) -> list[N]:
         """Steps from the walk's end to the nearest unvisited node (BFS)."""
         here = self.path[-1]
-        parent: dict[N, object] = {here: _NONE}
+        parent = {here: here}
         queue = deque([here])
         while queue:
             node = queue.popleft()
-            target = self.first_unseen(node)
-            if target is not _NONE:
-                return [*_trace(parent, node, here), target]  # type: ignore[list-item]
+            found = self.first_unseen(node)
+            if found >= 0:
+                return [*_trace(parent, node, here), self.inside[node][found]]
             for succ in self.inside[node]:
                 if succ not in parent:
                     parent[succ] = node
@@ -149,7 +148,7 @@ class _Tour:
 
 def _shortest_path(inside: dict[N, list[N]], source: N, target: N) -> list[N]:
     """Steps (``source`` excluded, ``target`` included) of a shortest path."""
-    parent: dict[N, object] = {source: _NONE}
+    parent = {source: source}
     queue = deque([source])
     while queue:
         node = queue.popleft()
@@ -162,11 +161,11 @@ def _shortest_path(inside: dict[N, list[N]], source: N, target: N) -> list[N]:
     raise AssertionError("component is not strongly connected")
 
 
-def _trace(parent: dict[N, object], node: N, origin: N) -> list[N]:
+def _trace(parent: dict[N, N], node: N, origin: N) -> list[N]:
     """Steps from ``origin`` (excluded) to ``node`` (included) via ``parent``."""
     steps: list[N] = []
     while node != origin:
         steps.append(node)
-        node = parent[node]  # type: ignore[assignment]
+        node = parent[node]
     steps.reverse()
     return steps

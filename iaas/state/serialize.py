@@ -127,6 +127,8 @@ def _check_header(document: dict[str, Any]) -> None:
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise StateError(f"state document: 'version' must be an integer, found {version!r}")
+    if version < 1:
+        raise StateError(f"state document has an unknown version {version}")
     if version > DOCUMENT_VERSION:
         raise StateError(f"state document has version {version}, newer than this iaas reads "
                          f"({DOCUMENT_VERSION}); upgrade iaas")

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from iaas.errors import FieldError, ValidationError
+from iaas.model import KINDS, object_schema
 from iaas.stack import Lifecycle, Stack
 
 _OPTIONS = {"depends_on", "lifecycle"}
@@ -83,7 +84,20 @@ def _lifecycle(raw: Any, address: str, where: str) -> Lifecycle:
                      ic if ic == "all" else tuple(ic))
 
 
-def stack_from_data(data: Any, name: str | None, origin: str, default_name: str = "default") -> Stack:
+def _absolute_paths(kind: str, body: dict[str, Any], base: Path | None) -> None:
+    """Local-file fields given as relative paths are relative to the stack file's folder."""
+    cls = KINDS.get(kind)
+    if cls is None or base is None:
+        return
+    for f in object_schema(cls).inputs:
+        value = body.get(f.name)
+        if f.spec.local_path and isinstance(value, str) and value and "://" not in value \
+                and not value.startswith(("/", "${")):
+            body[f.name] = str((base / value).resolve())
+
+
+def stack_from_data(data: Any, name: str | None, origin: str, default_name: str = "default",
+                    base: Path | None = None) -> Stack:
     """Build a stack from parsed stack-file data; ``origin`` names the file in errors.
 
     The stack's name is ``name`` when given, else the file's ``stack`` key, else ``default_name``.
@@ -122,6 +136,7 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
                     raise ValidationError([FieldError(address, "name", "the name is the key of the resource; "
                                                                        "do not set it again", where)])
                 body.pop("name", None)
+                _absolute_paths(str(kind), body, base)
                 stack.add_raw(str(kind), str(rname), body, depends_on=deps,
                               lifecycle=_lifecycle(opts.get("lifecycle"), address, where), source=where)
             except (ValidationError, TypeError, ValueError) as exc:
@@ -151,4 +166,4 @@ def load_stack(path: str | Path, name: str | None = None) -> Stack:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ValidationError(f"{p}: not valid YAML/JSON: {exc}") from exc
-    return stack_from_data(data, name, str(p), default_name=p.stem)
+    return stack_from_data(data, name, str(p), default_name=p.stem, base=p.resolve().parent)

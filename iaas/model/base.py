@@ -107,6 +107,7 @@ class FieldSpec:
     maximum: int | None = None
     check: Callable[[Any], str | None] | None = None  # returns an error message or None
     default_doc: str | None = None  # how the default is described when it is computed
+    local_path: bool = False  # may name a local file; stack files resolve relative paths against their folder
 
     @property
     def replace(self) -> bool:
@@ -130,6 +131,7 @@ def field(
     maximum: int | None = None,
     check: Callable[[Any], str | None] | None = None,
     default_doc: str | None = None,
+    local_path: bool = False,
 ) -> Any:
     """Declare one field of a resource kind with its schema facts.
 
@@ -150,6 +152,7 @@ def field(
         maximum=maximum,
         check=check,
         default_doc=default_doc,
+        local_path=local_path,
     )
     if required:
         if default is not _NOTHING or factory is not None:

@@ -19,7 +19,7 @@ class Image(Resource):
     updatable: ClassVar[bool] = False
 
     source: str = field("Absolute local path or http(s) URL of the image file.", required=True,
-                        update="replace", check=checks.image_source)
+                        update="replace", check=checks.image_source, local_path=True)
     format: str = field("Disk format of the image file.", default="qcow2", update="replace",
                         choices=("qcow2", "raw"))
     sha256: str | None = field("Expected SHA-256 checksum of the file; verified on import.", update="replace",

@@ -1,0 +1,32 @@
+"""A failure stops only its dependents; finished steps are saved and the next run converges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import iaas
+
+from .conftest import PUBLIC_KEY
+
+
+def test_failure_skips_dependents_and_finishes_independent_branches(engine: iaas.Engine, tmp_path: Path) -> None:
+    stack = iaas.Stack("t")
+    img = stack.add(iaas.Image(name="broken", source=str(tmp_path / "missing.qcow2")))
+    stack.add(iaas.Volume(name="v", size_gib=1, image=img))
+    stack.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY))
+    stack.add(iaas.Network(name="n", cidr="10.9.0.0/24"))
+    with pytest.raises(iaas.ApplyError) as info:
+        engine.apply(stack)
+    err = info.value
+    assert list(err.failures) == ["image.broken"]
+    assert "missing.qcow2" in str(err.failures["image.broken"])
+    assert err.skipped == ["volume.v"]
+    assert set(engine.resources()) == {"key_pair.k", "network.n"}
+    assert engine.history(1)[0].status == "failed"
+    (tmp_path / "missing.qcow2").write_bytes(b"now it exists")
+    result = engine.apply(stack)
+    assert result.counts["create"] == 2
+    assert set(engine.resources()) == {"key_pair.k", "network.n", "image.broken", "volume.v"}
+    assert engine.plan(stack).empty

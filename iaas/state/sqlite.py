@@ -59,7 +59,6 @@ class SQLiteStore:
         self._stack = stack
         self._mutex = threading.RLock()
         self._held: set[str] = set()  # tokens of locks this store holds
-        self._stack_ready = False
         self._conn: sqlite3.Connection | None = connect(self._path)
 
     def __repr__(self) -> str:
@@ -101,15 +100,12 @@ class SQLiteStore:
                     raise
 
     def _ensure_stack(self, conn: sqlite3.Connection) -> None:
-        """Give the stack its row, and so its lineage, the first time it is used."""
-        if self._stack_ready:
-            return
+        """Give the stack its row, and so its lineage, if it has none yet (no write otherwise)."""
         conn.execute(
             "INSERT INTO stacks (name, lineage, serial, outputs, created_at) VALUES (?, ?, 0, '{}', ?) "
             "ON CONFLICT (name) DO NOTHING",
             (self._stack, uuid.uuid4().hex, time.time()),
         )
-        self._stack_ready = True
 
     @contextlib.contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -126,17 +122,28 @@ class SQLiteStore:
 
     def read(self) -> Snapshot:
         """Return the stack's current state; the first call creates its lineage."""
-        if not self._stack_ready:
-            with self._transaction("creating the stack") as conn:
-                self._ensure_stack(conn)
         with self._transaction("reading state", write=False) as conn:
-            return self._snapshot(conn)
+            snapshot = self._snapshot(conn)
+        if snapshot is None:
+            with self._transaction("creating the stack") as conn:
+                snapshot = self._current(conn)
+        return snapshot
 
-    def _snapshot(self, conn: sqlite3.Connection) -> Snapshot:
+    def _current(self, conn: sqlite3.Connection) -> Snapshot:
+        """In a write transaction: the stack's state, creating the stack first if needed."""
+        self._ensure_stack(conn)
+        snapshot = self._snapshot(conn)
+        if snapshot is None:
+            raise StateError(f"{self._where()}: the stack's row could not be created")
+        return snapshot
+
+    def _snapshot(self, conn: sqlite3.Connection) -> Snapshot | None:
+        """Read the whole state of the stack; None when the stack has no row yet."""
         where = self._where()
-        lineage, serial, outputs = conn.execute(
-            "SELECT lineage, serial, outputs FROM stacks WHERE name = ?", (self._stack,)
-        ).fetchone()
+        row = conn.execute("SELECT lineage, serial, outputs FROM stacks WHERE name = ?", (self._stack,)).fetchone()
+        if row is None:
+            return None
+        lineage, serial, outputs = row
         rows = conn.execute(_SELECT_RESOURCES + " ORDER BY address", (self._stack,)).fetchall()
         resources = {row[0]: resource_from_row(row, where) for row in rows}
         parsed = load_text(outputs, what=f"{where}: column outputs")
@@ -190,11 +197,14 @@ class SQLiteStore:
         Refused, unless ``force``, when the lineage differs, when the stored
         serial is newer, or when the serials are equal but the contents differ.
         """
+        for address, record in snapshot.resources.items():
+            if address != getattr(record, "address", None):
+                raise StateError(f"cannot push: the resource under {address!r} has the address "
+                                 f"{getattr(record, 'address', None)!r}")
         rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
         outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
         with self._transaction("replacing state") as conn:
-            self._ensure_stack(conn)
-            current = self._snapshot(conn)
+            current = self._current(conn)
             if not force:
                 _check_push(current, snapshot)
             conn.execute("DELETE FROM resources WHERE stack = ?", (self._stack,))
@@ -203,7 +213,7 @@ class SQLiteStore:
                 "UPDATE stacks SET lineage = ?, serial = ?, outputs = ? WHERE name = ?",
                 (snapshot.lineage, max(current.serial, snapshot.serial) + 1, outputs, self._stack),
             )
-            return self._snapshot(conn)
+            return self._current(conn)
 
     # -- lock -----------------------------------------------------------------------
 
@@ -357,6 +367,8 @@ def _stamped(record: ResourceRecord, updated_at: float) -> ResourceRecord:
 
 def _check_push(current: Snapshot, pushed: Snapshot) -> None:
     lineage, serial = current.lineage, current.serial
+    if serial == 0 and not current.resources and not current.outputs:
+        return  # a stack that was never written takes any state
     if pushed.lineage != lineage:
         raise StateError(f"cannot push: the state has lineage {pushed.lineage}, the stack {current.stack!r} "
                          f"has {lineage}; they are different states (use force to replace anyway)")
@@ -370,9 +382,10 @@ def _check_push(current: Snapshot, pushed: Snapshot) -> None:
 
 
 def _locked_message(holder: LockInfo, timeout: float) -> str:
-    waited = f"; waited {timeout:g}s" if timeout > 0 else ""
+    waited = f"; gave up after waiting {timeout:g}s" if timeout > 0 else ""
     return (
         f"stack {holder.stack!r} is locked by {holder.owner} ({holder.operation}) since "
-        f"{holders.describe_time(holder.acquired_at)}, process {holder.pid} on {holder.hostname}{waited}; "
-        "wait for that operation to finish, or if it is no longer running, remove the lock with force-unlock"
+        f"{holders.describe_time(holder.acquired_at)}; the holder is process {holder.pid} on {holder.hostname}"
+        f"{waited}. Wait for that operation to finish, or, if it is no longer running, remove the lock "
+        "with force-unlock."
     )

@@ -209,6 +209,35 @@ def test_push_refuses_another_lineage_an_older_serial_or_a_changed_same_serial(s
     assert store.read().lineage == foreign.lineage
 
 
+def test_push_into_a_new_stack_adopts_the_pushed_lineage(db_path: Path) -> None:
+    with open_store(db_path, "old") as old, open_store(db_path, "new") as new:
+        old.put(make_record("network.a"))
+        pulled = old.read()
+        new.read()
+        pushed = new.push(pulled)
+        assert pushed.lineage == pulled.lineage
+        assert pushed.resources == pulled.resources
+        assert pushed.stack == "new"
+
+
+def test_push_refuses_a_resource_filed_under_another_address(store: SQLiteStore) -> None:
+    snapshot = store.read()
+    snapshot.resources = {"network.a": make_record("network.b")}
+    with pytest.raises(StateError, match="under 'network.a' has the address 'network.b'"):
+        store.push(snapshot, force=True)
+
+
+def test_a_failed_first_write_leaves_no_half_made_stack(store: SQLiteStore) -> None:
+    with pytest.raises(StateError):
+        store.put(make_record("network.a", inputs={"bad": object()}))
+    with pytest.raises(StateError):
+        store.put_many([make_record("network.a"), make_record("network.b", outputs={"x": {1}})])
+    store.put(make_record("network.c"))
+    snapshot = store.read()
+    assert list(snapshot.resources) == ["network.c"]
+    assert snapshot.serial == 1
+
+
 def test_export_of_a_store_snapshot_imports_back(store: SQLiteStore, db_path: Path) -> None:
     from iaas.state import import_json
 

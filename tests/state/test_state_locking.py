@@ -106,7 +106,8 @@ def test_lock_held_by_another_process(db_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_waiting_runs_out_with_a_lock_error(store: SQLiteStore, db_path: Path) -> None:
     with open_store(db_path, "web") as other, other.lock("alice", "apply"):
-        with pytest.raises(LockError, match=r"alice \(apply\).*waited 0.3s"):
+        expected = r"alice \(apply\) since .* UTC; the holder is process \d+ on .*waiting 0.3s"
+        with pytest.raises(LockError, match=expected):
             with store.lock("me", "apply", timeout=0.3):
                 pass
 

@@ -47,16 +47,15 @@ def holder_is_dead(info: LockInfo) -> bool:
     """
     if info.hostname != hostname() or info.pid <= 0:
         return False
-    if info.pid == os.getpid():
-        return False
-    try:
-        os.kill(info.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # alive, owned by another user
-    except OSError:
-        return False
+    if info.pid != os.getpid():
+        try:
+            os.kill(info.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, owned by another user
+        except OSError:
+            return False
     state, started = _proc_stat(info.pid)
     if state == "Z":
         return True

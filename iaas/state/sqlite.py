@@ -321,6 +321,8 @@ class SQLiteStore:
         """Record how the operation ``apply_id`` ended (succeeded, failed or interrupted)."""
         if status not in APPLY_STATUSES or status == "running":
             raise StateError(f"end_apply: status must be succeeded, failed or interrupted, not {status!r}")
+        if not isinstance(summary, dict):
+            raise StateError(f"end_apply: summary must be a dict, got {type(summary).__name__}")
         text = dump_text(summary, what=f"summary of history entry {apply_id}")
         with self._transaction(f"recording the end of history entry {apply_id}") as conn:
             row = conn.execute("SELECT status FROM applies WHERE id = ? AND stack = ?",

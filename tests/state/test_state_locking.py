@@ -190,6 +190,13 @@ def test_a_reused_pid_is_stale(store: SQLiteStore) -> None:
     assert holder_is_dead(_lock_info(store, pid=parent, acquired_at=1.0))
 
 
+def test_a_lock_of_this_process_is_stale_only_if_taken_before_it_started(store: SQLiteStore) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to know when a process started")
+    assert not holder_is_dead(_lock_info(store))
+    assert holder_is_dead(_lock_info(store, acquired_at=1.0))
+
+
 def test_force_unlock_removes_any_holder(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with open_store(db_path, "web") as holder, open_store(db_path, "web") as admin:
         assert admin.force_unlock() is None

@@ -162,6 +162,8 @@ def test_end_apply_checks_its_arguments(store: SQLiteStore) -> None:
     apply_id = store.begin_apply("apply", "me")
     with pytest.raises(StateError, match="status"):
         store.end_apply(apply_id, "running", {})
+    with pytest.raises(StateError, match="summary must be a dict"):
+        store.end_apply(apply_id, "failed", ["x"])  # type: ignore[arg-type]
     with pytest.raises(StateError, match="no history entry 999"):
         store.end_apply(999, "failed", {})
     store.end_apply(apply_id, "failed", {"error": "boom"})

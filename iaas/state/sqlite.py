@@ -232,6 +232,8 @@ class SQLiteStore:
             self._release(token)
 
     def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
+        if not owner or not operation:
+            raise StateError("taking a lock needs a non-empty owner and operation")
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
             info, token = self._try_acquire(owner, operation)

@@ -1,0 +1,78 @@
+"""The libvirt driver: typed primitives over one libvirt host.
+
+The driver knows nothing of stacks, plans or resource kinds; it defines,
+reads, changes and deletes libvirt objects and marks the ones iaas makes.
+
+Connection (:class:`Host`, see :mod:`iaas.drivers.libvirt.host`)::
+
+    Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144, domain_type=None)
+    host.simulated -> bool;  host.domain_type -> str;  host.info() -> HostInfo;  host.close()
+
+Networks (by UUID or name)::
+
+    define_network(NetworkSpec, Meta) -> NetworkInfo      define, autostart, start
+    redefine_network(NetworkSpec, Meta) -> NetworkInfo    stop, define, start
+    get_network(ref) -> NetworkInfo | None
+    delete_network(ref) -> None                           absent is fine
+    update_dhcp_host(network, "add"|"modify"|"delete", mac, ip, name=None) -> NetworkInfo
+
+Storage::
+
+    ensure_pool(name, path) -> PoolInfo                   dir pool, active, autostart
+    pool_info(name) -> PoolInfo | None
+    create_volume(pool, VolumeSpec) -> VolumeInfo         existing volume is returned
+    get_volume(pool, name) -> VolumeInfo | None
+    list_volumes(pool) -> list[VolumeInfo]
+    resize_volume(pool, name, capacity_bytes) -> VolumeInfo
+    delete_volume(pool, name) -> None                     absent is fine
+
+Domains (by UUID or name)::
+
+    define_domain(DomainSpec, Meta) -> DomainInfo         not started
+    get_domain(ref) -> DomainInfo | None
+    start_domain(ref);  reboot_domain(ref)
+    stop_domain(ref, timeout=60.0, force=True) -> bool    True if it stopped by itself
+    delete_domain(ref) -> None                            absent is fine; disks are kept
+    set_memory(ref, mib, live=True, *, max_mib=None)
+    set_vcpus(ref, count, live=True, *, max_count=None)
+    attach_disk(ref, DiskSpec, live=True);  detach_disk(ref, target, live=True)
+    attach_nic(ref, NicSpec, live=True);    detach_nic(ref, mac, live=True)
+    domain_addresses(ref) -> list[DomainAddress]
+
+Inventory::
+
+    list_managed() -> list[ManagedObject]    domains and networks with iaas metadata, iaas-* volumes
+
+Metadata: :class:`Meta` (stack, address, project) is rendered into every
+domain and network; :func:`parse_meta` reads it back from XML.
+
+Errors: every libvirt failure is :class:`iaas.errors.HostError` (host and
+operation named); changing an object that does not exist is
+:class:`iaas.errors.NotFoundError`.
+"""
+
+from iaas.drivers.libvirt.host import Host
+from iaas.drivers.libvirt.inventory import VOLUME_PREFIX
+from iaas.drivers.libvirt.meta import META_NS, parse_meta
+from iaas.drivers.libvirt.specs import (
+    DhcpHost,
+    DiskSpec,
+    DomainAddress,
+    DomainInfo,
+    DomainSpec,
+    HostInfo,
+    ManagedObject,
+    Meta,
+    NetworkInfo,
+    NetworkSpec,
+    NicSpec,
+    PoolInfo,
+    VolumeInfo,
+    VolumeSpec,
+)
+
+__all__ = [
+    "META_NS", "VOLUME_PREFIX", "DhcpHost", "DiskSpec", "DomainAddress", "DomainInfo", "DomainSpec", "Host",
+    "HostInfo", "ManagedObject", "Meta", "NetworkInfo", "NetworkSpec", "NicSpec", "PoolInfo", "VolumeInfo",
+    "VolumeSpec", "parse_meta",
+]

@@ -1,0 +1,246 @@
+"""One connection to one libvirt host: opening, error wrapping, reconnecting.
+
+The object primitives (domains, networks, storage) build on
+:class:`Connection`; users see it as :class:`iaas.drivers.libvirt.host.Host`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import platform
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import libvirt
+
+from iaas.drivers.libvirt import _eventloop
+from iaas.drivers.libvirt.sim import SimStore, write_node_file
+from iaas.errors import HostError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Error codes that may mean the connection itself broke.
+_BROKEN_CODES = frozenset({libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_ERR_NO_CONNECT})
+#: Keepalive on non-test connections: probe every 5 s, give up after 3 lost probes.
+KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 5, 3
+
+
+def _silence(_ctx: object, _err: object) -> None:
+    """Swallow libvirt's own error report; errors reach users as HostError."""
+
+
+libvirt.registerErrorHandler(_silence, None)
+
+
+def error_detail(exc: libvirt.libvirtError) -> str:
+    """The human part of a libvirt error."""
+    return exc.get_error_message() or str(exc)
+
+
+def error_code(exc: libvirt.libvirtError) -> int | None:
+    """The libvirt error code (``VIR_ERR_*``) of an error, if known."""
+    return exc.get_error_code()
+
+
+def _local_domain_type() -> str:
+    kvm = any(os.path.exists(f"/sys/module/{m}") for m in ("kvm_intel", "kvm_amd"))
+    return "kvm" if kvm else "qemu"
+
+
+class Connection:
+    """A lazily opened, shared libvirt connection with wrapped errors.
+
+    Calls on a simulated (test driver) host are serialised by one lock, which
+    also makes each change and its write to the sim store one step.  Calls on
+    real hosts run concurrently (libvirt connections are thread-safe).
+    """
+
+    def __init__(self, name: str, uri: str, *, sim_store: str | os.PathLike[str] | None = None,
+                 sim_cpus: int = 64, sim_memory_mib: int = 256 * 1024,
+                 domain_type: str | None = None):
+        self.name = name
+        self.uri = uri
+        self._scheme = urlsplit(uri).scheme
+        if sim_store is not None and not self.simulated:
+            raise ValueError(f"host {name!r}: sim_store needs a test:// URI, not {uri!r}")
+        self._store = SimStore(sim_store) if sim_store is not None else None
+        self._generate = self.simulated and (self._store is not None or uri == "test:///default")
+        self._sim_cpus = sim_cpus
+        self._sim_memory_mib = sim_memory_mib
+        self._domain_type = domain_type
+        self._conn: libvirt.virConnect | None = None
+        self._conn_lock = threading.Lock()
+        self._op_lock = threading.RLock()
+
+    # --- properties ---------------------------------------------------------
+
+    @property
+    def simulated(self) -> bool:
+        """True for libvirt's in-process test driver (``test://`` URIs)."""
+        return self.uri.startswith("test://")
+
+    @property
+    def persistent_sim(self) -> bool:
+        """True for a simulated host whose objects are kept in a sim store."""
+        return self._store is not None
+
+    @property
+    def domain_type(self) -> str:
+        """The ``<domain type>`` guests get here: "kvm", "qemu" (TCG) or "test"."""
+        if self._domain_type is None:
+            base = self._scheme.split("+", 1)[0]
+            self._domain_type = {"test": "test", "qemu": None}.get(base, base) or _local_domain_type()
+        return self._domain_type
+
+    # --- calls --------------------------------------------------------------
+
+    def _exclusive(self) -> contextlib.AbstractContextManager[object]:
+        return self._op_lock if self.simulated else contextlib.nullcontext()
+
+    def _call(self, operation: str, fn: Callable[[libvirt.virConnect], T]) -> T:
+        """Run ``fn(connection)``; wrap every libvirt error as :class:`HostError`.
+
+        If the connection turns out to be broken, it is reopened and ``fn`` is
+        run once more, so ``fn`` must look objects up afresh and be safe to
+        repeat.
+        """
+        with self._exclusive():
+            conn = self._connection()
+            try:
+                return self._run(operation, fn, conn)
+            except libvirt.libvirtError as exc:
+                if not self._broken(conn, exc):
+                    raise HostError(self.name, operation, error_detail(exc)) from None
+                log.warning("host %s: connection lost during %s; reconnecting", self.name, operation)
+            conn = self._reconnect(conn)
+            try:
+                return self._run(operation, fn, conn)
+            except libvirt.libvirtError as exc:
+                raise HostError(self.name, operation, error_detail(exc)) from None
+
+    def _run(self, operation: str, fn: Callable[[libvirt.virConnect], T], conn: libvirt.virConnect) -> T:
+        try:
+            return fn(conn)
+        except sqlite3.Error as exc:
+            raise HostError(self.name, operation, f"simulated host store: {exc}") from None
+
+    def _broken(self, conn: libvirt.virConnect, exc: libvirt.libvirtError) -> bool:
+        if error_code(exc) not in _BROKEN_CODES:
+            return False
+        return not self._alive(conn)
+
+    def _alive(self, conn: libvirt.virConnect) -> bool:
+        try:
+            return bool(conn.isAlive())
+        except libvirt.libvirtError:
+            return False
+
+    # --- opening and closing -------------------------------------------------
+
+    def _connection(self) -> libvirt.virConnect:
+        with self._conn_lock:
+            if self._conn is None:
+                self._conn = self._open()
+            return self._conn
+
+    def _reconnect(self, broken: libvirt.virConnect) -> libvirt.virConnect:
+        with self._conn_lock:
+            if self._conn is broken:
+                self._conn = None
+                with contextlib.suppress(libvirt.libvirtError):
+                    broken.close()
+        return self._connection()
+
+    def _open(self) -> libvirt.virConnect:
+        if self._generate:
+            return self._open_generated()
+        if not self.simulated:
+            _eventloop.ensure_running()
+        try:
+            conn = libvirt.open(self.uri)
+        except libvirt.libvirtError as exc:
+            raise HostError(self.name, "connect", error_detail(exc)) from None
+        if not self.simulated:
+            self._keepalive(conn)
+        return conn
+
+    def _keepalive(self, conn: libvirt.virConnect) -> None:
+        try:
+            conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        except libvirt.libvirtError as exc:
+            log.warning("host %s: keepalive not enabled: %s", self.name, error_detail(exc))
+
+    def _open_generated(self) -> libvirt.virConnect:
+        objects = self._store.objects() if self._store is not None else []
+        path = write_node_file(objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib,
+                               arch=platform.machine() or "x86_64")
+        try:
+            conn = libvirt.open(f"test://{path}")
+        except libvirt.libvirtError as exc:
+            raise HostError(self.name, "connect", error_detail(exc)) from None
+        finally:
+            path.unlink(missing_ok=True)
+        try:
+            self._restore_flags(conn)
+        except libvirt.libvirtError as exc:
+            conn.close()
+            raise HostError(self.name, "connect", error_detail(exc)) from None
+        return conn
+
+    def _restore_flags(self, conn: libvirt.virConnect) -> None:
+        """Apply what the node file cannot say: autostart flags, inactive networks and pools."""
+        if self._store is None:
+            return
+        for obj in self._store.objects("network"):
+            net = conn.networkLookupByUUIDString(obj.name)
+            net.setAutostart(int(obj.autostart))
+            if obj.state == "inactive" and net.isActive():
+                net.destroy()
+        for obj in self._store.objects("pool"):
+            pool = conn.storagePoolLookupByName(obj.name)
+            pool.setAutostart(int(obj.autostart))
+            if obj.state == "inactive" and pool.isActive():
+                pool.destroy()
+
+    def close(self) -> None:
+        """Close the connection (the next call reopens it) and the sim store.
+
+        A simulated host without a sim store loses its objects on close.
+        """
+        with self._exclusive(), self._conn_lock:
+            if self._conn is not None:
+                with contextlib.suppress(libvirt.libvirtError):
+                    self._conn.close()
+                self._conn = None
+
+    # --- sim store -----------------------------------------------------------
+
+    def _save_domain(self, dom: libvirt.virDomain) -> None:
+        if self._store is not None:
+            state = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused"}
+            self._store.put("domain", dom.UUIDString(), dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+                            state=state.get(dom.state()[0], "shutoff"))
+
+    def _save_network(self, net: libvirt.virNetwork) -> None:
+        if self._store is not None:
+            self._store.put("network", net.UUIDString(), net.XMLDesc(0),
+                            state="active" if net.isActive() else "inactive", autostart=bool(net.autostart()))
+
+    def _save_pool(self, pool: libvirt.virStoragePool) -> None:
+        if self._store is not None:
+            self._store.put("pool", pool.name(), pool.XMLDesc(0),
+                            state="active" if pool.isActive() else "inactive", autostart=bool(pool.autostart()))
+
+    def _save_volume(self, pool: str, vol: libvirt.virStorageVol) -> None:
+        if self._store is not None:
+            self._store.put("volume", vol.name(), vol.XMLDesc(0), parent=pool)
+
+    def _forget(self, type: str, name: str, *, parent: str = "") -> None:
+        if self._store is not None:
+            self._store.delete(type, name, parent=parent)

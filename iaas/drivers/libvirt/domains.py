@@ -1,0 +1,262 @@
+"""Guest (domain) primitives of a :class:`~iaas.drivers.libvirt.host.Host`.
+
+Domains are referred to by UUID (a name works too).  Every domain iaas
+defines carries iaas metadata and is persistent.  Device hotplug lives in
+:mod:`iaas.drivers.libvirt.devices`.
+"""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+import libvirt
+
+from iaas.drivers.libvirt import _lookup, readback
+from iaas.drivers.libvirt._connection import Connection
+from iaas.drivers.libvirt.meta import meta_from_element
+from iaas.drivers.libvirt.render import domain_xml
+from iaas.drivers.libvirt.specs import DomainAddress, DomainInfo, DomainSpec, DomainState, Meta
+from iaas.errors import HostError, NotFoundError
+
+_STATES: dict[int, DomainState] = {
+    libvirt.VIR_DOMAIN_RUNNING: "running",
+    libvirt.VIR_DOMAIN_BLOCKED: "running",
+    libvirt.VIR_DOMAIN_PAUSED: "paused",
+    libvirt.VIR_DOMAIN_PMSUSPENDED: "paused",
+    libvirt.VIR_DOMAIN_SHUTDOWN: "running",  # shutting down
+    libvirt.VIR_DOMAIN_SHUTOFF: "shutoff",
+    libvirt.VIR_DOMAIN_CRASHED: "shutoff",
+}
+_INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
+_CONFIG, _LIVE = libvirt.VIR_DOMAIN_AFFECT_CONFIG, libvirt.VIR_DOMAIN_AFFECT_LIVE
+#: How often a graceful shutdown is checked for completion, in seconds.
+SHUTDOWN_POLL = 0.25
+
+
+def domain_info(dom: libvirt.virDomain) -> DomainInfo:
+    """Describe a libvirt domain: live values plus its persistent definition."""
+    live_xml = dom.XMLDesc(0)
+    live = readback.domain_spec(live_xml)
+    return DomainInfo(
+        name=dom.name(),
+        uuid=dom.UUIDString(),
+        state=_STATES.get(dom.state()[0], "other"),
+        vcpus=live.vcpus,
+        max_vcpus=live.effective_max_vcpus,
+        memory_mib=live.memory_mib,
+        max_memory_mib=live.effective_max_memory_mib,
+        nics=live.nics,
+        disks=live.disks,
+        meta=meta_from_element(ET.fromstring(live_xml)),
+        spec=readback.domain_spec(dom.XMLDesc(_INACTIVE)),
+    )
+
+
+def _ignore_not_running(fn: Callable[..., object], *args: int) -> None:
+    """Call a stop-like method; a guest that stopped meanwhile is fine."""
+    try:
+        fn(*args)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_INVALID:
+            raise
+
+
+class DomainOps(Connection):
+    """Define, read, start, stop, resize and delete guests."""
+
+    def _require_domain(self, conn: libvirt.virConnect, ref: str) -> libvirt.virDomain:
+        dom = _lookup.domain(conn, ref)
+        if dom is None:
+            raise NotFoundError(f"host {self.name!r}: no domain {ref!r}")
+        return dom
+
+    def _host_arch(self, conn: libvirt.virConnect) -> str:
+        return str(conn.getInfo()[0])
+
+    def define_domain(self, spec: DomainSpec, meta: Meta) -> DomainInfo:
+        """Define a guest (or replace the definition of the guest with this UUID).
+
+        The guest is not started.  A running guest keeps running as it was;
+        the new definition applies from its next start.
+        """
+
+        def run(conn: libvirt.virConnect) -> DomainInfo:
+            xml = domain_xml(spec, meta, domain_type=self.domain_type, arch=self._host_arch(conn))
+            dom = conn.defineXML(xml)
+            self._save_domain(dom)
+            return domain_info(dom)
+
+        return self._call(f"define domain {spec.name}", run)
+
+    def get_domain(self, ref: str) -> DomainInfo | None:
+        """The guest with this UUID (or name), or None if there is none."""
+
+        def run(conn: libvirt.virConnect) -> DomainInfo | None:
+            dom = _lookup.domain(conn, ref)
+            return domain_info(dom) if dom is not None else None
+
+        return self._call(f"read domain {ref}", run)
+
+    def start_domain(self, ref: str) -> None:
+        """Start a shut off guest or resume a paused one; a running guest is left alone."""
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = self._require_domain(conn, ref)
+            state = dom.state()[0]
+            if state == libvirt.VIR_DOMAIN_PAUSED:
+                dom.resume()
+            elif not dom.isActive():
+                dom.create()
+            self._save_domain(dom)
+
+        self._call(f"start domain {ref}", run)
+
+    def stop_domain(self, ref: str, timeout: float = 60.0, force: bool = True) -> bool:
+        """Shut a guest down: ask it (ACPI), wait up to ``timeout`` seconds, then power it off.
+
+        Returns True if the guest stopped by itself (or was already off), False
+        if it was powered off.  With ``force=False`` a guest that does not stop
+        in time raises :class:`HostError` and keeps running.
+        """
+        operation = f"stop domain {ref}"
+
+        def request(conn: libvirt.virConnect) -> bool:
+            dom = self._require_domain(conn, ref)
+            if not dom.isActive():
+                self._save_domain(dom)
+                return False
+            if dom.state()[0] != libvirt.VIR_DOMAIN_PAUSED:
+                _ignore_not_running(dom.shutdown)
+            return True
+
+        if not self._call(operation, request):
+            return True
+        deadline = time.monotonic() + timeout
+        while self._active(operation, ref):
+            if time.monotonic() >= deadline:
+                if not force:
+                    raise HostError(self.name, operation, f"guest did not shut down within {timeout:g} s")
+                self._call(operation, lambda conn: self._power_off(conn, ref))
+                return False
+            time.sleep(SHUTDOWN_POLL)
+        return True
+
+    def _active(self, operation: str, ref: str) -> bool:
+        def run(conn: libvirt.virConnect) -> bool:
+            dom = self._require_domain(conn, ref)
+            active = bool(dom.isActive())
+            if not active:
+                self._save_domain(dom)
+            return active
+
+        return self._call(operation, run)
+
+    def _power_off(self, conn: libvirt.virConnect, ref: str) -> None:
+        dom = self._require_domain(conn, ref)
+        if dom.isActive():
+            _ignore_not_running(dom.destroy)
+        self._save_domain(dom)
+
+    def reboot_domain(self, ref: str) -> None:
+        """Ask a running guest to reboot."""
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = self._require_domain(conn, ref)
+            dom.reboot(0)
+            self._save_domain(dom)
+
+        self._call(f"reboot domain {ref}", run)
+
+    def delete_domain(self, ref: str) -> None:
+        """Power a guest off and undefine it with its snapshots, NVRAM and saved state.
+
+        Its disks are left alone.  Nothing happens if the guest does not exist.
+        """
+        flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        if not self.simulated:  # the test driver refuses these two
+            flags |= libvirt.VIR_DOMAIN_UNDEFINE_NVRAM | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = _lookup.domain(conn, ref)
+            if dom is None:
+                return
+            uuid = dom.UUIDString()
+            if dom.isActive():
+                _ignore_not_running(dom.destroy)
+            if dom.isPersistent():
+                dom.undefineFlags(flags)
+            self._forget("domain", uuid)
+
+        self._call(f"delete domain {ref}", run)
+
+    def set_memory(self, ref: str, mib: int, live: bool = True, *, max_mib: int | None = None) -> None:
+        """Set a guest's memory to ``mib``.
+
+        With ``live`` and a running guest the change applies now (up to the
+        guest's maximum) and to its definition.  Otherwise only the definition
+        changes: its maximum becomes ``max_mib`` when given, and is raised to
+        ``mib`` when that is above it.
+        """
+        if max_mib is not None and mib > max_mib:
+            raise ValueError(f"memory {mib} MiB is above the maximum {max_mib} MiB")
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = self._require_domain(conn, ref)
+            if live and dom.isActive():
+                dom.setMemoryFlags(mib * 1024, _LIVE)
+                dom.setMemoryFlags(mib * 1024, _CONFIG)
+            else:
+                current_max = readback.domain_spec(dom.XMLDesc(_INACTIVE)).effective_max_memory_mib
+                new_max = max_mib if max_mib is not None else max(mib, current_max)
+                if new_max != current_max:
+                    dom.setMemoryFlags(new_max * 1024, libvirt.VIR_DOMAIN_MEM_MAXIMUM | _CONFIG)
+                dom.setMemoryFlags(mib * 1024, _CONFIG)
+            self._save_domain(dom)
+
+        self._call(f"set memory of domain {ref}", run)
+
+    def set_vcpus(self, ref: str, count: int, live: bool = True, *, max_count: int | None = None) -> None:
+        """Set a guest's vCPU count; ``live`` and maxima work as for :meth:`set_memory`."""
+        if max_count is not None and count > max_count:
+            raise ValueError(f"{count} vCPUs is above the maximum {max_count}")
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = self._require_domain(conn, ref)
+            if live and dom.isActive():
+                dom.setVcpusFlags(count, _LIVE)
+                dom.setVcpusFlags(count, _CONFIG)
+            else:
+                current_max = readback.domain_spec(dom.XMLDesc(_INACTIVE)).effective_max_vcpus
+                new_max = max_count if max_count is not None else max(count, current_max)
+                if new_max != current_max:
+                    dom.setVcpusFlags(new_max, libvirt.VIR_DOMAIN_VCPU_MAXIMUM | _CONFIG)
+                dom.setVcpusFlags(count, _CONFIG)
+            self._save_domain(dom)
+
+        self._call(f"set vCPUs of domain {ref}", run)
+
+    def domain_addresses(self, ref: str) -> list[DomainAddress]:
+        """IP addresses of a running guest, from the host's DHCP leases (empty when off).
+
+        The test driver makes up one address per NIC.
+        """
+
+        def run(conn: libvirt.virConnect) -> list[DomainAddress]:
+            dom = self._require_domain(conn, ref)
+            if not dom.isActive():
+                return []
+            ifaces = dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) or {}
+            return [
+                DomainAddress(
+                    mac=(iface.get("hwaddr") or "").lower(),
+                    address=addr["addr"],
+                    prefix=int(addr["prefix"]),
+                    family="ipv4" if addr["type"] == libvirt.VIR_IP_ADDR_TYPE_IPV4 else "ipv6",
+                )
+                for iface in ifaces.values()
+                for addr in iface.get("addrs") or []
+            ]
+
+        return self._call(f"read addresses of domain {ref}", run)

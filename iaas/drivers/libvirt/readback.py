@@ -1,0 +1,190 @@
+"""Read libvirt XML back into the driver's specs.
+
+These functions are the inverse of the templates in ``render``: rendering a
+spec and reading the host's XML back gives an equal spec, except for values
+the host fills in (a generated UUID or bridge name).  Elements iaas does not
+model are ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import xml.etree.ElementTree as ET
+
+from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, NetworkSpec, NicSpec, VolumeInfo
+
+_UNITS = {
+    "b": 1, "bytes": 1,
+    "k": 1024, "kib": 1024, "kb": 1000,
+    "m": 1024**2, "mib": 1024**2, "mb": 1000**2,
+    "g": 1024**3, "gib": 1024**3, "gb": 1000**3,
+    "t": 1024**4, "tib": 1024**4, "tb": 1000**4,
+}
+_MODES = {None: "isolated", "nat": "nat", "route": "routed"}
+
+
+def to_bytes(element: ET.Element | None, default_unit: str = "bytes") -> int:
+    """Size held by an element with an optional ``unit`` attribute, in bytes."""
+    if element is None or not (element.text or "").strip():
+        return 0
+    unit = (element.get("unit") or default_unit).lower()
+    return int(element.text.strip()) * _UNITS[unit]
+
+
+def _text(root: ET.Element, path: str) -> str | None:
+    found = root.find(path)
+    return found.text if found is not None and found.text is not None else None
+
+
+def _attr(root: ET.Element, path: str, name: str) -> str | None:
+    found = root.find(path)
+    return found.get(name) if found is not None else None
+
+
+# --- networks ---------------------------------------------------------------
+
+
+def _ipv4(root: ET.Element) -> ET.Element | None:
+    for ip in root.findall("ip"):
+        if ip.get("family", "ipv4") == "ipv4":
+            return ip
+    return None
+
+
+def _prefix(ip: ET.Element) -> int | None:
+    if ip.get("prefix"):
+        return int(ip.get("prefix", "0"))
+    if ip.get("netmask"):
+        return ipaddress.IPv4Network(f"0.0.0.0/{ip.get('netmask')}").prefixlen
+    return None
+
+
+def network_spec(xml: str) -> NetworkSpec:
+    """Read a network's XML into a :class:`NetworkSpec`."""
+    root = ET.fromstring(xml)
+    ip = _ipv4(root)
+    hosts: list[DhcpHost] = []
+    dhcp_start = dhcp_end = None
+    if ip is not None:
+        dhcp_start = _attr(ip, "dhcp/range", "start")
+        dhcp_end = _attr(ip, "dhcp/range", "end")
+        hosts = [
+            DhcpHost(mac=h.get("mac", ""), ip=h.get("ip", ""), name=h.get("name"))
+            for h in ip.findall("dhcp/host")
+        ]
+    mode = _attr(root, "forward", "mode")
+    mtu = _attr(root, "mtu", "size")
+    return NetworkSpec(
+        name=_text(root, "name") or "",
+        uuid=_text(root, "uuid"),
+        mode=_MODES.get(mode, mode),  # type: ignore[arg-type]
+        bridge=_attr(root, "bridge", "name"),
+        ipv4_address=ip.get("address") if ip is not None else None,
+        ipv4_prefix=_prefix(ip) if ip is not None else None,
+        dhcp_start=dhcp_start,
+        dhcp_end=dhcp_end,
+        dhcp_hosts=tuple(hosts),
+        dns_domain=_attr(root, "domain", "name"),
+        mtu=int(mtu) if mtu else None,
+    )
+
+
+# --- domains ----------------------------------------------------------------
+
+
+def _disk(disk: ET.Element) -> DiskSpec | None:
+    source = disk.find("source")
+    target = _attr(disk, "target", "dev") or ""
+    fmt = _attr(disk, "driver", "type") or "raw"
+    serial = _text(disk, "serial")
+    if source is None:
+        return None
+    if source.get("file") is not None:
+        return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial)  # type: ignore[arg-type]
+    if source.get("pool") is not None and source.get("volume") is not None:
+        return DiskSpec(target=target, pool=source.get("pool"), volume=source.get("volume"),
+                        format=fmt, serial=serial)  # type: ignore[arg-type]
+    return None
+
+
+def disks(root: ET.Element) -> tuple[DiskSpec, ...]:
+    """The disk devices (not cdroms) of a parsed domain, in order."""
+    found = (_disk(d) for d in root.findall("devices/disk") if d.get("device", "disk") == "disk")
+    return tuple(d for d in found if d is not None)
+
+
+def nic(iface: ET.Element) -> NicSpec:
+    """Read one ``<interface type='network'>`` element."""
+    params = [(p.get("name", ""), p.get("value", "")) for p in iface.findall("filterref/parameter")]
+    return NicSpec(
+        network=_attr(iface, "source", "network") or "",
+        mac=_attr(iface, "mac", "address") or "",
+        filter=_attr(iface, "filterref", "filter"),
+        filter_params=params,
+        model=_attr(iface, "model", "type") or "virtio",
+    )
+
+
+def nics(root: ET.Element) -> tuple[NicSpec, ...]:
+    """The network NICs of a parsed domain, in order (other NIC types are skipped)."""
+    return tuple(nic(i) for i in root.findall("devices/interface") if i.get("type") == "network")
+
+
+def _cdrom(root: ET.Element) -> str | None:
+    for disk in root.findall("devices/disk"):
+        if disk.get("device") == "cdrom":
+            return _attr(disk, "source", "file")
+    return None
+
+
+def domain_spec(xml: str) -> DomainSpec:
+    """Read a domain's XML into a :class:`DomainSpec`.
+
+    Maxima equal to the current value read back as None, so a spec without
+    maxima round-trips unchanged.
+    """
+    root = ET.fromstring(xml)
+    memory = to_bytes(root.find("memory"), "KiB") // 2**20
+    current_memory = to_bytes(root.find("currentMemory"), "KiB") // 2**20 or memory
+    vcpu = root.find("vcpu")
+    max_vcpus = int(vcpu.text or "1") if vcpu is not None else 1
+    vcpus = int(vcpu.get("current", max_vcpus)) if vcpu is not None else 1
+    return DomainSpec(
+        name=_text(root, "name") or "",
+        uuid=_text(root, "uuid") or "",
+        vcpus=vcpus,
+        memory_mib=current_memory,
+        max_vcpus=max_vcpus if max_vcpus != vcpus else None,
+        max_memory_mib=memory if memory != current_memory else None,
+        disks=disks(root),
+        nics=nics(root),
+        cdrom=_cdrom(root),
+        console_log=_attr(root, "devices/serial/log", "file"),
+        kernel=_text(root, "os/kernel"),
+        initrd=_text(root, "os/initrd"),
+        cmdline=_text(root, "os/cmdline"),
+    )
+
+
+# --- storage ----------------------------------------------------------------
+
+
+def volume_info(xml: str, pool: str) -> VolumeInfo:
+    """Read a volume's XML into a :class:`VolumeInfo`."""
+    root = ET.fromstring(xml)
+    return VolumeInfo(
+        name=_text(root, "name") or "",
+        pool=pool,
+        path=_text(root, "target/path") or "",
+        key=_text(root, "key") or "",
+        capacity_bytes=to_bytes(root.find("capacity")),
+        allocation_bytes=to_bytes(root.find("allocation")),
+        format=_attr(root, "target/format", "type"),
+        backing_path=_text(root, "backingStore/path"),
+        backing_format=_attr(root, "backingStore/format", "type"),
+    )
+
+
+def pool_path(xml: str) -> str | None:
+    """Target directory of a pool, from its XML."""
+    return _text(ET.fromstring(xml), "target/path")

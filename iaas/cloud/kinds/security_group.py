@@ -1,0 +1,189 @@
+"""Security groups: allow rules for instance NICs, compiled to libvirt nwfilters.
+
+A group lives in the cloud's inventory.  On every host that is not
+simulated it is also defined as two network filters, both named after the
+group's id:
+
+* ``iaas-sg-<id>-rules`` holds the group's allow rules;
+* ``iaas-sg-<id>`` is the firewall of a NIC that uses only this group:
+  established traffic and egress allowed, the group's rules, every other
+  ingress dropped.  A NIC with several groups uses a filter made by
+  :func:`render_policy` that refers to each group's rules filter.
+
+Simulated hosts have no packet filtering: there the group is recorded only,
+and the ``dataplane`` output and the log say so.  A rule with a
+``remote_group`` allows the addresses the group's member instances have when
+the rules are written; they are written again whenever the group is updated.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import uuid
+from functools import cache
+from typing import Any
+
+import jinja2
+import libvirt
+
+from iaas.cloud.inventory import InventoryRecord
+from iaas.cloud.kinds._record import RecordHandler
+from iaas.drivers.libvirt.host import Host
+
+log = logging.getLogger(__name__)
+
+_ELEMENTS = {  # protocol -> (IPv4 element, IPv6 element)
+    "tcp": ("tcp", "tcp-ipv6"), "udp": ("udp", "udp-ipv6"), "icmp": ("icmp", "icmpv6"), "any": ("all", "all-ipv6"),
+}
+_RULE_PRIORITY = 0  # after the policy's accepts (-500..-300), before its drops (500)
+
+
+def policy_name(group_id: str) -> str:
+    """Name of the nwfilter that is the whole firewall of a NIC using only this group."""
+    return f"iaas-sg-{group_id}"
+
+
+def rules_name(group_id: str) -> str:
+    """Name of the nwfilter that holds this group's allow rules."""
+    return f"iaas-sg-{group_id}-rules"
+
+
+def filter_uuid(group_id: str, part: str = "") -> str:
+    """A stable filter uuid: the group id itself for the policy, derived from it for a part."""
+    try:
+        base = uuid.UUID(group_id)
+    except ValueError:
+        base = uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:security_group:{group_id}")
+    return str(uuid.uuid5(base, part) if part else base)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("iaas.cloud", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def _match(rule: dict[str, Any], remote: str | None) -> list[dict[str, Any]]:
+    """The nwfilter rule entries for one allow rule and one remote (None: any peer)."""
+    ingress = rule.get("direction", "ingress") == "ingress"
+    protocol = rule.get("protocol") or "tcp"
+    families = (4, 6)
+    attributes: list[tuple[str, str]] = []
+    if remote is not None:
+        net = ipaddress.ip_network(remote, strict=False)
+        families = (net.version,)
+        side = "src" if ingress else "dst"
+        attributes += [(f"{side}ipaddr", str(net.network_address)), (f"{side}ipmask", str(net.prefixlen))]
+    if rule.get("port_min") is not None:
+        attributes += [("dstportstart", str(rule["port_min"])),
+                       ("dstportend", str(rule.get("port_max") or rule["port_min"]))]
+    attributes.append(("state", "NEW"))
+    return [{"direction": "in" if ingress else "out", "priority": _RULE_PRIORITY,
+             "element": _ELEMENTS[protocol][family == 6], "attributes": attributes} for family in families]
+
+
+def compile_rules(rules: list[dict[str, Any]], members: dict[str, list[str]] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The nwfilter entries of a group's rules.
+
+    ``members`` maps a remote group's id to its members' addresses; a rule
+    whose remote group has no member yet allows nothing.
+    """
+    members = members or {}
+    entries: list[dict[str, Any]] = []
+    for rule in rules:
+        if rule.get("remote_group"):
+            remotes: list[str | None] = [f"{a}/{32 if ':' not in a else 128}"
+                                         for a in members.get(rule["remote_group"], [])]
+        else:
+            remotes = [rule.get("remote_cidr")]
+        for remote in remotes:
+            entries += _match(rule, remote)
+    return entries
+
+
+def render_rules(group_id: str, rules: list[dict[str, Any]], members: dict[str, list[str]] | None = None) -> str:
+    """The XML of a group's rules filter."""
+    return _templates().get_template("nwfilter_rules.xml.j2").render(
+        name=rules_name(group_id), uuid=filter_uuid(group_id, "rules"), rules=compile_rules(rules, members))
+
+
+def render_policy(name: str, filter_uuid: str, group_ids: list[str]) -> str:
+    """The XML of a NIC firewall that allows what any of the given groups allows."""
+    return _templates().get_template("nwfilter_policy.xml.j2").render(
+        name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids])
+
+
+class Handler(RecordHandler):
+    """Security groups: kept in the inventory, defined as nwfilters on every real host."""
+
+    kind = "security_group"
+
+    def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Define (or redefine) the group's filters on every host that is not simulated."""
+        members = self._members(inputs.get("rules") or [])
+        real = [name for name, host in self.cloud.hosts.items() if not host.simulated]
+        for name in real:
+            _define(self.cloud.hosts[name], render_rules(id, inputs.get("rules") or [], members))
+            _define(self.cloud.hosts[name], render_policy(policy_name(id), filter_uuid(id), [id]))
+        simulated = sorted(set(self.cloud.hosts) - set(real))
+        note = f"nwfilter {policy_name(id)} defined on " + ", ".join(real) if real else ""
+        if simulated:
+            sim = "recorded only on simulated host(s) " + ", ".join(simulated) + ": no packets are filtered there"
+            note = f"{note}; {sim}" if note else sim
+            log.warning("security group %s: %s", inputs.get("name"), sim)
+        return {"dataplane": note}
+
+    def remove(self, id: str, outputs: dict[str, Any]) -> None:
+        """Undefine the group's filters on every real host."""
+        for host in self.cloud.hosts.values():
+            if not host.simulated:
+                _undefine(host, policy_name(id))
+                _undefine(host, rules_name(id))
+
+    def users(self, rec: InventoryRecord) -> list[str]:
+        """Instances with a NIC in the group, and groups whose rules name it as remote group."""
+        found = []
+        for inst in self.inventory.list("instance"):
+            nics = (inst.data.get("inputs") or {}).get("nics") or []
+            groups = [g for nic in nics if isinstance(nic, dict) for g in nic.get("security_groups") or []]
+            if any(self.refers_to(g, rec) for g in groups):
+                found.append(self.label(inst))
+        for other in self.inventory.list(self.kind):
+            rules = (other.data.get("inputs") or {}).get("rules") or []
+            if other.id != rec.id and any(self.refers_to(r.get("remote_group"), rec) for r in rules):
+                found.append(self.label(other))
+        return found
+
+    def _members(self, rules: list[dict[str, Any]]) -> dict[str, list[str]]:
+        """Addresses of the member instances of every remote group the rules name."""
+        wanted = {r["remote_group"] for r in rules if r.get("remote_group")}
+        found: dict[str, list[str]] = {g: [] for g in wanted}
+        for inst in self.inventory.list("instance"):
+            inputs, outputs = inst.data.get("inputs") or {}, inst.data.get("outputs") or {}
+            addresses = outputs.get("ip_addresses") or []
+            for i, nic in enumerate(inputs.get("nics") or []):
+                for group in wanted & set(nic.get("security_groups") or []):
+                    if i < len(addresses) and addresses[i]:
+                        found[group].append(addresses[i])
+        return found
+
+
+def _define(host: Host, xml: str) -> None:
+    """Define (or redefine, by uuid) a network filter on a real host."""
+    host._call("define network filter", lambda conn: conn.nwfilterDefineXML(xml))
+
+
+def _undefine(host: Host, name: str) -> None:
+    """Undefine a network filter on a real host; a filter already gone is fine."""
+
+    def run(conn: libvirt.virConnect) -> None:
+        try:
+            conn.nwfilterLookupByName(name).undefine()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_NWFILTER:
+                raise
+
+    host._call(f"undefine network filter {name}", run)

@@ -1,0 +1,301 @@
+"""Plan-time checks of the cloud: quotas, host placement, subnet and port clashes.
+
+:func:`check_plan` runs before anything is touched.  It looks at the cloud
+as the plan would leave it — every object in the inventory (all stacks), less
+what the plan deletes or replaces, plus what it creates, replaces or updates —
+and returns the problems found together with the values the cloud chooses now
+(the host of every new instance, network and volume).
+
+A reference to a resource that the same plan creates has no id yet.  It may
+be given as ``"name:<name>"`` (the resource's name in the stack); a bare
+:data:`~iaas.model.UNKNOWN` is understood when the plan creates exactly one
+resource of the referenced kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from iaas.cloud import scheduler
+from iaas.cloud.base import PlannedItem
+from iaas.cloud.inventory import InventoryRecord
+from iaas.errors import CapacityError, FieldError, QuotaError, ValidationError
+from iaas.model import UNKNOWN, Instance, Quota, Reference
+from iaas.model.network import subnet_of
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
+
+NEW = ("create", "replace")
+NAME_PREFIX = "name:"
+
+
+@attrs.frozen
+class QuotaProblem(FieldError):
+    """A :class:`FieldError` raised because a project's quota would be exceeded."""
+
+
+@attrs.frozen
+class CapacityProblem(FieldError):
+    """A :class:`FieldError` raised because no host can hold a resource."""
+
+
+def as_error(errors: list[FieldError]) -> ValidationError:
+    """The error to raise for :func:`check_plan`'s problems: quota, capacity, or plain validation."""
+    if all(isinstance(e, QuotaProblem) for e in errors):
+        return QuotaError(errors)
+    if all(isinstance(e, CapacityProblem) for e in errors):
+        return CapacityError(errors)
+    return ValidationError(errors)
+
+
+@attrs.define
+class Obj:
+    """One object as the plan leaves it: an untouched inventory record or a planned item."""
+
+    kind: str
+    name: str
+    label: str  # how an error names it: the address, with the stack when it is another stack's
+    inputs: dict[str, Any]
+    host: str | None  # where it lives or is pinned; None while unplaced
+    item: PlannedItem | None = None
+    record: InventoryRecord | None = None
+
+    @property
+    def new(self) -> bool:
+        """True when the plan creates the object (or creates it anew)."""
+        return self.item is not None and self.item.action in NEW
+
+
+class PlanView:
+    """The cloud's objects as the plan would leave them, with reference resolution."""
+
+    def __init__(self, cloud: Cloud, stack: str, items: list[PlannedItem]):
+        self.cloud = cloud
+        self.stack = stack
+        self.items = items
+        by_address = {i.address: i for i in items}
+        by_id = {str(i.outputs["id"]): i for i in items if i.outputs and i.outputs.get("id")}
+        self.objects: list[Obj] = []
+        self.by_id: dict[str, Obj] = {}
+        for rec in cloud.inventory.list():
+            item = by_id.get(rec.id) or (by_address.get(rec.address or "") if rec.stack == stack else None)
+            if item is None:
+                self._add(self._from_record(rec), rec.id)
+            elif item.action not in ("delete", "replace"):
+                by_address.pop(item.address, None)
+                self._add(self._from_item(item, rec), rec.id)
+        for item in by_address.values():
+            if item.action != "delete":
+                self._add(self._from_item(item, None), None)
+
+    def _add(self, obj: Obj, id: str | None) -> None:
+        self.objects.append(obj)
+        if id is not None:
+            self.by_id[id] = obj
+
+    def _from_record(self, rec: InventoryRecord) -> Obj:
+        data = rec.data or {}
+        inputs = dict(data.get("inputs") or {})
+        if inputs.get("project") is None and rec.project:
+            inputs["project"] = rec.project
+        label = rec.address or f"{rec.kind}.{rec.name}"
+        if rec.stack != self.stack:
+            label = f"{label} (stack {rec.stack})"
+        host = rec.host or (data.get("outputs") or {}).get("host")
+        return Obj(rec.kind, rec.name, label, inputs, host, record=rec)
+
+    def _from_item(self, item: PlannedItem, rec: InventoryRecord | None) -> Obj:
+        inputs = dict(item.after or {})
+        pinned = inputs.get("host")
+        host = pinned if isinstance(pinned, str) else None
+        if item.action not in NEW and host is None:
+            host = (rec.host if rec else None) or (item.outputs or {}).get("host")
+        name = str(inputs.get("name") or item.address.split(".", 1)[-1])
+        return Obj(item.kind, name, item.address, inputs, host, item=item, record=rec)
+
+    def of_kind(self, kind: str) -> list[Obj]:
+        """Every object of ``kind``: untouched records first, then the plan's items in plan order."""
+        return [o for o in self.objects if o.kind == kind]
+
+    def _by_name(self, kind: str, name: str) -> Obj | None:
+        matches = [o for o in self.of_kind(kind) if o.name == name]
+        ours = [o for o in matches if o.item is not None]
+        return (ours or matches or [None])[0]
+
+    def resolve(self, kind: str, value: Any) -> Obj | None:
+        """The object a reference field's value stands for, or None when it cannot be told."""
+        if value is UNKNOWN:
+            fresh = [o for o in self.of_kind(kind) if o.new]
+            return fresh[0] if len(fresh) == 1 else None
+        if isinstance(value, Reference):
+            return next((o for o in self.of_kind(kind) if o.item and o.item.address == value.address), None)
+        if not isinstance(value, str):
+            return None
+        if value.startswith(NAME_PREFIX):
+            return self._by_name(kind, value[len(NAME_PREFIX):])
+        obj = self.by_id.get(value)
+        if obj is not None and obj.kind == kind:
+            return obj
+        return self._by_name(kind, value)
+
+
+# ---------------------------------------------------------------- quotas
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def usage_of(obj: Obj) -> dict[str, int]:
+    """What one object counts against its project's quota."""
+    v = obj.inputs
+    if obj.kind == "instance":
+        v = Instance.normalize(v)
+        return {"instances": 1, "vcpus": _int(v.get("vcpus")), "memory_mib": _int(v.get("memory_mib")),
+                "volume_gib": _int(v.get("root_disk_gib"))}
+    if obj.kind == "volume":
+        return {"volumes": 1, "volume_gib": _int(v.get("size_gib"))}
+    if obj.kind == "network":
+        return {"networks": 1}
+    if obj.kind == "port_forward":
+        return {"port_forwards": 1}
+    return {}
+
+
+def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
+    """A project's limits, defaults filled in."""
+    limits = {a.name: a.default for a in attrs.fields(Quota)}
+    given = inputs.get("quota")
+    if isinstance(given, dict):
+        limits.update({k: v for k, v in given.items() if isinstance(v, int)})
+    return limits
+
+
+def _quota_order(obj: Obj) -> int:
+    if obj.item is None:
+        return 0
+    return 1 if obj.item.action in ("noop", "update") else 2
+
+
+def check_quotas(view: PlanView) -> list[FieldError]:
+    """Every project's usage after the plan against its quota; names the resource that crosses a limit."""
+    totals: dict[int, dict[str, int]] = {}
+    projects: dict[int, Obj] = {}
+    flagged: set[tuple[int, str]] = set()
+    errors: list[FieldError] = []
+    for obj in sorted(view.objects, key=_quota_order):
+        use = usage_of(obj)
+        project = view.resolve("project", obj.inputs.get("project")) if use else None
+        if project is None:
+            continue
+        key = id(project)
+        projects[key] = project
+        total = totals.setdefault(key, {})
+        limits = quota_of(project.inputs)
+        for counter, amount in use.items():
+            total[counter] = total.get(counter, 0) + amount
+            limit = limits.get(counter, -1)
+            if obj.item and amount > 0 and 0 <= limit < total[counter] and (key, counter) not in flagged:
+                flagged.add((key, counter))
+                errors.append(QuotaProblem(obj.item.address, "project",
+                                           f"project {project.name}: quota {counter}={limit} exceeded "
+                                           f"({total[counter]} requested)"))
+    errors += _lowered_quotas(projects, totals, flagged)
+    return errors
+
+
+def _lowered_quotas(projects: dict[int, Obj], totals: dict[int, dict[str, int]],
+                    flagged: set[tuple[int, str]]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for key, project in projects.items():
+        item = project.item
+        if item is None or item.action != "update":
+            continue
+        before, after = quota_of(item.before or {}), quota_of(project.inputs)
+        for counter, used in totals[key].items():
+            limit = after.get(counter, -1)
+            if (key, counter) not in flagged and 0 <= limit < used and limit < before.get(counter, -1):
+                errors.append(QuotaProblem(item.address, f"quota.{counter}",
+                                           f"project {project.name}: quota {counter}={limit} is below "
+                                           f"what is in use ({used})"))
+    return errors
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def check_plan(cloud: Cloud, stack: str, items: Iterable[PlannedItem]
+               ) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
+    """Quotas, placement, subnet and port clashes of a plan, before anything is touched.
+
+    Returns the problems found (:class:`QuotaProblem` and
+    :class:`CapacityProblem` are :class:`FieldError` values that say which
+    error class fits; see :func:`as_error`) and, per address, the values the
+    cloud chooses now: ``{"host": name}`` for every new instance, network and
+    volume.
+    """
+    view = PlanView(cloud, stack, list(items))
+    errors = check_quotas(view)
+    planned, problems = scheduler.place_all(view)
+    errors += [CapacityProblem(address, field, message) for address, field, message in problems]
+    errors += check_subnets(view, planned)
+    errors += check_port_forwards(view, planned)
+    return errors, planned
+
+
+# ---------------------------------------------------------------- clashes
+
+
+def _host(obj: Obj, planned: dict[str, dict[str, Any]]) -> str | None:
+    if obj.item is not None and obj.item.address in planned:
+        return planned[obj.item.address].get("host")
+    return obj.host
+
+
+def check_subnets(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
+    """A new network's subnet must not overlap another stack's network on the same host."""
+    errors: list[FieldError] = []
+    others = [o for o in view.of_kind("network") if o.record is not None and o.record.stack != view.stack]
+    for net in view.of_kind("network"):
+        subnet, host = subnet_of(net.inputs), _host(net, planned)
+        if not net.new or subnet is None or host is None:
+            continue
+        for other in others:
+            theirs = subnet_of(other.inputs)
+            if other.host == host and theirs is not None and subnet.overlaps(theirs):
+                errors.append(FieldError(net.label, "cidr", f"{subnet} overlaps {theirs} of network "
+                                                            f"{other.label} on host {host}"))
+    return errors
+
+
+def _forward_key(view: PlanView, pf: Obj, planned: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    instance = view.resolve("instance", pf.inputs.get("instance"))
+    host = _host(instance, planned) if instance is not None else None
+    return (host, pf.inputs.get("host_address") or "0.0.0.0", pf.inputs.get("host_port"),
+            pf.inputs.get("protocol") or "tcp")
+
+
+def _clash(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    same_host = a[0] is None or b[0] is None or a[0] == b[0]
+    same_address = a[1] == b[1] or "0.0.0.0" in (a[1], b[1])
+    return same_host and same_address and a[2] == b[2] and a[3] == b[3]
+
+
+def check_port_forwards(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
+    """A new port forward must not listen where another one already does (or will)."""
+    errors: list[FieldError] = []
+    seen: list[tuple[Obj, tuple[Any, ...]]] = []
+    forwards = sorted(view.of_kind("port_forward"), key=lambda o: o.new)
+    for pf in forwards:
+        key = _forward_key(view, pf, planned)
+        if pf.new:
+            other = next((o for o, k in seen if _clash(key, k)), None)
+            if other is not None:
+                where = f"{key[1]}:{key[2]}/{key[3]}" + (f" on host {key[0]}" if key[0] else "")
+                errors.append(FieldError(pf.label, "host_port", f"{where} is already forwarded by {other.label}"))
+        seen.append((pf, key))
+    return errors

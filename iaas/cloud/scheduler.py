@@ -1,0 +1,332 @@
+"""Choosing a host for an instance: filters reject hosts, weighers order the rest.
+
+The scheduler works on a snapshot of the hosts (:class:`HostState`): what
+each can hold after overcommit and what is already placed on it.  Every
+filter returns the reason a host cannot take a request, so a failed placement
+explains itself host by host.  Weighers then order the hosts that pass:
+``spread`` puts the most free memory first, ``pack`` the least.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from iaas.errors import IaasError
+from iaas.model import Instance
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
+    from iaas.cloud.placement import Obj, PlanView
+
+AFFINITY = "affinity"
+ANTI_AFFINITY = "anti-affinity"
+SOFT_AFFINITY = "soft-affinity"
+SOFT_ANTI_AFFINITY = "soft-anti-affinity"
+
+
+@attrs.define
+class HostState:
+    """One host as the scheduler sees it: capacity after overcommit and what is placed on it."""
+
+    name: str
+    vcpus: float  # physical CPUs times the CPU overcommit ratio
+    memory_mib: float  # physical memory times the memory overcommit ratio
+    used_vcpus: int = 0
+    used_memory_mib: int = 0
+    down: str | None = None  # why the host cannot be used at all (unreachable, ...)
+
+    @property
+    def free_vcpus(self) -> int:
+        """vCPUs still free (never negative)."""
+        return max(int(self.vcpus) - self.used_vcpus, 0)
+
+    @property
+    def free_memory_mib(self) -> int:
+        """Memory still free in MiB (never negative)."""
+        return max(int(self.memory_mib) - self.used_memory_mib, 0)
+
+    def consume(self, vcpus: int, memory_mib: int) -> None:
+        """Count an instance placed on this host."""
+        self.used_vcpus += vcpus
+        self.used_memory_mib += memory_mib
+
+
+@attrs.frozen
+class Member:
+    """An instance already in a server group, and where it runs."""
+
+    label: str  # the instance's address, as a user knows it
+    host: str
+
+
+@attrs.define
+class Request:
+    """What one instance needs from a host."""
+
+    label: str
+    vcpus: int
+    memory_mib: int
+    pinned: str | None = None  # the instance's ``host`` input
+    policy: str | None = None  # the server group's policy
+    members: list[Member] = attrs.field(factory=list)  # the group's instances placed so far
+    bound: dict[str, str] = attrs.field(factory=dict)  # resource label -> host it already lives on
+
+
+@attrs.frozen
+class Placement:
+    """The outcome of one request: the host chosen, or why every host was rejected."""
+
+    host: str | None
+    rejections: dict[str, str]
+
+    def explain(self) -> str:
+        """``host h1: <reason>; host h2: <reason>`` for every rejected host."""
+        return "; ".join(f"host {name}: {why}" for name, why in self.rejections.items())
+
+
+Filter = Callable[[HostState, Request], "str | None"]
+
+
+def host_filter(host: HostState, req: Request) -> str | None:
+    """The host is up and, when the instance is pinned, is the pinned one."""
+    if host.down:
+        return host.down
+    if req.pinned and req.pinned != host.name:
+        return f"{req.label} is pinned to host {req.pinned}"
+    return None
+
+
+def capacity_filter(host: HostState, req: Request) -> str | None:
+    """The host has the vCPUs and the memory the instance needs."""
+    problems = []
+    if req.vcpus > host.free_vcpus:
+        problems.append(f"needs {req.vcpus} vCPUs, {host.free_vcpus} free")
+    if req.memory_mib > host.free_memory_mib:
+        problems.append(f"needs {req.memory_mib} MiB memory, {host.free_memory_mib} MiB free")
+    return ", ".join(problems) or None
+
+
+def locality_filter(host: HostState, req: Request) -> str | None:
+    """The host is the one every network and volume of the instance lives on."""
+    elsewhere = [f"{label} is on host {where}" for label, where in req.bound.items() if where != host.name]
+    return ", ".join(elsewhere) or None
+
+
+def group_filter(host: HostState, req: Request) -> str | None:
+    """Hard affinity: with the group's members; hard anti-affinity: away from them."""
+    if req.policy == AFFINITY and req.members:
+        if all(m.host != host.name for m in req.members):
+            first = req.members[0]
+            return f"affinity with {first.label} on host {first.host}"
+    if req.policy == ANTI_AFFINITY:
+        here = [m.label for m in req.members if m.host == host.name]
+        if here:
+            return "anti-affinity with " + ", ".join(here)
+    return None
+
+
+FILTERS: tuple[Filter, ...] = (host_filter, locality_filter, group_filter, capacity_filter)
+
+
+def _weight(host: HostState, req: Request, strategy: str) -> tuple[int, int, str]:
+    """Sort key: soft group policy first, then free memory per the strategy, then the name."""
+    members_here = sum(1 for m in req.members if m.host == host.name)
+    group = 0
+    if req.policy == SOFT_AFFINITY:
+        group = -members_here
+    elif req.policy == SOFT_ANTI_AFFINITY:
+        group = members_here
+    memory = host.free_memory_mib if strategy == "pack" else -host.free_memory_mib
+    return group, memory, host.name
+
+
+def place(hosts: list[HostState], req: Request, strategy: str = "spread") -> Placement:
+    """Choose a host for ``req``: the best-weighed host that every filter accepts.
+
+    Does not change the hosts; call :meth:`HostState.consume` on the chosen one.
+    """
+    rejections: dict[str, str] = {}
+    fits = []
+    for host in hosts:
+        reason = next((r for f in FILTERS if (r := f(host, req))), None)
+        if reason:
+            rejections[host.name] = reason
+        else:
+            fits.append(host)
+    if req.pinned and all(h.name != req.pinned for h in hosts):
+        rejections = {req.pinned: "no such host in the cloud", **rejections}
+    if not fits:
+        return Placement(None, rejections)
+    best = min(fits, key=lambda h: _weight(h, req, strategy))
+    return Placement(best.name, rejections)
+
+
+def order_hosts(hosts: list[HostState], strategy: str = "spread",
+                load: dict[str, int] | None = None) -> list[HostState]:
+    """The usable hosts in the order a strategy prefers them (for networks and volumes).
+
+    ``load`` counts objects of the same kind per host: ``spread`` prefers the
+    fewest, then the most free memory; ``pack`` the most, then the least free memory.
+    """
+    load = load or {}
+    up = [h for h in hosts if not h.down]
+    sign = 1 if strategy == "pack" else -1
+    return sorted(up, key=lambda h: (-sign * load.get(h.name, 0), sign * h.free_memory_mib, h.name))
+
+
+# ---------------------------------------------------------------- placing a whole plan
+
+Problem = tuple[str, str, str]  # address, field, message
+Planned = dict[str, dict[str, Any]]
+
+
+def host_states(cloud: Cloud) -> list[HostState]:
+    """Every host's capacity after overcommit; an unreachable host is kept, marked down."""
+    states = []
+    for name, host in cloud.hosts.items():
+        cfg = cloud.host_configs[name]
+        try:
+            info = host.info()
+        except IaasError as exc:
+            states.append(HostState(name, 0, 0, down=f"unreachable ({exc})"))
+            continue
+        states.append(HostState(name, info.cpus * cfg.cpu_ratio, info.memory_mib * cfg.ram_ratio))
+    return states
+
+
+def _sizes(inputs: dict[str, Any] | None) -> tuple[int, int]:
+    values = Instance.normalize(dict(inputs or {}))
+    vcpus, memory = values.get("vcpus"), values.get("memory_mib")
+    return (vcpus if isinstance(vcpus, int) else 0), (memory if isinstance(memory, int) else 0)
+
+
+class _Run:
+    """One placement pass over a plan view."""
+
+    def __init__(self, view: PlanView):
+        self.view = view
+        self.strategy = view.cloud.config.scheduler
+        self.hosts = host_states(view.cloud)
+        self.states = {h.name: h for h in self.hosts}
+        self.planned: Planned = {}
+        self.problems: list[Problem] = []
+        self.members: dict[int, list[Member]] = {}
+
+    def host_of(self, obj: Obj) -> str | None:
+        """Where an object lives or will live, as far as known now."""
+        if obj.item is not None and obj.item.address in self.planned:
+            return self.planned[obj.item.address]["host"]
+        return obj.host
+
+    def group_of(self, inst: Obj) -> Obj | None:
+        return self.view.resolve("server_group", inst.inputs.get("server_group"))
+
+    def pinned(self) -> None:
+        """New networks and volumes with a ``host`` input stay there, if the host exists."""
+        for obj in self.view.objects:
+            if obj.new and obj.kind in ("network", "volume", "instance") and obj.host:
+                if obj.host not in self.states:
+                    self.problems.append((obj.label, "host", f"host {obj.host} is not a host of this cloud"))
+                elif obj.kind != "instance":
+                    self.planned[obj.label] = {"host": obj.host}
+
+    def existing(self) -> None:
+        """Count the instances that stay, and check that updated sizes still fit their host."""
+        staying = [i for i in self.view.of_kind("instance") if not i.new and i.host in self.states]
+        for inst in staying:
+            self.states[inst.host].consume(*_sizes(inst.inputs))
+            if (group := self.group_of(inst)) is not None:
+                self.members.setdefault(id(group), []).append(Member(inst.label, inst.host))
+        for inst in staying:
+            if inst.item is not None and inst.item.action == "update":
+                self._check_growth(inst, self.states[inst.host])
+
+    def _check_growth(self, inst: Obj, state: HostState) -> None:
+        """An instance that grows in place must still fit on its host."""
+        assert inst.item is not None
+        (vcpus, memory), (old_vcpus, old_memory) = _sizes(inst.inputs), _sizes(inst.item.before)
+        over = []
+        if vcpus > old_vcpus and state.used_vcpus > state.vcpus:
+            free = int(state.vcpus) - state.used_vcpus + vcpus - old_vcpus
+            over.append(f"needs {vcpus - old_vcpus} more vCPUs, {max(free, 0)} free")
+        if memory > old_memory and state.used_memory_mib > state.memory_mib:
+            free = int(state.memory_mib) - state.used_memory_mib + memory - old_memory
+            over.append(f"needs {memory - old_memory} MiB more memory, {max(free, 0)} MiB free")
+        if over:
+            self.problems.append((inst.label, "host", f"host {state.name}: " + ", ".join(over)))
+
+    def request(self, inst: Obj) -> tuple[Request, list[Obj]]:
+        """What a new instance needs, and the new networks and volumes that are still unplaced."""
+        vcpus, memory = _sizes(inst.inputs)
+        group = self.group_of(inst)
+        pinned = inst.inputs.get("host")
+        req = Request(inst.label, vcpus, memory, pinned=pinned if isinstance(pinned, str) else None,
+                      policy=group.inputs.get("policy") if group else None,
+                      members=list(self.members.get(id(group), [])) if group else [])
+        unplaced = []
+        nics = inst.inputs.get("nics") or []
+        refs = [("network", n.get("network")) for n in nics if isinstance(n, dict)]
+        refs += [("volume", v) for v in inst.inputs.get("volumes") or []]
+        for kind, value in refs:
+            obj = self.view.resolve(kind, value)
+            if obj is None:
+                continue
+            where = self.host_of(obj)
+            if where:
+                req.bound[obj.label] = where
+            elif obj.new:
+                unplaced.append(obj)
+        return req, unplaced
+
+    def new_instances(self) -> None:
+        """Place every instance the plan creates, in plan order."""
+        for inst in self.view.of_kind("instance"):
+            if not inst.new:
+                continue
+            req, unplaced = self.request(inst)
+            result = place(self.hosts, req, self.strategy)
+            if result.host is None:
+                self.problems.append((inst.label, "host", f"no host can take it: {result.explain()}"))
+                continue
+            self.planned[inst.label] = {"host": result.host}
+            self.states[result.host].consume(req.vcpus, req.memory_mib)
+            if (group := self.group_of(inst)) is not None:
+                self.members.setdefault(id(group), []).append(Member(inst.label, result.host))
+            for obj in unplaced:
+                self.planned.setdefault(obj.label, {"host": result.host})
+
+    def leftovers(self) -> None:
+        """New networks and volumes that no new instance decided: by the strategy."""
+        for kind in ("network", "volume"):
+            objs = self.view.of_kind(kind)
+            load: dict[str, int] = {}
+            for obj in objs:
+                if (where := self.host_of(obj)) is not None:
+                    load[where] = load.get(where, 0) + 1
+            for obj in objs:
+                if not obj.new or self.host_of(obj) is not None:
+                    continue
+                order = order_hosts(self.hosts, self.strategy, load)
+                if not order:
+                    self.problems.append((obj.label, "host", "no host is reachable"))
+                    continue
+                self.planned[obj.label] = {"host": order[0].name}
+                load[order[0].name] = load.get(order[0].name, 0) + 1
+
+
+def place_all(view: PlanView) -> tuple[Planned, list[Problem]]:
+    """Choose hosts for a plan's new instances, networks and volumes.
+
+    Instances go first, in plan order; a new network or volume that a new
+    instance uses lands on that instance's host.  Returns the choices by
+    address and the problems as (address, field, message).
+    """
+    run = _Run(view)
+    run.pinned()
+    run.existing()
+    run.new_instances()
+    run.leftovers()
+    return run.planned, run.problems

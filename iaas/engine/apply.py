@@ -248,6 +248,7 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
         final.set(rec.address, rec.inputs, rec.outputs)
     outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
     store.set_outputs({k: v for k, v in outputs.items() if not contains_unknown(v)})
+    store.checkpoint()
     result.outputs = outputs
     result.counts = plan.summary()
     result.seconds = time.monotonic() - started

@@ -68,6 +68,10 @@ class StateStore(Protocol):
         """
         ...
 
+    def checkpoint(self) -> None:
+        """Make what was written durable in the backend's main storage (a no-op where that is always so)."""
+        ...
+
     def lock(self, owner: str, operation: str, timeout: float = 0.0) -> AbstractContextManager[LockInfo]:
         """Hold the stack's lock for the ``with`` block.
 

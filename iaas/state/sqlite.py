@@ -191,6 +191,14 @@ class SQLiteStore:
         with self._write("writing outputs") as conn:
             conn.execute("UPDATE stacks SET outputs = ? WHERE name = ?", (text, self._stack))
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file now (the engine does this at the end of an apply)."""
+        with self._mutex:
+            if self._conn is None:
+                raise StateError(f"state database {self._path}: checkpoint failed: the store is closed")
+            with translate_errors(self._path, "checkpointing"):
+                self._conn.execute("PRAGMA wal_checkpoint(RESTART)")
+
     def push(self, snapshot: Snapshot, *, force: bool = False) -> Snapshot:
         """Replace the whole state of the stack with ``snapshot`` in one transaction.
 

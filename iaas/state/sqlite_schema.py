@@ -22,10 +22,11 @@ APPLICATION_ID = 0x69616173
 #: The schema version this code writes; older databases are migrated to it.
 SCHEMA_VERSION = 1
 #: WAL pages after which a commit folds the WAL back into the database file.
-#: Kept small so that no single write pays for a large backlog: a write appends
-#: the pages it changed to the WAL (two pages for a row rewritten in place) and
-#: every few writes the last few changed pages are copied into the database.
-CHECKPOINT_PAGES = 4
+#: WAL pages after which a commit folds the WAL back into the database (SQLite's
+#: default).  The engine also calls :meth:`SQLiteStore.checkpoint` at the end of
+#: every apply, so each apply pays for what it wrote, and a one-resource change
+#: writes a few pages to the WAL and the same few pages to the database.
+CHECKPOINT_PAGES = 1000
 #: Bytes the WAL file is cut back to after a bulk write has grown it.
 WAL_SIZE_LIMIT = 1 << 20
 #: Seconds a connection waits for another process's write transaction.

@@ -13,6 +13,7 @@ import platform
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -86,9 +87,9 @@ class Connection:
         return self.uri.startswith("test://")
 
     @property
-    def persistent_sim(self) -> bool:
-        """True for a simulated host whose objects are kept in a sim store."""
-        return self._store is not None
+    def sim_store_path(self) -> Path | None:
+        """The sim store file of a persistent simulated host, else None."""
+        return self._store.path if self._store is not None else None
 
     @property
     def domain_type(self) -> str:

@@ -6,6 +6,7 @@ iaas metadata, is persistent, autostarts and is started at once.
 
 from __future__ import annotations
 
+import attrs
 import libvirt
 
 from iaas.drivers.libvirt import _lookup, readback
@@ -54,23 +55,34 @@ class NetworkOps(Connection):
         self._save_network(net)
         return network_info(net)
 
+    def _definition(self, conn: libvirt.virConnect, spec: NetworkSpec, meta: Meta) -> str:
+        """XML for ``spec``; without a UUID it keeps the UUID of the network of that name."""
+        if spec.uuid is None:
+            current = _lookup.network(conn, spec.name)
+            if current is not None:
+                spec = attrs.evolve(spec, uuid=current.UUIDString())
+        return network_xml(spec, meta)
+
     def define_network(self, spec: NetworkSpec, meta: Meta) -> NetworkInfo:
         """Define a network (or update its definition), set it to autostart and start it.
 
         On an already running network a changed definition takes effect at its
         next start; use :meth:`redefine_network` to apply it now.
         """
-        xml = network_xml(spec, meta)
-        return self._call(f"define network {spec.name}", lambda conn: self._bring_up(conn.networkDefineXML(xml)))
+
+        def run(conn: libvirt.virConnect) -> NetworkInfo:
+            return self._bring_up(conn.networkDefineXML(self._definition(conn, spec, meta)))
+
+        return self._call(f"define network {spec.name}", run)
 
     def redefine_network(self, spec: NetworkSpec, meta: Meta) -> NetworkInfo:
         """Change a network in place: stop it, define it anew and start it again.
 
         Guests attached to it lose connectivity while it is down.
         """
-        xml = network_xml(spec, meta)
 
         def run(conn: libvirt.virConnect) -> NetworkInfo:
+            xml = self._definition(conn, spec, meta)
             current = _lookup.network(conn, spec.uuid or spec.name)
             if current is not None and current.isActive():
                 current.destroy()

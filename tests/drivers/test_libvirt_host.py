@@ -1,0 +1,177 @@
+"""The Host connection: simulated hosts, info, error wrapping, reconnecting, threads."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import libvirt
+import pytest
+from _libvirt_helpers import META, dom_spec
+
+from iaas.drivers.libvirt import Host, HostInfo
+from iaas.errors import HostError, NotFoundError
+
+
+def _error(code: int, message: str) -> libvirt.libvirtError:
+    exc = libvirt.libvirtError(message)
+    exc.err = (code, 0, message, 2, None, None, None, -1, -1)
+    return exc
+
+
+def test_simulated_host_is_roomy_and_configurable() -> None:
+    host = Host("h", "test:///default")
+    info = host.info()
+    assert host.simulated
+    assert info == HostInfo(cpus=64, memory_mib=256 * 1024, free_memory_mib=256 * 1024, arch=info.arch,
+                            domain_type="test")
+    small = Host("s", "test:///default", sim_cpus=4, sim_memory_mib=8192)
+    assert (small.info().cpus, small.info().memory_mib) == (4, 8192)
+
+
+def test_free_memory_counts_running_guests(plain_host: Host) -> None:
+    plain_host.define_domain(dom_spec(memory_mib=2048), META)
+    before = plain_host.info().free_memory_mib
+    plain_host.start_domain("app")
+    assert plain_host.info().free_memory_mib == before - 2048
+
+
+def test_each_host_is_its_own_machine() -> None:
+    a, b = Host("a", "test:///default"), Host("b", "test:///default")
+    a.define_domain(dom_spec(), META)
+    assert a.get_domain("app") is not None
+    assert b.get_domain("app") is None
+
+
+def test_domain_type_follows_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Host("t", "test:///default").domain_type == "test"
+    assert Host("q", "qemu:///system", domain_type="kvm").domain_type == "kvm"
+    present = {"/sys/module/kvm_amd"}
+    monkeypatch.setattr("os.path.exists", lambda p: p in present)
+    assert Host("q", "qemu:///system").domain_type == "kvm"
+    present.clear()
+    assert Host("q", "qemu+ssh://root@example.invalid/system").domain_type == "qemu"
+
+
+def test_node_file_uri_is_loaded_as_is(tmp_path: Path) -> None:
+    node = tmp_path / "node.xml"
+    node.write_text("<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>3</cores><threads>1</threads>"
+                    "<active>3</active><mhz>1000</mhz><model>i686</model></cpu><memory>1048576</memory></node>")
+    info = Host("file", f"test://{node}").info()
+    assert (info.cpus, info.memory_mib, info.arch) == (3, 1024, "i686")
+
+
+def test_sim_store_needs_a_test_uri(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Host("q", "qemu:///system", sim_store=tmp_path / "x.db")
+
+
+def test_connect_failure_is_a_host_error(tmp_path: Path) -> None:
+    host = Host("broken", f"test://{tmp_path}/missing.xml")
+    with pytest.raises(HostError) as caught:
+        host.info()
+    assert caught.value.host == "broken"
+    assert caught.value.operation == "connect"
+
+
+def test_libvirt_errors_are_wrapped(plain_host: Host, capfd: pytest.CaptureFixture[str]) -> None:
+    plain_host.define_domain(dom_spec(), META)
+    with pytest.raises(HostError) as caught:  # same name, other UUID
+        plain_host.define_domain(dom_spec(uuid="33333333-2222-4333-8444-555555555555"), META)
+    err = caught.value
+    assert err.host == "sim-a"
+    assert err.operation == "define domain app"
+    assert "already" in err.detail
+    assert str(err).startswith("host 'sim-a': define domain app failed: ")
+    assert not isinstance(err, libvirt.libvirtError)
+    assert capfd.readouterr().err == ""  # libvirt's own error printer is silenced
+
+
+def test_rejected_name_is_a_host_error(plain_host: Host) -> None:
+    with pytest.raises(HostError) as caught:
+        plain_host.define_domain(dom_spec(name="a/b"), META)
+    assert caught.value.operation == "define domain a/b"
+
+
+def test_missing_objects(plain_host: Host) -> None:
+    assert plain_host.get_domain("nope") is None
+    assert plain_host.get_network("nope") is None
+    assert plain_host.pool_info("nope") is None
+    assert plain_host.get_volume("nope", "v") is None
+    with pytest.raises(NotFoundError):
+        plain_host.start_domain("11111111-0000-4000-8000-000000000000")
+    with pytest.raises(NotFoundError):
+        plain_host.update_dhcp_host("nope", "add", "52:54:00:00:00:01", "10.0.0.2")
+    with pytest.raises(NotFoundError):
+        plain_host.list_volumes("nope")
+
+
+def test_broken_connection_is_reopened_once(stored_host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored_host.define_domain(dom_spec(), META)
+    first = stored_host._connection()
+    calls: list[libvirt.virConnect] = []
+
+    def flaky(conn: libvirt.virConnect) -> str:
+        calls.append(conn)
+        if len(calls) == 1:
+            raise _error(libvirt.VIR_ERR_SYSTEM_ERROR, "end of file while reading data")
+        return conn.lookupByName("app").UUIDString()
+
+    monkeypatch.setattr(Host, "_alive", lambda self, conn: False)
+    assert stored_host._call("read domain app", flaky) == dom_spec().uuid
+    assert calls[0] is first and calls[1] is not first  # a new connection, rebuilt from the store
+
+
+def test_error_on_a_live_connection_is_not_retried(plain_host: Host) -> None:
+    calls: list[int] = []
+
+    def failing(conn: libvirt.virConnect) -> None:
+        calls.append(1)
+        raise _error(libvirt.VIR_ERR_INTERNAL_ERROR, "boom")
+
+    with pytest.raises(HostError, match="boom"):
+        plain_host._call("poke", failing)
+    assert calls == [1]
+
+
+def test_second_failure_after_reconnect_is_wrapped(plain_host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Host, "_alive", lambda self, conn: False)
+
+    def failing(conn: libvirt.virConnect) -> None:
+        raise _error(libvirt.VIR_ERR_NO_CONNECT, "no connection driver")
+
+    with pytest.raises(HostError) as caught:
+        plain_host._call("poke", failing)
+    assert caught.value.operation == "poke"
+
+
+def test_threads_share_one_host(host: Host) -> None:
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            uuid = f"{i:08d}-0000-4000-8000-000000000000"
+            for _ in range(20):
+                host.define_domain(dom_spec(name=f"vm{i}", uuid=uuid), META)
+                host.start_domain(uuid)
+                host.set_memory(uuid, 256)
+                host.stop_domain(uuid)
+                host.delete_domain(uuid)
+            host.define_domain(dom_spec(name=f"vm{i}", uuid=uuid), META)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(o.name for o in host.list_managed()) == [f"vm{i}" for i in range(8)]
+
+
+def test_close_and_context_manager() -> None:
+    with Host("ctx", "test:///default") as host:
+        host.define_domain(dom_spec(), META)
+    assert host.get_domain("app") is None  # a plain simulated host forgets on close
+    assert repr(host) == "Host('ctx', 'test:///default')"

@@ -127,6 +127,8 @@ def test_spec_invariants() -> None:
         NetworkSpec("n", ipv4_address="10.0.0.1")
     with pytest.raises(ValueError):
         NetworkSpec("n", dhcp_start="10.0.0.2", dhcp_end="10.0.0.3")
+    with pytest.raises(ValueError):
+        DomainSpec("d", UUID1, 1, 256, cmdline="quiet")
     assert NicSpec("n", "52:54:00:AB:CD:EF").mac == "52:54:00:ab:cd:ef"
 
 

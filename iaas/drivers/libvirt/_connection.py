@@ -178,9 +178,12 @@ class Connection:
             log.warning("host %s: keepalive not enabled: %s", self.name, error_detail(exc))
 
     def _open_generated(self) -> libvirt.virConnect:
-        objects = self._store.objects() if self._store is not None else []
-        path = write_node_file(objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib,
-                               arch=platform.machine() or "x86_64")
+        try:
+            objects = self._store.objects() if self._store is not None else []
+            path = write_node_file(objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib,
+                                   arch=platform.machine() or "x86_64")
+        except (ValueError, sqlite3.Error) as exc:
+            raise HostError(self.name, "connect", f"simulated host store: {exc}") from None
         try:
             conn = libvirt.open(f"test://{path}")
         except libvirt.libvirtError as exc:

@@ -206,6 +206,10 @@ class DomainSpec:
     initrd: str | None = None
     cmdline: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        if self.kernel is None and (self.initrd is not None or self.cmdline is not None):
+            raise ValueError(f"domain {self.name}: initrd and cmdline need a kernel")
+
     @property
     def effective_max_vcpus(self) -> int:
         """The vCPU ceiling: ``max_vcpus``, or ``vcpus`` when unset."""

@@ -1,0 +1,168 @@
+"""The persistent simulated host: the sim store, the node file, and survival across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from _libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec, reopened
+
+from iaas.drivers.libvirt import DiskSpec, Host, NicSpec, VolumeSpec
+from iaas.drivers.libvirt.sim import SimStore, StoredObject, node_xml
+from iaas.errors import HostError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run in a new process: open the stored host and describe what it holds.
+DESCRIBE = """
+import json, sys
+from iaas.drivers.libvirt import Host
+host = Host("sim", "test:///default", sim_store=sys.argv[1])
+out = {"managed": [[o.type, o.name, o.uuid, o.meta and o.meta.address] for o in host.list_managed()]}
+for ref in sys.argv[2:]:
+    d = host.get_domain(ref)
+    out[ref] = d and {"state": d.state, "memory": d.memory_mib, "vcpus": d.vcpus, "disks": [x.target for x in d.disks],
+                      "nics": [n.mac for n in d.nics], "stack": d.meta.stack}
+out["volumes"] = [[v.name, v.capacity_bytes] for v in host.list_volumes("iaas")]
+out["dhcp"] = [h.ip for h in host.get_network("web-net").spec.dhcp_hosts]
+print(json.dumps(out))
+"""
+
+# Run in a new process: change the stored host.
+CHANGE = """
+import sys
+from iaas.drivers.libvirt import Host
+host = Host("sim", "test:///default", sim_store=sys.argv[1])
+host.stop_domain(sys.argv[2])
+host.delete_volume("iaas", "iaas-b.qcow2")
+host.update_dhcp_host("web-net", "delete", "52:54:00:00:00:01", "10.10.0.5")
+"""
+
+
+def _python(script: str, *args: str) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _populate(host: Host) -> None:
+    host.define_network(net_spec(), META)
+    host.update_dhcp_host("web-net", "add", "52:54:00:00:00:01", "10.10.0.5", "app")
+    host.ensure_pool("iaas", "/var/lib/iaas/images")
+    host.create_volume("iaas", VolumeSpec("iaas-a.qcow2", 2**30))
+    host.create_volume("iaas", VolumeSpec("iaas-b.qcow2", 2**30))
+    host.resize_volume("iaas", "iaas-a.qcow2", 5 * 2**30)
+    host.define_domain(dom_spec(max_memory_mib=2048, max_vcpus=4,
+                                disks=[DiskSpec("vda", pool="iaas", volume="iaas-a.qcow2")],
+                                nics=[NicSpec("web-net", "52:54:00:00:00:01")]), META)
+    host.start_domain(UUID1)
+    host.set_memory(UUID1, 1536)
+    host.set_vcpus(UUID1, 3)
+    host.attach_disk(UUID1, DiskSpec("vdb", pool="iaas", volume="iaas-b.qcow2"))
+    host.define_domain(dom_spec(name="db", uuid=UUID2), META)
+
+
+def test_objects_survive_in_a_new_process(tmp_path: Path) -> None:
+    store = tmp_path / "sim.db"
+    host = Host("sim", "test:///default", sim_store=store)
+    _populate(host)
+    host.close()
+    seen = json.loads(_python(DESCRIBE, str(store), UUID1, UUID2))
+    assert seen["managed"] == [
+        ["domain", "app", UUID1, "instance.app"],
+        ["domain", "db", UUID2, "instance.app"],
+        ["network", "web-net", seen["managed"][2][2], "instance.app"],
+        ["volume", "iaas-a.qcow2", None, None],
+        ["volume", "iaas-b.qcow2", None, None],
+    ]
+    assert seen[UUID1] == {"state": "running", "memory": 1536, "vcpus": 3, "disks": ["vda", "vdb"],
+                           "nics": ["52:54:00:00:00:01"], "stack": "web"}
+    assert seen[UUID2]["state"] == "shutoff"
+    assert seen["volumes"] == [["iaas-a.qcow2", 5 * 2**30], ["iaas-b.qcow2", 2**30]]
+    assert seen["dhcp"] == ["10.10.0.5"]
+
+
+def test_changes_made_by_another_process_are_seen(tmp_path: Path) -> None:
+    store = tmp_path / "sim.db"
+    host = Host("sim", "test:///default", sim_store=store)
+    _populate(host)
+    host.close()
+    _python(CHANGE, str(store), UUID1)
+    fresh = Host("sim", "test:///default", sim_store=store)
+    assert fresh.get_domain(UUID1).state == "shutoff"  # type: ignore[union-attr]
+    assert [v.name for v in fresh.list_volumes("iaas")] == ["iaas-a.qcow2"]
+    assert fresh.get_network("web-net").spec.dhcp_hosts == ()  # type: ignore[union-attr]
+
+
+def test_inactive_network_and_autostart_survive(stored_host: Host) -> None:
+    info = stored_host.define_network(net_spec(), META)
+    stored_host._call("stop", lambda conn: conn.networkLookupByName("web-net").destroy())
+    stored_host._call("save", lambda conn: stored_host._save_network(conn.networkLookupByName("web-net")))
+    back = reopened(stored_host).get_network(info.uuid)
+    assert back is not None and (back.active, back.autostart) == (False, True)
+
+
+def test_paused_guest_survives(stored_host: Host) -> None:
+    stored_host.define_domain(dom_spec(), META)
+    stored_host.start_domain(UUID1)
+    stored_host._call("pause", lambda conn: conn.lookupByUUIDString(UUID1).suspend())
+    stored_host._call("save", lambda conn: stored_host._save_domain(conn.lookupByUUIDString(UUID1)))
+    assert reopened(stored_host).get_domain(UUID1).state == "paused"  # type: ignore[union-attr]
+
+
+def test_deleted_objects_stay_deleted(stored_host: Host) -> None:
+    net = stored_host.define_network(net_spec(), META)
+    stored_host.define_domain(dom_spec(), META)
+    stored_host.delete_domain(UUID1)
+    stored_host.delete_network(net.uuid)
+    assert reopened(stored_host).list_managed() == []
+
+
+def test_store_rows(tmp_path: Path) -> None:
+    store = SimStore(tmp_path / "deep" / "dir" / "s.db")
+    store.put("volume", "v", "<volume/>", parent="p1")
+    store.put("volume", "v", "<volume/>", parent="p2")
+    store.put("domain", UUID1, "<domain/>", state="running")
+    store.put("domain", UUID1, "<domain>2</domain>", state="shutoff")
+    assert store.objects("domain") == [StoredObject("domain", "", UUID1, "<domain>2</domain>", "shutoff", False)]
+    assert [o.parent for o in store.objects("volume")] == ["p1", "p2"]
+    store.delete("volume", "v", parent="p1")
+    store.delete("volume", "absent")
+    assert [o.parent for o in store.objects()] == ["", "p2"]
+    store.close()
+
+
+def test_node_xml_shape() -> None:
+    objects = [
+        StoredObject("domain", "", UUID1, "<domain type='test'><name>a</name></domain>\n", "running", False),
+        StoredObject("domain", "", UUID2, "<domain type='test'><name>b</name></domain>", "weird", False),
+        StoredObject("pool", "", "p", "<pool type='dir'><name>p</name></pool>", "active", True),
+        StoredObject("volume", "p", "v", "<volume><name>v</name></volume>", "", False),
+        StoredObject("volume", "q", "w", "<volume><name>w</name></volume>", "", False),
+    ]
+    root = ET.fromstring(node_xml(objects, cpus=8, memory_mib=1024, arch="x86_64"))
+    assert root.findtext("memory") == str(1024 * 1024) and root.findtext("cpu/active") == "8"
+    runstates = [d.findtext("{http://libvirt.org/schemas/domain/test/1.0}runstate") for d in root.findall("domain")]
+    assert runstates == ["1", "5"]
+    assert [v.findtext("name") for v in root.findall("pool/volume")] == ["v"]
+
+
+def test_corrupt_stored_xml_is_refused() -> None:
+    with pytest.raises(ValueError):
+        node_xml([StoredObject("domain", "", UUID1, "<domain/>", "running", False)], cpus=1, memory_mib=1,
+                 arch="x86_64")
+
+
+@pytest.mark.parametrize("xml", ["<domain/>", "<domain type='test'><name>x</name><bogus></domain>"])
+def test_corrupt_store_is_a_connect_error(tmp_path: Path, xml: str) -> None:
+    SimStore(tmp_path / "s.db").put("domain", UUID1, xml, state="running")
+    with pytest.raises(HostError) as caught:
+        Host("sim", "test:///default", sim_store=tmp_path / "s.db").info()
+    assert caught.value.operation == "connect"

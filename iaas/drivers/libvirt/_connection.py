@@ -46,7 +46,13 @@ def error_detail(exc: libvirt.libvirtError) -> str:
 
 def error_code(exc: libvirt.libvirtError) -> int | None:
     """The libvirt error code (``VIR_ERR_*``) of an error, if known."""
-    return exc.get_error_code()
+    code = exc.get_error_code()
+    return int(code) if code is not None else None
+
+
+def _close_quietly(conn: libvirt.virConnect) -> None:
+    with contextlib.suppress(libvirt.libvirtError):
+        conn.close()
 
 
 def _local_domain_type() -> str:
@@ -152,10 +158,11 @@ class Connection:
 
     def _reconnect(self, broken: libvirt.virConnect) -> libvirt.virConnect:
         with self._conn_lock:
-            if self._conn is broken:
+            stale = self._conn is broken
+            if stale:
                 self._conn = None
-                with contextlib.suppress(libvirt.libvirtError):
-                    broken.close()
+        if stale:  # another thread may have reopened already
+            _close_quietly(broken)
         return self._connection()
 
     def _open(self) -> libvirt.virConnect:
@@ -218,10 +225,9 @@ class Connection:
         A simulated host without a sim store loses its objects on close.
         """
         with self._exclusive(), self._conn_lock:
-            if self._conn is not None:
-                with contextlib.suppress(libvirt.libvirtError):
-                    self._conn.close()
-                self._conn = None
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            _close_quietly(conn)
 
     # --- sim store -----------------------------------------------------------
 

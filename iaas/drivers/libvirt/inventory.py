@@ -8,6 +8,7 @@ can thus always find what it created, to adopt it or clean it up.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import libvirt
@@ -63,10 +64,10 @@ class InventoryOps(Connection):
 
         def run(conn: libvirt.virConnect) -> list[ManagedObject]:
             found: list[ManagedObject | None] = []
-            found += [_unless_gone(lambda d=d: _domain(d)) for d in conn.listAllDomains(0)]
-            found += [_unless_gone(lambda n=n: _network(n)) for n in conn.listAllNetworks(0)]
+            found += [_unless_gone(partial(_domain, d)) for d in conn.listAllDomains(0)]
+            found += [_unless_gone(partial(_network, n)) for n in conn.listAllNetworks(0)]
             for pool in conn.listAllStoragePools(0):
-                found += _unless_gone(lambda p=pool: _volumes(p)) or []
+                found += _unless_gone(partial(_volumes, pool)) or []
             objects = [o for o in found if o is not None]
             return sorted(objects, key=lambda o: (o.type, o.pool or "", o.name))
 

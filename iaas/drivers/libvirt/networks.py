@@ -16,7 +16,7 @@ from iaas.drivers.libvirt.render import dhcp_host_xml, network_xml
 from iaas.drivers.libvirt.specs import DhcpAction, DhcpHost, Meta, NetworkInfo, NetworkSpec
 from iaas.errors import NotFoundError
 
-_UPDATE_COMMANDS = {
+_UPDATE_COMMANDS: dict[str, int] = {
     "add": libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
     "modify": libvirt.VIR_NETWORK_UPDATE_COMMAND_MODIFY,
     "delete": libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE,

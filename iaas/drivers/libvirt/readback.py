@@ -25,10 +25,11 @@ _MODES = {None: "isolated", "nat": "nat", "route": "routed"}
 
 def to_bytes(element: ET.Element | None, default_unit: str = "bytes") -> int:
     """Size held by an element with an optional ``unit`` attribute, in bytes."""
-    if element is None or not (element.text or "").strip():
+    text = (element.text or "").strip() if element is not None else ""
+    if element is None or not text:
         return 0
     unit = (element.get("unit") or default_unit).lower()
-    return int(element.text.strip()) * _UNITS[unit]
+    return int(text) * _UNITS[unit]
 
 
 def _text(root: ET.Element, path: str) -> str | None:

@@ -26,6 +26,18 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
+def _dhcp_hosts(value: Iterable[DhcpHost]) -> tuple[DhcpHost, ...]:
+    return tuple(value)
+
+
+def _disks(value: Iterable[DiskSpec]) -> tuple[DiskSpec, ...]:
+    return tuple(value)
+
+
+def _nics(value: Iterable[NicSpec]) -> tuple[NicSpec, ...]:
+    return tuple(value)
+
+
 def _pairs(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     items = value.items() if isinstance(value, Mapping) else value
     return tuple((str(k), str(v)) for k, v in items)
@@ -80,7 +92,7 @@ class NetworkSpec:
     ipv4_prefix: int | None = None
     dhcp_start: str | None = None
     dhcp_end: str | None = None
-    dhcp_hosts: tuple[DhcpHost, ...] = attrs.field(default=(), converter=tuple)
+    dhcp_hosts: tuple[DhcpHost, ...] = attrs.field(default=(), converter=_dhcp_hosts)
     dns_domain: str | None = None
     mtu: int | None = None
 
@@ -198,8 +210,8 @@ class DomainSpec:
     memory_mib: int
     max_vcpus: int | None = None
     max_memory_mib: int | None = None
-    disks: tuple[DiskSpec, ...] = attrs.field(default=(), converter=tuple)
-    nics: tuple[NicSpec, ...] = attrs.field(default=(), converter=tuple)
+    disks: tuple[DiskSpec, ...] = attrs.field(default=(), converter=_disks)
+    nics: tuple[NicSpec, ...] = attrs.field(default=(), converter=_nics)
     cdrom: str | None = None
     console_log: str | None = None
     kernel: str | None = None

@@ -91,6 +91,7 @@ class PlanView:
         for item in by_address.values():
             if item.action != "delete":
                 self._add(self._from_item(item, None), None)
+        self._index()
 
     def _add(self, obj: Obj, id: str | None) -> None:
         self.objects.append(obj)
@@ -117,30 +118,44 @@ class PlanView:
         name = str(inputs.get("name") or item.address.split(".", 1)[-1])
         return Obj(item.kind, name, item.address, inputs, host, item=item, record=rec)
 
-    def of_kind(self, kind: str) -> list[Obj]:
-        """Every object of ``kind``: untouched records first, then the plan's items in plan order."""
-        return [o for o in self.objects if o.kind == kind]
+    def _index(self) -> None:
+        self._kinds: dict[str, list[Obj]] = {}
+        self._names: dict[tuple[str, str], Obj] = {}
+        self._addresses: dict[str, Obj] = {}
+        self._fresh: dict[str, list[Obj]] = {}
+        for obj in self.objects:
+            if obj.new:
+                self._fresh.setdefault(obj.kind, []).append(obj)
+            self._kinds.setdefault(obj.kind, []).append(obj)
+            key = (obj.kind, obj.name)
+            if key not in self._names or (obj.item is not None and self._names[key].item is None):
+                self._names[key] = obj
+            if obj.item is not None:
+                self._addresses[obj.item.address] = obj
 
-    def _by_name(self, kind: str, name: str) -> Obj | None:
-        matches = [o for o in self.of_kind(kind) if o.name == name]
-        ours = [o for o in matches if o.item is not None]
-        return (ours or matches or [None])[0]
+    def of_kind(self, kind: str) -> list[Obj]:
+        """Every object of ``kind``: as the inventory lists them, then the plan's new ones in plan order."""
+        return self._kinds.get(kind, [])
 
     def resolve(self, kind: str, value: Any) -> Obj | None:
-        """The object a reference field's value stands for, or None when it cannot be told."""
+        """The object a reference field's value stands for, or None when it cannot be told.
+
+        A name matches this plan's resource of that name first, else any
+        recorded object of that name.
+        """
         if value is UNKNOWN:
-            fresh = [o for o in self.of_kind(kind) if o.new]
+            fresh = self._fresh.get(kind, [])
             return fresh[0] if len(fresh) == 1 else None
         if isinstance(value, Reference):
-            return next((o for o in self.of_kind(kind) if o.item and o.item.address == value.address), None)
+            return self._addresses.get(value.address) if value.kind == kind else None
         if not isinstance(value, str):
             return None
         if value.startswith(NAME_PREFIX):
-            return self._by_name(kind, value[len(NAME_PREFIX):])
+            return self._names.get((kind, value[len(NAME_PREFIX):]))
         obj = self.by_id.get(value)
         if obj is not None and obj.kind == kind:
             return obj
-        return self._by_name(kind, value)
+        return self._names.get((kind, value))
 
 
 # ---------------------------------------------------------------- quotas
@@ -168,7 +183,7 @@ def usage_of(obj: Obj) -> dict[str, int]:
 
 def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
     """A project's limits, defaults filled in."""
-    limits = {a.name: a.default for a in attrs.fields(Quota)}
+    limits: dict[str, int] = attrs.asdict(Quota())
     given = inputs.get("quota")
     if isinstance(given, dict):
         limits.update({k: v for k, v in given.items() if isinstance(v, int)})
@@ -288,14 +303,15 @@ def _clash(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 def check_port_forwards(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
     """A new port forward must not listen where another one already does (or will)."""
     errors: list[FieldError] = []
-    seen: list[tuple[Obj, tuple[Any, ...]]] = []
+    seen: dict[tuple[Any, Any], list[tuple[Obj, tuple[Any, ...]]]] = {}
     forwards = sorted(view.of_kind("port_forward"), key=lambda o: o.new)
     for pf in forwards:
         key = _forward_key(view, pf, planned)
+        same_port = seen.setdefault((key[2], key[3]), [])
         if pf.new:
-            other = next((o for o, k in seen if _clash(key, k)), None)
+            other = next((o for o, k in same_port if _clash(key, k)), None)
             if other is not None:
                 where = f"{key[1]}:{key[2]}/{key[3]}" + (f" on host {key[0]}" if key[0] else "")
                 errors.append(FieldError(pf.label, "host_port", f"{where} is already forwarded by {other.label}"))
-        seen.append((pf, key))
+        same_port.append((pf, key))
     return errors

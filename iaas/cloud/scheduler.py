@@ -218,14 +218,15 @@ class _Run:
     def host_of(self, obj: Obj) -> str | None:
         """Where an object lives or will live, as far as known now."""
         if obj.item is not None and obj.item.address in self.planned:
-            return self.planned[obj.item.address]["host"]
+            return str(self.planned[obj.item.address]["host"])
         return obj.host
 
     def group_of(self, inst: Obj) -> Obj | None:
+        """The server group of an instance, if it has one that can be told."""
         return self.view.resolve("server_group", inst.inputs.get("server_group"))
 
     def pinned(self) -> None:
-        """New networks and volumes with a ``host`` input stay there, if the host exists."""
+        """New objects with a ``host`` input must name a host of the cloud; networks and volumes stay there."""
         for obj in self.view.objects:
             if obj.new and obj.kind in ("network", "volume", "instance") and obj.host:
                 if obj.host not in self.states:
@@ -235,14 +236,15 @@ class _Run:
 
     def existing(self) -> None:
         """Count the instances that stay, and check that updated sizes still fit their host."""
-        staying = [i for i in self.view.of_kind("instance") if not i.new and i.host in self.states]
-        for inst in staying:
-            self.states[inst.host].consume(*_sizes(inst.inputs))
+        staying = [(i, self.states[i.host]) for i in self.view.of_kind("instance")
+                   if not i.new and i.host is not None and i.host in self.states]
+        for inst, state in staying:
+            state.consume(*_sizes(inst.inputs))
             if (group := self.group_of(inst)) is not None:
-                self.members.setdefault(id(group), []).append(Member(inst.label, inst.host))
-        for inst in staying:
+                self.members.setdefault(id(group), []).append(Member(inst.label, state.name))
+        for inst, state in staying:
             if inst.item is not None and inst.item.action == "update":
-                self._check_growth(inst, self.states[inst.host])
+                self._check_growth(inst, state)
 
     def _check_growth(self, inst: Obj, state: HostState) -> None:
         """An instance that grows in place must still fit on its host."""
@@ -287,6 +289,8 @@ class _Run:
             if not inst.new:
                 continue
             req, unplaced = self.request(inst)
+            if req.pinned and req.pinned not in self.states:
+                continue  # reported by pinned()
             result = place(self.hosts, req, self.strategy)
             if result.host is None:
                 self.problems.append((inst.label, "host", f"no host can take it: {result.explain()}"))

@@ -22,6 +22,7 @@ class Handler(RecordHandler):
     def computed(self, ctx: OpContext, id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """The fingerprint of the public key."""
         key = inputs.get("public_key")
-        if problem := public_key(key):
-            raise ValidationError([FieldError(ctx.address, "public_key", problem)])
+        problem = public_key(key)
+        if problem or not isinstance(key, str):
+            raise ValidationError([FieldError(ctx.address, "public_key", problem or "is required")])
         return {"fingerprint": fingerprint(key)}

@@ -69,7 +69,7 @@ def _match(rule: dict[str, Any], remote: str | None) -> list[dict[str, Any]]:
     """The nwfilter rule entries for one allow rule and one remote (None: any peer)."""
     ingress = rule.get("direction", "ingress") == "ingress"
     protocol = rule.get("protocol") or "tcp"
-    families = (4, 6)
+    families: tuple[int, ...] = (4, 6)
     attributes: list[tuple[str, str]] = []
     if remote is not None:
         net = ipaddress.ip_network(remote, strict=False)

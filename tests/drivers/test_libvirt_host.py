@@ -175,3 +175,11 @@ def test_close_and_context_manager() -> None:
         host.define_domain(dom_spec(), META)
     assert host.get_domain("app") is None  # a plain simulated host forgets on close
     assert repr(host) == "Host('ctx', 'test:///default')"
+
+
+def test_network_filters_on_a_simulated_host(plain_host: Host) -> None:
+    with pytest.raises(HostError) as caught:
+        plain_host.define_nwfilter("<filter name='iaas-sg-x' chain='root'/>")
+    assert caught.value.operation == "define network filter iaas-sg-x"
+    plain_host.undefine_nwfilter("iaas-sg-x")  # nothing to undefine: fine
+    assert plain_host.nwfilter_names() == []

@@ -39,9 +39,16 @@ Domains (by UUID or name)::
     attach_nic(ref, NicSpec, live=True);    detach_nic(ref, mac, live=True)
     domain_addresses(ref) -> list[DomainAddress]
 
+Network filters (real hosts; the test driver has none)::
+
+    define_nwfilter(xml) -> str                           returns the filter's name
+    undefine_nwfilter(name) -> None                       absent (or simulated host) is fine
+    nwfilter_names() -> list[str]
+
 Inventory::
 
-    list_managed() -> list[ManagedObject]    domains and networks with iaas metadata, iaas-* volumes
+    list_managed() -> list[ManagedObject]    domains and networks with iaas metadata,
+                                             iaas-* volumes and network filters
 
 Metadata: :class:`Meta` (stack, address, project) is rendered into every
 domain and network; :func:`parse_meta` reads it back from XML.

@@ -12,7 +12,7 @@ T = TypeVar("T")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 _ABSENT = frozenset({
     libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK,
-    libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_NO_STORAGE_VOL,
+    libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_NO_STORAGE_VOL, libvirt.VIR_ERR_NO_NWFILTER,
 })
 
 
@@ -24,6 +24,11 @@ def is_uuid(ref: str) -> bool:
 def absent(exc: libvirt.libvirtError) -> bool:
     """Tell whether a libvirt error says the object does not exist."""
     return exc.get_error_code() in _ABSENT
+
+
+def unless_gone(fn: Callable[[], T]) -> T | None:
+    """Run ``fn``; None if the object it reads was deleted meanwhile (by another client)."""
+    return _maybe(fn)
 
 
 def _maybe(fn: Callable[[], T]) -> T | None:

@@ -95,7 +95,7 @@ class DomainOps(Connection):
 
         def run(conn: libvirt.virConnect) -> DomainInfo | None:
             dom = _lookup.domain(conn, ref)
-            return domain_info(dom) if dom is not None else None
+            return _lookup.unless_gone(lambda: domain_info(dom)) if dom is not None else None
 
         return self._call(f"read domain {ref}", run)
 

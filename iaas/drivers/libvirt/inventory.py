@@ -1,15 +1,14 @@
 """Find everything iaas made on a host.
 
-Domains and networks are recognised by their iaas metadata, volumes (which
-cannot carry metadata) by the ``iaas-`` prefix of their names.  A crashed run
-can thus always find what it created, to adopt it or clean it up.
+Domains and networks are recognised by their iaas metadata, volumes and
+network filters (which cannot carry metadata) by the ``iaas-`` prefix of
+their names.  A crashed run can thus always find what it created, to adopt
+it or clean it up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
 
 import libvirt
 
@@ -18,19 +17,8 @@ from iaas.drivers.libvirt._connection import Connection
 from iaas.drivers.libvirt.meta import parse_meta
 from iaas.drivers.libvirt.specs import ManagedObject
 
-#: Name prefix of every volume iaas creates.
+#: Name prefix of every volume and network filter iaas creates.
 VOLUME_PREFIX = "iaas-"
-T = TypeVar("T")
-
-
-def _unless_gone(fn: Callable[[], T]) -> T | None:
-    """Read an object that another client may delete at any moment."""
-    try:
-        return fn()
-    except libvirt.libvirtError as exc:
-        if _lookup.absent(exc):
-            return None
-        raise
 
 
 def _domain(dom: libvirt.virDomain) -> ManagedObject | None:
@@ -57,17 +45,20 @@ class InventoryOps(Connection):
     """List what iaas manages on a host."""
 
     def list_managed(self) -> list[ManagedObject]:
-        """Every domain and network with iaas metadata and every ``iaas-`` volume.
+        """Every domain and network with iaas metadata, every ``iaas-`` volume and network filter.
 
         Sorted by type, then pool, then name.
         """
 
         def run(conn: libvirt.virConnect) -> list[ManagedObject]:
             found: list[ManagedObject | None] = []
-            found += [_unless_gone(partial(_domain, d)) for d in conn.listAllDomains(0)]
-            found += [_unless_gone(partial(_network, n)) for n in conn.listAllNetworks(0)]
+            found += [_lookup.unless_gone(partial(_domain, d)) for d in conn.listAllDomains(0)]
+            found += [_lookup.unless_gone(partial(_network, n)) for n in conn.listAllNetworks(0)]
             for pool in conn.listAllStoragePools(0):
-                found += _unless_gone(partial(_volumes, pool)) or []
+                found += _lookup.unless_gone(partial(_volumes, pool)) or []
+            if not self.simulated:  # the test driver has no network filters
+                found += [ManagedObject("nwfilter", f.name(), None, None)
+                          for f in conn.listAllNWFilters(0) if f.name().startswith(VOLUME_PREFIX)]
             objects = [o for o in found if o is not None]
             return sorted(objects, key=lambda o: (o.type, o.pool or "", o.name))
 

@@ -95,7 +95,7 @@ class NetworkOps(Connection):
 
         def run(conn: libvirt.virConnect) -> NetworkInfo | None:
             net = _lookup.network(conn, ref)
-            return network_info(net) if net is not None else None
+            return _lookup.unless_gone(lambda: network_info(net)) if net is not None else None
 
         return self._call(f"read network {ref}", run)
 

@@ -19,7 +19,7 @@ import attrs
 NetworkMode = Literal["nat", "isolated", "routed"]
 VolumeFormat = Literal["qcow2", "raw"]
 DhcpAction = Literal["add", "modify", "delete"]
-ObjectType = Literal["domain", "network", "volume"]
+ObjectType = Literal["domain", "network", "volume", "nwfilter"]
 
 
 def _lower(value: str) -> str:
@@ -275,6 +275,6 @@ class ManagedObject:
 
     type: ObjectType
     name: str
-    uuid: str | None  # None for volumes, which have none
-    meta: Meta | None  # None for volumes, which cannot carry metadata
+    uuid: str | None  # None for volumes and network filters
+    meta: Meta | None  # None for volumes and network filters, which cannot carry metadata
     pool: str | None = None  # the pool of a volume

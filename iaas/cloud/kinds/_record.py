@@ -10,7 +10,6 @@ and each kind fills in a few hooks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.base import Observed, OpContext
@@ -137,10 +136,6 @@ class RecordHandler:
         """How a message names another object: its address, and its stack."""
         where = rec.address or f"{rec.kind}.{rec.name}"
         return f"{where} (stack {rec.stack})" if rec.stack else where
-
-    def records(self, kinds: Iterable[str]) -> list[InventoryRecord]:
-        """Every record of the given kinds."""
-        return [r for kind in kinds for r in self.inventory.list(kind)]
 
     def _observed(self, rec: InventoryRecord) -> Observed:
         data = rec.data or {}

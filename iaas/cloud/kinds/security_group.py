@@ -25,11 +25,9 @@ from functools import cache
 from typing import Any
 
 import jinja2
-import libvirt
 
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
-from iaas.drivers.libvirt.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +124,8 @@ class Handler(RecordHandler):
         members = self._members(inputs.get("rules") or [])
         real = [name for name, host in self.cloud.hosts.items() if not host.simulated]
         for name in real:
-            _define(self.cloud.hosts[name], render_rules(id, inputs.get("rules") or [], members))
-            _define(self.cloud.hosts[name], render_policy(policy_name(id), filter_uuid(id), [id]))
+            self.cloud.hosts[name].define_nwfilter(render_rules(id, inputs.get("rules") or [], members))
+            self.cloud.hosts[name].define_nwfilter(render_policy(policy_name(id), filter_uuid(id), [id]))
         simulated = sorted(set(self.cloud.hosts) - set(real))
         note = f"nwfilter {policy_name(id)} defined on " + ", ".join(real) if real else ""
         if simulated:
@@ -140,8 +138,8 @@ class Handler(RecordHandler):
         """Undefine the group's filters on every real host."""
         for host in self.cloud.hosts.values():
             if not host.simulated:
-                _undefine(host, policy_name(id))
-                _undefine(host, rules_name(id))
+                host.undefine_nwfilter(policy_name(id))
+                host.undefine_nwfilter(rules_name(id))
 
     def users(self, rec: InventoryRecord) -> list[str]:
         """Instances with a NIC in the group, and groups whose rules name it as remote group."""
@@ -169,21 +167,3 @@ class Handler(RecordHandler):
                     if i < len(addresses) and addresses[i]:
                         found[group].append(addresses[i])
         return found
-
-
-def _define(host: Host, xml: str) -> None:
-    """Define (or redefine, by uuid) a network filter on a real host."""
-    host._call("define network filter", lambda conn: conn.nwfilterDefineXML(xml))
-
-
-def _undefine(host: Host, name: str) -> None:
-    """Undefine a network filter on a real host; a filter already gone is fine."""
-
-    def run(conn: libvirt.virConnect) -> None:
-        try:
-            conn.nwfilterLookupByName(name).undefine()
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() != libvirt.VIR_ERR_NO_NWFILTER:
-                raise
-
-    host._call(f"undefine network filter {name}", run)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _libvirt_helpers import META, UUID1, dom_spec, net_spec, reopened
 
 from iaas.drivers.libvirt import DiskSpec, Host, NicSpec
 from iaas.errors import NotFoundError
+from tests.drivers._libvirt_helpers import META, UUID1, dom_spec, net_spec, reopened
 
 ROOT = DiskSpec("vda", pool="iaas", volume="iaas-root.qcow2")
 DATA = DiskSpec("vdb", pool="iaas", volume="iaas-data.qcow2", serial="data")

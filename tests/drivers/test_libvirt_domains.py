@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec
 
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, Host, Meta, NicSpec
 from iaas.errors import HostError, NotFoundError
+from tests.drivers._libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec
 
 
 def _full(host: Host) -> DomainSpec:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import libvirt
 import pytest
-from _libvirt_helpers import META, dom_spec
 
 from iaas.drivers.libvirt import Host, HostInfo
 from iaas.errors import HostError, NotFoundError
+from tests.drivers._libvirt_helpers import META, dom_spec
 
 
 def _error(code: int, message: str) -> libvirt.libvirtError:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from _libvirt_helpers import META, UUID1, dom_spec, net_spec
-
 from iaas.drivers.libvirt import Host, ManagedObject, VolumeSpec
+from tests.drivers._libvirt_helpers import META, UUID1, dom_spec, net_spec
 
 
 def test_lists_marked_objects_only(host: Host) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _libvirt_helpers import META, UUID1, net_spec, reopened
 
 from iaas.drivers.libvirt import DhcpHost, Host, Meta
+from tests.drivers._libvirt_helpers import META, UUID1, net_spec, reopened
 
 
 def test_define_starts_and_autostarts(host: Host) -> None:

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 
 import jinja2
 import pytest
-from _libvirt_helpers import META, UUID1
 
 from iaas.drivers.libvirt import (
     DhcpHost,
@@ -21,6 +20,7 @@ from iaas.drivers.libvirt import (
     render,
 )
 from iaas.drivers.libvirt.meta import META_NS
+from tests.drivers._libvirt_helpers import META, UUID1
 
 NASTY = "a<&'\"b"
 

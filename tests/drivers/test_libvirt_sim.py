@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from _libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec, reopened
 
 from iaas.drivers.libvirt import DiskSpec, Host, NicSpec, VolumeSpec
 from iaas.drivers.libvirt.sim import SimStore, StoredObject, node_xml
 from iaas.errors import HostError
+from tests.drivers._libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec, reopened
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _libvirt_helpers import reopened
 
 from iaas.drivers.libvirt import Host, VolumeSpec
 from iaas.errors import NotFoundError
+from tests.drivers._libvirt_helpers import reopened
 
 GIB = 2**30
 

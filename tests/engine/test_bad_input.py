@@ -36,7 +36,7 @@ def _yaml(tmp_path: Path, text: str) -> iaas.Stack:
 
 
 def test_unknown_kind(tmp_path: Path) -> None:
-    with pytest.raises(iaas.ValidationError, match=r"stack.yaml:3: frob.x: unknown kind 'frob'"):
+    with pytest.raises(iaas.ValidationError, match=r"stack.yaml:4: frob.x: unknown kind 'frob'"):
         _yaml(tmp_path, "resources:\n  network: {}\n  frob:\n    x: {}\n")
 
 

@@ -1,0 +1,259 @@
+"""The pieces an instance is built from on its host: image, root disk, volumes, NICs, seed file.
+
+:class:`Parts` resolves an instance's references on its host (checking what
+only the host can tell: that the network and volumes exist there, that a
+fixed IP is free) and makes the disks, DHCP entries and seed ISO.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from iaas.cloud.base import OpContext
+from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds._libvirt import GIB, VOLUME_POOL, LibvirtHandler, fmt_of, invalid, mac_address
+from iaas.cloud.kinds.image import Handler as ImageHandler
+from iaas.cloud.kinds.security_group import policy_name, render_policy
+from iaas.cloud.kinds.volume import overlay_spec
+from iaas.drivers.libvirt import DiskSpec, DomainSpec, NetworkInfo, NicSpec, VolumeInfo
+from iaas.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
+
+ROOT_SUFFIX = "-root"
+SEED_SUFFIX = "-seed"
+COMBINED_FILTER_PREFIX = "iaas-sgs-"  # nwfilter of a NIC in several security groups
+
+
+def root_name(instance_id: str) -> str:
+    """The root disk volume of an instance."""
+    return f"iaas-{instance_id}{ROOT_SUFFIX}.qcow2"
+
+
+def seed_name(instance_id: str) -> str:
+    """The cloud-init seed ISO of an instance."""
+    return f"iaas-{instance_id}{SEED_SUFFIX}.iso"
+
+
+def disk_target(index: int) -> str:
+    """Guest device name of the ``index``-th virtio disk: vda, vdb, ..., vdz, vdaa, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return "vd" + letters
+
+
+def disk_serial(volume_id: str) -> str:
+    """The disk serial of a volume (virtio allows 20 characters): its id without dashes."""
+    return volume_id.replace("-", "")[:20]
+
+
+def disk_specs(root_path: str | None, volumes: list[tuple[str, VolumeInfo]],
+               current: DomainSpec | None) -> tuple[DiskSpec, ...]:
+    """The disks of a guest: the root disk as vda, then the volumes.
+
+    A volume already attached to ``current`` keeps its target; the others get
+    the first free targets in order.
+    """
+    disks = [DiskSpec(target="vda", path=root_path, format="qcow2")] if root_path else []
+    taken = {"vda"}
+    attached = {d.path: d.target for d in current.disks} if current is not None else {}
+    targets: dict[str, str] = {}
+    for vid, vol in volumes:
+        target = attached.get(vol.path)
+        if target is not None and target not in taken:
+            targets[vid] = target
+            taken.add(target)
+    index = 1
+    for vid, vol in volumes:
+        if vid not in targets:
+            while disk_target(index) in taken:
+                index += 1
+            targets[vid] = disk_target(index)
+            taken.add(targets[vid])
+        disks.append(DiskSpec(target=targets[vid], path=vol.path, format=fmt_of(vol.format),  # type: ignore[arg-type]
+                              serial=disk_serial(vid)))
+    return tuple(disks)
+
+
+@attrs.frozen
+class NicPlan:
+    """One NIC of an instance: its device, the network's id, its static IP and DHCP host name."""
+
+    spec: NicSpec
+    network_id: str
+    fixed_ip: str | None = None
+    hostname: str | None = None
+
+
+class Parts(LibvirtHandler):
+    """The parts of one instance (``id``) on one host, for one operation (``ctx``)."""
+
+    kind = "instance"
+
+    def __init__(self, cloud: Cloud, ctx: OpContext, id: str, host_name: str):
+        super().__init__(cloud)
+        self.ctx = ctx
+        self.id = id
+        self.host_name = host_name
+
+    # ------------------------------------------------------------ disks
+
+    def image(self, inputs: dict[str, Any]) -> VolumeInfo:
+        """The image volume on the host (imported there first when missing)."""
+        handler = self.cloud.handler("image")
+        assert isinstance(handler, ImageHandler)
+        return handler.on_host(self.ctx, "image", str(inputs["image"]), self.host_name)
+
+    def root_disk(self, inputs: dict[str, Any], image: VolumeInfo) -> VolumeInfo:
+        """The root disk: a qcow2 overlay on the image, ``root_disk_gib`` large (an existing one is kept)."""
+        capacity = int(inputs["root_disk_gib"]) * GIB
+        if image.capacity_bytes > capacity:
+            raise invalid(self.ctx.address, "root_disk_gib",
+                          f"the image needs at least {-(-image.capacity_bytes // GIB)} GiB; "
+                          f"got {inputs['root_disk_gib']}")
+        self.ensure_pool(self.host_name, VOLUME_POOL)
+        spec = overlay_spec(root_name(self.id), capacity, image)
+        return self.host(self.host_name).create_volume(VOLUME_POOL, spec)
+
+    def grow_root(self, size_gib: int) -> None:
+        """Grow the root disk to ``size_gib`` GiB (never shrinks it)."""
+        host = self.host(self.host_name)
+        vol = host.get_volume(VOLUME_POOL, root_name(self.id))
+        if vol is None:
+            raise NotFoundError(f"{self.ctx.address}: the root disk {root_name(self.id)} is gone from host "
+                                f"{self.host_name!r}")
+        if size_gib * GIB > vol.capacity_bytes:
+            host.resize_volume(VOLUME_POOL, vol.name, size_gib * GIB)
+
+    def volumes(self, inputs: dict[str, Any]) -> list[tuple[str, VolumeInfo]]:
+        """The extra volumes (id and volume), each of which must be on the instance's host."""
+        found = []
+        for i, ref in enumerate(inputs.get("volumes") or []):
+            rec = self.record("volume", str(ref), self.ctx.stack)
+            vid = rec.id if rec is not None else str(ref)
+            vol = self.find_volume(self.host_name, VOLUME_POOL, vid)
+            if vol is None:
+                where = rec.host if rec is not None else None
+                message = (f"volume {ref!r} is on host {where!r}, not on the instance's host {self.host_name!r}"
+                           if where and where != self.host_name else f"no volume {ref!r} on host {self.host_name!r}")
+                raise invalid(self.ctx.address, f"volumes[{i}]", message)
+            found.append((vid, vol))
+        return found
+
+    # ------------------------------------------------------------ NICs
+
+    def nics(self, inputs: dict[str, Any], hostname: str | None, own_macs: frozenset[str] = frozenset()
+             ) -> list[NicPlan]:
+        """The NICs: networks resolved on the host, MACs derived, fixed IPs checked, filters chosen."""
+        plans = []
+        seen: dict[str, int] = {}
+        for i, nic in enumerate(inputs.get("nics") or []):
+            info = self._network(i, str(nic.get("network")))
+            occurrence = seen.get(info.uuid, 0)
+            seen[info.uuid] = occurrence + 1
+            mac = mac_address(self.id, info.uuid, occurrence)
+            fixed = nic.get("fixed_ip")
+            if fixed:
+                self._check_fixed_ip(i, info, str(fixed), own_macs | {mac})
+            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, nic.get("security_groups") or []))
+            plans.append(NicPlan(spec, info.uuid, str(fixed) if fixed else None, hostname))
+        return plans
+
+    def recorded_nics(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> list[NicPlan]:
+        """The NICs the inputs and outputs recorded for the instance, on networks that still exist."""
+        plans = []
+        macs = list(outputs.get("mac_addresses") or [])
+        for nic, mac in zip(inputs.get("nics") or [], macs, strict=False):
+            info = self.host(self.host_name).get_network(str(nic.get("network")))
+            if info is not None and mac:
+                plans.append(NicPlan(NicSpec(network=info.name, mac=mac), info.uuid, nic.get("fixed_ip")))
+        return plans
+
+    def dhcp(self, action: str, nic: NicPlan) -> None:
+        """Add (or change) the NIC's static DHCP entry, or delete it; a missing network is fine on delete."""
+        host = self.host(self.host_name)
+        try:
+            if action == "delete":
+                host.update_dhcp_host(nic.spec.network, "delete", nic.spec.mac, nic.fixed_ip or "")
+            elif nic.fixed_ip:
+                host.update_dhcp_host(nic.spec.network, "add", nic.spec.mac, nic.fixed_ip, nic.hostname)
+        except NotFoundError:
+            if action != "delete":
+                raise
+
+    def _network(self, index: int, ref: str) -> NetworkInfo:
+        rec = self.record("network", ref, self.ctx.stack)
+        host = self.host(self.host_name)
+        info = host.get_network(rec.id) if rec is not None else None
+        info = info or host.get_network(ref)
+        if info is None:
+            raise invalid(self.ctx.address, f"nics[{index}].network", f"no network {ref!r} on host "
+                                                                       f"{self.host_name!r}")
+        return info
+
+    def _check_fixed_ip(self, index: int, info: NetworkInfo, ip: str, own: frozenset[str]) -> None:
+        field = f"nics[{index}].fixed_ip"
+        spec = info.spec
+        if spec.ipv4_address is None or spec.ipv4_prefix is None:
+            raise invalid(self.ctx.address, field, f"network {info.name!r} has no IPv4 subnet")
+        net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
+        addr = ipaddress.IPv4Address(ip)
+        if addr not in net or addr in (net.network_address, net.broadcast_address, ipaddress.IPv4Address(
+                spec.ipv4_address)):
+            raise invalid(self.ctx.address, field, f"{ip} is not a usable address of network {info.name!r} "
+                                                   f"({net}, gateway {spec.ipv4_address})")
+        holder = next((h for h in spec.dhcp_hosts if h.ip == ip and h.mac not in own), None)
+        if holder is not None:
+            raise ConflictError(f"{self.ctx.address}.{field}: {ip} is already given to {holder.mac}"
+                                f"{f' ({holder.name})' if holder.name else ''} on network {info.name!r}")
+
+    def _filter(self, index: int, groups: list[Any]) -> str | None:
+        """The nwfilter of a NIC in these security groups (None on simulated hosts)."""
+        if not groups or self.host(self.host_name).simulated:
+            return None
+        ids = []
+        for j, ref in enumerate(groups):
+            rec = self.record("security_group", str(ref), self.ctx.stack)
+            if rec is None:
+                raise invalid(self.ctx.address, f"nics[{index}].security_groups[{j}]",
+                              f"no security group {ref!r}")
+            ids.append(rec.id)
+        ids = sorted(set(ids))
+        if len(ids) == 1:
+            return policy_name(ids[0])
+        name = COMBINED_FILTER_PREFIX + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
+        xml = render_policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)
+        self.host(self.host_name)._call(f"define network filter {name}",
+                                        lambda conn: conn.nwfilterDefineXML(xml))
+        return name
+
+    # ------------------------------------------------------------ seed file
+
+    def write_seed_iso(self, files: dict[str, str], name: str) -> str:
+        """Build the seed ISO into the host's volume pool; its path."""
+        self.require_local(self.ctx.address, self.host_name, "write a cloud-init seed")
+        pool = self.ensure_pool(self.host_name, VOLUME_POOL)
+        dest = Path(pool.path or self.pool_dir(self.host_name, VOLUME_POOL)) / name
+        _seed.build_iso(files, dest)
+        self.host(self.host_name).pool_info(VOLUME_POOL)  # rescan, so the ISO shows as a volume
+        return str(dest)
+
+    def remove_seed_file(self, name: str) -> None:
+        """Delete the seed ISO (as a volume, and as a file on a local real host)."""
+        host = self.host(self.host_name)
+        host.delete_volume(VOLUME_POOL, name)
+        if not host.simulated and self.local(self.host_name):
+            pool = host.pool_info(VOLUME_POOL)
+            if pool is not None and pool.path:
+                (Path(pool.path) / name).unlink(missing_ok=True)
+

@@ -1,0 +1,212 @@
+"""Images: a disk image file imported once into every host's ``iaas-images`` pool.
+
+The image volume is named ``iaas-<id>.<format>``; volumes and root disks are
+copy-on-write overlays on it.  The source is read when the image is created:
+
+* a local path (or ``file://`` URL) must exist; its SHA-256 is checked when
+  ``sha256`` is given, and ``size`` is the file's size;
+* an ``http(s)://`` URL is downloaded into the pool of every real host,
+  checked the same way.  Simulated hosts do not download: they record the
+  image with an unknown ``size`` and the log says so.
+
+A host that joins the cloud later gets its copy when a volume or instance
+first needs the image there (see :meth:`Handler.on_host`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import urllib.request
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import unquote, urlsplit
+
+from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.kinds._libvirt import IMAGE_POOL, LibvirtHandler, fmt_of, invalid, lock_for, volume_name
+from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
+from iaas.errors import HostError, IaasError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+DOWNLOAD_TIMEOUT = 60.0  # seconds without data before a download is given up
+
+
+def is_url(source: str) -> bool:
+    """True for an ``http://`` or ``https://`` source."""
+    return source.startswith(("http://", "https://"))
+
+
+def local_path(source: str) -> Path:
+    """The file a local source names (a path or a ``file://`` URL)."""
+    if source.startswith("file://"):
+        return Path(unquote(urlsplit(source).path))
+    return Path(source)
+
+
+def _copy(reader: IO[bytes], writer: IO[bytes] | None) -> tuple[str, int]:
+    """Read everything from ``reader`` (writing it to ``writer``); its SHA-256 and size."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := reader.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if writer is not None:
+            writer.write(chunk)
+    return digest.hexdigest(), size
+
+
+class Handler(LibvirtHandler):
+    """Images, one copy per host in the ``iaas-images`` pool."""
+
+    kind = "image"
+
+    # ------------------------------------------------------------ verbs
+
+    def create(self, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        """Check the source and import it into every host (hosts that have it already are skipped)."""
+        id = self.pending_id(ctx)
+        size = self._check_source(ctx.address, inputs)
+        for host_name in self.cloud.hosts:
+            imported = self._import(ctx.address, id, inputs, host_name)
+            if size is None and imported is not None:
+                size = imported
+        return {"id": id, "size": size}
+
+    def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
+        """The image as the hosts hold it: present on at least one host, with its format."""
+        rec = self.cloud.inventory.get(id)
+        for host_name in self.cloud.hosts:
+            vol = self.find_volume(host_name, IMAGE_POOL, id)
+            if vol is not None:
+                inputs: dict[str, Any] = {"format": fmt_of(vol.format)}
+                if rec is not None and rec.kind == self.kind:
+                    inputs["name"] = rec.name
+                size = outputs.get("size")
+                return Observed(id, inputs, {"id": id, "size": size},
+                                stack=rec.stack if rec else None, address=rec.address if rec else None)
+        return None
+
+    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
+               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Images cannot change: every field forces a replacement."""
+        raise IaasError(f"{ctx.address}: an image cannot be changed in place ({', '.join(changed)})")
+
+    def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
+        """Delete the image's volume on every host; an image already gone is fine."""
+        for host_name in self.cloud.hosts:
+            vol = self.find_volume(host_name, IMAGE_POOL, id)
+            if vol is not None:
+                self.host(host_name).delete_volume(IMAGE_POOL, vol.name)
+
+    def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
+        """An image by id or by the name it was recorded with."""
+        rec = self.record(self.kind, name_or_id, ctx.stack)
+        id = rec.id if rec is not None else name_or_id
+        recorded = (rec.data or {}) if rec is not None else {}
+        observed = self.read(ctx, id, dict(recorded.get("outputs") or {}))
+        if observed is not None and rec is not None:
+            known = recorded.get("inputs") or {}
+            observed.inputs.update({k: known[k] for k in ("source", "sha256") if known.get(k) is not None})
+        return observed
+
+    # ------------------------------------------------------------ for volumes and instances
+
+    def on_host(self, ctx: OpContext, field: str, ref: str, host_name: str) -> VolumeInfo:
+        """The image volume of image ``ref`` (id or name) on a host, imported there if it is missing."""
+        rec = self.record(self.kind, ref, ctx.stack)
+        image_id = rec.id if rec is not None else ref
+        vol = self.find_volume(host_name, IMAGE_POOL, image_id)
+        if vol is not None:
+            return vol
+        if rec is None:
+            raise invalid(ctx.address, field, f"no image {ref!r} on host {host_name!r}")
+        inputs = dict((rec.data or {}).get("inputs") or {})
+        self._check_source(rec.address or f"image.{rec.name}", inputs)
+        self._import(rec.address or f"image.{rec.name}", image_id, inputs, host_name)
+        vol = self.find_volume(host_name, IMAGE_POOL, image_id)
+        if vol is None:
+            raise HostError(host_name, f"import image {rec.name}", "the image volume did not appear in the pool")
+        return vol
+
+    # ------------------------------------------------------------ importing
+
+    def _check_source(self, address: str, inputs: dict[str, Any]) -> int | None:
+        """Verify a local source (exists, checksum); its size, or None for a URL."""
+        source = str(inputs.get("source") or "")
+        if is_url(source):
+            return None
+        path = local_path(source)
+        if not path.is_file():
+            raise invalid(address, "source", f"no such file: {path}")
+        try:
+            with path.open("rb") as f:
+                digest, size = _copy(f, None)
+        except OSError as exc:
+            raise invalid(address, "source", f"cannot read {path}: {exc.strerror or exc}") from exc
+        self._verify(address, inputs.get("sha256"), digest)
+        return size
+
+    def _verify(self, address: str, expected: Any, actual: str) -> None:
+        if expected and str(expected).lower() != actual:
+            raise invalid(address, "sha256", f"checksum mismatch: expected {str(expected).lower()}, "
+                                             f"the file has {actual}")
+
+    def _import(self, address: str, id: str, inputs: dict[str, Any], host_name: str) -> int | None:
+        """Put the image into the host's pool (unless it is there); the size of the imported file."""
+        fmt = fmt_of(inputs.get("format"))
+        name = volume_name(id, fmt)
+        source = str(inputs.get("source") or "")
+        host = self.host(host_name)
+        with lock_for("image", host_name, id):
+            pool = self.ensure_pool(host_name, IMAGE_POOL)
+            existing = host.get_volume(IMAGE_POOL, name)
+            if existing is not None:
+                path = Path(existing.path)
+                return path.stat().st_size if not host.simulated and self.local(host_name) and path.is_file() \
+                    else None
+            if host.simulated:
+                return self._record_simulated(address, host_name, name, fmt, source)
+            self.require_local(address, host_name, "import an image")
+            dest = Path(pool.path or self.pool_dir(host_name, IMAGE_POOL)) / name
+            size = self._fetch(address, source, dest, inputs.get("sha256"))
+            host.pool_info(IMAGE_POOL)  # rescan the pool directory, so the new file becomes a volume
+            return size
+
+    def _record_simulated(self, address: str, host_name: str, name: str, fmt: str, source: str) -> int | None:
+        """A simulated host holds no data: record a volume of the file's size (unknown for a URL)."""
+        size = None if is_url(source) else local_path(source).stat().st_size
+        if size is None:
+            log.info("%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
+                     address, host_name, source)
+        spec = VolumeSpec(name=name, capacity_bytes=size or 0, format="raw" if fmt == "raw" else "qcow2")
+        self.host(host_name).create_volume(IMAGE_POOL, spec)
+        return size
+
+    def _fetch(self, address: str, source: str, dest: Path, sha256: Any) -> int:
+        """Copy or download the source to ``dest`` through a temporary file; the size written."""
+        part = dest.with_name(f".{dest.name}.part")
+        try:
+            with part.open("wb") as out:
+                if is_url(source):
+                    digest, size = self._download(address, source, out)
+                else:
+                    with local_path(source).open("rb") as src:
+                        digest, size = _copy(src, out)
+            self._verify(address, sha256, digest)
+            os.replace(part, dest)
+        except OSError as exc:
+            raise IaasError(f"{address}: cannot write the image to {dest}: {exc.strerror or exc}") from exc
+        finally:
+            part.unlink(missing_ok=True)
+        return size
+
+    def _download(self, address: str, url: str, out: IO[bytes]) -> tuple[str, int]:
+        request = urllib.request.Request(url, headers={"User-Agent": "iaas"})
+        try:
+            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
+                return _copy(response, out)
+        except OSError as exc:  # URLError and HTTPError are OSErrors
+            raise invalid(address, "source", f"cannot download {url}: {getattr(exc, 'reason', exc)}") from exc
+

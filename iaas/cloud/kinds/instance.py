@@ -1,0 +1,302 @@
+"""Instances: a libvirt domain named after the resource, with uuid = the instance id.
+
+What an instance is made of on its host:
+
+* a root disk ``iaas-<id>-root.qcow2`` in ``iaas-volumes``, a qcow2 overlay
+  on the image (``root_disk_gib`` GiB), attached as ``vda``;
+* the extra ``volumes`` (same host), attached as ``vdb``, ``vdc``, ... with
+  the volume id as disk serial;
+* one NIC per entry of ``nics``, with a MAC derived from the instance id and
+  the network; a ``fixed_ip`` becomes a static DHCP entry of the network;
+  security groups become the NIC's nwfilter (real hosts only: simulated hosts
+  filter nothing);
+* a cloud-init NoCloud seed (``iaas-<id>-seed.iso``, a CD-ROM).  Simulated
+  hosts keep the rendered seed in the cloud's inventory only.
+
+Changes: memory and vCPUs change live within their ceilings; other offline
+changes stop the guest, redefine it and start it again; volumes and NICs are
+attached and detached; the root disk grows (the guest sees the new size after
+its next start); ``power_state`` starts or stops the guest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.inventory import InventoryRecord
+from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds._instance_parts import NicPlan, Parts, disk_specs, root_name, seed_name
+from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
+from iaas.cloud.kinds.security_group import policy_name
+from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo
+from iaas.errors import NotFoundError
+from iaas.model import Instance
+from iaas.model.values import diff
+
+SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
+_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project")  # recorded, not observable on the host
+
+
+def seed_record_id(instance_id: str) -> str:
+    """Inventory id of the seed of a simulated instance."""
+    return f"{instance_id}/seed"
+
+
+class Handler(LibvirtHandler):
+    """Instances: libvirt domains with their root disk, NICs, volumes and seed."""
+
+    kind = "instance"
+
+    # ------------------------------------------------------------ create
+
+    def create(self, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        """Create the instance's disks, seed, DHCP entries and domain; start it when asked.
+
+        Every step finds what an interrupted create already did, so running
+        it again with the same pending id finishes the job without duplicates.
+        """
+        id = self.pending_id(ctx)
+        name = self.check_name(ctx, inputs.get("name"))
+        host_name = self.host_name_for(ctx, inputs, planned)
+        host = self.host(host_name)
+        existing = host.get_domain(id)
+        if existing is None:
+            same_name = host.get_domain(name)
+            if same_name is not None:
+                raise self.name_taken(ctx, "domain", name, host_name, same_name.meta, same_name.uuid)
+        parts = Parts(self.cloud, ctx, id, host_name)
+        image = parts.image(inputs)
+        volumes = parts.volumes(inputs)
+        nics = parts.nics(inputs, _hostname(name))
+        root = parts.root_disk(inputs, image)
+        cdrom = self._write_seed(ctx, id, inputs, host_name, nics)
+        for nic in nics:
+            parts.dhcp("add", nic)
+        if existing is None:
+            spec = DomainSpec(name=name, uuid=id, vcpus=int(inputs["vcpus"]), memory_mib=int(inputs["memory_mib"]),
+                              max_vcpus=inputs.get("max_vcpus"), max_memory_mib=inputs.get("max_memory_mib"),
+                              disks=disk_specs(root.path, volumes, None), nics=[n.spec for n in nics], cdrom=cdrom)
+            host.define_domain(spec, self.meta(ctx, inputs))
+        if inputs.get("power_state", "running") == "running":
+            host.start_domain(id)
+        return self._outputs(id, host_name, host.get_domain(id), nics)
+
+    # ------------------------------------------------------------ read
+
+    def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
+        """The instance as its host reports it: sizes, power state, disks and NICs."""
+        found = self._find(id, outputs)
+        if found is None:
+            return None
+        return self._observed(*found, extra=False)
+
+    def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
+        """An instance by id or name on any host (this stack's first), managed by iaas or not."""
+        rec = self.record(self.kind, name_or_id, ctx.stack)
+        refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
+        matches = []
+        for host_name in self.cloud.hosts:
+            for ref in refs:
+                info = self.host(host_name).get_domain(ref)
+                if info is not None:
+                    matches.append((host_name, info))
+                    break
+        if not matches:
+            return None
+        matches.sort(key=lambda m: (m[1].meta is None or m[1].meta.stack != ctx.stack))
+        return self._observed(*matches[0], extra=True)
+
+    # ------------------------------------------------------------ update
+
+    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
+               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Apply the changed fields: live where the model says live, else stop, redefine and start."""
+        found = self._find(id, outputs)
+        if found is None:
+            raise NotFoundError(f"{ctx.address}: instance {id} no longer exists")
+        host_name, info = found
+        host = self.host(host_name)
+        classes = {c.field: c.update for c in diff(Instance, old, new) if c.field in changed}
+        parts = Parts(self.cloud, ctx, id, host_name)
+        old_nics = self._current_nics(host, info)
+        nics = parts.nics(new, _hostname(info.name), frozenset(n.spec.mac for n in old_nics))
+        volumes = parts.volumes(new)
+        for gone in old_nics:
+            if gone.spec.mac not in {n.spec.mac for n in nics}:
+                parts.dhcp("delete", gone)
+        for nic in nics:
+            parts.dhcp("add" if nic.fixed_ip else "delete", nic)
+        if "root_disk_gib" in classes:
+            parts.grow_root(int(new["root_disk_gib"]))
+        if any(cls == "offline" for cls in classes.values()):
+            self._redefine(ctx, host, info, new, volumes, nics)
+        else:
+            self._live(host, info, new, classes, volumes, nics)
+        return self._outputs(id, host_name, host.get_domain(id), nics)
+
+    def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any],
+                  volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
+        """Stop the guest, define it anew from ``new`` and start it again if it should run."""
+        if info.state != "shutoff":
+            host.stop_domain(info.uuid)
+        root = next((d.path for d in info.spec.disks if d.target == "vda"), None)
+        spec = DomainSpec(name=info.name, uuid=info.uuid, vcpus=int(new["vcpus"]),
+                          memory_mib=int(new["memory_mib"]), max_vcpus=new.get("max_vcpus"),
+                          max_memory_mib=new.get("max_memory_mib"),
+                          disks=disk_specs(root or "", volumes, info.spec), nics=[n.spec for n in nics],
+                          cdrom=info.spec.cdrom, console_log=info.spec.console_log)
+        host.define_domain(spec, info.meta or self.meta(ctx, new))
+        if new.get("power_state", "running") == "running":
+            host.start_domain(info.uuid)
+
+    def _live(self, host: Host, info: DomainInfo, new: dict[str, Any], classes: dict[str, str],
+              volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
+        """Change a guest without restarting it: devices, memory, vCPUs, power state."""
+        ref = info.uuid
+        wanted_disks = {d.path: d for d in disk_specs(None, volumes, info.spec)}
+        for disk in info.spec.disks:
+            if disk.target != "vda" and disk.path not in wanted_disks:
+                host.detach_disk(ref, disk.target)
+        present = {d.path for d in info.spec.disks}
+        for path, disk in wanted_disks.items():
+            if path not in present:
+                host.attach_disk(ref, disk)
+        wanted_nics = {n.spec.mac: n.spec for n in nics}
+        for nic in info.spec.nics:
+            if wanted_nics.get(nic.mac) != nic:
+                host.detach_nic(ref, nic.mac)
+        current = {n.mac: n for n in info.spec.nics}
+        for mac, spec in wanted_nics.items():
+            if current.get(mac) != spec:
+                host.attach_nic(ref, spec)
+        if "memory_mib" in classes:
+            host.set_memory(ref, int(new["memory_mib"]), max_mib=new.get("max_memory_mib"))
+        if "vcpus" in classes:
+            host.set_vcpus(ref, int(new["vcpus"]), max_count=new.get("max_vcpus"))
+        if new.get("power_state", "running") == "running":
+            host.start_domain(ref)
+        elif info.state != "shutoff":
+            host.stop_domain(ref)
+
+    # ------------------------------------------------------------ delete
+
+    def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
+        """Delete the domain, its root disk, its seed and its static DHCP entries; gone is fine."""
+        for host_name in self.hosts_to_search(id, outputs):
+            host = self.host(host_name)
+            info = host.get_domain(id)
+            if info is None and host_name != self.recorded_host(id, outputs):
+                continue
+            parts = Parts(self.cloud, ctx, id, host_name)
+            nics = self._current_nics(host, info) if info is not None else []
+            nics += parts.recorded_nics(self.recorded_inputs(id), outputs)
+            for nic in nics:
+                parts.dhcp("delete", nic)
+            host.delete_domain(id)
+            host.delete_volume(VOLUME_POOL, root_name(id))
+            parts.remove_seed_file(seed_name(id))
+        self.cloud.inventory.delete(seed_record_id(id))
+
+    # ------------------------------------------------------------ seed
+
+    def _write_seed(self, ctx: OpContext, id: str, inputs: dict[str, Any], host_name: str,
+                    nics: list[NicPlan]) -> str:
+        """Render the cloud-init seed and keep it (ISO on a real host, inventory when simulated); its path."""
+        public_key = self._public_key(ctx, inputs.get("key_pair"))
+        try:
+            files = _seed.render(id, str(inputs["name"]), inputs.get("user_data"), public_key,
+                                 [n.spec.mac for n in nics])
+        except _seed.UserDataError as exc:
+            raise invalid(ctx.address, "user_data", str(exc)) from None
+        path = f"{self.pool_dir(host_name, VOLUME_POOL)}/{seed_name(id)}"
+        if self.host(host_name).simulated:
+            self.cloud.inventory.put(InventoryRecord(
+                id=seed_record_id(id), kind=SEED_KIND, name=str(inputs["name"]), host=host_name,
+                data={"instance": id, "files": files}))
+            return path
+        return Parts(self.cloud, ctx, id, host_name).write_seed_iso(files, seed_name(id))
+
+    def _public_key(self, ctx: OpContext, ref: Any) -> str | None:
+        if not ref:
+            return None
+        rec = self.record("key_pair", str(ref), ctx.stack)
+        if rec is None:
+            raise invalid(ctx.address, "key_pair", f"no key pair {ref!r}")
+        return ((rec.data or {}).get("inputs") or {}).get("public_key")
+
+    # ------------------------------------------------------------ observing
+
+    def _find(self, id: str, outputs: dict[str, Any] | None) -> tuple[str, DomainInfo] | None:
+        for host_name in self.hosts_to_search(id, outputs):
+            info = self.host(host_name).get_domain(id)
+            if info is not None and info.uuid == id:
+                return host_name, info
+        return None
+
+    def _current_nics(self, host: Host, info: DomainInfo | None) -> list[NicPlan]:
+        """The NICs a guest has, with the network id and static IP each has on its network."""
+        plans = []
+        for nic in info.nics if info is not None else ():
+            net = host.get_network(nic.network)
+            entry = next((h for h in net.spec.dhcp_hosts if h.mac == nic.mac), None) if net else None
+            plans.append(NicPlan(nic, net.uuid if net else nic.network, entry.ip if entry else None))
+        return plans
+
+    def _observed(self, host_name: str, info: DomainInfo, *, extra: bool) -> Observed:
+        host = self.host(host_name)
+        rec = self.cloud.inventory.get(info.uuid)
+        recorded = dict((rec.data or {}).get("inputs") or {}) if rec is not None else {}
+        recorded_out = dict((rec.data or {}).get("outputs") or {}) if rec is not None else {}
+        nics = self._current_nics(host, info)
+        order = list(recorded_out.get("mac_addresses") or [])
+        nics.sort(key=lambda n: order.index(n.spec.mac) if n.spec.mac in order else len(order))
+        root = host.get_volume(VOLUME_POOL, root_name(info.uuid))
+        vol_ids = [v for d in info.disks if d.target != "vda" and (v := id_of_path(d.path))]
+        wanted = list(recorded.get("volumes") or [])
+        vol_ids.sort(key=lambda v: wanted.index(v) if v in wanted else len(wanted))
+        inputs: dict[str, Any] = {
+            "name": info.name, "vcpus": info.vcpus, "memory_mib": info.memory_mib,
+            "max_vcpus": info.max_vcpus, "max_memory_mib": info.max_memory_mib,
+            "power_state": "running" if info.state == "running" else "stopped",
+            "root_disk_gib": gib(root.capacity_bytes) if root else None,
+            "image": id_of_path(root.backing_path) if root else None,
+            "volumes": vol_ids, "host": host_name,
+            "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
+        }
+        if extra:
+            inputs.update({k: recorded[k] for k in _EXTRA_INPUTS if recorded.get(k) is not None})
+        meta = info.meta
+        return Observed(info.uuid, inputs, self._outputs(info.uuid, host_name, info, nics),
+                        stack=meta.stack if meta else None, address=meta.address if meta else None)
+
+    def _observed_nic(self, host: Host, nic: NicPlan, recorded: dict[str, Any], order: list[str]) -> dict[str, Any]:
+        groups: list[str] = []
+        rec_nics = recorded.get("nics") or []
+        index = order.index(nic.spec.mac) if nic.spec.mac in order else -1
+        rec_groups = list(rec_nics[index].get("security_groups") or []) if 0 <= index < len(rec_nics) else []
+        if host.simulated or (nic.spec.filter or "").startswith("iaas-sgs-"):
+            groups = rec_groups
+        elif nic.spec.filter:
+            groups = [g for g in rec_groups if policy_name(g) == nic.spec.filter] or [
+                nic.spec.filter.removeprefix("iaas-sg-")]
+        return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
+
+    def _outputs(self, id: str, host_name: str, info: DomainInfo | None, nics: list[NicPlan]) -> dict[str, Any]:
+        """id, host, MACs and IP addresses: the fixed IP, else what the host's leases say, else None."""
+        leases: dict[str, str] = {}
+        if info is not None and info.state == "running":
+            for addr in self.host(host_name).domain_addresses(id):
+                if addr.family == "ipv4":
+                    leases.setdefault(addr.mac, addr.address)
+        ips = [n.fixed_ip or leases.get(n.spec.mac) for n in nics]
+        return {"id": id, "host": host_name, "ip_address": ips[0] if ips else None,
+                "ip_addresses": ips, "mac_addresses": [n.spec.mac for n in nics]}
+
+
+def _hostname(name: str) -> str | None:
+    """The name as a DHCP host name, when it is a valid one."""
+    return name if _HOSTNAME.match(name) else None
+

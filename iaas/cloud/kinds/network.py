@@ -1,0 +1,158 @@
+"""Networks: a libvirt network named after the resource, on one host.
+
+The network's UUID is the resource id and its bridge is ``iaas-`` plus the
+first ten hex digits of the id (within the 15 characters Linux allows).  The
+gateway is the first address of ``cidr``; the DHCP range defaults to the
+gateway + 1 up to the last usable address.  Changing DHCP, domain or MTU
+redefines the network (guests on it lose connectivity for a moment); static
+DHCP entries that instances made are kept.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
+from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
+from iaas.errors import NotFoundError
+
+BRIDGE_PREFIX = "iaas-"
+BRIDGE_MAX = 15  # Linux interface names: IFNAMSIZ - 1
+
+
+def bridge_name(id: str) -> str:
+    """The bridge of the network with this id."""
+    hexdigits = id.replace("-", "")
+    return (BRIDGE_PREFIX + hexdigits)[:BRIDGE_MAX]
+
+
+def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
+    """The default DHCP range of a subnet: gateway + 1 to the last usable address."""
+    return str(net.network_address + 2), str(net.broadcast_address - 1)
+
+
+def network_spec(id: str, inputs: dict[str, Any], *, bridge: str | None = None,
+                 current: NetworkInfo | None = None) -> NetworkSpec:
+    """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts)."""
+    net = ipaddress.IPv4Network(str(inputs["cidr"]))
+    start = end = None
+    if inputs.get("dhcp", True):
+        start_default, end_default = default_range(net)
+        start = str(inputs.get("dhcp_start") or start_default)
+        end = str(inputs.get("dhcp_end") or end_default)
+    return NetworkSpec(
+        name=str(inputs["name"]), uuid=id, mode=inputs.get("mode") or "nat",
+        bridge=bridge or bridge_name(id),
+        ipv4_address=str(net.network_address + 1), ipv4_prefix=net.prefixlen,
+        dhcp_start=start, dhcp_end=end,
+        dhcp_hosts=current.spec.dhcp_hosts if current is not None else (),
+        dns_domain=inputs.get("domain") or None, mtu=inputs.get("mtu"),
+    )
+
+
+def observed_inputs(info: NetworkInfo, host_name: str, recorded: dict[str, Any]) -> dict[str, Any]:
+    """The input fields as a network's definition shows them.
+
+    A DHCP bound equal to its default reads as unset unless it was set
+    explicitly, so a network made without bounds shows no drift.
+    """
+    spec = info.spec
+    inputs: dict[str, Any] = {"name": info.name, "mode": spec.mode, "dhcp": spec.dhcp_start is not None,
+                              "domain": spec.dns_domain, "mtu": spec.mtu, "host": host_name,
+                              "dhcp_start": spec.dhcp_start, "dhcp_end": spec.dhcp_end, "cidr": None}
+    if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
+        net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
+        inputs["cidr"] = str(net)
+        for key, default in zip(("dhcp_start", "dhcp_end"), default_range(net), strict=True):
+            if inputs[key] == default and recorded.get(key) is None:
+                inputs[key] = None
+    return inputs
+
+
+class Handler(LibvirtHandler):
+    """Networks on libvirt hosts."""
+
+    kind = "network"
+
+    def create(self, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        """Define and start the network (or adopt the one an interrupted create left)."""
+        id = self.pending_id(ctx)
+        name = self.check_name(ctx, inputs.get("name"))
+        if inputs.get("ipv6_cidr"):
+            raise invalid(ctx.address, "ipv6_cidr", "IPv6 subnets are not supported by the cloud's hosts yet")
+        host_name = self.host_name_for(ctx, inputs, planned)
+        host = self.host(host_name)
+        info = host.get_network(id)
+        if info is None:
+            same_name = host.get_network(name)
+            if same_name is not None:
+                raise self.name_taken(ctx, "network", name, host_name, same_name.meta, same_name.uuid)
+            info = host.define_network(network_spec(id, inputs), self.meta(ctx, inputs))
+        return self._outputs(info, host_name)
+
+    def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
+        """The network as its host defines it."""
+        found = self._find(id, outputs)
+        if found is None:
+            return None
+        return self._observed(*found)
+
+    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
+               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Redefine the network with the new DHCP, domain and MTU settings."""
+        found = self._find(id, outputs)
+        if found is None:
+            raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
+        host_name, current = found
+        spec = network_spec(current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current)
+        meta = current.meta or self.meta(ctx, new)
+        info = self.host(host_name).redefine_network(spec, meta)
+        return self._outputs(info, host_name)
+
+    def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
+        """Stop and undefine the network; a network already gone is fine."""
+        found = self._find(id, outputs)
+        if found is not None:
+            self.host(found[0]).delete_network(found[1].uuid)
+
+    def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
+        """A network by UUID or name on any host (this stack's first), managed by iaas or not."""
+        rec = self.record(self.kind, name_or_id, ctx.stack)
+        refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
+        hosts = [rec.host] if rec is not None and rec.host in self.cloud.hosts else []
+        hosts += [h for h in self.cloud.hosts if h not in hosts]
+        matches = []
+        for host_name in hosts:
+            for ref in refs:
+                info = self.host(host_name).get_network(ref)
+                if info is not None:
+                    matches.append((host_name, info))
+                    break
+        if not matches:
+            return None
+        matches.sort(key=lambda m: (m[1].meta is None or m[1].meta.stack != ctx.stack))
+        return self._observed(*matches[0])
+
+    # ------------------------------------------------------------ helpers
+
+    def locate(self, ref: str, host_name: str) -> NetworkInfo | None:
+        """The network with this id or name on a host."""
+        return self.host(host_name).get_network(ref)
+
+    def _find(self, id: str, outputs: dict[str, Any] | None) -> tuple[str, NetworkInfo] | None:
+        for host_name in self.hosts_to_search(id, outputs):
+            info = self.host(host_name).get_network(id)
+            if info is not None and info.uuid == id:
+                return host_name, info
+        return None
+
+    def _observed(self, host_name: str, info: NetworkInfo) -> Observed:
+        inputs = observed_inputs(info, host_name, self.recorded_inputs(info.uuid))
+        meta = info.meta
+        return Observed(info.uuid, inputs, self._outputs(info, host_name),
+                        stack=meta.stack if meta else None, address=meta.address if meta else None)
+
+    def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:
+        return {"id": info.uuid, "bridge": info.bridge, "gateway": info.spec.ipv4_address, "host": host_name}

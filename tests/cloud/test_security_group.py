@@ -1,0 +1,158 @@
+"""Security groups: recorded in the inventory, compiled to nwfilter XML for real hosts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import xml.etree.ElementTree as ET
+
+import libvirt
+import pytest
+
+from iaas.cloud import Cloud, CloudConfig, HostConfig
+from iaas.cloud.inventory import InventoryRecord
+from iaas.cloud.kinds.security_group import policy_name, render_policy, render_rules, rules_name
+from iaas.errors import IaasError
+
+SSH = {"direction": "ingress", "protocol": "tcp", "port_min": 22, "port_max": 22, "remote_cidr": "10.0.0.0/8",
+       "remote_group": None}
+
+
+def inputs(name: str = "ssh", rules: list | None = None) -> dict:
+    return {"name": name, "description": "ssh from inside", "rules": [SSH] if rules is None else rules,
+            "project": None}
+
+
+def test_create_on_a_simulated_host_records_it_and_says_so(cloud: Cloud, op, caplog) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    assert out["id"] == ctx.pending_id
+    assert "recorded only on simulated host(s) h1" in out["dataplane"]
+    assert "no packets are filtered" in caplog.text
+    assert cloud.inventory.get(ctx.pending_id).data["inputs"]["rules"] == [SSH]
+
+
+def test_create_again_with_the_same_pending_id_makes_no_duplicate(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    assert cloud.create("security_group", ctx, inputs(), {}) == cloud.create("security_group", ctx, inputs(), {})
+    assert len(cloud.inventory.list("security_group")) == 1
+
+
+def test_read_update_and_a_missing_group(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    web = {**SSH, "port_min": 80, "port_max": 443, "remote_cidr": None}
+    cloud.update("security_group", ctx, out["id"], inputs(), inputs(rules=[SSH, web]), ["rules"], out)
+    assert cloud.read("security_group", ctx, out["id"], out).inputs["rules"] == [SSH, web]
+    assert cloud.read("security_group", ctx, "missing", out) is None
+
+
+def test_delete_and_delete_again(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    cloud.delete("security_group", ctx, out["id"], out)
+    cloud.delete("security_group", ctx, out["id"], out)
+    assert cloud.read("security_group", ctx, out["id"], out) is None
+
+
+def test_lookup_by_name_and_by_id(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    assert cloud.lookup("security_group", ctx, "ssh").id == out["id"]
+    assert cloud.lookup("security_group", ctx, out["id"]).inputs["description"] == "ssh from inside"
+    assert cloud.lookup("security_group", ctx, "web") is None
+
+
+def test_delete_is_refused_while_an_instance_nic_uses_it(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    nics = [{"network": "n-1", "security_groups": []}, {"network": "n-2", "security_groups": [out["id"]]}]
+    cloud.inventory.put(InventoryRecord("i-1", "instance", "app", stack="s1", address="instance.app", host="h1",
+                                        data={"inputs": {"nics": nics}, "outputs": {}}))
+    with pytest.raises(IaasError, match=r"cannot delete security_group 'ssh': still used by instance.app"):
+        cloud.delete("security_group", ctx, out["id"], out)
+    cloud.inventory.delete("i-1")
+    cloud.delete("security_group", ctx, out["id"], out)
+
+
+def test_delete_is_refused_while_another_group_allows_it_as_remote(cloud: Cloud, op) -> None:
+    ctx = op("security_group.ssh")
+    out = cloud.create("security_group", ctx, inputs(), {})
+    from_ssh = {**SSH, "remote_cidr": None, "remote_group": out["id"]}
+    cloud.create("security_group", op("security_group.db"), inputs("db", [from_ssh]), {})
+    with pytest.raises(IaasError, match=r"still used by security_group.db"):
+        cloud.delete("security_group", ctx, out["id"], out)
+
+
+# ---------------------------------------------------------------- nwfilter XML
+
+
+def _rules(xml: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    root = ET.fromstring(xml)
+    return [(r.get("action"), r.get("direction"), r[0].tag, dict(r[0].attrib)) for r in root.iter("rule")]
+
+
+def test_rules_filter_is_named_after_the_group_and_holds_its_rules() -> None:
+    gid = str(uuid.uuid4())
+    icmp = {"direction": "ingress", "protocol": "icmp"}
+    out6 = {"direction": "egress", "protocol": "udp", "port_min": 53, "remote_cidr": "2001:db8::/32"}
+    root = ET.fromstring(render_rules(gid, [SSH, icmp, out6]))
+    assert root.get("name") == rules_name(gid) == f"iaas-sg-{gid}-rules"
+    assert _rules(render_rules(gid, [SSH, icmp, out6])) == [
+        ("accept", "in", "tcp", {"srcipaddr": "10.0.0.0", "srcipmask": "8", "dstportstart": "22",
+                                 "dstportend": "22", "state": "NEW"}),
+        ("accept", "in", "icmp", {"state": "NEW"}),
+        ("accept", "in", "icmpv6", {"state": "NEW"}),
+        ("accept", "out", "udp-ipv6", {"dstipaddr": "2001:db8::", "dstipmask": "32", "dstportstart": "53",
+                                       "dstportend": "53", "state": "NEW"}),
+    ]
+
+
+def test_rules_filter_is_stable_for_the_same_group() -> None:
+    gid = str(uuid.uuid4())
+    assert render_rules(gid, [SSH]) == render_rules(gid, [SSH])
+    assert ET.fromstring(render_rules(gid, [SSH])).findtext("uuid") != gid
+
+
+def test_remote_group_allows_the_members_addresses() -> None:
+    rule = {"direction": "ingress", "protocol": "tcp", "port_min": 5432, "remote_group": "g-app"}
+    got = _rules(render_rules(str(uuid.uuid4()), [rule], {"g-app": ["10.1.0.5", "10.1.0.6"]}))
+    assert [r[3]["srcipaddr"] for r in got] == ["10.1.0.5", "10.1.0.6"]
+    assert _rules(render_rules(str(uuid.uuid4()), [rule], {})) == []
+
+
+def test_policy_allows_established_and_egress_then_the_groups_then_drops_ingress() -> None:
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    root = ET.fromstring(render_policy(policy_name(a), a, [a, b]))
+    assert root.get("name") == f"iaas-sg-{a}" and root.findtext("uuid") == a
+    assert [f.get("filter") for f in root.iter("filterref")] == [rules_name(a), rules_name(b)]
+    rules = _rules(render_policy(policy_name(a), a, [a]))
+    assert ("accept", "inout", "all", {"state": "ESTABLISHED,RELATED"}) in rules
+    assert ("accept", "out", "all", {}) in rules
+    assert rules[-2:] == [("drop", "in", "all", {}), ("drop", "in", "all-ipv6", {})]
+
+
+def test_values_are_escaped_in_the_xml() -> None:
+    evil = "x'/><rule action='accept"
+    xml = render_policy(evil, str(uuid.uuid4()), [])
+    assert ET.fromstring(xml).get("name") == evil
+
+
+REAL_HOST = os.environ.get("IAAS_TEST_LIBVIRT_URI")
+
+
+@pytest.mark.realhost
+@pytest.mark.skipif(not REAL_HOST, reason="set IAAS_TEST_LIBVIRT_URI to a real libvirt host")
+def test_a_real_host_gets_the_filters(tmp_path, op) -> None:
+    c = Cloud(CloudConfig(hosts=[HostConfig("real", REAL_HOST)], home=str(tmp_path)))
+    ctx = op("security_group.ssh")
+    try:
+        out = c.create("security_group", ctx, inputs(), {})
+        assert out["dataplane"] == f"nwfilter {policy_name(out['id'])} defined on real"
+        conn = libvirt.open(REAL_HOST)
+        assert conn.nwfilterLookupByName(rules_name(out["id"])).UUIDString()
+        c.delete("security_group", ctx, out["id"], out)
+        with pytest.raises(libvirt.libvirtError):
+            conn.nwfilterLookupByName(policy_name(out["id"]))
+    finally:
+        c.close()

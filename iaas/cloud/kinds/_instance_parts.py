@@ -233,8 +233,7 @@ class Parts(LibvirtHandler):
             return policy_name(ids[0])
         name = COMBINED_FILTER_PREFIX + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
         xml = render_policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)
-        self.host(self.host_name)._call(f"define network filter {name}",
-                                        lambda conn: conn.nwfilterDefineXML(xml))
+        self.host(self.host_name).define_nwfilter(xml)
         return name
 
     # ------------------------------------------------------------ seed file

@@ -178,7 +178,7 @@ class Handler(LibvirtHandler):
         """A simulated host holds no data: record a volume of the file's size (unknown for a URL)."""
         size = None if is_url(source) else local_path(source).stat().st_size
         if size is None:
-            log.info("%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
+            log.warning("%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
                      address, host_name, source)
         spec = VolumeSpec(name=name, capacity_bytes=size or 0, format="raw" if fmt == "raw" else "qcow2")
         self.host(host_name).create_volume(IMAGE_POOL, spec)

@@ -57,6 +57,9 @@ class Handler(LibvirtHandler):
 
         Every step finds what an interrupted create already did, so running
         it again with the same pending id finishes the job without duplicates.
+        Everything is checked before anything is made; the domain is defined
+        right after its root disk and seed exist, so an interrupted create
+        leaves a domain that :meth:`read` finds and the engine adopts.
         """
         id = self.pending_id(ctx)
         name = self.check_name(ctx, inputs.get("name"))
@@ -73,13 +76,13 @@ class Handler(LibvirtHandler):
         nics = parts.nics(inputs, _hostname(name))
         root = parts.root_disk(inputs, image)
         cdrom = self._write_seed(ctx, id, inputs, host_name, nics)
-        for nic in nics:
-            parts.dhcp("add", nic)
         if existing is None:
             spec = DomainSpec(name=name, uuid=id, vcpus=int(inputs["vcpus"]), memory_mib=int(inputs["memory_mib"]),
                               max_vcpus=inputs.get("max_vcpus"), max_memory_mib=inputs.get("max_memory_mib"),
                               disks=disk_specs(root.path, volumes, None), nics=[n.spec for n in nics], cdrom=cdrom)
             host.define_domain(spec, self.meta(ctx, inputs))
+        for nic in nics:
+            parts.dhcp("add", nic)
         if inputs.get("power_state", "running") == "running":
             host.start_domain(id)
         return self._outputs(id, host_name, host.get_domain(id), nics)
@@ -263,7 +266,7 @@ class Handler(LibvirtHandler):
             "power_state": "running" if info.state == "running" else "stopped",
             "root_disk_gib": gib(root.capacity_bytes) if root else None,
             "image": id_of_path(root.backing_path) if root else None,
-            "volumes": vol_ids, "host": host_name,
+            "volumes": vol_ids,
             "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
         }
         if extra:

@@ -52,15 +52,17 @@ def network_spec(id: str, inputs: dict[str, Any], *, bridge: str | None = None,
     )
 
 
-def observed_inputs(info: NetworkInfo, host_name: str, recorded: dict[str, Any]) -> dict[str, Any]:
+def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, Any]:
     """The input fields as a network's definition shows them.
 
     A DHCP bound equal to its default reads as unset unless it was set
-    explicitly, so a network made without bounds shows no drift.
+    explicitly, so a network made without bounds shows no drift.  The host
+    is reported in the outputs only: a host the scheduler chose is recorded
+    as unset in the inputs.
     """
     spec = info.spec
     inputs: dict[str, Any] = {"name": info.name, "mode": spec.mode, "dhcp": spec.dhcp_start is not None,
-                              "domain": spec.dns_domain, "mtu": spec.mtu, "host": host_name,
+                              "domain": spec.dns_domain, "mtu": spec.mtu,
                               "dhcp_start": spec.dhcp_start, "dhcp_end": spec.dhcp_end, "cidr": None}
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
@@ -149,7 +151,7 @@ class Handler(LibvirtHandler):
         return None
 
     def _observed(self, host_name: str, info: NetworkInfo) -> Observed:
-        inputs = observed_inputs(info, host_name, self.recorded_inputs(info.uuid))
+        inputs = observed_inputs(info, self.recorded_inputs(info.uuid))
         meta = info.meta
         return Observed(info.uuid, inputs, self._outputs(info, host_name),
                         stack=meta.stack if meta else None, address=meta.address if meta else None)

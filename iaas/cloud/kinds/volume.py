@@ -74,13 +74,13 @@ class Handler(LibvirtHandler):
         return self._outputs(id, vol, host_name)
 
     def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
-        """The volume as its host reports it: size, format, image and host."""
+        """The volume as its host reports it: size, format and image (its host is in the outputs)."""
         found = self._find(id, outputs)
         if found is None:
             return None
         host_name, vol = found
         inputs: dict[str, Any] = {"size_gib": gib(vol.capacity_bytes), "format": fmt_of(vol.format),
-                                  "image": image_id_of(vol), "host": host_name}
+                                  "image": image_id_of(vol)}
         rec = self.cloud.inventory.get(id)
         if rec is not None and rec.kind == self.kind:
             inputs["name"] = rec.name

@@ -68,7 +68,11 @@ class Handler(LibvirtHandler):
         """Check the source and import it into every host (hosts that have it already are skipped)."""
         id = self.pending_id(ctx)
         size = self._check_source(ctx.address, inputs)
-        for host_name in self.cloud.hosts:
+        for host_name, host in self.cloud.hosts.items():
+            if not host.simulated and not self.local(host_name):
+                log.warning("%s: not imported into remote host %s now; it is copied there when first needed",
+                            ctx.address, host_name)
+                continue
             imported = self._import(ctx.address, id, inputs, host_name)
             if size is None and imported is not None:
                 size = imported
@@ -83,8 +87,7 @@ class Handler(LibvirtHandler):
                 inputs: dict[str, Any] = {"format": fmt_of(vol.format)}
                 if rec is not None and rec.kind == self.kind:
                     inputs["name"] = rec.name
-                size = outputs.get("size")
-                return Observed(id, inputs, {"id": id, "size": size},
+                return Observed(id, inputs, {"id": id, "size": self._size(host_name, vol, outputs)},
                                 stack=rec.stack if rec else None, address=rec.address if rec else None)
         return None
 
@@ -110,6 +113,15 @@ class Handler(LibvirtHandler):
             known = recorded.get("inputs") or {}
             observed.inputs.update({k: known[k] for k in ("source", "sha256") if known.get(k) is not None})
         return observed
+
+    def _size(self, host_name: str, vol: VolumeInfo, outputs: dict[str, Any]) -> int | None:
+        """The recorded size, else what the host shows (the file's size; unknown for a simulated download)."""
+        if "size" in outputs:
+            return outputs["size"]
+        if self.host(host_name).simulated:
+            return vol.capacity_bytes or None
+        path = Path(vol.path)
+        return path.stat().st_size if self.local(host_name) and path.is_file() else None
 
     # ------------------------------------------------------------ for volumes and instances
 

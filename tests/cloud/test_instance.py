@@ -423,3 +423,20 @@ def test_seed_iso_without_a_tool_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(_seed.shutil, "which", lambda name: None)
     with pytest.raises(IaasError, match="needs genisoimage"):
         _seed.build_iso({"user-data": "", "meta-data": "", "network-config": ""}, tmp_path / "seed.iso")
+
+
+def test_a_volume_is_attached_to_one_instance_only(env, vm, make):
+    with pytest.raises(ConflictError, match=r"instance.other.volumes\[0\]: volume .* is already attached to "
+                                            r"instance.vm \(stack s1\)"):
+        make(env.cloud, "instance", "other", **env.inputs(nics=[]))
+
+
+def test_redefining_stamps_the_current_owner(env, vm):
+    from iaas.cloud import OpContext
+
+    ctx = OpContext("s2", "instance.adopted")
+    new = complete(Instance, {**env.inputs(), "name": "vm", "flavor": "m1.medium"})
+    changed = [k for k in new if new[k] != vm.inputs.get(k)]
+    env.cloud.update("instance", ctx, vm.id, vm.inputs, new, changed, vm.outputs)
+    meta = env.cloud.hosts["h1"].get_domain(vm.id).meta
+    assert (meta.stack, meta.address) == ("s2", "instance.adopted")

@@ -151,7 +151,7 @@ class Handler(LibvirtHandler):
                           max_memory_mib=new.get("max_memory_mib"),
                           disks=disk_specs(root or "", volumes, info.spec), nics=[n.spec for n in nics],
                           cdrom=info.spec.cdrom, console_log=info.spec.console_log)
-        host.define_domain(spec, info.meta or self.meta(ctx, new))
+        host.define_domain(spec, self.meta(ctx, new))
         if new.get("power_state", "running") == "running":
             host.start_domain(info.uuid)
 

@@ -109,8 +109,7 @@ class Handler(LibvirtHandler):
             raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
         host_name, current = found
         spec = network_spec(current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current)
-        meta = current.meta or self.meta(ctx, new)
-        info = self.host(host_name).redefine_network(spec, meta)
+        info = self.host(host_name).redefine_network(spec, self.meta(ctx, new))
         return self._outputs(info, host_name)
 
     def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:

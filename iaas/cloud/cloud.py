@@ -31,6 +31,8 @@ class HostConfig:
     ram_ratio: float = 1.0  # memory overcommit
     disk_ratio: float = 1.0
     pool_path: str | None = None  # directory of the storage pool on the host
+    sim_cpus: int = 64  # size of a simulated (test://) host
+    sim_memory_mib: int = 262144
 
 
 @attrs.define
@@ -85,7 +87,8 @@ class Cloud:
             sim_store = None
             if hc.uri.startswith("test://") and config.home != ":memory:":
                 sim_store = str(home / "hosts" / f"{hc.name}.db")
-            self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store)
+            self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store, sim_cpus=hc.sim_cpus,
+                                       sim_memory_mib=hc.sim_memory_mib)
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 

@@ -19,6 +19,7 @@ import attrs
 
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.plan import Plan, ResourceChange
+from iaas.engine.reconcile import apply_fixes
 from iaas.engine.resolve import Values, resolve
 from iaas.errors import PlanError
 from iaas.graph import Graph, find_cycles, walk
@@ -154,10 +155,30 @@ class Applier:
         extra: dict[str, Any] = {"deposed": deposed} if deposed else {}
         self._record(ch, id=None, inputs=inputs, outputs={}, status="creating", extra={**extra, "pending_id": pending})
         self._emit("start", ch.address, action="create" if ch.action == "create" else "replace")
-        outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
+        try:
+            outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
+        except Exception:
+            self._undo_create(ch, pending)
+            raise
         self._record(ch, id=outputs["id"], inputs=inputs, outputs=outputs, status="ready", extra=extra)
         self._known(ch.address, inputs, outputs)
         return "created" if ch.action == "create" else "replaced"
+
+    def _undo_create(self, ch: ResourceChange, pending: str) -> None:
+        """After a failed create: remove what it may have left, and restore the record as it was.
+
+        If even that fails, the ``creating`` record stays and the next plan
+        reconciles it with the cloud.
+        """
+        try:
+            self.cloud.delete(ch.kind, self._ctx(ch, pending), pending, {})
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            return
+        if ch.create_first and ch.id is not None:  # the old object is still there and in use
+            extra = {"deposed": ch.deposed} if ch.deposed else {}
+            self._record(ch, id=ch.id, inputs=ch.before or {}, outputs=ch.outputs, status="ready", extra=extra)
+        else:
+            self.store.delete(ch.address)
 
     def _update(self, ch: ResourceChange) -> str:
         assert ch.id is not None and ch.before is not None
@@ -214,11 +235,7 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
     if snapshot.lineage != plan.lineage or snapshot.serial != plan.serial:
         raise PlanError(f"the plan is stale: state of stack {plan.stack!r} changed since it was made "
                         f"(serial {plan.serial} -> {snapshot.serial}); plan again")
-    for fix in plan.reconciled:
-        if fix["record"] is None:
-            store.delete(fix["address"])
-        else:
-            store.put(ResourceRecord(**fix["record"]))
+    apply_fixes(plan.stack, plan.reconciled, store, cloud)
     values = Values()
     for rec in store.read().resources.values():
         values.set(rec.address, rec.inputs, rec.outputs)

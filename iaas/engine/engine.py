@@ -22,7 +22,7 @@ from iaas.cloud import Cloud, OpContext
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
-from iaas.engine.reconcile import reconcile
+from iaas.engine.reconcile import apply_fixes, reconcile
 from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, ValidationError
 from iaas.model import KINDS
 from iaas.model.values import complete
@@ -144,11 +144,7 @@ class Engine:
         with self._lock("refresh"):
             snapshot = self.store.read()
             _, fixes, drift = reconcile(self.cloud, snapshot, refresh=True, on_event=self._event)
-            for fix in fixes:
-                if fix["record"] is None:
-                    self.store.delete(fix["address"])
-                else:
-                    self.store.put(ResourceRecord(**fix["record"]))
+            apply_fixes(self.stack_name, fixes, self.store, self.cloud)
             return drift
 
     def import_resource(self, address: str, id: str, stack: Stack | None = None) -> ResourceRecord:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from iaas.cloud import Cloud, OpContext, PlannedItem
+from iaas.cloud.placement import as_error
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import reconcile
 from iaas.engine.resolve import Values, references, resolve
@@ -98,6 +99,21 @@ def _state_graph(records: dict[str, ResourceRecord]) -> Graph[str]:
             if dep in records:
                 g.add_edge(addr, dep)
     return g
+
+
+def _name_pending_refs(desired: Any, after: Any) -> Any:
+    """``after`` with every reference still unknown given as ``name:<resource name>``.
+
+    The cloud's plan-time checks (quotas, placement) then tell apart two
+    resources of one kind that are both created by the plan.
+    """
+    if after is UNKNOWN and isinstance(desired, Reference) and desired.attribute == "id":
+        return f"name:{desired.name}"
+    if isinstance(after, dict) and isinstance(desired, dict):
+        return {k: _name_pending_refs(desired.get(k), v) for k, v in after.items()}
+    if isinstance(after, list) and isinstance(desired, list) and len(after) == len(desired):
+        return [_name_pending_refs(d, a) for d, a in zip(desired, after, strict=True)]
+    return after
 
 
 class Planner:
@@ -217,19 +233,14 @@ class Planner:
     def _planned_items(self, plan: Plan) -> list[PlannedItem]:
         items = []
         for ch in plan.changes.values():
-            after = ch.after
-            if after is not None and after.get("project") is UNKNOWN:
-                ref = (ch.desired or {}).get("project")
-                if isinstance(ref, Reference):
-                    after = {**after, "project": f"name:{ref.name}"}
-            items.append(PlannedItem(ch.address, ch.kind, ch.action, ch.before,
-                                     after if ch.action != "delete" else None, ch.outputs or None))
+            after = _name_pending_refs(ch.desired, ch.after) if ch.action != "delete" else None
+            items.append(PlannedItem(ch.address, ch.kind, ch.action, ch.before, after, ch.outputs or None))
         return items
 
     def _check_cloud(self, plan: Plan) -> None:
         errors, planned = self.cloud.check_plan(self.stack.name, self._planned_items(plan))
         if errors:
-            raise ValidationError(errors)
+            raise as_error(errors)
         for addr, values in planned.items():
             if addr in plan.changes:
                 plan.changes[addr].planned = dict(values)

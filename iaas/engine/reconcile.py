@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import Cloud, Observed, OpContext
-from iaas.state import ResourceRecord, Snapshot
+from iaas.state import ResourceRecord, Snapshot, StateStore
 
 REFRESH_PARALLELISM = 10
 
@@ -59,7 +59,9 @@ def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
         if obs is None:
             del records[rec.address]
             why = {"creating": "never created", "deleting": "already deleted"}.get(rec.status, "deleted outside iaas")
-            fixes.append({"address": rec.address, "record": None, "why": why})
+            fixes.append({"address": rec.address, "record": None, "why": why, "kind": rec.kind,
+                          "id": rec.extra.get("pending_id") if rec.status == "creating" else rec.id,
+                          "outputs": rec.outputs, "project": _ctx(snapshot.stack, rec).project})
             if rec.status in ("ready", "tainted"):
                 drift.append({"address": rec.address, "field": None, "recorded": None, "actual": "gone"})
             continue
@@ -74,6 +76,27 @@ def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
         if new != rec:
             why = {"creating": "adopted after an interrupted create",
                    "deleting": "still exists after an interrupted delete"}.get(rec.status, "refreshed")
-            fixes.append({"address": rec.address, "record": record_to_dict(new), "why": why})
+            fixes.append({"address": rec.address, "record": record_to_dict(new), "why": why, "kind": rec.kind,
+                          "id": new.id, "outputs": new.outputs, "project": _ctx(snapshot.stack, new).project})
         records[rec.address] = new
     return records, fixes, drift
+
+
+def apply_fixes(stack: str, fixes: list[dict[str, Any]], store: StateStore, cloud: Cloud) -> None:
+    """Write the repairs a reconciliation found, to the state and to the cloud's inventory.
+
+    A record whose object is gone is dropped, and whatever an interrupted
+    create or delete may have left behind under its id is deleted (deleting
+    what does not exist is a no-op).  A record whose object was found is
+    saved and its object recorded in the inventory as this stack's.
+    """
+    for fix in fixes:
+        ctx = OpContext(stack, fix["address"], fix.get("project"))
+        if fix["record"] is None:
+            if fix.get("id"):
+                cloud.delete(fix["kind"], ctx, fix["id"], fix.get("outputs") or {})
+            store.delete(fix["address"])
+        else:
+            rec = ResourceRecord(**fix["record"])
+            cloud.adopt(rec.kind, ctx, Observed(rec.id or "", rec.inputs, rec.outputs))
+            store.put(rec)

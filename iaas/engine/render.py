@@ -18,17 +18,32 @@ _HEADLINE = {
 
 
 def _fmt(value: Any, secret: bool = False) -> str:
+    """One value as HCL-like text; unknown parts read ``(known after apply)``, empty fields are left out."""
     if secret and value is not None:
         return "(sensitive value)"
     if value is UNKNOWN:
-        return "(known after apply)"
-    if contains_unknown(value):
         return "(known after apply)"
     if isinstance(value, str):
         return json.dumps(value)
     if value is None:
         return "null"
-    return json.dumps(value, default=str, sort_keys=True)
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items() if v is not None and v != [])
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return json.dumps(value, default=str)
+
+
+def _field_changes(name: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """A changed object field as its changed keys (``quota.vcpus``); other values whole."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in dict.fromkeys([*old, *new]):
+            if old.get(key) != new.get(key) or contains_unknown(new.get(key)):
+                out += _field_changes(f"{name}.{key}", old.get(key), new.get(key))
+        return out
+    return [(name, old, new)]
 
 
 def _secret(kind: str, name: str) -> bool:
@@ -60,7 +75,8 @@ def _body(ch: ResourceChange) -> list[str]:
         note = "  # forces replacement" if c.update == "replace" else \
             ("  # needs a restart" if c.update == "offline" else "")
         secret = _secret(ch.kind, c.field)
-        lines.append(f"      ~ {c.field.ljust(width)} = {_fmt(c.old, secret)} -> {_fmt(c.new, secret)}{note}")
+        for path, old, new in _field_changes(c.field, c.old, c.new):
+            lines.append(f"      ~ {path.ljust(width)} = {_fmt(old, secret)} -> {_fmt(new, secret)}{note}")
     if ch.action == "replace":
         for f in schema.outputs:
             if f.computed:
@@ -74,7 +90,7 @@ def render_change(ch: ResourceChange) -> list[str]:
     headline = _HEADLINE.get(ch.action, "")
     if ch.action == "replace" and ch.create_first:
         headline += " (the new one is created before the old one is destroyed)"
-    if ch.reasons and ch.action != "create":
+    if ch.reasons and ch.action != "create" and ch.reasons != ["destroy"]:
         headline += f" ({', '.join(ch.reasons)})"
     name = ch.address.split(".", 1)[1]
     lines = [f"  # {ch.address} {headline}" if ch.action != "noop" else f"  # {ch.address} old copies are removed"]

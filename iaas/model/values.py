@@ -9,6 +9,7 @@ functions carry the semantics all faces share: :func:`validate` and
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import attrs
@@ -140,7 +141,7 @@ def _fill(schema: ObjectSchema, values: dict[str, Any]) -> dict[str, Any]:
     for f in schema.inputs:
         value = values.get(f.name)
         if value is None and f.default is not attrs.NOTHING:
-            value = f.default
+            value = copy.deepcopy(f.default)  # the schema's default is shared; hand out a copy
             if attrs.has(type(value)):
                 value = _object_plain(value, object_schema(type(value)))
         if f.nested is not None and isinstance(value, dict):

@@ -28,7 +28,7 @@ def _fmt(value: Any, secret: bool = False) -> str:
     if value is None:
         return "null"
     if isinstance(value, dict):
-        inner = ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items() if v is not None and v != [])
+        inner = ", ".join(f"{k} = {_fmt(v)}" for k, v in sorted(value.items()) if v is not None and v != [])
         return "{ " + inner + " }" if inner else "{}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"

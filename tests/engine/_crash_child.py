@@ -12,6 +12,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,20 @@ from iaas.state.sqlite import SQLiteStore
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d crash@iaas"
 calls = 0
+lock = threading.Lock()
 
 
 def probe(fn: Any, kill_at: int, when: str) -> Any:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         global calls
-        calls += 1
-        if calls == kill_at and when == "before":
+        with lock:
+            calls += 1
+            mine = calls
+        if mine == kill_at and when == "before":
             os.kill(os.getpid(), signal.SIGKILL)
         result = fn(*args, **kwargs)
-        if calls == kill_at and when == "after":
+        if mine == kill_at and when == "after":
             os.kill(os.getpid(), signal.SIGKILL)
         return result
     return wrapper

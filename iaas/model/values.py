@@ -77,7 +77,7 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
     if value is None or value is UNKNOWN:
         return
     if isinstance(value, Reference):
-        if f.spec.ref is None and f.type.name not in ("string", "integer", "number", "boolean"):
+        if f.type.name not in ("string", "integer", "number", "boolean"):
             errors.append((path, f"a reference ({value}) cannot stand for a {f.type}"))
         elif f.spec.ref is not None and value.kind != f.spec.ref:
             errors.append((path, f"must refer to a {f.spec.ref}, not to {value.address}"))

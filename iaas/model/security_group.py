@@ -44,8 +44,8 @@ class SecurityGroup(Resource):
             if not isinstance(rule, dict):
                 continue
             where = f"rules[{i}]"
-            pmin, pmax, proto = rule.get("port_min"), rule.get("port_max"), rule.get("protocol", "tcp")
-            if (pmin is not None or pmax is not None) and proto not in ("tcp", "udp"):
+            pmin, pmax, proto = rule.get("port_min"), rule.get("port_max"), rule.get("protocol") or "tcp"
+            if (pmin is not None or pmax is not None) and isinstance(proto, str) and proto not in ("tcp", "udp"):
                 errors.append((f"{where}.port_min", f"ports apply only to tcp and udp, not {proto}"))
             if pmin is None and pmax is not None:
                 errors.append((f"{where}.port_min", "port_max is set without port_min"))

@@ -88,8 +88,9 @@ class Instance(Resource):
         errors: list[tuple[str, str]] = []
         if values.get("flavor") is None and (values.get("vcpus") is None or values.get("memory_mib") is None):
             errors.append(("flavor", "set a flavor, or both vcpus and memory_mib"))
+        sizes = cls.normalize(values)  # a flavor's sizes count as if they were set
         for size, ceiling in (("vcpus", "max_vcpus"), ("memory_mib", "max_memory_mib")):
-            low, high = values.get(size), values.get(ceiling)
+            low, high = sizes.get(size), sizes.get(ceiling)
             if isinstance(low, int) and isinstance(high, int) and high < low:
                 errors.append((ceiling, f"{ceiling} ({high}) is below {size} ({low})"))
         seen: set[Any] = set()

@@ -440,3 +440,46 @@ def test_redefining_stamps_the_current_owner(env, vm):
     env.cloud.update("instance", ctx, vm.id, vm.inputs, new, changed, vm.outputs)
     meta = env.cloud.hosts["h1"].get_domain(vm.id).meta
     assert (meta.stack, meta.address) == ("s2", "instance.adopted")
+
+
+def test_read_while_a_nic_network_is_gone(env, make, drift):
+    vm = make(env.cloud, "instance", "orphaned", **env.inputs(volumes=[], nics=[{"network": env.net2.id}]))
+    env.cloud.hosts["h1"].delete_network(env.net2.id)  # as in the middle of a network's replacement
+    observed = env.cloud.read("instance", vm.ctx, vm.id, vm.outputs)
+    assert observed is not None and observed.outputs["ip_addresses"] == [None]
+    assert observed.inputs["nics"] == [{"network": "back", "fixed_ip": None, "security_groups": []}]
+
+
+# ---------------------------------------------------------------- an interrupted create is found and repaired
+
+
+def test_a_domain_without_its_root_disk_reads_as_needing_replacement(env, vm, drift):
+    env.cloud.hosts["h1"].delete_volume(VOLUME_POOL, root_name(vm.id))
+    observed = env.cloud.read("instance", vm.ctx, vm.id, {})
+    assert observed is not None
+    changed = drift(observed, vm.inputs)
+    assert changed["image"] == (env.image.id, None) and changed["root_disk_gib"] == (20, None)
+
+
+def test_starting_makes_a_missing_seed_again(env, make, drift):
+    vm = make(env.cloud, "instance", "late", **env.inputs(power_state="stopped", volumes=[]))
+    env.cloud.inventory.delete(seed_record_id(vm.id))  # as if the create was killed before the seed was kept
+    new, out = update(env, vm, power_state="running")
+    assert env.cloud.hosts["h1"].get_domain(vm.id).state == "running"
+    rec = env.cloud.inventory.get(seed_record_id(vm.id))
+    assert rec is not None and yaml.safe_load(rec.data["files"]["meta-data"])["instance-id"] == vm.id
+
+
+def test_the_domain_is_defined_before_anything_else(env, make, monkeypatch):
+    host = env.cloud.hosts["h1"]
+    seen: list[str] = []
+    for name in ("define_domain", "create_volume", "update_dhcp_host", "start_domain"):
+        original = getattr(host, name)
+
+        def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            seen.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(host, name, spy)
+    make(env.cloud, "instance", "ordered", **env.inputs(volumes=[]))
+    assert seen == ["define_domain", "create_volume", "update_dhcp_host", "start_domain"]

@@ -114,13 +114,22 @@ class Parts(LibvirtHandler):
         assert isinstance(handler, ImageHandler)
         return handler.on_host(self.ctx, "image", str(inputs["image"]), self.host_name)
 
-    def root_disk(self, inputs: dict[str, Any], image: VolumeInfo) -> VolumeInfo:
-        """The root disk: a qcow2 overlay on the image, ``root_disk_gib`` large (an existing one is kept)."""
-        capacity = int(inputs["root_disk_gib"]) * GIB
-        if image.capacity_bytes > capacity:
+    def check_root_size(self, inputs: dict[str, Any], image: VolumeInfo) -> None:
+        """The root disk must hold the image."""
+        if image.capacity_bytes > int(inputs["root_disk_gib"]) * GIB:
             raise invalid(self.ctx.address, "root_disk_gib",
                           f"the image needs at least {-(-image.capacity_bytes // GIB)} GiB; "
                           f"got {inputs['root_disk_gib']}")
+
+    def volume_pool_dir(self) -> str:
+        """The directory of the host's volume pool (made if missing)."""
+        pool = self.ensure_pool(self.host_name, VOLUME_POOL)
+        return (pool.path or self.pool_dir(self.host_name, VOLUME_POOL)).rstrip("/")
+
+    def root_disk(self, inputs: dict[str, Any], image: VolumeInfo) -> VolumeInfo:
+        """The root disk: a qcow2 overlay on the image, ``root_disk_gib`` large (an existing one is kept)."""
+        self.check_root_size(inputs, image)
+        capacity = int(inputs["root_disk_gib"]) * GIB
         self.ensure_pool(self.host_name, VOLUME_POOL)
         spec = overlay_spec(root_name(self.id), capacity, image)
         return self.host(self.host_name).create_volume(VOLUME_POOL, spec)
@@ -257,6 +266,11 @@ class Parts(LibvirtHandler):
         _seed.build_iso(files, dest)
         self.host(self.host_name).pool_info(VOLUME_POOL)  # rescan, so the ISO shows as a volume
         return str(dest)
+
+    def seed_file_present(self, name: str) -> bool:
+        """Whether the seed ISO is in the host's volume pool."""
+        self.host(self.host_name).pool_info(VOLUME_POOL)  # rescan the pool directory
+        return self.host(self.host_name).get_volume(VOLUME_POOL, name) is not None
 
     def remove_seed_file(self, name: str) -> None:
         """Delete the seed ISO (as a volume, and as a file on a local real host)."""

@@ -21,6 +21,7 @@ its next start); ``power_state`` starts or stops the guest.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -31,9 +32,11 @@ from iaas.cloud.kinds._instance_parts import NicPlan, Parts, disk_specs, root_na
 from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo
-from iaas.errors import NotFoundError
+from iaas.errors import HostError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
+
+log = logging.getLogger(__name__)
 
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -57,9 +60,11 @@ class Handler(LibvirtHandler):
 
         Every step finds what an interrupted create already did, so running
         it again with the same pending id finishes the job without duplicates.
-        Everything is checked before anything is made; the domain is defined
-        right after its root disk and seed exist, so an interrupted create
-        leaves a domain that :meth:`read` finds and the engine adopts.
+        Everything is checked before anything is made, and the domain comes
+        first: an interrupted create leaves a domain that :meth:`read` finds,
+        never a disk nobody can find.  What is missing then shows as drift: no
+        root disk (no image: the instance is replaced), no DHCP entry, not
+        running; a missing seed is made again before the guest starts.
         """
         id = self.pending_id(ctx)
         name = self.check_name(ctx, inputs.get("name"))
@@ -72,15 +77,19 @@ class Handler(LibvirtHandler):
                 raise self.name_taken(ctx, "domain", name, host_name, same_name.meta, same_name.uuid)
         parts = Parts(self.cloud, ctx, id, host_name)
         image = parts.image(inputs)
+        parts.check_root_size(inputs, image)
         volumes = parts.volumes(inputs)
         nics = parts.nics(inputs, _hostname(name))
-        root = parts.root_disk(inputs, image)
-        cdrom = self._write_seed(ctx, id, inputs, host_name, nics)
+        files = self._render_seed(ctx, id, inputs, nics)
+        pool_dir = parts.volume_pool_dir()
         if existing is None:
             spec = DomainSpec(name=name, uuid=id, vcpus=int(inputs["vcpus"]), memory_mib=int(inputs["memory_mib"]),
                               max_vcpus=inputs.get("max_vcpus"), max_memory_mib=inputs.get("max_memory_mib"),
-                              disks=disk_specs(root.path, volumes, None), nics=[n.spec for n in nics], cdrom=cdrom)
+                              disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None),
+                              nics=[n.spec for n in nics], cdrom=f"{pool_dir}/{seed_name(id)}")
             host.define_domain(spec, self.meta(ctx, inputs))
+        parts.root_disk(inputs, image)
+        self._store_seed(ctx, id, name, host_name, files)
         for nic in nics:
             parts.dhcp("add", nic)
         if inputs.get("power_state", "running") == "running":
@@ -134,6 +143,8 @@ class Handler(LibvirtHandler):
             parts.dhcp("add" if nic.fixed_ip else "delete", nic)
         if "root_disk_gib" in classes:
             parts.grow_root(int(new["root_disk_gib"]))
+        if new.get("power_state", "running") == "running":
+            self._ensure_seed(ctx, info, host_name, new, nics)
         if any(cls == "offline" for cls in classes.values()):
             self._redefine(ctx, host, info, new, volumes, nics)
         else:
@@ -205,22 +216,35 @@ class Handler(LibvirtHandler):
 
     # ------------------------------------------------------------ seed
 
-    def _write_seed(self, ctx: OpContext, id: str, inputs: dict[str, Any], host_name: str,
-                    nics: list[NicPlan]) -> str:
-        """Render the cloud-init seed and keep it (ISO on a real host, inventory when simulated); its path."""
+    def _render_seed(self, ctx: OpContext, id: str, inputs: dict[str, Any], nics: list[NicPlan]) -> dict[str, str]:
+        """The cloud-init seed files (user data checked, key pair resolved)."""
         public_key = self._public_key(ctx, inputs.get("key_pair"))
         try:
-            files = _seed.render(id, str(inputs["name"]), inputs.get("user_data"), public_key,
-                                 [n.spec.mac for n in nics])
+            return _seed.render(id, str(inputs["name"]), inputs.get("user_data"), public_key,
+                                [n.spec.mac for n in nics])
         except _seed.UserDataError as exc:
             raise invalid(ctx.address, "user_data", str(exc)) from None
-        path = f"{self.pool_dir(host_name, VOLUME_POOL)}/{seed_name(id)}"
+
+    def _store_seed(self, ctx: OpContext, id: str, name: str, host_name: str, files: dict[str, str]) -> None:
+        """Keep the seed: an ISO in the volume pool of a real host, the inventory for a simulated one."""
         if self.host(host_name).simulated:
             self.cloud.inventory.put(InventoryRecord(
-                id=seed_record_id(id), kind=SEED_KIND, name=str(inputs["name"]), host=host_name,
+                id=seed_record_id(id), kind=SEED_KIND, name=name, host=host_name,
                 data={"instance": id, "files": files}))
-            return path
-        return Parts(self.cloud, ctx, id, host_name).write_seed_iso(files, seed_name(id))
+        else:
+            Parts(self.cloud, ctx, id, host_name).write_seed_iso(files, seed_name(id))
+
+    def _ensure_seed(self, ctx: OpContext, info: DomainInfo, host_name: str, inputs: dict[str, Any],
+                     nics: list[NicPlan]) -> None:
+        """Make the seed again if it is missing (a create interrupted before it was written)."""
+        parts = Parts(self.cloud, ctx, info.uuid, host_name)
+        if self.host(host_name).simulated:
+            present = self.cloud.inventory.get(seed_record_id(info.uuid)) is not None
+        else:
+            present = parts.seed_file_present(seed_name(info.uuid))
+        if not present:
+            files = self._render_seed(ctx, info.uuid, {**inputs, "name": info.name}, nics)
+            self._store_seed(ctx, info.uuid, info.name, host_name, files)
 
     def _public_key(self, ctx: OpContext, ref: Any) -> str | None:
         if not ref:
@@ -287,13 +311,22 @@ class Handler(LibvirtHandler):
                 nic.spec.filter.removeprefix("iaas-sg-")]
         return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
 
+    def _leases(self, host_name: str, id: str) -> dict[str, str]:
+        """IPv4 address per MAC from the host's DHCP leases; none when the host cannot tell (best effort)."""
+        try:
+            found = self.host(host_name).domain_addresses(id)
+        except (HostError, NotFoundError) as exc:  # e.g. a NIC's network was deleted meanwhile
+            log.info("instance %s: no addresses from host %s: %s", id, host_name, exc)
+            return {}
+        leases: dict[str, str] = {}
+        for addr in found:
+            if addr.family == "ipv4":
+                leases.setdefault(addr.mac, addr.address)
+        return leases
+
     def _outputs(self, id: str, host_name: str, info: DomainInfo | None, nics: list[NicPlan]) -> dict[str, Any]:
         """id, host, MACs and IP addresses: the fixed IP, else what the host's leases say, else None."""
-        leases: dict[str, str] = {}
-        if info is not None and info.state == "running":
-            for addr in self.host(host_name).domain_addresses(id):
-                if addr.family == "ipv4":
-                    leases.setdefault(addr.mac, addr.address)
+        leases = self._leases(host_name, id) if info is not None and info.state == "running" else {}
         ips = [n.fixed_ip or leases.get(n.spec.mac) for n in nics]
         return {"id": id, "host": host_name, "ip_address": ips[0] if ips else None,
                 "ip_addresses": ips, "mac_addresses": [n.spec.mac for n in nics]}

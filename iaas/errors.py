@@ -34,7 +34,7 @@ class FieldError:
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""
         target = f"{self.address}.{self.field}" if self.field else self.address
-        return f"{where}{target}: {self.message}"
+        return f"{where}{target}: {self.message}" if target else f"{where}{self.message}"
 
 
 class ValidationError(IaasError):

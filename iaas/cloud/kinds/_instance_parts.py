@@ -80,8 +80,7 @@ def disk_specs(root_path: str | None, volumes: list[tuple[str, VolumeInfo]],
                 index += 1
             targets[vid] = disk_target(index)
             taken.add(targets[vid])
-        disks.append(DiskSpec(target=targets[vid], path=vol.path, format=fmt_of(vol.format),  # type: ignore[arg-type]
-                              serial=disk_serial(vid)))
+        disks.append(DiskSpec(target=targets[vid], path=vol.path, format=fmt_of(vol.format), serial=disk_serial(vid)))
     return tuple(disks)
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.drivers.libvirt import Host, Meta, PoolInfo, VolumeInfo
+from iaas.drivers.libvirt.specs import VolumeFormat
 from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
 from iaas.model import checks
 
@@ -63,8 +64,8 @@ def gib(capacity_bytes: int) -> int:
     return math.ceil(capacity_bytes / GIB)
 
 
-def fmt_of(value: str | None) -> str:
-    """A volume format the driver accepts, from what a host reports."""
+def fmt_of(value: Any) -> VolumeFormat:
+    """A volume format the driver accepts, from an input or from what a host reports."""
     return "raw" if value == "raw" else "qcow2"
 
 

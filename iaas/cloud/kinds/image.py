@@ -192,7 +192,7 @@ class Handler(LibvirtHandler):
         if size is None:
             log.warning("%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
                      address, host_name, source)
-        spec = VolumeSpec(name=name, capacity_bytes=size or 0, format="raw" if fmt == "raw" else "qcow2")
+        spec = VolumeSpec(name=name, capacity_bytes=size or 0, format=fmt_of(fmt))
         self.host(host_name).create_volume(IMAGE_POOL, spec)
         return size
 

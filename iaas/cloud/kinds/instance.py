@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
@@ -166,7 +167,7 @@ class Handler(LibvirtHandler):
         if new.get("power_state", "running") == "running":
             host.start_domain(info.uuid)
 
-    def _live(self, host: Host, info: DomainInfo, new: dict[str, Any], classes: dict[str, str],
+    def _live(self, host: Host, info: DomainInfo, new: dict[str, Any], classes: Mapping[str, str],
               volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
         """Change a guest without restarting it: devices, memory, vCPUs, power state."""
         ref = info.uuid

@@ -29,10 +29,9 @@ from iaas.errors import NotFoundError
 def overlay_spec(name: str, capacity_bytes: int, backing: VolumeInfo | None, fmt: str = "qcow2") -> VolumeSpec:
     """A volume of ``capacity_bytes``; with ``backing`` a qcow2 overlay on that volume."""
     if backing is None:
-        return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format="raw" if fmt == "raw" else "qcow2")
-    backing_fmt = "raw" if fmt_of(backing.format) == "raw" else "qcow2"
+        return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format=fmt_of(fmt))
     return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format="qcow2", backing_path=backing.path,
-                      backing_format=backing_fmt)
+                      backing_format=fmt_of(backing.format))
 
 
 def image_id_of(vol: VolumeInfo) -> str | None:

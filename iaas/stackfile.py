@@ -164,6 +164,11 @@ def load_stack(path: str | Path, name: str | None = None) -> Stack:
         raise ValidationError(f"{p}: cannot read stack file: {exc.strerror}") from exc
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = "; ".join(str(x) for x in (exc.context, exc.problem) if x) or str(exc)
+        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
+        raise ValidationError([FieldError("", "", f"not valid YAML/JSON: {what}", where)]) from exc
     except yaml.YAMLError as exc:
         raise ValidationError(f"{p}: not valid YAML/JSON: {exc}") from exc
     return stack_from_data(data, name, str(p), default_name=p.stem, base=p.resolve().parent)

@@ -21,3 +21,12 @@ def test_an_unknown_top_level_key_reads_file_line_message(tmp_path: Path) -> Non
         _load(tmp_path, "resources: {}\nresource: {}\n")
     assert str(info.value) == (f"{tmp_path}/stack.yaml:2: unknown top-level key 'resource' "
                                "(known: stack, resources, outputs)")
+
+
+def test_a_resource_declared_twice_is_refused_at_its_second_line(tmp_path: Path) -> None:
+    text = "resources:\n  network:\n    web:\n      cidr: 10.0.0.0/24\n    web:\n      cidr: 10.0.1.0/24\n"
+    with pytest.raises(ValidationError) as info:
+        _load(tmp_path, text)
+    [error] = info.value.errors
+    assert error.source == f"{tmp_path}/stack.yaml:5"
+    assert error.message == "not valid YAML/JSON: duplicate key 'web' (first at line 3)"

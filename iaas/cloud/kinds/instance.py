@@ -147,21 +147,22 @@ class Handler(LibvirtHandler):
         if new.get("power_state", "running") == "running":
             self._ensure_seed(ctx, info, host_name, new, nics)
         if any(cls == "offline" for cls in classes.values()):
-            self._redefine(ctx, host, info, new, volumes, nics)
+            root = next((d.path for d in info.spec.disks if d.target == "vda" and d.path), None)
+            root = root or f"{parts.volume_pool_dir()}/{root_name(id)}"
+            self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
             self._live(host, info, new, classes, volumes, nics)
         return self._outputs(id, host_name, host.get_domain(id), nics)
 
-    def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any],
+    def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any], root: str,
                   volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
         """Stop the guest, define it anew from ``new`` and start it again if it should run."""
         if info.state != "shutoff":
             host.stop_domain(info.uuid)
-        root = next((d.path for d in info.spec.disks if d.target == "vda"), None)
         spec = DomainSpec(name=info.name, uuid=info.uuid, vcpus=int(new["vcpus"]),
                           memory_mib=int(new["memory_mib"]), max_vcpus=new.get("max_vcpus"),
                           max_memory_mib=new.get("max_memory_mib"),
-                          disks=disk_specs(root or "", volumes, info.spec), nics=[n.spec for n in nics],
+                          disks=disk_specs(root, volumes, info.spec), nics=[n.spec for n in nics],
                           cdrom=info.spec.cdrom, console_log=info.spec.console_log)
         host.define_domain(spec, self.meta(ctx, new))
         if new.get("power_state", "running") == "running":

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import ipaddress
 import re
 import struct
+from collections.abc import Callable
 from typing import Any
+
+
+def _cached(fn: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """Remember the verdicts of a pure check on hashable values (stacks repeat many values)."""
+    memo = functools.lru_cache(maxsize=65536)(fn)
+
+    @functools.wraps(fn)
+    def check(value: Any) -> str | None:
+        try:
+            return memo(value)
+        except TypeError:  # unhashable: check without the cache
+            return fn(value)
+
+    return check
+
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
@@ -20,6 +37,7 @@ def name(value: Any) -> str | None:
     return None
 
 
+@_cached
 def ipv4_cidr(value: Any) -> str | None:
     """An IPv4 network in CIDR notation with no host bits set, prefix /8 to /30."""
     try:
@@ -31,6 +49,7 @@ def ipv4_cidr(value: Any) -> str | None:
     return None
 
 
+@_cached
 def ipv6_cidr(value: Any) -> str | None:
     """An IPv6 network in CIDR notation, prefix /64 or longer is not required but /0 is refused."""
     try:
@@ -42,6 +61,7 @@ def ipv6_cidr(value: Any) -> str | None:
     return None
 
 
+@_cached
 def any_cidr(value: Any) -> str | None:
     """An IPv4 or IPv6 network in CIDR notation (host bits allowed, as in firewall rules)."""
     try:
@@ -51,6 +71,7 @@ def any_cidr(value: Any) -> str | None:
     return None
 
 
+@_cached
 def ipv4_address(value: Any) -> str | None:
     """A single IPv4 address."""
     try:
@@ -60,6 +81,7 @@ def ipv4_address(value: Any) -> str | None:
     return None
 
 
+@_cached
 def host_address(value: Any) -> str | None:
     """An IPv4 or IPv6 address a host listens on (``0.0.0.0`` for all)."""
     try:
@@ -107,11 +129,32 @@ def _parse_public_key(value: str) -> tuple[str, bytes]:
     (length,) = struct.unpack(">I", blob[:4])
     if blob[4:4 + length].decode("ascii", "replace") != key_type:
         raise ValueError("key data does not match its type")
-    if key_type == "ssh-rsa" and len(blob) < 200:
-        raise ValueError("RSA key is too short (at least 1024 bits)")
+    if key_type == "ssh-rsa" and (bits := _rsa_bits(blob)) < 1024:
+        raise ValueError(f"RSA key is too short ({bits} bits; at least 1024)")
     return key_type, blob
 
 
+def _wire_strings(blob: bytes, count: int) -> list[bytes]:
+    """The first ``count`` length-prefixed strings of an SSH wire-format blob."""
+    out, pos = [], 0
+    for _ in range(count):
+        if pos + 4 > len(blob):
+            raise ValueError("key data is truncated")
+        (length,) = struct.unpack(">I", blob[pos:pos + 4])
+        if pos + 4 + length > len(blob):
+            raise ValueError("key data is truncated")
+        out.append(blob[pos + 4:pos + 4 + length])
+        pos += 4 + length
+    return out
+
+
+def _rsa_bits(blob: bytes) -> int:
+    """Bit length of the modulus of an ``ssh-rsa`` blob (type, exponent, modulus)."""
+    modulus = _wire_strings(blob, 3)[2]
+    return int.from_bytes(modulus, "big").bit_length()
+
+
+@_cached
 def public_key(value: Any) -> str | None:
     """An OpenSSH public key line: type, base64 blob whose embedded type matches, optional comment."""
     if not isinstance(value, str):

@@ -94,7 +94,8 @@ class Instance(Resource):
             if isinstance(low, int) and isinstance(high, int) and high < low:
                 errors.append((ceiling, f"{ceiling} ({high}) is below {size} ({low})"))
         seen: set[Any] = set()
-        for i, vol in enumerate(values.get("volumes") or []):
+        volumes = values.get("volumes")
+        for i, vol in enumerate(volumes if isinstance(volumes, list | tuple) else []):  # unknown until apply: skip
             key = str(vol) if isinstance(vol, Reference) else vol
             if key in seen:
                 errors.append((f"volumes[{i}]", f"volume {key} is attached twice"))

@@ -40,7 +40,8 @@ class SecurityGroup(Resource):
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
         """Port ranges ordered and only for tcp/udp; one remote at most."""
         errors: list[tuple[str, str]] = []
-        for i, rule in enumerate(values.get("rules") or []):
+        rules = values.get("rules")
+        for i, rule in enumerate(rules if isinstance(rules, list | tuple) else []):  # unknown until apply: skip
             if not isinstance(rule, dict):
                 continue
             where = f"rules[{i}]"

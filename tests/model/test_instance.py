@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iaas.model import Instance
+from iaas.model import UNKNOWN, Instance
 from iaas.model.values import validate
 
 
@@ -12,3 +12,7 @@ def test_a_ceiling_below_the_flavor_size_is_refused() -> None:
         ("max_vcpus", "max_vcpus (2) is below vcpus (4)"),
         ("max_memory_mib", "max_memory_mib (1024) is below memory_mib (8192)"),
     }
+
+
+def test_volumes_known_only_after_apply_are_left_alone() -> None:
+    assert validate(Instance, {"name": "vm", "image": "i", "flavor": "m1.tiny", "volumes": UNKNOWN}) == []

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Reference, Resource, UpdateClass, field
+from iaas.model.base import UNKNOWN, Reference, Resource, UpdateClass, field
 
 #: Built-in flavors, as OpenStack defines them: (vcpus, memory_mib, root_disk_gib).
 FLAVORS: dict[str, tuple[int, int, int]] = {
@@ -96,6 +96,8 @@ class Instance(Resource):
         seen: set[Any] = set()
         volumes = values.get("volumes")
         for i, vol in enumerate(volumes if isinstance(volumes, list | tuple) else []):  # unknown until apply: skip
+            if vol is UNKNOWN:  # volumes being created: distinct, known only after apply
+                continue
             key = str(vol) if isinstance(vol, Reference) else vol
             if key in seen:
                 errors.append((f"volumes[{i}]", f"volume {key} is attached twice"))

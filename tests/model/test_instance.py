@@ -16,3 +16,8 @@ def test_a_ceiling_below_the_flavor_size_is_refused() -> None:
 
 def test_volumes_known_only_after_apply_are_left_alone() -> None:
     assert validate(Instance, {"name": "vm", "image": "i", "flavor": "m1.tiny", "volumes": UNKNOWN}) == []
+
+
+def test_two_volumes_known_only_after_apply_are_not_the_same_volume() -> None:
+    values = {"name": "vm", "image": "i", "flavor": "m1.tiny", "volumes": [UNKNOWN, UNKNOWN]}
+    assert validate(Instance, values) == []

@@ -58,8 +58,18 @@ def build_stack(shape: str, n: int, kind: str, generation: int = 0):  # type: ig
     return stack
 
 
-def _state_bytes(home: Path) -> int:
-    return sum(p.stat().st_size for p in home.glob("state.db*"))
+def _state_files(home: Path) -> list[bytes]:
+    return [p.read_bytes() if p.exists() else b"" for p in (home / "state.db", home / "state.db-wal")]
+
+
+def _changed_bytes(before: list[bytes], after: list[bytes], block: int = 512) -> int:
+    """Bytes of the 512-byte blocks of the state files that changed or are new."""
+    total = 0
+    for old, new in zip(before, after, strict=True):
+        for offset in range(0, len(new), block):
+            if new[offset:offset + block] != old[offset:offset + block]:
+                total += len(new[offset:offset + block])
+    return total
 
 
 def _wchar() -> int:
@@ -90,13 +100,11 @@ def child(shape: str, n: int, kind: str, home: Path) -> dict[str, float]:
         changed = build_stack(shape, n, kind, generation=1)
         plan = engine.plan(changed, refresh=False)
         assert sum(plan.summary().values()) == 1, plan.summary()
-        before_state, before_w = _state_bytes(home), _wchar()
-        engine.store.checkpoint() if hasattr(engine.store, "checkpoint") else None
-        before_state = _state_bytes(home)
+        before_state = _state_files(home)
         before_w = _wchar()
         engine.apply(plan)
         out["change_write_bytes"] = _wchar() - before_w
-        out["change_state_bytes"] = max(0, _state_bytes(home) - before_state)
+        out["change_state_bytes"] = _changed_bytes(before_state, _state_files(home))
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 

@@ -99,6 +99,7 @@ class Applier:
         self.plan, self.store, self.cloud, self.values = plan, store, cloud, values
         self.on_event = on_event
         self._lock = threading.Lock()
+        self.intents: dict[str, str] = {}  # address -> pending id written before the walk
 
     # ---------------------------------------------------------------- helpers
 
@@ -146,14 +147,40 @@ class Applier:
             return self._update(ch)
         return self._create(ch)
 
+    def write_intents(self) -> None:
+        """Record every plain create whose inputs are all known as ``creating``, in one transaction.
+
+        Each step then only writes its result.  An intent whose step never
+        runs is found by the next plan and dropped (nothing was created).
+        """
+        records = []
+        for ch in self.plan.changes.values():
+            if ch.action == "create" and ch.id is None and ch.after is not None and not contains_unknown(ch.after):
+                pending = str(uuid.uuid4())
+                self.intents[ch.address] = pending
+                records.append(ResourceRecord(
+                    address=ch.address, kind=ch.kind, inputs=ch.after, dependencies=list(ch.dependencies),
+                    status="creating", extra={"lifecycle": ch.lifecycle, "pending_id": pending}))
+        self.store.put_many(records)
+
+    def drop_unused_intents(self, addresses: list[str]) -> None:
+        """Forget the intents of creates that never started (a dependency failed, or the run stopped)."""
+        for address in addresses:
+            if self.intents.pop(address, None) is not None:
+                self.store.delete(address)
+
     def _create(self, ch: ResourceChange) -> str:
         inputs = self._inputs(ch)
-        pending = str(uuid.uuid4())
         deposed = list(ch.deposed)
         if ch.create_first and ch.id is not None:
             deposed.append({"id": ch.id, "outputs": ch.outputs, "inputs": ch.before})
         extra: dict[str, Any] = {"deposed": deposed} if deposed else {}
-        self._record(ch, id=None, inputs=inputs, outputs={}, status="creating", extra={**extra, "pending_id": pending})
+        with self._lock:
+            pending = self.intents.pop(ch.address, None)
+        if pending is None or inputs != ch.after:
+            pending = str(uuid.uuid4())
+            self._record(ch, id=None, inputs=inputs, outputs={}, status="creating",
+                         extra={**extra, "pending_id": pending})
         self._emit("start", ch.address, action="create" if ch.action == "create" else "replace")
         try:
             outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
@@ -256,15 +283,19 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
         elif kind == "skipped" and on_event:
             on_event("skipped", address, {})
 
+    applier.write_intents()
     walked = walk(graph, applier.run, parallelism=parallelism, on_event=event, stop=stop)
     result.skipped = sorted({a for a, _ in walked.skipped})
     result.not_started = sorted({a for a, _ in walked.not_started})
+    applier.drop_unused_intents(result.skipped + result.not_started)
     result.interrupted = bool(getattr(walked, "interrupted", False))
     final = Values()
     for rec in store.read().resources.values():
         final.set(rec.address, rec.inputs, rec.outputs)
     outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
-    store.set_outputs({k: v for k, v in outputs.items() if not contains_unknown(v)})
+    known = {k: v for k, v in outputs.items() if not contains_unknown(v)}
+    if known != snapshot.outputs:
+        store.set_outputs(known)
     store.checkpoint()
     result.outputs = outputs
     result.counts = plan.summary()

@@ -79,6 +79,10 @@ def _has_literal_refs(schema: ObjectSchema, values: dict[str, Any]) -> bool:
     return False
 
 
+def _has_references(values: dict[str, Any]) -> bool:
+    return next(references(values), None) is not None
+
+
 def _apply_ignore(lifecycle: Lifecycle, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     if not lifecycle.ignore_changes:
         return after
@@ -170,7 +174,8 @@ class Planner:
         if _has_literal_refs(object_schema(cls), desired):
             desired = self.literals.apply(object_schema(cls), desired, decl, "", self.errors)
         after = complete(cls, resolve(desired, self.values.lookup))
-        self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})
+        if desired is not decl.inputs or _has_references(desired):  # a resolved value may have the wrong type
+            self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})
         ch = ResourceChange(decl.address, decl.kind, "create", before=None, after=after, desired=desired,
                             dependencies=graph.dependencies(decl.address), lifecycle=decl.lifecycle.to_dict())
         ch.project = after.get("project") if isinstance(after.get("project"), str) else None

@@ -101,6 +101,9 @@ class SQLiteStore:
 
     def _ensure_stack(self, conn: sqlite3.Connection) -> None:
         """Give the stack its row, and so its lineage, if it has none yet (no write otherwise)."""
+        if getattr(self, "_stack_ensured", False):  # rows of stacks are never deleted
+            return
+        self._stack_ensured = True
         conn.execute(
             "INSERT INTO stacks (name, lineage, serial, outputs, created_at) VALUES (?, ?, 0, '{}', ?) "
             "ON CONFLICT (name) DO NOTHING",

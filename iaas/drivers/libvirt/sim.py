@@ -82,6 +82,10 @@ class SimStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 10000")
+        # WAL with synchronous=NORMAL: a commit survives a crash of the process (what the engine's
+        # crash safety needs); only a power loss may lose the last commits, as with a real host's disk.
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
         with self._lock:
             self._db.execute(_SCHEMA)
 

@@ -168,7 +168,7 @@ class Engine:
             deps: list[str] = []
             if stack is not None and address in stack.resources:
                 planned = make_plan(stack, self.store.read(), self.cloud, targets=[address],
-                                    refresh=False).changes[address]
+                                    refresh=False, cloud_checks=False).changes[address]
                 for key, value in (planned.after or {}).items():
                     if inputs.get(key) is None:
                         inputs[key] = value

@@ -124,10 +124,12 @@ class Planner:
     """Computes one plan; see :func:`make_plan`."""
 
     def __init__(self, stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool, targets: list[str],
-                 replace: list[str], refresh: bool, on_event: Callable[..., None] | None):
+                 replace: list[str], refresh: bool, on_event: Callable[..., None] | None,
+                 cloud_checks: bool = True):
         self.stack, self.snapshot, self.cloud = stack, snapshot, cloud
         self.destroy, self.targets, self.replace, self.refresh = destroy, targets, set(replace), refresh
         self.on_event = on_event
+        self.cloud_checks = cloud_checks
         self.errors: list[FieldError] = []
         self.values = Values()
         self.literals = _Literals(cloud, stack.name)
@@ -147,7 +149,8 @@ class Planner:
         self._check_lifecycle(plan)
         if self.errors:
             raise ValidationError(self.errors)
-        self._check_cloud(plan)
+        if self.cloud_checks:
+            self._check_cloud(plan)
         plan.outputs_changed = self._outputs_changed(plan)
         return plan
 
@@ -262,9 +265,11 @@ class Planner:
 
 def make_plan(stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool = False,
               targets: Iterable[str] = (), replace: Iterable[str] = (), refresh: bool = False,
-              on_event: Callable[..., None] | None = None) -> Plan:
+              on_event: Callable[..., None] | None = None, cloud_checks: bool = True) -> Plan:
     """Plan the changes that bring the cloud from ``snapshot`` to ``stack``.
 
+    ``cloud_checks=False`` leaves out quotas, capacity and placement (used to
+    read the desired values of a resource being imported).
     Validates everything first and raises :class:`ValidationError` (every
     problem, each naming resource and field), :class:`CycleError`, or
     :class:`PlanError`; nothing is changed in the cloud or the state.
@@ -273,7 +278,7 @@ def make_plan(stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool =
     if unknown_kinds:
         raise PlanError(f"state holds resources of unknown kinds: {', '.join(sorted(unknown_kinds))}")
     return Planner(stack, snapshot, cloud, destroy=destroy, targets=list(targets), replace=list(replace),
-                   refresh=refresh, on_event=on_event).run()
+                   refresh=refresh, on_event=on_event, cloud_checks=cloud_checks).run()
 
 
 __all__ = ["make_plan", "references"]

@@ -62,6 +62,12 @@ def _line(mapping: Any, key: Any) -> int | None:
     return getattr(mapping, "lines", {}).get(key)
 
 
+def _where(origin: str, mapping: Any, key: Any) -> str:
+    """``origin:line`` of a key, or ``origin`` alone when the data carries no line numbers."""
+    line = _line(mapping, key)
+    return f"{origin}:{line}" if line is not None else origin
+
+
 def _lifecycle(raw: Any, address: str, where: str) -> Lifecycle:
     if raw is None:
         return Lifecycle()
@@ -110,19 +116,19 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
     if unknown:
         key = sorted(unknown)[0]
         raise ValidationError([FieldError("", "", f"unknown top-level key {key!r} (known: stack, resources, "
-                                                  "outputs)", f"{origin}:{_line(data, key)}")])
+                                                  "outputs)", _where(origin, data, key))])
     stack = Stack(str(name or data.get("stack") or default_name))
     resources = data.get("resources") or {}
     if not isinstance(resources, dict):
         raise ValidationError(f"{origin}: 'resources' must map kinds to resources")
     problems: list[FieldError] = []
     for kind, items in resources.items():
-        where_kind = f"{origin}:{_line(resources, kind)}"
+        where_kind = _where(origin, resources, kind)
         if not isinstance(items, dict):
             problems.append(FieldError(str(kind), "", "expected a mapping of resource names to fields", where_kind))
             continue
         for rname, body in items.items():
-            where = f"{origin}:{_line(items, rname)}"
+            where = _where(origin, items, rname)
             address = f"{kind}.{rname}"
             try:
                 if body is not None and not isinstance(body, dict):

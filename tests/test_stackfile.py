@@ -11,6 +11,7 @@ from iaas.errors import FieldError, ValidationError
 from iaas.model import Reference
 from iaas.model.values import validate
 from iaas.stack import Lifecycle, Stack
+from iaas.stackfile import stack_from_data
 from tests.model._util import PUBLIC_KEY
 
 EXAMPLE = f"""\
@@ -260,3 +261,10 @@ def test_relative_image_paths_are_relative_to_the_file(tmp_path: Path) -> None:
                        "url": "https://example.com/d.qcow2", "file": "file:///srv/d.qcow2",
                        "ref": Reference("image", "rel", "source")}
 
+
+def test_stack_from_data_names_its_origin() -> None:
+    stack = stack_from_data({"resources": {"volume": {"a": {"size_gib": 1}}}}, None, "adapter")
+    assert stack.name == "default"
+    assert stack["volume.a"].source == "adapter"
+    with pytest.raises(ValidationError, match="^adapter: a stack file is a mapping"):
+        stack_from_data([1], None, "adapter")

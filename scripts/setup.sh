@@ -11,8 +11,8 @@
 # python3, 3.11 or newer).
 set -euo pipefail
 
-DEBIAN_PACKAGES=(libvirt-dev pkg-config gcc python3-dev python3-venv)
-INSTALL_SPEC=".[test]"
+DEBIAN_PACKAGES=(libvirt-dev pkg-config gcc python3-dev python3-venv genisoimage)
+INSTALL_SPEC=".[test,faces]"
 STAMP=".venv/.iaas-setup-stamp"
 
 say() { printf 'setup: %s\n' "$*"; }

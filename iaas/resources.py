@@ -1,0 +1,201 @@
+"""One resource at a time: the core API that Terraform, Pulumi and Ansible faces call.
+
+Those tools keep their own state and call a provider for one resource at a
+time.  This module gives them the very same semantics the engine uses —
+:func:`check` (validation and defaults), :func:`diff` (which fields change and
+whether they force a replacement), plan-time cloud checks (quotas, capacity,
+placement) and the create/read/update/delete verbs — so a face only
+translates its protocol::
+
+    session = iaas.resources.Session(iaas.Cloud.open(config), stack="terraform")
+    checked = session.check("network", {"name": "web", "cidr": "10.0.0.0/24"})
+    if checked.errors: ...                       # each names its field
+    planned = session.plan_create("network", checked.inputs)   # host chosen, quotas checked
+    state = session.create("network", "network.web", checked.inputs, planned)
+    state.id, state.outputs
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import attrs
+
+from iaas.cloud import Cloud, Observed, OpContext, PlannedItem
+from iaas.errors import FieldError, NotFoundError, ValidationError
+from iaas.model import KINDS, Reference, Resource, contains_unknown, object_schema
+from iaas.model.schema import ObjectSchema
+from iaas.model.values import Change, ForbiddenChange, action_of, complete, validate
+from iaas.model.values import diff as _diff
+
+
+@attrs.frozen
+class Checked:
+    """The result of :func:`check`: complete inputs (defaults filled) and the problems found."""
+
+    inputs: dict[str, Any]
+    errors: list[FieldError]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no problem."""
+        return not self.errors
+
+
+@attrs.frozen
+class Diff:
+    """What changes between two sets of inputs, as the engine would plan it."""
+
+    action: str  # noop | update | replace
+    changes: list[Change]
+
+    @property
+    def replace_fields(self) -> list[str]:
+        """Fields whose change forces a replacement."""
+        return [c.field for c in self.changes if c.update == "replace"]
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """Every changed field."""
+        return [c.field for c in self.changes]
+
+
+@attrs.frozen
+class ResourceState:
+    """An object as the cloud reports it: id, inputs it can observe, outputs."""
+
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+def kind_class(kind: str) -> type[Resource]:
+    """The class of a kind; a clear error for an unknown kind."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValidationError(f"unknown kind {kind!r} (known kinds: {', '.join(KINDS)})") from None
+
+
+def schema(kind: str) -> ObjectSchema:
+    """The schema of a kind: every field with its type and facts."""
+    return object_schema(kind_class(kind))
+
+
+def check(kind: str, inputs: dict[str, Any], address: str | None = None) -> Checked:
+    """Validate one resource's inputs and fill in defaults.
+
+    Values may be :data:`iaas.UNKNOWN` (not known until apply); they pass
+    validation and stay unknown.  Reference fields hold ids or names of other
+    objects (faces resolve references themselves).
+    """
+    cls = kind_class(kind)
+    values = {k: v for k, v in inputs.items() if v is not None}
+    address = address or f"{kind}.{values.get('name', '?')}"
+    errors = validate(cls, values, address)
+    if errors:
+        return Checked(dict(values), errors)
+    return Checked(complete(cls, values), [])
+
+
+def diff(kind: str, old: dict[str, Any], new: dict[str, Any], *, address: str | None = None) -> Diff:
+    """The planned action for a change of inputs: ``noop``, ``update`` (live or restart) or ``replace``.
+
+    Raises :class:`ValidationError` naming the field for a change the kind
+    refuses (shrinking a volume).
+    """
+    cls = kind_class(kind)
+    old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
+    try:
+        changes = _diff(cls, old_c, new_c)
+    except ForbiddenChange as exc:
+        raise ValidationError([FieldError(address or f"{kind}.{new.get('name', '?')}", exc.field, str(exc))]) \
+            from exc
+    return Diff(action_of(changes), changes)
+
+
+def computed_outputs(kind: str) -> list[str]:
+    """Names of the fields the cloud reports (computed, or chosen when left unset)."""
+    return [f.name for f in schema(kind).outputs]
+
+
+class Session:
+    """A cloud plus the stack name that objects created through it are labelled with."""
+
+    def __init__(self, cloud: Cloud, stack: str = "default"):
+        self.cloud = cloud
+        self.stack = stack
+
+    def _ctx(self, address: str, inputs: dict[str, Any] | None = None, pending: str | None = None) -> OpContext:
+        project = (inputs or {}).get("project")
+        return OpContext(self.stack, address, project if isinstance(project, str) else None, pending)
+
+    def plan_create(self, kind: str, inputs: dict[str, Any], address: str | None = None,
+                    *, before: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
+                    action: str = "create") -> dict[str, Any]:
+        """Quotas, capacity and placement for one resource about to be created (or replaced/updated).
+
+        Returns the values the cloud chooses now (``{"host": ...}``); raises
+        :class:`ValidationError` (``QuotaError``, ``CapacityError``) naming the field.
+        """
+        from iaas.cloud.placement import as_error
+
+        address = address or f"{kind}.{inputs.get('name', '?')}"
+        item = PlannedItem(address, kind, action, before, inputs, outputs)
+        errors, planned = self.cloud.check_plan(self.stack, [item])
+        if errors:
+            raise as_error(errors)
+        return dict(planned.get(address, {}))
+
+    def create(self, kind: str, address: str, inputs: dict[str, Any],
+               planned: dict[str, Any] | None = None, *, pending_id: str | None = None) -> ResourceState:
+        """Create the object; pass the same ``pending_id`` again to retry without making a duplicate."""
+        if contains_unknown(inputs) or any(isinstance(v, Reference) for v in inputs.values()):
+            raise ValidationError([FieldError(address, k, "value is not known yet")
+                                   for k, v in inputs.items() if contains_unknown(v) or isinstance(v, Reference)])
+        pending = pending_id or str(uuid.uuid4())
+        outputs = self.cloud.create(kind, self._ctx(address, inputs, pending), inputs, planned or {})
+        return ResourceState(outputs["id"], dict(inputs), outputs)
+
+    def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
+        """The object as it is now, or None when it is gone."""
+        obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
+        return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+
+    def update(self, kind: str, address: str, id: str, old: dict[str, Any], new: dict[str, Any],
+               outputs: dict[str, Any] | None = None) -> ResourceState:
+        """Change the object in place (the diff must not be a replacement)."""
+        d = diff(kind, old, new, address=address)
+        if d.action == "replace":
+            raise ValidationError([FieldError(address, f, "changing it needs a replacement")
+                                   for f in d.replace_fields])
+        cls = kind_class(kind)
+        old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
+        out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields,
+                                outputs or {})
+        return ResourceState(id, new_c, out)
+
+    def delete(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> None:
+        """Delete the object; one already gone is fine."""
+        self.cloud.delete(kind, self._ctx(address), id, outputs or {})
+
+    def lookup(self, kind: str, name_or_id: str, address: str | None = None) -> ResourceState | None:
+        """Find an existing object by name or id (data sources, import)."""
+        obs = self.cloud.lookup(kind, self._ctx(address or f"{kind}.{name_or_id}"), name_or_id)
+        return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+
+    def adopt(self, kind: str, address: str, state: ResourceState) -> None:
+        """Record an imported object as this session's stack's."""
+        self.cloud.adopt(kind, self._ctx(address, state.inputs), Observed(state.id, state.inputs, state.outputs))
+
+    def get(self, kind: str, address: str, id: str) -> ResourceState:
+        """Like :meth:`read`, but a missing object is :class:`NotFoundError`."""
+        found = self.read(kind, address, id)
+        if found is None:
+            raise NotFoundError(f"{address}: {kind} {id} does not exist")
+        return found
+
+
+__all__ = ["Checked", "Diff", "ResourceState", "Session", "check", "computed_outputs", "diff", "kind_class",
+           "schema"]

@@ -1,0 +1,69 @@
+"""The one-resource-at-a-time API the faces use: same validation, diff and cloud verbs as the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import iaas
+from iaas import resources
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> resources.Session:
+    return resources.Session(iaas.Cloud.open(home=tmp_path), stack="face")
+
+
+def test_check_fills_defaults_and_names_fields() -> None:
+    ok = resources.check("network", {"name": "web", "cidr": "10.0.0.0/24"})
+    assert ok.ok and ok.inputs["mode"] == "nat" and ok.inputs["dhcp"] is True
+    bad = resources.check("network", {"name": "web", "cidr": "nope", "colour": 1})
+    assert {e.field for e in bad.errors} == {"cidr", "colour"}
+    unknown = resources.check("instance", {"name": "vm", "image": iaas.UNKNOWN, "flavor": "m1.tiny"})
+    assert unknown.ok and unknown.inputs["image"] is iaas.UNKNOWN
+    with pytest.raises(iaas.ValidationError, match="unknown kind"):
+        resources.check("frob", {})
+
+
+def test_diff_matches_the_engine() -> None:
+    base = resources.check("instance", {"name": "vm", "image": "i", "vcpus": 1, "memory_mib": 512,
+                                        "max_memory_mib": 2048}).inputs
+    assert resources.diff("instance", base, base).action == "noop"
+    live = resources.diff("instance", base, {**base, "memory_mib": 1024})
+    assert live.action == "update" and live.changes[0].update == "live"
+    assert resources.diff("instance", base, {**base, "image": "j"}).replace_fields == ["image"]
+    vol = resources.check("volume", {"name": "v", "size_gib": 5}).inputs
+    with pytest.raises(iaas.ValidationError, match="size_gib: cannot shrink"):
+        resources.diff("volume", vol, {**vol, "size_gib": 4})
+
+
+def test_lifecycle_through_a_session(session: resources.Session) -> None:
+    inputs = resources.check("network", {"name": "web", "cidr": "10.0.0.0/24"}).inputs
+    planned = session.plan_create("network", inputs)
+    assert planned == {"host": "default"}
+    state = session.create("network", "network.web", inputs, planned,
+                           pending_id="00000000-0000-4000-8000-000000000000")
+    again = session.create("network", "network.web", inputs, planned, pending_id=state.id)
+    assert again.id == state.id  # a retried create adopts, never duplicates
+    assert session.read("network", "network.web", state.id).outputs["gateway"] == "10.0.0.1"  # type: ignore[union-attr]
+    updated = session.update("network", "network.web", state.id, inputs, {**inputs, "mtu": 1400}, state.outputs)
+    assert updated.inputs["mtu"] == 1400
+    with pytest.raises(iaas.ValidationError, match="cidr: changing it needs a replacement"):
+        session.update("network", "network.web", state.id, inputs, {**inputs, "cidr": "10.1.0.0/24"})
+    assert session.lookup("network", "web").id == state.id  # type: ignore[union-attr]
+    session.delete("network", "network.web", state.id)
+    session.delete("network", "network.web", state.id)
+    assert session.read("network", "network.web", state.id) is None
+
+
+def test_quota_checked_per_resource(session: resources.Session) -> None:
+    proj = session.create("project", "project.p", resources.check(
+        "project", {"name": "p", "quota": {"instances": 0}}).inputs)
+    img = session.create("key_pair", "key_pair.k", resources.check("key_pair", {
+        "name": "k", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a"}
+    ).inputs)
+    assert img.outputs["fingerprint"].startswith("SHA256:")
+    vm = resources.check("instance", {"name": "vm", "image": "x", "flavor": "m1.tiny", "project": proj.id}).inputs
+    with pytest.raises(iaas.QuotaError, match="instances"):
+        session.plan_create("instance", vm)

@@ -51,7 +51,7 @@ def ipv4_cidr(value: Any) -> str | None:
 
 @_cached
 def ipv6_cidr(value: Any) -> str | None:
-    """An IPv6 network in CIDR notation, prefix /64 or longer is not required but /0 is refused."""
+    """An IPv6 network in CIDR notation with no host bits set, prefix /8 or longer."""
     try:
         net = ipaddress.IPv6Network(value, strict=True)
     except (ValueError, TypeError) as exc:

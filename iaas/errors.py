@@ -114,9 +114,10 @@ class PlanError(IaasError):
 class ApplyError(IaasError):
     """One or more steps of an apply failed; the others were finished and saved."""
 
-    def __init__(self, failures: dict[str, BaseException], skipped: Sequence[str] = ()):
+    def __init__(self, failures: dict[str, BaseException], skipped: Sequence[str] = (), result: object = None):
         self.failures = failures
         self.skipped = list(skipped)
+        self.result = result  # the engine's ApplyResult: what finished, failed and was skipped
         lines = [f"{len(failures)} resource(s) failed:"]
         lines += [f"  - {addr}: {exc}" for addr, exc in failures.items()]
         if self.skipped:

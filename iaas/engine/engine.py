@@ -128,9 +128,7 @@ class Engine:
                     {"plan": plan.summary(), "failed": len(result.failed), "skipped": len(result.skipped)}
                 self.store.end_apply(history, status, summary)
         if not result.ok:
-            err = ApplyError(result.failed, result.skipped + result.not_started)
-            err.result = result  # type: ignore[attr-defined]
-            raise err
+            raise ApplyError(result.failed, result.skipped + result.not_started, result)
         return result
 
     def destroy(self, stack: Stack | None = None, *, targets: Iterable[str] = ()) -> ApplyResult:

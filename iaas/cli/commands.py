@@ -99,13 +99,18 @@ def _engine(args: argparse.Namespace, stack_name: str, ui: UI) -> Engine:
                        on_event=ui.event)
 
 
-def _confirm(ui: UI, question: str) -> None:
+def _confirm(ui: UI, question: str, what: str) -> None:
+    """Ask ``question``; anything but 'yes' (end of input included) cancels ``what`` with an error."""
     if not sys.stdin.isatty():
         raise IaasError("not asking for confirmation without a terminal: pass --auto-approve")
     ui.print(question)
-    answer = input("  Only 'yes' will be accepted: ")
+    try:
+        answer = input("  Only 'yes' will be accepted: ")
+    except EOFError:
+        ui.print()
+        answer = ""
     if answer.strip() != "yes":
-        raise IaasError("cancelled")
+        raise IaasError(f"{what} cancelled; nothing was changed")
 
 
 def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
@@ -144,7 +149,7 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
             return 0
         if not args.auto_approve:
             what = "destroy all these resources" if destroy else "perform these actions"
-            _confirm(ui, f"\nDo you really want to {what}?")
+            _confirm(ui, f"\nDo you really want to {what}?", "destroy" if destroy else "apply")
         return _run_apply(ui, engine, plan, destroy)
 
 

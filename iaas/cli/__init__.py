@@ -114,6 +114,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         ui.error("interrupted; finished steps are saved, run the command again to continue")
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

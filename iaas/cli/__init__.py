@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IaasError as exc:
         ui.error(str(exc))
         return 1
+    except OSError as exc:  # a file or directory that cannot be read or written: the user's to fix
+        ui.error(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+        return 1
     except KeyboardInterrupt:
         ui.error("interrupted; finished steps are saved, run the command again to continue")
         return 130

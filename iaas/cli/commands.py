@@ -175,7 +175,10 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
                            refresh=args.refresh)
     ui.plan(render_plan(plan))
     if args.out:
-        save_plan(plan, args.out)
+        try:
+            save_plan(plan, args.out)
+        except OSError as exc:
+            raise IaasError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from exc
         ui.print(f"\nSaved the plan to {args.out}. Apply exactly these actions with: iaas apply {args.out}")
     if args.detailed_exitcode and not plan.empty:
         return 2

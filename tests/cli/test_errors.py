@@ -1,0 +1,104 @@
+"""Errors: a clean message and exit 1, never a traceback; bugs still fail loudly; the real entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import iaas.cli
+from iaas.errors import HostError, IaasError
+
+from .conftest import Runner, run_module, subprocess_env
+
+
+def test_usage_errors_exit_2(iaas: Runner) -> None:
+    with pytest.raises(SystemExit) as exc:
+        iaas("plan", "--no-such-flag")
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        iaas("state", "show")  # the address is missing
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("error", [IaasError("boom"), HostError("h1", "define network", "boom")])
+def test_iaas_errors_print_one_message(iaas: Runner, monkeypatch: pytest.MonkeyPatch, error: IaasError) -> None:
+    def fail(*_args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(iaas_commands(), "run", fail)
+    result = iaas("plan")
+    assert result.code == 1
+    assert result.err == f"Error: {error}\n"
+    assert result.out == ""
+
+
+def test_a_bug_is_not_hidden(iaas: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*_args: object) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(iaas_commands(), "run", crash)
+    with pytest.raises(ZeroDivisionError):
+        iaas("plan")
+
+
+def test_a_bug_exits_non_zero_with_its_traceback(project: Path, home: Path) -> None:
+    code = (
+        "import runpy, iaas.cli.commands as c\n"
+        "def crash(*a): raise ZeroDivisionError('a bug')\n"
+        "c.run = crash\n"
+        "runpy.run_module('iaas.cli', run_name='__main__', alter_sys=True)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "plan", "--home", str(home)], cwd=project,
+                          env=subprocess_env(), capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert "ZeroDivisionError: a bug" in proc.stderr
+    assert "Traceback" in proc.stderr
+
+
+def test_plan_out_to_an_unwritable_place(iaas: Runner, tmp_path: Path) -> None:
+    result = iaas("plan", "-out", str(tmp_path / "no" / "such" / "dir" / "tf.plan"))
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "Error: cannot save the plan to " in result.err
+    assert "tf.plan: No such file or directory" in result.err
+
+
+def test_home_that_cannot_be_made_prints_one_message(project: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert iaas.cli.main(["plan", "--home", str(blocker / "home")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ")
+    assert "a-file" in err
+    assert "Traceback" not in err
+
+
+def test_entry_point_runs_as_a_module(project: Path, home: Path) -> None:
+    proc = run_module("validate", "--home", str(home), cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert "The stack 't' is valid" in proc.stdout
+    proc = run_module("plan", "--detailed-exitcode", "--home", str(home), cwd=project)
+    assert proc.returncode == 2, proc.stderr
+    assert "Plan: 4 to add, 0 to change, 0 to destroy." in proc.stdout
+    proc = run_module("apply", "--home", str(home), cwd=project)  # stdin is not a terminal
+    assert proc.returncode == 1
+    assert "pass --auto-approve" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_entry_point_help(project: Path) -> None:
+    proc = run_module("--help", cwd=project)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("usage: iaas")
+    for command in ("validate", "plan", "apply", "destroy", "refresh", "import", "output", "graph", "state"):
+        assert command in proc.stdout
+
+
+def iaas_commands() -> object:
+    """The module whose ``run`` dispatches a parsed command line."""
+    return iaas.cli.commands
+

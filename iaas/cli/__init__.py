@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("address")
         if name == "list":
             sp.add_argument("--json", action="store_true")
+    p = sub.add_parser("force-unlock", help="remove the stack's lock left by an operation that is gone "
+                                            "(same as 'state unlock')")
+    _common(p)
     for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
         p = sub.add_parser(name, help=text)
         _common(p)

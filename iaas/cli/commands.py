@@ -216,9 +216,13 @@ def _state(args: argparse.Namespace, ui: UI) -> int:
         elif cmd == "pull":
             ui.print(json.dumps(export_json(engine.store.read()), indent=2, default=str))
         elif cmd == "unlock":
-            held = engine.store.force_unlock()
-            ui.print(f"Removed the lock of {held.owner}." if held else "The stack was not locked.")
+            _unlock(engine, ui)
     return 0
+
+
+def _unlock(engine: Engine, ui: UI) -> None:
+    held = engine.store.force_unlock()
+    ui.print(f"Removed the lock of {held.owner}." if held else "The stack was not locked.")
 
 
 def _mask(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -281,6 +285,10 @@ def run(args: argparse.Namespace, ui: UI) -> int:
         return 0
     if cmd == "state":
         return _state(args, ui)
+    if cmd == "force-unlock":
+        with _engine(args, _load(args, required=False).name, ui) as engine:
+            _unlock(engine, ui)
+        return 0
     if cmd in ("taint", "untaint"):
         stack = _load(args, required=False)
         with _engine(args, stack.name, ui) as engine:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from iaas.model import FLAVORS, UNKNOWN, Image, Instance, Network, Nic, Reference, SecurityGroup, Volume, object_schema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff, from_raw, inputs_of, validate
@@ -267,3 +269,16 @@ def test_a_size_known_only_after_apply_needs_a_restart() -> None:
     before = complete(Instance, base)
     changes = diff(Instance, before, {**before, "vcpus": UNKNOWN})
     assert [(c.field, c.update) for c in changes] == [("vcpus", "offline")]
+
+
+@given(st.integers(1, 256), st.integers(1, 256), st.integers(1, 256))
+def test_a_vcpu_change_is_live_exactly_when_it_stays_within_the_ceiling(ceiling: int, old: int, new: int) -> None:
+    assume(old <= ceiling and old != new)
+    before = complete(Instance, _sized(vcpus=old, max_vcpus=ceiling))
+    if new > ceiling:  # the ceiling has to rise with it: a restart
+        after = complete(Instance, _sized(vcpus=new, max_vcpus=new))
+        assert {c.field: c.update for c in diff(Instance, before, after)} == {"vcpus": "offline",
+                                                                              "max_vcpus": "offline"}
+    else:
+        after = complete(Instance, _sized(vcpus=new, max_vcpus=ceiling))
+        assert {c.field: c.update for c in diff(Instance, before, after)} == {"vcpus": "live"}

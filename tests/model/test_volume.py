@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iaas.model import UNKNOWN, Image, Network, Reference, Volume
 from iaas.model.values import ForbiddenChange, action_of, complete, diff, from_raw, inputs_of
@@ -98,3 +100,14 @@ def test_growing_and_moving_at_once_is_a_replacement() -> None:
     changes = diff(Volume, old, {**old, "size_gib": 30, "host": "node2"})
     assert {c.field: c.update for c in changes} == {"size_gib": "live", "host": "replace"}
     assert action_of(changes) == "replace"
+
+
+@given(st.integers(1, 65536), st.integers(1, 65536))
+def test_a_size_change_is_live_when_growing_and_refused_when_shrinking(old_size: int, new_size: int) -> None:
+    old = complete(Volume, _volume(size_gib=old_size))
+    new = {**old, "size_gib": new_size}
+    if new_size < old_size:
+        with pytest.raises(ForbiddenChange):
+            diff(Volume, old, new)
+    else:
+        assert [c.update for c in diff(Volume, old, new)] == (["live"] if new_size > old_size else [])

@@ -19,6 +19,7 @@ from iaas.engine.render import render_plan
 from iaas.engine.validate import validate_stack
 from iaas.errors import ApplyError, IaasError, ValidationError
 from iaas.graph import to_dot, to_mermaid
+from iaas.model import KINDS, object_schema
 from iaas.stack import Stack
 from iaas.state import export_json
 
@@ -225,12 +226,29 @@ def _unlock(engine: Engine, ui: UI) -> None:
     ui.print(f"Removed the lock of {held.owner}." if held else "The stack was not locked.")
 
 
-def _mask(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    from iaas.model import KINDS, object_schema
+def _secret(kind: str, name: str) -> bool:
+    field = object_schema(KINDS[kind]).field(name) if kind in KINDS else None
+    return bool(field and field.spec.secret)
 
-    schema = object_schema(KINDS[kind])
-    return {k: ("(sensitive value)" if (f := schema.field(k)) and f.spec.secret and v is not None else v)
-            for k, v in inputs.items()}
+
+def _mask(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: "(sensitive value)" if v is not None and _secret(kind, k) else v for k, v in inputs.items()}
+
+
+def _refresh(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args, required=False)
+    with _engine(args, stack.name, ui) as engine:
+        drift = engine.refresh()
+    for d in drift:
+        if d["field"] is None:
+            ui.print(f"{d['address']} is gone")
+            continue
+        secret = _secret(d["address"].split(".", 1)[0], d["field"])
+        old, new = ("(sensitive value)", "(sensitive value)") if secret else \
+            (json.dumps(d["recorded"], default=str), json.dumps(d["actual"], default=str))
+        ui.print(f"{d['address']}.{d['field']}: {old} -> {new}")
+    ui.print(f"Refresh complete: {len(drift)} difference(s) recorded.")
+    return 0
 
 
 def _output(args: argparse.Namespace, ui: UI) -> int:
@@ -263,14 +281,7 @@ def run(args: argparse.Namespace, ui: UI) -> int:
     if cmd in ("apply", "destroy"):
         return _apply(args, ui, destroy=cmd == "destroy")
     if cmd == "refresh":
-        stack = _load(args, required=False)
-        with _engine(args, stack.name, ui) as engine:
-            drift = engine.refresh()
-        for d in drift:
-            ui.print(f"{d['address']}: " + ("gone" if d["field"] is None else
-                                            f"{d['field']} {d['recorded']!r} -> {d['actual']!r}"))
-        ui.print(f"Refresh complete: {len(drift)} difference(s) recorded.")
-        return 0
+        return _refresh(args, ui)
     if cmd == "import":
         stack = _load(args, required=False)
         with _engine(args, stack.name, ui) as engine:

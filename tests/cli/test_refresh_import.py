@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from iaas.drivers.libvirt.host import Host
+from iaas.engine import Engine
 
 from .conftest import ADDRESSES, STACK, Runner
 
@@ -34,8 +37,8 @@ def test_refresh_reports_a_deleted_network_and_plan_recreates_it(applied: Runner
         host.delete_network(network_id)
     result = applied("refresh")
     assert result.code == 0, result.err
-    assert "network.lan: gone" in result.out
-    assert "instance.vm: nics " in result.out  # its NIC's network is gone too
+    assert "network.lan is gone" in result.out
+    assert 'instance.vm.nics: [{"fixed_ip": "10.60.0.10", "network": ' in result.out  # its NIC's network is gone
     assert "Refresh complete: 2 difference(s) recorded." in result.out
     assert "network.lan" not in applied("state", "list").out.split()
     plan = applied("plan", "--detailed-exitcode")
@@ -51,10 +54,19 @@ def test_refresh_reports_a_changed_field(applied: Runner, home: Path) -> None:
         host.set_memory(vm_id, 256, live=True)
     result = applied("refresh")
     assert result.code == 0, result.err
-    assert "instance.vm: memory_mib 512 -> 256" in result.out
+    assert "instance.vm.memory_mib: 512 -> 256" in result.out
     plan = applied("plan")
     assert "# instance.vm will be updated in place" in plan.out
     assert "memory_mib" in plan.out and "256 -> 512" in plan.out
+
+
+def test_refresh_masks_secrets(applied: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    drift = [{"address": "instance.vm", "field": "user_data", "recorded": "password: a", "actual": "password: b"}]
+    monkeypatch.setattr(Engine, "refresh", lambda self: drift)
+    result = applied("refresh")
+    assert result.code == 0
+    assert "instance.vm.user_data: (sensitive value) -> (sensitive value)" in result.out
+    assert "password" not in result.out
 
 
 def test_plan_shows_drift_without_a_separate_refresh(applied: Runner, home: Path) -> None:

@@ -137,8 +137,10 @@ def _simulated_note(ui: UI, engine: Engine) -> None:
 
 def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
     if getattr(args, "planfile", None):
+        _saved_plan_only(args)
         plan = load_plan(args.planfile)
         with _engine(args, plan.stack, ui) as engine:
+            _simulated_note(ui, engine)
             return _run_apply(ui, engine, plan, plan.destroy)
     stack = _load(args, required=not destroy)
     with _engine(args, stack.name, ui) as engine:
@@ -146,12 +148,28 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
         plan = engine.plan(stack, destroy=destroy, targets=args.target, replace=getattr(args, "replace", []),
                            refresh=getattr(args, "refresh", True) and not destroy)
         ui.plan(render_plan(plan))
+        _targeting_warning(ui, args.target)
         if plan.empty:
             return 0
         if not args.auto_approve:
             what = "destroy all these resources" if destroy else "perform these actions"
             _confirm(ui, f"\nDo you really want to {what}?", "destroy" if destroy else "apply")
         return _run_apply(ui, engine, plan, destroy)
+
+
+def _saved_plan_only(args: argparse.Namespace) -> None:
+    """Refuse planning options beside a saved plan: the plan file alone says what to do."""
+    given = [flag for flag, on in (("--target", args.target), ("--replace", args.replace),
+                                   ("--no-refresh", not args.refresh)) if on]
+    if given:
+        raise IaasError(f"{', '.join(given)} cannot be used with a saved plan: it applies exactly what it "
+                        "holds; make a new plan with these options instead")
+
+
+def _targeting_warning(ui: UI, targets: list[str]) -> None:
+    if targets:
+        ui.err.print(Text("Warning: --target is in effect: changes the stack asks for outside the targets are "
+                          "left out. Run a plan without --target afterwards to see them.", style="yellow"))
 
 
 def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
@@ -175,6 +193,7 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
         plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace,
                            refresh=args.refresh)
     ui.plan(render_plan(plan))
+    _targeting_warning(ui, args.target)
     if args.out:
         try:
             save_plan(plan, args.out)

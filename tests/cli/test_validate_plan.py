@@ -101,6 +101,16 @@ def test_saved_plan_file_is_private(iaas: Runner, project: Path) -> None:
     assert (project / "tf.plan").stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.parametrize("option", [["--target", "network.lan"], ["--replace", "network.lan"], ["--no-refresh"]])
+def test_planning_options_with_a_saved_plan_are_refused(iaas: Runner, option: list[str]) -> None:
+    assert iaas("plan", "-out", "tf.plan").code == 0
+    result = iaas("apply", "tf.plan", *option)
+    assert result.code == 1
+    assert f"{option[0]} cannot be used with a saved plan" in result.err
+    assert iaas("state", "list").out == ""  # nothing was applied
+    assert iaas("apply", "tf.plan").code == 0
+
+
 def test_apply_of_a_file_that_is_no_plan(iaas: Runner, project: Path) -> None:
     (project / "junk.plan").write_text("{}")
     result = iaas("apply", "junk.plan")
@@ -117,6 +127,7 @@ def test_target_limits_the_plan_to_the_resource_and_its_dependencies(iaas: Runne
     assert "# network.lan will be created" in result.out
     assert "instance.vm" not in result.out
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in result.out
+    assert "Warning: --target is in effect" in result.err
     result = iaas("plan", "--target", "instance.vm")
     assert "Plan: 4 to add" in result.out
 
@@ -125,7 +136,9 @@ def test_targeted_apply(iaas: Runner) -> None:
     result = iaas("apply", "--auto-approve", "--target", "key_pair.admin")
     assert result.code == 0
     assert "Apply complete! Resources: 1 added" in result.out
+    assert "Warning: --target is in effect" in result.err
     assert iaas("state", "list").out.split() == ["key_pair.admin"]
+    assert "Warning" not in iaas("plan").err
 
 
 def test_unknown_target_is_an_error(iaas: Runner) -> None:

@@ -107,6 +107,13 @@ def image_source(value: Any) -> str | None:
     return f"invalid source {value!r}: use an absolute path, file://, http:// or https:// URL"
 
 
+def absolute_path(value: Any) -> str | None:
+    """An absolute path of a file on the hosts."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        return f"invalid path {value!r}: use an absolute path"
+    return None
+
+
 _KEY_TYPES = {
     "ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
     "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
@@ -24,5 +24,19 @@ class Image(Resource):
                         choices=("qcow2", "raw"))
     sha256: str | None = field("Expected SHA-256 checksum of the file; verified on import.", update="replace",
                                check=checks.sha256)
+    kernel: str | None = field("Absolute path, on every host, of a kernel that instances of this image boot "
+                               "directly (no boot loader); the image is then their root disk only.",
+                               update="replace", check=checks.absolute_path)
+    initrd: str | None = field("Absolute path, on every host, of the initial ramdisk booted with kernel.",
+                               update="replace", check=checks.absolute_path)
+    cmdline: str | None = field("Kernel command line booted with kernel.", update="replace")
     id: str | None = field("Identifier of the imported image.", computed=True)
     size: int | None = field("Size of the image file in bytes.", computed=True)
+
+    @classmethod
+    def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """initrd and cmdline go with a kernel."""
+        if values.get("kernel"):
+            return []
+        return [(f, "is booted with a kernel: set kernel too") for f in ("initrd", "cmdline")
+                if isinstance(values.get(f), str) and values.get(f)]

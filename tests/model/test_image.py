@@ -71,7 +71,8 @@ def test_python_objects_give_the_same_inputs() -> None:
 
 
 def test_complete_fills_the_format() -> None:
-    assert complete(Image, _image()) == {**_image(), "format": "qcow2", "sha256": None}
+    assert complete(Image, _image()) == {**_image(), "format": "qcow2", "sha256": None, "kernel": None, "initrd": None,
+                                         "cmdline": None}
 
 
 @pytest.mark.parametrize(("name", "value"), [("source", "/srv/other.qcow2"), ("format", "raw"), ("sha256", SHA),
@@ -82,3 +83,16 @@ def test_every_change_replaces_the_image(name: str, value: str) -> None:
     assert [(c.field, c.update) for c in changes] == [(name, "replace")]
     assert action_of(changes) == "replace"
     assert not Image.updatable
+
+
+def test_direct_kernel_boot_fields() -> None:
+    assert_valid(Image, _image(kernel="/srv/vmlinuz", initrd="/srv/initrd.img", cmdline="console=ttyS0"))
+    assert problems(Image, _image(initrd="/srv/initrd.img", cmdline="quiet")) == {
+        "initrd": "is booted with a kernel: set kernel too", "cmdline": "is booted with a kernel: set kernel too"}
+    assert_invalid(Image, _image(kernel="boot/vmlinuz"), "kernel", "use an absolute path")
+
+
+def test_changing_the_kernel_replaces_the_image() -> None:
+    old = complete(Image, _image(kernel="/srv/a"))
+    new = complete(Image, _image(kernel="/srv/b"))
+    assert action_of(diff(Image, old, new)) == "replace"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ROOT_SUFFIX = "-root"
 SEED_SUFFIX = "-seed"
+CONSOLE_SUFFIX = "-console"
 COMBINED_FILTER_PREFIX = "iaas-sgs-"  # nwfilter of a NIC in several security groups
 
 
@@ -40,6 +41,11 @@ def root_name(instance_id: str) -> str:
 def seed_name(instance_id: str) -> str:
     """The cloud-init seed ISO of an instance."""
     return f"iaas-{instance_id}{SEED_SUFFIX}.iso"
+
+
+def console_name(instance_id: str) -> str:
+    """The serial console log of an instance on a real host."""
+    return f"iaas-{instance_id}{CONSOLE_SUFFIX}.log"
 
 
 def disk_target(index: int) -> str:
@@ -112,6 +118,14 @@ class Parts(LibvirtHandler):
         handler = self.cloud.handler("image")
         assert isinstance(handler, ImageHandler)
         return handler.on_host(self.ctx, "image", str(inputs["image"]), self.host_name)
+
+    def boot(self, inputs: dict[str, Any]) -> dict[str, str | None]:
+        """The image's direct kernel boot (``kernel``, ``initrd``, ``cmdline``); empty when it boots its disk."""
+        rec = self.record("image", str(inputs["image"]), self.ctx.stack)
+        recorded = ((rec.data or {}).get("inputs") or {}) if rec is not None else {}
+        if not recorded.get("kernel"):
+            return {}
+        return {k: recorded.get(k) for k in ("kernel", "initrd", "cmdline")}
 
     def check_root_size(self, inputs: dict[str, Any], image: VolumeInfo) -> None:
         """The root disk must hold the image."""
@@ -272,7 +286,10 @@ class Parts(LibvirtHandler):
         return self.host(self.host_name).get_volume(VOLUME_POOL, name) is not None
 
     def remove_seed_file(self, name: str) -> None:
-        """Delete the seed ISO (as a volume, and as a file on a local real host)."""
+        """Delete a file of the instance in the volume pool, such as its seed ISO or console log.
+
+        It goes as a volume, and as a file on a local real host.
+        """
         host = self.host(self.host_name)
         host.delete_volume(VOLUME_POOL, name)
         if not host.simulated and self.local(self.host_name):

@@ -11,7 +11,10 @@ What an instance is made of on its host:
   security groups become the NIC's nwfilter (real hosts only: simulated hosts
   filter nothing);
 * a cloud-init NoCloud seed (``iaas-<id>-seed.iso``, a CD-ROM).  Simulated
-  hosts keep the rendered seed in the cloud's inventory only.
+  hosts keep the rendered seed in the cloud's inventory only;
+* on real hosts, the serial console's log ``iaas-<id>-console.log``;
+* when the image names a ``kernel``, that kernel (with the image's
+  ``initrd`` and ``cmdline``) is booted directly.
 
 Changes: memory and vCPUs change live within their ceilings; other offline
 changes stop the guest, redefine it and start it again; volumes and NICs are
@@ -29,7 +32,7 @@ from typing import Any
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _seed
-from iaas.cloud.kinds._instance_parts import NicPlan, Parts, disk_specs, root_name, seed_name
+from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo
@@ -84,10 +87,12 @@ class Handler(LibvirtHandler):
         files = self._render_seed(ctx, id, inputs, nics)
         pool_dir = parts.volume_pool_dir()
         if existing is None:
+            console = None if host.simulated else f"{pool_dir}/{console_name(id)}"
             spec = DomainSpec(name=name, uuid=id, vcpus=int(inputs["vcpus"]), memory_mib=int(inputs["memory_mib"]),
                               max_vcpus=inputs.get("max_vcpus"), max_memory_mib=inputs.get("max_memory_mib"),
                               disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None),
-                              nics=[n.spec for n in nics], cdrom=f"{pool_dir}/{seed_name(id)}")
+                              nics=[n.spec for n in nics], cdrom=f"{pool_dir}/{seed_name(id)}",
+                              console_log=console, **parts.boot(inputs))
             host.define_domain(spec, self.meta(ctx, inputs))
         parts.root_disk(inputs, image)
         self._store_seed(ctx, id, name, host_name, files)
@@ -163,7 +168,8 @@ class Handler(LibvirtHandler):
                           memory_mib=int(new["memory_mib"]), max_vcpus=new.get("max_vcpus"),
                           max_memory_mib=new.get("max_memory_mib"),
                           disks=disk_specs(root, volumes, info.spec), nics=[n.spec for n in nics],
-                          cdrom=info.spec.cdrom, console_log=info.spec.console_log)
+                          cdrom=info.spec.cdrom, console_log=info.spec.console_log, kernel=info.spec.kernel,
+                          initrd=info.spec.initrd, cmdline=info.spec.cmdline)
         host.define_domain(spec, self.meta(ctx, new))
         if new.get("power_state", "running") == "running":
             host.start_domain(info.uuid)
@@ -214,6 +220,7 @@ class Handler(LibvirtHandler):
             host.delete_domain(id)
             host.delete_volume(VOLUME_POOL, root_name(id))
             parts.remove_seed_file(seed_name(id))
+            parts.remove_seed_file(console_name(id))
         self.cloud.inventory.delete(seed_record_id(id))
 
     # ------------------------------------------------------------ seed

@@ -80,7 +80,11 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
         if f.type.name not in ("string", "integer", "number", "boolean"):
             errors.append((path, f"a reference ({value}) cannot stand for a {f.type}"))
         elif f.spec.ref is not None and value.kind != f.spec.ref:
-            errors.append((path, f"must refer to a {f.spec.ref}, not to {value.address}"))
+            article = "an" if f.spec.ref[0] in "aeiou" else "a"
+            errors.append((path, f"must refer to {article} {f.spec.ref}, not to {value.address}"))
+        return
+    if isinstance(value, str) and value.lstrip().startswith("${") and Reference.parse(value) is None:
+        errors.append((path, f"malformed reference {value!r}: write ${{kind.name}} or ${{kind.name.attribute}}"))
         return
     if msg := _type_error(f.type, value):
         errors.append((path, msg))

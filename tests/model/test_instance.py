@@ -151,7 +151,9 @@ def test_nic_rules(nic: dict[str, Any], path: str, message: str) -> None:
                                             ("project", "project"), ("image", "image")])
 def test_references_to_other_kinds(name: str, kind: str) -> None:
     assert_valid(Instance, _raw(**{name: "${" + kind + ".x}"}))
-    assert problems(Instance, _raw(**{name: "${network.x}"})) == {name: f"must refer to a {kind}, not to network.x"}
+    article = "an" if kind[0] in "aeiou" else "a"
+    expected = {name: f"must refer to {article} {kind}, not to network.x"}
+    assert problems(Instance, _raw(**{name: "${network.x}"})) == expected
 
 
 @pytest.mark.parametrize("name", ["id", "ip_address", "ip_addresses", "mac_addresses"])

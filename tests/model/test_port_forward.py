@@ -54,7 +54,7 @@ def test_protocol_choices() -> None:
 
 def test_instance_must_be_an_instance() -> None:
     assert problems(PortForward, _fwd(instance="${network.web}")) == {
-        "instance": "must refer to a instance, not to network.web"}
+        "instance": "must refer to an instance, not to network.web"}
 
 
 @pytest.mark.parametrize("name", ["id", "host", "target_address"])

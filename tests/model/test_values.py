@@ -248,7 +248,7 @@ def test_unknown_values_are_accepted_for_every_input(kind: str) -> None:
 def test_references_must_point_at_the_declared_kind() -> None:
     vm = _sample("instance")
     assert problems(Instance, {**vm, "image": Network(name="n", cidr="10.0.0.0/24").ref()}) == {
-        "image": "must refer to a image, not to network.n"}
+        "image": "must refer to an image, not to network.n"}
     assert problems(Instance, {**vm, "nics": [{"network": Reference("volume", "v")}]}) == {
         "nics[0].network": "must refer to a network, not to volume.v"}
     # A field that refers to nothing may take any resource's attribute.
@@ -374,3 +374,11 @@ def test_complete_is_idempotent_and_a_completed_input_has_no_diff_with_itself(
     assert diff(cls, filled, filled) == []
     assert diff(cls, filled, copy.deepcopy(filled)) == []
     assert action_of(diff(cls, filled, complete(cls, copy.deepcopy(values)))) == "noop"
+
+
+def test_malformed_reference_is_a_field_error() -> None:
+    from iaas.model import Instance
+    from iaas.model.values import from_raw, validate
+
+    [err] = validate(Instance, from_raw(Instance, {"name": "x", "image": "${image.a b}", "flavor": "m1.tiny"}))
+    assert err.field == "image" and "malformed reference" in err.message

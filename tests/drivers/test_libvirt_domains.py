@@ -133,6 +133,22 @@ def test_addresses(host: Host) -> None:
     assert all(a.family == "ipv4" and a.prefix > 0 for a in found)
 
 
+def test_wait_for_addresses(host: Host) -> None:
+    spec = dom_spec(nics=[NicSpec("web-net", "52:54:00:00:00:01"), NicSpec("web-net", "52:54:00:00:00:02")])
+    host.define_network(net_spec(), META)
+    host.define_domain(spec, META)
+    with pytest.raises(HostError, match="the guest is shutoff; leases seen: none; waiting for 52:54:00:00:00:01"):
+        host.wait_for_addresses(UUID1, timeout=30)  # a guest that is off fails at once
+    host.start_domain(UUID1)
+    found = host.wait_for_addresses(UUID1, timeout=30)
+    assert sorted(a.mac for a in found) == ["52:54:00:00:00:01", "52:54:00:00:00:02"]
+    with pytest.raises(HostError, match=r"timeout 0 s\) the guest is running; leases seen: 52:54:00:00:00:01=.*"
+                                        r"waiting for 52:54:00:00:00:09"):
+        host.wait_for_addresses(UUID1, timeout=0, macs=["52:54:00:00:00:01", "52:54:00:00:00:09"])
+    with pytest.raises(NotFoundError):
+        host.wait_for_addresses(UUID2, timeout=0)
+
+
 def test_escaped_names_and_metadata(host: Host) -> None:
     meta = Meta(stack="s<&'\"", address="instance.a<b", project="p&")
     info = host.define_domain(dom_spec(name="vm<&'\"x", kernel="/k<", cmdline="a=\"b\" c<d"), meta)

@@ -38,6 +38,8 @@ Domains (by UUID or name)::
     attach_disk(ref, DiskSpec, live=True);  detach_disk(ref, target, live=True)
     attach_nic(ref, NicSpec, live=True);    detach_nic(ref, mac, live=True)
     domain_addresses(ref) -> list[DomainAddress]
+    wait_for_addresses(ref, timeout=60.0, *, macs=None, interval=0.5) -> list[DomainAddress]
+                                                          every NIC leased; HostError says what it saw
 
 Network filters (real hosts; the test driver has none)::
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import libvirt
 
@@ -260,3 +260,30 @@ class DomainOps(Connection):
             ]
 
         return self._call(f"read addresses of domain {ref}", run)
+
+    def wait_for_addresses(self, ref: str, timeout: float = 60.0, *, macs: Iterable[str] | None = None,
+                           interval: float = 0.5) -> list[DomainAddress]:
+        """The guest's IPv4 addresses once every NIC (or every MAC in ``macs``) holds one.
+
+        Polls the host's DHCP leases every ``interval`` seconds.  After
+        ``timeout`` seconds :class:`HostError` says what was seen: the guest's
+        state and the addresses found so far.  A guest that is not running
+        fails at once.
+        """
+        start = time.monotonic()
+        while True:
+            info = self.get_domain(ref)
+            if info is None:
+                raise NotFoundError(f"host {self.name}: no domain {ref}")
+            wanted = {m.lower() for m in macs} if macs is not None else {n.mac for n in info.nics}
+            found = [a for a in self.domain_addresses(ref) if a.family == "ipv4"]
+            if info.state == "running" and wanted <= {a.mac for a in found}:
+                return found
+            waited = time.monotonic() - start
+            if info.state != "running" or waited >= timeout:
+                seen = ", ".join(f"{a.mac}={a.address}" for a in found) or "none"
+                raise HostError(self.name, f"wait for the addresses of domain {ref}",
+                                f"after {waited:.1f} s (timeout {timeout:g} s) the guest is {info.state}; "
+                                f"leases seen: {seen}; "
+                                f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}")
+            time.sleep(interval)

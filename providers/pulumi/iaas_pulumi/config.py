@@ -1,0 +1,90 @@
+"""The provider's configuration: which cloud to use and where its inventory lives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import yaml
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from iaas.cloud import Cloud, CloudConfig
+from iaas.errors import ValidationError
+from iaas_pulumi import PACKAGE
+
+_ENV = {"home": "IAAS_HOME", "cloud": "IAAS_CLOUD"}
+
+
+def _text(pv: PropertyValue | None) -> Any:
+    if pv is None:
+        return None
+    value = pv.value
+    if isinstance(value, Mapping):  # structured config: a mapping of plain values
+        return {k: _text(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_text(v) for v in value]
+    return value
+
+
+@attrs.frozen
+class ProviderConfig:
+    """Settings from the stack's ``iaas:*`` config, else from IAAS_HOME and IAAS_CLOUD."""
+
+    home: str | None = None
+    cloud: str | None = None
+    cloud_config: Any = None  # YAML/JSON text or a mapping
+
+    @classmethod
+    def from_request(cls, args: Mapping[str, PropertyValue], variables: Mapping[str, str] | None = None,
+                     environ: Mapping[str, str] | None = None) -> ProviderConfig:
+        """Read the settings from Configure's arguments, its variables, then the environment."""
+        env = os.environ if environ is None else environ
+        variables = variables or {}
+
+        def get(name: str) -> Any:
+            value = _text(args.get(name))
+            for key in (f"{PACKAGE}:config:{name}", f"{PACKAGE}:{name}"):
+                if value in (None, "") and key in variables:
+                    value = variables[key]
+            if value in (None, "") and name in _ENV:
+                value = env.get(_ENV[name]) or None
+            return None if value == "" else value
+
+        return cls(home=get("home"), cloud=get("cloud"), cloud_config=get("cloudConfig"))
+
+    def _inline(self) -> dict[str, Any]:
+        data = self.cloud_config
+        if isinstance(data, str):
+            try:
+                data = yaml.safe_load(data)
+            except yaml.YAMLError as exc:
+                raise ValidationError(f"cloudConfig: not YAML or JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValidationError("cloudConfig: expected a mapping with a 'hosts' list")
+        return data
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Each problem as (property, reason); empty when the cloud can be opened."""
+        if self.cloud and self.cloud_config is not None:
+            return [("cloudConfig", "set either cloud (a file) or cloudConfig (inline), not both")]
+        for prop, source in (("cloud", self.cloud), ("cloudConfig", self.cloud_config)):
+            if source is None:
+                continue
+            try:
+                CloudConfig.load(self._inline() if prop == "cloudConfig" else str(source))
+            except ValidationError as exc:
+                return [(prop, str(exc))]
+        return []
+
+    def open(self) -> Cloud:
+        """Open the configured cloud: a config file, an inline config, or the embedded simulated host."""
+        if self.problems():
+            prop, reason = self.problems()[0]
+            raise ValidationError(f"provider config {prop}: {reason}")
+        if self.cloud_config is not None:
+            return Cloud.open(self._inline(), home=self.home)
+        if self.cloud:
+            return Cloud.open(self.cloud, home=self.home)
+        return Cloud.open(None, home=self.home)

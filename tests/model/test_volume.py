@@ -51,7 +51,7 @@ def test_image_references() -> None:
     assert from_raw(Volume, _volume(image="${image.debian}"))["image"] == Reference("image", "debian")
     assert from_raw(Volume, _volume(image="3f1c-image-id"))["image"] == "3f1c-image-id"  # an existing image's id
     wrong = inputs_of(Volume(name="data", size_gib=10, image=Network(name="web", cidr="10.0.0.0/24")))
-    assert problems(Volume, wrong) == {"image": "must refer to a image, not to network.web"}
+    assert problems(Volume, wrong) == {"image": "must refer to an image, not to network.web"}
     assert problems(Volume, from_raw(Volume, _volume(project="${image.debian}"))) == {
         "project": "must refer to a project, not to image.debian"}
 

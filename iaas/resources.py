@@ -120,6 +120,16 @@ def computed_outputs(kind: str) -> list[str]:
     return [f.name for f in schema(kind).outputs]
 
 
+def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[str]:
+    """Computed fields whose value an in-place update of the ``changed`` fields may change.
+
+    Every other output keeps its value across the update, so a face can
+    plan it as known and only these as known after apply.
+    """
+    changed_set = set(changed)
+    return [f.name for f in schema(kind).fields if f.computed and changed_set & set(f.spec.recomputed_by)]
+
+
 class Session:
     """A cloud plus the stack name that objects created through it are labelled with."""
 
@@ -198,4 +208,4 @@ class Session:
 
 
 __all__ = ["Checked", "Diff", "ResourceState", "Session", "check", "computed_outputs", "diff", "kind_class",
-           "schema"]
+           "recomputed_outputs", "schema"]

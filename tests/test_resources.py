@@ -67,3 +67,22 @@ def test_quota_checked_per_resource(session: resources.Session) -> None:
     vm = resources.check("instance", {"name": "vm", "image": "x", "flavor": "m1.tiny", "project": proj.id}).inputs
     with pytest.raises(iaas.QuotaError, match="instances"):
         session.plan_create("instance", vm)
+
+
+def test_recomputed_outputs_name_what_an_update_changes(session: resources.Session, tmp_path: Path) -> None:
+    assert resources.recomputed_outputs("instance", ["memory_mib"]) == []
+    assert set(resources.recomputed_outputs("instance", ["nics"])) == {"ip_address", "ip_addresses", "mac_addresses"}
+    assert resources.recomputed_outputs("network", ["mtu", "dhcp"]) == []
+    a = session.create("network", "network.a", resources.check("network", {"name": "a", "cidr": "10.7.0.0/24"}).inputs)
+    b = session.create("network", "network.b", resources.check("network", {"name": "b", "cidr": "10.8.0.0/24"}).inputs)
+    (tmp_path / "base.qcow2").write_bytes(b"\0" * 512)
+    img = session.create("image", "image.i", resources.check("image", {"name": "i", "source": str(tmp_path /
+                                                                                                  "base.qcow2")}).inputs)
+    old = resources.check("instance", {"name": "vm", "image": img.id, "flavor": "m1.tiny",
+                                       "nics": [{"network": a.id, "fixed_ip": "10.7.0.10"}]}).inputs
+    vm = session.create("instance", "instance.vm", old, session.plan_create("instance", old))
+    new = {**old, "nics": [*old["nics"], {"network": b.id, "fixed_ip": "10.8.0.10"}], "memory_mib": 256}
+    changed = resources.diff("instance", old, new).changed_fields
+    after = session.update("instance", "instance.vm", vm.id, old, new, vm.outputs)
+    moved = {k for k in vm.outputs if after.outputs.get(k) != vm.outputs[k]}
+    assert moved and moved <= set(resources.recomputed_outputs("instance", changed))

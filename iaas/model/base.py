@@ -108,6 +108,7 @@ class FieldSpec:
     check: Callable[[Any], str | None] | None = None  # returns an error message or None
     default_doc: str | None = None  # how the default is described when it is computed
     local_path: bool = False  # may name a local file; stack files resolve relative paths against their folder
+    recomputed_by: tuple[str, ...] = ()  # computed field: inputs whose in-place change may change its value
 
     @property
     def replace(self) -> bool:
@@ -132,12 +133,15 @@ def field(
     check: Callable[[Any], str | None] | None = None,
     default_doc: str | None = None,
     local_path: bool = False,
+    recomputed_by: Sequence[str] = (),
 ) -> Any:
     """Declare one field of a resource kind with its schema facts.
 
     A required field has no default.  A computed field is set by the cloud and
     defaults to None; users cannot set it.  A ``chosen`` field is an optional
     input that the cloud fills in when it is left unset (a placement host).
+    ``recomputed_by`` names the inputs whose in-place change may change a
+    computed field; its value is kept across any other update.
     """
     spec = FieldSpec(
         description=description,
@@ -153,6 +157,7 @@ def field(
         check=check,
         default_doc=default_doc,
         local_path=local_path,
+        recomputed_by=tuple(recomputed_by),
     )
     if required:
         if default is not _NOTHING or factory is not None:

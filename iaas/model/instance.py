@@ -61,9 +61,12 @@ class Instance(Resource):
                                      update="replace")
     project: str | None = field("Project the instance counts against.", ref="project", update="replace")
     id: str | None = field("UUID of the instance.", computed=True)
-    ip_address: str | None = field("First IPv4 address of the first NIC.", computed=True)
-    ip_addresses: list[str] | None = field("IPv4 addresses, one per NIC in order.", computed=True)
-    mac_addresses: list[str] | None = field("MAC addresses, one per NIC in order.", computed=True)
+    ip_address: str | None = field("First IPv4 address of the first NIC.", computed=True,
+                                   recomputed_by=("nics", "power_state"))
+    ip_addresses: list[str] | None = field("IPv4 addresses, one per NIC in order.", computed=True,
+                                           recomputed_by=("nics", "power_state"))
+    mac_addresses: list[str] | None = field("MAC addresses, one per NIC in order.", computed=True,
+                                            recomputed_by=("nics",))
 
     @classmethod
     def normalize(cls, values: dict[str, Any]) -> dict[str, Any]:

@@ -18,16 +18,18 @@ translates its protocol::
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from iaas.cloud import Cloud, Observed, OpContext, PlannedItem
 from iaas.errors import FieldError, NotFoundError, ValidationError
 from iaas.model import KINDS, Reference, Resource, contains_unknown, object_schema
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import Change, ForbiddenChange, action_of, complete, validate
 from iaas.model.values import diff as _diff
+
+if TYPE_CHECKING:  # the cloud (and libvirt) load with the first Session, so checks and diffs start fast
+    from iaas.cloud import Cloud, OpContext
 
 
 @attrs.frozen
@@ -138,6 +140,8 @@ class Session:
         self.stack = stack
 
     def _ctx(self, address: str, inputs: dict[str, Any] | None = None, pending: str | None = None) -> OpContext:
+        from iaas.cloud import OpContext
+
         project = (inputs or {}).get("project")
         return OpContext(self.stack, address, project if isinstance(project, str) else None, pending)
 
@@ -149,6 +153,7 @@ class Session:
         Returns the values the cloud chooses now (``{"host": ...}``); raises
         :class:`ValidationError` (``QuotaError``, ``CapacityError``) naming the field.
         """
+        from iaas.cloud import PlannedItem
         from iaas.cloud.placement import as_error
 
         address = address or f"{kind}.{inputs.get('name', '?')}"
@@ -197,6 +202,8 @@ class Session:
 
     def adopt(self, kind: str, address: str, state: ResourceState) -> None:
         """Record an imported object as this session's stack's."""
+        from iaas.cloud import Observed
+
         self.cloud.adopt(kind, self._ctx(address, state.inputs), Observed(state.id, state.inputs, state.outputs))
 
     def get(self, kind: str, address: str, id: str) -> ResourceState:

@@ -281,6 +281,9 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
         ui.print(json.dumps(value) if args.json or not isinstance(value, str) else value)
     elif args.json:
         ui.print(json.dumps(outputs, indent=2, default=str))
+    elif not outputs:
+        ui.err.print(Text("No outputs found: the stack declares none, or it has not been applied yet.",
+                          style="yellow"))
     else:
         for name, value in sorted(outputs.items()):
             ui.print(f"{name} = {json.dumps(value, default=str)}")

@@ -66,6 +66,31 @@ def test_apply_auto_approve_prints_progress_and_outputs(iaas: Runner) -> None:
     assert "the cloud is simulated" in result.err
 
 
+def test_a_failed_step_keeps_what_finished(iaas: Runner, project: Path) -> None:
+    assert iaas("plan", "-out", "tf.plan").code == 0
+    (project / "tiny.qcow2").unlink()  # the image's source is gone by the time the plan is applied
+    result = iaas("apply", "tf.plan")
+    assert result.code == 1
+    assert "image.tiny: failed: image.tiny.source: no such file" in result.err
+    assert "instance.vm: skipped (a dependency failed)" in result.err
+    assert "Error: 1 resource(s) failed:" in result.err
+    assert "1 dependent resource(s) skipped: instance.vm" in result.err
+    assert "2 step(s) finished and were saved; fix the problem and apply again." in result.out
+    assert "Traceback" not in result.err
+    assert iaas("state", "list").out.split() == ["key_pair.admin", "network.lan"]
+    assert "failed" in iaas("state", "history").out
+
+
+def test_interrupt_exits_130(iaas: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("iaas.cli.commands.run", interrupt)
+    result = iaas("apply", "--auto-approve")
+    assert result.code == 130
+    assert "interrupted; finished steps are saved" in result.err
+
+
 def test_apply_with_nothing_to_do(applied: Runner) -> None:
     result = applied("apply", "--auto-approve")
     assert result.code == 0
@@ -127,6 +152,13 @@ def test_output_all_one_and_json(applied: Runner) -> None:
     assert applied("output", "addresses").out == '["10.60.0.10"]\n'
     assert json.loads(applied("output", "--json").out) == {
         "addresses": ["10.60.0.10"], "gateway": "10.60.0.1", "ip": "10.60.0.10"}
+
+
+def test_output_of_a_stack_not_applied(iaas: Runner) -> None:
+    result = iaas("output")
+    assert (result.code, result.out) == (0, "")
+    assert "No outputs found" in result.err
+    assert iaas("output", "--json").out == "{}\n"
 
 
 def test_output_unknown_name(applied: Runner) -> None:

@@ -125,8 +125,10 @@ class Cloud:
 
     def create(self, kind: str, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
         """Create an object (idempotent by ``ctx.pending_id``) and record it in the inventory."""
-        outputs = self.handler(kind).create(ctx, inputs, planned)
-        self._record(kind, ctx, outputs["id"], inputs, outputs)
+        handler = self.handler(kind)
+        outputs = handler.create(ctx, inputs, planned)
+        if not getattr(handler, "keeps_inventory", False):
+            self._record(kind, ctx, outputs["id"], inputs, outputs)
         return outputs
 
     def read(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
@@ -136,8 +138,10 @@ class Cloud:
     def update(self, kind: str, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
                changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
         """Change an object in place and update its inventory record."""
-        out = self.handler(kind).update(ctx, id, old, new, changed, outputs)
-        self._record(kind, ctx, id, new, out)
+        handler = self.handler(kind)
+        out = handler.update(ctx, id, old, new, changed, outputs)
+        if not getattr(handler, "keeps_inventory", False):
+            self._record(kind, ctx, id, new, out)
         return out
 
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import attrs
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import apply_fixes
-from iaas.engine.resolve import Values, resolve
+from iaas.engine.resolve import Values, references, resolve
 from iaas.errors import PlanError
 from iaas.graph import Graph, find_cycles, walk
 from iaas.model import KINDS, contains_unknown
@@ -119,6 +119,8 @@ class Applier:
         return rec
 
     def _inputs(self, ch: ResourceChange) -> dict[str, Any]:
+        if ch.after is not None and next(references(ch.desired or {}), None) is None:
+            return ch.after  # no references: the planned inputs are final
         cls = KINDS[ch.kind]
         with self._lock:
             inputs = complete(cls, resolve(ch.desired or {}, self.values.lookup))

@@ -26,6 +26,7 @@ class RecordHandler:
     """Create, read, update, delete and lookup of a kind whose object is its inventory record."""
 
     kind = ""
+    keeps_inventory = True  # writes its own inventory record: the cloud need not write it again
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud

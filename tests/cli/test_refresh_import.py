@@ -132,10 +132,6 @@ resources:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="drivers/cloud: a simulated guest's DHCP address is made up from its "
-                                       "runtime domain id, which changes when the simulated host is loaded again; "
-                                       "instance.b is recorded at create with one address and read later with "
-                                       "another, so every plan lists 'Repairs ...: instance.b: refreshed'")
 def test_a_dhcp_address_stays_what_apply_recorded(iaas: Runner, project: Path) -> None:
     (project / "dhcp.yaml").write_text(TWO_DHCP_GUESTS)
     assert iaas("apply", "-f", "dhcp.yaml", "--auto-approve", "--target", "instance.a").code == 0

@@ -17,6 +17,7 @@ from iaas.drivers.libvirt import _lookup, readback
 from iaas.drivers.libvirt._connection import Connection
 from iaas.drivers.libvirt.meta import meta_from_element
 from iaas.drivers.libvirt.render import domain_xml
+from iaas.drivers.libvirt.simdhcp import simulated_addresses
 from iaas.drivers.libvirt.specs import DomainAddress, DomainInfo, DomainSpec, DomainState, Meta
 from iaas.errors import HostError, NotFoundError
 
@@ -240,13 +241,16 @@ class DomainOps(Connection):
     def domain_addresses(self, ref: str) -> list[DomainAddress]:
         """IP addresses of a running guest, from the host's DHCP leases (empty when off).
 
-        The test driver makes up one address per NIC.
+        A simulated host answers as its networks' DHCP would, with addresses
+        that stay the same across runs (:mod:`iaas.drivers.libvirt.simdhcp`).
         """
 
         def run(conn: libvirt.virConnect) -> list[DomainAddress]:
             dom = self._require_domain(conn, ref)
             if not dom.isActive():
                 return []
+            if self.simulated:
+                return simulated_addresses(conn, dom)
             ifaces = dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) or {}
             return [
                 DomainAddress(

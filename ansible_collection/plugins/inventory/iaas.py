@@ -1,0 +1,217 @@
+# Copyright: contributors to iaas
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Inventory of the instances of an iaas cloud."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from ansible.errors import AnsibleError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    import iaas
+    from iaas import resources
+    from iaas.errors import IaasError
+except ImportError:
+    HAS_IAAS = False
+else:
+    HAS_IAAS = True
+
+DOCUMENTATION = r"""
+name: iaas
+short_description: Instances of an iaas cloud as Ansible hosts
+description:
+  - One host per instance of an iaas cloud, named after the instance.
+  - V(ansible_host) is an address Ansible can reach. When a port forward sends a host port to the instance's SSH
+    port (O(ssh_port)), it is the forward's host address and V(ansible_port) its host port; otherwise it is the
+    instance's first IP address.
+  - Groups by stack (C(stack_<name>)), project (C(project_<name>)), hypervisor host (C(host_<name>)), server
+    group (C(server_group_<name>)) and power state (C(power_state_running), C(power_state_stopped)).
+  - Every field of the instance is a host variable prefixed with C(iaas_) (C(iaas_id), C(iaas_flavor),
+    C(iaas_ip_addresses), ...), plus C(iaas_stack) and C(iaas_address); C(compose), C(groups) and
+    C(keyed_groups) build more from them.
+  - The inventory file's name must end in C(iaas.yml) or C(iaas.yaml).
+  - Ansible must run with a Python that has iaas installed.
+author:
+  - iaas contributors (!UNKNOWN)
+requirements:
+  - python >= 3.11
+  - iaas (in the Python that runs Ansible)
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin; it tells Ansible that the file is for it.
+    required: true
+    type: str
+    choices: [iaas.cloud.iaas]
+  cloud:
+    description:
+      - The cloud to list, as for the modules' O(iaas.cloud.instance#module:cloud) option - the path of a cloud
+        config file, or the config as a mapping (a mapping with only C(home) is the embedded cloud kept there).
+      - Relative paths (the file, or C(home)) are relative to the folder of the inventory file.
+      - When omitted, the file named by E(IAAS_CLOUD), else the embedded cloud under E(IAAS_HOME) (default
+        C(.iaas) beside the inventory file).
+    type: raw
+  stacks:
+    description: Only instances of these stacks. When empty, instances of every stack.
+    type: list
+    elements: str
+    default: []
+  ssh_port:
+    description: The instance port that a port forward must target to give the host's C(ansible_host).
+    type: int
+    default: 22
+  include_stopped:
+    description: List stopped instances too (in the group C(power_state_stopped)).
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+# web.iaas.yml: the instances of the stack web on the embedded cloud kept in ./lab
+plugin: iaas.cloud.iaas
+cloud:
+  home: lab
+stacks: [web]
+keyed_groups:
+  - key: iaas_flavor
+    prefix: flavor
+compose:
+  ansible_user: "'debian'"
+  ansible_python_interpreter: "'/usr/bin/python3'"
+"""
+
+_LOCAL_HOST = "127.0.0.1"
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    """Hosts and groups from the instances of an iaas cloud."""
+
+    NAME = "iaas.cloud.iaas"
+
+    def verify_file(self, path: str) -> bool:
+        """Take inventory files named ``*iaas.yml`` or ``*iaas.yaml``."""
+        return super().verify_file(path) and path.endswith(("iaas.yml", "iaas.yaml"))
+
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
+        """Read the cloud (or the cache) and add a host per instance."""
+        super().parse(inventory, loader, path, cache)
+        if not HAS_IAAS:
+            raise AnsibleError("the iaas.cloud.iaas inventory needs the Python package iaas in the Python that "
+                               "runs Ansible")
+        self._read_config_data(path)
+        key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        hosts = None
+        if use_cache:
+            try:
+                hosts = self._cache[key]
+            except KeyError:
+                hosts = None
+        if hosts is None:
+            try:
+                hosts = self._fetch(os.path.dirname(os.path.abspath(path)))
+            except IaasError as exc:
+                raise AnsibleError(f"iaas inventory {path}: {exc}") from exc
+            if self.get_option("cache"):
+                self._cache[key] = hosts
+        for name, hostvars in hosts.items():
+            self._add(name, hostvars)
+
+    # ------------------------------------------------------------ reading the cloud
+
+    def _open(self, base: str) -> iaas.Cloud:
+        value = self.get_option("cloud") or os.environ.get("IAAS_CLOUD") or None
+
+        def local(p: str) -> str:
+            return os.path.join(base, os.path.expanduser(p))
+
+        if value is None:
+            return iaas.Cloud.open(None, home=local(os.environ.get("IAAS_HOME", ".iaas")))
+        if isinstance(value, str):
+            return iaas.Cloud.open(local(value))
+        if isinstance(value, dict):
+            config = dict(value)
+            if isinstance(config.get("home"), str):
+                config["home"] = local(config["home"])
+            return iaas.Cloud.open(config)
+        raise AnsibleError("iaas inventory: the option cloud is the path of a cloud config file or a mapping")
+
+    def _fetch(self, base: str) -> dict[str, dict[str, Any]]:
+        """Host variables of every instance, by host name."""
+        cloud = self._open(base)
+        try:
+            records = cloud.managed_objects()
+            names = {r.id: r.name for r in records}
+            forwards = [r for r in records if r.kind == "port_forward"]
+            stacks = self.get_option("stacks") or []
+            hosts: dict[str, dict[str, Any]] = {}
+            for rec in records:
+                if rec.kind != "instance" or (stacks and rec.stack not in stacks):
+                    continue
+                found = resources.Session(cloud, rec.stack or "default").read(
+                    "instance", rec.address or f"instance.{rec.name}", rec.id, (rec.data or {}).get("outputs"))
+                if found is None:
+                    continue
+                hostvars = self._hostvars(cloud, rec, found, names, forwards)
+                if hostvars["iaas_power_state"] != "running" and not self.get_option("include_stopped"):
+                    continue
+                name = rec.name if rec.name not in hosts else f"{rec.name}-{rec.id[:8]}"
+                hosts[name] = hostvars
+            return hosts
+        finally:
+            cloud.close()
+
+    def _hostvars(self, cloud: iaas.Cloud, rec: Any, found: Any, names: dict[str, str],
+                  forwards: list[Any]) -> dict[str, Any]:
+        inputs = {**((rec.data or {}).get("inputs") or {}), **found.inputs}
+        inputs.pop("user_data", None)
+        values = {**inputs, **found.outputs}
+        hostvars = {f"iaas_{k}": v for k, v in values.items()}
+        hostvars.update(iaas_stack=rec.stack, iaas_address=rec.address,
+                        iaas_project_name=names.get(values.get("project") or ""),
+                        iaas_server_group_name=names.get(values.get("server_group") or ""))
+        forward = next((f for f in forwards if self._forwards_ssh(f, rec.id)), None)
+        if forward is not None:
+            hostvars["ansible_host"] = self._reachable(cloud, forward)
+            hostvars["ansible_port"] = (forward.data or {}).get("inputs", {}).get("host_port")
+        elif values.get("ip_address"):
+            hostvars["ansible_host"] = values["ip_address"]
+        return hostvars
+
+    def _forwards_ssh(self, forward: Any, instance_id: str) -> bool:
+        inputs = (forward.data or {}).get("inputs") or {}
+        return inputs.get("instance") == instance_id and inputs.get("target_port") == self.get_option("ssh_port")
+
+    @staticmethod
+    def _reachable(cloud: iaas.Cloud, forward: Any) -> str:
+        """The forward's listening address; for "every address", the address of its hypervisor host."""
+        address = ((forward.data or {}).get("inputs") or {}).get("host_address") or "0.0.0.0"
+        if address != "0.0.0.0":
+            return address
+        config = cloud.host_configs.get(forward.host or "")
+        return (urlsplit(config.uri).hostname if config else None) or _LOCAL_HOST
+
+    # ------------------------------------------------------------ hosts and groups
+
+    def _add(self, name: str, hostvars: dict[str, Any]) -> None:
+        self.inventory.add_host(name)
+        for key, value in hostvars.items():
+            self.inventory.set_variable(name, key, value)
+        for prefix, value in (("stack", hostvars.get("iaas_stack")), ("project", hostvars.get("iaas_project_name")),
+                              ("host", hostvars.get("iaas_host")),
+                              ("server_group", hostvars.get("iaas_server_group_name")),
+                              ("power_state", hostvars.get("iaas_power_state"))):
+            if value:
+                group = self.inventory.add_group(self._sanitize_group_name(f"{prefix}_{value}"))
+                self.inventory.add_child(group, name)
+        strict = self.get_option("strict")
+        self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)

@@ -1,0 +1,267 @@
+# Copyright: contributors to iaas
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One object of one kind: find it by name in its stack, check, diff, create, update or delete it.
+
+The cloud's inventory is the source of truth: an object is the one of its
+kind with the module's ``name`` in the module's ``stack``.  Validation,
+defaults, the diff and every change are the iaas core's
+(:mod:`iaas.resources`); this module only translates options and results.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ansible_collections.iaas.cloud.plugins.module_utils.base import (
+    IAAS_IMPORT_ERROR,
+    IaasModule,
+    plain,
+    strip_none,
+)
+from ansible_collections.iaas.cloud.plugins.module_utils.options import ACTION_GROUPS, INFO_GROUPS, RESOURCE_GROUPS
+
+if IAAS_IMPORT_ERROR is None:
+    import iaas
+    from iaas import resources
+    from iaas.errors import FieldError, IaasError, ValidationError
+
+POLL_SECONDS = 1.0
+
+
+class ResourceModule(IaasModule):
+    """Create, update or delete the object of ``kind`` named by the option ``name`` in the option ``stack``."""
+
+    def __init__(self, kind: str, options: dict[str, Any], groups: tuple[str, ...] = RESOURCE_GROUPS,
+                 **kwargs: Any):
+        super().__init__(options, groups, **kwargs)
+        self.kind = kind
+        self.inputs = [k for k in options if k not in ("action",)]
+        self.address = f"{kind}.{self.params['name']}"
+        self._session: resources.Session | None = None
+
+    @property
+    def session(self) -> resources.Session:
+        """The core's one-resource API on the module's cloud and stack."""
+        if self._session is None:
+            self._session = resources.Session(self.cloud, self.params.get("stack") or "ansible")
+        return self._session
+
+    # ------------------------------------------------------------ finding
+
+    def find(self, name: str | None = None) -> tuple[Any, resources.ResourceState | None]:
+        """The inventory record of the object in the stack and the object as the cloud reports it."""
+        name = name or self.params["name"]
+        records = [r for r in self.cloud.managed_objects(self.session.stack)
+                   if r.kind == self.kind and name in (r.name, r.id)]
+        if not records:
+            return None, None
+        rec = records[0]
+        outputs = dict((rec.data or {}).get("outputs") or {})
+        return rec, self.session.read(self.kind, rec.address or self.address, rec.id, outputs)
+
+    @staticmethod
+    def current_inputs(rec: Any, state: resources.ResourceState) -> dict[str, Any]:
+        """The recorded inputs, with what the cloud reports differently taking their place (drift)."""
+        inputs = dict((rec.data or {}).get("inputs") or {})
+        for key, actual in state.inputs.items():
+            if key in inputs:
+                inputs[key] = actual
+        return inputs
+
+    # ------------------------------------------------------------ references
+
+    def resolve(self, schema: Any, values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        """Names of other objects replaced by their ids, following the kind's schema."""
+        out = {}
+        for key, value in values.items():
+            f = schema.field(key)
+            out[key] = value if f is None else self._resolve(f, value, prefix + key)
+        return out
+
+    def _resolve(self, f: Any, value: Any, path: str) -> Any:
+        if isinstance(value, list):
+            return [self._resolve(f, v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict) and f.nested is not None:
+            return self.resolve(f.nested, value, path + ".")
+        if isinstance(value, str) and f.spec.ref is not None:
+            return self.reference(f.spec.ref, value, path)
+        return value
+
+    def reference(self, kind: str, name_or_id: str, option: str) -> Any:
+        """The id of the object a reference option names; unknown in check mode when it does not exist yet."""
+        found = self.session.lookup(kind, name_or_id, self.address)
+        if found is not None:
+            return found.id
+        if self.check_mode:  # an earlier task of the same check run would have created it
+            return iaas.UNKNOWN
+        raise ValidationError([FieldError(self.address or "", option,
+                                          f"no {kind} named or with id {name_or_id!r} exists")])
+
+    def desired(self) -> dict[str, Any]:
+        """The object's inputs as the options give them, defaults filled and checked by the core."""
+        values = strip_none({k: self.params.get(k) for k in self.inputs})
+        values = self.resolve(resources.schema(self.kind), values)
+        checked = resources.check(self.kind, values, self.address)
+        if checked.errors:
+            raise ValidationError(checked.errors)
+        return checked.inputs
+
+    # ------------------------------------------------------------ waiting
+
+    def wait_for(self, id: str, outputs: dict[str, Any], want: dict[str, Any] | None) -> resources.ResourceState | None:
+        """Read the object until it is in the state asked for (``want``), or gone (``want`` None)."""
+        deadline = time.monotonic() + float(self.params.get("timeout") or 0)
+        while True:
+            state = self.session.read(self.kind, self.address, id, outputs)
+            if want is None and state is None:
+                return None
+            if want is not None and state is not None and \
+                    state.inputs.get("power_state") in (None, want.get("power_state")):
+                return state
+            if not self.params.get("wait") or time.monotonic() >= deadline:
+                if self.params.get("wait"):
+                    what = "to be gone" if want is None else f"to be {want.get('power_state') or 'ready'}"
+                    raise IaasError(f"{self.address}: timed out after {self.params['timeout']} s waiting for "
+                                    f"it {what}")
+                return state
+            time.sleep(POLL_SECONDS)
+
+    # ------------------------------------------------------------ changes
+
+    def create(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Check quotas and placement, then create the object (unless in check mode); its outputs."""
+        planned = self.session.plan_create(self.kind, inputs, self.address)
+        if self.check_mode:
+            return {**planned, "id": iaas.UNKNOWN}
+        made = self.session.create(self.kind, self.address, inputs, planned)
+        state = self.wait_for(made.id, made.outputs, inputs)
+        return dict(state.outputs if state is not None else made.outputs)
+
+    def delete(self, id: str, outputs: dict[str, Any]) -> None:
+        """Delete the object (unless in check mode) and wait until it is gone."""
+        if not self.check_mode:
+            self.session.delete(self.kind, self.address, id, outputs)
+            self.wait_for(id, outputs, None)
+
+    def update(self, id: str, old: dict[str, Any], new: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Change the object in place (unless in check mode); its outputs."""
+        self.session.plan_create(self.kind, new, self.address, before=old, outputs=outputs, action="update")
+        if self.check_mode:
+            return outputs
+        changed = self.session.update(self.kind, self.address, id, old, new, outputs)
+        state = self.wait_for(id, changed.outputs, new)
+        return dict(state.outputs if state is not None else changed.outputs)
+
+    def present(self, rec: Any, state: resources.ResourceState | None) -> tuple[str, dict, dict, dict]:
+        """Bring the object in line with the options: (action, before, after, outputs)."""
+        new = self.desired()
+        if state is None:
+            if rec is not None and not self.check_mode:  # recorded, but gone from the cloud
+                self.session.delete(self.kind, self.address, rec.id, {})
+            return "create", {}, new, self.create(new)
+        old = self.current_inputs(rec, state)
+        change = resources.diff(self.kind, old, new, address=self.address)
+        if change.action == "noop":
+            return "none", old, old, dict(state.outputs)
+        if change.action == "update":
+            return "update", old, new, self.update(state.id, old, new, dict(state.outputs))
+        self.session.plan_create(self.kind, new, self.address, before=old, outputs=dict(state.outputs),
+                                 action="replace")
+        self.delete(state.id, dict(state.outputs))
+        return "replace", old, new, self.create(new)
+
+    def body(self) -> dict[str, Any]:
+        """Run the module: the result Ansible gets."""
+        rec, state = self.find()
+        if self.params["state"] == "absent":
+            if state is None:
+                if rec is not None and not self.check_mode:  # recorded, but already gone
+                    self.session.delete(self.kind, self.address, rec.id, {})
+                return self.result("none", {}, {}, {})
+            before = self.current_inputs(rec, state)
+            self.delete(state.id, dict(state.outputs))
+            return self.result("delete", before, {}, {})
+        return self.result(*self.present(rec, state))
+
+    def result(self, action: str, before: dict[str, Any], after: dict[str, Any],
+               outputs: dict[str, Any]) -> dict[str, Any]:
+        """What the module returns: ``changed``, the object under its kind's name, the action and the diff."""
+        obj = {**after, **{k: v for k, v in outputs.items() if v is not None or k not in after}} if after else {}
+        obj = plain(obj)
+        if obj:
+            obj["stack"] = self.session.stack
+        out = {"changed": action != "none", "action": action, self.kind: obj}
+        if self.diff_mode:
+            out["diff"] = {"before": plain(strip_none(before)), "after": plain(strip_none(after)),
+                           "before_header": self.address, "after_header": self.address}
+        return out
+
+
+def run_resource(kind: str, options: dict[str, Any], required: list[str]) -> None:
+    """The main function of the module of ``kind``."""
+    module = ResourceModule(kind, options, required_if=[("state", "present", required)] if required else None)
+    module.run(module.body)
+
+
+# ---------------------------------------------------------------- info
+
+
+def run_info(kind: str, options: dict[str, Any]) -> None:
+    """The main function of the module ``<kind>_info``: a list, never a failure for nothing found."""
+    module = IaasModule(options, INFO_GROUPS)
+
+    def body() -> dict[str, Any]:
+        name, stack = module.params.get("name"), module.params.get("stack")
+        cloud = module.cloud
+        found = []
+        for rec in cloud.managed_objects(stack):
+            if rec.kind != kind or (name is not None and name not in (rec.name, rec.id)):
+                continue
+            session = resources.Session(cloud, rec.stack or "default")
+            outputs = dict((rec.data or {}).get("outputs") or {})
+            state = session.read(kind, rec.address or f"{kind}.{rec.name}", rec.id, outputs)
+            if state is not None:
+                inputs = ResourceModule.current_inputs(rec, state)
+                found.append({**inputs, **state.outputs, "stack": rec.stack, "address": rec.address})
+        if not found and name is not None and stack is None:  # an object iaas does not manage
+            other = resources.Session(cloud, "ansible").lookup(kind, name)
+            if other is not None:
+                found.append({**other.inputs, **other.outputs, "stack": None, "address": None})
+        return {"changed": False, kind + "s": plain(found)}
+
+    module.run(body)
+
+
+# ---------------------------------------------------------------- instance actions
+
+
+def run_instance_action(options: dict[str, Any]) -> None:
+    """The main function of the module ``instance_action``: start, stop or reboot an instance."""
+    module = ResourceModule("instance", options, ACTION_GROUPS)
+    steps = {"start": ["running"], "stop": ["stopped"], "reboot": ["stopped", "running"]}
+
+    def body() -> dict[str, Any]:
+        rec, state = module.find()
+        if state is None:
+            raise ValidationError([FieldError(module.address or "", "name", f"no instance named "
+                                              f"{module.params['name']!r} in stack {module.session.stack!r}")])
+        old = ResourceModule.current_inputs(rec, state)
+        before, action = old.get("power_state"), module.params["action"]
+        wanted = steps[action] if before == "running" else steps[action][-1:]
+        if action != "reboot" and before == wanted[-1]:
+            return {"changed": False, "instance": plain({**old, **state.outputs, "stack": module.session.stack})}
+        outputs = dict(state.outputs)
+        for to in wanted:
+            new = {**old, "power_state": to}
+            outputs = module.update(state.id, old, new, outputs)
+            old = new
+        out: dict[str, Any] = {"changed": True,
+                               "instance": plain({**old, **outputs, "stack": module.session.stack})}
+        if module.diff_mode:
+            out["diff"] = {"before": {"power_state": before}, "after": {"power_state": wanted[-1]},
+                           "before_header": module.address, "after_header": module.address}
+        return out
+
+    module.run(body)

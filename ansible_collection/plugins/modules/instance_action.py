@@ -1,0 +1,186 @@
+#!/usr/bin/python
+
+# Copyright: contributors to iaas
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Written by ansible_collection/tools/generate.py from the iaas model: change the model, then run it again.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: instance_action
+short_description: Start, stop and reboot instances
+description:
+- Changes the power state of an existing instance.
+- V(start) and V(stop) change nothing when the instance is already in that state; V(reboot) always changes
+  it.
+author:
+- iaas contributors (!UNKNOWN)
+requirements:
+- python >= 3.11
+- iaas (in the Python that runs the module)
+extends_documentation_fragment:
+- iaas.cloud.common
+- iaas.cloud.common.wait
+- iaas.cloud.common.stack
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change without changing it.
+  diff_mode:
+    support: full
+    description: Shows the object before and after the change.
+options:
+  name:
+    description:
+    - The name or id of the instance.
+    type: str
+    required: true
+  action:
+    description:
+    - V(start) starts a stopped instance; V(stop) shuts it down (forcibly when it does not stop in time);
+      V(reboot) stops it and starts it again.
+    - V(reboot) of a stopped instance starts it.
+    - The instance's recorded power state follows, so a later run of M(iaas.cloud.instance) with the default
+      power state starts a stopped instance again.
+    type: str
+    required: true
+    choices:
+    - start
+    - stop
+    - reboot
+seealso:
+- module: iaas.cloud.instance
+"""
+
+EXAMPLES = r"""
+- name: Stop web-1
+  iaas.cloud.instance_action:
+    name: web-1
+    action: stop
+
+- name: Reboot web-1
+  iaas.cloud.instance_action:
+    name: web-1
+    action: reboot
+"""
+
+RETURN = r"""
+instance:
+  description: The instance after the action.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the resource; unique per kind within a stack.
+      returned: always
+      type: str
+    image:
+      description: Image the root disk is built on.
+      returned: always
+      type: str
+    flavor:
+      description: Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.
+      returned: always
+      type: str
+    vcpus:
+      description: 'Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.'
+      returned: always
+      type: int
+    memory_mib:
+      description: 'Memory in MiB (default: from the flavor). Live up to max_memory_mib.'
+      returned: always
+      type: int
+    max_vcpus:
+      description: 'Ceiling for live vCPU changes (default: vcpus).'
+      returned: always
+      type: int
+    max_memory_mib:
+      description: 'Ceiling for live memory changes (default: memory_mib).'
+      returned: always
+      type: int
+    root_disk_gib:
+      description: 'Size of the root disk in GiB (default: from the flavor, else 10). Grows live.'
+      returned: always
+      type: int
+    volumes:
+      description: Extra volumes attached to the instance (attached and detached live).
+      returned: always
+      type: list
+      elements: str
+    nics:
+      description: Network interfaces, in order.
+      returned: always
+      type: list
+      elements: dict
+      contains:
+        network:
+          description: Network the NIC is attached to.
+          returned: always
+          type: str
+        fixed_ip:
+          description: Fixed IPv4 address inside the network (a static DHCP entry).
+          returned: always
+          type: str
+        security_groups:
+          description: Security groups applied to the NIC.
+          returned: always
+          type: list
+          elements: str
+    key_pair:
+      description: Key pair injected through cloud-init.
+      returned: always
+      type: str
+    user_data:
+      description: cloud-init user data. Hidden from the output.
+      returned: always
+      type: str
+    power_state:
+      description: Desired power state.
+      returned: always
+      type: str
+    host:
+      description: Host to place the instance on; chosen by the scheduler when unset.
+      returned: always
+      type: str
+    server_group:
+      description: Server group whose placement policy applies.
+      returned: always
+      type: str
+    project:
+      description: Project the instance counts against.
+      returned: always
+      type: str
+    id:
+      description: UUID of the instance.
+      returned: always
+      type: str
+    ip_address:
+      description: First IPv4 address of the first NIC.
+      returned: always
+      type: str
+    ip_addresses:
+      description: IPv4 addresses, one per NIC in order.
+      returned: always
+      type: list
+      elements: str
+    mac_addresses:
+      description: MAC addresses, one per NIC in order.
+      returned: always
+      type: list
+      elements: str
+"""
+
+from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_instance_action  # noqa: E402
+
+OPTIONS = {'name': {'type': 'str', 'required': True},
+ 'action': {'type': 'str', 'required': True, 'choices': ['start', 'stop', 'reboot']}}
+
+
+def main() -> None:
+    """Run the module."""
+    run_instance_action(OPTIONS)
+
+
+if __name__ == "__main__":
+    main()

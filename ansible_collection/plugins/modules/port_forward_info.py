@@ -1,0 +1,113 @@
+#!/usr/bin/python
+
+# Copyright: contributors to iaas
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Written by ansible_collection/tools/generate.py from the iaas model: change the model, then run it again.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: port_forward_info
+short_description: List port forwards
+description:
+- Lists port forwards of the cloud, optionally by name or id and by stack.
+- 'Finding nothing is not an error: the list is empty.'
+author:
+- iaas contributors (!UNKNOWN)
+requirements:
+- python >= 3.11
+- iaas (in the Python that runs the module)
+extends_documentation_fragment:
+- iaas.cloud.common
+- iaas.cloud.common.info
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Changes nothing, so has nothing to show.
+options:
+  name:
+    description:
+    - The name or id of the port forward. When omitted, every port forward.
+    type: str
+seealso:
+- module: iaas.cloud.port_forward
+"""
+
+EXAMPLES = r"""
+- name: Every port forward
+  iaas.cloud.port_forward_info:
+"""
+
+RETURN = r"""
+port_forwards:
+  description: The port forwards found.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the resource; unique per kind within a stack.
+      returned: always
+      type: str
+    instance:
+      description: Instance that receives the traffic.
+      returned: always
+      type: str
+    target_port:
+      description: Port on the instance.
+      returned: always
+      type: int
+    host_port:
+      description: Port on the host.
+      returned: always
+      type: int
+    host_address:
+      description: 'Host address to listen on (0.0.0.0: every address).'
+      returned: always
+      type: str
+    protocol:
+      description: Transport protocol.
+      returned: always
+      type: str
+    project:
+      description: Project the port forward counts against.
+      returned: always
+      type: str
+    id:
+      description: Identifier of the port forward.
+      returned: always
+      type: str
+    host:
+      description: Host the forward lives on (the instance's host).
+      returned: always
+      type: str
+    target_address:
+      description: Instance address the traffic goes to.
+      returned: always
+      type: str
+    stack:
+      description: The stack the object belongs to.
+      returned: always
+      type: str
+    address:
+      description: The object's address in its stack (kind.name).
+      returned: always
+      type: str
+"""
+
+from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_info  # noqa: E402
+
+OPTIONS = {'name': {'type': 'str'}}
+
+
+def main() -> None:
+    """Run the module."""
+    run_info("port_forward", OPTIONS)
+
+
+if __name__ == "__main__":
+    main()

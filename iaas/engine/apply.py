@@ -296,7 +296,7 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
         final.set(rec.address, rec.inputs, rec.outputs)
     outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
     known = {k: v for k, v in outputs.items() if not contains_unknown(v)}
-    if known != snapshot.outputs:
+    if known != snapshot.outputs and not (plan.destroy and plan.targets):  # a targeted destroy keeps them
         store.set_outputs(known)
     store.checkpoint()
     result.outputs = outputs

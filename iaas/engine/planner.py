@@ -136,11 +136,14 @@ class Planner:
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
-        for addr in self.targets:
-            if addr not in self.stack.resources and addr not in self.snapshot.resources:
-                raise ValidationError([FieldError(addr, "", "target is neither declared nor in the state")])
+        for what, addresses in (("target", self.targets), ("replacement", sorted(self.replace))):
+            unknown = [a for a in addresses if a not in self.stack.resources and a not in self.snapshot.resources]
+            if unknown:
+                raise ValidationError([FieldError(a, "", f"{what} is neither declared nor in the state")
+                                       for a in unknown])
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
-        plan = Plan(self.stack.name, self.snapshot.lineage, self.snapshot.serial, {}, dict(self.stack.outputs),
+        outputs = {} if self.destroy else dict(self.stack.outputs)  # a destroyed stack has no outputs
+        plan = Plan(self.stack.name, self.snapshot.lineage, self.snapshot.serial, {}, outputs,
                     self.destroy, list(self.targets), fixes, drift)
         if self.destroy:
             self._plan_destroy(plan, records)
@@ -254,6 +257,8 @@ class Planner:
                 plan.changes[addr].planned = dict(values)
 
     def _outputs_changed(self, plan: Plan) -> bool:
+        if self.destroy:
+            return bool(self.snapshot.outputs) and not self.targets
         if set(self.stack.outputs) != set(self.snapshot.outputs):
             return True
         for name, value in self.stack.outputs.items():

@@ -121,9 +121,6 @@ def test_destroy_removes_everything(applied: Runner) -> None:
     assert applied("plan", "--detailed-exitcode").code == 2  # everything would be created again
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a destroy plan compares the stack's declared outputs with the "
-                                       "(already empty) recorded ones, so destroying an empty stack reports "
-                                       "'outputs will be updated' instead of no changes")
 def test_destroy_twice_has_nothing_to_do(applied: Runner) -> None:
     assert applied("destroy", "--auto-approve").code == 0
     assert applied("plan", "--destroy", "--detailed-exitcode").code == 0

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from iaas.cli import main
+
 from .conftest import ADDRESSES, Runner
 
 BAD = """\
@@ -96,6 +98,14 @@ def test_saved_plan_applies_exactly_that_plan_once(iaas: Runner, project: Path) 
     assert "Traceback" not in again.err
 
 
+def test_saved_plan_is_refused_by_another_state(iaas: Runner, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert iaas("plan", "-out", "tf.plan").code == 0
+    assert main(["apply", "tf.plan", "--home", str(tmp_path / "elsewhere")]) == 1
+    assert "stale" in capsys.readouterr().err
+    assert iaas("apply", "tf.plan").code == 0
+
+
 def test_saved_plan_file_is_private(iaas: Runner, project: Path) -> None:
     assert iaas("plan", "-out", "tf.plan").code == 0
     assert (project / "tf.plan").stat().st_mode & 0o077 == 0
@@ -159,8 +169,6 @@ def test_replace_forces_a_replacement(applied: Runner) -> None:
     assert applied("plan", "--detailed-exitcode").code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="engine: make_plan checks --target addresses but silently ignores a "
-                                       "--replace address that is neither declared nor in the state")
 def test_unknown_replace_address_is_an_error(applied: Runner) -> None:
     result = applied("plan", "--replace", "network.typo")
     assert result.code == 1

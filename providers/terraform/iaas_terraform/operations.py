@@ -1,0 +1,163 @@
+"""What each Terraform verb does to one resource, in terms of the iaas core.
+
+Validation, defaults, the diff and its update classes, plan-time cloud checks and the
+create/read/update/delete verbs all come from :mod:`iaas.resources`; this module only maps
+Terraform objects to iaas inputs and outputs and back.
+
+The provider's private data of a resource (opaque to Terraform, kept beside its state) is JSON
+with ``unset``: the fields the cloud chose because the configuration left them unset (the
+``host`` of an instance), and while a change is planned, ``planned``: the choices the cloud made
+at plan time, which the apply must follow.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from iaas import resources
+from iaas.errors import FieldError, NotFoundError, ValidationError
+from iaas.model import UNKNOWN, contains_unknown
+from iaas_terraform.objects import inputs_of, outputs_of, schema_of, tf_object, unset_fields
+
+
+@attrs.frozen
+class Planned:
+    """A planned change: the planned object (None to delete), fields forcing a replacement, private data."""
+
+    state: dict[str, Any] | None
+    requires_replace: list[str]
+    private: bytes
+
+
+def _address(kind: str, obj: dict[str, Any]) -> str:
+    name = obj.get("name")
+    return f"{kind}.{name if isinstance(name, str) else '?'}"
+
+
+def _private(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True).encode()
+
+
+def _load_private(kind: str, raw: bytes, obj: dict[str, Any] | None) -> dict[str, Any]:
+    """Private data; without any, the placement fields (chosen, and replaced when changed) count as unset."""
+    data = json.loads(raw) if raw else {}
+    if "unset" not in data and obj is not None:
+        data["unset"] = [f.name for f in schema_of(kind).fields if f.spec.chosen and f.spec.update == "replace"]
+    return data
+
+
+def validate(kind: str, config: dict[str, Any]) -> resources.Checked:
+    """The core's checks of a configuration (unknown values pass)."""
+    return resources.check(kind, inputs_of(kind, config), address=_address(kind, config))
+
+
+class Operations:
+    """The verbs of the provider over one session of the cloud (opened on first use)."""
+
+    def __init__(self, session: Callable[[], resources.Session]):
+        self._session = session
+
+    @property
+    def session(self) -> resources.Session:
+        """The session of the configured cloud."""
+        return self._session()
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, kind: str, prior: dict[str, Any] | None, config: dict[str, Any] | None,
+             prior_private: bytes) -> Planned:
+        """Plan one resource: create, no-op, update in place or replace, as the core diffs it."""
+        if config is None:
+            return Planned(None, [], b"")
+        checked = validate(kind, config)
+        if checked.errors:
+            raise ValidationError(checked.errors)
+        new, address = checked.inputs, _address(kind, config)
+        unset = unset_fields(kind, new)
+        if prior is None:
+            return self._plan_create(kind, address, new, unset)
+        old_unset = _load_private(kind, prior_private, prior)["unset"]
+        old, outputs = inputs_of(kind, prior, old_unset), outputs_of(kind, prior)
+        change = resources.diff(kind, old, new, address=address)
+        if change.action == "noop":
+            return Planned(prior, [], prior_private)
+        if change.action == "replace":
+            return self._plan_create(kind, address, new, unset, before=old, outputs=outputs,
+                                     replace=change.replace_fields)
+        if not contains_unknown(new):
+            self.session.plan_create(kind, new, address, before=old, outputs=outputs, action="update")
+        kept = {**outputs, **dict.fromkeys(resources.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
+        private = _private({"unset": unset, "prior_unset": old_unset})
+        return Planned(tf_object(kind, new, kept), [], private)
+
+    def _plan_create(self, kind: str, address: str, new: dict[str, Any], unset: list[str], *,
+                     before: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
+                     replace: list[str] | None = None) -> Planned:
+        action = "replace" if replace is not None else "create"
+        choices = self.session.plan_create(kind, new, address, before=before, outputs=outputs, action=action)
+        planned = {f.name: UNKNOWN for f in schema_of(kind).fields if f.computed}
+        planned.update({f: choices.get(f, UNKNOWN) for f in unset})
+        private = _private({"unset": unset, "planned": {k: v for k, v in choices.items() if k in unset}})
+        return Planned(tf_object(kind, new, planned), replace or [], private)
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, kind: str, prior: dict[str, Any] | None, planned: dict[str, Any] | None,
+              planned_private: bytes) -> tuple[dict[str, Any] | None, bytes]:
+        """Carry out a planned change; return the new object (None once deleted) and its private data."""
+        if planned is None:
+            assert prior is not None
+            self.session.delete(kind, _address(kind, prior), prior["id"], outputs_of(kind, prior))
+            return None, b""
+        private = _load_private(kind, planned_private, planned)
+        new = inputs_of(kind, planned, private["unset"])
+        address = _address(kind, planned)
+        if prior is None:
+            made = self.session.create(kind, address, new, private.get("planned") or {})
+        else:
+            old = inputs_of(kind, prior, private.get("prior_unset", private["unset"]))
+            made = self.session.update(kind, address, prior["id"], old, new, outputs_of(kind, prior))
+        return tf_object(kind, made.inputs, made.outputs), _private({"unset": private["unset"]})
+
+    # ------------------------------------------------------------------ read, import, data
+
+    def read(self, kind: str, state: dict[str, Any], private: bytes) -> dict[str, Any] | None:
+        """Refresh one object: what the cloud reports replaces what it contradicts; None when it is gone."""
+        unset = _load_private(kind, private, state)["unset"]
+        recorded = inputs_of(kind, state, unset)
+        found = self.session.read(kind, _address(kind, state), state["id"], outputs_of(kind, state))
+        if found is None:
+            return None
+        inputs = dict(recorded)
+        for key, actual in found.inputs.items():
+            if key in inputs and key not in unset and inputs[key] != actual:
+                inputs[key] = actual
+        return tf_object(kind, inputs, found.outputs)
+
+    def import_(self, kind: str, name_or_id: str) -> tuple[dict[str, Any], bytes]:
+        """Adopt an existing object by id or name; return its object and private data."""
+        found = self.session.lookup(kind, name_or_id)
+        if found is None:
+            raise NotFoundError(f"no {kind} named or with id {name_or_id!r} exists in the cloud")
+        checked = resources.check(kind, dict(found.inputs))
+        inputs = checked.inputs if checked.ok else dict(found.inputs)
+        self.session.adopt(kind, _address(kind, inputs), found)
+        return tf_object(kind, inputs, found.outputs), _private({"unset": unset_fields(kind, inputs)})
+
+    def read_data(self, kind: str, config: dict[str, Any]) -> dict[str, Any]:
+        """A data source: the object named (or with the id) in the configuration."""
+        key = config.get("id") or config.get("name")
+        if not isinstance(key, str) or not key:
+            raise ValidationError([FieldError(_address(kind, config), "name", "set name or id")])
+        found = self.session.lookup(kind, key)
+        if found is None:
+            raise NotFoundError(f"no {kind} named or with id {key!r} exists in the cloud")
+        obj = tf_object(kind, {**found.inputs, "id": found.id}, {**found.outputs, "id": found.id})
+        for key in ("name", "id"):
+            if config.get(key) is not None:
+                obj[key] = config[key]
+        return obj

@@ -1,0 +1,53 @@
+"""Options every command shares: the stack file, the stack name, the home, the state, the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iaas.cli import main
+
+from .conftest import Runner
+
+
+def test_stack_file_is_found_under_its_other_names(iaas: Runner, project: Path) -> None:
+    (project / "stack.yaml").rename(project / "stack.yml")
+    assert iaas("validate").code == 0
+
+
+def test_stack_option_overrides_the_file(iaas: Runner) -> None:
+    assert iaas("apply", "--auto-approve", "--stack", "other").code == 0
+    assert iaas("state", "list").out == ""  # stack 't' has nothing
+    assert len(iaas("state", "list", "--stack", "other").out.split()) == 4
+
+
+def test_state_option_puts_the_state_elsewhere(iaas: Runner, tmp_path: Path, home: Path) -> None:
+    state = tmp_path / "elsewhere.db"
+    assert iaas("apply", "--auto-approve", "--state", str(state)).code == 0
+    assert state.exists()
+    assert not (home / "state.db").exists()
+    assert len(iaas("state", "list", "--state", str(state)).out.split()) == 4
+
+
+def test_home_from_the_environment(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("IAAS_HOME", str(tmp_path / "env-home"))
+    assert main(["apply", "--auto-approve"]) == 0
+    assert (tmp_path / "env-home" / "state.db").exists()
+    assert not (project / ".iaas").exists()
+    capsys.readouterr()
+    assert main(["state", "list"]) == 0
+    assert len(capsys.readouterr().out.split()) == 4
+
+
+def test_default_home_is_dot_iaas_in_the_current_directory(project: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply", "--auto-approve", "--target", "network.lan"]) == 0
+    assert (project / ".iaas" / "state.db").exists()
+    assert (project / ".iaas" / "hosts" / "default.db").exists()
+
+
+def test_no_color_output_is_plain(iaas: Runner) -> None:
+    result = iaas("plan", "--no-color")
+    assert "\x1b[" not in result.out and "\x1b[" not in result.err

@@ -11,7 +11,6 @@ to the model::
 
 from __future__ import annotations
 
-import pprint
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,22 @@ FRAGMENT = {"cloud": "iaas.cloud.common", "state": "iaas.cloud.common.state", "w
             "stack": "iaas.cloud.common.stack", "info": "iaas.cloud.common.info"}
 
 
+def literal(value: Any, indent: int = 0, lead: int = 0, width: int = 110) -> str:
+    """A Python literal of ``value``: on one line when it fits, else one item per line, indented by four.
+
+    ``indent`` is the indentation of the line the literal starts on, ``lead`` how far into it the literal starts.
+    """
+    flat = repr(value)
+    if indent + lead + len(flat) <= width or not isinstance(value, dict | list) or not value:
+        return flat
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{k!r}: {literal(v, indent + 4, len(repr(k)) + 2, width)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    items = [f"{pad}{literal(v, indent + 4, 0, width)}," for v in value]
+    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
+
+
 def _yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100, allow_unicode=True)
 
@@ -74,7 +89,7 @@ def _doc(name: str, short: str, description: list[str], options: dict[str, opts.
 
 def _module(doc: str, examples: str, returns: dict[str, Any], call: str, options: dict[str, opts.Option],
             extra: str = "") -> str:
-    spec = pprint.pformat({k: opts.to_spec(v) for k, v in options.items()}, width=110, sort_dicts=False)
+    spec = literal({k: opts.to_spec(v) for k, v in options.items()})
     runner = call.split("(", 1)[0]
     family = {"run_resource": "resource", "run_info": "resource", "run_instance_action": "resource",
               "run_stack": "stack"}[runner]
@@ -225,7 +240,7 @@ def options_util() -> str:
                 "STACK": opts.STACK_GROUPS}
     lines = [head, '"""The options iaas modules share, by group (documented by the doc fragment iaas.cloud.common)."""',
              "", "from __future__ import annotations", "",
-             f"GROUPS = {pprint.pformat(groups, width=110, sort_dicts=False)}", ""]
+             f"GROUPS = {literal(groups)}", ""]
     lines += [f"{name}_GROUPS = {groups_!r}" for name, groups_ in families.items()]
     return "\n".join(lines) + "\n"
 

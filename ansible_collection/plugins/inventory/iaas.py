@@ -3,23 +3,9 @@
 
 """Inventory of the instances of an iaas cloud."""
 
+# ruff: noqa: E402  (Ansible wants the documentation before the imports)
+
 from __future__ import annotations
-
-import os
-from typing import Any
-from urllib.parse import urlsplit
-
-from ansible.errors import AnsibleError
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-
-try:
-    import iaas
-    from iaas import resources
-    from iaas.errors import IaasError
-except ImportError:
-    HAS_IAAS = False
-else:
-    HAS_IAAS = True
 
 DOCUMENTATION = r"""
 name: iaas
@@ -86,6 +72,22 @@ compose:
   ansible_user: "'debian'"
   ansible_python_interpreter: "'/usr/bin/python3'"
 """
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from ansible.errors import AnsibleError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    import iaas
+    from iaas import resources
+    from iaas.errors import IaasError
+except ImportError:
+    HAS_IAAS = False
+else:
+    HAS_IAAS = True
 
 _LOCAL_HOST = "127.0.0.1"
 
@@ -171,8 +173,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _hostvars(self, cloud: iaas.Cloud, rec: Any, found: Any, names: dict[str, str],
                   forwards: list[Any]) -> dict[str, Any]:
         inputs = {**((rec.data or {}).get("inputs") or {}), **found.inputs}
-        inputs.pop("user_data", None)
-        values = {**inputs, **found.outputs}
+        secret = {f.name for f in resources.schema("instance").fields if f.spec.secret}  # user data stays out
+        values = {k: v for k, v in {**inputs, **found.outputs}.items() if k not in secret}
         hostvars = {f"iaas_{k}": v for k, v in values.items()}
         hostvars.update(iaas_stack=rec.stack, iaas_address=rec.address,
                         iaas_project_name=names.get(values.get("project") or ""),

@@ -15,10 +15,10 @@ from ansible_collections.iaas.cloud.plugins.module_utils.options import GROUPS
 
 try:
     import iaas
+    import iaas.resources
     from iaas.errors import FieldError, IaasError, ValidationError
 except ImportError:
     IAAS_IMPORT_ERROR: str | None = traceback.format_exc()
-    IaasError = ValidationError = Exception  # never raised: the module stops before it uses iaas
 else:
     IAAS_IMPORT_ERROR = None
 
@@ -27,6 +27,7 @@ INTERPRETER_HINT = (
     "For localhost, set ansible_python_interpreter to '{{ ansible_playbook_python }}'.")
 
 KNOWN_AFTER_APPLY = "(known after apply)"
+SENSITIVE = "(sensitive value)"
 
 
 def plain(value: Any) -> Any:
@@ -38,6 +39,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def hide_secrets(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A copy in which the fields the model marks secret (an instance's user data) read ``(sensitive value)``."""
+    secret = {f.name for f in iaas.resources.schema(kind).fields if f.spec.secret}
+    return {k: SENSITIVE if k in secret and v is not None else v for k, v in values.items()}
 
 
 def strip_none(value: Any) -> Any:
@@ -117,18 +124,23 @@ class IaasModule:
         """Run ``body`` and exit with its result; an iaas error fails the task with a clear message."""
         try:
             result = body()
-        except ValidationError as exc:
-            errors = [{"option": e.field, "message": e.message, "address": e.address} for e in exc.errors]
-            self._fail(error_message(exc, self.address), errors=errors)
-        except IaasError as exc:
-            self._fail(str(exc))
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            self._fail(f"iaas failed unexpectedly: {exc}", exception=traceback.format_exc())
+            self._fail_with(exc)
         finally:
             if self._cloud is not None:
                 self._cloud.close()
                 self._cloud = None
         self.ansible.exit_json(**result)
+
+    def _fail_with(self, exc: Exception) -> None:
+        """Fail the task: an iaas error with its message (naming the option), anything else with its traceback."""
+        if isinstance(exc, ValidationError):
+            errors = [{"option": e.field, "message": e.message, "address": e.address} for e in exc.errors]
+            self._fail(error_message(exc, self.address), errors=errors)
+        elif isinstance(exc, IaasError):
+            self._fail(str(exc))
+        else:
+            self._fail(f"iaas failed unexpectedly: {exc}", exception=traceback.format_exc())
 
     def _fail(self, msg: str, **extra: Any) -> None:
         if self._cloud is not None:

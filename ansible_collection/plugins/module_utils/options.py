@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
-GROUPS = {'cloud': {'cloud': {'type': 'raw'}},
- 'state': {'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']}},
- 'wait': {'wait': {'type': 'bool', 'default': True}, 'timeout': {'type': 'int', 'default': 180}},
- 'stack': {'stack': {'type': 'str', 'default': 'ansible'}},
- 'info': {'stack': {'type': 'str'}}}
+GROUPS = {
+    'cloud': {'cloud': {'type': 'raw'}},
+    'state': {'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']}},
+    'wait': {'wait': {'type': 'bool', 'default': True}, 'timeout': {'type': 'int', 'default': 180}},
+    'stack': {'stack': {'type': 'str', 'default': 'ansible'}},
+    'info': {'stack': {'type': 'str'}},
+}
 
 RESOURCE_GROUPS = ('cloud', 'state', 'wait', 'stack')
 INFO_GROUPS = ('cloud', 'info')

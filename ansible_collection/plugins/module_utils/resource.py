@@ -17,6 +17,7 @@ from typing import Any
 from ansible_collections.iaas.cloud.plugins.module_utils.base import (
     IAAS_IMPORT_ERROR,
     IaasModule,
+    hide_secrets,
     plain,
     strip_none,
 )
@@ -72,41 +73,39 @@ class ResourceModule(IaasModule):
 
     # ------------------------------------------------------------ references
 
-    def resolve(self, schema: Any, values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        """Names of other objects replaced by their ids, following the kind's schema."""
+    def resolve(self, schema: Any, values: dict[str, Any], errors: list[FieldError], prefix: str = "") -> dict:
+        """Names of other objects replaced by their ids, following the kind's schema; problems go to ``errors``."""
         out = {}
         for key, value in values.items():
             f = schema.field(key)
-            out[key] = value if f is None else self._resolve(f, value, prefix + key)
+            out[key] = value if f is None else self._resolve(f, value, prefix + key, errors)
         return out
 
-    def _resolve(self, f: Any, value: Any, path: str) -> Any:
+    def _resolve(self, f: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
         if isinstance(value, list):
-            return [self._resolve(f, v, f"{path}[{i}]") for i, v in enumerate(value)]
+            return [self._resolve(f, v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
         if isinstance(value, dict) and f.nested is not None:
-            return self.resolve(f.nested, value, path + ".")
+            return self.resolve(f.nested, value, errors, path + ".")
         if isinstance(value, str) and f.spec.ref is not None:
-            return self.reference(f.spec.ref, value, path)
+            found = self.session.lookup(f.spec.ref, value, self.address)
+            if found is not None:
+                return found.id
+            if self.check_mode:  # an earlier task of the same check run would have created it
+                return iaas.UNKNOWN
+            errors.append(FieldError(self.address or "", path, f"no {f.spec.ref} named or with id {value!r} exists"))
         return value
 
-    def reference(self, kind: str, name_or_id: str, option: str) -> Any:
-        """The id of the object a reference option names; unknown in check mode when it does not exist yet."""
-        found = self.session.lookup(kind, name_or_id, self.address)
-        if found is not None:
-            return found.id
-        if self.check_mode:  # an earlier task of the same check run would have created it
-            return iaas.UNKNOWN
-        raise ValidationError([FieldError(self.address or "", option,
-                                          f"no {kind} named or with id {name_or_id!r} exists")])
-
     def desired(self) -> dict[str, Any]:
-        """The object's inputs as the options give them, defaults filled and checked by the core."""
+        """The object's inputs as the options give them: checked by the core, defaults filled, names resolved."""
         values = strip_none({k: self.params.get(k) for k in self.inputs})
-        values = self.resolve(resources.schema(self.kind), values)
         checked = resources.check(self.kind, values, self.address)
         if checked.errors:
             raise ValidationError(checked.errors)
-        return checked.inputs
+        errors: list[FieldError] = []
+        inputs = self.resolve(resources.schema(self.kind), checked.inputs, errors)
+        if errors:
+            raise ValidationError(errors)
+        return inputs
 
     # ------------------------------------------------------------ waiting
 
@@ -229,6 +228,7 @@ def run_info(kind: str, options: dict[str, Any]) -> None:
             other = resources.Session(cloud, "ansible").lookup(kind, name)
             if other is not None:
                 found.append({**other.inputs, **other.outputs, "stack": None, "address": None})
+        found = [hide_secrets(kind, item) for item in found]
         return {"changed": False, kind + "s": plain(found)}
 
     module.run(body)

@@ -146,13 +146,15 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'source': {'type': 'str'},
- 'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
- 'sha256': {'type': 'str'},
- 'kernel': {'type': 'str'},
- 'initrd': {'type': 'str'},
- 'cmdline': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'source': {'type': 'str'},
+    'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
+    'sha256': {'type': 'str'},
+    'kernel': {'type': 'str'},
+    'initrd': {'type': 'str'},
+    'cmdline': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['source']
 

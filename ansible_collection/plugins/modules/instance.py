@@ -308,26 +308,32 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'image': {'type': 'str'},
- 'flavor': {'type': 'str', 'choices': ['m1.tiny', 'm1.small', 'm1.medium', 'm1.large', 'm1.xlarge']},
- 'vcpus': {'type': 'int'},
- 'memory_mib': {'type': 'int'},
- 'max_vcpus': {'type': 'int'},
- 'max_memory_mib': {'type': 'int'},
- 'root_disk_gib': {'type': 'int'},
- 'volumes': {'type': 'list', 'elements': 'str'},
- 'nics': {'type': 'list',
-          'elements': 'dict',
-          'options': {'network': {'type': 'str', 'required': True},
-                      'fixed_ip': {'type': 'str'},
-                      'security_groups': {'type': 'list', 'elements': 'str'}}},
- 'key_pair': {'type': 'str', 'no_log': False},
- 'user_data': {'type': 'str', 'no_log': True},
- 'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
- 'host': {'type': 'str'},
- 'server_group': {'type': 'str'},
- 'project': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'image': {'type': 'str'},
+    'flavor': {'type': 'str', 'choices': ['m1.tiny', 'm1.small', 'm1.medium', 'm1.large', 'm1.xlarge']},
+    'vcpus': {'type': 'int'},
+    'memory_mib': {'type': 'int'},
+    'max_vcpus': {'type': 'int'},
+    'max_memory_mib': {'type': 'int'},
+    'root_disk_gib': {'type': 'int'},
+    'volumes': {'type': 'list', 'elements': 'str'},
+    'nics': {
+        'type': 'list',
+        'elements': 'dict',
+        'options': {
+            'network': {'type': 'str', 'required': True},
+            'fixed_ip': {'type': 'str'},
+            'security_groups': {'type': 'list', 'elements': 'str'},
+        },
+    },
+    'key_pair': {'type': 'str', 'no_log': False},
+    'user_data': {'type': 'str', 'no_log': True},
+    'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
+    'host': {'type': 'str'},
+    'server_group': {'type': 'str'},
+    'project': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['image']
 

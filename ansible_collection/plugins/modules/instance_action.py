@@ -173,8 +173,10 @@ instance:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_instance_action  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'action': {'type': 'str', 'required': True, 'choices': ['start', 'stop', 'reboot']}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'action': {'type': 'str', 'required': True, 'choices': ['start', 'stop', 'reboot']},
+}
 
 
 def main() -> None:

@@ -190,17 +190,19 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'cidr': {'type': 'str'},
- 'mode': {'type': 'str', 'default': 'nat', 'choices': ['nat', 'isolated', 'routed']},
- 'dhcp': {'type': 'bool', 'default': True},
- 'dhcp_start': {'type': 'str'},
- 'dhcp_end': {'type': 'str'},
- 'domain': {'type': 'str'},
- 'mtu': {'type': 'int'},
- 'ipv6_cidr': {'type': 'str'},
- 'project': {'type': 'str'},
- 'host': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'cidr': {'type': 'str'},
+    'mode': {'type': 'str', 'default': 'nat', 'choices': ['nat', 'isolated', 'routed']},
+    'dhcp': {'type': 'bool', 'default': True},
+    'dhcp_start': {'type': 'str'},
+    'dhcp_end': {'type': 'str'},
+    'domain': {'type': 'str'},
+    'mtu': {'type': 'int'},
+    'ipv6_cidr': {'type': 'str'},
+    'project': {'type': 'str'},
+    'host': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['cidr']
 

@@ -151,13 +151,15 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'instance': {'type': 'str'},
- 'target_port': {'type': 'int'},
- 'host_port': {'type': 'int'},
- 'host_address': {'type': 'str', 'default': '0.0.0.0'},
- 'protocol': {'type': 'str', 'default': 'tcp', 'choices': ['tcp', 'udp']},
- 'project': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'instance': {'type': 'str'},
+    'target_port': {'type': 'int'},
+    'host_port': {'type': 'int'},
+    'host_address': {'type': 'str', 'default': '0.0.0.0'},
+    'protocol': {'type': 'str', 'default': 'tcp', 'choices': ['tcp', 'udp']},
+    'project': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['instance', 'target_port', 'host_port']
 

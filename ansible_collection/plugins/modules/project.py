@@ -175,16 +175,22 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'description': {'type': 'str', 'default': ''},
- 'quota': {'type': 'dict',
-           'options': {'instances': {'type': 'int', 'default': 10},
-                       'vcpus': {'type': 'int', 'default': 20},
-                       'memory_mib': {'type': 'int', 'default': 51200},
-                       'volumes': {'type': 'int', 'default': 10},
-                       'volume_gib': {'type': 'int', 'default': 1000},
-                       'networks': {'type': 'int', 'default': 100},
-                       'port_forwards': {'type': 'int', 'default': 50}}}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'description': {'type': 'str', 'default': ''},
+    'quota': {
+        'type': 'dict',
+        'options': {
+            'instances': {'type': 'int', 'default': 10},
+            'vcpus': {'type': 'int', 'default': 20},
+            'memory_mib': {'type': 'int', 'default': 51200},
+            'volumes': {'type': 'int', 'default': 10},
+            'volume_gib': {'type': 'int', 'default': 1000},
+            'networks': {'type': 'int', 'default': 100},
+            'port_forwards': {'type': 'int', 'default': 50},
+        },
+    },
+}
 
 REQUIRED_WHEN_PRESENT = []
 

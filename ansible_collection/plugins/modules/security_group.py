@@ -175,19 +175,23 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'description': {'type': 'str', 'default': ''},
- 'rules': {'type': 'list',
-           'elements': 'dict',
-           'options': {'direction': {'type': 'str', 'default': 'ingress', 'choices': ['ingress', 'egress']},
-                       'protocol': {'type': 'str',
-                                    'default': 'tcp',
-                                    'choices': ['tcp', 'udp', 'icmp', 'any']},
-                       'port_min': {'type': 'int'},
-                       'port_max': {'type': 'int'},
-                       'remote_cidr': {'type': 'str'},
-                       'remote_group': {'type': 'str'}}},
- 'project': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'description': {'type': 'str', 'default': ''},
+    'rules': {
+        'type': 'list',
+        'elements': 'dict',
+        'options': {
+            'direction': {'type': 'str', 'default': 'ingress', 'choices': ['ingress', 'egress']},
+            'protocol': {'type': 'str', 'default': 'tcp', 'choices': ['tcp', 'udp', 'icmp', 'any']},
+            'port_min': {'type': 'int'},
+            'port_max': {'type': 'int'},
+            'remote_cidr': {'type': 'str'},
+            'remote_group': {'type': 'str'},
+        },
+    },
+    'project': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = []
 

@@ -100,9 +100,11 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'policy': {'type': 'str', 'choices': ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity']},
- 'project': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'policy': {'type': 'str', 'choices': ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity']},
+    'project': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['policy']
 

@@ -117,10 +117,12 @@ resources:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.stack import run_stack  # noqa: E402
 
-OPTIONS = {'src': {'type': 'path'},
- 'definition': {'type': 'dict'},
- 'stack': {'type': 'str'},
- 'parallelism': {'type': 'int', 'default': 10}}
+OPTIONS = {
+    'src': {'type': 'path'},
+    'definition': {'type': 'dict'},
+    'stack': {'type': 'str'},
+    'parallelism': {'type': 'int', 'default': 10},
+}
 
 
 def main() -> None:

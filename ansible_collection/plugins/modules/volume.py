@@ -139,12 +139,14 @@ action:
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_resource  # noqa: E402
 
-OPTIONS = {'name': {'type': 'str', 'required': True},
- 'size_gib': {'type': 'int'},
- 'image': {'type': 'str'},
- 'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
- 'project': {'type': 'str'},
- 'host': {'type': 'str'}}
+OPTIONS = {
+    'name': {'type': 'str', 'required': True},
+    'size_gib': {'type': 'int'},
+    'image': {'type': 'str'},
+    'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
+    'project': {'type': 'str'},
+    'host': {'type': 'str'},
+}
 
 REQUIRED_WHEN_PRESENT = ['size_gib']
 

@@ -1,0 +1,225 @@
+"""Real libvirt hosts for integration tests, each in its own namespaces.
+
+``realhost`` is one libvirtd (QEMU driver) started for the test session by
+``scripts/libvirtd-host.sh`` inside a private mount + network + UTS
+namespace, so guests and their networks see nothing of this machine and the
+machine sees nothing of them.  ``tiny_guest`` is the guest the tests boot:
+a kernel and an initramfs from ``scripts/build-tiny-guest.sh``.
+
+The tests marked ``realhost`` need root; the Debian packages are installed
+when missing.  They are skipped, with the reason, only when this machine
+cannot run them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST_SCRIPT = ROOT / "scripts" / "libvirtd-host.sh"
+GUEST_SCRIPT = ROOT / "scripts" / "build-tiny-guest.sh"
+START_TIMEOUT = 30.0  # seconds for a host's socket to appear
+
+
+@attrs.define
+class NamespacedHost:
+    """A libvirtd in its own namespaces, reached through its socket."""
+
+    name: str
+    dir: Path
+    process: subprocess.Popen[bytes]
+    clients: list[Client] = attrs.field(factory=list)
+
+    @property
+    def socket(self) -> Path:
+        """The daemon's read-write socket."""
+        return self.dir / "sock" / "libvirt-sock"
+
+    @property
+    def uri(self) -> str:
+        """The connection URI of this host."""
+        return f"qemu:///system?socket={self.socket}"
+
+    @property
+    def pool_path(self) -> str:
+        """Where the host's storage pools keep their files (seen alike inside and outside the namespace)."""
+        return str(self.dir / "pools")
+
+    @property
+    def log(self) -> Path:
+        """The daemons' output."""
+        return self.dir / "daemon.log"
+
+    def config(self) -> dict[str, object]:
+        """This host as an entry of a cloud config's ``hosts``."""
+        return {"name": self.name, "uri": self.uri, "pool_path": self.pool_path}
+
+    def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+        """Run a command inside the host's network namespace (where its guests' networks are)."""
+        return subprocess.run(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def client(self, bridge: str, address: str) -> Client:
+        """A client machine plugged into ``bridge`` with ``address`` (CIDR), in a network namespace of its own.
+
+        Its traffic to guests crosses the bridge like a guest's would, so the
+        guests' network filters apply to it (they do not apply to traffic
+        from the host itself).
+        """
+        port = f"itc{len(self.clients)}"
+        peer = f"{port}p"
+        for argv in (["ip", "link", "add", port, "type", "veth", "peer", "name", peer],
+                     ["ip", "link", "set", port, "master", bridge], ["ip", "link", "set", port, "up"]):
+            _check(self.run(*argv))
+        process = subprocess.Popen(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", "unshare", "--net",
+                                    "sleep", "infinity"], stdin=subprocess.DEVNULL)
+        client = Client(process)
+        self.clients.append(client)
+        start = time.monotonic()
+        while _netns(process.pid) == _netns(self.process.pid) and time.monotonic() - start < 10:
+            time.sleep(0.02)  # until unshare has made the new namespace
+        _check(self.run("ip", "link", "set", peer, "netns", str(process.pid)))
+        for argv in (["ip", "link", "set", "lo", "up"], ["ip", "addr", "add", address, "dev", peer],
+                     ["ip", "link", "set", peer, "up"]):
+            _check(client.run(*argv))
+        return client
+
+    def stop(self) -> None:
+        """Stop the daemons and every guest; the namespaces go with them."""
+        for client in self.clients:
+            client.stop()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@attrs.define
+class Client:
+    """A process holding a network namespace of its own, with one interface on a host's bridge."""
+
+    process: subprocess.Popen[bytes]
+
+    def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+        """Run a command inside the client's network namespace."""
+        return subprocess.run(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def stop(self) -> None:
+        """End the client; its namespace and interface go with it."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _netns(pid: int) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+def _check(done: subprocess.CompletedProcess[str]) -> None:
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, done.args))}: {done.stderr.strip()}")
+
+
+def start_host(name: str, dir: Path) -> NamespacedHost:
+    """Start a namespaced libvirtd named ``name`` keeping its state under ``dir``; wait for its socket."""
+    dir.mkdir(parents=True, exist_ok=True)
+    log = (dir / "daemon.log").open("wb")
+    process = subprocess.Popen([str(HOST_SCRIPT), "run", str(dir), name], stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    log.close()
+    host = NamespacedHost(name, dir, process)
+    start = time.monotonic()
+    while not host.socket.exists():
+        if process.poll() is not None or time.monotonic() - start > START_TIMEOUT:
+            host.stop()
+            tail = host.log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"libvirt host {name} did not start (exit {process.returncode}): {tail}")
+        time.sleep(0.05)
+    return host
+
+
+def _unavailable() -> str | None:
+    """Why this machine cannot run real-host tests, or None."""
+    if os.geteuid() != 0:
+        return "real-host tests need root (libvirtd in private namespaces)"
+    if shutil.which("unshare") is None or shutil.which("nsenter") is None:
+        return "real-host tests need unshare and nsenter (util-linux)"
+    done = subprocess.run([str(HOST_SCRIPT), "install"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"the libvirt packages cannot be installed: {(done.stderr or done.stdout).strip()[-600:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def realhost_ready() -> None:
+    """Skip unless this machine can run libvirtd in namespaces (installing the packages when missing)."""
+    reason = _unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def realhost_factory(realhost_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        dict[str, NamespacedHost]]:
+    """Namespaced hosts by name, started on first use and stopped at the end of the session."""
+    hosts: dict[str, NamespacedHost] = {}
+    yield hosts
+    for host in hosts.values():
+        host.stop()
+
+
+def _host(hosts: dict[str, NamespacedHost], name: str, tmp: pytest.TempPathFactory) -> NamespacedHost:
+    if name not in hosts:
+        # Short paths: the socket path must fit a unix socket address (108 bytes).
+        hosts[name] = start_host(name, tmp.mktemp(f"lv-{name}", numbered=True))
+    return hosts[name]
+
+
+@pytest.fixture(scope="session")
+def realhost(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pytest.TempPathFactory) -> NamespacedHost:
+    """The session's first namespaced libvirt host, ``h1``."""
+    return _host(realhost_factory, "h1", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def realhost2(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pytest.TempPathFactory) -> NamespacedHost:
+    """A second namespaced libvirt host, ``h2``."""
+    return _host(realhost_factory, "h2", tmp_path_factory)
+
+
+@attrs.frozen
+class TinyGuest:
+    """The files of the tiny guest (see scripts/build-tiny-guest.sh)."""
+
+    dir: Path
+
+    @property
+    def image(self) -> dict[str, str]:
+        """Inputs of an image that boots the tiny guest directly."""
+        return {"source": str(self.dir / "disk.qcow2"), "kernel": str(self.dir / "vmlinuz"),
+                "initrd": str(self.dir / "initrd.img"), "cmdline": (self.dir / "cmdline").read_text().strip()}
+
+
+@pytest.fixture(scope="session")
+def tiny_guest(realhost_ready: None) -> TinyGuest:
+    """The tiny guest, built once and cached under ~/.cache/iaas-test-guest."""
+    done = subprocess.run([str(GUEST_SCRIPT)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = done.stderr.strip()[-1500:]
+        if "apt-get download" in detail:  # the Debian archive cannot be reached from here
+            pytest.skip(f"the tiny guest's kernel cannot be downloaded: {detail}")
+        pytest.fail(f"building the tiny guest failed: {detail}")
+    return TinyGuest(Path(done.stdout.strip().splitlines()[-1]))

@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,10 @@ def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
     try:
         result = engine.apply(plan)
     except ApplyError as exc:
-        result = getattr(exc, "result", None)
         ui.error(str(exc))
-        if result is not None:
-            ui.print(f"{len(result.done)} step(s) finished and were saved; fix the problem and apply again.")
+        partial: ApplyResult | None = getattr(exc, "result", None)
+        if partial is not None:
+            ui.print(f"{len(partial.done)} step(s) finished and were saved; fix the problem and apply again.")
         return 1
     _report(ui, result, destroy)
     return 0
@@ -205,38 +206,59 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
     return 0
 
 
+def _not_in_state(engine: Engine, address: str) -> IaasError:
+    return IaasError(f"{address} is not in the state of stack {engine.stack_name!r}")
+
+
+def _state_list(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    resources = sorted(engine.resources().items())
+    if args.json:
+        ui.print(json.dumps({a: {"kind": r.kind, "id": r.id, "status": r.status} for a, r in resources}, indent=2))
+        return
+    for address, rec in resources:
+        ui.print(address + ("" if rec.status == "ready" else f"  ({rec.status})"))
+
+
+def _state_show(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    rec = engine.resources().get(args.address)
+    if rec is None:
+        raise _not_in_state(engine, args.address)
+    ui.print(json.dumps({"address": rec.address, "kind": rec.kind, "id": rec.id, "status": rec.status,
+                         "inputs": _mask(rec.kind, rec.inputs), "outputs": rec.outputs,
+                         "dependencies": rec.dependencies}, indent=2, default=str))
+
+
+def _state_rm(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    if not engine.forget(args.address):
+        raise _not_in_state(engine, args.address)
+    ui.print(f"Removed {args.address} from the state; the cloud object was left as it is.")
+
+
+def _state_history(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    for h in engine.history():
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(h.started_at))
+        ui.print(f"{h.id:>4}  {when} UTC  {h.operation:<8} {h.status:<11} {h.owner}  "
+                 f"{json.dumps(h.summary.get('plan', {}))}")
+
+
+def _state_pull(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    ui.print(json.dumps(export_json(engine.store.read()), indent=2, default=str))
+
+
+def _state_unlock(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    _unlock(engine, ui)
+
+
+_STATE_COMMANDS: dict[str, Callable[[argparse.Namespace, UI, Engine], None]] = {
+    "list": _state_list, "show": _state_show, "rm": _state_rm, "history": _state_history,
+    "pull": _state_pull, "unlock": _state_unlock,
+}
+
+
 def _state(args: argparse.Namespace, ui: UI) -> int:
     stack = _load(args, required=False)
     with _engine(args, stack.name, ui) as engine:
-        cmd = args.state_command
-        if cmd == "list":
-            resources = engine.resources()
-            if args.json:
-                ui.print(json.dumps({a: {"kind": r.kind, "id": r.id, "status": r.status}
-                                     for a, r in sorted(resources.items())}, indent=2))
-            for address, rec in sorted(resources.items()):
-                if not args.json:
-                    ui.print(address + ("" if rec.status == "ready" else f"  ({rec.status})"))
-        elif cmd == "show":
-            rec = engine.resources().get(args.address)
-            if rec is None:
-                raise IaasError(f"{args.address} is not in the state of stack {engine.stack_name!r}")
-            ui.print(json.dumps({"address": rec.address, "kind": rec.kind, "id": rec.id, "status": rec.status,
-                                 "inputs": _mask(rec.kind, rec.inputs), "outputs": rec.outputs,
-                                 "dependencies": rec.dependencies}, indent=2, default=str))
-        elif cmd == "rm":
-            if not engine.forget(args.address):
-                raise IaasError(f"{args.address} is not in the state of stack {engine.stack_name!r}")
-            ui.print(f"Removed {args.address} from the state; the cloud object was left as it is.")
-        elif cmd == "history":
-            for h in engine.history():
-                when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(h.started_at))
-                ui.print(f"{h.id:>4}  {when} UTC  {h.operation:<8} {h.status:<11} {h.owner}  "
-                         f"{json.dumps(h.summary.get('plan', {}))}")
-        elif cmd == "pull":
-            ui.print(json.dumps(export_json(engine.store.read()), indent=2, default=str))
-        elif cmd == "unlock":
-            _unlock(engine, ui)
+        _STATE_COMMANDS[args.state_command](args, ui, engine)
     return 0
 
 
@@ -290,43 +312,61 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args)
+    validate_stack(stack)
+    ui.print(f"The stack {stack.name!r} is valid: {len(stack)} resource(s).")
+    return 0
+
+
+def _import(args: argparse.Namespace, ui: UI) -> int:
+    stack = _load(args, required=False)
+    with _engine(args, stack.name, ui) as engine:
+        rec = engine.import_resource(args.address, args.id, stack)
+    ui.print(f"Imported {rec.address} (id {rec.id}). Run 'iaas plan' to compare it with the stack.")
+    return 0
+
+
+def _graph(args: argparse.Namespace, ui: UI) -> int:
+    graph = validate_stack(_load(args))
+    ui.print(to_dot(graph) if args.format == "dot" else to_mermaid(graph))
+    return 0
+
+
+def _force_unlock(args: argparse.Namespace, ui: UI) -> int:
+    with _engine(args, _load(args, required=False).name, ui) as engine:
+        _unlock(engine, ui)
+    return 0
+
+
+def _taint(args: argparse.Namespace, ui: UI) -> int:
+    taint = args.command == "taint"
+    stack = _load(args, required=False)
+    with _engine(args, stack.name, ui) as engine:
+        engine.taint(args.address, taint)
+    ui.print(f"{args.address} " + ("will be replaced on the next apply." if taint else "is no longer tainted."))
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
+    "validate": _validate,
+    "plan": _plan,
+    "apply": lambda args, ui: _apply(args, ui, destroy=False),
+    "destroy": lambda args, ui: _apply(args, ui, destroy=True),
+    "refresh": _refresh,
+    "import": _import,
+    "output": _output,
+    "graph": _graph,
+    "state": _state,
+    "force-unlock": _force_unlock,
+    "taint": _taint,
+    "untaint": _taint,
+}
+
+
 def run(args: argparse.Namespace, ui: UI) -> int:
-    """Dispatch one parsed command line."""
-    cmd = args.command
-    if cmd == "validate":
-        stack = _load(args)
-        validate_stack(stack)
-        ui.print(f"The stack {stack.name!r} is valid: {len(stack)} resource(s).")
-        return 0
-    if cmd == "plan":
-        return _plan(args, ui)
-    if cmd in ("apply", "destroy"):
-        return _apply(args, ui, destroy=cmd == "destroy")
-    if cmd == "refresh":
-        return _refresh(args, ui)
-    if cmd == "import":
-        stack = _load(args, required=False)
-        with _engine(args, stack.name, ui) as engine:
-            rec = engine.import_resource(args.address, args.id, stack)
-        ui.print(f"Imported {rec.address} (id {rec.id}). Run 'iaas plan' to compare it with the stack.")
-        return 0
-    if cmd == "output":
-        return _output(args, ui)
-    if cmd == "graph":
-        graph = validate_stack(_load(args))
-        ui.print(to_dot(graph) if args.format == "dot" else to_mermaid(graph))
-        return 0
-    if cmd == "state":
-        return _state(args, ui)
-    if cmd == "force-unlock":
-        with _engine(args, _load(args, required=False).name, ui) as engine:
-            _unlock(engine, ui)
-        return 0
-    if cmd in ("taint", "untaint"):
-        stack = _load(args, required=False)
-        with _engine(args, stack.name, ui) as engine:
-            engine.taint(args.address, cmd == "taint")
-        what = "will be replaced on the next apply" if cmd == "taint" else "is no longer tainted"
-        ui.print(f"{args.address} {what}.")
-        return 0
-    raise IaasError(f"unknown command {cmd}")
+    """Run one parsed command line; returns the exit code."""
+    command = _COMMANDS.get(args.command)
+    if command is None:
+        raise IaasError(f"unknown command {args.command}")
+    return command(args, ui)

@@ -24,6 +24,7 @@ import iaas
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "terraform" / "main.tf"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d test@iaas"
 HEADER = f"""terraform {{
   required_providers {{
     iaas = {{ source = "{SOURCE}" }}

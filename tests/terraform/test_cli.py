@@ -14,12 +14,9 @@ import pytest
 
 import iaas
 from iaas import resources
-from tests.terraform.conftest import EXAMPLE, HEADER, Workspace, write_launcher
+from tests.terraform.conftest import EXAMPLE, HEADER, KEY, Workspace, write_launcher
 
 pytestmark = pytest.mark.slow
-
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d test@iaas"
-
 
 def _example(ws: Workspace) -> None:
     shutil.copy(EXAMPLE, ws.dir / "main.tf")

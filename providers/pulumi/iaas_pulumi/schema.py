@@ -59,7 +59,7 @@ def field_notes(f: FieldSchema) -> list[str]:
         notes.append(f"From {spec.minimum} to {spec.maximum}.")
     elif spec.minimum is not None:
         notes.append(f"At least {spec.minimum}.")
-    if spec.chosen:
+    if spec.chosen and "unset" not in spec.description:
         notes.append("Chosen by the cloud when unset.")
     if spec.secret:
         notes.append("Secret.")

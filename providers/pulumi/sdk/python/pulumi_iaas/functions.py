@@ -461,7 +461,7 @@ class GetNetworkResult:
     @pulumi.getter
     def host(self) -> str | None:
         """
-        Host to create the network on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to create the network on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 
@@ -746,7 +746,7 @@ class GetVolumeResult:
     @pulumi.getter
     def host(self) -> str | None:
         """
-        Host to place the volume on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to place the volume on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 
@@ -968,7 +968,7 @@ class GetInstanceResult:
     @pulumi.getter
     def host(self) -> str | None:
         """
-        Host to place the instance on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to place the instance on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 

@@ -60,8 +60,8 @@ class InstanceArgs:
         :param user_data: cloud-init user data. Secret. Changing it replaces the resource.
         :param power_state: Desired power state. One of: `running`, `stopped`. Changed in place, on the running
             object.
-        :param host: Host to place the instance on; chosen by the scheduler when unset. Chosen by the cloud when
-            unset. Changing it replaces the resource.
+        :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
+            resource.
         :param server_group: Server group whose placement policy applies. The id (or name) of a server group.
             Changing it replaces the resource.
         :param project: Project the instance counts against. The id (or name) of a project. Changing it replaces the
@@ -267,8 +267,7 @@ class InstanceArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
-        Host to place the instance on; chosen by the scheduler when unset. Chosen by the cloud when unset. Changing
-        it replaces the resource.
+        Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the resource.
         """
         return pulumi.get(self, "host")
 
@@ -498,7 +497,7 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[str | None]:
         """
-        Host to place the instance on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to place the instance on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 

@@ -44,8 +44,8 @@ class NetworkArgs:
         :param ipv6_cidr: Optional IPv6 subnet in CIDR notation. Changing it replaces the resource.
         :param project: Project the network counts against. The id (or name) of a project. Changing it replaces the
             resource.
-        :param host: Host to create the network on; chosen by the scheduler when unset. Chosen by the cloud when
-            unset. Changing it replaces the resource.
+        :param host: Host to create the network on; chosen by the scheduler when unset. Changing it replaces the
+            resource.
         """
         pulumi.set(__self__, "cidr", cidr)
         if name is not None:
@@ -197,8 +197,7 @@ class NetworkArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
-        Host to create the network on; chosen by the scheduler when unset. Chosen by the cloud when unset. Changing
-        it replaces the resource.
+        Host to create the network on; chosen by the scheduler when unset. Changing it replaces the resource.
         """
         return pulumi.get(self, "host")
 
@@ -363,7 +362,7 @@ class Network(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[str | None]:
         """
-        Host to create the network on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to create the network on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 

@@ -32,8 +32,8 @@ class VolumeArgs:
         :param format: Disk format of the volume. One of: `qcow2`, `raw`. Changing it replaces the resource.
         :param project: Project the volume counts against. The id (or name) of a project. Changing it replaces the
             resource.
-        :param host: Host to place the volume on; chosen by the scheduler when unset. Chosen by the cloud when
-            unset. Changing it replaces the resource.
+        :param host: Host to place the volume on; chosen by the scheduler when unset. Changing it replaces the
+            resource.
         """
         pulumi.set(__self__, "size_gib", size_gib)
         if name is not None:
@@ -113,8 +113,7 @@ class VolumeArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
-        Host to place the volume on; chosen by the scheduler when unset. Chosen by the cloud when unset. Changing it
-        replaces the resource.
+        Host to place the volume on; chosen by the scheduler when unset. Changing it replaces the resource.
         """
         return pulumi.get(self, "host")
 
@@ -228,7 +227,7 @@ class Volume(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[str | None]:
         """
-        Host to place the volume on; chosen by the scheduler when unset. Chosen by the cloud when unset.
+        Host to place the volume on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
 

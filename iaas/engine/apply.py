@@ -261,7 +261,10 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
     """
     started = time.monotonic()
     snapshot = store.read()
-    if snapshot.lineage != plan.lineage or snapshot.serial != plan.serial:
+    if snapshot.lineage != plan.lineage:
+        raise PlanError(f"the plan was made for another state of stack {plan.stack!r} (lineage {plan.lineage}, "
+                        f"this state's is {snapshot.lineage}); plan again against this state")
+    if snapshot.serial != plan.serial:
         raise PlanError(f"the plan is stale: state of stack {plan.stack!r} changed since it was made "
                         f"(serial {plan.serial} -> {snapshot.serial}); plan again")
     apply_fixes(plan.stack, plan.reconciled, store, cloud)

@@ -102,12 +102,10 @@ def test_saved_plan_is_refused_by_another_state(iaas: Runner, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert iaas("plan", "-out", "tf.plan").code == 0
     assert main(["apply", "tf.plan", "--home", str(tmp_path / "elsewhere")]) == 1
-    assert "stale" in capsys.readouterr().err
+    assert "another state" in capsys.readouterr().err
     assert iaas("apply", "tf.plan").code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a plan made for another state (another lineage) is refused as "
-                                       "'changed since it was made (serial 0 -> 0)', which does not say why")
 def test_saved_plan_for_another_state_says_so(iaas: Runner, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert iaas("plan", "-out", "tf.plan").code == 0

@@ -15,12 +15,16 @@ from typing import Any
 import grpc
 import grpc.aio
 from pulumi.provider.experimental.server import ProviderServicer
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from iaas.errors import IaasError
 from iaas_pulumi import VERSION
 from iaas_pulumi.provider import IaasProvider
+
+try:  # the message size limits the Pulumi SDK gives its own servers
+    from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS as CHANNEL_OPTIONS
+except ImportError:  # pragma: no cover - older or newer SDK layouts
+    CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 _VERBS = ("GetSchema", "CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update",
           "Delete", "Invoke")
@@ -47,7 +51,7 @@ Servicer = type("Servicer", (ProviderServicer,), {verb: _plain_errors(verb) for 
 
 async def serve(engine_address: str, provider: IaasProvider) -> None:
     """Listen on a free loopback port, print it for the engine, and serve until stopped."""
-    server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+    server = grpc.aio.server(options=CHANNEL_OPTIONS)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(
         Servicer([], VERSION, provider, engine_address=engine_address), server)
     port = server.add_insecure_port("127.0.0.1:0")

@@ -43,6 +43,16 @@ cloud:
 keyed_groups:
   - key: iaas_flavor
     prefix: flavor
+compose:
+  ansible_user: "'debian'"
+"""
+
+CACHED = """\
+plugin: iaas.cloud.iaas
+cloud: {home: home}
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: inventory-cache
 """
 
 
@@ -87,6 +97,9 @@ def test_build_again_check_inventory_teardown(ansible: Ansible, tmp_path: Path) 
     assert (web1["ansible_host"], web1["ansible_port"]) == ("127.0.0.1", 2222)  # through the port forward
     assert web2["ansible_host"] == "10.42.0.11" and "ansible_port" not in web2  # its fixed IP
     assert web1["iaas_stack"] == "web" and web1["iaas_project_name"] == "web-team"
+    assert web1["ansible_user"] == "debian" and "iaas_user_data" not in web1
+    (tmp_path / "cached.iaas.yml").write_text(CACHED)
+    assert "web-1" in ansible("ansible-inventory", "-i", "cached.iaas.yml", "--graph").output
 
     before = _snapshot(home)
     (tmp_path / "changes.yml").write_text(CHANGES)
@@ -101,6 +114,9 @@ def test_build_again_check_inventory_teardown(ansible: Ansible, tmp_path: Path) 
     assert ansible("ansible-playbook", teardown, *cloud).recap["changed"] == 9
     assert _kinds_and_names(home) == []
     assert "web-1" not in ansible("ansible-inventory", "-i", "web.iaas.yml", "--graph").output
+    assert "web-1" in ansible("ansible-inventory", "-i", "cached.iaas.yml", "--graph").output  # from the cache
+    flushed = ansible("ansible-inventory", "-i", "cached.iaas.yml", "--graph", "--flush-cache").output
+    assert "web-1" not in flushed
 
 
 @pytest.mark.slow

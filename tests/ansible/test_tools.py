@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,15 @@ def test_ansible_doc_renders_every_module(ansible: Callable[..., Run]) -> None:
     assert all(name in listed for name in names)
     inventory = ansible("ansible-doc", "-t", "inventory", "iaas.cloud.iaas").output
     assert "keyed_groups" in inventory and "ansible_host" in inventory
+
+
+def test_the_collection_builds_without_its_tools(ansible: Callable[..., Run], tmp_path: Path) -> None:
+    ansible("ansible-galaxy", "collection", "build", str(COLLECTION), "--output-path", str(tmp_path))
+    with tarfile.open(tmp_path / "iaas-cloud-0.1.0.tar.gz") as tar:
+        names = set(tar.getnames())
+    assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/instance.py", "plugins/inventory/iaas.py",
+            "CHANGELOG.md", "playbooks/examples/build.yml"} <= names
+    assert not any(n.startswith("tools") or "__pycache__" in n for n in names)
 
 
 @pytest.mark.slow

@@ -18,6 +18,8 @@ description:
 - In check mode the plan is made and returned, and nothing is changed. In diff mode the plan is shown
   as the diff.
 - O(state=absent) deletes every resource of the stack.
+- With O(wait=true), the module waits up to O(timeout) seconds for the stack's lock when another operation
+  holds it; with O(wait=false) it fails at once.
 author:
 - iaas contributors (!UNKNOWN)
 requirements:

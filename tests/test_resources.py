@@ -86,3 +86,17 @@ def test_recomputed_outputs_name_what_an_update_changes(session: resources.Sessi
     after = session.update("instance", "instance.vm", vm.id, old, new, vm.outputs)
     moved = {k for k in vm.outputs if after.outputs.get(k) != vm.outputs[k]}
     assert moved and moved <= set(resources.recomputed_outputs("instance", changed))
+
+
+def test_plan_checks_skip_kinds_they_do_not_concern(session: resources.Session,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reads() -> None:
+        raise AssertionError("the inventory was read")
+
+    monkeypatch.setattr(session.cloud.inventory, "list", lambda *a, **k: no_reads())
+    key = {"name": "k",
+           "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a"}
+    assert session.plan_create("key_pair", resources.check("key_pair", key).inputs) == {}
+    assert session.plan_create("security_group", resources.check("security_group", {"name": "g"}).inputs) == {}
+    with pytest.raises(AssertionError, match="inventory was read"):
+        session.plan_create("network", resources.check("network", {"name": "n", "cidr": "10.0.0.0/24"}).inputs)

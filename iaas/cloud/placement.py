@@ -242,6 +242,11 @@ def _lowered_quotas(projects: dict[int, Obj], totals: dict[int, dict[str, int]],
 
 # ---------------------------------------------------------------- entry point
 
+#: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
+#: forwards against projects; the scheduler places instances, networks and volumes; subnets and
+#: listening ports clash.  A plan that changes nothing else has nothing to check.
+CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
+
 
 def check_plan(cloud: Cloud, stack: str, items: Iterable[PlannedItem]
                ) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
@@ -253,7 +258,10 @@ def check_plan(cloud: Cloud, stack: str, items: Iterable[PlannedItem]
     cloud chooses now: ``{"host": name}`` for every new instance, network and
     volume.
     """
-    view = PlanView(cloud, stack, list(items))
+    items = list(items)
+    if not any(item.kind in CHECKED_KINDS for item in items):
+        return [], {}  # without reading the inventory: one-resource faces call this per resource
+    view = PlanView(cloud, stack, items)
     errors = check_quotas(view)
     planned, problems = scheduler.place_all(view)
     errors += [CapacityProblem(address, field, message) for address, field, message in problems]

@@ -46,6 +46,11 @@ INFO_ATTRIBUTES = {
     "diff_mode": {"support": "none", "description": "Changes nothing, so has nothing to show."},
 }
 REQUIREMENTS = ["python >= 3.11", "iaas (in the Python that runs the module)"]
+NOTES = [
+    "The module runs with the Python that Ansible chooses for the host, which must have iaas installed. With no "
+    "inventory, localhost uses the Python that runs ansible-playbook; when localhost is in an inventory, set "
+    "C(ansible_python_interpreter: \"{{ ansible_playbook_python }}\") for it.",
+]
 FRAGMENT = {"cloud": "iaas.cloud.common", "state": "iaas.cloud.common.state", "wait": "iaas.cloud.common.wait",
             "stack": "iaas.cloud.common.stack", "info": "iaas.cloud.common.info"}
 
@@ -227,16 +232,20 @@ def fragment() -> str:
     names = {"cloud": "DOCUMENTATION", "state": "STATE", "wait": "WAIT", "stack": "STACK", "info": "INFO"}
     body = []
     for group, attr in names.items():
-        doc = _yaml({"options": {k: opts.to_doc(v) for k, v in opts.GROUPS[group].items()}})
+        entry: dict[str, Any] = {"options": {k: opts.to_doc(v) for k, v in opts.GROUPS[group].items()}}
+        if group == "cloud":
+            entry["notes"] = NOTES
+        doc = _yaml(entry)
         body.append(f'    {attr} = r"""\n{doc}"""\n')
-    head = HEADER.replace("#!/usr/bin/python\n", "")
+    head = HEADER.replace("#!/usr/bin/python\n\n", "")
     return f'{head}\n\nclass ModuleDocFragment:\n    """Options every iaas module shares."""\n\n' + \
         "\n".join(body)
 
 
 def options_util() -> str:
     """module_utils/options.py: the shared argument specs, matching the doc fragment."""
-    head = HEADER.replace("#!/usr/bin/python\n", "").replace("from __future__ import annotations\n", "").rstrip() + "\n"
+    head = HEADER.replace("#!/usr/bin/python\n\n", "").replace("from __future__ import annotations\n", "")
+    head = head.rstrip() + "\n"
     groups = {g: {k: opts.to_spec(v) for k, v in o.items()} for g, o in opts.GROUPS.items()}
     families = {"RESOURCE": opts.RESOURCE_GROUPS, "INFO": opts.INFO_GROUPS, "ACTION": opts.ACTION_GROUPS,
                 "STACK": opts.STACK_GROUPS}

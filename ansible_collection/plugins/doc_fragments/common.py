@@ -1,4 +1,3 @@
-
 # Copyright: contributors to iaas
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -21,6 +20,10 @@ options:
       under E(IAAS_HOME) (default C(.iaas) in the current directory).'
     - Set it once for every iaas module with C(module_defaults) and the action group C(group/iaas.cloud.iaas).
     type: raw
+notes:
+- 'The module runs with the Python that Ansible chooses for the host, which must have iaas installed.
+  With no inventory, localhost uses the Python that runs ansible-playbook; when localhost is in an inventory,
+  set C(ansible_python_interpreter: "{{ ansible_playbook_python }}") for it.'
 """
 
     STATE = r"""

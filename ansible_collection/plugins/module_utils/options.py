@@ -1,4 +1,3 @@
-
 # Copyright: contributors to iaas
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 

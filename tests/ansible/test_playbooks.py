@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,3 +148,16 @@ def test_a_failing_task_names_the_option_without_a_traceback(ansible: Ansible, t
     failed = ansible("ansible-playbook", "bad.yml", check=False)
     assert failed.returncode == 2 and failed.recap["failed"] == 1
     assert "option cidr:" in failed.output and "Traceback" not in failed.output
+
+
+def test_a_python_without_iaas_is_told_which_python_to_use(ansible: Ansible, tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    (tmp_path / "hosts.ini").write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={tmp_path / 'bare' / 'bin' / 'python'}\n")
+    (tmp_path / "info.yml").write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - iaas.cloud.network_info: {cloud: {home: home}}\n")
+    failed = ansible("ansible-playbook", "-i", "hosts.ini", "info.yml", check=False)
+    assert failed.recap["failed"] == 1
+    message = " ".join(failed.output.split())
+    assert "Failed to import the required Python library (iaas)" in message
+    assert "set ansible_python_interpreter to '{{ ansible_playbook_python }}'" in message

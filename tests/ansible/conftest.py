@@ -15,8 +15,6 @@ from typing import Any
 import attrs
 import pytest
 
-pytest.importorskip("ansible", reason="the Ansible face needs ansible-core (the 'ansible' extra)")
-
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = REPO / "ansible_collection"
 EXAMPLES = COLLECTION / "playbooks" / "examples"
@@ -27,13 +25,14 @@ _RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A collections path on which ``iaas.cloud`` is this checkout's collection."""
+    pytest.importorskip("ansible", reason="the Ansible face needs ansible-core (the 'ansible' extra)")
     root = tmp_path_factory.mktemp("collections")
     (root / "ansible_collections" / "iaas").mkdir(parents=True)
     (root / "ansible_collections" / "iaas" / "cloud").symlink_to(COLLECTION)
     return root
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def importable_collection(collections_path: Path) -> Iterator[None]:
     """Modules of the collection can be imported (``ansible_collections.iaas.cloud...``) in this process."""
     sys.path.insert(0, str(collections_path))
@@ -83,7 +82,7 @@ def extra_vars(**values: Any) -> list[str]:
 
 
 @pytest.fixture
-def run_module(capsys: pytest.CaptureFixture[str]) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+def run_module(capsys: pytest.CaptureFixture[str], importable_collection: None) -> Callable[..., dict[str, Any]]:
     """Run a module of the collection in this process with these arguments; its JSON result."""
     from ansible.module_utils.testing import patch_module_args
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import iaas
+from iaas.cloud.kinds._instance_parts import disk_serial
 from iaas.drivers.libvirt import Host
 from tests.integration.conftest import Client, NamespacedHost, TinyGuest
 
@@ -40,8 +41,8 @@ def _ssh_key() -> str:
 KEY = _ssh_key()
 
 
-def make_stack(guest: TinyGuest, *, memory_mib: int = 256) -> iaas.Stack:
-    """The scenario's stack; ``memory_mib`` of vm1 is what the tests change."""
+def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = False) -> iaas.Stack:
+    """The scenario's stack; the tests change ``memory_mib`` of vm1 and give vm2 a volume."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="lan", cidr="10.88.0.0/24", mode="isolated", dhcp_end="10.88.0.199"))
     sg = stack.add(iaas.SecurityGroup(name="echo", rules=[
@@ -52,8 +53,9 @@ def make_stack(guest: TinyGuest, *, memory_mib: int = 256) -> iaas.Stack:
     size = {"vcpus": 1, "max_memory_mib": 256, "root_disk_gib": 1}
     vm1 = stack.add(iaas.Instance(name="vm1", image=image, key_pair=key, memory_mib=memory_mib, volumes=[data],
                                   nics=[iaas.Nic(network=lan, security_groups=[sg])], **size))
+    extra = [stack.add(iaas.Volume(name="extra", size_gib=1))] if vm2_volume else []
     stack.add(iaas.Instance(name="vm2", image=image, key_pair=key, memory_mib=256, nics=[iaas.Nic(network=lan)],
-                            **size))
+                            volumes=extra, **size))
     stack.add(iaas.PortForward(name="echo", instance=vm1, target_port=7, host_port=10007))
     return stack
 
@@ -167,6 +169,20 @@ def test_memory_changes_live_without_a_reboot(world: dict) -> None:
     console = Path(after.spec.console_log).read_text(errors="replace")
     assert console.count("IAAS-GUEST ready") == 1  # the guest booted once: no restart
     assert world["ns"].run("busybox", "nc", "-w", "10", ids["vm1-ip"], "7").stdout.startswith("hello from vm1")
+
+
+def test_a_volume_attaches_live(world: dict) -> None:
+    engine, host, ids = world["engine"], world["host"], world["ids"]
+    plan = engine.plan(make_stack(world["guest"], memory_mib=192, vm2_volume=True))
+    changes = {a: c.action for a, c in plan.changes.items() if c.action != "noop"}
+    assert changes == {"volume.extra": "create", "instance.vm2": "update"}
+    engine.apply(plan)
+    info = host.get_domain(ids["vm2"])
+    extra = next(r for r in engine.cloud.managed_objects(STACK) if r.address == "volume.extra")
+    assert info.state == "running"
+    assert [(d.target, d.serial) for d in info.disks if d.target != "vda"] == [("vdb", disk_serial(extra.id))]
+    console = Path(info.spec.console_log).read_text(errors="replace")
+    assert console.count("IAAS-GUEST ready") == 1  # attached while it runs: no restart
 
 
 def test_destroy_leaves_nothing_behind(world: dict) -> None:

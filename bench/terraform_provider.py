@@ -39,6 +39,13 @@ SOURCE = "terraform.local/iaas/iaas"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d bench@iaas"
 DEFAULT_OUT = BENCH / "results" / "terraform_provider.json"
 
+# The launcher runs the provider as a child and appends the CPU seconds it used to a file, so
+# the provider's share of a Terraform run can be told apart from Terraform's own.
+_LAUNCH = ("import resource, subprocess, sys; "
+           "rc = subprocess.call([sys.executable, '-m', 'iaas_terraform', *sys.argv[2:]]); "
+           "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "open(sys.argv[1], 'a').write(f'{r.ru_utime + r.ru_stime}\\n'); sys.exit(rc)")
+
 
 def _version() -> str:
     out = subprocess.run([sys.executable, "-c", "import iaas; print(iaas.__version__)"], capture_output=True,
@@ -47,13 +54,16 @@ def _version() -> str:
 
 
 def provider_peer(base: Path, terraform: Path) -> Peer:
-    """A CLI configuration whose filesystem mirror holds a launcher of this checkout's provider."""
+    """A CLI configuration whose filesystem mirror holds a launcher of this checkout's provider.
+
+    Each launch adds the provider's CPU seconds to ``base/provider-cpu.log``.
+    """
     host, namespace, name = SOURCE.split("/")
     version = _version()
     platform_dir = base / "mirror" / host / namespace / name / version / "linux_amd64"
     launcher = platform_dir / f"terraform-provider-iaas_v{version}"
     launcher.parent.mkdir(parents=True, exist_ok=True)
-    launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m iaas_terraform \"$@\"\n")
+    launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -c \"{_LAUNCH}\" '{base / 'provider-cpu.log'}' \"$@\"\n")
     launcher.chmod(0o755)
     config = base / "terraform.rc"
     config.write_text("provider_installation {\n  filesystem_mirror {\n"
@@ -72,16 +82,32 @@ def config_text(n: int, home: Path) -> str:
     return "\n".join(blocks)
 
 
+def _provider_cpu(peer: Peer) -> tuple[float, int]:
+    """CPU seconds of the provider launches logged since the last call, and how many launches."""
+    log = peer.cli_config.parent / "provider-cpu.log"
+    lines = log.read_text().split() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return round(sum(map(float, lines)), 2), len(lines)
+
+
 def run_terraform(n: int, peer: Peer, workdir: Path) -> dict[str, float]:
-    """Apply ``n`` key pairs with Terraform through the provider, then plan again; return the costs."""
+    """Apply ``n`` key pairs with Terraform through the provider, then plan again; return the costs.
+
+    ``*_provider_cpu_s`` is the CPU time of the provider processes (every launch of the command).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "main.tf").write_text(config_text(n, workdir / "home"))
     common = ["-input=false", "-no-color"]
     _measure(peer, workdir, "init", common)
+    _provider_cpu(peer)
     apply_s, apply_kib = _measure(peer, workdir, "apply", [*common, "-auto-approve", f"-parallelism={PARALLELISM}"])
+    apply_cpu, apply_launches = _provider_cpu(peer)
     plan_s, plan_kib = _measure(peer, workdir, "plan", [*common, "-detailed-exitcode", f"-parallelism={PARALLELISM}"])
+    plan_cpu, plan_launches = _provider_cpu(peer)
     return {"apply_s": round(apply_s, 2), "plan_s": round(plan_s, 2),
-            "apply_rss_mib": round(apply_kib / 1024, 1), "plan_rss_mib": round(plan_kib / 1024, 1)}
+            "apply_rss_mib": round(apply_kib / 1024, 1), "plan_rss_mib": round(plan_kib / 1024, 1),
+            "apply_provider_cpu_s": apply_cpu, "apply_launches": apply_launches,
+            "plan_provider_cpu_s": plan_cpu, "plan_launches": plan_launches}
 
 
 def run_engine(n: int) -> dict[str, float]:
@@ -114,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'':<22} {'apply s':>8} {'plan s':>8} {'peak MiB':>9}")
     print(f"{'terraform + provider':<22} {tf['apply_s']:>8.2f} {tf['plan_s']:>8.2f} {tf['apply_rss_mib']:>9.1f}")
+    print(f"{'  provider CPU only':<22} {tf['apply_provider_cpu_s']:>8.2f} {tf['plan_provider_cpu_s']:>8.2f}")
     print(f"{'iaas engine':<22} {engine['apply_s']:>8.2f} {engine['plan_s']:>8.2f} {engine['rss_mib']:>9.1f}")
     print(f"results: {args.out}")
     return 0

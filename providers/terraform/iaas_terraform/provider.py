@@ -10,6 +10,7 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,16 @@ def rpc(response: type, *, on_error: Callable[[Any], dict[str, Any]] | None = No
     def wrap(method: Callable) -> Callable:
         @functools.wraps(method)
         def call(self: Provider, request: Any, context: Any) -> Any:
+            start = time.perf_counter()
             try:
                 return method(self, request, context)
             except Exception as exc:  # noqa: BLE001 - every failure goes back to Terraform as a diagnostic
                 kind = _kind_or_none(getattr(request, "type_name", ""))
                 extra = on_error(request) if on_error else {}
                 return response(diagnostics=diagnostics(exc, kind), **extra)
+            finally:
+                log.debug("%s %s: %.1f ms", method.__name__, getattr(request, "type_name", ""),
+                          (time.perf_counter() - start) * 1000)
         return call
     return wrap
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from iaas_pulumi.names import pascal
 from pulumi.runtime import proto
 from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
@@ -41,9 +41,18 @@ def struct(values: dict[str, Any] | None) -> struct_pb2.Struct:
     return s
 
 
+def _plain_value(v: struct_pb2.Value) -> Any:
+    kind = v.WhichOneof("kind")
+    if kind == "struct_value":
+        return plain(v.struct_value)
+    if kind == "list_value":
+        return [_plain_value(x) for x in v.list_value.values]
+    return None if kind in (None, "null_value") else getattr(v, kind)
+
+
 def plain(s: struct_pb2.Struct) -> dict[str, Any]:
-    """Plain values from a protobuf Struct."""
-    return json_format.MessageToDict(s)
+    """Plain values from a protobuf Struct (infinite numbers included)."""
+    return {k: _plain_value(v) for k, v in s.fields.items()}
 
 
 def urn(kind: str, name: str, stack: str = "dev", project: str = "proj") -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from iaas_pulumi.names import camel, snake, wire_path
 from pulumi.runtime import proto
@@ -164,7 +164,7 @@ def test_quota_and_capacity_fail_the_preview(plugin: Plugin) -> None:
     assert details.startswith("instance.big.") and 'File "' not in details  # the message alone, no traceback
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8),
+JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8),  # NaN: not JSON
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
                                                                                  max_size=3), max_leaves=6)
 
@@ -177,6 +177,7 @@ def garbage(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return kind, {k: draw(JSON | st.just(UNKNOWN)) for k in keys}
 
 
+@example(case=("project", {"name": float("inf"), "quota": {"instances": float("-inf")}}))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=garbage())
 def test_malformed_properties_never_crash_the_plugin(plugin: Plugin, case: tuple[str, dict[str, Any]]) -> None:

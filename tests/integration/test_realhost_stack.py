@@ -89,6 +89,21 @@ def wait_for_console(path: Path, text: str, timeout: float = CONSOLE_TIMEOUT) ->
         time.sleep(0.2)
 
 
+def connect(client: Client | NamespacedHost, address: str, port: int,
+            attempts: int = 1) -> subprocess.CompletedProcess[str]:
+    """busybox nc: what a connection to ``address:port`` answers (tried up to ``attempts`` times).
+
+    The guest's listener serves one connection at a time, so an allowed
+    connection right after another may be refused for a moment.
+    """
+    for _ in range(attempts):
+        done = client.run("busybox", "nc", "-w", "3", address, str(port))
+        if done.returncode == 0:
+            break
+        time.sleep(0.5)
+    return done
+
+
 def test_apply_boots_both_guests_with_their_seed(world: dict) -> None:
     engine, host, ids = world["engine"], world["host"], world["ids"]
     result = engine.apply(make_stack(world["guest"]))
@@ -115,24 +130,26 @@ def test_refresh_reports_the_leased_addresses(world: dict) -> None:
     records = {r.address: r for r in engine.cloud.managed_objects(STACK)}
     assert records["instance.vm1"].data["outputs"]["ip_address"] == ids["vm1-ip"]
     assert records["instance.vm2"].data["outputs"]["ip_address"] == ids["vm2-ip"]
-    assert records["port_forward.echo"].host == "h1"
+    forward = records["port_forward.echo"]
+    assert forward.host == "h1"
+    assert forward.data["outputs"]["target_address"] == ids["vm1-ip"]
+    assert forward.data["outputs"]["dataplane"] == f"nft: DNAT to {ids['vm1-ip']}:7"
+
+
+def test_port_forward_carries_a_connection_to_the_guest(world: dict) -> None:
+    ns: NamespacedHost = world["ns"]
+    # 10.88.0.1 is the host's own address on the network; port 10007 is forwarded to vm1's port 7.
+    done = connect(ns, "10.88.0.1", 10007, attempts=20)
+    assert "hello from vm1" in done.stdout, done.stderr
+    rules = ns.run("nft", "list", "table", "ip", "iaas_port_forwards").stdout
+    assert rules.count(f"dnat to {world['ids']['vm1-ip']}:7") == 2  # arriving, and made on the host
 
 
 def test_guests_answer_inside_the_namespace(world: dict) -> None:
     ns: NamespacedHost = world["ns"]
     for name in ("vm1", "vm2"):
-        done = ns.run("busybox", "nc", "-w", "10", world["ids"][f"{name}-ip"], "7")
+        done = connect(ns, world["ids"][f"{name}-ip"], 7, attempts=20)
         assert f"hello from {name}" in done.stdout, done.stderr
-
-
-def connect(client: Client, address: str, port: int, attempts: int = 1) -> subprocess.CompletedProcess[str]:
-    """busybox nc from the client: what a connection to ``address:port`` answers (tried ``attempts`` times)."""
-    for _ in range(attempts):
-        done = client.run("busybox", "nc", "-w", "3", address, str(port))
-        if done.returncode == 0:
-            break
-        time.sleep(0.5)
-    return done
 
 
 def test_security_group_drops_what_it_does_not_allow(world: dict) -> None:
@@ -168,7 +185,7 @@ def test_memory_changes_live_without_a_reboot(world: dict) -> None:
     assert after.memory_mib == 192
     console = Path(after.spec.console_log).read_text(errors="replace")
     assert console.count("IAAS-GUEST ready") == 1  # the guest booted once: no restart
-    assert world["ns"].run("busybox", "nc", "-w", "10", ids["vm1-ip"], "7").stdout.startswith("hello from vm1")
+    assert connect(world["ns"], ids["vm1-ip"], 7, attempts=20).stdout.startswith("hello from vm1")
 
 
 def test_a_volume_attaches_live(world: dict) -> None:
@@ -192,3 +209,4 @@ def test_destroy_leaves_nothing_behind(world: dict) -> None:
     left = sorted(str(p.relative_to(ns.pool_path)) for p in Path(ns.pool_path).rglob("*") if p.is_file())
     assert left == []
     assert engine.cloud.managed_objects(STACK) == []
+    assert "dnat" not in ns.run("nft", "list", "table", "ip", "iaas_port_forwards").stdout

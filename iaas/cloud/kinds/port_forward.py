@@ -1,53 +1,111 @@
 """Port forwards: a host address and port forwarded to a port of an instance.
 
 A port forward lives in the cloud's inventory, on the host of its instance
-and towards the instance's first address.  The forwarding rules themselves
-(DNAT on the host) are not programmed yet, on any host: the ``dataplane``
-output says so, and a warning is logged, so nobody mistakes the record for a
-working forward.
+and towards the instance's first address.
+
+On a real host on this machine it is carried out as DNAT rules (nftables,
+else iptables; see :mod:`iaas.cloud.kinds._dnat`) in the network namespace of
+the host's libvirtd, for connections arriving at the host and connections
+made on the host itself.  When the instance has no address yet (its DHCP
+lease comes after it boots), the create waits for the lease, up to
+:data:`ADDRESS_TIMEOUT` seconds.  The ``dataplane`` output says what was done.
+
+Simulated hosts forward nothing, and remote hosts are not programmed yet: there
+the forward is recorded only, ``dataplane`` says so and a warning is logged.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
+from iaas.cloud.kinds import _dnat
 from iaas.cloud.kinds._record import RecordHandler
-from iaas.errors import NotFoundError
+from iaas.errors import IaasError, NotFoundError
 
 log = logging.getLogger(__name__)
 
+ADDRESS_TIMEOUT = 180.0  # seconds to wait for the instance's lease before programming the rules
+
 
 class Handler(RecordHandler):
-    """Port forwards, kept in the inventory (recorded only: no DNAT rules are made)."""
+    """Port forwards: DNAT rules on local real hosts, recorded only elsewhere."""
 
     kind = "port_forward"
 
     def computed(self, ctx: OpContext, id: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        """The instance's host and address; a note that no forwarding rule was programmed."""
-        value = inputs.get("instance")
-        instance = self.find(value, prefer_stack=ctx.stack, kind="instance") if isinstance(value, str) else None
-        if instance is None:
-            raise NotFoundError(f"{ctx.address}: instance {value!r} is not in the cloud")
-        out = self._target(instance)
-        out["dataplane"] = self._note(out["host"])
-        log.warning("%s: %s", ctx.address, out["dataplane"])
-        return out
+        """The instance's host and address."""
+        return self._target(self._instance(ctx.address, inputs, ctx.stack))
+
+    def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+        """Program the DNAT rules on a local real host; elsewhere say that nothing is forwarded."""
+        host_name = outputs.get("host")
+        if not self._programmable(host_name):
+            note = self._note(host_name)
+            log.warning("port forward %s: %s", id, note)
+            return {"dataplane": note}
+        instance = self._instance(f"port_forward {id}", inputs, None)
+        target = outputs.get("target_address") or self._wait_for_address(instance)
+        host = self.cloud.hosts[str(host_name)]
+        which = _dnat.add(_dnat.libvirtd_netns(host.uri), id, str(inputs.get("host_address") or "0.0.0.0"),
+                          int(inputs["host_port"]), target, int(inputs["target_port"]),
+                          str(inputs.get("protocol") or "tcp"))
+        return {"target_address": target, "dataplane": f"{which}: DNAT to {target}:{inputs['target_port']}"}
+
+    def remove(self, id: str, outputs: dict[str, Any]) -> None:
+        """Delete the DNAT rules (a host that is gone has none left)."""
+        host_name = outputs.get("host")
+        if self._programmable(host_name):
+            try:
+                _dnat.remove(_dnat.libvirtd_netns(self.cloud.hosts[str(host_name)].uri), id)
+            except IaasError as exc:
+                log.warning("port forward %s: rules not removed: %s", id, exc)
 
     def refresh(self, rec: InventoryRecord, outputs: dict[str, Any]) -> dict[str, Any]:
-        """Follow the instance: its host and address as the inventory has them now."""
+        """Follow the instance: its host, and its address unless programmed rules already point at one."""
         value = (rec.data.get("inputs") or {}).get("instance")
         instance = self.find(value, kind="instance") if isinstance(value, str) else None
-        return {**outputs, **self._target(instance)} if instance else outputs
+        if instance is None:
+            return outputs
+        target = self._target(instance)
+        if outputs.get("target_address") and self._programmable(outputs.get("host")):
+            target["target_address"] = outputs["target_address"]
+        return {**outputs, **target}
+
+    # ------------------------------------------------------------ helpers
+
+    def _instance(self, label: str, inputs: dict[str, Any], stack: str | None) -> InventoryRecord:
+        value = inputs.get("instance")
+        instance = self.find(value, prefer_stack=stack, kind="instance") if isinstance(value, str) else None
+        if instance is None:
+            raise NotFoundError(f"{label}: instance {value!r} is not in the cloud")
+        return instance
 
     def _target(self, instance: InventoryRecord) -> dict[str, Any]:
         outputs = instance.data.get("outputs") or {}
         return {"host": instance.host or outputs.get("host"), "target_address": outputs.get("ip_address")}
 
+    def _programmable(self, host_name: Any) -> bool:
+        host = self.cloud.hosts.get(str(host_name or ""))
+        if host is None or host.simulated:
+            return False
+        name = urlsplit(host.uri).hostname
+        return not name or name in ("localhost", "127.0.0.1", "::1")
+
+    def _wait_for_address(self, instance: InventoryRecord) -> str:
+        outputs = instance.data.get("outputs") or {}
+        macs = list(outputs.get("mac_addresses") or [])
+        if not macs:
+            raise IaasError(f"port forward to instance {instance.name!r}: the instance has no NIC")
+        host = self.cloud.hosts[str(instance.host or outputs.get("host"))]
+        found = host.wait_for_addresses(instance.id, ADDRESS_TIMEOUT, macs=macs[:1])
+        return next(a.address for a in found if a.mac == macs[0].lower())
+
     def _note(self, host: str | None) -> str:
         real = self.cloud.hosts.get(host or "")
         if real is not None and real.simulated:
             return f"recorded only: host {host} is simulated, no traffic is forwarded"
-        return f"recorded only: DNAT rules for port forwards are not programmed on host {host} yet"
+        return f"recorded only: DNAT rules for port forwards are not programmed on remote host {host} yet"

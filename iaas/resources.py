@@ -132,6 +132,40 @@ def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[
     return [f.name for f in schema(kind).fields if f.computed and changed_set & set(f.spec.recomputed_by)]
 
 
+class _References:
+    """Resolves the names in one resource's reference fields to ids (see :meth:`Session.resolve`)."""
+
+    def __init__(self, session: Session, address: str, strict: bool):
+        self.session, self.address, self.strict = session, address, strict
+        self.errors: list[FieldError] = []
+        self.cache: dict[tuple[str, str], str | None] = {}
+
+    def one(self, ref: str, value: Any, path: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        if (ref, value) not in self.cache:
+            found = self.session.lookup(ref, value, self.address)
+            self.cache[ref, value] = found.id if found else None
+        if self.cache[ref, value] is None and self.strict:
+            self.errors.append(FieldError(self.address, path, f"no {ref} named or with id {value!r} exists"))
+        return self.cache[ref, value] or value
+
+    def walk(self, sch: ObjectSchema, values: dict[str, Any], prefix: str) -> dict[str, Any]:
+        out = dict(values)
+        for f in sch.inputs:
+            value, path = out.get(f.name), prefix + f.name
+            if f.spec.ref and isinstance(value, list):
+                out[f.name] = [self.one(f.spec.ref, v, f"{path}[{i}]") for i, v in enumerate(value)]
+            elif f.spec.ref:
+                out[f.name] = self.one(f.spec.ref, value, path)
+            elif f.nested is not None and isinstance(value, list):
+                out[f.name] = [self.walk(f.nested, v, f"{path}[{i}].") if isinstance(v, dict) else v
+                               for i, v in enumerate(value)]
+            elif f.nested is not None and isinstance(value, dict):
+                out[f.name] = self.walk(f.nested, value, path + ".")
+        return out
+
+
 class Session:
     """A cloud plus the stack name that objects created through it are labelled with."""
 
@@ -199,6 +233,22 @@ class Session:
         """Find an existing object by name or id (data sources, import)."""
         obs = self.cloud.lookup(kind, self._ctx(address or f"{kind}.{name_or_id}"), name_or_id)
         return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+
+    def resolve(self, kind: str, inputs: dict[str, Any], address: str | None = None, *,
+                strict: bool = True) -> dict[str, Any]:
+        """Inputs with every name in a reference field replaced by the id of the object it names.
+
+        A reference field may hold the name or the id of an existing object
+        (``image: debian-12``); the cloud reports ids, so compare resolved
+        inputs.  Unknown values stay unknown.  A value that names nothing is a
+        :class:`ValidationError` naming the field, or, with ``strict=False``,
+        is left as it is.
+        """
+        refs = _References(self, address or f"{kind}.{inputs.get('name', '?')}", strict)
+        resolved = refs.walk(schema(kind), inputs, "")
+        if refs.errors:
+            raise ValidationError(refs.errors)
+        return resolved
 
     def adopt(self, kind: str, address: str, state: ResourceState) -> None:
         """Record an imported object as this session's stack's."""

@@ -100,3 +100,18 @@ def test_plan_checks_skip_kinds_they_do_not_concern(session: resources.Session,
     assert session.plan_create("security_group", resources.check("security_group", {"name": "g"}).inputs) == {}
     with pytest.raises(AssertionError, match="inventory was read"):
         session.plan_create("network", resources.check("network", {"name": "n", "cidr": "10.0.0.0/24"}).inputs)
+
+
+def test_resolve_names_in_reference_fields(session: resources.Session) -> None:
+    net = session.create("network", "network.lan", resources.check(
+        "network", {"name": "lan", "cidr": "10.9.0.0/24"}).inputs, {"host": "default"})
+    group = session.create("security_group", "security_group.web", resources.check(
+        "security_group", {"name": "web"}).inputs)
+    inputs = {"name": "vm", "image": iaas.UNKNOWN, "nics": [{"network": "lan", "security_groups": ["web", group.id]}]}
+    resolved = session.resolve("instance", inputs)
+    assert resolved["image"] is iaas.UNKNOWN
+    assert resolved["nics"] == [{"network": net.id, "security_groups": [group.id, group.id]}]
+    assert inputs["nics"][0]["network"] == "lan"  # the inputs given are left alone
+    with pytest.raises(iaas.ValidationError, match=r"instance.vm.nics\[0\].network: no network named or with id "):
+        session.resolve("instance", {"name": "vm", "nics": [{"network": "nope"}]})
+    assert session.resolve("instance", {"name": "vm", "image": "gone"}, strict=False)["image"] == "gone"

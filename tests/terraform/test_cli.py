@@ -68,7 +68,15 @@ def test_import_and_data_sources(workspace: Workspace) -> None:
     session = _session(ws, "elsewhere")
     shared = session.create("network", "network.shared", resources.check(
         "network", {"name": "shared", "cidr": "10.61.0.0/24", "mode": "isolated"}).inputs, {"host": "default"})
+    (ws.dir / "base.qcow2").write_bytes(b"\0" * 4096)
+    session.create("image", "image.base", resources.check("image", {"name": "base",
+                                                                    "source": str(ws.dir / "base.qcow2")}).inputs)
     ws.write(f"""
+resource "iaas_volume" "data" {{
+  name     = "data"
+  size_gib = 1
+  image    = "base"  # an existing object, by name
+}}
 resource "iaas_network" "web" {{
   name = "web"
   cidr = "10.62.0.0/24"
@@ -92,6 +100,7 @@ output "shared" {{
     ws.run("init", "-input=false")
     applied = ws.apply()
     assert f'"{shared.id}"' in applied.stdout and '"10.61.0.1"' in applied.stdout and '"isolated"' in applied.stdout
+    assert ws.plan_exit() == 0 and ws.attributes("iaas_volume.data")["image"] == "base"
     before = {a: ws.attributes(a) for a in ("iaas_network.web", "iaas_key_pair.admin", "iaas_security_group.web")}
     ws.run("state", "rm", *before)
     ws.run("import", "-input=false", "iaas_network.web", "web")  # by name

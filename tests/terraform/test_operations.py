@@ -163,3 +163,17 @@ def test_errors_name_the_field(ops: Operations) -> None:
     with pytest.raises(iaas.ValidationError) as caught:
         ops.plan("network", None, _config("network", {"name": "n", "cidr": "10.0.0.0/33", "mtu": 1}), b"")
     assert {e.field for e in caught.value.errors} == {"cidr", "mtu"}
+
+
+def test_references_by_name_stay_as_written(ops: Operations, tmp_path: Path) -> None:
+    values, vm, private = _instance(ops, tmp_path)
+    by_name = {**values, "image": "base", "nics": [{"network": "n"}]}
+    plan = ops.plan("instance", vm, _config("instance", by_name), private)  # same objects, other spelling
+    assert plan.requires_replace == [] and plan.state is not None and plan.state["id"] == vm["id"]
+    named, private = ops.apply("instance", vm, plan.state, plan.private)
+    assert named is not None and named["image"] == "base" and named["nics"][0]["network"] == "n"
+    refreshed = ops.read("instance", named, private)
+    assert refreshed == named  # the cloud reports ids; a name for the same object is no drift
+    assert ops.plan("instance", refreshed, _config("instance", by_name), private).state is refreshed
+    with pytest.raises(iaas.ValidationError, match="image: no image named or with id 'nope' exists"):
+        ops.plan("instance", None, _config("instance", {**by_name, "name": "vm2", "image": "nope"}), b"")

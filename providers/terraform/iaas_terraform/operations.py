@@ -70,35 +70,41 @@ class Operations:
 
     def plan(self, kind: str, prior: dict[str, Any] | None, config: dict[str, Any] | None,
              prior_private: bytes) -> Planned:
-        """Plan one resource: create, no-op, update in place or replace, as the core diffs it."""
+        """Plan one resource: create, no-op, update in place or replace, as the core diffs it.
+
+        Reference fields stay as written (a name or an id) in Terraform's values; the core
+        compares them resolved to ids.
+        """
         if config is None:
             return Planned(None, [], b"")
         checked = validate(kind, config)
         if checked.errors:
             raise ValidationError(checked.errors)
         new, address = checked.inputs, _address(kind, config)
-        unset = unset_fields(kind, new)
+        unset, resolved = unset_fields(kind, new), self.session.resolve(kind, new, address)
         if prior is None:
-            return self._plan_create(kind, address, new, unset)
+            return self._plan_create(kind, address, new, resolved, unset)
         old_unset = _load_private(kind, prior_private, prior)["unset"]
-        old, outputs = inputs_of(kind, prior, old_unset), outputs_of(kind, prior)
-        change = resources.diff(kind, old, new, address=address)
-        if change.action == "noop":
-            return Planned(prior, [], prior_private)
+        outputs = outputs_of(kind, prior)
+        old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
+        change = resources.diff(kind, old, resolved, address=address)
         if change.action == "replace":
-            return self._plan_create(kind, address, new, unset, before=old, outputs=outputs,
+            return self._plan_create(kind, address, new, resolved, unset, before=old, outputs=outputs,
                                      replace=change.replace_fields)
-        if not contains_unknown(new):
-            self.session.plan_create(kind, new, address, before=old, outputs=outputs, action="update")
-        kept = {**outputs, **dict.fromkeys(resources.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
         private = _private({"unset": unset, "prior_unset": old_unset})
+        if change.action == "noop":
+            planned = tf_object(kind, new, outputs)  # differs from the prior only in how a reference is written
+            return Planned(prior, [], prior_private) if planned == prior else Planned(planned, [], private)
+        if not contains_unknown(resolved):
+            self.session.plan_create(kind, resolved, address, before=old, outputs=outputs, action="update")
+        kept = {**outputs, **dict.fromkeys(resources.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
         return Planned(tf_object(kind, new, kept), [], private)
 
-    def _plan_create(self, kind: str, address: str, new: dict[str, Any], unset: list[str], *,
-                     before: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
-                     replace: list[str] | None = None) -> Planned:
+    def _plan_create(self, kind: str, address: str, new: dict[str, Any], resolved: dict[str, Any],
+                     unset: list[str], *, before: dict[str, Any] | None = None,
+                     outputs: dict[str, Any] | None = None, replace: list[str] | None = None) -> Planned:
         action = "replace" if replace is not None else "create"
-        choices = self.session.plan_create(kind, new, address, before=before, outputs=outputs, action=action)
+        choices = self.session.plan_create(kind, resolved, address, before=before, outputs=outputs, action=action)
         planned = {f.name: UNKNOWN for f in schema_of(kind).fields if f.computed}
         planned.update({f: choices.get(f, UNKNOWN) for f in unset})
         private = _private({"unset": unset, "planned": {k: v for k, v in choices.items() if k in unset}})
@@ -116,12 +122,14 @@ class Operations:
         private = _load_private(kind, planned_private, planned)
         new = inputs_of(kind, planned, private["unset"])
         address = _address(kind, planned)
+        resolved = self.session.resolve(kind, new, address)
         if prior is None:
-            made = self.session.create(kind, address, new, private.get("planned") or {})
+            made = self.session.create(kind, address, resolved, private.get("planned") or {})
         else:
             old = inputs_of(kind, prior, private.get("prior_unset", private["unset"]))
-            made = self.session.update(kind, address, prior["id"], old, new, outputs_of(kind, prior))
-        return tf_object(kind, made.inputs, made.outputs), _private({"unset": private["unset"]})
+            old = self.session.resolve(kind, old, address, strict=False)
+            made = self.session.update(kind, address, prior["id"], old, resolved, outputs_of(kind, prior))
+        return tf_object(kind, new, made.outputs), _private({"unset": private["unset"]})
 
     # ------------------------------------------------------------------ read, import, data
 
@@ -132,9 +140,12 @@ class Operations:
         found = self.session.read(kind, _address(kind, state), state["id"], outputs_of(kind, state))
         if found is None:
             return None
-        inputs = dict(recorded)
+        inputs, resolved = dict(recorded), None
         for key, actual in found.inputs.items():
-            if key in inputs and key not in unset and inputs[key] != actual:
+            if key not in inputs or key in unset or inputs[key] == actual:
+                continue
+            resolved = resolved or self.session.resolve(kind, recorded, _address(kind, state), strict=False)
+            if resolved[key] != actual:  # not merely a name for the id the cloud reports
                 inputs[key] = actual
         return tf_object(kind, inputs, found.outputs)
 

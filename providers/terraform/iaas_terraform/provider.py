@@ -73,7 +73,7 @@ def rpc(response: type, *, on_error: Callable[[Any], dict[str, Any]] | None = No
 def _kind_or_none(type_name: str) -> str | None:
     try:
         return schema.kind_of(type_name)
-    except KeyError:
+    except IaasError:
         return None
 
 

@@ -17,6 +17,7 @@ import re
 import attrs
 from tf.gen import tfplugin_pb2 as pb
 
+from iaas.errors import IaasError
 from iaas.model import KINDS
 from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec, object_schema
 
@@ -41,10 +42,10 @@ def type_name(kind: str) -> str:
 
 
 def kind_of(type_name: str) -> str:
-    """The kind of a Terraform type name; KeyError for a type this provider does not have."""
+    """The kind of a Terraform type name; an error for a type this provider does not have."""
     kind = type_name[len(PREFIX):] if type_name.startswith(PREFIX) else ""
     if kind not in KINDS:
-        raise KeyError(type_name)
+        raise IaasError(f"the iaas provider has no type {type_name!r}")
     return kind
 
 

@@ -118,7 +118,7 @@ def to_doc(opt: Option) -> dict[str, Any]:
 
 
 def _a(kind: str) -> str:
-    return f"{_ARTICLE.get(kind, 'a')} {kind}"
+    return f"{_ARTICLE.get(kind, 'a')} {kind.replace('_', ' ')}"
 
 
 def _describe(f: FieldSchema, top: bool) -> list[str]:

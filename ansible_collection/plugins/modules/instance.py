@@ -114,13 +114,13 @@ options:
       security_groups:
         description:
         - Security groups applied to the NIC.
-        - The name or id of a security_group; a name is looked up in O(stack) first.
+        - The name or id of a security group; a name is looked up in O(stack) first.
         type: list
         elements: str
   key_pair:
     description:
     - Key pair injected through cloud-init.
-    - The name or id of a key_pair; a name is looked up in O(stack) first.
+    - The name or id of a key pair; a name is looked up in O(stack) first.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
   user_data:
@@ -146,7 +146,7 @@ options:
   server_group:
     description:
     - Server group whose placement policy applies.
-    - The name or id of a server_group; a name is looked up in O(stack) first.
+    - The name or id of a server group; a name is looked up in O(stack) first.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
   project:

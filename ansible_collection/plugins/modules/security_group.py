@@ -87,7 +87,7 @@ options:
       remote_group:
         description:
         - Security group whose members the rule allows.
-        - The name or id of a security_group; a name is looked up in O(stack) first.
+        - The name or id of a security group; a name is looked up in O(stack) first.
         type: str
   project:
     description:

@@ -109,7 +109,8 @@ def _flags(f: FieldSchema, mode: str) -> dict[str, bool]:
 
 def attribute(f: FieldSchema, mode: str = "resource") -> pb.Schema.Attribute:
     """The Terraform attribute of one field; ``mode`` is ``resource``, ``data`` or ``nested``."""
-    attr = pb.Schema.Attribute(name=f.name, description=describe(f), sensitive=f.spec.secret,
+    attr = pb.Schema.Attribute(name=f.name, description=describe(f), description_kind=pb.MARKDOWN,
+                               sensitive=f.spec.secret,
                                **_flags(f, "resource" if mode == "nested" else mode))
     if f.nested is not None:
         nesting = pb.Schema.Object.LIST if f.type.name == "list" else pb.Schema.Object.SINGLE

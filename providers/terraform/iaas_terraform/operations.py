@@ -2,12 +2,13 @@
 
 Validation, defaults, the diff and its update classes, plan-time cloud checks and the
 create/read/update/delete verbs all come from :mod:`iaas.resources`; this module only maps
-Terraform objects to iaas inputs and outputs and back.
+Terraform objects to iaas inputs and outputs and back.  Reference fields keep what the user
+wrote (an id, or the name of an existing object); the core compares them resolved to ids.
 
 The provider's private data of a resource (opaque to Terraform, kept beside its state) is JSON
 with ``unset``: the fields the cloud chose because the configuration left them unset (the
 ``host`` of an instance), and while a change is planned, ``planned``: the choices the cloud made
-at plan time, which the apply must follow.
+at plan time, which the apply must follow, and ``prior_unset``: ``unset`` before the change.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ class Operations:
         if found is None:
             raise NotFoundError(f"no {kind} named or with id {key!r} exists in the cloud")
         obj = tf_object(kind, {**found.inputs, "id": found.id}, {**found.outputs, "id": found.id})
-        for key in ("name", "id"):
-            if config.get(key) is not None:
-                obj[key] = config[key]
+        for given in ("name", "id"):
+            if config.get(given) is not None:
+                obj[given] = config[given]
         return obj

@@ -11,6 +11,7 @@ defaults, the diff and every change are the iaas core's
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -29,6 +30,15 @@ if IAAS_IMPORT_ERROR is None:
     from iaas.errors import FieldError, IaasError, ValidationError
 
 POLL_SECONDS = 1.0
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def set_path(values: Any, path: str, value: Any) -> None:
+    """Set the value at a field path such as ``nics[0].security_groups[1]``."""
+    keys: list[Any] = [name if name else int(index) for name, index in _PATH_PART.findall(path)]
+    for key in keys[:-1]:
+        values = values[key]
+    values[keys[-1]] = value
 
 
 class ResourceModule(IaasModule):
@@ -71,41 +81,27 @@ class ResourceModule(IaasModule):
                 inputs[key] = actual
         return inputs
 
-    # ------------------------------------------------------------ references
-
-    def resolve(self, schema: Any, values: dict[str, Any], errors: list[FieldError], prefix: str = "") -> dict:
-        """Names of other objects replaced by their ids, following the kind's schema; problems go to ``errors``."""
-        out = {}
-        for key, value in values.items():
-            f = schema.field(key)
-            out[key] = value if f is None else self._resolve(f, value, prefix + key, errors)
-        return out
-
-    def _resolve(self, f: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
-        if isinstance(value, list):
-            return [self._resolve(f, v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
-        if isinstance(value, dict) and f.nested is not None:
-            return self.resolve(f.nested, value, errors, path + ".")
-        if isinstance(value, str) and f.spec.ref is not None:
-            found = self.session.lookup(f.spec.ref, value, self.address)
-            if found is not None:
-                return found.id
-            if self.check_mode:  # an earlier task of the same check run would have created it
-                return iaas.UNKNOWN
-            errors.append(FieldError(self.address or "", path, f"no {f.spec.ref} named or with id {value!r} exists"))
-        return value
+    # ------------------------------------------------------------ inputs
 
     def desired(self) -> dict[str, Any]:
-        """The object's inputs as the options give them: checked by the core, defaults filled, names resolved."""
+        """The object's inputs as the options give them: checked by the core, defaults filled, names resolved.
+
+        In check mode an object named by a reference may not exist yet (an earlier task of the same check run
+        would have made it): its id is then known only after apply.
+        """
         values = strip_none({k: self.params.get(k) for k in self.inputs})
         checked = resources.check(self.kind, values, self.address)
         if checked.errors:
             raise ValidationError(checked.errors)
-        errors: list[FieldError] = []
-        inputs = self.resolve(resources.schema(self.kind), checked.inputs, errors)
-        if errors:
-            raise ValidationError(errors)
-        return inputs
+        try:
+            return self.session.resolve(self.kind, checked.inputs, self.address)
+        except ValidationError as exc:
+            if not self.check_mode:
+                raise
+            inputs = self.session.resolve(self.kind, checked.inputs, self.address, strict=False)
+            for err in exc.errors:
+                set_path(inputs, err.field, iaas.UNKNOWN)
+            return inputs
 
     # ------------------------------------------------------------ waiting
 

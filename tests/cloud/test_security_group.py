@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 import xml.etree.ElementTree as ET
 
-import libvirt
 import pytest
 
-from iaas.cloud import Cloud, CloudConfig, HostConfig
+from iaas.cloud import Cloud
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds.security_group import policy_name, render_policy, render_rules, rules_name
 from iaas.errors import IaasError
@@ -136,23 +134,3 @@ def test_values_are_escaped_in_the_xml() -> None:
     evil = "x'/><rule action='accept"
     xml = render_policy(evil, str(uuid.uuid4()), [])
     assert ET.fromstring(xml).get("name") == evil
-
-
-REAL_HOST = os.environ.get("IAAS_TEST_LIBVIRT_URI")
-
-
-@pytest.mark.realhost
-@pytest.mark.skipif(not REAL_HOST, reason="set IAAS_TEST_LIBVIRT_URI to a real libvirt host")
-def test_a_real_host_gets_the_filters(tmp_path, op) -> None:
-    c = Cloud(CloudConfig(hosts=[HostConfig("real", REAL_HOST)], home=str(tmp_path)))
-    ctx = op("security_group.ssh")
-    try:
-        out = c.create("security_group", ctx, inputs(), {})
-        assert out["dataplane"] == f"nwfilter {policy_name(out['id'])} defined on real"
-        conn = libvirt.open(REAL_HOST)
-        assert conn.nwfilterLookupByName(rules_name(out["id"])).UUIDString()
-        c.delete("security_group", ctx, out["id"], out)
-        with pytest.raises(libvirt.libvirtError):
-            conn.nwfilterLookupByName(policy_name(out["id"]))
-    finally:
-        c.close()

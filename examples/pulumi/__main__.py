@@ -1,6 +1,7 @@
 """A small web tier on iaas: a network, a firewall, two web servers with a data volume each, and a port forward."""
 
 import pulumi
+
 import pulumi_iaas as iaas
 
 config = pulumi.Config()

@@ -10,10 +10,11 @@ from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
-from iaas_pulumi.names import pascal
 from pulumi.runtime import proto
 from pulumi.runtime.proto.provider_pb2_grpc import ResourceProviderStub
 from pulumi.runtime.rpc import UNKNOWN
+
+from iaas_pulumi.names import pascal
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"

@@ -9,12 +9,12 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from iaas_pulumi.names import camel, snake, wire_path
 from pulumi.runtime import proto
 
 from iaas import resources
 from iaas.model import KINDS
 from iaas.model.schema import FieldSchema, ObjectSchema
+from iaas_pulumi.names import camel, snake, wire_path
 from tests.pulumi.harness import UNKNOWN, Plugin, reveal
 from tests.pulumi.scenarios import SCENARIOS
 

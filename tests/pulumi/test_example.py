@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from iaas_pulumi.names import kind_of_token, snake
 
 from iaas import resources
 from iaas.model import KINDS
+from iaas_pulumi.names import kind_of_token, snake
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pulumi" / "__main__.py"
 

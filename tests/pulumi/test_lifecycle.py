@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iaas_pulumi.names import camel, snake
 
 from iaas import resources
 from iaas.model import KINDS
+from iaas_pulumi.names import camel, snake
 from tests.pulumi.harness import UNKNOWN, Plugin, is_secret, reveal
 from tests.pulumi.scenarios import DEPENDENCY_OVERRIDES, SCENARIOS
 

@@ -10,12 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 from google.protobuf import empty_pb2
-from iaas_pulumi.generate import ROOT, SCHEMA_PATH, stale_files
-from iaas_pulumi.names import camel, resource_token, type_token
-from iaas_pulumi.schema import package_schema
 from pulumi.runtime import proto
 
 from iaas.model import KINDS, Nic, object_schema
+from iaas_pulumi.generate import ROOT, SCHEMA_PATH, stale_files
+from iaas_pulumi.names import camel, resource_token, type_token
+from iaas_pulumi.schema import package_schema
 from tests.pulumi.harness import Plugin
 
 #: Where Pulumi's metaschema is looked for: $IAAS_PULUMI_METASCHEMA, else the shared folder beside the checkout.

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pulumi
-import pulumi_iaas as iaas
 import pytest
+
+import pulumi_iaas as iaas
 from pulumi_iaas import outputs
 
 CREATED: list[pulumi.runtime.MockResourceArgs] = []

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iaas_terraform import SOURCE
 
 import iaas
+from iaas_terraform import SOURCE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "terraform" / "main.tf"

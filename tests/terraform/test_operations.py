@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iaas_terraform.objects import tf_object
-from iaas_terraform.operations import Operations
 
 import iaas
 from iaas import resources
 from iaas.model import UNKNOWN, contains_unknown
+from iaas_terraform.objects import tf_object
+from iaas_terraform.operations import Operations
 from tests.terraform.conftest import KEY
 
 

@@ -15,9 +15,9 @@ import msgpack
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from iaas_terraform.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, MAX_MESSAGE
 from tf.gen import grpc_controller_pb2, grpc_controller_pb2_grpc, tfplugin_pb2, tfplugin_pb2_grpc
 
+from iaas_terraform.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, MAX_MESSAGE
 from tests.terraform.conftest import KEY
 
 

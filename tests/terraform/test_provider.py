@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from tf.gen import tfplugin_pb2 as pb
+
 from iaas_terraform import codec
 from iaas_terraform.objects import tf_object
 from iaas_terraform.provider import Provider
-from tf.gen import tfplugin_pb2 as pb
 
 
 def _configure(provider: Provider, **settings: str | None) -> pb.ConfigureProvider.Response:

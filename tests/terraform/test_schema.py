@@ -6,12 +6,12 @@ import json
 
 import attrs
 import pytest
-from iaas_terraform import schema
-from iaas_terraform.codec import attribute_path, decode, encode
-from iaas_terraform.objects import complete_object, from_tf, to_tf
 from tf.gen import tfplugin_pb2 as pb
 
 from iaas.model import KINDS, UNKNOWN, FieldSchema, object_schema
+from iaas_terraform import schema
+from iaas_terraform.codec import attribute_path, decode, encode
+from iaas_terraform.objects import complete_object, from_tf, to_tf
 
 FIELDS = [(kind, f) for kind, cls in KINDS.items() for f in object_schema(cls).fields]
 

@@ -15,8 +15,8 @@ import hashlib
 import math
 import re
 import threading
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from iaas.cloud.base import OpContext
@@ -25,6 +25,8 @@ from iaas.drivers.libvirt import Host, Meta, PoolInfo, VolumeInfo
 from iaas.drivers.libvirt.specs import VolumeFormat
 from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
 from iaas.model import checks
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -161,6 +163,28 @@ class LibvirtHandler:
             if vol is not None:
                 return vol
         return None
+
+    def find_on_hosts(self, ctx: OpContext, name_or_id: str,
+                      get: Callable[[Host, str], T | None]) -> tuple[str, T] | None:
+        """An object by id or name on any host, managed by iaas or not (for lookups and imports).
+
+        ``get(host, ref)`` reads the object on one host.  The host the
+        inventory records is asked first, and an object of ``ctx.stack`` wins
+        over others of the same name.
+        """
+        rec = self.record(self.kind, name_or_id, ctx.stack)
+        refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
+        hosts = [rec.host] if rec is not None and rec.host in self.cloud.hosts else []
+        hosts += [h for h in self.cloud.hosts if h not in hosts]
+        matches: list[tuple[str, T]] = []
+        for host_name in hosts:
+            found = next((info for ref in refs if (info := get(self.host(host_name), ref)) is not None), None)
+            if found is not None:
+                matches.append((host_name, found))
+        if not matches:
+            return None
+        matches.sort(key=lambda m: getattr(m[1], "meta", None) is None or m[1].meta.stack != ctx.stack)  # type: ignore[attr-defined]
+        return matches[0]
 
     # ------------------------------------------------------------ the inventory
 

@@ -113,19 +113,8 @@ class Handler(LibvirtHandler):
 
     def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
         """An instance by id or name on any host (this stack's first), managed by iaas or not."""
-        rec = self.record(self.kind, name_or_id, ctx.stack)
-        refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
-        matches = []
-        for host_name in self.cloud.hosts:
-            for ref in refs:
-                info = self.host(host_name).get_domain(ref)
-                if info is not None:
-                    matches.append((host_name, info))
-                    break
-        if not matches:
-            return None
-        matches.sort(key=lambda m: (m[1].meta is None or m[1].meta.stack != ctx.stack))
-        return self._observed(*matches[0], extra=True)
+        found = self.find_on_hosts(ctx, name_or_id, lambda host, ref: host.get_domain(ref))
+        return None if found is None else self._observed(*found, extra=True)
 
     # ------------------------------------------------------------ update
 

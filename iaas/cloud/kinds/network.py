@@ -120,21 +120,8 @@ class Handler(LibvirtHandler):
 
     def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
         """A network by UUID or name on any host (this stack's first), managed by iaas or not."""
-        rec = self.record(self.kind, name_or_id, ctx.stack)
-        refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
-        hosts = [rec.host] if rec is not None and rec.host in self.cloud.hosts else []
-        hosts += [h for h in self.cloud.hosts if h not in hosts]
-        matches = []
-        for host_name in hosts:
-            for ref in refs:
-                info = self.host(host_name).get_network(ref)
-                if info is not None:
-                    matches.append((host_name, info))
-                    break
-        if not matches:
-            return None
-        matches.sort(key=lambda m: (m[1].meta is None or m[1].meta.stack != ctx.stack))
-        return self._observed(*matches[0])
+        found = self.find_on_hosts(ctx, name_or_id, lambda host, ref: host.get_network(ref))
+        return None if found is None else self._observed(*found)
 
     # ------------------------------------------------------------ helpers
 

@@ -313,7 +313,18 @@ def test_root_disk_grows(env, vm, drift):
     new, out = update(env, vm, root_disk_gib=30)
     root = env.cloud.hosts["h1"].get_volume(VOLUME_POOL, root_name(vm.id))
     assert root.capacity_bytes == 30 * GIB and root.backing_path is not None
+    assert env.cloud.hosts["h1"].disk_capacity_live(vm.id, "vda") == 30 * GIB  # the running guest sees it
     assert drift(env.cloud.read("instance", vm.ctx, vm.id, out), new) == {}
+
+
+def test_an_attached_volume_grows_under_the_running_guest(env, vm):
+    host = env.cloud.hosts["h1"]
+    assert host.disk_capacity_live(vm.id, "vdb") == 5 * GIB
+    new = {**env.data.inputs, "size_gib": 8}
+    env.cloud.update("volume", env.data.ctx, env.data.id, env.data.inputs, new, ["size_gib"], env.data.outputs)
+    info = host.get_domain(vm.id)
+    assert info.state == "running" and [d.path for d in info.disks[1:]] == [env.data.outputs["path"]]
+    assert host.disk_capacity_live(vm.id, "vdb") == 8 * GIB
 
 
 def test_update_of_an_instance_that_is_gone(env, vm):

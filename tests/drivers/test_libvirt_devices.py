@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iaas.drivers.libvirt import DiskSpec, Host, NicSpec
+from iaas.drivers.libvirt import DiskSpec, Host, NicSpec, VolumeSpec
 from iaas.errors import NotFoundError
 from tests.drivers._libvirt_helpers import META, UUID1, dom_spec, net_spec, reopened
 
@@ -91,3 +91,17 @@ def test_device_changes_survive_a_reopen(stored_host: Host) -> None:
 def test_missing_guest(host: Host) -> None:
     with pytest.raises(NotFoundError):
         host.attach_disk(UUID1, DATA)
+
+
+def test_disk_users_and_live_disk_size(host: Host) -> None:
+    host.ensure_pool("iaas", "/var/lib/iaas")
+    vol = host.create_volume("iaas", VolumeSpec("iaas-data.qcow2", capacity_bytes=2 * 2**30))
+    disk = DiskSpec("vdb", path=vol.path, serial="data")
+    host.define_domain(dom_spec(disks=[disk], nics=[]), META)
+    assert host.disk_users(str(vol.path)) == [] and host.disk_capacity_live(UUID1, "vdb") is None  # not running
+    host.start_domain(UUID1)
+    assert host.disk_users(str(vol.path)) == [(UUID1, "vdb")]
+    assert host.disk_capacity_live(UUID1, "vdb") == 2 * 2**30
+    assert host.resize_disk_live(UUID1, "vdb", 3 * 2**30) is False  # the test driver cannot: grow the volume
+    host.resize_volume("iaas", vol.name, 3 * 2**30)
+    assert host.disk_capacity_live(UUID1, "vdb") == 3 * 2**30

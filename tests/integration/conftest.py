@@ -85,7 +85,8 @@ class NamespacedHost:
         client = Client(process)
         self.clients.append(client)
         start = time.monotonic()
-        while _netns(process.pid) == _netns(self.process.pid) and time.monotonic() - start < 10:
+        before = {_netns(os.getpid()), _netns(self.process.pid)}  # nsenter first joins the host's, then unshares
+        while _netns(process.pid) in before and time.monotonic() - start < 10:
             time.sleep(0.02)  # until unshare has made the new namespace
         _check(self.run("ip", "link", "set", peer, "netns", str(process.pid)))
         for argv in (["ip", "link", "set", "lo", "up"], ["ip", "addr", "add", address, "dev", peer],

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import libvirt
 import pytest
 
 import iaas
@@ -41,8 +42,9 @@ def _ssh_key() -> str:
 KEY = _ssh_key()
 
 
-def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = False) -> iaas.Stack:
-    """The scenario's stack; the tests change ``memory_mib`` of vm1 and give vm2 a volume."""
+def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = False,
+               extra_gib: int = 1) -> iaas.Stack:
+    """The scenario's stack; the tests change ``memory_mib`` of vm1, give vm2 a volume and grow it."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="lan", cidr="10.88.0.0/24", mode="isolated", dhcp_end="10.88.0.199"))
     sg = stack.add(iaas.SecurityGroup(name="echo", rules=[
@@ -53,7 +55,7 @@ def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = Fa
     size = {"vcpus": 1, "max_memory_mib": 256, "root_disk_gib": 1}
     vm1 = stack.add(iaas.Instance(name="vm1", image=image, key_pair=key, memory_mib=memory_mib, volumes=[data],
                                   nics=[iaas.Nic(network=lan, security_groups=[sg])], **size))
-    extra = [stack.add(iaas.Volume(name="extra", size_gib=1))] if vm2_volume else []
+    extra = [stack.add(iaas.Volume(name="extra", size_gib=extra_gib))] if vm2_volume else []
     stack.add(iaas.Instance(name="vm2", image=image, key_pair=key, memory_mib=256, nics=[iaas.Nic(network=lan)],
                             volumes=extra, **size))
     stack.add(iaas.PortForward(name="echo", instance=vm1, target_port=7, host_port=10007))
@@ -200,6 +202,25 @@ def test_a_volume_attaches_live(world: dict) -> None:
     assert [(d.target, d.serial) for d in info.disks if d.target != "vda"] == [("vdb", disk_serial(extra.id))]
     console = Path(info.spec.console_log).read_text(errors="replace")
     assert console.count("IAAS-GUEST ready") == 1  # attached while it runs: no restart
+
+
+def test_an_attached_volume_grows_under_the_running_guest(world: dict) -> None:
+    engine, host, ids = world["engine"], world["host"], world["ids"]
+    plan = engine.plan(make_stack(world["guest"], memory_mib=192, vm2_volume=True, extra_gib=2))
+    changes = {a: c.action for a, c in plan.changes.items() if c.action != "noop"}
+    assert changes == {"volume.extra": "update"}
+    assert host.disk_capacity_live(ids["vm2"], "vdb") == 1 * 2**30
+    engine.apply(plan)
+    info = host.get_domain(ids["vm2"])
+    assert info.state == "running"
+    conn = libvirt.open(world["ns"].uri)
+    try:  # what libvirt itself reports for the running guest's disk
+        assert conn.lookupByUUIDString(ids["vm2"]).blockInfo("vdb", 0)[0] == 2 * 2**30
+    finally:
+        conn.close()
+    assert engine.plan(make_stack(world["guest"], memory_mib=192, vm2_volume=True, extra_gib=2)).empty
+    console = Path(info.spec.console_log).read_text(errors="replace")
+    assert console.count("IAAS-GUEST ready") == 1  # grown while it runs: no restart
 
 
 def test_destroy_leaves_nothing_behind(world: dict) -> None:

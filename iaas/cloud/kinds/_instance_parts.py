@@ -20,7 +20,7 @@ from iaas.cloud.kinds import _seed
 from iaas.cloud.kinds._libvirt import GIB, VOLUME_POOL, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.kinds.security_group import policy_name, render_policy
-from iaas.cloud.kinds.volume import overlay_spec
+from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, NetworkInfo, NicSpec, VolumeInfo
 from iaas.errors import ConflictError, NotFoundError
 
@@ -154,8 +154,7 @@ class Parts(LibvirtHandler):
         if vol is None:
             raise NotFoundError(f"{self.ctx.address}: the root disk {root_name(self.id)} is gone from host "
                                 f"{self.host_name!r}")
-        if size_gib * GIB > vol.capacity_bytes:
-            host.resize_volume(VOLUME_POOL, vol.name, size_gib * GIB)
+        grow_volume(host, vol, size_gib * GIB)
 
     def volumes(self, inputs: dict[str, Any]) -> list[tuple[str, VolumeInfo]]:
         """The extra volumes (id and volume), each of which must be on the instance's host."""

@@ -18,8 +18,8 @@ What an instance is made of on its host:
 
 Changes: memory and vCPUs change live within their ceilings; other offline
 changes stop the guest, redefine it and start it again; volumes and NICs are
-attached and detached; the root disk grows (the guest sees the new size after
-its next start); ``power_state`` starts or stops the guest.
+attached and detached; the root disk grows (a running guest sees the new size
+at once); ``power_state`` starts or stops the guest.
 """
 
 from __future__ import annotations

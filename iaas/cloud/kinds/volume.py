@@ -2,8 +2,9 @@
 
 A volume is named ``iaas-<id>.<format>``.  Built on an image it is a qcow2
 overlay whose backing file is the image's volume on the same host (imported
-there first if the host lacks it).  It grows in place (``size_gib``); a guest
-that has it attached sees the new size after its next start.
+there first if the host lacks it).  It grows in place (``size_gib``); a running
+guest that has it attached sees the new size at once (on real hosts the disk is
+grown through the guest, with libvirt's block resize).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from iaas.cloud.kinds._libvirt import (
     volume_name,
 )
 from iaas.cloud.kinds.image import Handler as ImageHandler
-from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
+from iaas.drivers.libvirt import Host, VolumeInfo, VolumeSpec
 from iaas.errors import NotFoundError
 
 
@@ -32,6 +33,23 @@ def overlay_spec(name: str, capacity_bytes: int, backing: VolumeInfo | None, fmt
         return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format=fmt_of(fmt))
     return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format="qcow2", backing_path=backing.path,
                       backing_format=fmt_of(backing.format))
+
+
+def grow_volume(host: Host, vol: VolumeInfo, capacity_bytes: int) -> VolumeInfo:
+    """Grow a volume of the ``iaas-volumes`` pool to ``capacity_bytes``; never shrinks it.
+
+    When running guests use it (real hosts), each one's disk is grown live, so
+    the guests see the new size at once; otherwise the volume itself grows.
+    On simulated hosts the volume grows and running guests read its new size.
+    """
+    if capacity_bytes <= vol.capacity_bytes:
+        return vol
+    users = host.disk_users(vol.path) if vol.path and not host.simulated else []
+    if not users:
+        return host.resize_volume(VOLUME_POOL, vol.name, capacity_bytes)
+    for uuid, target in users:
+        host.resize_disk_live(uuid, target, capacity_bytes)
+    return host.get_volume(VOLUME_POOL, vol.name) or vol
 
 
 def image_id_of(vol: VolumeInfo) -> str | None:
@@ -94,8 +112,8 @@ class Handler(LibvirtHandler):
             raise NotFoundError(f"{ctx.address}: volume {id} no longer exists")
         host_name, vol = found
         wanted = int(new["size_gib"]) * GIB
-        if "size_gib" in changed and wanted > vol.capacity_bytes:
-            vol = self.host(host_name).resize_volume(VOLUME_POOL, vol.name, wanted)
+        if "size_gib" in changed:
+            vol = grow_volume(self.host(host_name), vol, wanted)
         return self._outputs(id, vol, host_name)
 
     def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:

@@ -7,6 +7,9 @@ target (``vdb``), NICs by MAC.
 
 Real hosts need ``<features><acpi/></features>`` in the guest (the domain
 template has it); a live detach only asks the guest to let go of the device.
+A disk in use by a running guest grows with :meth:`DeviceOps.resize_disk_live`
+(libvirt's block resize: the guest sees the new size at once).
+
 The test driver cannot hotplug at all: there the definition is rewritten, and
 a running guest that should see the change at once is restarted (instantly,
 it is a simulation), so both the definition and the live view read back as a
@@ -20,9 +23,11 @@ from collections.abc import Callable
 
 import libvirt
 
+from iaas.drivers.libvirt import readback
 from iaas.drivers.libvirt.domains import DomainOps
 from iaas.drivers.libvirt.render import disk_xml, interface_xml
 from iaas.drivers.libvirt.specs import DiskSpec, NicSpec
+from iaas.errors import NotFoundError
 
 Finder = Callable[[ET.Element], ET.Element | None]
 _INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
@@ -87,6 +92,56 @@ class DeviceOps(DomainOps):
     def detach_nic(self, ref: str, mac: str, live: bool = True) -> None:
         """Detach the NIC with this MAC from a guest."""
         self._change(ref, f"detach NIC {mac} from domain {ref}", _nic_by_mac(mac), None, live)
+
+    def disk_users(self, path: str) -> list[tuple[str, str]]:
+        """The running guests that have the file ``path`` as a disk now, as (UUID, target) pairs."""
+
+        def run(conn: libvirt.virConnect) -> list[tuple[str, str]]:
+            found = []
+            for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                for disk in readback.disks(ET.fromstring(dom.XMLDesc(0))):
+                    if disk.path == path:
+                        found.append((dom.UUIDString(), disk.target))
+            return sorted(found)
+
+        return self._call(f"find guests using {path}", run)
+
+    def resize_disk_live(self, ref: str, target: str, capacity_bytes: int) -> bool:
+        """Grow the disk ``target`` of a running guest to ``capacity_bytes``; the guest sees it at once.
+
+        The disk's file grows with it.  Returns False, changing nothing, when
+        the guest is not running or the host is simulated (the test driver
+        cannot resize a disk: grow its volume with
+        :meth:`~iaas.drivers.libvirt.storage.StorageOps.resize_volume` instead).
+        """
+
+        def run(conn: libvirt.virConnect) -> bool:
+            dom = self._require_domain(conn, ref)
+            if self.simulated or not dom.isActive():
+                return False
+            dom.blockResize(target, capacity_bytes, libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES)
+            return True
+
+        return self._call(f"resize disk {target} of domain {ref}", run)
+
+    def disk_capacity_live(self, ref: str, target: str) -> int | None:
+        """The size in bytes a running guest sees for its disk ``target``; None when it is not running.
+
+        On a simulated host this is the size of the disk's volume.
+        """
+
+        def run(conn: libvirt.virConnect) -> int | None:
+            dom = self._require_domain(conn, ref)
+            if not dom.isActive():
+                return None
+            if self.simulated:  # the test driver reports a fixed size for every disk
+                disk = next((d for d in readback.disks(ET.fromstring(dom.XMLDesc(0))) if d.target == target), None)
+                if disk is None or disk.path is None:
+                    raise NotFoundError(f"host {self.name!r}: domain {ref} has no disk {target}")
+                return int(conn.storageVolLookupByPath(disk.path).info()[1])
+            return int(dom.blockInfo(target, 0)[0])
+
+        return self._call(f"read size of disk {target} of domain {ref}", run)
 
     def _change(self, ref: str, operation: str, find: Finder, attach_xml: str | None, live: bool) -> None:
         """Attach (``attach_xml`` given) or detach the device ``find`` picks out."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import yaml
@@ -14,6 +14,9 @@ from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
 from iaas.drivers.libvirt.host import Host
 from iaas.errors import FieldError, IaasError, ValidationError
+
+if TYPE_CHECKING:
+    from iaas.cloud.preflight import Problem
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +178,13 @@ class Cloud:
         from iaas.cloud.placement import check_plan
 
         return check_plan(self, stack, list(items))
+
+    def preflight(self, hosts: Iterable[str] | None = None) -> list[Problem]:
+        """What keeps ``hosts`` (default: all) from taking work: libvirtd reachable, acceleration, pool
+        directory, CPUs and free memory; empty when all is well.  See :mod:`iaas.cloud.preflight`."""
+        from iaas.cloud.preflight import preflight
+
+        return preflight(self, hosts)
 
     def managed_objects(self, stack: str | None = None) -> list[InventoryRecord]:
         """Inventory records, optionally of one stack."""

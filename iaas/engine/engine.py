@@ -20,6 +20,7 @@ import attrs
 
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
+from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
 from iaas.engine.reconcile import apply_fixes, reconcile
@@ -112,11 +113,16 @@ class Engine:
         with self._lock(operation):
             if isinstance(target, Stack):
                 self._check_stack(target)
-                plan = self._plan(target, destroy=destroy, targets=targets, replace=replace, refresh=refresh)
+                try:
+                    plan = self._plan(target, destroy=destroy, targets=targets, replace=replace, refresh=refresh)
+                except ValidationError:
+                    explain_unreachable(self.cloud)  # a host that is down is the clearer reason
+                    raise
             else:
                 plan = target
                 if plan.stack != self.stack_name:
                     raise PlanError(f"the plan is for stack {plan.stack!r}, not {self.stack_name!r}")
+            check_hosts(self.cloud, plan)
             history = self.store.begin_apply(operation, self.owner)
             status = "failed"
             try:

@@ -78,3 +78,7 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
                             domain_type=self.domain_type)
 
         return self._call("read host info", run)
+
+    def capabilities(self) -> str:
+        """The host's capabilities XML: the guest architectures and domain types it can run."""
+        return self._call("read capabilities", lambda conn: str(conn.getCapabilities()))

@@ -1,0 +1,154 @@
+"""Host preflight: can each host take work before an apply touches anything?
+
+For every real host it checks that libvirtd answers, which acceleration its
+guests get (KVM, or TCG software emulation) and that the host can run them,
+that the directory of its storage pools can be written (hosts on this
+machine), and that it has the CPUs and free memory asked of it.  Simulated
+hosts always pass.
+
+Usage::
+
+    for problem in cloud.preflight():
+        print(problem)            # host 'h1': libvirtd is not reachable at ...
+    reports = host_reports(cloud)  # what was seen on each host, problems included
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import attrs
+
+from iaas.errors import HostError, IaasError
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud, HostConfig
+    from iaas.drivers.libvirt import Host
+
+DEFAULT_POOL_ROOT = "/var/lib/iaas"
+
+
+@attrs.frozen
+class Need:
+    """What an apply asks of one host: the largest guest's vCPUs and the memory of new guests."""
+
+    vcpus: int = 0
+    memory_mib: int = 0
+
+
+@attrs.frozen
+class Problem:
+    """One reason a host cannot take work, with what to do about it."""
+
+    host: str
+    check: str  # "reachable", "acceleration", "pool", "cpus" or "memory"
+    message: str
+
+    def __str__(self) -> str:
+        return f"host {self.host!r}: {self.message}"
+
+
+@attrs.define
+class HostReport:
+    """What preflight saw on one host."""
+
+    host: str
+    uri: str
+    reachable: bool = False
+    acceleration: str | None = None  # "kvm", "tcg" or "simulated"
+    cpus: int | None = None
+    free_memory_mib: int | None = None
+    pool_path: str | None = None
+    problems: list[Problem] = attrs.field(factory=list)
+
+
+class PreflightError(HostError):
+    """Hosts failed their preflight; nothing was touched.  ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        detail = f"{len(problems)} problem(s), nothing was touched:\n{lines}"
+        super().__init__(problems[0].host, "preflight", detail)
+        IaasError.__init__(self, f"host preflight failed: {detail}")
+
+
+def host_reports(cloud: Cloud, hosts: Iterable[str] | None = None,
+                 needs: Mapping[str, Need] | None = None) -> list[HostReport]:
+    """Check ``hosts`` (default: every host of the cloud), each against its ``needs``."""
+    names = list(cloud.hosts) if hosts is None else list(hosts)
+    return [check_host(cloud.hosts[n], cloud.host_configs[n], (needs or {}).get(n, Need())) for n in names]
+
+
+def preflight(cloud: Cloud, hosts: Iterable[str] | None = None,
+              needs: Mapping[str, Need] | None = None) -> list[Problem]:
+    """Every problem of ``hosts`` (default: all); empty when they can all take work."""
+    return [p for r in host_reports(cloud, hosts, needs) for p in r.problems]
+
+
+def check_host(host: Host, config: HostConfig, need: Need = Need()) -> HostReport:
+    """Preflight one host."""
+    report = HostReport(host.name, host.uri)
+    if host.simulated:
+        report.reachable, report.acceleration = True, "simulated"
+        return report
+    try:
+        info = host.info()
+    except HostError as exc:
+        report.problems.append(Problem(host.name, "reachable", (
+            f"libvirtd is not reachable at {host.uri}: {exc.detail}. Start it on the host (as root: "
+            f"`virtlogd -d; libvirtd -d`) or correct the host's uri in the cloud config")))
+        return report
+    report.reachable, report.cpus, report.free_memory_mib = True, info.cpus, info.free_memory_mib
+    report.acceleration = "kvm" if host.domain_type == "kvm" else "tcg"
+    _check_acceleration(host, report)
+    if _is_local(host.uri):
+        _check_pool_dir(host.name, config, report)
+    _check_capacity(host.name, info.cpus, int(info.free_memory_mib * config.ram_ratio), need, report)
+    return report
+
+
+def _check_acceleration(host: Host, report: HostReport) -> None:
+    try:
+        caps = host.capabilities()
+    except HostError as exc:
+        report.problems.append(Problem(host.name, "acceleration", f"cannot read its capabilities: {exc.detail}"))
+        return
+    if f"<domain type='{host.domain_type}'" not in caps:
+        how = ("load the kvm_intel or kvm_amd module" if host.domain_type == "kvm"
+               else "install qemu-system-x86 and libvirt-daemon-driver-qemu, then restart libvirtd")
+        report.problems.append(Problem(host.name, "acceleration", (
+            f"cannot run {report.acceleration.upper() if report.acceleration else ''} guests "
+            f"(<domain type='{host.domain_type}'>): {how}")))
+
+
+def _is_local(uri: str) -> bool:
+    name = urlsplit(uri).hostname
+    return not name or name in ("localhost", "127.0.0.1", "::1")
+
+
+def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:
+    root = Path(config.pool_path or DEFAULT_POOL_ROOT)
+    report.pool_path = str(root)
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        where = "is not writable" if existing == root else f"cannot be made ({existing} is not a writable directory)"
+        report.problems.append(Problem(name, "pool", (
+            f"the storage pool directory {root} {where}: make it writable for this user or set the "
+            f"host's pool_path in the cloud config")))
+
+
+def _check_capacity(name: str, cpus: int, free_mib: int, need: Need, report: HostReport) -> None:
+    if cpus < 1 or need.vcpus > cpus:
+        report.problems.append(Problem(name, "cpus", (
+            f"has {cpus} CPU(s); a guest asks for {need.vcpus}: give it fewer vCPUs or place it on a larger host")))
+    if need.memory_mib > free_mib:
+        report.problems.append(Problem(name, "memory", (
+            f"has {free_mib} MiB of free memory (with its ram_ratio); the new guests need {need.memory_mib} MiB: "
+            "stop guests there, use less memory or place them on another host")))

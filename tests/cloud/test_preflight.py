@@ -1,0 +1,90 @@
+"""Host preflight: simulated hosts pass; an unreachable libvirtd, an unwritable pool directory and too little
+capacity are reported with the host's name, and an apply stops before anything is touched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import iaas
+from iaas.cloud import Cloud
+from iaas.cloud.cloud import CloudConfig, HostConfig
+from iaas.cloud.preflight import Need, PreflightError, check_host, host_reports
+
+
+def dead_socket(tmp_path: Path) -> str:
+    return f"qemu:///system?socket={tmp_path}/gone/libvirt-sock"
+
+
+def test_simulated_hosts_pass(cloud: Cloud) -> None:
+    assert cloud.preflight() == []
+    assert [(r.host, r.reachable, r.acceleration) for r in host_reports(cloud)] == [("h1", True, "simulated")]
+
+
+def test_an_unreachable_libvirtd_is_named_with_what_to_do(tmp_path: Path) -> None:
+    c = Cloud(CloudConfig(hosts=[HostConfig("sim", "test:///default"), HostConfig("far", dead_socket(tmp_path))],
+                          home=str(tmp_path / "home")))
+    try:
+        problems = c.preflight()
+        assert [(p.host, p.check) for p in problems] == [("far", "reachable")]
+        text = str(problems[0])
+        assert text.startswith("host 'far': libvirtd is not reachable at qemu:///system?socket=")
+        assert "libvirtd -d" in text and "uri in the cloud config" in text
+        assert c.preflight(["sim"]) == []
+    finally:
+        c.close()
+
+
+def test_apply_stops_before_touching_anything(tmp_path: Path) -> None:
+    cloud = {"hosts": [{"name": "far", "uri": dead_socket(tmp_path), "pool_path": str(tmp_path / "pools")}],
+             "home": str(tmp_path / "cloud")}
+    stack = iaas.Stack("pf")
+    stack.add(iaas.Network(name="lan", cidr="10.77.0.0/24", mode="isolated"))
+    with iaas.Engine.open("pf", home=tmp_path / "home", cloud=cloud) as engine:
+        with pytest.raises(PreflightError) as caught:
+            engine.apply(stack)
+        assert caught.value.host == "far" and [p.check for p in caught.value.problems] == ["reachable"]
+        assert "host preflight failed" in str(caught.value) and "host 'far': libvirtd is not reachable" in str(
+            caught.value)
+        assert engine.resources() == {} and engine.history() == []
+        assert not (tmp_path / "pools").exists()
+
+
+def test_only_deletes_skip_preflight(tmp_path: Path) -> None:
+    cloud = {"hosts": [{"name": "far", "uri": dead_socket(tmp_path)}], "home": str(tmp_path / "cloud")}
+    with iaas.Engine.open("pf", home=tmp_path / "home", cloud=cloud) as engine:
+        assert engine.destroy().ok  # nothing to create or change: no host is asked
+
+
+class _FakeHost:
+    """A reachable real host of a given size (what preflight reads of it)."""
+
+    name, uri, simulated, domain_type = "big", "qemu:///system", False, "qemu"
+
+    def __init__(self, cpus: int, free_mib: int, caps: str = "<guest><domain type='qemu'/></guest>"):
+        self.cpus, self.free_mib, self.caps = cpus, free_mib, caps
+
+    def info(self) -> object:
+        return type("Info", (), {"cpus": self.cpus, "free_memory_mib": self.free_mib})()
+
+    def capabilities(self) -> str:
+        return self.caps
+
+
+def test_capacity_acceleration_and_pool_directory(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    config = HostConfig("big", "qemu:///system", pool_path=str(locked / "pools"))
+    report = check_host(_FakeHost(2, 512, caps="<guest><domain type='kvm'/></guest>"), config,  # type: ignore[arg-type]
+                        Need(vcpus=4, memory_mib=1024))
+    checks = {p.check: str(p) for p in report.problems}
+    assert report.acceleration == "tcg" and report.cpus == 2 and report.free_memory_mib == 512
+    assert set(checks) == ({"acceleration", "cpus", "memory"} | ({"pool"} if os.geteuid() != 0 else set()))
+    assert "cannot run TCG guests" in checks["acceleration"] and "qemu-system-x86" in checks["acceleration"]
+    assert "has 2 CPU(s); a guest asks for 4" in checks["cpus"]
+    assert "512 MiB of free memory" in checks["memory"] and "need 1024 MiB" in checks["memory"]
+    ok = check_host(_FakeHost(2, 4096), HostConfig("big", "qemu:///system", pool_path=str(tmp_path / "p")),  # type: ignore[arg-type]
+                    Need(vcpus=2, memory_mib=1024))
+    assert ok.problems == [] and ok.pool_path == str(tmp_path / "p")

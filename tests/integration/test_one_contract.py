@@ -1,7 +1,7 @@
 """One contract, two kinds of host: the same stack behaves alike on the embedded simulated host and on a real one.
 
-Apply, an empty plan right after, a live memory change without a restart,
-and a destroy that leaves nothing of the stack behind.
+Apply, an empty plan right after, a live memory change, a root disk grown
+under the running guest, and a destroy that leaves nothing of the stack behind.
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
             engine.close()
 
 
-def make_stack(image: dict[str, Any], memory_mib: int = 256) -> iaas.Stack:
+def make_stack(image: dict[str, Any], memory_mib: int = 256, root_disk_gib: int = 1) -> iaas.Stack:
     """A network, an image and one instance on it."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="clan", cidr="10.91.0.0/24", mode="isolated"))
     tiny = stack.add(iaas.Image(name="ctiny", **image))
     stack.add(iaas.Instance(name="cvm", image=tiny, vcpus=1, memory_mib=memory_mib, max_memory_mib=256,
-                            root_disk_gib=1, nics=[iaas.Nic(network=lan)]))
+                            root_disk_gib=root_disk_gib, nics=[iaas.Nic(network=lan)]))
     return stack
 
 
@@ -79,7 +79,7 @@ def live_memory(host: Host, id: str, wanted: int) -> int:
     return info.memory_mib
 
 
-def test_apply_plan_live_memory_and_destroy(target: Target) -> None:
+def test_apply_plan_live_changes_and_destroy(target: Target) -> None:
     engine, host = target.engine, target.host
     assert engine.apply(make_stack(target.image)).ok
     before = host.get_domain("cvm")
@@ -96,6 +96,13 @@ def test_apply_plan_live_memory_and_destroy(target: Target) -> None:
     assert after is not None and (after.uuid, after.state, after.spec.memory_mib) == (before.uuid, "running", 192)
     assert live_memory(host, before.uuid, 192) == 192
     assert engine.plan(make_stack(target.image, memory_mib=192)).empty
+
+    assert host.disk_capacity_live(before.uuid, "vda") == 2**30
+    engine.apply(make_stack(target.image, memory_mib=192, root_disk_gib=2))
+    grown = host.get_domain("cvm")
+    assert grown is not None and (grown.uuid, grown.state) == (before.uuid, "running")
+    assert host.disk_capacity_live(before.uuid, "vda") == 2 * 2**30
+    assert engine.plan(make_stack(target.image, memory_mib=192, root_disk_gib=2)).empty
 
     engine.destroy()
     assert engine.cloud.managed_objects(STACK) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,8 +104,25 @@ def _explain(exc: sqlite3.Error) -> str:
     return text
 
 
-def check_file(path: str) -> None:
-    """Refuse, before SQLite sees it, a path that cannot hold a state database."""
+def check_file(path: str, *, settle: float = 1.0) -> None:
+    """Refuse, before SQLite sees it, a path that cannot hold a state database.
+
+    A file another process is creating this very moment may not hold its
+    header yet: a bad header is looked at again for up to ``settle`` seconds
+    before the file is called corrupt.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            _check_file(path)
+            return
+        except StateError as exc:
+            if "unexpected file header" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _check_file(path: str) -> None:
     target = Path(path)
     try:
         if target.is_dir():

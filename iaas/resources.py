@@ -18,6 +18,7 @@ translates its protocol::
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -135,10 +136,13 @@ def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[
 class _References:
     """Resolves the names in one resource's reference fields to ids (see :meth:`Session.resolve`)."""
 
-    def __init__(self, session: Session, address: str, strict: bool):
+    def __init__(self, session: Session, address: str, strict: bool, *,
+                 cache: dict[tuple[str, str], str | None] | None = None,
+                 hint: Callable[[str], str] | None = None, source: str | None = None):
         self.session, self.address, self.strict = session, address, strict
         self.errors: list[FieldError] = []
-        self.cache: dict[tuple[str, str], str | None] = {}
+        self.cache = cache if cache is not None else {}  # (kind, name or id) -> id; may be shared between resources
+        self.hint, self.source = hint, source  # more words for a name that matches nothing; where it was declared
 
     def one(self, ref: str, value: Any, path: str) -> Any:
         if not isinstance(value, str):
@@ -147,7 +151,9 @@ class _References:
             found = self.session.lookup(ref, value, self.address)
             self.cache[ref, value] = found.id if found else None
         if self.cache[ref, value] is None and self.strict:
-            self.errors.append(FieldError(self.address, path, f"no {ref} named or with id {value!r} exists"))
+            hint = self.hint(ref) if self.hint else ""
+            self.errors.append(FieldError(self.address, path, f"no {ref} named or with id {value!r} exists{hint}",
+                                          self.source))
         return self.cache[ref, value] or value
 
     def walk(self, sch: ObjectSchema, values: dict[str, Any], prefix: str) -> dict[str, Any]:

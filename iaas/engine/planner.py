@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from iaas.cloud import Cloud, OpContext, PlannedItem
+from iaas.cloud import Cloud, PlannedItem
 from iaas.cloud.placement import as_error
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import reconcile
@@ -16,54 +16,15 @@ from iaas.graph import Graph
 from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff
+from iaas.resources import Session, _References
 from iaas.stack import Declared, Lifecycle, Stack
 from iaas.state import ResourceRecord, Snapshot
 
 NAMED_ON_HOST = ("network", "instance")  # kinds whose libvirt object is named after the resource
 
 
-class _Literals:
-    """Resolves literal ids or names in reference fields to ids of existing cloud objects."""
-
-    def __init__(self, cloud: Cloud, stack: str):
-        self.cloud, self.stack = cloud, stack
-        self.cache: dict[tuple[str, str], str | None] = {}
-
-    def id_of(self, kind: str, value: str) -> str | None:
-        key = (kind, value)
-        if key not in self.cache:
-            found = self.cloud.lookup(kind, OpContext(self.stack, f"{kind}.{value}"), value)
-            self.cache[key] = found.id if found else None
-        return self.cache[key]
-
-    def apply(self, schema: ObjectSchema, values: dict[str, Any], decl: Declared, prefix: str,
-              errors: list[FieldError]) -> dict[str, Any]:
-        out = dict(values)
-        for f in schema.inputs:
-            value = out.get(f.name)
-            if value is None or value is UNKNOWN:
-                continue
-            path = prefix + f.name
-            if f.spec.ref and isinstance(value, str):
-                out[f.name] = self._one(f.spec.ref, value, decl, path, errors)
-            elif f.spec.ref and isinstance(value, list):
-                out[f.name] = [self._one(f.spec.ref, v, decl, f"{path}[{i}]", errors) if isinstance(v, str) else v
-                               for i, v in enumerate(value)]
-            elif f.nested is not None and isinstance(value, list):
-                out[f.name] = [self.apply(f.nested, v, decl, f"{path}[{i}].", errors) if isinstance(v, dict) else v
-                               for i, v in enumerate(value)]
-            elif f.nested is not None and isinstance(value, dict):
-                out[f.name] = self.apply(f.nested, value, decl, path + ".", errors)
-        return out
-
-    def _one(self, kind: str, value: str, decl: Declared, path: str, errors: list[FieldError]) -> str:
-        found = self.id_of(kind, value)
-        if found is None:
-            errors.append(FieldError(decl.address, path, f"no {kind} named or with id {value!r} exists; declare "
-                                                         f"it in the stack or refer to it as ${{{kind}.NAME}}",
-                                     decl.source))
-            return value
-        return found
+def _declare_hint(kind: str) -> str:
+    return f"; declare it in the stack or refer to it as ${{{kind}.NAME}}"
 
 
 def _has_literal_refs(schema: ObjectSchema, values: dict[str, Any]) -> bool:
@@ -132,7 +93,8 @@ class Planner:
         self.cloud_checks = cloud_checks
         self.errors: list[FieldError] = []
         self.values = Values()
-        self.literals = _Literals(cloud, stack.name)
+        self.session = Session(cloud, stack.name)
+        self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
@@ -177,8 +139,11 @@ class Planner:
     def _plan_one(self, decl: Declared, rec: ResourceRecord | None, graph: Graph[str]) -> ResourceChange:
         cls = decl.cls
         desired = decl.inputs
-        if _has_literal_refs(object_schema(cls), desired):
-            desired = self.literals.apply(object_schema(cls), desired, decl, "", self.errors)
+        if _has_literal_refs(object_schema(cls), desired):  # names or ids of objects the stack does not declare
+            refs = _References(self.session, decl.address, True, cache=self.literal_ids, hint=_declare_hint,
+                               source=decl.source)
+            desired = refs.walk(object_schema(cls), desired, "")
+            self.errors += refs.errors
         after = complete(cls, resolve(desired, self.values.lookup))
         if desired is not decl.inputs or _has_references(desired):  # a resolved value may have the wrong type
             self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})

@@ -96,11 +96,14 @@ def connect(client: Client | NamespacedHost, address: str, port: int,
     """busybox nc: what a connection to ``address:port`` answers (tried up to ``attempts`` times).
 
     The guest's listener serves one connection at a time, so an allowed
-    connection right after another may be refused for a moment.
+    connection right after another may be refused for a moment; a guest
+    under software emulation on a loaded machine may also accept and then
+    take longer than the client waits to send its greeting.  Either is
+    tried again: a try ends the loop only when something was answered.
     """
     for _ in range(attempts):
-        done = client.run("busybox", "nc", "-w", "3", address, str(port))
-        if done.returncode == 0:
+        done = client.run("busybox", "nc", "-w", "5", address, str(port))
+        if done.returncode == 0 and done.stdout:
             break
         time.sleep(0.5)
     return done

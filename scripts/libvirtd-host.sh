@@ -13,6 +13,9 @@
 #
 #   qemu:///system?socket=DIR/sock/libvirt-sock
 #
+# DIR/private is a memory file system that only the daemon sees (empty from
+# outside): storage pools there behave like those of a remote machine, whose
+# files can only be reached through libvirt.
 # The namespace has only a loopback interface: guests' networks reach nothing
 # outside it.  Reach a guest with `nsenter --net=/proc/PID/ns/net`, where PID
 # is the process of `run`.  SIGTERM (or SIGINT) stops the daemons and every
@@ -54,7 +57,7 @@ install_packages() {
 # Configuration for one private host, written under DIR/etc.
 prepare() {
     local dir=$1
-    mkdir -p "$dir"/{etc,run,lib,log,cache,sock,pools}
+    mkdir -p "$dir"/{etc,run,lib,log,cache,sock,pools,private}
     if [ ! -f "$dir/etc/libvirtd.conf" ]; then
         cp -a /etc/libvirt/. "$dir/etc/"
         rm -f "$dir"/etc/qemu/networks/autostart/* "$dir"/etc/qemu/networks/*.xml
@@ -97,6 +100,7 @@ run_host() {
             mount --bind "$dir/lib" /var/lib/libvirt
             mount --bind "$dir/log" /var/log/libvirt
             mount --bind "$dir/cache" /var/cache/libvirt
+            mount -t tmpfs -o size=1g,mode=0755 iaas-private "$dir/private"
             hostname "$name"
             ip link set lo up
             exec python3 "$here/subreaper.py" "$dir" 

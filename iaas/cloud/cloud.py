@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import attrs
 import yaml
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME = ".iaas"
+#: Host names in a URI that mean this machine.
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 @attrs.define
@@ -36,6 +39,22 @@ class HostConfig:
     pool_path: str | None = None  # directory of the storage pool on the host
     sim_cpus: int = 64  # size of a simulated (test://) host
     sim_memory_mib: int = 262144
+    sim_disk_gib: int = 10240
+    #: True when the host's files are not on this machine: images and seeds are then sent through the libvirt
+    #: connection.  None decides from the URI: a host name other than localhost / 127.0.0.1 / ::1 is remote.
+    remote: bool | None = None
+    #: "kvm" or "qemu" (TCG) to override what the host's capabilities offer.
+    domain_type: str | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether this host's files are elsewhere (see ``remote``)."""
+        if self.remote is not None:
+            return self.remote
+        if self.uri.startswith("test://"):
+            return False
+        name = urlsplit(self.uri).hostname
+        return bool(name) and name not in LOCAL_NAMES
 
 
 @attrs.define
@@ -71,6 +90,13 @@ class CloudConfig:
             unknown = set(h) - {a.name for a in attrs.fields(HostConfig)}
             if unknown:
                 raise ValidationError([FieldError(f"hosts[{i}]", sorted(unknown)[0], "unknown field", origin)])
+            for key, allowed in (("remote", (bool,)), ("domain_type", ("kvm", "qemu"))):
+                value = h.get(key)
+                if value is not None and not (isinstance(value, allowed[0]) if isinstance(allowed[0], type)
+                                              else value in allowed):
+                    want = "true or false" if key == "remote" else " or ".join(map(repr, allowed))
+                    raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}",
+                                                      origin)])
             hosts.append(HostConfig(**h))
         if not hosts:
             return cls.embedded(data.get("home", DEFAULT_HOME))
@@ -91,7 +117,7 @@ class Cloud:
             if hc.uri.startswith("test://") and config.home != ":memory:":
                 sim_store = str(home / "hosts" / f"{hc.name}.db")
             self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store, sim_cpus=hc.sim_cpus,
-                                       sim_memory_mib=hc.sim_memory_mib)
+                                       sim_memory_mib=hc.sim_memory_mib, domain_type=hc.domain_type)
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 

@@ -13,10 +13,13 @@ cannot run them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +41,7 @@ class NamespacedHost:
     dir: Path
     process: subprocess.Popen[bytes]
     clients: list[Client] = attrs.field(factory=list)
+    tunnel: Tunnel | None = None
 
     @property
     def socket(self) -> Path:
@@ -59,9 +63,27 @@ class NamespacedHost:
         """The daemons' output."""
         return self.dir / "daemon.log"
 
+    @property
+    def private_path(self) -> Path:
+        """A directory only the daemon sees (a memory file system in its mount namespace; empty from outside)."""
+        return self.dir / "private"
+
     def config(self) -> dict[str, object]:
         """This host as an entry of a cloud config's ``hosts``."""
         return {"name": self.name, "uri": self.uri, "pool_path": self.pool_path}
+
+    def remote_config(self, name: str | None = None) -> dict[str, object]:
+        """This host seen as a remote machine: ``qemu+tcp://`` through a loopback tunnel, pools it alone sees."""
+        if self.tunnel is None:
+            self.tunnel = Tunnel(self.socket)
+        return {"name": name or self.name, "uri": f"qemu+tcp://127.0.0.1:{self.tunnel.port}/system",
+                "remote": True, "pool_path": str(self.private_path)}
+
+    def read_private(self, path: str) -> str:
+        """A file as the daemon sees it (for files under :attr:`private_path`)."""
+        done = subprocess.run(["nsenter", f"--mount=/proc/{self.process.pid}/ns/mnt", "cat", path],
+                              capture_output=True, text=True, timeout=30, check=False)
+        return done.stdout if done.returncode == 0 else ""
 
     def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
         """Run a command inside the host's network namespace (where its guests' networks are)."""
@@ -98,6 +120,8 @@ class NamespacedHost:
         """Stop the daemons and every guest; the namespaces go with them."""
         for client in self.clients:
             client.stop()
+        if self.tunnel is not None:
+            self.tunnel.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -123,6 +147,61 @@ class Client:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+class Tunnel:
+    """A TCP port on 127.0.0.1 carrying each connection to a unix socket, as an SSH tunnel would.
+
+    libvirt speaks the same protocol on its TCP and unix sockets, so
+    ``qemu+tcp://127.0.0.1:<port>/system`` reaches the daemon like a remote
+    one, while no traffic leaves loopback.
+    """
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, name="tunnel", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(str(self.target))
+            except OSError:
+                client.close()
+                upstream.close()
+                continue
+            threading.Thread(target=self._carry, args=(client, upstream), daemon=True).start()
+
+    @staticmethod
+    def _carry(client: socket.socket, upstream: socket.socket) -> None:
+        """Copy both ways until both sides have finished; then close both."""
+        def pipe(source: socket.socket, dest: socket.socket) -> None:
+            try:
+                while data := source.recv(1 << 16):
+                    dest.sendall(data)
+            except OSError:
+                pass
+            with contextlib.suppress(OSError):
+                dest.shutdown(socket.SHUT_WR)
+
+        back = threading.Thread(target=pipe, args=(upstream, client), daemon=True)
+        back.start()
+        pipe(client, upstream)
+        back.join()
+        client.close()
+        upstream.close()
+
+    def close(self) -> None:
+        """Stop accepting (connections already carried end with the daemon)."""
+        self.closed = True
+        self.server.close()
 
 
 def _netns(pid: int) -> str:
@@ -199,6 +278,12 @@ def realhost(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pyte
 def realhost2(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pytest.TempPathFactory) -> NamespacedHost:
     """A second namespaced libvirt host, ``h2``."""
     return _host(realhost_factory, "h2", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def farhost(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pytest.TempPathFactory) -> NamespacedHost:
+    """A namespaced libvirt host used as a remote machine (see :meth:`NamespacedHost.remote_config`)."""
+    return _host(realhost_factory, "far", tmp_path_factory)
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,12 +272,23 @@ class Parts(LibvirtHandler):
     # ------------------------------------------------------------ seed file
 
     def write_seed_iso(self, files: dict[str, str], name: str) -> str:
-        """Build the seed ISO into the host's volume pool; its path."""
-        self.require_local(self.ctx.address, self.host_name, "write a cloud-init seed")
+        """Build the seed ISO into the host's volume pool; its path.
+
+        On a host on this machine the ISO is written into the pool directory;
+        a remote host gets it through its libvirt connection (replacing an
+        older seed of the same name).
+        """
         pool = self.ensure_pool(self.host_name, VOLUME_POOL)
+        host = self.host(self.host_name)
+        if not self.local(self.host_name):
+            with tempfile.TemporaryDirectory(prefix="iaas-seed-") as tmp:
+                iso = Path(tmp) / name
+                _seed.build_iso(files, iso)
+                host.delete_volume(VOLUME_POOL, name)
+                return host.upload_volume(VOLUME_POOL, name, iso, "raw").path
         dest = Path(pool.path or self.pool_dir(self.host_name, VOLUME_POOL)) / name
         _seed.build_iso(files, dest)
-        self.host(self.host_name).pool_info(VOLUME_POOL)  # rescan, so the ISO shows as a volume
+        host.pool_info(VOLUME_POOL)  # rescan, so the ISO shows as a volume
         return str(dest)
 
     def seed_file_present(self, name: str) -> bool:

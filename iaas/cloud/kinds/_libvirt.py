@@ -17,7 +17,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
@@ -131,15 +130,9 @@ class LibvirtHandler:
         return Meta(stack=ctx.stack, address=ctx.address, project=project if isinstance(project, str) else "")
 
     def local(self, host_name: str) -> bool:
-        """True when the host is this machine (its files can be written directly)."""
-        parts = urlsplit(self.host(host_name).uri)
-        return not parts.hostname or parts.hostname in ("localhost", "127.0.0.1", "::1")
-
-    def require_local(self, address: str, host_name: str, what: str) -> None:
-        """Refuse to write files for a remote host (not supported yet)."""
-        if not self.local(host_name):
-            raise IaasError(f"{address}: cannot {what} on remote host {host_name!r}: only hosts on this "
-                            "machine and simulated hosts are supported for this so far")
+        """True when the host's files are on this machine (they can be written directly); see HostConfig.remote."""
+        config = self.cloud.host_configs.get(host_name)
+        return config is None or not config.is_remote
 
     # ------------------------------------------------------------ pools and volumes
 

@@ -9,8 +9,12 @@ copy-on-write overlays on it.  The source is read when the image is created:
   checked the same way.  Simulated hosts do not download: they record the
   image with an unknown ``size`` and the log says so.
 
-A host that joins the cloud later gets its copy when a volume or instance
-first needs the image there (see :meth:`Handler.on_host`).
+Hosts on this machine get the file written into their pool directory; remote
+hosts (``qemu+ssh://``, ``qemu+tcp://``) get it through their libvirt
+connection (a volume upload; a URL is downloaded here first), checked against
+``sha256`` before the volume is complete.  A host that joins the cloud later
+gets its copy when a volume or instance first needs the image there (see
+:meth:`Handler.on_host`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import urllib.request
 from pathlib import Path
 from typing import IO, Any
@@ -68,11 +73,7 @@ class Handler(LibvirtHandler):
         """Check the source and import it into every host (hosts that have it already are skipped)."""
         id = self.pending_id(ctx)
         size = self._check_source(ctx.address, inputs)
-        for host_name, host in self.cloud.hosts.items():
-            if not host.simulated and not self.local(host_name):
-                log.warning("%s: not imported into remote host %s now; it is copied there when first needed",
-                            ctx.address, host_name)
-                continue
+        for host_name in self.cloud.hosts:
             imported = self._import(ctx.address, id, inputs, host_name)
             if size is None and imported is not None:
                 size = imported
@@ -180,11 +181,28 @@ class Handler(LibvirtHandler):
                     else None
             if host.simulated:
                 return self._record_simulated(address, host_name, name, fmt, source)
-            self.require_local(address, host_name, "import an image")
+            if not self.local(host_name):
+                return self._upload(address, source, host_name, name, fmt, inputs.get("sha256"))
             dest = Path(pool.path or self.pool_dir(host_name, IMAGE_POOL)) / name
             size = self._fetch(address, source, dest, inputs.get("sha256"))
             host.pool_info(IMAGE_POOL)  # rescan the pool directory, so the new file becomes a volume
             return size
+
+    def _upload(self, address: str, source: str, host_name: str, name: str, fmt: str, sha256: Any) -> int:
+        """Send the image to a remote host through its libvirt connection; the size sent.
+
+        A URL is downloaded here first (once per host), then sent; the
+        checksum is verified on the bytes sent, before the volume is complete.
+        """
+        with tempfile.TemporaryDirectory(prefix="iaas-image-") as tmp:
+            path = local_path(source)
+            if is_url(source):
+                path = Path(tmp) / name
+                with path.open("wb") as out:
+                    self._download(address, source, out)
+            self.host(host_name).upload_volume(IMAGE_POOL, name, path, fmt_of(fmt),
+                                               verify=lambda digest: self._verify(address, sha256, digest))
+            return path.stat().st_size
 
     def _record_simulated(self, address: str, host_name: str, name: str, fmt: str, source: str) -> int | None:
         """A simulated host holds no data: record a volume of the file's size (unknown for a URL)."""

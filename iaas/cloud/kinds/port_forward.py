@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
@@ -90,10 +89,8 @@ class Handler(RecordHandler):
 
     def _programmable(self, host_name: Any) -> bool:
         host = self.cloud.hosts.get(str(host_name or ""))
-        if host is None or host.simulated:
-            return False
-        name = urlsplit(host.uri).hostname
-        return not name or name in ("localhost", "127.0.0.1", "::1")
+        config = self.cloud.host_configs.get(str(host_name or ""))
+        return host is not None and not host.simulated and config is not None and not config.is_remote
 
     def _wait_for_address(self, instance: InventoryRecord) -> str:
         outputs = instance.data.get("outputs") or {}

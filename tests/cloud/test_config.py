@@ -1,0 +1,56 @@
+"""The cloud config: hosts, where their files are (local or remote), and bad entries named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iaas.cloud.cloud import Cloud, CloudConfig, HostConfig
+from iaas.errors import ValidationError
+
+
+@pytest.mark.parametrize(("uri", "remote"), [
+    ("qemu:///system", False),
+    ("qemu:///system?socket=/run/h1/libvirt-sock", False),
+    ("qemu+ssh://root@h2.example.net/system", True),
+    ("qemu+tcp://10.0.0.2/system", True),
+    ("qemu+tcp://localhost:16510/system", False),
+    ("qemu+tcp://127.0.0.1:16510/system", False),
+    ("qemu+ssh://[::1]/system", False),
+    ("test:///default", False),
+])
+def test_a_host_is_remote_when_its_uri_names_another_machine(uri: str, remote: bool) -> None:
+    assert HostConfig("h", uri).is_remote is remote
+
+
+def test_remote_overrides_what_the_uri_says() -> None:
+    assert HostConfig("h", "qemu+tcp://localhost:16510/system", remote=True).is_remote
+    assert not HostConfig("h", "qemu+ssh://h2/system", remote=False).is_remote
+
+
+def test_remote_and_domain_type_are_read_from_a_config() -> None:
+    config = CloudConfig.load({"hosts": [{"name": "h2", "uri": "qemu+tcp://localhost:1/system", "remote": True,
+                                          "domain_type": "qemu"}]})
+    [host] = config.hosts
+    assert (host.is_remote, host.domain_type) == (True, "qemu")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("remote", "yes", "must be true or false, got 'yes'"),
+    ("domain_type", "xen", "must be 'kvm' or 'qemu', got 'xen'"),
+])
+def test_bad_host_entries_are_named(field: str, value: object, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        CloudConfig.load({"hosts": [{"name": "h1", "uri": "qemu:///system"},
+                                    {"name": "h2", "uri": "qemu:///system", field: value}]})
+    [error] = caught.value.errors
+    assert (error.address, error.field, error.message) == ("hosts[1]", field, message)
+
+
+def test_domain_type_reaches_the_host(tmp_path: Path) -> None:
+    cloud = Cloud(CloudConfig([HostConfig("h", "qemu:///system", domain_type="qemu")], home=str(tmp_path)))
+    try:
+        assert cloud.hosts["h"].domain_type == "qemu"  # decided by the config: no connection is opened
+    finally:
+        cloud.close()

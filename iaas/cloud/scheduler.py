@@ -1,10 +1,12 @@
 """Choosing a host for an instance: filters reject hosts, weighers order the rest.
 
 The scheduler works on a snapshot of the hosts (:class:`HostState`): what
-each can hold after overcommit and what is already placed on it.  Every
-filter returns the reason a host cannot take a request, so a failed placement
-explains itself host by host.  Weighers then order the hosts that pass:
-``spread`` puts the most free memory first, ``pack`` the least.
+each can hold after overcommit (vCPUs, memory, and disk in its volume pool),
+its architecture and labels, and what is already placed on it.  Filters (host
+up and pin, locality of networks and volumes, server-group policy, labels,
+architecture, capacity) each return the reason a host cannot take a request,
+so a failed placement explains itself host by host.  Weighers then order the
+hosts that pass: ``spread`` puts the most free memory first, ``pack`` the least.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
     from iaas.cloud.placement import Obj, PlanView
 
+GIB = 1 << 30
 AFFINITY = "affinity"
 ANTI_AFFINITY = "anti-affinity"
 SOFT_AFFINITY = "soft-affinity"
@@ -37,6 +40,10 @@ class HostState:
     used_vcpus: int = 0
     used_memory_mib: int = 0
     down: str | None = None  # why the host cannot be used at all (unreachable, ...)
+    arch: str | None = None  # e.g. "x86_64"; None when unknown
+    labels: dict[str, str] = attrs.field(factory=dict)
+    disk_gib: float | None = None  # volume pool size times the disk overcommit ratio; None when unknown
+    used_disk_gib: int = 0
 
     @property
     def free_vcpus(self) -> int:
@@ -48,10 +55,16 @@ class HostState:
         """Memory still free in MiB (never negative)."""
         return max(int(self.memory_mib) - self.used_memory_mib, 0)
 
-    def consume(self, vcpus: int, memory_mib: int) -> None:
-        """Count an instance placed on this host."""
+    @property
+    def free_disk_gib(self) -> int | None:
+        """Disk still free in GiB (never negative), or None when the host's pool size is unknown."""
+        return None if self.disk_gib is None else max(int(self.disk_gib) - self.used_disk_gib, 0)
+
+    def consume(self, vcpus: int, memory_mib: int, disk_gib: int = 0) -> None:
+        """Count an instance (or a volume: ``disk_gib`` only) placed on this host."""
         self.used_vcpus += vcpus
         self.used_memory_mib += memory_mib
+        self.used_disk_gib += disk_gib
 
 
 @attrs.frozen
@@ -73,6 +86,9 @@ class Request:
     policy: str | None = None  # the server group's policy
     members: list[Member] = attrs.field(factory=list)  # the group's instances placed so far
     bound: dict[str, str] = attrs.field(factory=dict)  # resource label -> host it already lives on
+    labels: dict[str, str] = attrs.field(factory=dict)  # the instance's ``host_labels``
+    arch: str | None = None  # the image's ``architecture``
+    disk_gib: int = 0  # the root disk and the new volumes that go with the instance
 
 
 @attrs.frozen
@@ -106,7 +122,23 @@ def capacity_filter(host: HostState, req: Request) -> str | None:
         problems.append(f"needs {req.vcpus} vCPUs, {host.free_vcpus} free")
     if req.memory_mib > host.free_memory_mib:
         problems.append(f"needs {req.memory_mib} MiB memory, {host.free_memory_mib} MiB free")
+    free_disk = host.free_disk_gib
+    if free_disk is not None and req.disk_gib > free_disk:
+        problems.append(f"needs {req.disk_gib} GiB disk, {free_disk} GiB free")
     return ", ".join(problems) or None
+
+
+def labels_filter(host: HostState, req: Request) -> str | None:
+    """The host carries every label the instance asks for."""
+    missing = [f"{k}={v}" for k, v in sorted(req.labels.items()) if host.labels.get(k) != v]
+    return f"lacks label {', '.join(missing)}" if missing else None
+
+
+def arch_filter(host: HostState, req: Request) -> str | None:
+    """The host's architecture is the image's."""
+    if req.arch and host.arch and req.arch != host.arch:
+        return f"is {host.arch}; the image needs {req.arch}"
+    return None
 
 
 def locality_filter(host: HostState, req: Request) -> str | None:
@@ -128,7 +160,8 @@ def group_filter(host: HostState, req: Request) -> str | None:
     return None
 
 
-FILTERS: tuple[Filter, ...] = (host_filter, locality_filter, group_filter, capacity_filter)
+FILTERS: tuple[Filter, ...] = (host_filter, locality_filter, group_filter, labels_filter, arch_filter,
+                               capacity_filter)
 
 
 def _weight(host: HostState, req: Request, strategy: str) -> tuple[int, int, str]:
@@ -184,16 +217,28 @@ Planned = dict[str, dict[str, Any]]
 
 
 def host_states(cloud: Cloud) -> list[HostState]:
-    """Every host's capacity after overcommit; an unreachable host is kept, marked down."""
+    """Every host's capacity after overcommit; an unreachable host is kept, marked down.
+
+    Disk is the size of the host's ``iaas-volumes`` pool (``sim_disk_gib``
+    on a simulated host) times ``disk_ratio``; unknown until the pool exists.
+    """
+    from iaas.cloud.kinds._libvirt import VOLUME_POOL  # kinds import the cloud
+
     states = []
     for name, host in cloud.hosts.items():
         cfg = cloud.host_configs[name]
         try:
             info = host.info()
+            disk: float | None = None
+            if host.simulated:
+                disk = cfg.sim_disk_gib * cfg.disk_ratio
+            elif (pool := host.pool_info(VOLUME_POOL)) is not None and pool.capacity_bytes > 0:
+                disk = pool.capacity_bytes / GIB * cfg.disk_ratio
         except IaasError as exc:
             states.append(HostState(name, 0, 0, down=f"unreachable ({exc})"))
             continue
-        states.append(HostState(name, info.cpus * cfg.cpu_ratio, info.memory_mib * cfg.ram_ratio))
+        states.append(HostState(name, info.cpus * cfg.cpu_ratio, info.memory_mib * cfg.ram_ratio, arch=info.arch,
+                                labels=dict(cfg.labels), disk_gib=disk))
     return states
 
 
@@ -201,6 +246,13 @@ def _sizes(inputs: dict[str, Any] | None) -> tuple[int, int]:
     values = Instance.normalize(dict(inputs or {}))
     vcpus, memory = values.get("vcpus"), values.get("memory_mib")
     return (vcpus if isinstance(vcpus, int) else 0), (memory if isinstance(memory, int) else 0)
+
+
+def _disk(kind: str, inputs: dict[str, Any] | None) -> int:
+    """GiB of disk an instance's root disk or a volume takes (0 when not known yet)."""
+    values = Instance.normalize(dict(inputs or {})) if kind == "instance" else dict(inputs or {})
+    size = values.get("root_disk_gib" if kind == "instance" else "size_gib")
+    return size if isinstance(size, int) else 0
 
 
 class _Run:
@@ -239,9 +291,12 @@ class _Run:
         staying = [(i, self.states[i.host]) for i in self.view.of_kind("instance")
                    if not i.new and i.host is not None and i.host in self.states]
         for inst, state in staying:
-            state.consume(*_sizes(inst.inputs))
+            state.consume(*_sizes(inst.inputs), _disk("instance", inst.inputs))
             if (group := self.group_of(inst)) is not None:
                 self.members.setdefault(id(group), []).append(Member(inst.label, state.name))
+        for vol in self.view.of_kind("volume"):
+            if not vol.new and vol.host in self.states:
+                self.states[vol.host].consume(0, 0, _disk("volume", vol.inputs))
         for inst, state in staying:
             if inst.item is not None and inst.item.action == "update":
                 self._check_growth(inst, state)
@@ -265,9 +320,14 @@ class _Run:
         vcpus, memory = _sizes(inst.inputs)
         group = self.group_of(inst)
         pinned = inst.inputs.get("host")
+        labels = inst.inputs.get("host_labels")
+        image = self.view.resolve("image", inst.inputs.get("image"))
+        arch = image.inputs.get("architecture") if image is not None else None
         req = Request(inst.label, vcpus, memory, pinned=pinned if isinstance(pinned, str) else None,
                       policy=group.inputs.get("policy") if group else None,
-                      members=list(self.members.get(id(group), [])) if group else [])
+                      members=list(self.members.get(id(group), [])) if group else [],
+                      labels=dict(labels) if isinstance(labels, dict) else {},
+                      arch=arch if isinstance(arch, str) else None, disk_gib=_disk("instance", inst.inputs))
         unplaced = []
         nics = inst.inputs.get("nics") or []
         refs = [("network", n.get("network")) for n in nics if isinstance(n, dict)]
@@ -281,6 +341,8 @@ class _Run:
                 req.bound[obj.label] = where
             elif obj.new:
                 unplaced.append(obj)
+                if kind == "volume":
+                    req.disk_gib += _disk("volume", obj.inputs)
         return req, unplaced
 
     def new_instances(self) -> None:
@@ -296,7 +358,7 @@ class _Run:
                 self.problems.append((inst.label, "host", f"no host can take it: {result.explain()}"))
                 continue
             self.planned[inst.label] = {"host": result.host}
-            self.states[result.host].consume(req.vcpus, req.memory_mib)
+            self.states[result.host].consume(req.vcpus, req.memory_mib, req.disk_gib)
             if (group := self.group_of(inst)) is not None:
                 self.members.setdefault(id(group), []).append(Member(inst.label, result.host))
             for obj in unplaced:

@@ -37,6 +37,17 @@ def name(value: Any) -> str | None:
     return None
 
 
+def labels(value: Any) -> str | None:
+    """Label maps: keys are names (see :func:`name`), values strings."""
+    if not isinstance(value, dict):
+        return None  # the type check reports it
+    for key in value:
+        if not isinstance(key, str) or not _NAME_RE.match(key):
+            return (f"invalid label {key!r}: use 1-63 letters, digits, '-', '_' or '.', "
+                    "starting with a letter or digit")
+    return None
+
+
 @_cached
 def ipv4_cidr(value: Any) -> str | None:
     """An IPv4 network in CIDR notation with no host bits set, prefix /8 to /30."""

@@ -9,6 +9,9 @@ import attrs
 from iaas.model import checks
 from iaas.model.base import Resource, field
 
+#: CPU architectures as libvirt names them.
+ARCHITECTURES = ("x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64")
+
 
 @attrs.define(kw_only=True)
 class Image(Resource):
@@ -24,6 +27,8 @@ class Image(Resource):
                         choices=("qcow2", "raw"))
     sha256: str | None = field("Expected SHA-256 checksum of the file; verified on import.", update="replace",
                                check=checks.sha256)
+    architecture: str | None = field("CPU architecture the image runs on; its instances go only to hosts of that "
+                                     "architecture (default: any host).", update="replace", choices=ARCHITECTURES)
     kernel: str | None = field("Absolute path, on every host, of a kernel that instances of this image boot "
                                "directly (no boot loader); the image is then their root disk only.",
                                update="replace", check=checks.absolute_path)

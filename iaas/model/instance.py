@@ -57,6 +57,9 @@ class Instance(Resource):
     power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
     host: str | None = field("Host to place the instance on; chosen by the scheduler when unset.",
                              update="replace", chosen=True)
+    host_labels: dict[str, str] = field("Labels the host must carry (the labels of the cloud config's hosts); the "
+                                        "scheduler places the instance only on a host that has every one.",
+                                        factory=dict, update="replace", check=checks.labels)
     server_group: str | None = field("Server group whose placement policy applies.", ref="server_group",
                                      update="replace")
     project: str | None = field("Project the instance counts against.", ref="project", update="replace")

@@ -97,6 +97,11 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
     if f.type.name == "object" and f.nested is not None:
         _check_object(f.nested, value, path + ".", errors)
         return
+    if f.type.name == "map" and f.type.item is not None:
+        plain = attrs.evolve(f.spec, check=None)  # the field's check is for the whole map
+        item = FieldSchema(f.name, f.type.item, plain, attrs.NOTHING, f.nested)
+        for k, v in value.items():
+            _check_value(item, v, f"{path}.{k}", errors)
     spec = f.spec
     if spec.choices is not None and value not in spec.choices:
         errors.append((path, f"must be one of {', '.join(map(str, spec.choices))}; got {value!r}"))

@@ -30,15 +30,18 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
 def make_cloud(tmp_path: Path) -> Iterator[MakeCloud]:
     """Build a cloud of simulated hosts of given sizes.
 
-    ``make_cloud({"h1": (cpus, memory_mib), ...}, scheduler="spread", cpu_ratio=1.0, ram_ratio=1.0)``;
-    each host is a simulated host of that size (the driver's ``sim_cpus`` and ``sim_memory_mib``).
+    ``make_cloud({"h1": (cpus, memory_mib), ...}, scheduler="spread", cpu_ratio=1.0, ram_ratio=1.0,
+    disk_gib=10240, disk_ratio=1.0, labels={"h1": {"zone": "a"}})``; each host is a simulated host of that
+    size (the driver's ``sim_cpus`` and ``sim_memory_mib``; ``disk_gib`` is its ``sim_disk_gib``).
     """
     made: list[Cloud] = []
 
     def build(sizes: dict[str, tuple[int, int]], *, scheduler: str = "spread",
-              cpu_ratio: float = 1.0, ram_ratio: float = 1.0) -> Cloud:
+              cpu_ratio: float = 1.0, ram_ratio: float = 1.0, disk_gib: int = 10240, disk_ratio: float = 1.0,
+              labels: dict[str, dict[str, str]] | None = None) -> Cloud:
         home = tmp_path / f"cloud{len(made)}"
-        hosts = [HostConfig(name, "test:///default", cpu_ratio=cpu_ratio, ram_ratio=ram_ratio) for name in sizes]
+        hosts = [HostConfig(name, "test:///default", cpu_ratio=cpu_ratio, ram_ratio=ram_ratio, sim_disk_gib=disk_gib,
+                            disk_ratio=disk_ratio, labels=(labels or {}).get(name, {})) for name in sizes]
         c = Cloud(CloudConfig(hosts=hosts, home=str(home), scheduler=scheduler))
         for name, (cpus, memory_mib) in sizes.items():
             c.hosts[name].close()

@@ -19,9 +19,9 @@ def item(kind: str, name: str, action: str = "create", *, before: dict | None = 
     return PlannedItem(f"{kind}.{name}", kind, action, before, {"name": name, **after}, outputs)
 
 
-def vm(name: str, vcpus: int = 1, memory_mib: int = 1024, **extra: Any) -> PlannedItem:
+def vm(name: str, vcpus: int = 1, memory_mib: int = 1024, root_disk_gib: int = 10, **extra: Any) -> PlannedItem:
     """A new instance of the given size."""
-    return item("instance", name, vcpus=vcpus, memory_mib=memory_mib, root_disk_gib=10, **extra)
+    return item("instance", name, vcpus=vcpus, memory_mib=memory_mib, root_disk_gib=root_disk_gib, **extra)
 
 
 def put(c: Cloud, kind: str, name: str, *, stack: str = "other", host: str | None = None,
@@ -166,6 +166,38 @@ def test_instances_placed_earlier_in_the_plan_take_room(make_cloud) -> None:
     errors, planned = check_plan(c, "s1", [vm("a", vcpus=3), vm("b", vcpus=2)])
     assert planned == {"instance.a": {"host": "h1"}}
     assert messages(errors) == ["instance.b.host: no host can take it: host h1: needs 2 vCPUs, 1 free"]
+
+
+def test_labels_choose_the_hosts_that_carry_them(make_cloud) -> None:
+    c = make_cloud({"h1": (4, 8192), "h2": (4, 8192), "h3": (4, 8192)},
+                   labels={"h1": {"zone": "a"}, "h2": {"zone": "b", "gpu": "yes"}, "h3": {"zone": "b"}})
+    errors, planned = check_plan(c, "s1", [vm("a", host_labels={"zone": "b", "gpu": "yes"}),
+                                           vm("b", host_labels={"zone": "a"})])
+    assert errors == [] and planned == {"instance.a": {"host": "h2"}, "instance.b": {"host": "h1"}}
+    errors, _ = check_plan(c, "s1", [vm("c", host_labels={"zone": "c"})])
+    assert messages(errors) == ["instance.c.host: no host can take it: host h1: lacks label zone=c; "
+                                "host h2: lacks label zone=c; host h3: lacks label zone=c"]
+
+
+def test_an_image_of_another_architecture_finds_no_host(make_cloud) -> None:
+    c = make_cloud({"h1": (4, 8192)})  # the test driver reports x86_64 (as real hosts here do)
+    arm = item("image", "arm", source="/srv/arm.qcow2", architecture="aarch64")
+    x86 = item("image", "x86", source="/srv/x86.qcow2", architecture="x86_64")
+    errors, planned = check_plan(c, "s1", [arm, x86, vm("a", image="name:x86"), vm("b", image="name:arm")])
+    assert planned["instance.a"] == {"host": "h1"} and "instance.b" not in planned
+    assert messages(errors) == ["instance.b.host: no host can take it: host h1: is x86_64; the image needs aarch64"]
+
+
+def test_disk_counts_root_disks_and_volumes_with_the_disk_ratio(make_cloud) -> None:
+    c = make_cloud({"h1": (8, 16384), "h2": (8, 16384)}, disk_gib=50, disk_ratio=1.5, scheduler="pack")
+    put(c, "instance", "old", host="h1", vcpus=1, memory_mib=512, root_disk_gib=40)
+    put(c, "volume", "old-data", host="h1", size_gib=20)  # h1: 75 GiB with the ratio, 60 used
+    data = item("volume", "data", size_gib=10)
+    errors, planned = check_plan(c, "s1", [data, vm("a", volumes=["name:data"])])  # 10 + 10 GiB
+    assert errors == [] and planned["instance.a"] == {"host": "h2"} and planned["volume.data"] == {"host": "h2"}
+    errors, _ = check_plan(c, "s1", [vm("big", root_disk_gib=80)])
+    assert messages(errors) == ["instance.big.host: no host can take it: host h1: needs 80 GiB disk, 15 GiB free; "
+                                "host h2: needs 80 GiB disk, 75 GiB free"]
 
 
 def test_a_pinned_host_is_used_even_when_another_is_emptier(make_cloud) -> None:

@@ -71,7 +71,8 @@ def test_python_objects_give_the_same_inputs() -> None:
 
 
 def test_complete_fills_the_format() -> None:
-    assert complete(Image, _image()) == {**_image(), "format": "qcow2", "sha256": None, "kernel": None, "initrd": None,
+    assert complete(Image, _image()) == {**_image(), "format": "qcow2", "sha256": None, "architecture": None,
+                                         "kernel": None, "initrd": None,
                                          "cmdline": None}
 
 

@@ -105,7 +105,7 @@ def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() 
         "name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny",
         "volumes": [Reference("volume", "data")],
         "nics": [{"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")]}],
-        "user_data": Reference("network", "web", "gateway"), "power_state": "running",
+        "user_data": Reference("network", "web", "gateway"), "power_state": "running", "host_labels": {},
     }
 
 
@@ -186,6 +186,7 @@ def _wrong_values(type_name: str) -> list[tuple[Any, str]]:
         "boolean": [(1, "expected boolean, got int 1"), ("yes", "expected boolean, got str 'yes'")],
         "list": [("a", "expected a list, got str"), ({"a": 1}, "expected a list, got dict")],
         "object": [("a", "expected a mapping, got str"), ([1], "expected a mapping, got list")],
+        "map": [("a", "expected a mapping, got str"), ([1], "expected a mapping, got list")],
     }[type_name]
 
 

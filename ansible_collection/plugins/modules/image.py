@@ -59,6 +59,20 @@ options:
     - Expected SHA-256 checksum of the file; verified on import.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
+  architecture:
+    description:
+    - 'CPU architecture the image runs on; its instances go only to hosts of that architecture (default:
+      any host).'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+    choices:
+    - x86_64
+    - aarch64
+    - i686
+    - armv7l
+    - ppc64le
+    - s390x
+    - riscv64
   kernel:
     description:
     - Absolute path, on every host, of a kernel that instances of this image boot directly (no boot loader);
@@ -115,6 +129,11 @@ image:
       description: Expected SHA-256 checksum of the file; verified on import.
       returned: always
       type: str
+    architecture:
+      description: 'CPU architecture the image runs on; its instances go only to hosts of that architecture
+        (default: any host).'
+      returned: always
+      type: str
     kernel:
       description: Absolute path, on every host, of a kernel that instances of this image boot directly
         (no boot loader); the image is then their root disk only.
@@ -151,6 +170,10 @@ OPTIONS = {
     'source': {'type': 'str'},
     'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
     'sha256': {'type': 'str'},
+    'architecture': {
+        'type': 'str',
+        'choices': ['x86_64', 'aarch64', 'i686', 'armv7l', 'ppc64le', 's390x', 'riscv64'],
+    },
     'kernel': {'type': 'str'},
     'initrd': {'type': 'str'},
     'cmdline': {'type': 'str'},

@@ -70,6 +70,11 @@ images:
       description: Expected SHA-256 checksum of the file; verified on import.
       returned: always
       type: str
+    architecture:
+      description: 'CPU architecture the image runs on; its instances go only to hosts of that architecture
+        (default: any host).'
+      returned: always
+      type: str
     kernel:
       description: Absolute path, on every host, of a kernel that instances of this image boot directly
         (no boot loader); the image is then their root disk only.

@@ -143,6 +143,12 @@ options:
     - Host to place the instance on; chosen by the scheduler when unset.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
+  host_labels:
+    description:
+    - Labels the host must carry (the labels of the cloud config's hosts); the scheduler places the instance
+      only on a host that has every one.
+    - Changing it replaces the object (it is deleted and created anew).
+    type: dict
   server_group:
     description:
     - Server group whose placement policy applies.
@@ -272,6 +278,11 @@ instance:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
       type: str
+    host_labels:
+      description: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
+        places the instance only on a host that has every one.
+      returned: always
+      type: dict
     server_group:
       description: Server group whose placement policy applies.
       returned: always
@@ -331,6 +342,7 @@ OPTIONS = {
     'user_data': {'type': 'str', 'no_log': True},
     'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
     'host': {'type': 'str'},
+    'host_labels': {'type': 'dict'},
     'server_group': {'type': 'str'},
     'project': {'type': 'str'},
 }

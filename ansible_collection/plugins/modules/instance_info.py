@@ -126,6 +126,11 @@ instances:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
       type: str
+    host_labels:
+      description: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
+        places the instance only on a host that has every one.
+      returned: always
+      type: dict
     server_group:
       description: Server group whose placement policy applies.
       returned: always

@@ -5,7 +5,7 @@ Lookups of existing objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
@@ -127,6 +127,7 @@ class GetImageResult:
                  source: str = None,
                  format: str = None,
                  sha256: str | None = None,
+                 architecture: str | None = None,
                  kernel: str | None = None,
                  initrd: str | None = None,
                  cmdline: str | None = None,
@@ -141,6 +142,8 @@ class GetImageResult:
             pulumi.set(__self__, "format", format)
         if sha256 is not None:
             pulumi.set(__self__, "sha256", sha256)
+        if architecture is not None:
+            pulumi.set(__self__, "architecture", architecture)
         if kernel is not None:
             pulumi.set(__self__, "kernel", kernel)
         if initrd is not None:
@@ -189,6 +192,15 @@ class GetImageResult:
         Expected SHA-256 checksum of the file; verified on import.
         """
         return pulumi.get(self, "sha256")
+
+    @property
+    @pulumi.getter
+    def architecture(self) -> str | None:
+        """
+        CPU architecture the image runs on; its instances go only to hosts of that architecture (default: any host).
+        One of: `x86_64`, `aarch64`, `i686`, `armv7l`, `ppc64le`, `s390x`, `riscv64`.
+        """
+        return pulumi.get(self, "architecture")
 
     @property
     @pulumi.getter
@@ -802,6 +814,7 @@ class GetInstanceResult:
                  user_data: str | None = None,
                  power_state: str = None,
                  host: str | None = None,
+                 host_labels: Mapping[str, str] | None = None,
                  server_group: str | None = None,
                  project: str | None = None,
                  ip_address: str | None = None,
@@ -837,6 +850,8 @@ class GetInstanceResult:
             pulumi.set(__self__, "power_state", power_state)
         if host is not None:
             pulumi.set(__self__, "host", host)
+        if host_labels is not None:
+            pulumi.set(__self__, "host_labels", host_labels)
         if server_group is not None:
             pulumi.set(__self__, "server_group", server_group)
         if project is not None:
@@ -971,6 +986,15 @@ class GetInstanceResult:
         Host to place the instance on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
+
+    @property
+    @pulumi.getter(name="hostLabels")
+    def host_labels(self) -> Mapping[str, str] | None:
+        """
+        Labels the host must carry (the labels of the cloud config's hosts); the scheduler places the instance only
+        on a host that has every one.
+        """
+        return pulumi.get(self, "host_labels")
 
     @property
     @pulumi.getter(name="serverGroup")

@@ -18,6 +18,7 @@ class ImageArgs:
                  name: pulumi.Input[str] | None = None,
                  format: pulumi.Input[str] | None = None,
                  sha256: pulumi.Input[str] | None = None,
+                 architecture: pulumi.Input[str] | None = None,
                  kernel: pulumi.Input[str] | None = None,
                  initrd: pulumi.Input[str] | None = None,
                  cmdline: pulumi.Input[str] | None = None):
@@ -29,6 +30,9 @@ class ImageArgs:
             Changing it replaces the resource.
         :param format: Disk format of the image file. One of: `qcow2`, `raw`. Changing it replaces the resource.
         :param sha256: Expected SHA-256 checksum of the file; verified on import. Changing it replaces the resource.
+        :param architecture: CPU architecture the image runs on; its instances go only to hosts of that architecture
+            (default: any host). One of: `x86_64`, `aarch64`, `i686`, `armv7l`, `ppc64le`, `s390x`, `riscv64`.
+            Changing it replaces the resource.
         :param kernel: Absolute path, on every host, of a kernel that instances of this image boot directly (no boot
             loader); the image is then their root disk only. Changing it replaces the resource.
         :param initrd: Absolute path, on every host, of the initial ramdisk booted with kernel. Changing it replaces
@@ -42,6 +46,8 @@ class ImageArgs:
             pulumi.set(__self__, "format", format)
         if sha256 is not None:
             pulumi.set(__self__, "sha256", sha256)
+        if architecture is not None:
+            pulumi.set(__self__, "architecture", architecture)
         if kernel is not None:
             pulumi.set(__self__, "kernel", kernel)
         if initrd is not None:
@@ -100,6 +106,20 @@ class ImageArgs:
 
     @property
     @pulumi.getter
+    def architecture(self) -> pulumi.Input[str] | None:
+        """
+        CPU architecture the image runs on; its instances go only to hosts of that architecture (default: any host).
+        One of: `x86_64`, `aarch64`, `i686`, `armv7l`, `ppc64le`, `s390x`, `riscv64`. Changing it replaces the
+        resource.
+        """
+        return pulumi.get(self, "architecture")
+
+    @architecture.setter
+    def architecture(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "architecture", value)
+
+    @property
+    @pulumi.getter
     def kernel(self) -> pulumi.Input[str] | None:
         """
         Absolute path, on every host, of a kernel that instances of this image boot directly (no boot loader); the
@@ -147,6 +167,7 @@ class Image(pulumi.CustomResource):
                  source: pulumi.Input[str] | None = None,
                  format: pulumi.Input[str] | None = None,
                  sha256: pulumi.Input[str] | None = None,
+                 architecture: pulumi.Input[str] | None = None,
                  kernel: pulumi.Input[str] | None = None,
                  initrd: pulumi.Input[str] | None = None,
                  cmdline: pulumi.Input[str] | None = None) -> None: ...
@@ -171,6 +192,7 @@ class Image(pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         props = ImageArgs.__new__(ImageArgs)
         for key in [
+            'architecture',
             'cmdline',
             'format',
             'initrd',
@@ -230,6 +252,15 @@ class Image(pulumi.CustomResource):
         Expected SHA-256 checksum of the file; verified on import.
         """
         return pulumi.get(self, "sha256")
+
+    @property
+    @pulumi.getter
+    def architecture(self) -> pulumi.Output[str | None]:
+        """
+        CPU architecture the image runs on; its instances go only to hosts of that architecture (default: any host).
+        One of: `x86_64`, `aarch64`, `i686`, `armv7l`, `ppc64le`, `s390x`, `riscv64`.
+        """
+        return pulumi.get(self, "architecture")
 
     @property
     @pulumi.getter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import pulumi
@@ -30,6 +30,7 @@ class InstanceArgs:
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
+                 host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None):
         """
@@ -62,6 +63,8 @@ class InstanceArgs:
             object.
         :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
             resource.
+        :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
+            places the instance only on a host that has every one. Changing it replaces the resource.
         :param server_group: Server group whose placement policy applies. The id (or name) of a server group.
             Changing it replaces the resource.
         :param project: Project the instance counts against. The id (or name) of a project. Changing it replaces the
@@ -94,6 +97,8 @@ class InstanceArgs:
             pulumi.set(__self__, "power_state", power_state)
         if host is not None:
             pulumi.set(__self__, "host", host)
+        if host_labels is not None:
+            pulumi.set(__self__, "host_labels", host_labels)
         if server_group is not None:
             pulumi.set(__self__, "server_group", server_group)
         if project is not None:
@@ -276,6 +281,19 @@ class InstanceArgs:
         pulumi.set(self, "host", value)
 
     @property
+    @pulumi.getter(name="hostLabels")
+    def host_labels(self) -> pulumi.Input[Mapping[str, pulumi.Input[str]]] | None:
+        """
+        Labels the host must carry (the labels of the cloud config's hosts); the scheduler places the instance only
+        on a host that has every one. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "host_labels")
+
+    @host_labels.setter
+    def host_labels(self, value: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None) -> None:
+        pulumi.set(self, "host_labels", value)
+
+    @property
     @pulumi.getter(name="serverGroup")
     def server_group(self) -> pulumi.Input[str] | None:
         """
@@ -322,6 +340,7 @@ class Instance(pulumi.CustomResource):
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
+                 host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None) -> None: ...
 
@@ -347,6 +366,7 @@ class Instance(pulumi.CustomResource):
         for key in [
             'flavor',
             'host',
+            'host_labels',
             'image',
             'key_pair',
             'max_memory_mib',
@@ -500,6 +520,15 @@ class Instance(pulumi.CustomResource):
         Host to place the instance on; chosen by the scheduler when unset.
         """
         return pulumi.get(self, "host")
+
+    @property
+    @pulumi.getter(name="hostLabels")
+    def host_labels(self) -> pulumi.Output[Mapping[str, str] | None]:
+        """
+        Labels the host must carry (the labels of the cloud config's hosts); the scheduler places the instance only
+        on a host that has every one.
+        """
+        return pulumi.get(self, "host_labels")
 
     @property
     @pulumi.getter(name="serverGroup")

@@ -15,7 +15,10 @@
 #
 # DIR/private is a memory file system that only the daemon sees (empty from
 # outside): storage pools there behave like those of a remote machine, whose
-# files can only be reached through libvirt.
+# files can only be reached through libvirt.  When /dev/kvm exists but comes
+# from neither kvm_intel nor kvm_amd (e.g. kvm_pvm in a virtual machine, which
+# cannot run stock guest kernels), the daemon sees an empty file instead, so
+# its capabilities offer software emulation only, as they should.
 # The namespace has only a loopback interface: guests' networks reach nothing
 # outside it.  Reach a guest with `nsenter --net=/proc/PID/ns/net`, where PID
 # is the process of `run`.  SIGTERM (or SIGINT) stops the daemons and every
@@ -77,6 +80,7 @@ group = "root"
 dynamic_ownership = 0
 remember_owner = 0
 security_driver = "none"
+namespaces = [ ]
 EOF
 }
 
@@ -101,6 +105,10 @@ run_host() {
             mount --bind "$dir/log" /var/log/libvirt
             mount --bind "$dir/cache" /var/cache/libvirt
             mount -t tmpfs -o size=1g,mode=0755 iaas-private "$dir/private"
+            if [ -e /dev/kvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
+                : >"$dir/no-kvm"
+                mount --bind "$dir/no-kvm" /dev/kvm
+            fi
             hostname "$name"
             ip link set lo up
             exec python3 "$here/subreaper.py" "$dir" 

@@ -117,7 +117,8 @@ class Cloud:
             if hc.uri.startswith("test://") and config.home != ":memory:":
                 sim_store = str(home / "hosts" / f"{hc.name}.db")
             self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store, sim_cpus=hc.sim_cpus,
-                                       sim_memory_mib=hc.sim_memory_mib, domain_type=hc.domain_type)
+                                       sim_memory_mib=hc.sim_memory_mib, domain_type=hc.domain_type,
+                                       remote=hc.is_remote)
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 
@@ -206,8 +207,8 @@ class Cloud:
         return check_plan(self, stack, list(items))
 
     def preflight(self, hosts: Iterable[str] | None = None) -> list[Problem]:
-        """What keeps ``hosts`` (default: all) from taking work: libvirtd reachable, acceleration, pool
-        directory, CPUs and free memory; empty when all is well.  See :mod:`iaas.cloud.preflight`."""
+        """What keeps ``hosts`` (default: all) from taking work: libvirtd reachable, acceleration, firmware,
+        pool directory, CPUs and free memory; empty when all is well.  See :mod:`iaas.cloud.preflight`."""
         from iaas.cloud.preflight import preflight
 
         return preflight(self, hosts)

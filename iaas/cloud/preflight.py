@@ -2,9 +2,10 @@
 
 For every real host it checks that libvirtd answers, which acceleration its
 guests get (KVM, or TCG software emulation) and that the host can run them,
-that the directory of its storage pools can be written (hosts on this
-machine), and that it has the CPUs and free memory asked of it.  Simulated
-hosts always pass.
+that its guests have firmware to boot (libvirt's domain capabilities, and on
+this machine the x86 BIOS file), that the directory of its storage pools can
+be written (hosts on this machine), and that it has the CPUs and free memory
+asked of it.  Simulated hosts always pass.
 
 Usage::
 
@@ -23,13 +24,18 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
 from iaas.errors import HostError, IaasError
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud, HostConfig
-    from iaas.drivers.libvirt import Host
+    from iaas.drivers.libvirt import Host, HostInfo
 
 DEFAULT_POOL_ROOT = "/var/lib/iaas"
+#: Where QEMU looks, in order, for the BIOS it loads by default for x86 guests (Debian's seabios package installs
+#: the second; other distributions link the first to it).
+X86_BIOS_FILES = ("/usr/share/qemu/bios-256k.bin", "/usr/share/seabios/bios-256k.bin")
+_X86_ARCHES = ("x86_64", "i686")
 
 
 @attrs.frozen
@@ -45,7 +51,7 @@ class Problem:
     """One reason a host cannot take work, with what to do about it."""
 
     host: str
-    check: str  # "reachable", "acceleration", "pool", "cpus" or "memory"
+    check: str  # "reachable", "acceleration", "firmware", "pool", "cpus" or "memory"
     message: str
 
     def __str__(self) -> str:
@@ -63,6 +69,7 @@ class HostReport:
     cpus: int | None = None
     free_memory_mib: int | None = None
     pool_path: str | None = None
+    bios_path: str | None = None  # the BIOS file x86 guests load (x86 hosts on this machine)
     problems: list[Problem] = attrs.field(factory=list)
 
 
@@ -104,26 +111,55 @@ def check_host(host: Host, config: HostConfig, need: Need = Need()) -> HostRepor
             f"`virtlogd -d; libvirtd -d`) or correct the host's uri in the cloud config")))
         return report
     report.reachable, report.cpus, report.free_memory_mib = True, info.cpus, info.free_memory_mib
-    report.acceleration = "kvm" if host.domain_type == "kvm" else "tcg"
-    _check_acceleration(host, report)
-    if _is_local(host.uri):
+    report.acceleration = "kvm" if info.domain_type == "kvm" else "tcg"
+    accelerated = _check_acceleration(host, info, report)
+    on_this_machine = _is_local(host.uri) and not config.is_remote
+    _check_firmware(host, info, report, ask_libvirt=accelerated, on_this_machine=on_this_machine)
+    if on_this_machine:
         _check_pool_dir(host.name, config, report)
     _check_capacity(host.name, info.cpus, int(info.free_memory_mib * config.ram_ratio), need, report)
     return report
 
 
-def _check_acceleration(host: Host, report: HostReport) -> None:
+def _check_acceleration(host: Host, info: HostInfo, report: HostReport) -> bool:
     try:
         caps = host.capabilities()
     except HostError as exc:
         report.problems.append(Problem(host.name, "acceleration", f"cannot read its capabilities: {exc.detail}"))
-        return
-    if f"<domain type='{host.domain_type}'" not in caps:
-        how = ("load the kvm_intel or kvm_amd module" if host.domain_type == "kvm"
+        return False
+    if info.domain_type not in guest_domain_types(caps, info.arch):
+        how = ("load the kvm_intel or kvm_amd module" if info.domain_type == "kvm"
                else "install qemu-system-x86 and libvirt-daemon-driver-qemu, then restart libvirtd")
         report.problems.append(Problem(host.name, "acceleration", (
             f"cannot run {report.acceleration.upper() if report.acceleration else ''} guests "
-            f"(<domain type='{host.domain_type}'>): {how}")))
+            f"(<domain type='{info.domain_type}'>): {how}")))
+        return False
+    return True
+
+
+def _check_firmware(host: Host, info: HostInfo, report: HostReport, *, ask_libvirt: bool,
+                    on_this_machine: bool) -> None:
+    """Libvirt's word on booting guests (unless acceleration failed: it would fail alike), then the BIOS file."""
+    guests = f"{info.arch} guests (<domain type='{info.domain_type}'>)"
+    if ask_libvirt:
+        try:
+            supported = boot_supported(host.domain_capabilities(info.arch, info.domain_type))
+        except HostError as exc:
+            report.problems.append(Problem(host.name, "firmware", (
+                f"cannot read what firmware {guests} can boot: {exc.detail}. Install the QEMU emulator for "
+                f"{info.arch} (Debian: qemu-system-x86 for x86_64) and restart libvirtd")))
+        else:
+            if not supported:
+                report.problems.append(Problem(host.name, "firmware", (
+                    f"libvirt reports that {guests} cannot boot (<os supported='no'> in its domain capabilities): "
+                    "install QEMU's firmware (Debian: seabios and qemu-system-data; ovmf for UEFI) and restart "
+                    "libvirtd")))
+    if on_this_machine and info.arch in _X86_ARCHES:
+        report.bios_path = next((path for path in X86_BIOS_FILES if os.path.isfile(path)), None)
+        if report.bios_path is None:
+            report.problems.append(Problem(host.name, "firmware", (
+                f"the BIOS QEMU loads for x86 guests is missing (none of {', '.join(X86_BIOS_FILES)}): install "
+                "seabios and qemu-system-data (as root: `apt-get install seabios qemu-system-data`)")))
 
 
 def _is_local(uri: str) -> bool:

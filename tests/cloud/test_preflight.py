@@ -1,5 +1,5 @@
-"""Host preflight: simulated hosts pass; an unreachable libvirtd, an unwritable pool directory and too little
-capacity are reported with the host's name, and an apply stops before anything is touched."""
+"""Host preflight: simulated hosts pass; an unreachable libvirtd, missing firmware, an unwritable pool directory
+and too little capacity are reported with the host's name, and an apply stops before anything is touched."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import iaas
-from iaas.cloud import Cloud
+from iaas.cloud import Cloud, preflight
 from iaas.cloud.cloud import CloudConfig, HostConfig
 from iaas.cloud.preflight import Need, PreflightError, check_host, host_reports
+from iaas.errors import HostError
 
 
 def dead_socket(tmp_path: Path) -> str:
@@ -58,26 +59,50 @@ def test_only_deletes_skip_preflight(tmp_path: Path) -> None:
         assert engine.destroy().ok  # nothing to create or change: no host is asked
 
 
+def caps(*types: str) -> str:
+    """Capabilities of an x86_64 host offering ``types`` to x86_64 guests."""
+    offered = "".join(f"<domain type='{t}'/>" for t in types)
+    return (f"<capabilities><host><cpu><arch>x86_64</arch></cpu></host>"
+            f"<guest><arch name='x86_64'>{offered}</arch></guest></capabilities>")
+
+
 class _FakeHost:
     """A reachable real host of a given size (what preflight reads of it)."""
 
     name, uri, simulated, domain_type = "big", "qemu:///system", False, "qemu"
 
-    def __init__(self, cpus: int, free_mib: int, caps: str = "<guest><domain type='qemu'/></guest>"):
-        self.cpus, self.free_mib, self.caps = cpus, free_mib, caps
+    def __init__(self, cpus: int, free_mib: int, caps: str = caps("qemu"),
+                 domcaps: str | None = "<domainCapabilities><os supported='yes'/></domainCapabilities>"):
+        self.cpus, self.free_mib, self.caps, self.domcaps = cpus, free_mib, caps, domcaps
 
     def info(self) -> object:
-        return type("Info", (), {"cpus": self.cpus, "free_memory_mib": self.free_mib})()
+        return type("Info", (), {"cpus": self.cpus, "free_memory_mib": self.free_mib, "arch": "x86_64",
+                                 "domain_type": self.domain_type})()
 
     def capabilities(self) -> str:
         return self.caps
 
+    def domain_capabilities(self, arch: str, domain_type: str) -> str:
+        if self.domcaps is None:
+            raise HostError(self.name, f"read domain capabilities ({arch} {domain_type})",
+                            f"unsupported configuration: unable to find any emulator to serve '{arch}' architecture")
+        return self.domcaps
 
-def test_capacity_acceleration_and_pool_directory(tmp_path: Path) -> None:
+
+@pytest.fixture
+def bios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A BIOS file where preflight looks for it."""
+    path = tmp_path / "bios-256k.bin"
+    path.write_bytes(b"\0" * 16)
+    monkeypatch.setattr(preflight, "X86_BIOS_FILES", (str(tmp_path / "absent.bin"), str(path)))
+    return path
+
+
+def test_capacity_acceleration_and_pool_directory(tmp_path: Path, bios: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     config = HostConfig("big", "qemu:///system", pool_path=str(locked / "pools"))
-    report = check_host(_FakeHost(2, 512, caps="<guest><domain type='kvm'/></guest>"), config,  # type: ignore[arg-type]
+    report = check_host(_FakeHost(2, 512, caps=caps("kvm")), config,  # type: ignore[arg-type]
                         Need(vcpus=4, memory_mib=1024))
     checks = {p.check: str(p) for p in report.problems}
     assert report.acceleration == "tcg" and report.cpus == 2 and report.free_memory_mib == 512
@@ -87,4 +112,25 @@ def test_capacity_acceleration_and_pool_directory(tmp_path: Path) -> None:
     assert "512 MiB of free memory" in checks["memory"] and "need 1024 MiB" in checks["memory"]
     ok = check_host(_FakeHost(2, 4096), HostConfig("big", "qemu:///system", pool_path=str(tmp_path / "p")),  # type: ignore[arg-type]
                     Need(vcpus=2, memory_mib=1024))
-    assert ok.problems == [] and ok.pool_path == str(tmp_path / "p")
+    assert ok.problems == [] and ok.pool_path == str(tmp_path / "p") and ok.bios_path == str(bios)
+
+
+def test_firmware_problems_say_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = HostConfig("big", "qemu:///system", pool_path=str(tmp_path / "p"))
+    monkeypatch.setattr(preflight, "X86_BIOS_FILES", (str(tmp_path / "qemu" / "bios-256k.bin"),))
+    [missing] = check_host(_FakeHost(2, 4096), config).problems  # type: ignore[arg-type]
+    assert (missing.check, str(missing)) == ("firmware", (
+        f"host 'big': the BIOS QEMU loads for x86 guests is missing (none of {tmp_path}/qemu/bios-256k.bin): "
+        "install seabios and qemu-system-data (as root: `apt-get install seabios qemu-system-data`)"))
+    remote = HostConfig("big", "qemu:///system", remote=True)  # its files are not on this machine
+    assert check_host(_FakeHost(2, 4096), remote).problems == []  # type: ignore[arg-type]
+    [no_emulator] = check_host(_FakeHost(2, 4096, domcaps=None), remote).problems  # type: ignore[arg-type]
+    assert no_emulator.check == "firmware"
+    assert str(no_emulator).startswith("host 'big': cannot read what firmware x86_64 guests (<domain type='qemu'>) "
+                                       "can boot: unsupported configuration: unable to find any emulator")
+    assert str(no_emulator).endswith("Install the QEMU emulator for x86_64 (Debian: qemu-system-x86 for x86_64) "
+                                     "and restart libvirtd")
+    no_boot = _FakeHost(2, 4096, domcaps="<domainCapabilities><os supported='no'/></domainCapabilities>")
+    [cannot_boot] = check_host(no_boot, remote).problems  # type: ignore[arg-type]
+    assert cannot_boot.check == "firmware" and "<os supported='no'>" in str(cannot_boot)
+    assert "seabios and qemu-system-data" in str(cannot_boot)

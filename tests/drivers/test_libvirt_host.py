@@ -9,6 +9,8 @@ import libvirt
 import pytest
 
 from iaas.drivers.libvirt import Host, HostInfo
+from iaas.drivers.libvirt._connection import _no_hardware_kvm_here, capability_domain_type
+from iaas.drivers.libvirt.readback import boot_supported
 from iaas.errors import HostError, NotFoundError
 from tests.drivers._libvirt_helpers import META, dom_spec
 
@@ -43,14 +45,48 @@ def test_each_host_is_its_own_machine() -> None:
     assert b.get_domain("app") is None
 
 
-def test_domain_type_follows_uri(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Host("t", "test:///default").domain_type == "test"
-    assert Host("q", "qemu:///system", domain_type="kvm").domain_type == "kvm"
-    present = {"/sys/module/kvm_amd"}
+def caps_xml(host_arch: str, **guests: str) -> str:
+    """A host's capabilities XML: its architecture, and per guest architecture the domain types offered."""
+    offered = "".join(f"<guest><os_type>hvm</os_type><arch name='{arch}'><wordsize>64</wordsize>"
+                      + "".join(f"<domain type='{t}'/>" for t in types.split()) + "</arch></guest>"
+                      for arch, types in guests.items())
+    return f"<capabilities><host><cpu><arch>{host_arch}</arch></cpu></host>{offered}</capabilities>"
+
+
+def test_domain_type_without_a_connection() -> None:
+    assert Host("t", "test:///default").domain_type == "test"  # simulated: nothing is opened
+    assert Host("q", "qemu+ssh://root@example.invalid/system", domain_type="kvm").domain_type == "kvm"
+
+
+@pytest.mark.parametrize(("caps", "expected"), [
+    (caps_xml("x86_64", i686="qemu kvm", x86_64="qemu kvm"), "kvm"),
+    (caps_xml("x86_64", i686="qemu", x86_64="qemu"), "qemu"),
+    (caps_xml("x86_64", aarch64="qemu kvm", x86_64="qemu"), "qemu"),  # KVM for another architecture only
+    (caps_xml("aarch64", aarch64="qemu kvm"), "kvm"),
+    (caps_xml("x86_64"), "qemu"),
+])
+def test_domain_type_from_capabilities(caps: str, expected: str) -> None:
+    assert capability_domain_type(caps) == expected
+
+
+def test_kvm_on_this_machine_needs_the_x86_kvm_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    present = {"/sys/module/kvm", "/sys/module/kvm_pvm"}
     monkeypatch.setattr("os.path.exists", lambda p: p in present)
-    assert Host("q", "qemu:///system").domain_type == "kvm"
-    present.clear()
-    assert Host("q", "qemu+ssh://root@example.invalid/system").domain_type == "qemu"
+    assert _no_hardware_kvm_here(caps_xml("x86_64", x86_64="qemu kvm"))
+    assert not _no_hardware_kvm_here(caps_xml("aarch64", aarch64="qemu kvm"))  # no such modules there
+    present.add("/sys/module/kvm_amd")
+    assert not _no_hardware_kvm_here(caps_xml("x86_64", x86_64="qemu kvm"))
+
+
+def test_boot_support_from_domain_capabilities() -> None:
+    assert boot_supported("<domainCapabilities><os supported='yes'><loader supported='yes'/></os></domainCapabilities>")
+    assert not boot_supported("<domainCapabilities><os supported='no'/></domainCapabilities>")
+
+
+def test_a_simulated_host_has_no_domain_capabilities(plain_host: Host) -> None:
+    with pytest.raises(HostError) as caught:
+        plain_host.domain_capabilities("x86_64")
+    assert caught.value.operation == "read domain capabilities (x86_64 test)"
 
 
 def test_node_file_uri_is_loaded_as_is(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import os
 import platform
 import sqlite3
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 import libvirt
 
 from iaas.drivers.libvirt import _eventloop
+from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, write_node_file
 from iaas.errors import HostError
 
@@ -30,6 +32,10 @@ T = TypeVar("T")
 _BROKEN_CODES = frozenset({libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_ERR_NO_CONNECT})
 #: Keepalive on non-test connections: probe every 5 s, give up after 3 lost probes.
 KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 5, 3
+#: Host names of URIs that reach a libvirtd on this machine.
+_LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+#: Architectures whose hardware KVM comes from the kvm_intel or kvm_amd module.
+_X86_ARCHES = frozenset({"x86_64", "i686"})
 
 
 def _silence(_ctx: object, _err: object) -> None:
@@ -55,9 +61,24 @@ def _close_quietly(conn: libvirt.virConnect) -> None:
         conn.close()
 
 
-def _local_domain_type() -> str:
-    kvm = any(os.path.exists(f"/sys/module/{m}") for m in ("kvm_intel", "kvm_amd"))
-    return "kvm" if kvm else "qemu"
+def capability_domain_type(caps_xml: str) -> str:
+    """"kvm" when a host's capabilities XML offers KVM guests of the host's own architecture, else "qemu" (TCG)."""
+    return "kvm" if "kvm" in guest_domain_types(caps_xml) else "qemu"
+
+
+def _on_this_machine(uri: str) -> bool:
+    return urlsplit(uri).hostname in (None, "", *_LOCAL_NAMES)
+
+
+def _no_hardware_kvm_here(caps_xml: str) -> bool:
+    """Whether the host is x86 and this machine's kernel has neither the kvm_intel nor the kvm_amd module.
+
+    libvirt offers KVM whenever /dev/kvm exists, but a /dev/kvm from another
+    module (e.g. kvm_pvm inside a virtual machine) cannot run stock guest kernels.
+    """
+    if ET.fromstring(caps_xml).findtext("host/cpu/arch") not in _X86_ARCHES:
+        return False
+    return not any(os.path.exists(f"/sys/module/{m}") for m in ("kvm_intel", "kvm_amd"))
 
 
 class Connection:
@@ -70,7 +91,7 @@ class Connection:
 
     def __init__(self, name: str, uri: str, *, sim_store: str | os.PathLike[str] | None = None,
                  sim_cpus: int = 64, sim_memory_mib: int = 256 * 1024,
-                 domain_type: str | None = None):
+                 domain_type: str | None = None, remote: bool | None = None):
         self.name = name
         self.uri = uri
         self._scheme = urlsplit(uri).scheme
@@ -81,6 +102,8 @@ class Connection:
         self._sim_cpus = sim_cpus
         self._sim_memory_mib = sim_memory_mib
         self._domain_type = domain_type
+        self._remote = remote  # None: decided from the URI's host name
+        self._detected_type: str | None = None  # read from the capabilities of the current connection
         self._conn: libvirt.virConnect | None = None
         self._conn_lock = threading.Lock()
         self._op_lock = threading.RLock()
@@ -99,11 +122,32 @@ class Connection:
 
     @property
     def domain_type(self) -> str:
-        """The ``<domain type>`` guests get here: "kvm", "qemu" (TCG) or "test"."""
-        if self._domain_type is None:
-            base = self._scheme.split("+", 1)[0]
-            self._domain_type = {"test": "test", "qemu": None}.get(base, base) or _local_domain_type()
-        return self._domain_type
+        """The ``<domain type>`` guests get here: "kvm", "qemu" (TCG) or "test".
+
+        Unless given to the constructor, a QEMU host's is read from its
+        capabilities (this opens the connection; failures raise
+        :class:`HostError`) and kept until the connection is reopened.
+        """
+        if self._domain_type is not None:
+            return self._domain_type
+        base = self._scheme.split("+", 1)[0]
+        if base != "qemu":
+            return base  # "test", or another libvirt driver's own type
+        detected = self._detected_type
+        if detected is None:
+            detected = self._call("read capabilities", self._detect_domain_type)
+        return detected
+
+    def _detect_domain_type(self, conn: libvirt.virConnect) -> str:
+        caps = str(conn.getCapabilities())
+        detected = capability_domain_type(caps)
+        here = _on_this_machine(self.uri) if self._remote is None else not self._remote
+        if detected == "kvm" and here and _no_hardware_kvm_here(caps):
+            detected = "qemu"
+        with self._conn_lock:
+            if conn is self._conn:  # not from a connection replaced meanwhile
+                self._detected_type = detected
+        return detected
 
     # --- calls --------------------------------------------------------------
 
@@ -154,6 +198,7 @@ class Connection:
         with self._conn_lock:
             if self._conn is None:
                 self._conn = self._open()
+                self._detected_type = None  # the daemon may have been restarted or reconfigured
             return self._conn
 
     def _reconnect(self, broken: libvirt.virConnect) -> libvirt.virConnect:
@@ -225,7 +270,7 @@ class Connection:
         A simulated host without a sim store loses its objects on close.
         """
         with self._exclusive(), self._conn_lock:
-            conn, self._conn = self._conn, None
+            conn, self._conn, self._detected_type = self._conn, None, None
         if conn is not None:
             _close_quietly(conn)
 

@@ -14,9 +14,14 @@ A ``Host`` may be shared by threads.
 URIs:
 
 ``qemu:///system``, ``qemu+ssh://host/system``, ...
-    a real host.  Guests get ``<domain type='kvm'>`` when the local kernel
-    has the kvm_intel or kvm_amd module, else ``qemu`` (TCG); pass
-    ``domain_type=`` to decide otherwise (e.g. for remote hosts).
+    a real host.  Guests get ``<domain type='kvm'>`` when the host's
+    capabilities offer KVM for its own architecture, else ``qemu`` (TCG).
+    This is read on first use of :attr:`domain_type` (opening the
+    connection) and read again after a reconnect.  An x86 host on this
+    machine (a URI naming no other machine, unless ``remote=True``) gets
+    ``qemu`` while this kernel has neither the kvm_intel nor the kvm_amd
+    module: a /dev/kvm from another module (e.g. kvm_pvm) cannot run stock
+    guest kernels.  Pass ``domain_type=`` to decide otherwise.
     libvirt keepalive is enabled, with libvirt's event loop in a thread.
 ``test:///default``
     a simulated host (libvirt's in-process test driver), empty and roomy:
@@ -47,7 +52,7 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
     """A libvirt host and the primitives iaas uses on it.
 
     ``Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144,
-    domain_type=None)``; see the module documentation.
+    domain_type=None, remote=None)``; see the module documentation.
     """
 
     def __repr__(self) -> str:
@@ -67,6 +72,8 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
         memory not held by running guests.
         """
 
+        domain_type = self.domain_type
+
         def run(conn: libvirt.virConnect) -> HostInfo:
             arch, memory_mib, cpus = conn.getInfo()[:3]
             if self.simulated:
@@ -75,10 +82,24 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
             else:
                 free_mib = conn.getFreeMemory() // 2**20
             return HostInfo(cpus=cpus, memory_mib=memory_mib, free_memory_mib=free_mib, arch=arch,
-                            domain_type=self.domain_type)
+                            domain_type=domain_type)
 
         return self._call("read host info", run)
 
     def capabilities(self) -> str:
         """The host's capabilities XML: the guest architectures and domain types it can run."""
         return self._call("read capabilities", lambda conn: str(conn.getCapabilities()))
+
+    def domain_capabilities(self, arch: str | None = None, domain_type: str | None = None) -> str:
+        """The host's domain capabilities XML for guests of ``arch`` and ``domain_type``.
+
+        It says what such guests can use here: firmware (``<os>``), CPU modes
+        and devices.  ``arch`` defaults to the host's architecture and
+        ``domain_type`` to :attr:`domain_type`.  A host with no emulator for
+        them raises :class:`iaas.errors.HostError`, as does a simulated host
+        (the test driver has no domain capabilities).
+        """
+        virt_type = domain_type or self.domain_type
+        what = f"{arch} {virt_type}" if arch else virt_type
+        return self._call(f"read domain capabilities ({what})",
+                          lambda conn: str(conn.getDomainCapabilities(None, arch, None, virt_type, 0)))

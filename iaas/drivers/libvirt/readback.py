@@ -189,3 +189,22 @@ def volume_info(xml: str, pool: str) -> VolumeInfo:
 def pool_path(xml: str) -> str | None:
     """Target directory of a pool, from its XML."""
     return _text(ET.fromstring(xml), "target/path")
+
+
+# --- host capabilities ------------------------------------------------------
+
+
+def guest_domain_types(caps_xml: str, arch: str | None = None) -> frozenset[str]:
+    """The ``<domain type>`` values a host offers guests of ``arch``, from its capabilities XML.
+
+    ``arch`` defaults to the host's own architecture (``<host><cpu><arch>``).
+    """
+    root = ET.fromstring(caps_xml)
+    arch = arch or _text(root, "host/cpu/arch")
+    return frozenset(domain.get("type", "") for guest in root.findall("guest")
+                     if _attr(guest, "arch", "name") == arch for domain in guest.findall("arch/domain"))
+
+
+def boot_supported(domcaps_xml: str) -> bool:
+    """False when a host's domain capabilities say its guests cannot boot (``<os supported='no'>``)."""
+    return _attr(ET.fromstring(domcaps_xml), "os", "supported") != "no"

@@ -49,11 +49,16 @@ class ValidationError(IaasError):
         self.errors: list[FieldError] = list(errors)
         super().__init__(self._render())
 
+    #: Problems spelled out in the message; the rest are counted (``errors`` holds them all).
+    SHOWN = 50
+
     def _render(self) -> str:
         if len(self.errors) == 1:
             return str(self.errors[0])
         lines = [f"{len(self.errors)} problems:"]
-        lines += [f"  - {e}" for e in self.errors]
+        lines += [f"  - {e}" for e in self.errors[:self.SHOWN]]
+        if len(self.errors) > self.SHOWN:
+            lines.append(f"  ... and {len(self.errors) - self.SHOWN} more")
         return "\n".join(lines)
 
 

@@ -175,3 +175,12 @@ def test_stale_lock_does_not_exist_after_kill(home: Path) -> None:
     time.sleep(0.01)
     with iaas.Engine.open("t", home=home) as engine:
         engine.apply(iaas.Stack("t"))
+
+
+def test_a_long_list_of_problems_is_cut_short_in_the_message_but_kept_whole() -> None:
+    errors = [iaas.FieldError(f"key_pair.k{i}", "public_key", "is required") for i in range(120)]
+    error = iaas.ValidationError(errors)
+    lines = str(error).splitlines()
+    assert lines[0] == "120 problems:" and len(lines) == 1 + 50 + 1
+    assert lines[-1] == "  ... and 70 more"
+    assert len(error.errors) == 120

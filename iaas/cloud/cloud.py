@@ -45,6 +45,9 @@ class HostConfig:
     remote: bool | None = None
     #: "kvm" or "qemu" (TCG) to override what the host's capabilities offer.
     domain_type: str | None = None
+    #: The command that runs a program on the host, for what libvirt cannot do (port forwards' DNAT rules), such
+    #: as ["ssh", "root@h2"].  None: this machine for a local host, ssh for a qemu+ssh:// URI, else nothing.
+    command_prefix: list[str] | None = None
 
     @property
     def is_remote(self) -> bool:
@@ -90,6 +93,11 @@ class CloudConfig:
             unknown = set(h) - {a.name for a in attrs.fields(HostConfig)}
             if unknown:
                 raise ValidationError([FieldError(f"hosts[{i}]", sorted(unknown)[0], "unknown field", origin)])
+            prefix = h.get("command_prefix")
+            if prefix is not None and not (isinstance(prefix, list) and prefix
+                                           and all(isinstance(a, str) and a for a in prefix)):
+                raise ValidationError([FieldError(f"hosts[{i}]", "command_prefix",
+                                                  f"must be a non-empty list of strings, got {prefix!r}", origin)])
             for key, allowed in (("remote", (bool,)), ("domain_type", ("kvm", "qemu"))):
                 value = h.get(key)
                 if value is not None and not (isinstance(value, allowed[0]) if isinstance(allowed[0], type)

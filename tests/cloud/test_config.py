@@ -54,3 +54,24 @@ def test_domain_type_reaches_the_host(tmp_path: Path) -> None:
         assert cloud.hosts["h"].domain_type == "qemu"  # decided by the config: no connection is opened
     finally:
         cloud.close()
+
+
+def test_command_prefix_must_be_a_list_of_strings() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CloudConfig.load({"hosts": [{"name": "h2", "uri": "qemu+tcp://h2/system", "command_prefix": "ssh h2"}]})
+    [error] = caught.value.errors
+    assert (error.field, error.message) == ("command_prefix", "must be a non-empty list of strings, got 'ssh h2'")
+
+
+def test_port_forwards_say_how_to_reach_a_remote_host_that_takes_no_commands(tmp_path: Path) -> None:
+    hosts = [HostConfig("tcp", "qemu+tcp://h2.example.net/system"), HostConfig("ssh", "qemu+ssh://h3/system"),
+             HostConfig("via", "qemu+tcp://h4/system", command_prefix=["ssh", "root@h4"])]
+    cloud = Cloud(CloudConfig(hosts, home=str(tmp_path)))
+    try:
+        handler = cloud.handler("port_forward")
+        assert [handler._programmable(h.name) for h in hosts] == [False, True, True]  # no connection is made
+        assert handler._where("via") == ("ssh", "root@h4")
+        assert handler._where("ssh") == ("ssh", "-o", "BatchMode=yes", "h3")
+        assert "give the host a command_prefix" in handler._note("tcp")
+    finally:
+        cloud.close()

@@ -16,29 +16,31 @@ def test_the_rules_go_to_the_namespace_of_the_hosts_libvirtd(realhost: Namespace
     netns = _dnat.libvirtd_netns(realhost.uri)
     assert netns is not None
     assert os.readlink(netns) == os.readlink(f"/proc/{realhost.process.pid}/ns/net")
+    assert _dnat.local_runner(realhost.uri) == ("nsenter", f"--net={netns}")
 
 
 def test_nftables_rules_are_replaced_not_duplicated_and_removed(realhost: NamespacedHost) -> None:
-    netns = _dnat.libvirtd_netns(realhost.uri)
+    where = _dnat.local_runner(realhost.uri)
     for _ in range(2):
-        assert _dnat.add(netns, "pf-nft", "0.0.0.0", 2222, "10.1.2.3", 22, "tcp") == "nft"
+        assert _dnat.add(where, "pf-nft", "0.0.0.0", 2222, "10.1.2.3", 22, "tcp") == "nft"
     listing = realhost.run("nft", "list", "table", "ip", _dnat.TABLE).stdout
     assert listing.count('dnat to 10.1.2.3:22 comment "iaas:pf-nft"') == 2  # prerouting and output, once each
     assert "fib daddr type local tcp dport 2222" in listing
-    assert _dnat.present(netns, "pf-nft")
-    _dnat.remove(netns, "pf-nft")
-    assert not _dnat.present(netns, "pf-nft")
-    _dnat.remove(netns, "pf-nft")  # nothing there is fine
+    assert _dnat.present(where, "pf-nft")
+    _dnat.remove(where, "pf-nft")
+    assert not _dnat.present(where, "pf-nft")
+    _dnat.remove(where, "pf-nft")  # nothing there is fine
 
 
 def test_iptables_is_the_fallback(realhost: NamespacedHost, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_dnat, "tool", lambda: "iptables")
-    netns = _dnat.libvirtd_netns(realhost.uri)
+    monkeypatch.setattr(_dnat, "tool", lambda *_: "iptables")
+    where = _dnat.local_runner(realhost.uri)
     for _ in range(2):
-        assert _dnat.add(netns, "pf-ipt", "192.0.2.10", 8080, "10.1.2.4", 80, "udp") == "iptables"
+        assert _dnat.add(where, "pf-ipt", "192.0.2.10", 8080, "10.1.2.4", 80, "udp") == "iptables"
     rules = [r for r in realhost.run("iptables", "-t", "nat", "-S").stdout.splitlines() if "iaas:pf-ipt" in r]
     assert len(rules) == 2 and all("-d 192.0.2.10/32 -p udp" in r and "--to-destination 10.1.2.4:80" in r
                                    for r in rules)
-    assert _dnat.present(netns, "pf-ipt")
-    _dnat.remove(netns, "pf-ipt")
-    assert not _dnat.present(netns, "pf-ipt")
+    assert _dnat.present(where, "pf-ipt")
+    _dnat.remove(where, "pf-ipt")
+    assert not _dnat.present(where, "pf-ipt")
+

@@ -22,7 +22,7 @@ from iaas import ApplyError
 from iaas.drivers.libvirt import Host, VolumeSpec
 from iaas.errors import IaasError
 from tests.integration.conftest import NamespacedHost, TinyGuest
-from tests.integration.test_realhost_stack import KEY, LEASE_TIMEOUT
+from tests.integration.test_realhost_stack import KEY, LEASE_TIMEOUT, connect
 
 pytestmark = pytest.mark.realhost
 
@@ -31,13 +31,14 @@ CONSOLE_TIMEOUT = 60.0
 
 
 def make_stack(guest: TinyGuest, *, sha256: str | None = None) -> iaas.Stack:
-    """A network, the tiny guest's image (checked against ``sha256``), a key pair and one instance."""
+    """A network, the tiny guest's image (checked against ``sha256``), a key pair, an instance and a port forward."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="far-lan", cidr="10.87.0.0/24", mode="isolated"))
     key = stack.add(iaas.KeyPair(name="far-key", public_key=KEY))
     image = stack.add(iaas.Image(name="far-tiny", sha256=sha256, **guest.image))
-    stack.add(iaas.Instance(name="far-vm", image=image, key_pair=key, vcpus=1, memory_mib=192, root_disk_gib=1,
-                            nics=[iaas.Nic(network=lan)]))
+    vm = stack.add(iaas.Instance(name="far-vm", image=image, key_pair=key, vcpus=1, memory_mib=192,
+                                 root_disk_gib=1, nics=[iaas.Nic(network=lan)]))
+    stack.add(iaas.PortForward(name="far-echo", instance=vm, target_port=7, host_port=10017))
     return stack
 
 
@@ -45,7 +46,8 @@ def make_stack(guest: TinyGuest, *, sha256: str | None = None) -> iaas.Stack:
 def far(farhost: NamespacedHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """An engine whose only host is the remote-looking one, and a direct connection through the same tunnel."""
     home = tmp_path_factory.mktemp("far-home")
-    config = farhost.remote_config()
+    # The host's firewall is reached as a remote host's would be through ssh: by a command prefix.
+    config = {**farhost.remote_config(), "command_prefix": ["nsenter", f"--net=/proc/{farhost.process.pid}/ns/net"]}
     engine = iaas.Engine.open(STACK, home=home, cloud={"hosts": [config], "home": str(home / "cloud")})
     host = Host("far", str(config["uri"]))
     yield {"engine": engine, "host": host, "ns": farhost}
@@ -91,6 +93,11 @@ def test_image_and_seed_travel_through_libvirt(far: dict, tiny_guest: TinyGuest)
     assert "IAAS-GUEST hostname=far-vm" in console  # the seed, uploaded, was read
     assert f"IAAS-GUEST key={' '.join(KEY.split()[:2])}" in console
     assert f"IAAS-GUEST ip={found[0].address}" in console
+    # The port forward's DNAT rules were programmed through the host's command prefix.
+    done = connect(ns, "10.87.0.1", 10017, attempts=30)
+    assert "hello from far-vm" in done.stdout, done.stderr
+    forward = next(r for r in engine.cloud.managed_objects(STACK) if r.address == "port_forward.far-echo")
+    assert forward.data["outputs"]["dataplane"] == f"nft: DNAT to {found[0].address}:7"
 
 
 def test_the_remote_host_plans_no_change(far: dict, tiny_guest: TinyGuest) -> None:

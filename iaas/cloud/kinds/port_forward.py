@@ -3,15 +3,18 @@
 A port forward lives in the cloud's inventory, on the host of its instance
 and towards the instance's first address.
 
-On a real host on this machine it is carried out as DNAT rules (nftables,
-else iptables; see :mod:`iaas.cloud.kinds._dnat`) in the network namespace of
-the host's libvirtd, for connections arriving at the host and connections
-made on the host itself.  When the instance has no address yet (its DHCP
-lease comes after it boots), the create waits for the lease, up to
-:data:`ADDRESS_TIMEOUT` seconds.  The ``dataplane`` output says what was done.
+On a real host it is carried out as DNAT rules (nftables, else iptables; see
+:mod:`iaas.cloud.kinds._dnat`) for connections arriving at the host and
+connections made on the host itself: in the network namespace of the host's
+libvirtd on this machine, over ``ssh`` on a ``qemu+ssh://`` host, or through
+the host's ``command_prefix`` from the cloud config.  When the instance has
+no address yet (its DHCP lease comes after it boots), the create waits for the
+lease, up to :data:`ADDRESS_TIMEOUT` seconds.  The ``dataplane`` output says
+what was done.
 
-Simulated hosts forward nothing, and remote hosts are not programmed yet: there
-the forward is recorded only, ``dataplane`` says so and a warning is logged.
+Simulated hosts forward nothing, nor do remote hosts iaas has no way to run a
+command on (``qemu+tcp://`` without ``command_prefix``): there the forward is
+recorded only, ``dataplane`` says so and a warning is logged.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class Handler(RecordHandler):
         return self._target(self._instance(ctx.address, inputs, ctx.stack))
 
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
-        """Program the DNAT rules on a local real host; elsewhere say that nothing is forwarded."""
+        """Program the DNAT rules on a real host iaas can run commands on; elsewhere say that nothing is forwarded."""
         host_name = outputs.get("host")
         if not self._programmable(host_name):
             note = self._note(host_name)
@@ -48,8 +51,7 @@ class Handler(RecordHandler):
             return {"dataplane": note}
         instance = self._instance(f"port_forward {id}", inputs, None)
         target = outputs.get("target_address") or self._wait_for_address(instance)
-        host = self.cloud.hosts[str(host_name)]
-        which = _dnat.add(_dnat.libvirtd_netns(host.uri), id, str(inputs.get("host_address") or "0.0.0.0"),
+        which = _dnat.add(self._where(str(host_name)), id, str(inputs.get("host_address") or "0.0.0.0"),
                           int(inputs["host_port"]), target, int(inputs["target_port"]),
                           str(inputs.get("protocol") or "tcp"))
         return {"target_address": target, "dataplane": f"{which}: DNAT to {target}:{inputs['target_port']}"}
@@ -59,7 +61,7 @@ class Handler(RecordHandler):
         host_name = outputs.get("host")
         if self._programmable(host_name):
             try:
-                _dnat.remove(_dnat.libvirtd_netns(self.cloud.hosts[str(host_name)].uri), id)
+                _dnat.remove(self._where(str(host_name)), id)
             except IaasError as exc:
                 log.warning("port forward %s: rules not removed: %s", id, exc)
 
@@ -88,9 +90,24 @@ class Handler(RecordHandler):
         return {"host": instance.host or outputs.get("host"), "target_address": outputs.get("ip_address")}
 
     def _programmable(self, host_name: Any) -> bool:
+        """Whether iaas can run the firewall commands on this host."""
         host = self.cloud.hosts.get(str(host_name or ""))
         config = self.cloud.host_configs.get(str(host_name or ""))
-        return host is not None and not host.simulated and config is not None and not config.is_remote
+        if host is None or host.simulated or config is None:
+            return False
+        return bool(config.command_prefix) or not config.is_remote or _dnat.ssh_runner(host.uri) is not None
+
+    def _where(self, host_name: str) -> tuple[str, ...]:
+        """The command prefix that runs a program on a programmable host."""
+        config = self.cloud.host_configs[host_name]
+        uri = self.cloud.hosts[host_name].uri
+        if config.command_prefix:
+            return tuple(config.command_prefix)
+        if not config.is_remote:
+            return _dnat.local_runner(uri)
+        runner = _dnat.ssh_runner(uri)
+        assert runner is not None  # see _programmable
+        return runner
 
     def _wait_for_address(self, instance: InventoryRecord) -> str:
         outputs = instance.data.get("outputs") or {}
@@ -105,4 +122,5 @@ class Handler(RecordHandler):
         real = self.cloud.hosts.get(host or "")
         if real is not None and real.simulated:
             return f"recorded only: host {host} is simulated, no traffic is forwarded"
-        return f"recorded only: DNAT rules for port forwards are not programmed on remote host {host} yet"
+        return (f"recorded only: iaas cannot run commands on remote host {host} to program DNAT rules; give the "
+                "host a command_prefix in the cloud config (such as [ssh, root@<host>]) or a qemu+ssh:// URI")

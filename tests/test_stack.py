@@ -27,7 +27,7 @@ def test_add_records_the_inputs_with_references() -> None:
     assert (decl.kind, decl.name, decl.address, decl.cls) == ("instance", "vm", "instance.vm", Instance)
     assert decl.inputs == {"name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny", "volumes": [],
                            "nics": [{"network": Reference("network", "web"), "security_groups": []}],
-                           "power_state": "running", "host_labels": {}}
+                           "power_state": "running", "wait_for_address": False, "host_labels": {}}
     assert (decl.depends_on, decl.lifecycle, decl.source) == ([], Lifecycle(), None)
 
 

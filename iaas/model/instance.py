@@ -55,6 +55,9 @@ class Instance(Resource):
     key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")
     user_data: str | None = field("cloud-init user data.", secret=True, update="replace")
     power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
+    wait_for_address: bool = field("When the instance is created or changed while running, wait until every NIC "
+                                   "holds its DHCP address (up to 300 s), so that ip_address is known when the "
+                                   "apply ends; on timeout the step fails and says what it saw.", default=False)
     host: str | None = field("Host to place the instance on; chosen by the scheduler when unset.",
                              update="replace", chosen=True)
     host_labels: dict[str, str] = field("Labels the host must carry (the labels of the cloud config's hosts); the "

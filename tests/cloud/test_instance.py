@@ -157,6 +157,25 @@ def test_address_from_the_host_without_a_fixed_ip(env, make):
     assert dhcp_hosts(env.cloud, env.net.id) == []
 
 
+def test_wait_for_address_ends_once_every_nic_has_its_lease(env, make):
+    vm = make(env.cloud, "instance", "ready", **env.inputs(nics=[{"network": env.net.id}, {"network": env.net2.id}],
+                                                           volumes=[], wait_for_address=True))
+    assert all(isinstance(ip, str) for ip in vm.outputs["ip_addresses"]) and len(vm.outputs["ip_addresses"]) == 2
+
+
+def test_wait_for_address_fails_saying_what_it_saw(env, make, monkeypatch):
+    from iaas.cloud.kinds import instance as instance_kind
+
+    monkeypatch.setattr(instance_kind, "READY_TIMEOUT", 0.3)
+    bare = make(env.cloud, "network", "bare", cidr="10.42.0.0/24", dhcp=False)  # no DHCP: no lease ever comes
+    with pytest.raises(IaasError) as caught:
+        make(env.cloud, "instance", "never", **env.inputs(nics=[{"network": bare.id}], volumes=[],
+                                                          wait_for_address=True))
+    message = str(caught.value)
+    assert message.startswith("instance.never: wait_for_address: after ")
+    assert "the guest is running; leases seen: none; waiting for 52:54:00:" in message
+
+
 def test_two_nics_on_one_network_get_distinct_stable_macs(env, make):
     nics = [{"network": env.net.id}, {"network": "front"}]  # by id and by name
     vm = make(env.cloud, "instance", "multi", **env.inputs(nics=nics, volumes=[]))

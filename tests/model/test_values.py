@@ -105,7 +105,8 @@ def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() 
         "name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny",
         "volumes": [Reference("volume", "data")],
         "nics": [{"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")]}],
-        "user_data": Reference("network", "web", "gateway"), "power_state": "running", "host_labels": {},
+        "user_data": Reference("network", "web", "gateway"), "power_state": "running", "wait_for_address": False,
+        "host_labels": {},
     }
 
 

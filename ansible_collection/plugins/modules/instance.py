@@ -138,6 +138,14 @@ options:
     choices:
     - running
     - stopped
+  wait_for_address:
+    description:
+    - When the instance is created or changed while running, wait until every NIC holds its DHCP address
+      (up to 300 s), so that ip_address is known when the apply ends; on timeout the step fails and says
+      what it saw.
+    - Changing it is done in place.
+    type: bool
+    default: false
   host:
     description:
     - Host to place the instance on; chosen by the scheduler when unset.
@@ -274,6 +282,12 @@ instance:
       description: Desired power state.
       returned: always
       type: str
+    wait_for_address:
+      description: When the instance is created or changed while running, wait until every NIC holds its
+        DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
+        fails and says what it saw.
+      returned: always
+      type: bool
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
@@ -341,6 +355,7 @@ OPTIONS = {
     'key_pair': {'type': 'str', 'no_log': False},
     'user_data': {'type': 'str', 'no_log': True},
     'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
+    'wait_for_address': {'type': 'bool', 'default': False},
     'host': {'type': 'str'},
     'host_labels': {'type': 'dict'},
     'server_group': {'type': 'str'},

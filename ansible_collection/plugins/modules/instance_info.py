@@ -122,6 +122,12 @@ instances:
       description: Desired power state.
       returned: always
       type: str
+    wait_for_address:
+      description: When the instance is created or changed while running, wait until every NIC holds its
+        DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
+        fails and says what it saw.
+      returned: always
+      type: bool
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always

@@ -19,7 +19,9 @@ What an instance is made of on its host:
 Changes: memory and vCPUs change live within their ceilings; other offline
 changes stop the guest, redefine it and start it again; volumes and NICs are
 attached and detached; the root disk grows (a running guest sees the new size
-at once); ``power_state`` starts or stops the guest.
+at once); ``power_state`` starts or stops the guest.  With
+``wait_for_address``, a create or change of a running instance ends only once
+every NIC holds its DHCP address.
 """
 
 from __future__ import annotations
@@ -36,15 +38,18 @@ from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_
 from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo
-from iaas.errors import HostError, NotFoundError
+from iaas.errors import HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
 
 log = logging.getLogger(__name__)
 
+READY_TIMEOUT = 300.0  # seconds ``wait_for_address`` waits for the DHCP leases
+
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project")  # recorded, not observable on the host
+#: Recorded inputs that the host cannot show.
+_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project", "wait_for_address")
 
 
 def seed_record_id(instance_id: str) -> str:
@@ -100,6 +105,7 @@ class Handler(LibvirtHandler):
             parts.dhcp("add", nic)
         if inputs.get("power_state", "running") == "running":
             host.start_domain(id)
+            self._wait_if_asked(ctx, host, id, inputs, nics)
         return self._outputs(id, host_name, host.get_domain(id), nics)
 
     # ------------------------------------------------------------ read
@@ -146,7 +152,19 @@ class Handler(LibvirtHandler):
             self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
             self._live(host, info, new, classes, volumes, nics)
+        if new.get("power_state", "running") == "running":
+            self._wait_if_asked(ctx, host, id, new, nics)
         return self._outputs(id, host_name, host.get_domain(id), nics)
+
+    def _wait_if_asked(self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any],
+                       nics: list[NicPlan]) -> None:
+        """With ``wait_for_address``: wait until every NIC of the running guest holds its DHCP address."""
+        if not inputs.get("wait_for_address") or not nics:
+            return
+        try:
+            host.wait_for_addresses(id, READY_TIMEOUT, macs=[n.spec.mac for n in nics])
+        except HostError as exc:
+            raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
 
     def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any], root: str,
                   volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:

@@ -813,6 +813,7 @@ class GetInstanceResult:
                  key_pair: str | None = None,
                  user_data: str | None = None,
                  power_state: str = None,
+                 wait_for_address: bool = None,
                  host: str | None = None,
                  host_labels: Mapping[str, str] | None = None,
                  server_group: str | None = None,
@@ -848,6 +849,8 @@ class GetInstanceResult:
             pulumi.set(__self__, "user_data", user_data)
         if power_state is not None:
             pulumi.set(__self__, "power_state", power_state)
+        if wait_for_address is not None:
+            pulumi.set(__self__, "wait_for_address", wait_for_address)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -978,6 +981,15 @@ class GetInstanceResult:
         Desired power state. One of: `running`, `stopped`.
         """
         return pulumi.get(self, "power_state")
+
+    @property
+    @pulumi.getter(name="waitForAddress")
+    def wait_for_address(self) -> bool:
+        """
+        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
+        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
+        """
+        return pulumi.get(self, "wait_for_address")
 
     @property
     @pulumi.getter

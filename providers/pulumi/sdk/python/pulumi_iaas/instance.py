@@ -29,6 +29,7 @@ class InstanceArgs:
                  key_pair: pulumi.Input[str] | None = None,
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
+                 wait_for_address: pulumi.Input[bool] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -61,6 +62,9 @@ class InstanceArgs:
         :param user_data: cloud-init user data. Secret. Changing it replaces the resource.
         :param power_state: Desired power state. One of: `running`, `stopped`. Changed in place, on the running
             object.
+        :param wait_for_address: When the instance is created or changed while running, wait until every NIC holds
+            its DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
+            fails and says what it saw. Changed in place, on the running object.
         :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
             resource.
         :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
@@ -95,6 +99,8 @@ class InstanceArgs:
             pulumi.set(__self__, "user_data", user_data)
         if power_state is not None:
             pulumi.set(__self__, "power_state", power_state)
+        if wait_for_address is not None:
+            pulumi.set(__self__, "wait_for_address", wait_for_address)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -269,6 +275,20 @@ class InstanceArgs:
         pulumi.set(self, "power_state", value)
 
     @property
+    @pulumi.getter(name="waitForAddress")
+    def wait_for_address(self) -> pulumi.Input[bool] | None:
+        """
+        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
+        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
+        Changed in place, on the running object.
+        """
+        return pulumi.get(self, "wait_for_address")
+
+    @wait_for_address.setter
+    def wait_for_address(self, value: pulumi.Input[bool] | None) -> None:
+        pulumi.set(self, "wait_for_address", value)
+
+    @property
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
@@ -339,6 +359,7 @@ class Instance(pulumi.CustomResource):
                  key_pair: pulumi.Input[str] | None = None,
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
+                 wait_for_address: pulumi.Input[bool] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -381,6 +402,7 @@ class Instance(pulumi.CustomResource):
             'user_data',
             'vcpus',
             'volumes',
+            'wait_for_address',
         ]:
             props.__dict__[key] = values.pop(key, None)
         if values:
@@ -512,6 +534,15 @@ class Instance(pulumi.CustomResource):
         Desired power state. One of: `running`, `stopped`.
         """
         return pulumi.get(self, "power_state")
+
+    @property
+    @pulumi.getter(name="waitForAddress")
+    def wait_for_address(self) -> pulumi.Output[bool]:
+        """
+        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
+        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
+        """
+        return pulumi.get(self, "wait_for_address")
 
     @property
     @pulumi.getter

@@ -104,7 +104,7 @@ run_host() {
             mount --bind "$dir/lib" /var/lib/libvirt
             mount --bind "$dir/log" /var/log/libvirt
             mount --bind "$dir/cache" /var/cache/libvirt
-            mount -t tmpfs -o size=1g,mode=0755 iaas-private "$dir/private"
+            mount -t tmpfs -o size=4g,mode=0755 iaas-private "$dir/private"
             if [ -e /dev/kvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
                 : >"$dir/no-kvm"
                 mount --bind "$dir/no-kvm" /dev/kvm

@@ -4,8 +4,9 @@ For every real host it checks that libvirtd answers, which acceleration its
 guests get (KVM, or TCG software emulation) and that the host can run them,
 that its guests have firmware to boot (libvirt's domain capabilities, and on
 this machine the x86 BIOS file), that the directory of its storage pools can
-be written (hosts on this machine), and that it has the CPUs and free memory
-asked of it.  Simulated hosts always pass.
+be written (hosts on this machine) or that its iaas pools are active with at
+least 1 GiB free (remote hosts, seen through libvirt), and that it has the
+CPUs and free memory asked of it.  Simulated hosts always pass.
 
 Usage::
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from iaas.drivers.libvirt import Host, HostInfo
 
 DEFAULT_POOL_ROOT = "/var/lib/iaas"
+#: The storage pools iaas keeps on every real host.
+IAAS_POOLS = ("iaas-images", "iaas-volumes")
+MIN_POOL_FREE = 1 << 30  # bytes a pool must have free for preflight to pass
 #: Where QEMU looks, in order, for the BIOS it loads by default for x86 guests (Debian's seabios package installs
 #: the second; other distributions link the first to it).
 X86_BIOS_FILES = ("/usr/share/qemu/bios-256k.bin", "/usr/share/seabios/bios-256k.bin")
@@ -117,6 +121,8 @@ def check_host(host: Host, config: HostConfig, need: Need = Need()) -> HostRepor
     _check_firmware(host, info, report, ask_libvirt=accelerated, on_this_machine=on_this_machine)
     if on_this_machine:
         _check_pool_dir(host.name, config, report)
+    else:
+        _check_remote_pools(host, report)
     _check_capacity(host.name, info.cpus, int(info.free_memory_mib * config.ram_ratio), need, report)
     return report
 
@@ -178,6 +184,26 @@ def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:
         report.problems.append(Problem(name, "pool", (
             f"the storage pool directory {root} {where}: make it writable for this user or set the "
             f"host's pool_path in the cloud config")))
+
+
+def _check_remote_pools(host: Host, report: HostReport) -> None:
+    """On a remote host, the iaas pools that exist must be active and have room (seen through libvirt)."""
+    for name in IAAS_POOLS:
+        try:
+            pool = host.pool_info(name)
+        except HostError as exc:
+            report.problems.append(Problem(host.name, "pool", f"cannot read its storage pool {name}: {exc.detail}"))
+            continue
+        if pool is None:
+            continue  # made under pool_path when first needed
+        if not pool.active:
+            report.problems.append(Problem(host.name, "pool", (
+                f"its storage pool {name} ({pool.path}) is not active: start it on the host "
+                f"(`virsh pool-start {name}`) or remove it so that iaas makes it again")))
+        elif pool.available_bytes < MIN_POOL_FREE:
+            report.problems.append(Problem(host.name, "pool", (
+                f"its storage pool {name} ({pool.path}) has {pool.available_bytes // 2**20} MiB free: free space "
+                "there or set the host's pool_path to a larger file system")))
 
 
 def _check_capacity(name: str, cpus: int, free_mib: int, need: Need, report: HostReport) -> None:

@@ -58,6 +58,10 @@ class Instance(Resource):
     wait_for_address: bool = field("When the instance is created or changed while running, wait until every NIC "
                                    "holds its DHCP address (up to 300 s), so that ip_address is known when the "
                                    "apply ends; on timeout the step fails and says what it saw.", default=False)
+    wait_for_port: int | None = field("Also wait until this TCP port of the first address accepts connections "
+                                      "(implies wait_for_address; same 300 s). The probe is made on the host: "
+                                      "in its network namespace on this machine, through ssh or its "
+                                      "command_prefix on a remote host.", minimum=1, maximum=65535)
     host: str | None = field("Host to place the instance on; chosen by the scheduler when unset.",
                              update="replace", chosen=True)
     host_labels: dict[str, str] = field("Labels the host must carry (the labels of the cloud config's hosts); the "

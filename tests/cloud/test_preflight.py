@@ -12,6 +12,7 @@ import iaas
 from iaas.cloud import Cloud, preflight
 from iaas.cloud.cloud import CloudConfig, HostConfig
 from iaas.cloud.preflight import Need, PreflightError, check_host, host_reports
+from iaas.drivers.libvirt import PoolInfo
 from iaas.errors import HostError
 
 
@@ -82,6 +83,11 @@ class _FakeHost:
     def capabilities(self) -> str:
         return self.caps
 
+    pools: dict[str, object] = {}
+
+    def pool_info(self, name: str) -> object | None:
+        return self.pools.get(name)
+
     def domain_capabilities(self, arch: str, domain_type: str) -> str:
         if self.domcaps is None:
             raise HostError(self.name, f"read domain capabilities ({arch} {domain_type})",
@@ -134,3 +140,20 @@ def test_firmware_problems_say_what_to_install(tmp_path: Path, monkeypatch: pyte
     [cannot_boot] = check_host(no_boot, remote).problems  # type: ignore[arg-type]
     assert cannot_boot.check == "firmware" and "<os supported='no'>" in str(cannot_boot)
     assert "seabios and qemu-system-data" in str(cannot_boot)
+
+
+def test_a_remote_hosts_pools_are_checked_through_libvirt() -> None:
+    remote = HostConfig("big", "qemu+ssh://root@big/system")
+    host = _FakeHost(2, 4096)
+    assert check_host(host, remote).problems == []  # no pool yet: it is made when first needed  # type: ignore[arg-type]
+    host.pools = {
+        "iaas-images": PoolInfo("iaas-images", "u1", "/srv/iaas/images", False, 0, 0, 0),
+        "iaas-volumes": PoolInfo("iaas-volumes", "u2", "/srv/iaas/volumes", True, 100 << 30, 99 << 30, 200 << 20),
+    }
+    problems = [str(p) for p in check_host(host, remote).problems]  # type: ignore[arg-type]
+    assert problems == [
+        "host 'big': its storage pool iaas-images (/srv/iaas/images) is not active: start it on the host "
+        "(`virsh pool-start iaas-images`) or remove it so that iaas makes it again",
+        "host 'big': its storage pool iaas-volumes (/srv/iaas/volumes) has 200 MiB free: free space there or set "
+        "the host's pool_path to a larger file system",
+    ]

@@ -6,21 +6,22 @@ import os
 
 import pytest
 
-from iaas.cloud.kinds import _dnat
+from iaas.cloud.kinds import _dnat, _hostcmd
+from iaas.drivers.libvirt import libvirtd_netns
 from tests.integration.conftest import NamespacedHost
 
 pytestmark = pytest.mark.realhost
 
 
 def test_the_rules_go_to_the_namespace_of_the_hosts_libvirtd(realhost: NamespacedHost) -> None:
-    netns = _dnat.libvirtd_netns(realhost.uri)
+    netns = libvirtd_netns(realhost.uri)
     assert netns is not None
     assert os.readlink(netns) == os.readlink(f"/proc/{realhost.process.pid}/ns/net")
-    assert _dnat.local_runner(realhost.uri) == ("nsenter", f"--net={netns}")
+    assert _hostcmd.local_runner(realhost.uri) == ("nsenter", f"--net={netns}")
 
 
 def test_nftables_rules_are_replaced_not_duplicated_and_removed(realhost: NamespacedHost) -> None:
-    where = _dnat.local_runner(realhost.uri)
+    where = _hostcmd.local_runner(realhost.uri)
     for _ in range(2):
         assert _dnat.add(where, "pf-nft", "0.0.0.0", 2222, "10.1.2.3", 22, "tcp") == "nft"
     listing = realhost.run("nft", "list", "table", "ip", _dnat.TABLE).stdout
@@ -34,7 +35,7 @@ def test_nftables_rules_are_replaced_not_duplicated_and_removed(realhost: Namesp
 
 def test_iptables_is_the_fallback(realhost: NamespacedHost, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_dnat, "tool", lambda *_: "iptables")
-    where = _dnat.local_runner(realhost.uri)
+    where = _hostcmd.local_runner(realhost.uri)
     for _ in range(2):
         assert _dnat.add(where, "pf-ipt", "192.0.2.10", 8080, "10.1.2.4", 80, "udp") == "iptables"
     rules = [r for r in realhost.run("iptables", "-t", "nat", "-S").stdout.splitlines() if "iaas:pf-ipt" in r]

@@ -37,7 +37,7 @@ def make_stack(guest: TinyGuest, *, sha256: str | None = None) -> iaas.Stack:
     key = stack.add(iaas.KeyPair(name="far-key", public_key=KEY))
     image = stack.add(iaas.Image(name="far-tiny", sha256=sha256, **guest.image))
     vm = stack.add(iaas.Instance(name="far-vm", image=image, key_pair=key, vcpus=1, memory_mib=192,
-                                 root_disk_gib=1, nics=[iaas.Nic(network=lan)], wait_for_address=True))
+                                 root_disk_gib=1, nics=[iaas.Nic(network=lan)], wait_for_port=7))
     stack.add(iaas.PortForward(name="far-echo", instance=vm, target_port=7, host_port=10017))
     return stack
 
@@ -79,7 +79,7 @@ def test_image_and_seed_travel_through_libvirt(far: dict, tiny_guest: TinyGuest)
     engine, host, ns = far["engine"], far["host"], far["ns"]
     digest = hashlib.sha256((tiny_guest.dir / "disk.qcow2").read_bytes()).hexdigest()
     assert engine.apply(make_stack(tiny_guest, sha256=digest)).ok
-    # wait_for_address: the address is known when the apply ends, without a refresh.
+    # wait_for_port (probed through the host's command prefix): the address is known when the apply ends.
     vm_record = next(r for r in engine.cloud.managed_objects(STACK) if r.address == "instance.far-vm")
     ip = vm_record.data["outputs"]["ip_address"]
     assert ip and ip.startswith("10.87.0.")

@@ -21,7 +21,8 @@ import pytest
 
 import iaas
 from iaas.cloud.kinds._instance_parts import disk_serial
-from iaas.drivers.libvirt import Host
+from iaas.drivers.libvirt import Host, libvirtd_netns, wait_for_port
+from iaas.errors import HostError
 from tests.integration.conftest import Client, NamespacedHost, TinyGuest
 
 pytestmark = pytest.mark.realhost
@@ -54,7 +55,7 @@ def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = Fa
     data = stack.add(iaas.Volume(name="data", size_gib=1))
     size = {"vcpus": 1, "max_memory_mib": 256, "root_disk_gib": 1}
     vm1 = stack.add(iaas.Instance(name="vm1", image=image, key_pair=key, memory_mib=memory_mib, volumes=[data],
-                                  nics=[iaas.Nic(network=lan, security_groups=[sg])], **size))
+                                  nics=[iaas.Nic(network=lan, security_groups=[sg])], wait_for_port=7, **size))
     extra = [stack.add(iaas.Volume(name="extra", size_gib=extra_gib))] if vm2_volume else []
     stack.add(iaas.Instance(name="vm2", image=image, key_pair=key, memory_mib=256, nics=[iaas.Nic(network=lan)],
                             volumes=extra, **size))
@@ -125,6 +126,20 @@ def test_apply_boots_both_guests_with_their_seed(world: dict) -> None:
         assert f"IAAS-GUEST key={' '.join(KEY.split()[:2])}" in console
         assert f"IAAS-GUEST ip={found[0].address}" in console
         ids[f"{name}-ip"] = found[0].address
+
+
+def test_readiness_from_the_lease_the_port_and_the_guest_agent(world: dict) -> None:
+    engine, host, ids, ns = world["engine"], world["host"], world["ids"], world["ns"]
+    # vm1 has wait_for_port=7: its address was known, and its port open, when the apply ended.
+    vm1 = next(r for r in engine.cloud.managed_objects(STACK) if r.address == "instance.vm1")
+    assert vm1.data["outputs"]["ip_address"] == ids["vm1-ip"]
+    netns = libvirtd_netns(ns.uri)
+    assert netns is not None and wait_for_port("h1", ids["vm1-ip"], 7, 10, netns=netns) < 10
+    with pytest.raises(HostError, match=r"no connection after .*; last attempt: Connection refused"):
+        wait_for_port("h1", ids["vm2-ip"], 9, 1.0, netns=netns)
+    # The tiny guest runs no guest agent: asking it fails in time, saying so.
+    with pytest.raises(HostError, match=r"addresses the guest agent reports: none; .*the guest agent: .*agent"):
+        host.wait_for_addresses(ids["vm2"], timeout=2, source="agent")
 
 
 def test_refresh_reports_the_leased_addresses(world: dict) -> None:

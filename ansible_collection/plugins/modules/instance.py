@@ -146,6 +146,14 @@ options:
     - Changing it is done in place.
     type: bool
     default: false
+  wait_for_port:
+    description:
+    - 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
+      same 300 s). The probe is made on the host: in its network namespace on this machine, through ssh
+      or its command_prefix on a remote host.'
+    - From V(1) to V(65535).
+    - Changing it is done in place.
+    type: int
   host:
     description:
     - Host to place the instance on; chosen by the scheduler when unset.
@@ -288,6 +296,12 @@ instance:
         fails and says what it saw.
       returned: always
       type: bool
+    wait_for_port:
+      description: 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
+        same 300 s). The probe is made on the host: in its network namespace on this machine, through
+        ssh or its command_prefix on a remote host.'
+      returned: always
+      type: int
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
@@ -356,6 +370,7 @@ OPTIONS = {
     'user_data': {'type': 'str', 'no_log': True},
     'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
     'wait_for_address': {'type': 'bool', 'default': False},
+    'wait_for_port': {'type': 'int'},
     'host': {'type': 'str'},
     'host_labels': {'type': 'dict'},
     'server_group': {'type': 'str'},

@@ -145,6 +145,12 @@ instance:
         fails and says what it saw.
       returned: always
       type: bool
+    wait_for_port:
+      description: 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
+        same 300 s). The probe is made on the host: in its network namespace on this machine, through
+        ssh or its command_prefix on a remote host.'
+      returned: always
+      type: int
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always

@@ -21,23 +21,26 @@ changes stop the guest, redefine it and start it again; volumes and NICs are
 attached and detached; the root disk grows (a running guest sees the new size
 at once); ``power_state`` starts or stops the guest.  With
 ``wait_for_address``, a create or change of a running instance ends only once
-every NIC holds its DHCP address.
+every NIC holds its DHCP address; with ``wait_for_port``, once the first
+address also accepts TCP connections on that port.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds import _hostcmd, _seed
+from iaas.cloud.kinds._hostcmd import host_runner
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
-from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo
+from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.errors import HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
@@ -49,7 +52,7 @@ READY_TIMEOUT = 300.0  # seconds ``wait_for_address`` waits for the DHCP leases
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 #: Recorded inputs that the host cannot show.
-_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project", "wait_for_address")
+_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project", "wait_for_address", "wait_for_port")
 
 
 def seed_record_id(instance_id: str) -> str:
@@ -158,13 +161,36 @@ class Handler(LibvirtHandler):
 
     def _wait_if_asked(self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any],
                        nics: list[NicPlan]) -> None:
-        """With ``wait_for_address``: wait until every NIC of the running guest holds its DHCP address."""
-        if not inputs.get("wait_for_address") or not nics:
+        """With ``wait_for_address`` (or ``wait_for_port``): wait until every NIC of the running guest holds its
+        DHCP address (and the port of the first one accepts connections)."""
+        port = inputs.get("wait_for_port")
+        if not (inputs.get("wait_for_address") or port) or not nics:
             return
+        deadline = time.monotonic() + READY_TIMEOUT
         try:
-            host.wait_for_addresses(id, READY_TIMEOUT, macs=[n.spec.mac for n in nics])
+            found = host.wait_for_addresses(id, READY_TIMEOUT, macs=[n.spec.mac for n in nics])
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
+        if not port:
+            return
+        if host.simulated:
+            log.info("%s: wait_for_port: host %s is simulated, no guest listens", ctx.address, host.name)
+            return
+        address = next(a.address for a in found if a.mac == nics[0].spec.mac)
+        remaining = max(deadline - time.monotonic(), 1.0)
+        config = self.cloud.host_configs[host.name]
+        try:
+            if config.is_remote or config.command_prefix:
+                where = host_runner(self.cloud, host.name, resolve=True)
+                if where is None:
+                    raise IaasError(f"{ctx.address}: wait_for_port: iaas cannot run a probe on remote host "
+                                    f"{host.name}: give the host a command_prefix in the cloud config (such as "
+                                    "[ssh, root@<host>]) or a qemu+ssh:// URI")
+                _hostcmd.wait_for_port(where, host.name, address, int(port), remaining)
+            else:
+                wait_for_port(host.name, address, int(port), remaining, netns=libvirtd_netns(host.uri))
+        except HostError as exc:
+            raise IaasError(f"{ctx.address}: wait_for_port: {exc.detail}") from None
 
     def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any], root: str,
                   volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _dnat
+from iaas.cloud.kinds._hostcmd import host_runner
 from iaas.cloud.kinds._record import RecordHandler
 from iaas.errors import IaasError, NotFoundError
 
@@ -91,23 +92,13 @@ class Handler(RecordHandler):
 
     def _programmable(self, host_name: Any) -> bool:
         """Whether iaas can run the firewall commands on this host."""
-        host = self.cloud.hosts.get(str(host_name or ""))
-        config = self.cloud.host_configs.get(str(host_name or ""))
-        if host is None or host.simulated or config is None:
-            return False
-        return bool(config.command_prefix) or not config.is_remote or _dnat.ssh_runner(host.uri) is not None
+        return host_runner(self.cloud, str(host_name or "")) is not None
 
     def _where(self, host_name: str) -> tuple[str, ...]:
         """The command prefix that runs a program on a programmable host."""
-        config = self.cloud.host_configs[host_name]
-        uri = self.cloud.hosts[host_name].uri
-        if config.command_prefix:
-            return tuple(config.command_prefix)
-        if not config.is_remote:
-            return _dnat.local_runner(uri)
-        runner = _dnat.ssh_runner(uri)
-        assert runner is not None  # see _programmable
-        return runner
+        where = host_runner(self.cloud, host_name, resolve=True)
+        assert where is not None  # see _programmable
+        return where
 
     def _wait_for_address(self, instance: InventoryRecord) -> str:
         outputs = instance.data.get("outputs") or {}

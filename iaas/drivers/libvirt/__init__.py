@@ -37,9 +37,15 @@ Domains (by UUID or name)::
     set_vcpus(ref, count, live=True, *, max_count=None)
     attach_disk(ref, DiskSpec, live=True);  detach_disk(ref, target, live=True)
     attach_nic(ref, NicSpec, live=True);    detach_nic(ref, mac, live=True)
-    domain_addresses(ref) -> list[DomainAddress]
-    wait_for_addresses(ref, timeout=60.0, *, macs=None, interval=0.5) -> list[DomainAddress]
+    domain_addresses(ref, source="lease") -> list[DomainAddress]      source "lease" or "agent" (guest agent)
+    wait_for_addresses(ref, timeout=60.0, *, macs=None, interval=0.5, source="lease") -> list[DomainAddress]
                                                           every NIC leased; HostError says what it saw
+
+Reaching guests from this machine (:mod:`iaas.drivers.libvirt.reach`)::
+
+    libvirtd_netns(uri) -> str | None                     the network namespace of a local libvirtd
+    wait_for_port(host_name, address, port, timeout, *, netns=None) -> seconds
+                                                          a TCP port accepts; HostError says the last failure
 
 Network filters (real hosts; the test driver has none)::
 
@@ -63,6 +69,7 @@ operation named); changing an object that does not exist is
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.inventory import VOLUME_PREFIX
 from iaas.drivers.libvirt.meta import META_NS, parse_meta
+from iaas.drivers.libvirt.reach import libvirtd_netns, wait_for_port
 from iaas.drivers.libvirt.specs import (
     DhcpHost,
     DiskSpec,
@@ -83,5 +90,5 @@ from iaas.drivers.libvirt.specs import (
 __all__ = [
     "META_NS", "VOLUME_PREFIX", "DhcpHost", "DiskSpec", "DomainAddress", "DomainInfo", "DomainSpec", "Host",
     "HostInfo", "ManagedObject", "Meta", "NetworkInfo", "NetworkSpec", "NicSpec", "PoolInfo", "VolumeInfo",
-    "VolumeSpec", "parse_meta",
+    "VolumeSpec", "libvirtd_netns", "parse_meta", "wait_for_port",
 ]

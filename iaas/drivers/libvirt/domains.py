@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 import libvirt
 
@@ -20,6 +21,8 @@ from iaas.drivers.libvirt.render import domain_xml
 from iaas.drivers.libvirt.simdhcp import simulated_addresses
 from iaas.drivers.libvirt.specs import DomainAddress, DomainInfo, DomainSpec, DomainState, Meta
 from iaas.errors import HostError, NotFoundError
+
+AddressSource = Literal["lease", "agent"]
 
 _STATES: dict[int, DomainState] = {
     libvirt.VIR_DOMAIN_RUNNING: "running",
@@ -238,12 +241,17 @@ class DomainOps(Connection):
 
         self._call(f"set vCPUs of domain {ref}", run)
 
-    def domain_addresses(self, ref: str) -> list[DomainAddress]:
-        """IP addresses of a running guest, from the host's DHCP leases (empty when off).
+    def domain_addresses(self, ref: str, source: AddressSource = "lease") -> list[DomainAddress]:
+        """IP addresses of a running guest (empty when off): from the host's DHCP leases, or from the guest agent.
 
+        ``source="agent"`` asks the QEMU guest agent inside the guest (it must
+        run there, with the ``org.qemu.guest_agent.0`` channel); the agent also
+        reports addresses that DHCP did not give, and the loopback interface.
         A simulated host answers as its networks' DHCP would, with addresses
         that stay the same across runs (:mod:`iaas.drivers.libvirt.simdhcp`).
         """
+        flag = {"lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+                "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT}[source]
 
         def run(conn: libvirt.virConnect) -> list[DomainAddress]:
             dom = self._require_domain(conn, ref)
@@ -251,7 +259,7 @@ class DomainOps(Connection):
                 return []
             if self.simulated:
                 return simulated_addresses(conn, dom)
-            ifaces = dom.interfaceAddresses(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) or {}
+            ifaces = dom.interfaceAddresses(flag, 0) or {}
             return [
                 DomainAddress(
                     mac=(iface.get("hwaddr") or "").lower(),
@@ -263,31 +271,41 @@ class DomainOps(Connection):
                 for addr in iface.get("addrs") or []
             ]
 
-        return self._call(f"read addresses of domain {ref}", run)
+        return self._call(f"read addresses of domain {ref} ({source})", run)
 
     def wait_for_addresses(self, ref: str, timeout: float = 60.0, *, macs: Iterable[str] | None = None,
-                           interval: float = 0.5) -> list[DomainAddress]:
+                           interval: float = 0.5, source: AddressSource = "lease") -> list[DomainAddress]:
         """The guest's IPv4 addresses once every NIC (or every MAC in ``macs``) holds one.
 
-        Polls the host's DHCP leases every ``interval`` seconds.  After
-        ``timeout`` seconds :class:`HostError` says what was seen: the guest's
-        state and the addresses found so far.  A guest that is not running
-        fails at once.
+        Polls the host's DHCP leases (or the guest agent, ``source="agent"``;
+        an agent that does not answer yet is asked again) every ``interval``
+        seconds.  After ``timeout`` seconds :class:`HostError` says what was
+        seen: the guest's state, the addresses found so far and the agent's
+        last answer.  A guest that is not running fails at once.
         """
         start = time.monotonic()
+        agent_error = ""
         while True:
             info = self.get_domain(ref)
             if info is None:
                 raise NotFoundError(f"host {self.name}: no domain {ref}")
             wanted = {m.lower() for m in macs} if macs is not None else {n.mac for n in info.nics}
-            found = [a for a in self.domain_addresses(ref) if a.family == "ipv4"]
+            try:
+                found = [a for a in self.domain_addresses(ref, source) if a.family == "ipv4" and a.mac in wanted]
+                agent_error = ""
+            except HostError as exc:
+                if source != "agent":
+                    raise
+                found, agent_error = [], exc.detail  # e.g. the agent is not connected yet
             if info.state == "running" and wanted <= {a.mac for a in found}:
                 return found
             waited = time.monotonic() - start
             if info.state != "running" or waited >= timeout:
                 seen = ", ".join(f"{a.mac}={a.address}" for a in found) or "none"
+                what = "addresses the guest agent reports" if source == "agent" else "leases seen"
+                agent = f"; the guest agent: {agent_error}" if agent_error else ""
                 raise HostError(self.name, f"wait for the addresses of domain {ref}",
                                 f"after {waited:.1f} s (timeout {timeout:g} s) the guest is {info.state}; "
-                                f"leases seen: {seen}; "
-                                f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}")
+                                f"{what}: {seen}; "
+                                f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}{agent}")
             time.sleep(interval)

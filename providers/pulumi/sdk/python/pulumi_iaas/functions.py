@@ -814,6 +814,7 @@ class GetInstanceResult:
                  user_data: str | None = None,
                  power_state: str = None,
                  wait_for_address: bool = None,
+                 wait_for_port: int | None = None,
                  host: str | None = None,
                  host_labels: Mapping[str, str] | None = None,
                  server_group: str | None = None,
@@ -851,6 +852,8 @@ class GetInstanceResult:
             pulumi.set(__self__, "power_state", power_state)
         if wait_for_address is not None:
             pulumi.set(__self__, "wait_for_address", wait_for_address)
+        if wait_for_port is not None:
+            pulumi.set(__self__, "wait_for_port", wait_for_port)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -990,6 +993,16 @@ class GetInstanceResult:
         300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
         """
         return pulumi.get(self, "wait_for_address")
+
+    @property
+    @pulumi.getter(name="waitForPort")
+    def wait_for_port(self) -> int | None:
+        """
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
+        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
+        command_prefix on a remote host. From 1 to 65535.
+        """
+        return pulumi.get(self, "wait_for_port")
 
     @property
     @pulumi.getter

@@ -30,6 +30,7 @@ class InstanceArgs:
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
                  wait_for_address: pulumi.Input[bool] | None = None,
+                 wait_for_port: pulumi.Input[int] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -65,6 +66,10 @@ class InstanceArgs:
         :param wait_for_address: When the instance is created or changed while running, wait until every NIC holds
             its DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
             fails and says what it saw. Changed in place, on the running object.
+        :param wait_for_port: Also wait until this TCP port of the first address accepts connections (implies
+            wait_for_address; same 300 s). The probe is made on the host: in its network namespace on this machine,
+            through ssh or its command_prefix on a remote host. From 1 to 65535. Changed in place, on the running
+            object.
         :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
             resource.
         :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
@@ -101,6 +106,8 @@ class InstanceArgs:
             pulumi.set(__self__, "power_state", power_state)
         if wait_for_address is not None:
             pulumi.set(__self__, "wait_for_address", wait_for_address)
+        if wait_for_port is not None:
+            pulumi.set(__self__, "wait_for_port", wait_for_port)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -289,6 +296,20 @@ class InstanceArgs:
         pulumi.set(self, "wait_for_address", value)
 
     @property
+    @pulumi.getter(name="waitForPort")
+    def wait_for_port(self) -> pulumi.Input[int] | None:
+        """
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
+        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
+        command_prefix on a remote host. From 1 to 65535. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "wait_for_port")
+
+    @wait_for_port.setter
+    def wait_for_port(self, value: pulumi.Input[int] | None) -> None:
+        pulumi.set(self, "wait_for_port", value)
+
+    @property
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
@@ -360,6 +381,7 @@ class Instance(pulumi.CustomResource):
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
                  wait_for_address: pulumi.Input[bool] | None = None,
+                 wait_for_port: pulumi.Input[int] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -403,6 +425,7 @@ class Instance(pulumi.CustomResource):
             'vcpus',
             'volumes',
             'wait_for_address',
+            'wait_for_port',
         ]:
             props.__dict__[key] = values.pop(key, None)
         if values:
@@ -543,6 +566,16 @@ class Instance(pulumi.CustomResource):
         300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
         """
         return pulumi.get(self, "wait_for_address")
+
+    @property
+    @pulumi.getter(name="waitForPort")
+    def wait_for_port(self) -> pulumi.Output[int | None]:
+        """
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
+        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
+        command_prefix on a remote host. From 1 to 65535.
+        """
+        return pulumi.get(self, "wait_for_port")
 
     @property
     @pulumi.getter

@@ -1,4 +1,4 @@
-"""How port-forward rules reach a host: the command prefix for ssh, and one quoted command line over it."""
+"""How commands reach a host: the command prefix for ssh, and one quoted command line over it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from iaas.cloud.kinds import _dnat
+from iaas.cloud.kinds import _hostcmd
 
 
 @pytest.mark.parametrize(("uri", "expected"), [
@@ -18,7 +18,7 @@ from iaas.cloud.kinds import _dnat
     ("qemu:///system", None),
 ])
 def test_ssh_reaches_the_machine_of_a_qemu_ssh_uri_as_libvirt_does(uri: str, expected: tuple | None) -> None:
-    assert _dnat.ssh_runner(uri) == expected
+    assert _hostcmd.ssh_runner(uri) == expected
 
 
 def test_a_command_over_ssh_is_one_quoted_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,6 +28,6 @@ def test_a_command_over_ssh_is_one_quoted_command_line(monkeypatch: pytest.Monke
         seen.append(argv)
         return subprocess.CompletedProcess(argv, 0, "", "")
 
-    monkeypatch.setattr(_dnat.subprocess, "run", run)
-    _dnat._run(("ssh", "-o", "BatchMode=yes", "h2"), ["iptables", "-m", "comment", "--comment", "iaas:a b"])
+    monkeypatch.setattr(_hostcmd.subprocess, "run", run)
+    _hostcmd.run(("ssh", "-o", "BatchMode=yes", "h2"), ["iptables", "-m", "comment", "--comment", "iaas:a b"])
     assert seen == [["ssh", "-o", "BatchMode=yes", "h2", "iptables -m comment --comment 'iaas:a b'"]]

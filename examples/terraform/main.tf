@@ -79,6 +79,7 @@ resource "iaas_instance" "web" {
     fixed_ip        = "10.60.0.10"
     security_groups = [iaas_security_group.web.id]
   }]
+  wait_for_address = true # ip_address is known when the apply ends
 }
 
 resource "iaas_port_forward" "ssh" {

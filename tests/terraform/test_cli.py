@@ -40,6 +40,7 @@ def test_example_plan_apply_update_replace_destroy(workspace: Workspace) -> None
     assert ws.plan_exit() == 0
     vm = ws.attributes("iaas_instance.web")
     assert (vm["memory_mib"], vm["vcpus"], vm["host"]) == (512, 1, "default")
+    assert (vm["wait_for_address"], vm["host_labels"], vm["ip_address"]) == (True, {}, "10.60.0.10")
 
     update = ws.run("plan", "-input=false", "-var", "memory_mib=1024")
     assert "iaas_instance.web will be updated in-place" in update.stdout

@@ -55,6 +55,17 @@ class Declared:
     depends_on: list[str] = attrs.field(factory=list)
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
     source: str | None = None  # file:line where it was declared
+    field_sources: dict[str, str] = attrs.field(factory=dict)  # field path -> file:line, for stack files
+
+    def source_of(self, field: str) -> str | None:
+        """Where a field (``nics[0].fixed_ip``) was written: its own line, else its parent's, else the resource's."""
+        path = field
+        while path:
+            if path in self.field_sources:
+                return self.field_sources[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.source
 
     @property
     def address(self) -> str:
@@ -103,13 +114,19 @@ class Stack:
         self.resources[decl.address] = decl
 
     def add_raw(self, kind: str, name: str, inputs: dict[str, Any], *, depends_on: Sequence[str] = (),
-                lifecycle: Lifecycle | None = None, source: str | None = None) -> Declared:
-        """Add a resource from plain values (stack files and adapters); references as ``${...}`` strings."""
+                lifecycle: Lifecycle | None = None, source: str | None = None,
+                field_sources: dict[str, str] | None = None) -> Declared:
+        """Add a resource from plain values (stack files and adapters); references as ``${...}`` strings.
+
+        ``source`` says where the resource was declared (``file:line``) and
+        ``field_sources`` where each field was, by path (``nics[0].fixed_ip``).
+        """
         if kind not in KINDS:
             raise ValidationError([FieldError(f"{kind}.{name}", "", f"unknown kind {kind!r} (known kinds: "
                                                                     f"{', '.join(KINDS)})", source)])
         values = from_raw(KINDS[kind], {"name": name, **inputs})
-        decl = Declared(kind, name, values, [_address_of(d) for d in depends_on], lifecycle or Lifecycle(), source)
+        decl = Declared(kind, name, values, [_address_of(d) for d in depends_on], lifecycle or Lifecycle(), source,
+                        dict(field_sources or {}))
         self._put(decl)
         return decl
 

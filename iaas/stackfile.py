@@ -62,6 +62,21 @@ def _line(mapping: Any, key: Any) -> int | None:
     return getattr(mapping, "lines", {}).get(key)
 
 
+def _field_sources(origin: str, value: Any, path: str = "") -> dict[str, str]:
+    """``origin:line`` of every key and list item under ``value``, by field path (``nics[0].fixed_ip``)."""
+    found: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if (line := _line(value, key)) is not None:
+                found[sub] = f"{origin}:{line}"
+            found.update(_field_sources(origin, item, sub))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found.update(_field_sources(origin, item, f"{path}[{i}]"))
+    return found
+
+
 def _where(origin: str, mapping: Any, key: Any) -> str:
     """``origin:line`` of a key, or ``origin`` alone when the data carries no line numbers."""
     line = _line(mapping, key)
@@ -133,6 +148,7 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
             try:
                 if body is not None and not isinstance(body, dict):
                     raise ValidationError([FieldError(address, "", "expected a mapping of fields", where)])
+                fields = _field_sources(origin, body or {})
                 body = dict(body or {})
                 opts = {k: body.pop(k) for k in list(body) if k in _OPTIONS}
                 deps = opts.get("depends_on") or []
@@ -144,7 +160,8 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
                 body.pop("name", None)
                 _absolute_paths(str(kind), body, base)
                 stack.add_raw(str(kind), str(rname), body, depends_on=deps,
-                              lifecycle=_lifecycle(opts.get("lifecycle"), address, where), source=where)
+                              lifecycle=_lifecycle(opts.get("lifecycle"), address, where), source=where,
+                              field_sources=fields)
             except (ValidationError, TypeError, ValueError) as exc:
                 if isinstance(exc, ValidationError):
                     problems += exc.errors

@@ -268,3 +268,31 @@ def test_stack_from_data_names_its_origin() -> None:
     assert stack["volume.a"].source == "adapter"
     with pytest.raises(ValidationError, match="^adapter: a stack file is a mapping"):
         stack_from_data([1], None, "adapter")
+
+
+def test_errors_point_at_the_line_of_their_field(tmp_path: Path) -> None:
+    from iaas.engine.validate import validate_stack
+
+    text = ("resources:\n"
+            "  network:\n"
+            "    lan:\n"
+            "      cidr: 10.0.0.0/24\n"
+            "  instance:\n"
+            "    vm:\n"
+            "      image: some-image\n"
+            "      flavor: m1.small\n"
+            "      nics:\n"
+            "        - network: ${network.lan}\n"
+            "          fixed_ip: 10.0.1.5\n"
+            "        - network: ${network.lan}\n"
+            "          security_groups: [7]\n"
+            "      depends_on: [volume.nope]\n")
+    stack = _load(tmp_path, text)
+    assert stack["instance.vm"].source_of("nics[1].security_groups[0]") == f"{tmp_path}/stack.yaml:13"
+    assert stack["instance.vm"].source_of("nics[1]") == f"{tmp_path}/stack.yaml:9"  # an item: its list's line
+    with pytest.raises(ValidationError) as caught:
+        validate_stack(stack)
+    where = {e.field: e.source for e in caught.value.errors}
+    assert where == {"nics[1].security_groups[0]": f"{tmp_path}/stack.yaml:13",
+                     "nics[0].fixed_ip": f"{tmp_path}/stack.yaml:11",
+                     "depends_on[0]": f"{tmp_path}/stack.yaml:14"}

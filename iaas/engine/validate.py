@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import attrs
+
 from iaas.engine.resolve import references
 from iaas.errors import CycleError, FieldError, ValidationError
 from iaas.graph import Graph, find_cycles
@@ -33,8 +35,9 @@ def _ref_errors(decl: Declared, stack: Stack) -> list[FieldError]:
                                                        f"(attributes: {fields})", decl.source))
     for i, dep in enumerate(decl.depends_on):
         if dep not in stack.resources:
-            errors.append(FieldError(decl.address, f"depends_on[{i}]", f"{dep} is not declared in stack "
-                                                                       f"{stack.name!r}", decl.source))
+            where = f"depends_on[{i}]"
+            errors.append(FieldError(decl.address, where, f"{dep} is not declared in stack {stack.name!r}",
+                                     decl.source_of(where)))
     return errors
 
 
@@ -50,7 +53,7 @@ def _networks(stack: Stack) -> list[FieldError]:
         if widest is not None and int(net.network_address) <= int(widest[0].broadcast_address):
             if decl.inputs.get("host") == widest[1].inputs.get("host"):
                 errors.append(FieldError(decl.address, "cidr", f"{net} overlaps {widest[0]} of "
-                                                               f"{widest[1].address}", decl.source))
+                                                               f"{widest[1].address}", decl.source_of("cidr")))
         if widest is None or int(net.broadcast_address) > int(widest[0].broadcast_address):
             widest = (net, decl)
     return errors
@@ -76,14 +79,14 @@ def _fixed_ips(stack: Stack) -> list[FieldError]:
             where = f"nics[{i}].fixed_ip"
             if net is not None and (ip not in net or ip in (net.network_address, net.broadcast_address)):
                 errors.append(FieldError(decl.address, where, f"{ip} is outside {network.address} ({net})",
-                                         decl.source))
+                                         decl.source_of(where)))
             elif net is not None and ip == net.network_address + 1:
                 errors.append(FieldError(decl.address, where, f"{ip} is the gateway of {network.address}",
-                                         decl.source))
+                                         decl.source_of(where)))
             key = (network.address, ip_text)
             if key in taken:
                 errors.append(FieldError(decl.address, where, f"{ip} is already the fixed IP of {taken[key]}",
-                                         decl.source))
+                                         decl.source_of(where)))
             taken[key] = decl.address
     return errors
 
@@ -113,7 +116,7 @@ def validate_stack(stack: Stack) -> Graph[str]:
     """
     errors: list[FieldError] = list(stack.problems)
     for decl in stack:
-        errors += validate(decl.cls, decl.inputs, decl.address, decl.source)
+        errors += _at_fields(decl, validate(decl.cls, decl.inputs, decl.address, decl.source))
         errors += _ref_errors(decl, stack)
     errors += _networks(stack)
     errors += _fixed_ips(stack)
@@ -132,4 +135,11 @@ def validate_stack(stack: Stack) -> Graph[str]:
 
 def check_values(decl: Declared, values: dict[str, Any]) -> list[FieldError]:
     """Validate resolved inputs again: a reference may have brought a value of the wrong type."""
-    return validate(decl.cls, values, decl.address, decl.source)
+    return _at_fields(decl, validate(decl.cls, values, decl.address, decl.source))
+
+
+def _at_fields(decl: Declared, errors: list[FieldError]) -> list[FieldError]:
+    """Each error placed at its field's own line when the stack file says where that is."""
+    if not decl.field_sources:
+        return errors
+    return [attrs.evolve(e, source=decl.source_of(e.field)) for e in errors]

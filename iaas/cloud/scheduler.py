@@ -379,8 +379,15 @@ class _Run:
                 if not order:
                     self.problems.append((obj.label, "host", "no host is reachable"))
                     continue
-                self.planned[obj.label] = {"host": order[0].name}
-                load[order[0].name] = load.get(order[0].name, 0) + 1
+                size = _disk(kind, obj.inputs) if kind == "volume" else 0
+                fits = [h for h in order if h.free_disk_gib is None or h.free_disk_gib >= size]
+                if not fits:
+                    why = "; ".join(f"host {h.name}: {h.free_disk_gib} GiB free" for h in order)
+                    self.problems.append((obj.label, "host", f"no host can take it: needs {size} GiB disk; {why}"))
+                    continue
+                self.planned[obj.label] = {"host": fits[0].name}
+                fits[0].consume(0, 0, size)
+                load[fits[0].name] = load.get(fits[0].name, 0) + 1
 
 
 def place_all(view: PlanView) -> tuple[Planned, list[Problem]]:

@@ -200,6 +200,16 @@ def test_disk_counts_root_disks_and_volumes_with_the_disk_ratio(make_cloud) -> N
                                 "host h2: needs 80 GiB disk, 75 GiB free"]
 
 
+def test_a_volume_of_its_own_goes_where_there_is_disk(make_cloud) -> None:
+    c = make_cloud({"h1": (8, 16384), "h2": (8, 16384)}, disk_gib=50)
+    put(c, "volume", "big", host="h1", size_gib=45)
+    errors, planned = check_plan(c, "s1", [item("volume", "a", size_gib=20), item("volume", "b", size_gib=20)])
+    assert errors == [] and planned == {"volume.a": {"host": "h2"}, "volume.b": {"host": "h2"}}
+    errors, _ = check_plan(c, "s1", [item("volume", "huge", size_gib=60)])
+    assert messages(errors) == ["volume.huge.host: no host can take it: needs 60 GiB disk; host h2: 50 GiB free; "
+                                "host h1: 5 GiB free"]
+
+
 def test_a_pinned_host_is_used_even_when_another_is_emptier(make_cloud) -> None:
     c = make_cloud({"h1": (4, 8192), "h2": (4, 8192)})
     put(c, "instance", "busy", host="h2", vcpus=1, memory_mib=4096)

@@ -61,6 +61,9 @@ install_packages() {
 prepare() {
     local dir=$1
     mkdir -p "$dir"/{etc,run,lib,log,cache,sock,pools,private}
+    # Inside the namespace, the usual socket path leads to the daemon's socket too
+    # (virt-ssh-helper, which `qemu+ssh://` runs on the host, connects there).
+    ln -sfn "$dir/sock/libvirt-sock" "$dir/run/libvirt-sock"
     if [ ! -f "$dir/etc/libvirtd.conf" ]; then
         cp -a /etc/libvirt/. "$dir/etc/"
         rm -f "$dir"/etc/qemu/networks/autostart/* "$dir"/etc/qemu/networks/*.xml

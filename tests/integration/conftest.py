@@ -42,6 +42,7 @@ class NamespacedHost:
     process: subprocess.Popen[bytes]
     clients: list[Client] = attrs.field(factory=list)
     tunnel: Tunnel | None = None
+    ssh: Tunnel | None = None
 
     @property
     def socket(self) -> Path:
@@ -78,6 +79,41 @@ class NamespacedHost:
             self.tunnel = Tunnel(self.socket)
         return {"name": name or self.name, "uri": f"qemu+tcp://127.0.0.1:{self.tunnel.port}/system",
                 "remote": True, "pool_path": str(self.private_path)}
+
+    def ssh_config(self, sshd: Path, workdir: Path, name: str | None = None) -> dict[str, object]:
+        """This host seen as a remote machine reached by ssh: ``qemu+ssh://`` to an sshd in its namespaces.
+
+        ``sshd`` is the directory of scripts/build-test-sshd.sh.  Each
+        connection to a loopback port gets its own ``sshd -i`` inside the
+        host's network and mount namespaces (with an ``sshd`` user added to
+        its view of /etc/passwd only); the client logs in as root with a key
+        made here.  The pools are the ones only the daemon sees.
+        """
+        if self.ssh is None:
+            workdir.mkdir(parents=True, exist_ok=True)
+            for key in ("host_key", "client_key"):
+                if not (workdir / key).exists():
+                    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(workdir / key)],
+                                   check=True)
+            shutil.copy(workdir / "client_key.pub", workdir / "authorized_keys")
+            (workdir / "sshd_config").write_text(
+                f"HostKey {workdir}/host_key\nAuthorizedKeysFile {workdir}/authorized_keys\n"
+                "PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                "UsePAM no\nStrictModes no\nPidFile none\nLogLevel ERROR\n")
+            passwd = Path("/etc/passwd").read_text()
+            (workdir / "passwd").write_text(passwd + ("" if "\nsshd:" in passwd else
+                                                      "sshd:x:999:65534::/run/sshd:/usr/sbin/nologin\n"))
+            libs = ":".join(str(p) for p in (sshd / "usr" / "lib").glob("*-linux-gnu"))
+            serve = (f"mount --bind {workdir}/passwd /etc/passwd && mkdir -p /run/sshd && "
+                     f"LD_LIBRARY_PATH={libs} exec {sshd}/usr/sbin/sshd -i -f {workdir}/sshd_config")
+            pid = self.process.pid
+            self.ssh = Tunnel(command=["nsenter", f"--net=/proc/{pid}/ns/net", f"--mount=/proc/{pid}/ns/mnt",
+                                       f"--uts=/proc/{pid}/ns/uts",
+                                       "unshare", "--mount", "--propagation", "private", "sh", "-c", serve])
+            (workdir / "known_hosts").touch()
+        uri = (f"qemu+ssh://root@127.0.0.1:{self.ssh.port}/system?keyfile={workdir}/client_key&no_verify=1"
+               f"&known_hosts={workdir}/known_hosts")
+        return {"name": name or self.name, "uri": uri, "remote": True, "pool_path": str(self.private_path)}
 
     def read_private(self, path: str) -> str:
         """A file as the daemon sees it (for files under :attr:`private_path`)."""
@@ -120,8 +156,9 @@ class NamespacedHost:
         """Stop the daemons and every guest; the namespaces go with them."""
         for client in self.clients:
             client.stop()
-        if self.tunnel is not None:
-            self.tunnel.close()
+        for tunnel in (self.tunnel, self.ssh):
+            if tunnel is not None:
+                tunnel.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -150,15 +187,17 @@ class Client:
 
 
 class Tunnel:
-    """A TCP port on 127.0.0.1 carrying each connection to a unix socket, as an SSH tunnel would.
+    """A TCP port on 127.0.0.1 carrying each connection to a unix socket, as an SSH tunnel would, or to a program.
 
     libvirt speaks the same protocol on its TCP and unix sockets, so
     ``qemu+tcp://127.0.0.1:<port>/system`` reaches the daemon like a remote
-    one, while no traffic leaves loopback.
+    one, while no traffic leaves loopback.  With ``command``, each connection
+    is served by a new process of it (as inetd does; ``sshd -i``).
     """
 
-    def __init__(self, target: Path):
-        self.target = target
+    def __init__(self, target: Path | None = None, command: list[str] | None = None):
+        self.target, self.command = target, command  # a unix socket, or a program serving each connection
+        self.processes: list[subprocess.Popen[bytes]] = []
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.closed = False
@@ -170,6 +209,11 @@ class Tunnel:
                 client, _ = self.server.accept()
             except OSError:
                 return
+            if self.command is not None:  # inetd style: the connection is the program's stdin and stdout
+                with client:
+                    self.processes.append(subprocess.Popen(self.command, stdin=client.fileno(),
+                                                           stdout=client.fileno(), stderr=subprocess.DEVNULL))
+                continue
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 upstream.connect(str(self.target))
@@ -199,9 +243,13 @@ class Tunnel:
         upstream.close()
 
     def close(self) -> None:
-        """Stop accepting (connections already carried end with the daemon)."""
+        """Stop accepting (connections already carried end with the daemon); end the programs it started."""
         self.closed = True
         self.server.close()
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
 
 
 def _netns(pid: int) -> str:

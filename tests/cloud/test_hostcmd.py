@@ -14,6 +14,7 @@ from iaas.cloud.kinds import _hostcmd
     ("qemu+ssh://admin@h2:2222/system?keyfile=/k/id&no_verify=1&known_hosts=/k/kh",
      ("ssh", "-o", "BatchMode=yes", "-p", "2222", "-l", "admin", "-i", "/k/id", "-o", "UserKnownHostsFile=/k/kh",
       "-o", "StrictHostKeyChecking=no", "h2")),
+    ("qemu+ssh://h2/system?command=/opt/bin/ssh", ("/opt/bin/ssh", "-o", "BatchMode=yes", "h2")),
     ("qemu+tcp://h2/system", None),
     ("qemu:///system", None),
 ])

@@ -111,8 +111,13 @@ class NamespacedHost:
                                        f"--uts=/proc/{pid}/ns/uts",
                                        "unshare", "--mount", "--propagation", "private", "sh", "-c", serve])
             (workdir / "known_hosts").touch()
+            # libvirt's ssh transport takes no known-hosts file: its ssh is told by a wrapper, so that the
+            # host keys of these short-lived servers stay out of the user's ~/.ssh.
+            wrapper = workdir / "ssh"
+            wrapper.write_text(f"#!/bin/sh\nexec ssh -o UserKnownHostsFile={workdir}/known_hosts \"$@\"\n")
+            wrapper.chmod(0o755)
         uri = (f"qemu+ssh://root@127.0.0.1:{self.ssh.port}/system?keyfile={workdir}/client_key&no_verify=1"
-               f"&known_hosts={workdir}/known_hosts")
+               f"&known_hosts={workdir}/known_hosts&command={workdir}/ssh")
         return {"name": name or self.name, "uri": uri, "remote": True, "pool_path": str(self.private_path)}
 
     def read_private(self, path: str) -> str:

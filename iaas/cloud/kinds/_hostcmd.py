@@ -35,14 +35,14 @@ def local_runner(uri: str) -> tuple[str, ...]:
 def ssh_runner(uri: str) -> tuple[str, ...] | None:
     """``ssh`` to the machine of a ``qemu+ssh://`` URI, as libvirt reaches it; None for other URIs.
 
-    The user, port and the URI's ``keyfile``, ``known_hosts`` and
-    ``no_verify`` parameters are used as libvirt uses them.
+    The user, port and the URI's ``command`` (the ssh program), ``keyfile``,
+    ``known_hosts`` and ``no_verify`` parameters are used as libvirt uses them.
     """
     parts = urlsplit(uri)
     if not parts.scheme.endswith("+ssh") or not parts.hostname:
         return None
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    argv = ["ssh", "-o", "BatchMode=yes"]
+    argv = [query.get("command") or "ssh", "-o", "BatchMode=yes"]
     if parts.port:
         argv += ["-p", str(parts.port)]
     if parts.username:

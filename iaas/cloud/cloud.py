@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import attrs
 import yaml
@@ -14,6 +13,7 @@ import yaml
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
 from iaas.drivers.libvirt.host import Host
+from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.errors import FieldError, IaasError, ValidationError
 
 if TYPE_CHECKING:
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME = ".iaas"
-#: Host names in a URI that mean this machine.
-LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 @attrs.define
@@ -52,12 +50,7 @@ class HostConfig:
     @property
     def is_remote(self) -> bool:
         """Whether this host's files are elsewhere (see ``remote``)."""
-        if self.remote is not None:
-            return self.remote
-        if self.uri.startswith("test://"):
-            return False
-        name = urlsplit(self.uri).hostname
-        return bool(name) and name not in LOCAL_NAMES
+        return self.remote if self.remote is not None else not on_this_machine(self.uri)
 
 
 @attrs.define

@@ -21,10 +21,10 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import attrs
 
+from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
 from iaas.errors import HostError, IaasError
 
@@ -117,9 +117,9 @@ def check_host(host: Host, config: HostConfig, need: Need = Need()) -> HostRepor
     report.reachable, report.cpus, report.free_memory_mib = True, info.cpus, info.free_memory_mib
     report.acceleration = "kvm" if info.domain_type == "kvm" else "tcg"
     accelerated = _check_acceleration(host, info, report)
-    on_this_machine = _is_local(host.uri) and not config.is_remote
-    _check_firmware(host, info, report, ask_libvirt=accelerated, on_this_machine=on_this_machine)
-    if on_this_machine:
+    local = on_this_machine(host.uri) and not config.is_remote
+    _check_firmware(host, info, report, ask_libvirt=accelerated, on_this_machine=local)
+    if local:
         _check_pool_dir(host.name, config, report)
     else:
         _check_remote_pools(host, report)
@@ -166,11 +166,6 @@ def _check_firmware(host: Host, info: HostInfo, report: HostReport, *, ask_libvi
             report.problems.append(Problem(host.name, "firmware", (
                 f"the BIOS QEMU loads for x86 guests is missing (none of {', '.join(X86_BIOS_FILES)}): install "
                 "seabios and qemu-system-data (as root: `apt-get install seabios qemu-system-data`)")))
-
-
-def _is_local(uri: str) -> bool:
-    name = urlsplit(uri).hostname
-    return not name or name in ("localhost", "127.0.0.1", "::1")
 
 
 def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:

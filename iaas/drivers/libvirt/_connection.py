@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import libvirt
 
 from iaas.drivers.libvirt import _eventloop
+from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, write_node_file
 from iaas.errors import HostError
@@ -32,8 +33,6 @@ T = TypeVar("T")
 _BROKEN_CODES = frozenset({libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_ERR_NO_CONNECT})
 #: Keepalive on non-test connections: probe every 5 s, give up after 3 lost probes.
 KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 5, 3
-#: Host names of URIs that reach a libvirtd on this machine.
-_LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 #: Architectures whose hardware KVM comes from the kvm_intel or kvm_amd module.
 _X86_ARCHES = frozenset({"x86_64", "i686"})
 
@@ -64,10 +63,6 @@ def _close_quietly(conn: libvirt.virConnect) -> None:
 def capability_domain_type(caps_xml: str) -> str:
     """"kvm" when a host's capabilities XML offers KVM guests of the host's own architecture, else "qemu" (TCG)."""
     return "kvm" if "kvm" in guest_domain_types(caps_xml) else "qemu"
-
-
-def _on_this_machine(uri: str) -> bool:
-    return urlsplit(uri).hostname in (None, "", *_LOCAL_NAMES)
 
 
 def _no_hardware_kvm_here(caps_xml: str) -> bool:
@@ -141,7 +136,7 @@ class Connection:
     def _detect_domain_type(self, conn: libvirt.virConnect) -> str:
         caps = str(conn.getCapabilities())
         detected = capability_domain_type(caps)
-        here = _on_this_machine(self.uri) if self._remote is None else not self._remote
+        here = on_this_machine(self.uri) if self._remote is None else not self._remote
         if detected == "kvm" and here and _no_hardware_kvm_here(caps):
             detected = "qemu"
         with self._conn_lock:

@@ -1,4 +1,4 @@
-"""Reaching guests from this machine: the libvirtd's network namespace and TCP probes.
+"""Reaching hosts and guests from this machine: local URIs, the libvirtd's network namespace, TCP probes.
 
 A libvirtd on this machine may run in a network namespace of its own (a
 container, or the private hosts of the test suite); its guests' networks are
@@ -21,8 +21,15 @@ from urllib.parse import parse_qs, urlsplit
 from iaas.errors import HostError, IaasError
 
 DEFAULT_SOCKET = "/run/libvirt/libvirt-sock"
+#: Host names in a URI that mean this machine.
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 _CLONE_NEWNET = 0x40000000
 CONNECT_TIMEOUT = 3.0  # seconds one connection attempt may take
+
+
+def on_this_machine(uri: str) -> bool:
+    """Whether a libvirt URI names this machine: no host name, or a loopback one."""
+    return urlsplit(uri).hostname in (None, "", *LOCAL_NAMES)
 
 
 def libvirtd_netns(uri: str) -> str | None:

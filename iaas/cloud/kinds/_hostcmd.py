@@ -12,18 +12,17 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from iaas.drivers.libvirt.reach import libvirtd_netns
-from iaas.errors import HostError, IaasError
+from iaas.drivers.libvirt.reach import Probe, libvirtd_netns
+from iaas.errors import IaasError
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
 
-PROBE_TIMEOUT = 3  # seconds one connection attempt of :func:`wait_for_port` may take
+PROBE_TIMEOUT = 3  # seconds one connection attempt of :func:`tcp_probe` may take
 
 
 def local_runner(uri: str) -> tuple[str, ...]:
@@ -72,25 +71,18 @@ def run(where: Sequence[str], argv: list[str], stdin: str | None = None, timeout
     return done.stdout
 
 
-def wait_for_port(where: Sequence[str], host: str, address: str, port: int, timeout: float,
-                  interval: float = 0.5) -> float:
-    """Seconds until ``address:port`` accepts a TCP connection made on the host (bash's /dev/tcp).
+def tcp_probe(where: Sequence[str]) -> Probe:
+    """A connection attempt made on the host (bash's /dev/tcp there): a probe for ``wait_for_port``."""
 
-    :class:`HostError` after ``timeout`` seconds, with the last failure.
-    """
-    start = time.monotonic()
-    probe = ["timeout", str(PROBE_TIMEOUT), "bash", "-c", f"exec 3<>/dev/tcp/{address}/{port}"]
-    while True:
+    def attempt(address: str, port: int) -> str | None:
         try:
-            run(where, probe, timeout=PROBE_TIMEOUT + 30)
-            return time.monotonic() - start
+            run(where, ["timeout", str(PROBE_TIMEOUT), "bash", "-c", f"exec 3<>/dev/tcp/{address}/{port}"],
+                timeout=PROBE_TIMEOUT + 30)
+            return None
         except IaasError as exc:
-            error = str(exc).rsplit(": ", 1)[-1] or "no answer"
-        waited = time.monotonic() - start
-        if waited >= timeout:
-            raise HostError(host, f"wait for {address}:{port}",
-                            f"no connection after {waited:.1f} s (timeout {timeout:g} s); last attempt: {error}")
-        time.sleep(interval)
+            return str(exc).rsplit(": ", 1)[-1] or "no answer"
+
+    return attempt
 
 
 def host_runner(cloud: Cloud, host_name: str, *, resolve: bool = False) -> tuple[str, ...] | None:

@@ -35,8 +35,8 @@ from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _hostcmd, _seed
-from iaas.cloud.kinds._hostcmd import host_runner
+from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
@@ -179,16 +179,17 @@ class Handler(LibvirtHandler):
         address = next(a.address for a in found if a.mac == nics[0].spec.mac)
         remaining = max(deadline - time.monotonic(), 1.0)
         config = self.cloud.host_configs[host.name]
+        probe = None
+        if config.is_remote or config.command_prefix:
+            where = host_runner(self.cloud, host.name, resolve=True)
+            if where is None:
+                raise IaasError(f"{ctx.address}: wait_for_port: iaas cannot run a probe on remote host "
+                                f"{host.name}: give the host a command_prefix in the cloud config (such as "
+                                "[ssh, root@<host>]) or a qemu+ssh:// URI")
+            probe = tcp_probe(where)
         try:
-            if config.is_remote or config.command_prefix:
-                where = host_runner(self.cloud, host.name, resolve=True)
-                if where is None:
-                    raise IaasError(f"{ctx.address}: wait_for_port: iaas cannot run a probe on remote host "
-                                    f"{host.name}: give the host a command_prefix in the cloud config (such as "
-                                    "[ssh, root@<host>]) or a qemu+ssh:// URI")
-                _hostcmd.wait_for_port(where, host.name, address, int(port), remaining)
-            else:
-                wait_for_port(host.name, address, int(port), remaining, netns=libvirtd_netns(host.uri))
+            wait_for_port(host.name, address, int(port), remaining, probe=probe,
+                          netns=None if probe else libvirtd_netns(host.uri))
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_port: {exc.detail}") from None
 

@@ -44,7 +44,7 @@ Domains (by UUID or name)::
 Reaching guests from this machine (:mod:`iaas.drivers.libvirt.reach`)::
 
     libvirtd_netns(uri) -> str | None                     the network namespace of a local libvirtd
-    wait_for_port(host_name, address, port, timeout, *, netns=None) -> seconds
+    wait_for_port(host_name, address, port, timeout, *, netns=None, probe=None) -> seconds
                                                           a TCP port accepts; HostError says the last failure
 
 Network filters (real hosts; the test driver has none)::

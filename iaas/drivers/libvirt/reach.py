@@ -16,6 +16,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from iaas.errors import HostError, IaasError
@@ -80,15 +81,23 @@ def try_connect(address: str, port: int, netns: str | None = None, timeout: floa
     return outcome.get("error") if not thread.is_alive() else "timed out"
 
 
+#: One connection attempt: ``probe(address, port)`` is None on success, else what went wrong.
+Probe = Callable[[str, int], "str | None"]
+
+
 def wait_for_port(host: str, address: str, port: int, timeout: float, *, netns: str | None = None,
-                  interval: float = 0.5) -> float:
+                  interval: float = 0.5, probe: Probe | None = None) -> float:
     """Seconds until ``address:port`` accepts a TCP connection; :class:`HostError` after ``timeout``.
 
-    ``host`` names the host in the error, which says the last failure seen.
+    The attempts are :func:`try_connect` from ``netns``, or ``probe`` (e.g.
+    one made on a remote host).  ``host`` names the host in the error, which
+    says the last failure seen.
     """
+    attempt_timeout = min(CONNECT_TIMEOUT, max(timeout, 0.1))
+    attempt = probe or (lambda a, p: try_connect(a, p, netns, attempt_timeout))
     start = time.monotonic()
     while True:
-        error = try_connect(address, port, netns, min(CONNECT_TIMEOUT, max(timeout, 0.1)))
+        error = attempt(address, port)
         waited = time.monotonic() - start
         if error is None:
             return waited

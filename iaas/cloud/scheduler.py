@@ -242,17 +242,19 @@ def host_states(cloud: Cloud) -> list[HostState]:
     return states
 
 
-def _sizes(inputs: dict[str, Any] | None) -> tuple[int, int]:
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0  # 0 while not known yet
+
+
+def _sizes(inputs: dict[str, Any] | None) -> tuple[int, int, int]:
+    """An instance's vCPUs, memory (MiB) and root disk (GiB), its flavor applied."""
     values = Instance.normalize(dict(inputs or {}))
-    vcpus, memory = values.get("vcpus"), values.get("memory_mib")
-    return (vcpus if isinstance(vcpus, int) else 0), (memory if isinstance(memory, int) else 0)
+    return _int(values.get("vcpus")), _int(values.get("memory_mib")), _int(values.get("root_disk_gib"))
 
 
-def _disk(kind: str, inputs: dict[str, Any] | None) -> int:
-    """GiB of disk an instance's root disk or a volume takes (0 when not known yet)."""
-    values = Instance.normalize(dict(inputs or {})) if kind == "instance" else dict(inputs or {})
-    size = values.get("root_disk_gib" if kind == "instance" else "size_gib")
-    return size if isinstance(size, int) else 0
+def _volume_gib(inputs: dict[str, Any] | None) -> int:
+    """GiB of disk a volume takes."""
+    return _int((inputs or {}).get("size_gib"))
 
 
 class _Run:
@@ -291,12 +293,12 @@ class _Run:
         staying = [(i, self.states[i.host]) for i in self.view.of_kind("instance")
                    if not i.new and i.host is not None and i.host in self.states]
         for inst, state in staying:
-            state.consume(*_sizes(inst.inputs), _disk("instance", inst.inputs))
+            state.consume(*_sizes(inst.inputs))
             if (group := self.group_of(inst)) is not None:
                 self.members.setdefault(id(group), []).append(Member(inst.label, state.name))
         for vol in self.view.of_kind("volume"):
             if not vol.new and vol.host in self.states:
-                self.states[vol.host].consume(0, 0, _disk("volume", vol.inputs))
+                self.states[vol.host].consume(0, 0, _volume_gib(vol.inputs))
         for inst, state in staying:
             if inst.item is not None and inst.item.action == "update":
                 self._check_growth(inst, state)
@@ -304,7 +306,7 @@ class _Run:
     def _check_growth(self, inst: Obj, state: HostState) -> None:
         """An instance that grows in place must still fit on its host."""
         assert inst.item is not None
-        (vcpus, memory), (old_vcpus, old_memory) = _sizes(inst.inputs), _sizes(inst.item.before)
+        (vcpus, memory, _), (old_vcpus, old_memory, _) = _sizes(inst.inputs), _sizes(inst.item.before)
         over = []
         if vcpus > old_vcpus and state.used_vcpus > state.vcpus:
             free = int(state.vcpus) - state.used_vcpus + vcpus - old_vcpus
@@ -317,7 +319,7 @@ class _Run:
 
     def request(self, inst: Obj) -> tuple[Request, list[Obj]]:
         """What a new instance needs, and the new networks and volumes that are still unplaced."""
-        vcpus, memory = _sizes(inst.inputs)
+        vcpus, memory, disk = _sizes(inst.inputs)
         group = self.group_of(inst)
         pinned = inst.inputs.get("host")
         labels = inst.inputs.get("host_labels")
@@ -327,7 +329,7 @@ class _Run:
                       policy=group.inputs.get("policy") if group else None,
                       members=list(self.members.get(id(group), [])) if group else [],
                       labels=dict(labels) if isinstance(labels, dict) else {},
-                      arch=arch if isinstance(arch, str) else None, disk_gib=_disk("instance", inst.inputs))
+                      arch=arch if isinstance(arch, str) else None, disk_gib=disk)
         unplaced = []
         nics = inst.inputs.get("nics") or []
         refs = [("network", n.get("network")) for n in nics if isinstance(n, dict)]
@@ -342,7 +344,7 @@ class _Run:
             elif obj.new:
                 unplaced.append(obj)
                 if kind == "volume":
-                    req.disk_gib += _disk("volume", obj.inputs)
+                    req.disk_gib += _volume_gib(obj.inputs)
         return req, unplaced
 
     def new_instances(self) -> None:
@@ -379,7 +381,7 @@ class _Run:
                 if not order:
                     self.problems.append((obj.label, "host", "no host is reachable"))
                     continue
-                size = _disk(kind, obj.inputs) if kind == "volume" else 0
+                size = _volume_gib(obj.inputs) if kind == "volume" else 0
                 fits = [h for h in order if h.free_disk_gib is None or h.free_disk_gib >= size]
                 if not fits:
                     why = "; ".join(f"host {h.name}: {h.free_disk_gib} GiB free" for h in order)

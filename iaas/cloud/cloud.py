@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,15 @@ class HostConfig:
         return self.remote if self.remote is not None else not on_this_machine(self.uri)
 
 
+#: Host entries checked beyond their type: key, test, what the value must be.
+_HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("command_prefix", lambda v: isinstance(v, list) and bool(v) and all(isinstance(a, str) and a for a in v),
+     "a non-empty list of strings"),
+    ("remote", lambda v: isinstance(v, bool), "true or false"),
+    ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
+)
+
+
 @attrs.define
 class CloudConfig:
     """Where the cloud's hosts are and where it keeps its inventory."""
@@ -86,18 +95,10 @@ class CloudConfig:
             unknown = set(h) - {a.name for a in attrs.fields(HostConfig)}
             if unknown:
                 raise ValidationError([FieldError(f"hosts[{i}]", sorted(unknown)[0], "unknown field", origin)])
-            prefix = h.get("command_prefix")
-            if prefix is not None and not (isinstance(prefix, list) and prefix
-                                           and all(isinstance(a, str) and a for a in prefix)):
-                raise ValidationError([FieldError(f"hosts[{i}]", "command_prefix",
-                                                  f"must be a non-empty list of strings, got {prefix!r}", origin)])
-            for key, allowed in (("remote", (bool,)), ("domain_type", ("kvm", "qemu"))):
+            for key, ok, want in _HOST_CHECKS:
                 value = h.get(key)
-                if value is not None and not (isinstance(value, allowed[0]) if isinstance(allowed[0], type)
-                                              else value in allowed):
-                    want = "true or false" if key == "remote" else " or ".join(map(repr, allowed))
-                    raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}",
-                                                      origin)])
+                if value is not None and not ok(value):
+                    raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}", origin)])
             hosts.append(HostConfig(**h))
         if not hosts:
             return cls.embedded(data.get("home", DEFAULT_HOME))

@@ -58,7 +58,8 @@ def far(farhost: NamespacedHost, tmp_path_factory: pytest.TempPathFactory) -> It
         host.close()
 
 
-def _volumes(host: Host) -> list[str]:
+def iaas_volumes(host: Host) -> list[str]:
+    """The volumes of the iaas pools on a host."""
     names = []
     for pool in ("iaas-images", "iaas-volumes"):
         if host.pool_info(pool) is not None:
@@ -72,7 +73,7 @@ def test_a_wrong_checksum_leaves_nothing_on_the_host(far: dict, tiny_guest: Tiny
         engine.apply(make_stack(tiny_guest, sha256="0" * 64))
     failure = str(caught.value.result.failed["image.far-tiny"])
     assert "sha256" in failure and "checksum mismatch" in failure
-    assert _volumes(host) == []  # neither the image nor the part of it that was sent
+    assert iaas_volumes(host) == []  # neither the image nor the part of it that was sent
 
 
 def test_image_and_seed_travel_through_libvirt(far: dict, tiny_guest: TinyGuest) -> None:
@@ -84,7 +85,7 @@ def test_image_and_seed_travel_through_libvirt(far: dict, tiny_guest: TinyGuest)
     ip = vm_record.data["outputs"]["ip_address"]
     assert ip and ip.startswith("10.87.0.")
     assert list(ns.private_path.iterdir()) == []  # from here the host's pools are out of reach
-    volumes = _volumes(host)
+    volumes = iaas_volumes(host)
     assert [v for v in volumes if v.endswith(".part")] == []
     image = next(v for v in host.list_volumes("iaas-images"))
     assert image.path.startswith(str(ns.private_path)) and image.format == "qcow2"
@@ -116,7 +117,7 @@ def test_destroy_leaves_no_volume_on_the_remote_host(far: dict) -> None:
     engine, host = far["engine"], far["host"]
     engine.destroy()
     assert host.get_domain("far-vm") is None
-    assert _volumes(host) == []
+    assert iaas_volumes(host) == []
 
 
 def test_an_unreachable_remote_host_is_named_before_anything_is_touched(far: dict, tmp_path: Path) -> None:

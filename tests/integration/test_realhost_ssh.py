@@ -19,6 +19,7 @@ import pytest
 import iaas
 from iaas.drivers.libvirt import Host
 from tests.integration.conftest import ROOT, NamespacedHost, TinyGuest
+from tests.integration.test_realhost_remote import iaas_volumes
 from tests.integration.test_realhost_stack import KEY, connect
 
 pytestmark = pytest.mark.realhost
@@ -86,6 +87,4 @@ def test_destroy_over_ssh_leaves_no_rule_and_no_volume(viassh: dict) -> None:
     assert host.get_domain("ssh-vm") is None
     rules = ns.run("nft", "list", "table", "ip", "iaas_port_forwards").stdout
     assert "iaas:" not in rules
-    leftovers = [v.name for pool in ("iaas-images", "iaas-volumes") if host.pool_info(pool) is not None
-                 for v in host.list_volumes(pool)]
-    assert leftovers == []
+    assert iaas_volumes(host) == []

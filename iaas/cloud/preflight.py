@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from iaas.cloud.kinds._libvirt import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
 from iaas.errors import HostError, IaasError
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud, HostConfig
     from iaas.drivers.libvirt import Host, HostInfo
 
-DEFAULT_POOL_ROOT = "/var/lib/iaas"
-#: The storage pools iaas keeps on every real host.
-IAAS_POOLS = ("iaas-images", "iaas-volumes")
 MIN_POOL_FREE = 1 << 30  # bytes a pool must have free for preflight to pass
 #: Where QEMU looks, in order, for the BIOS it loads by default for x86 guests (Debian's seabios package installs
 #: the second; other distributions link the first to it).
@@ -183,7 +181,7 @@ def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:
 
 def _check_remote_pools(host: Host, report: HostReport) -> None:
     """On a remote host, the iaas pools that exist must be active and have room (seen through libvirt)."""
-    for name in IAAS_POOLS:
+    for name in (IMAGE_POOL, VOLUME_POOL):
         try:
             pool = host.pool_info(name)
         except HostError as exc:

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Sets up a working checkout of iaas on Debian 12 and shows the demo.
 #
-#   ./scripts/setup.sh            install what is missing, then run the demo
-#   ./scripts/setup.sh --no-demo  install what is missing, nothing more
+#   ./scripts/setup.sh               install what is missing, then run the demo
+#   ./scripts/setup.sh --no-demo     install what is missing, nothing more
+#   ./scripts/setup.sh --real-hosts  also install what the real-host tests need
 #
 # Installs the Debian packages needed to build libvirt-python (as root, or
-# through sudo), creates .venv and installs iaas into it in editable mode with
-# the test tools.  A second run with nothing to do is fast and prints nothing
-# before the demo.  Set PYTHON to choose the interpreter for .venv (default
-# python3, 3.11 or newer).
+# through sudo), creates .venv and installs into it the exact versions of
+# uv.lock (iaas in editable mode, every face and the test tools), with uv.
+# A second run with nothing to do is fast and prints nothing before the demo.
+# Set PYTHON to choose the interpreter for .venv (default python3, 3.11 or
+# newer).  --real-hosts installs the ~110 Debian packages (libvirt daemon,
+# QEMU, dnsmasq, nftables...) that the real-host tests otherwise install on
+# their first run; installing libvirt-daemon-system enables libvirt's units.
+# Refresh the lock after changing dependencies: .venv/bin/uv lock --upgrade
 set -euo pipefail
 
 DEBIAN_PACKAGES=(libvirt-dev pkg-config gcc python3-dev python3-venv genisoimage)
-INSTALL_SPEC=".[test,faces]"
+EXTRAS=(test faces)
 STAMP=".venv/.iaas-setup-stamp"
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -23,9 +28,11 @@ usage() {
 }
 
 run_demo=1
+real_hosts=0
 for arg in "$@"; do
     case "$arg" in
         --no-demo) run_demo=0 ;;
+        --real-hosts) real_hosts=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -60,7 +67,7 @@ install_debian_packages() {
         command -v sudo >/dev/null 2>&1 || die "run as root or install sudo; missing packages: ${missing[*]}"
         sudo=(sudo)
     fi
-    say "installing Debian packages: ${missing[*]}"
+    say "installing Debian packages (about a minute): ${missing[*]}"
     local log
     log=$(mktemp)
     if ! { "${sudo[@]}" apt-get update -qq \
@@ -87,22 +94,43 @@ create_venv() {
     "$python" -m venv .venv
 }
 
-# What the installed .venv was built from: the project file, the install
-# spec and the checkout's path (an editable install points at it).
+# What the installed .venv was built from: the lock, the project file, the
+# extras and the checkout's path (an editable install points at it).
 wanted_stamp() {
-    printf '%s %s %s\n' "$(sha256sum pyproject.toml | cut -d' ' -f1)" "$INSTALL_SPEC" "$PWD"
+    printf '%s %s %s %s\n' "$(sha256sum uv.lock | cut -d' ' -f1)" "$(sha256sum pyproject.toml | cut -d' ' -f1)" \
+        "${EXTRAS[*]}" "$PWD"
+}
+
+# The version of uv that uv.lock pins.
+locked_uv_version() {
+    sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;q}' uv.lock
 }
 
 install_project() {
-    local wanted
+    local wanted version extras=()
     wanted=$(wanted_stamp)
     if [ -x .venv/bin/iaas ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ]; then
         return
     fi
-    say "installing iaas and its test tools into .venv (libvirt-python builds from source)"
     rm -f "$STAMP"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e "$INSTALL_SPEC"
+    version=$(locked_uv_version)
+    [ -n "$version" ] || die "uv.lock does not pin uv"
+    if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; then
+        say "installing uv $version into .venv"
+        .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$version"
+    fi
+    for extra in "${EXTRAS[@]}"; do extras+=(--extra "$extra"); done
+    say "installing the locked versions of uv.lock into .venv (libvirt-python builds from source the first time)"
+    # --frozen: exactly what uv.lock says; --inexact keeps pip, which ansible-test and users expect in a venv.
+    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --inexact \
+        --python .venv/bin/python "${extras[@]}"
     printf '%s\n' "$wanted" >"$STAMP"
+}
+
+install_real_host_packages() {
+    say "installing the real-host tests' Debian packages (libvirt daemon, QEMU, dnsmasq, nftables; about 110" \
+        "packages; installing libvirt-daemon-system enables libvirt's units)"
+    ./scripts/libvirtd-host.sh install
 }
 
 demo() {
@@ -117,6 +145,9 @@ demo() {
 install_debian_packages
 create_venv
 install_project
+if [ "$real_hosts" -eq 1 ]; then
+    install_real_host_packages
+fi
 if [ "$run_demo" -eq 1 ]; then
     demo
 fi

@@ -45,7 +45,20 @@ class Run:
     """One run of an Ansible command."""
 
     returncode: int
-    output: str
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Standard output and standard error, for searching the text a user would see."""
+        return self.stdout + self.stderr
+
+    def json(self) -> Any:
+        """Standard output parsed as JSON (warnings on standard error, e.g. a library's deprecation, are not)."""
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"not JSON ({exc}):\n{self.stdout}\nstandard error:\n{self.stderr}") from exc
 
     @property
     def recap(self) -> dict[str, int]:
@@ -68,7 +81,7 @@ def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
     def run(command: str, *args: str, check: bool = True) -> Run:
         done = subprocess.run([str(BIN / command), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=600)
-        out = Run(done.returncode, done.stdout + done.stderr)
+        out = Run(done.returncode, done.stdout, done.stderr)
         if check:
             assert done.returncode == 0, f"{command} {' '.join(args)} failed:\n{out.output}"
         return out

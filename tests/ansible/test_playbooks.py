@@ -72,7 +72,7 @@ def _kinds_and_names(home: Path) -> list[tuple[str, str]]:
 
 
 def _hostvars(ansible: Ansible, host: str) -> dict[str, Any]:
-    return json.loads(ansible("ansible-inventory", "-i", "web.iaas.yml", "--host", host).output)
+    return ansible("ansible-inventory", "-i", "web.iaas.yml", "--host", host).json()
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import tarfile
@@ -20,7 +19,7 @@ def _modules() -> list[str]:
 
 def test_ansible_doc_renders_every_module(ansible: Callable[..., Run]) -> None:
     names = [f"iaas.cloud.{m}" for m in _modules()]
-    docs = json.loads(ansible("ansible-doc", "--json", *names).output)
+    docs = ansible("ansible-doc", "--json", *names).json()
     assert sorted(docs) == names
     for name, entry in docs.items():
         options = entry["doc"]["options"]

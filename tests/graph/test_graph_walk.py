@@ -3,6 +3,7 @@
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -261,8 +262,17 @@ def test_keyboard_interrupt_inside_fn_inline() -> None:
     assert result.not_started == ["b"]
 
 
+@pytest.fixture
+def ctrl_c_interrupts() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in an interactive shell, even when this process was started with SIGINT
+    ignored (``nohup``, a background job of a script): the walk then rightly leaves Ctrl-C alone."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_ctrl_c_stops_the_walk_gracefully() -> None:
+def test_ctrl_c_stops_the_walk_gracefully(ctrl_c_interrupts: None) -> None:
     stop = threading.Event()
     g = Graph(edges=[("b", "a")], nodes=["c"])
     main = threading.main_thread().ident
@@ -282,7 +292,7 @@ def test_ctrl_c_stops_the_walk_gracefully() -> None:
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_second_ctrl_c_raises_without_waiting() -> None:
+def test_second_ctrl_c_raises_without_waiting(ctrl_c_interrupts: None) -> None:
     stop = threading.Event()
     release = threading.Event()
 
@@ -304,7 +314,7 @@ def test_second_ctrl_c_raises_without_waiting() -> None:
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_ctrl_c_inline_finishes_the_node_then_stops() -> None:
+def test_ctrl_c_inline_finishes_the_node_then_stops(ctrl_c_interrupts: None) -> None:
     def fn(node: str) -> str:
         if node == "a":
             signal.raise_signal(signal.SIGINT)
@@ -317,7 +327,7 @@ def test_ctrl_c_inline_finishes_the_node_then_stops() -> None:
 
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
-def test_second_ctrl_c_inline_raises() -> None:
+def test_second_ctrl_c_inline_raises(ctrl_c_interrupts: None) -> None:
     def fn(node: str) -> None:
         signal.raise_signal(signal.SIGINT)
         signal.raise_signal(signal.SIGINT)

@@ -107,8 +107,7 @@ class NamespacedHost:
             serve = (f"mount --bind {workdir}/passwd /etc/passwd && mkdir -p /run/sshd && "
                      f"LD_LIBRARY_PATH={libs} exec {sshd}/usr/sbin/sshd -i -f {workdir}/sshd_config")
             pid = self.process.pid
-            self.ssh = Tunnel(command=["nsenter", f"--net=/proc/{pid}/ns/net", f"--mount=/proc/{pid}/ns/mnt",
-                                       f"--uts=/proc/{pid}/ns/uts",
+            self.ssh = Tunnel(command=[*self.enter_mount(), f"--net=/proc/{pid}/ns/net", f"--uts=/proc/{pid}/ns/uts",
                                        "unshare", "--mount", "--propagation", "private", "sh", "-c", serve])
             (workdir / "known_hosts").touch()
             # libvirt's ssh transport takes no known-hosts file: its ssh is told by a wrapper, so that the
@@ -120,9 +119,15 @@ class NamespacedHost:
                f"&known_hosts={workdir}/known_hosts&command={workdir}/ssh")
         return {"name": name or self.name, "uri": uri, "remote": True, "pool_path": str(self.private_path)}
 
+    def enter_mount(self) -> list[str]:
+        """``nsenter`` into the daemon's mount namespace, keeping its root: without ``--root`` the command would
+        escape a chroot that the checkout (and the daemon) live in."""
+        pid = self.process.pid
+        return ["nsenter", f"--mount=/proc/{pid}/ns/mnt", f"--root=/proc/{pid}/root"]
+
     def read_private(self, path: str) -> str:
         """A file as the daemon sees it (for files under :attr:`private_path`)."""
-        done = subprocess.run(["nsenter", f"--mount=/proc/{self.process.pid}/ns/mnt", "cat", path],
+        done = subprocess.run([*self.enter_mount(), "cat", path],
                               capture_output=True, text=True, timeout=30, check=False)
         return done.stdout if done.returncode == 0 else ""
 

@@ -152,7 +152,7 @@ def test_an_upload_replaces_a_part_left_by_an_interrupted_run(far: dict, tmp_pat
         vol = host.upload_volume("iaas-test", "iaas-blob.raw", source, "raw")
         assert (vol.format, vol.capacity_bytes) == ("raw", len(data))
         assert [v.name for v in host.list_volumes("iaas-test")] == ["iaas-blob.raw"]
-        done = subprocess.run(["nsenter", f"--mount=/proc/{ns.process.pid}/ns/mnt", "sha256sum", vol.path],
+        done = subprocess.run([*ns.enter_mount(), "sha256sum", vol.path],
                               capture_output=True, text=True, check=True)
         assert done.stdout.split()[0] == hashlib.sha256(data).hexdigest()  # the same bytes, end to end
         assert host.upload_volume("iaas-test", "iaas-blob.raw", source, "raw") == vol  # there already: kept

@@ -51,23 +51,31 @@ MEMORY_MIB = 256
 
 def build_guest() -> TinyGuest:
     """The tiny guest's files (built once, then cached)."""
-    done = subprocess.run([str(ROOT / "scripts" / "build-tiny-guest.sh")], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([str(ROOT / "scripts" / "build-tiny-guest.sh")], capture_output=True, text=True, check=True)
     return TinyGuest(Path(done.stdout.strip().splitlines()[-1]))
 
 
-def run_iaas(ns: NamespacedHost, guest: TinyGuest, n: int, home: Path, cpu_ratio: float,
-             parallelism: int) -> float:
+def run_iaas(ns: NamespacedHost, guest: TinyGuest, n: int, home: Path, cpu_ratio: float, parallelism: int) -> float:
     """Seconds from the start of an apply until all ``n`` instances have a lease; then destroy."""
     stack = iaas.Stack("bench")
     lan = stack.add(iaas.Network(name="lan", cidr="10.89.0.0/24", mode="isolated"))
     image = stack.add(iaas.Image(name="tiny", **guest.image))
     for i in range(n):
-        stack.add(iaas.Instance(name=f"vm{i}", image=image, vcpus=1, memory_mib=MEMORY_MIB, root_disk_gib=1,
-                                nics=[iaas.Nic(network=lan)]))
+        stack.add(
+            iaas.Instance(
+                name=f"vm{i}",
+                image=image,
+                vcpus=1,
+                memory_mib=MEMORY_MIB,
+                root_disk_gib=1,
+                nics=[iaas.Nic(network=lan)],
+            )
+        )
     cloud = {"hosts": [{**ns.config(), "cpu_ratio": cpu_ratio}], "home": str(home / "cloud")}
-    with (iaas.Engine.open("bench", home=home, cloud=cloud, parallelism=parallelism) as engine,
-          Host("h", ns.uri) as host):
+    with (
+        iaas.Engine.open("bench", home=home, cloud=cloud, parallelism=parallelism) as engine,
+        Host("h", ns.uri) as host,
+    ):
         start = time.monotonic()
         engine.apply(stack)
         with ThreadPoolExecutor(max_workers=n) as pool:
@@ -88,8 +96,17 @@ def run_script(ns: NamespacedHost, guest: TinyGuest, n: int, threads: int = 1) -
     boot = guest.image
     with Host("h", ns.uri) as host:
         start = time.monotonic()
-        net = host.define_network(NetworkSpec(name="plain", mode="isolated", ipv4_address="10.90.0.1",
-                                              ipv4_prefix=24, dhcp_start="10.90.0.2", dhcp_end="10.90.0.254"), meta)
+        net = host.define_network(
+            NetworkSpec(
+                name="plain",
+                mode="isolated",
+                ipv4_address="10.90.0.1",
+                ipv4_prefix=24,
+                dhcp_start="10.90.0.2",
+                dhcp_end="10.90.0.254",
+            ),
+            meta,
+        )
         Path(pool_dir).mkdir(parents=True, exist_ok=True)
         host.ensure_pool("plain", pool_dir)
         shutil.copyfile(guest.dir / "disk.qcow2", f"{pool_dir}/base.qcow2")
@@ -97,14 +114,31 @@ def run_script(ns: NamespacedHost, guest: TinyGuest, n: int, threads: int = 1) -
 
         def instance(i: int) -> str:
             id = str(uuid.uuid4())
-            host.create_volume("plain", VolumeSpec(name=f"{id}.qcow2", capacity_bytes=1 << 30,
-                                                   backing_path=f"{pool_dir}/base.qcow2", backing_format="qcow2"))
+            host.create_volume(
+                "plain",
+                VolumeSpec(
+                    name=f"{id}.qcow2",
+                    capacity_bytes=1 << 30,
+                    backing_path=f"{pool_dir}/base.qcow2",
+                    backing_format="qcow2",
+                ),
+            )
             _seed.build_iso(_seed.render(id, f"p{i}", None, None, []), Path(f"{pool_dir}/{id}.iso"))
-            host.define_domain(DomainSpec(
-                name=f"p{i}", uuid=id, vcpus=1, memory_mib=MEMORY_MIB,
-                disks=[DiskSpec("vda", path=f"{pool_dir}/{id}.qcow2")],
-                nics=[NicSpec(net.name, f"52:54:00:90:00:{i:02x}")], cdrom=f"{pool_dir}/{id}.iso",
-                kernel=boot["kernel"], initrd=boot["initrd"], cmdline=boot["cmdline"]), meta)
+            host.define_domain(
+                DomainSpec(
+                    name=f"p{i}",
+                    uuid=id,
+                    vcpus=1,
+                    memory_mib=MEMORY_MIB,
+                    disks=[DiskSpec("vda", path=f"{pool_dir}/{id}.qcow2")],
+                    nics=[NicSpec(net.name, f"52:54:00:90:00:{i:02x}")],
+                    cdrom=f"{pool_dir}/{id}.iso",
+                    kernel=boot["kernel"],
+                    initrd=boot["initrd"],
+                    cmdline=boot["cmdline"],
+                ),
+                meta,
+            )
             host.start_domain(id)
             return id
 
@@ -130,8 +164,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,4,10", help="comma-separated numbers of instances (default 1,4,10)")
     parser.add_argument("--cpu-ratio", type=float, default=8.0, help="the host's vCPU overcommit for the run")
-    parser.add_argument("--parallelism", type=int, default=10, help="the engine's parallelism, and the threads of "
-                                                                   "the parallel script")
+    parser.add_argument(
+        "--parallelism", type=int, default=10, help="the engine's parallelism, and the threads of the parallel script"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case; the best is kept")
     parser.add_argument("--out", default=str(BENCH / "results" / "realhost.json"))
     args = parser.parse_args()
@@ -141,15 +176,27 @@ def main() -> None:
         ns = start_host("bench", Path(tmp) / "host")
         try:
             for n in (int(s) for s in args.sizes.split(",")):
-                iaas_s = min(run_iaas(ns, guest, n, Path(tmp) / f"home-{n}-{r}", args.cpu_ratio, args.parallelism)
-                             for r in range(args.repeat))
+                iaas_s = min(
+                    run_iaas(ns, guest, n, Path(tmp) / f"home-{n}-{r}", args.cpu_ratio, args.parallelism)
+                    for r in range(args.repeat)
+                )
                 script_s = min(run_script(ns, guest, n) for _ in range(args.repeat))
                 parallel_s = min(run_script(ns, guest, n, args.parallelism) for _ in range(args.repeat))
                 overhead = iaas_s / parallel_s - 1
-                rows.append({"instances": n, "iaas_s": round(iaas_s, 2), "script_s": round(script_s, 2),
-                             "parallel_s": round(parallel_s, 2), "overhead": round(overhead, 3)})
-                print(f"N={n:<3} iaas {iaas_s:6.2f} s   sequential script {script_s:6.2f} s   parallel script "
-                      f"{parallel_s:6.2f} s   engine overhead {overhead:+.1%}", flush=True)
+                rows.append(
+                    {
+                        "instances": n,
+                        "iaas_s": round(iaas_s, 2),
+                        "script_s": round(script_s, 2),
+                        "parallel_s": round(parallel_s, 2),
+                        "overhead": round(overhead, 3),
+                    }
+                )
+                print(
+                    f"N={n:<3} iaas {iaas_s:6.2f} s   sequential script {script_s:6.2f} s   parallel script "
+                    f"{parallel_s:6.2f} s   engine overhead {overhead:+.1%}",
+                    flush=True,
+                )
         finally:
             ns.stop()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

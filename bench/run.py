@@ -36,7 +36,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 from terraform_peer import SHAPES, run_peer, shape_dependencies  # noqa: E402
 
 KINDS = ("key_pair", "network")
-PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d bench@iaas")
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d bench@iaas"
 
 
 def build_stack(shape: str, n: int, kind: str, generation: int = 0):  # type: ignore[no-untyped-def]
@@ -49,11 +49,17 @@ def build_stack(shape: str, n: int, kind: str, generation: int = 0):  # type: ig
     names = [f"r{i:0{width}d}" for i in range(n)]
     for i, name in enumerate(names):
         if kind == "network":
-            res = iaas.Network(name=name, cidr=f"10.{i // 256}.{i % 256}.0/24", mode="isolated", dhcp=False,
-                               mtu=1500 + (generation if i == 0 else 0))
+            res = iaas.Network(
+                name=name,
+                cidr=f"10.{i // 256}.{i % 256}.0/24",
+                mode="isolated",
+                dhcp=False,
+                mtu=1500 + (generation if i == 0 else 0),
+            )
         else:
-            res = iaas.KeyPair(name=name, public_key=PUBLIC_KEY if not (generation and i == 0) else
-                               PUBLIC_KEY + " changed")
+            res = iaas.KeyPair(
+                name=name, public_key=PUBLIC_KEY if not (generation and i == 0) else PUBLIC_KEY + " changed"
+            )
         stack.add(res, depends_on=[f"{kind}.{names[d]}" for d in deps[i]])
     return stack
 
@@ -67,8 +73,8 @@ def _changed_bytes(before: list[bytes], after: list[bytes], block: int = 512) ->
     total = 0
     for old, new in zip(before, after, strict=True):
         for offset in range(0, len(new), block):
-            if new[offset:offset + block] != old[offset:offset + block]:
-                total += len(new[offset:offset + block])
+            if new[offset : offset + block] != old[offset : offset + block]:
+                total += len(new[offset : offset + block])
     return total
 
 
@@ -127,8 +133,11 @@ def main() -> int:
     p.add_argument("--kind", default="network", choices=KINDS, help="resource kind to create (default: network)")
     p.add_argument("--peer", action="store_true", help="also run Terraform 1.0.3 + null on the same graphs")
     p.add_argument("--peer-sizes", default="1000", help="sizes for the Terraform peer (default: 1000)")
-    p.add_argument("--peer-results", default=str(BENCH / "results" / "terraform_peer.json"),
-                   help="without --peer, compare with the figures saved by bench/terraform_peer.py (if present)")
+    p.add_argument(
+        "--peer-results",
+        default=str(BENCH / "results" / "terraform_peer.json"),
+        help="without --peer, compare with the figures saved by bench/terraform_peer.py (if present)",
+    )
     p.add_argument("--out", default=str(BENCH / "results" / "iaas.json"))
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -156,8 +165,9 @@ def main() -> int:
             rows.append(row)
             print(_line(row), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"machine": _machine(), "command": " ".join(sys.argv), "rows": rows},
-                                         indent=2))
+    Path(args.out).write_text(
+        json.dumps({"machine": _machine(), "command": " ".join(sys.argv), "rows": rows}, indent=2)
+    )
     return 0
 
 
@@ -169,20 +179,30 @@ def _saved_peer(path: Path) -> dict[tuple[str, int], dict[str, float]]:
 
 
 def _line(row: dict[str, object]) -> str:
-    text = (f"{row['shape']:<12} n={row['n']:<6} apply {row['apply_s']:.2f}s  plan {row['plan_s']:.2f}s  "
-            f"refresh+plan {row['refresh_plan_s']:.2f}s  one change writes {row['change_state_bytes']} B of state "
-            f"({row['change_write_bytes']} B in all)  peak RSS {row['peak_rss_mib']:.0f} MiB")
+    text = (
+        f"{row['shape']:<12} n={row['n']:<6} apply {row['apply_s']:.2f}s  plan {row['plan_s']:.2f}s  "
+        f"refresh+plan {row['refresh_plan_s']:.2f}s  one change writes {row['change_state_bytes']} B of state "
+        f"({row['change_write_bytes']} B in all)  peak RSS {row['peak_rss_mib']:.0f} MiB"
+    )
     if "terraform" in row:
         tf = row["terraform"]
-        text += (f"\n{'':<12} terraform apply {tf['apply_s']:.1f}s plan {tf['plan_s']:.1f}s "  # type: ignore[index]
-                 f"-> iaas is {row['apply_ratio']:.0f}x faster to apply, {row['plan_ratio']:.0f}x to plan "
-                 "(with refresh)")
+        text += (
+            f"\n{'':<12} terraform apply {tf['apply_s']:.1f}s plan {tf['plan_s']:.1f}s "  # type: ignore[index]
+            f"-> iaas is {row['apply_ratio']:.0f}x faster to apply, {row['plan_ratio']:.0f}x to plan "
+            "(with refresh)"
+        )
     return text
 
 
 def _machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), "unknown CPU")
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"
 
 

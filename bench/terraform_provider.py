@@ -41,15 +41,18 @@ DEFAULT_OUT = BENCH / "results" / "terraform_provider.json"
 
 # The launcher runs the provider as a child and appends the CPU seconds it used to a file, so
 # the provider's share of a Terraform run can be told apart from Terraform's own.
-_LAUNCH = ("import resource, subprocess, sys; "
-           "rc = subprocess.call([sys.executable, '-m', 'iaas_terraform', *sys.argv[2:]]); "
-           "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
-           "open(sys.argv[1], 'a').write(f'{r.ru_utime + r.ru_stime}\\n'); sys.exit(rc)")
+_LAUNCH = (
+    "import resource, subprocess, sys; "
+    "rc = subprocess.call([sys.executable, '-m', 'iaas_terraform', *sys.argv[2:]]); "
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "open(sys.argv[1], 'a').write(f'{r.ru_utime + r.ru_stime}\\n'); sys.exit(rc)"
+)
 
 
 def _version() -> str:
-    out = subprocess.run([sys.executable, "-c", "import iaas; print(iaas.__version__)"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import iaas; print(iaas.__version__)"], capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()
 
 
@@ -66,16 +69,20 @@ def provider_peer(base: Path, terraform: Path) -> Peer:
     launcher.write_text(f"#!/bin/sh\nexec '{sys.executable}' -c \"{_LAUNCH}\" '{base / 'provider-cpu.log'}' \"$@\"\n")
     launcher.chmod(0o755)
     config = base / "terraform.rc"
-    config.write_text("provider_installation {\n  filesystem_mirror {\n"
-                      f"    path    = {json.dumps(str(base / 'mirror'))}\n    include = [\"{SOURCE}\"]\n  }}\n}}\n")
+    config.write_text(
+        "provider_installation {\n  filesystem_mirror {\n"
+        f'    path    = {json.dumps(str(base / "mirror"))}\n    include = ["{SOURCE}"]\n  }}\n}}\n'
+    )
     return Peer(terraform, config)
 
 
 def config_text(n: int, home: Path) -> str:
     """A configuration of ``n`` key pairs on the embedded cloud under ``home``."""
     width = len(str(n - 1)) if n > 1 else 1
-    blocks = [f'terraform {{\n  required_providers {{\n    iaas = {{ source = "{SOURCE}" }}\n  }}\n}}\n',
-              f'provider "iaas" {{\n  home = {json.dumps(str(home))}\n}}\n']
+    blocks = [
+        f'terraform {{\n  required_providers {{\n    iaas = {{ source = "{SOURCE}" }}\n  }}\n}}\n',
+        f'provider "iaas" {{\n  home = {json.dumps(str(home))}\n}}\n',
+    ]
     for i in range(n):
         name = f"r{i:0{width}d}"
         blocks.append(f'resource "iaas_key_pair" "{name}" {{\n  name       = "{name}"\n  public_key = "{KEY}"\n}}\n')
@@ -104,10 +111,16 @@ def run_terraform(n: int, peer: Peer, workdir: Path) -> dict[str, float]:
     apply_cpu, apply_launches = _provider_cpu(peer)
     plan_s, plan_kib = _measure(peer, workdir, "plan", [*common, "-detailed-exitcode", f"-parallelism={PARALLELISM}"])
     plan_cpu, plan_launches = _provider_cpu(peer)
-    return {"apply_s": round(apply_s, 2), "plan_s": round(plan_s, 2),
-            "apply_rss_mib": round(apply_kib / 1024, 1), "plan_rss_mib": round(plan_kib / 1024, 1),
-            "apply_provider_cpu_s": apply_cpu, "apply_launches": apply_launches,
-            "plan_provider_cpu_s": plan_cpu, "plan_launches": plan_launches}
+    return {
+        "apply_s": round(apply_s, 2),
+        "plan_s": round(plan_s, 2),
+        "apply_rss_mib": round(apply_kib / 1024, 1),
+        "plan_rss_mib": round(plan_kib / 1024, 1),
+        "apply_provider_cpu_s": apply_cpu,
+        "apply_launches": apply_launches,
+        "plan_provider_cpu_s": plan_cpu,
+        "plan_launches": plan_launches,
+    }
 
 
 def run_engine(n: int) -> dict[str, float]:
@@ -118,8 +131,11 @@ def run_engine(n: int) -> dict[str, float]:
         if done.returncode != 0:
             raise RuntimeError(f"the engine case failed:\n{done.stderr[-4000:]}")
         row = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"apply_s": round(row["apply_s"], 2), "plan_s": round(row["refresh_plan_s"], 2),
-            "rss_mib": round(row["peak_rss_mib"], 1)}
+    return {
+        "apply_s": round(row["apply_s"], 2),
+        "plan_s": round(row["refresh_plan_s"], 2),
+        "rss_mib": round(row["peak_rss_mib"], 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,8 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         tf = run_terraform(args.n, provider_peer(Path(tmp), terraform), Path(tmp) / "work")
     print(f"iaas engine: {args.n} key pairs ...", file=sys.stderr, flush=True)
     engine = run_engine(args.n)
-    result = {"n": args.n, "kind": "key_pair", "parallelism": PARALLELISM, "terraform": tf, "engine": engine,
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}}
+    result = {
+        "n": args.n,
+        "kind": "key_pair",
+        "parallelism": PARALLELISM,
+        "terraform": tf,
+        "engine": engine,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'':<22} {'apply s':>8} {'plan s':>8} {'peak MiB':>9}")

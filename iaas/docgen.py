@@ -45,8 +45,15 @@ def _sample_public_key() -> str:
 
 
 #: Candidate strings for checked fields; a field's sample is the first its check accepts.
-_STRING_CANDIDATES = ("10.0.0.0/24", "192.0.2.10", "fd00:1::/64", "https://example.com/images/debian-12.qcow2",
-                      _sample_public_key(), "0" * 64, EXAMPLE_NAME)
+_STRING_CANDIDATES = (
+    "10.0.0.0/24",
+    "192.0.2.10",
+    "fd00:1::/64",
+    "https://example.com/images/debian-12.qcow2",
+    _sample_public_key(),
+    "0" * 64,
+    EXAMPLE_NAME,
+)
 _INT_CANDIDATES = (80, 8080, 10, 1024)
 
 
@@ -59,8 +66,11 @@ def _sample_scalar(f: FieldSchema, used: set[Any]) -> Any:
     if f.type.name == "boolean":
         return True
     if f.type.name in ("integer", "number"):
-        fits = [n for n in _INT_CANDIDATES if (spec.minimum is None or n >= spec.minimum)
-                and (spec.maximum is None or n <= spec.maximum)]
+        fits = [
+            n
+            for n in _INT_CANDIDATES
+            if (spec.minimum is None or n >= spec.minimum) and (spec.maximum is None or n <= spec.maximum)
+        ]
         fresh = [n for n in fits if n not in used]  # two numbers of one example differ (ports, sizes)
         value = (fresh or fits or [spec.minimum or 0])[0]
         used.add(value)
@@ -165,8 +175,17 @@ def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-_FIELD_HEADER = ("Field", "Type", "Presence", "Default", "On change", "Secret", "Refers to", "Allowed values",
-                 "Description")
+_FIELD_HEADER = (
+    "Field",
+    "Type",
+    "Presence",
+    "Default",
+    "On change",
+    "Secret",
+    "Refers to",
+    "Allowed values",
+    "Description",
+)
 
 
 def _field_table(schema: ObjectSchema) -> Iterator[str]:
@@ -174,9 +193,19 @@ def _field_table(schema: ObjectSchema) -> Iterator[str]:
     yield "|" + "---|" * len(_FIELD_HEADER)
     for f in schema.fields:
         ref = f"[{f.spec.ref}](#{_anchor(f.spec.ref)})" if f.spec.ref else ""
-        yield _row((f"`{f.name}`", _type_text(f.type), _presence(f), _default(f),
-                    "" if f.computed else _CHANGE[f.spec.update], "yes" if f.spec.secret else "", ref,
-                    _allowed(f), f.spec.description))
+        yield _row(
+            (
+                f"`{f.name}`",
+                _type_text(f.type),
+                _presence(f),
+                _default(f),
+                "" if f.computed else _CHANGE[f.spec.update],
+                "yes" if f.spec.secret else "",
+                ref,
+                _allowed(f),
+                f.spec.description,
+            )
+        )
 
 
 # ---------------------------------------------------------------- sections
@@ -254,8 +283,10 @@ def _nested_section(cls: type) -> Iterator[str]:
 _LIFECYCLE_DOCS = {
     "prevent_destroy": ("boolean", "Refuse any plan that would delete the resource, including a replacement."),
     "create_before_destroy": ("boolean", "On replacement, create the new object before deleting the old one."),
-    "ignore_changes": ("list of field names, or `all`",
-                       "Changes to these fields (or to every field) are left out of plans."),
+    "ignore_changes": (
+        "list of field names, or `all`",
+        "Changes to these fields (or to every field) are left out of plans.",
+    ),
 }
 
 
@@ -267,21 +298,32 @@ def _lifecycle_section() -> Iterator[str]:
     deps = Declared(kind="", name="", inputs={}).depends_on  # its default
     yield "## Dependencies and lifecycle options"
     yield ""
-    yield ("Beside its fields, a resource in a stack file may carry `depends_on` and `lifecycle`. References "
-           "already order resources; `depends_on` adds an order that no reference expresses.")
+    yield (
+        "Beside its fields, a resource in a stack file may carry `depends_on` and `lifecycle`. References "
+        "already order resources; `depends_on` adds an order that no reference expresses."
+    )
     yield ""
     yield _row(("Option", "Type", "Default", "Description"))
     yield "|---|---|---|---|"
-    yield _row(("`depends_on`", "list of addresses (`kind.name`)", _value_text(deps),
-                "Resources to create before this one (and to delete after it)."))
+    yield _row(
+        (
+            "`depends_on`",
+            "list of addresses (`kind.name`)",
+            _value_text(deps),
+            "Resources to create before this one (and to delete after it).",
+        )
+    )
     for a in options:
         kind, text = _LIFECYCLE_DOCS[a.name]
         default = list(a.default) if isinstance(a.default, tuple) else a.default
         yield _row((f"`lifecycle.{a.name}`", kind, _value_text(default), text))
     yield ""
     vm = example_inputs(KINDS["instance"])
-    body = {**vm, "depends_on": [f"network.{EXAMPLE_NAME}"],
-            "lifecycle": {"prevent_destroy": True, "ignore_changes": ["user_data"]}}
+    body = {
+        **vm,
+        "depends_on": [f"network.{EXAMPLE_NAME}"],
+        "lifecycle": {"prevent_destroy": True, "ignore_changes": ["user_data"]},
+    }
     yield from _yaml_block({"resources": {"instance": {EXAMPLE_NAME: body}}})
     yield ""
 
@@ -289,11 +331,13 @@ def _lifecycle_section() -> Iterator[str]:
 def _reference_section() -> Iterator[str]:
     yield "## References"
     yield ""
-    yield ("A string `${kind.name.attribute}` anywhere in a field's value refers to an attribute of another "
-           "resource of the stack; `${kind.name}` means its `id`. Any field of the referenced kind may be named, "
-           "including the computed ones, whose values are known once that resource exists. In Python, pass the "
-           "resource object itself (its `id`) or `resource.ref(\"attribute\")`. A reference also orders the "
-           "two resources: the referenced one is created first and deleted last.")
+    yield (
+        "A string `${kind.name.attribute}` anywhere in a field's value refers to an attribute of another "
+        "resource of the stack; `${kind.name}` means its `id`. Any field of the referenced kind may be named, "
+        "including the computed ones, whose values are known once that resource exists. In Python, pass the "
+        'resource object itself (its `id`) or `resource.ref("attribute")`. A reference also orders the '
+        "two resources: the referenced one is created first and deleted last."
+    )
     yield ""
     yield "Fields that take the `id` of another kind:"
     yield ""
@@ -316,14 +360,18 @@ def _intro() -> Iterator[str]:
     yield ""
     yield "<!-- Generated by `python -m iaas.docgen` from the resource model. Do not edit by hand. -->"
     yield ""
-    yield ("A stack file is YAML or JSON (JSON is read as YAML). It has three top-level keys: `stack` (the stack's "
-           "name; default: the file name without its extension), `resources` (kinds, then names, then fields) and "
-           "`outputs` (names and values). A resource's name is the key it is declared under; it is unique per "
-           "kind, and `kind.name` is its address. Errors name the file and line, the address and the field.")
+    yield (
+        "A stack file is YAML or JSON (JSON is read as YAML). It has three top-level keys: `stack` (the stack's "
+        "name; default: the file name without its extension), `resources` (kinds, then names, then fields) and "
+        "`outputs` (names and values). A resource's name is the key it is declared under; it is unique per "
+        "kind, and `kind.name` is its address. Errors name the file and line, the address and the field."
+    )
     yield ""
-    yield ("How a change is applied: *in place (live)* on the running object, *in place (restart)* with the object "
-           "stopped and started again, *replacement* by deleting the object and creating it anew. Computed fields "
-           "are set by the cloud and cannot be written; other resources and outputs can refer to them.")
+    yield (
+        "How a change is applied: *in place (live)* on the running object, *in place (restart)* with the object "
+        "stopped and started again, *replacement* by deleting the object and creating it anew. Computed fields "
+        "are set by the cloud and cannot be written; other resources and outputs can refer to them."
+    )
     yield ""
     yield "Kinds: " + ", ".join(f"[{k}](#{_anchor(k)})" for k in KINDS) + "."
     yield ""

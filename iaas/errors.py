@@ -56,7 +56,7 @@ class ValidationError(IaasError):
         if len(self.errors) == 1:
             return str(self.errors[0])
         lines = [f"{len(self.errors)} problems:"]
-        lines += [f"  - {e}" for e in self.errors[:self.SHOWN]]
+        lines += [f"  - {e}" for e in self.errors[: self.SHOWN]]
         if len(self.errors) > self.SHOWN:
             lines.append(f"  ... and {len(self.errors) - self.SHOWN} more")
         return "\n".join(lines)
@@ -67,10 +67,7 @@ class CycleError(ValidationError):
 
     def __init__(self, cycles: Sequence[Sequence[str]]):
         self.cycles = [list(c) for c in cycles]
-        errors = [
-            FieldError(c[0], "", "dependency cycle: " + " -> ".join([*c, c[0]]))
-            for c in self.cycles
-        ]
+        errors = [FieldError(c[0], "", "dependency cycle: " + " -> ".join([*c, c[0]])) for c in self.cycles]
         super().__init__(errors)
 
 
@@ -126,6 +123,9 @@ class ApplyError(IaasError):
         lines = [f"{len(failures)} resource(s) failed:"]
         lines += [f"  - {addr}: {exc}" for addr, exc in failures.items()]
         if self.skipped:
-            lines.append(f"  {len(self.skipped)} dependent resource(s) skipped: " + ", ".join(self.skipped[:10])
-                         + (" ..." if len(self.skipped) > 10 else ""))
+            lines.append(
+                f"  {len(self.skipped)} dependent resource(s) skipped: "
+                + ", ".join(self.skipped[:10])
+                + (" ..." if len(self.skipped) > 10 else "")
+            )
         super().__init__("\n".join(lines))

@@ -113,8 +113,7 @@ def diff(kind: str, old: dict[str, Any], new: dict[str, Any], *, address: str | 
     try:
         changes = _diff(cls, old_c, new_c)
     except ForbiddenChange as exc:
-        raise ValidationError([FieldError(address or f"{kind}.{new.get('name', '?')}", exc.field, str(exc))]) \
-            from exc
+        raise ValidationError([FieldError(address or f"{kind}.{new.get('name', '?')}", exc.field, str(exc))]) from exc
     return Diff(action_of(changes), changes)
 
 
@@ -136,9 +135,16 @@ def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[
 class _References:
     """Resolves the names in one resource's reference fields to ids (see :meth:`Session.resolve`)."""
 
-    def __init__(self, session: Session, address: str, strict: bool, *,
-                 cache: dict[tuple[str, str], str | None] | None = None,
-                 hint: Callable[[str], str] | None = None, source: str | None = None):
+    def __init__(
+        self,
+        session: Session,
+        address: str,
+        strict: bool,
+        *,
+        cache: dict[tuple[str, str], str | None] | None = None,
+        hint: Callable[[str], str] | None = None,
+        source: str | None = None,
+    ):
         self.session, self.address, self.strict = session, address, strict
         self.errors: list[FieldError] = []
         self.cache = cache if cache is not None else {}  # (kind, name or id) -> id; may be shared between resources
@@ -152,8 +158,9 @@ class _References:
             self.cache[ref, value] = found.id if found else None
         if self.cache[ref, value] is None and self.strict:
             hint = self.hint(ref) if self.hint else ""
-            self.errors.append(FieldError(self.address, path, f"no {ref} named or with id {value!r} exists{hint}",
-                                          self.source))
+            self.errors.append(
+                FieldError(self.address, path, f"no {ref} named or with id {value!r} exists{hint}", self.source)
+            )
         return self.cache[ref, value] or value
 
     def walk(self, sch: ObjectSchema, values: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -165,8 +172,9 @@ class _References:
             elif f.spec.ref:
                 out[f.name] = self.one(f.spec.ref, value, path)
             elif f.nested is not None and isinstance(value, list):
-                out[f.name] = [self.walk(f.nested, v, f"{path}[{i}].") if isinstance(v, dict) else v
-                               for i, v in enumerate(value)]
+                out[f.name] = [
+                    self.walk(f.nested, v, f"{path}[{i}].") if isinstance(v, dict) else v for i, v in enumerate(value)
+                ]
             elif f.nested is not None and isinstance(value, dict):
                 out[f.name] = self.walk(f.nested, value, path + ".")
         return out
@@ -185,9 +193,16 @@ class Session:
         project = (inputs or {}).get("project")
         return OpContext(self.stack, address, project if isinstance(project, str) else None, pending)
 
-    def plan_create(self, kind: str, inputs: dict[str, Any], address: str | None = None,
-                    *, before: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None,
-                    action: str = "create") -> dict[str, Any]:
+    def plan_create(
+        self,
+        kind: str,
+        inputs: dict[str, Any],
+        address: str | None = None,
+        *,
+        before: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+        action: str = "create",
+    ) -> dict[str, Any]:
         """Quotas, capacity and placement for one resource about to be created (or replaced/updated).
 
         Returns the values the cloud chooses now (``{"host": ...}``); raises
@@ -203,12 +218,24 @@ class Session:
             raise as_error(errors)
         return dict(planned.get(address, {}))
 
-    def create(self, kind: str, address: str, inputs: dict[str, Any],
-               planned: dict[str, Any] | None = None, *, pending_id: str | None = None) -> ResourceState:
+    def create(
+        self,
+        kind: str,
+        address: str,
+        inputs: dict[str, Any],
+        planned: dict[str, Any] | None = None,
+        *,
+        pending_id: str | None = None,
+    ) -> ResourceState:
         """Create the object; pass the same ``pending_id`` again to retry without making a duplicate."""
         if contains_unknown(inputs) or any(isinstance(v, Reference) for v in inputs.values()):
-            raise ValidationError([FieldError(address, k, "value is not known yet")
-                                   for k, v in inputs.items() if contains_unknown(v) or isinstance(v, Reference)])
+            raise ValidationError(
+                [
+                    FieldError(address, k, "value is not known yet")
+                    for k, v in inputs.items()
+                    if contains_unknown(v) or isinstance(v, Reference)
+                ]
+            )
         pending = pending_id or str(uuid.uuid4())
         outputs = self.cloud.create(kind, self._ctx(address, inputs, pending), inputs, planned or {})
         return ResourceState(outputs["id"], dict(inputs), outputs)
@@ -218,17 +245,22 @@ class Session:
         obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
         return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
 
-    def update(self, kind: str, address: str, id: str, old: dict[str, Any], new: dict[str, Any],
-               outputs: dict[str, Any] | None = None) -> ResourceState:
+    def update(
+        self,
+        kind: str,
+        address: str,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        outputs: dict[str, Any] | None = None,
+    ) -> ResourceState:
         """Change the object in place (the diff must not be a replacement)."""
         d = diff(kind, old, new, address=address)
         if d.action == "replace":
-            raise ValidationError([FieldError(address, f, "changing it needs a replacement")
-                                   for f in d.replace_fields])
+            raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
         cls = kind_class(kind)
         old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
-        out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields,
-                                outputs or {})
+        out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields, outputs or {})
         return ResourceState(id, new_c, out)
 
     def delete(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> None:
@@ -240,8 +272,9 @@ class Session:
         obs = self.cloud.lookup(kind, self._ctx(address or f"{kind}.{name_or_id}"), name_or_id)
         return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
 
-    def resolve(self, kind: str, inputs: dict[str, Any], address: str | None = None, *,
-                strict: bool = True) -> dict[str, Any]:
+    def resolve(
+        self, kind: str, inputs: dict[str, Any], address: str | None = None, *, strict: bool = True
+    ) -> dict[str, Any]:
         """Inputs with every name in a reference field replaced by the id of the object it names.
 
         A reference field may hold the name or the id of an existing object
@@ -270,5 +303,15 @@ class Session:
         return found
 
 
-__all__ = ["Checked", "Diff", "ResourceState", "Session", "check", "computed_outputs", "diff", "kind_class",
-           "recomputed_outputs", "schema"]
+__all__ = [
+    "Checked",
+    "Diff",
+    "ResourceState",
+    "Session",
+    "check",
+    "computed_outputs",
+    "diff",
+    "kind_class",
+    "recomputed_outputs",
+    "schema",
+]

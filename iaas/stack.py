@@ -41,8 +41,11 @@ class Lifecycle:
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping, for state and plan files."""
         ic = self.ignore_changes
-        return {"prevent_destroy": self.prevent_destroy, "create_before_destroy": self.create_before_destroy,
-                "ignore_changes": ic if isinstance(ic, str) else list(ic)}
+        return {
+            "prevent_destroy": self.prevent_destroy,
+            "create_before_destroy": self.create_before_destroy,
+            "ignore_changes": ic if isinstance(ic, str) else list(ic),
+        }
 
 
 @attrs.define
@@ -96,13 +99,25 @@ class Stack:
         for r in resources:
             self.add(r)
 
-    def add(self, resource: Resource, *, depends_on: Sequence[Resource | Reference | str] = (),
-            lifecycle: Lifecycle | None = None, source: str | None = None) -> Resource:
+    def add(
+        self,
+        resource: Resource,
+        *,
+        depends_on: Sequence[Resource | Reference | str] = (),
+        lifecycle: Lifecycle | None = None,
+        source: str | None = None,
+    ) -> Resource:
         """Add a resource; returns it so it can be referenced. A duplicate address is an error."""
         if not isinstance(resource, Resource):
             raise ValidationError(f"{resource!r} is not a resource")
-        decl = Declared(resource.kind, str(resource.name), inputs_of(resource),
-                        [_address_of(d) for d in depends_on], lifecycle or Lifecycle(), source)
+        decl = Declared(
+            resource.kind,
+            str(resource.name),
+            inputs_of(resource),
+            [_address_of(d) for d in depends_on],
+            lifecycle or Lifecycle(),
+            source,
+        )
         self._put(decl)
         return resource
 
@@ -113,20 +128,36 @@ class Stack:
             raise ValidationError([FieldError(decl.address, "name", f"duplicate name{where}", decl.source)])
         self.resources[decl.address] = decl
 
-    def add_raw(self, kind: str, name: str, inputs: dict[str, Any], *, depends_on: Sequence[str] = (),
-                lifecycle: Lifecycle | None = None, source: str | None = None,
-                field_sources: dict[str, str] | None = None) -> Declared:
+    def add_raw(
+        self,
+        kind: str,
+        name: str,
+        inputs: dict[str, Any],
+        *,
+        depends_on: Sequence[str] = (),
+        lifecycle: Lifecycle | None = None,
+        source: str | None = None,
+        field_sources: dict[str, str] | None = None,
+    ) -> Declared:
         """Add a resource from plain values (stack files and adapters); references as ``${...}`` strings.
 
         ``source`` says where the resource was declared (``file:line``) and
         ``field_sources`` where each field was, by path (``nics[0].fixed_ip``).
         """
         if kind not in KINDS:
-            raise ValidationError([FieldError(f"{kind}.{name}", "", f"unknown kind {kind!r} (known kinds: "
-                                                                    f"{', '.join(KINDS)})", source)])
+            raise ValidationError(
+                [FieldError(f"{kind}.{name}", "", f"unknown kind {kind!r} (known kinds: {', '.join(KINDS)})", source)]
+            )
         values = from_raw(KINDS[kind], {"name": name, **inputs})
-        decl = Declared(kind, name, values, [_address_of(d) for d in depends_on], lifecycle or Lifecycle(), source,
-                        dict(field_sources or {}))
+        decl = Declared(
+            kind,
+            name,
+            values,
+            [_address_of(d) for d in depends_on],
+            lifecycle or Lifecycle(),
+            source,
+            dict(field_sources or {}),
+        )
         self._put(decl)
         return decl
 

@@ -43,11 +43,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
+                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+            )
         seen[key] = key_node.start_mark.line
     mapping = _LineDict(loader.construct_mapping(node, deep=deep))
-    mapping.lines = {loader.construct_object(k, deep=True): k.start_mark.line + 1  # type: ignore[no-untyped-call]
-                     for k, _ in node.value}
+    mapping.lines = {
+        loader.construct_object(k, deep=True): k.start_mark.line + 1  # type: ignore[no-untyped-call]
+        for k, _ in node.value
+    }
     return mapping
 
 
@@ -91,18 +94,29 @@ def _lifecycle(raw: Any, address: str, where: str) -> Lifecycle:
     known = {"prevent_destroy", "create_before_destroy", "ignore_changes"}
     for key in raw:
         if key not in known:
-            raise ValidationError([FieldError(address, f"lifecycle.{key}", "unknown lifecycle option "
-                                                                            f"(known: {', '.join(sorted(known))})",
-                                              where)])
+            raise ValidationError(
+                [
+                    FieldError(
+                        address,
+                        f"lifecycle.{key}",
+                        f"unknown lifecycle option (known: {', '.join(sorted(known))})",
+                        where,
+                    )
+                ]
+            )
     ic = raw.get("ignore_changes", [])
     if not (ic == "all" or (isinstance(ic, list) and all(isinstance(x, str) for x in ic))):
-        raise ValidationError([FieldError(address, "lifecycle.ignore_changes", "expected a list of field names "
-                                                                               "or 'all'", where)])
+        raise ValidationError(
+            [FieldError(address, "lifecycle.ignore_changes", "expected a list of field names or 'all'", where)]
+        )
     for key in ("prevent_destroy", "create_before_destroy"):
         if not isinstance(raw.get(key, False), bool):
             raise ValidationError([FieldError(address, f"lifecycle.{key}", "expected true or false", where)])
-    return Lifecycle(bool(raw.get("prevent_destroy", False)), bool(raw.get("create_before_destroy", False)),
-                     ic if ic == "all" else tuple(ic))
+    return Lifecycle(
+        bool(raw.get("prevent_destroy", False)),
+        bool(raw.get("create_before_destroy", False)),
+        ic if ic == "all" else tuple(ic),
+    )
 
 
 def _absolute_paths(kind: str, body: dict[str, Any], base: Path | None) -> None:
@@ -112,13 +126,19 @@ def _absolute_paths(kind: str, body: dict[str, Any], base: Path | None) -> None:
         return
     for f in object_schema(cls).inputs:
         value = body.get(f.name)
-        if f.spec.local_path and isinstance(value, str) and value and "://" not in value \
-                and not value.startswith(("/", "${")):
+        if (
+            f.spec.local_path
+            and isinstance(value, str)
+            and value
+            and "://" not in value
+            and not value.startswith(("/", "${"))
+        ):
             body[f.name] = str((base / value).resolve())
 
 
-def stack_from_data(data: Any, name: str | None, origin: str, default_name: str = "default",
-                    base: Path | None = None) -> Stack:
+def stack_from_data(
+    data: Any, name: str | None, origin: str, default_name: str = "default", base: Path | None = None
+) -> Stack:
     """Build a stack from parsed stack-file data; ``origin`` names the file in errors.
 
     The stack's name is ``name`` when given, else the file's ``stack`` key, else ``default_name``.
@@ -130,8 +150,16 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
     unknown = set(data) - {"stack", "resources", "outputs"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ValidationError([FieldError("", "", f"unknown top-level key {key!r} (known: stack, resources, "
-                                                  "outputs)", _where(origin, data, key))])
+        raise ValidationError(
+            [
+                FieldError(
+                    "",
+                    "",
+                    f"unknown top-level key {key!r} (known: stack, resources, outputs)",
+                    _where(origin, data, key),
+                )
+            ]
+        )
     stack = Stack(str(name or data.get("stack") or default_name))
     resources = data.get("resources") or {}
     if not isinstance(resources, dict):
@@ -155,13 +183,20 @@ def stack_from_data(data: Any, name: str | None, origin: str, default_name: str 
                 if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
                     raise ValidationError([FieldError(address, "depends_on", "expected a list of addresses", where)])
                 if "name" in body and body["name"] != rname:
-                    raise ValidationError([FieldError(address, "name", "the name is the key of the resource; "
-                                                                       "do not set it again", where)])
+                    raise ValidationError(
+                        [FieldError(address, "name", "the name is the key of the resource; do not set it again", where)]
+                    )
                 body.pop("name", None)
                 _absolute_paths(str(kind), body, base)
-                stack.add_raw(str(kind), str(rname), body, depends_on=deps,
-                              lifecycle=_lifecycle(opts.get("lifecycle"), address, where), source=where,
-                              field_sources=fields)
+                stack.add_raw(
+                    str(kind),
+                    str(rname),
+                    body,
+                    depends_on=deps,
+                    lifecycle=_lifecycle(opts.get("lifecycle"), address, where),
+                    source=where,
+                    field_sources=fields,
+                )
             except (ValidationError, TypeError, ValueError) as exc:
                 if isinstance(exc, ValidationError):
                     problems += exc.errors

@@ -34,8 +34,9 @@ def test_the_committed_reference_is_up_to_date(tmp_path: Path) -> None:
 
 
 def test_the_command_line(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "iaas.docgen", str(tmp_path)], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "iaas.docgen", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == str(tmp_path / "stack-file.md")
     assert (tmp_path / "stack-file.md").read_text() == docgen.render_stack_file_reference()
     assert docgen.main(["-h"]) == 2
@@ -61,8 +62,10 @@ def test_every_kind_nested_type_and_field_is_documented() -> None:
 
 def test_table_cells_follow_the_declarations() -> None:
     text = docgen.render_stack_file_reference()
-    assert ("| `size_gib` | integer | required |  | in place (live) |  |  | 1 to 65536 | Size in GiB. Growing is "
-            "done in place; shrinking is refused. |") in text
+    assert (
+        "| `size_gib` | integer | required |  | in place (live) |  |  | 1 to 65536 | Size in GiB. Growing is "
+        "done in place; shrinking is refused. |"
+    ) in text
     assert "| `user_data` | string | optional |  | replacement | yes |  |" in text
     assert "| `dhcp` | boolean | optional | `true` | in place (restart) |" in text
     assert "| `nics` | list of [Nic](#nic) | optional | `[]` | in place (live) |" in text
@@ -89,8 +92,9 @@ def test_every_example_is_valid_and_they_make_a_valid_stack() -> None:
         stack = stack_from_data({"resources": {kind: resources[kind]}}, None, "doc")
         decl = stack[f"{kind}.example"]
         assert validate(cls, decl.inputs) == []
-    validate_stack(stack_from_data({"resources": resources, "outputs": {"ip": "${instance.example.ip_address}"}},
-                                   None, "doc"))
+    validate_stack(
+        stack_from_data({"resources": resources, "outputs": {"ip": "${instance.example.ip_address}"}}, None, "doc")
+    )
 
 
 def test_the_lifecycle_example_loads() -> None:

@@ -27,8 +27,9 @@ def test_check_fills_defaults_and_names_fields() -> None:
 
 
 def test_diff_matches_the_engine() -> None:
-    base = resources.check("instance", {"name": "vm", "image": "i", "vcpus": 1, "memory_mib": 512,
-                                        "max_memory_mib": 2048}).inputs
+    base = resources.check(
+        "instance", {"name": "vm", "image": "i", "vcpus": 1, "memory_mib": 512, "max_memory_mib": 2048}
+    ).inputs
     assert resources.diff("instance", base, base).action == "noop"
     live = resources.diff("instance", base, {**base, "memory_mib": 1024})
     assert live.action == "update" and live.changes[0].update == "live"
@@ -42,8 +43,7 @@ def test_lifecycle_through_a_session(session: resources.Session) -> None:
     inputs = resources.check("network", {"name": "web", "cidr": "10.0.0.0/24"}).inputs
     planned = session.plan_create("network", inputs)
     assert planned == {"host": "default"}
-    state = session.create("network", "network.web", inputs, planned,
-                           pending_id="00000000-0000-4000-8000-000000000000")
+    state = session.create("network", "network.web", inputs, planned, pending_id="00000000-0000-4000-8000-000000000000")
     again = session.create("network", "network.web", inputs, planned, pending_id=state.id)
     assert again.id == state.id  # a retried create adopts, never duplicates
     assert session.read("network", "network.web", state.id).outputs["gateway"] == "10.0.0.1"  # type: ignore[union-attr]
@@ -58,11 +58,20 @@ def test_lifecycle_through_a_session(session: resources.Session) -> None:
 
 
 def test_quota_checked_per_resource(session: resources.Session) -> None:
-    proj = session.create("project", "project.p", resources.check(
-        "project", {"name": "p", "quota": {"instances": 0}}).inputs)
-    img = session.create("key_pair", "key_pair.k", resources.check("key_pair", {
-        "name": "k", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a"}
-    ).inputs)
+    proj = session.create(
+        "project", "project.p", resources.check("project", {"name": "p", "quota": {"instances": 0}}).inputs
+    )
+    img = session.create(
+        "key_pair",
+        "key_pair.k",
+        resources.check(
+            "key_pair",
+            {
+                "name": "k",
+                "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a",
+            },
+        ).inputs,
+    )
     assert img.outputs["fingerprint"].startswith("SHA256:")
     vm = resources.check("instance", {"name": "vm", "image": "x", "flavor": "m1.tiny", "project": proj.id}).inputs
     with pytest.raises(iaas.QuotaError, match="instances"):
@@ -76,10 +85,13 @@ def test_recomputed_outputs_name_what_an_update_changes(session: resources.Sessi
     a = session.create("network", "network.a", resources.check("network", {"name": "a", "cidr": "10.7.0.0/24"}).inputs)
     b = session.create("network", "network.b", resources.check("network", {"name": "b", "cidr": "10.8.0.0/24"}).inputs)
     (tmp_path / "base.qcow2").write_bytes(b"\0" * 512)
-    img = session.create("image", "image.i", resources.check("image", {"name": "i", "source": str(tmp_path /
-                                                                                                  "base.qcow2")}).inputs)
-    old = resources.check("instance", {"name": "vm", "image": img.id, "flavor": "m1.tiny",
-                                       "nics": [{"network": a.id, "fixed_ip": "10.7.0.10"}]}).inputs
+    img = session.create(
+        "image", "image.i", resources.check("image", {"name": "i", "source": str(tmp_path / "base.qcow2")}).inputs
+    )
+    old = resources.check(
+        "instance",
+        {"name": "vm", "image": img.id, "flavor": "m1.tiny", "nics": [{"network": a.id, "fixed_ip": "10.7.0.10"}]},
+    ).inputs
     vm = session.create("instance", "instance.vm", old, session.plan_create("instance", old))
     new = {**old, "nics": [*old["nics"], {"network": b.id, "fixed_ip": "10.8.0.10"}], "memory_mib": 256}
     changed = resources.diff("instance", old, new).changed_fields
@@ -88,14 +100,17 @@ def test_recomputed_outputs_name_what_an_update_changes(session: resources.Sessi
     assert moved and moved <= set(resources.recomputed_outputs("instance", changed))
 
 
-def test_plan_checks_skip_kinds_they_do_not_concern(session: resources.Session,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_checks_skip_kinds_they_do_not_concern(
+    session: resources.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_reads() -> None:
         raise AssertionError("the inventory was read")
 
     monkeypatch.setattr(session.cloud.inventory, "list", lambda *a, **k: no_reads())
-    key = {"name": "k",
-           "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a"}
+    key = {
+        "name": "k",
+        "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d a",
+    }
     assert session.plan_create("key_pair", resources.check("key_pair", key).inputs) == {}
     assert session.plan_create("security_group", resources.check("security_group", {"name": "g"}).inputs) == {}
     with pytest.raises(AssertionError, match="inventory was read"):
@@ -103,10 +118,15 @@ def test_plan_checks_skip_kinds_they_do_not_concern(session: resources.Session,
 
 
 def test_resolve_names_in_reference_fields(session: resources.Session) -> None:
-    net = session.create("network", "network.lan", resources.check(
-        "network", {"name": "lan", "cidr": "10.9.0.0/24"}).inputs, {"host": "default"})
-    group = session.create("security_group", "security_group.web", resources.check(
-        "security_group", {"name": "web"}).inputs)
+    net = session.create(
+        "network",
+        "network.lan",
+        resources.check("network", {"name": "lan", "cidr": "10.9.0.0/24"}).inputs,
+        {"host": "default"},
+    )
+    group = session.create(
+        "security_group", "security_group.web", resources.check("security_group", {"name": "web"}).inputs
+    )
     inputs = {"name": "vm", "image": iaas.UNKNOWN, "nics": [{"network": "lan", "security_groups": ["web", group.id]}]}
     resolved = session.resolve("instance", inputs)
     assert resolved["image"] is iaas.UNKNOWN

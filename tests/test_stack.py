@@ -25,9 +25,16 @@ def test_add_records_the_inputs_with_references() -> None:
     decl = stack["instance.vm"]
     assert isinstance(decl, Declared)
     assert (decl.kind, decl.name, decl.address, decl.cls) == ("instance", "vm", "instance.vm", Instance)
-    assert decl.inputs == {"name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny", "volumes": [],
-                           "nics": [{"network": Reference("network", "web"), "security_groups": []}],
-                           "power_state": "running", "wait_for_address": False, "host_labels": {}}
+    assert decl.inputs == {
+        "name": "vm",
+        "image": Reference("image", "debian"),
+        "flavor": "m1.tiny",
+        "volumes": [],
+        "nics": [{"network": Reference("network", "web"), "security_groups": []}],
+        "power_state": "running",
+        "wait_for_address": False,
+        "host_labels": {},
+    }
     assert (decl.depends_on, decl.lifecycle, decl.source) == ([], Lifecycle(), None)
 
 
@@ -69,8 +76,10 @@ def test_depends_on_takes_resources_references_and_addresses() -> None:
     img = stack.add(Image(name="debian", source="/srv/debian.qcow2"))
     key = stack.add(KeyPair(name="admin", public_key=PUBLIC_KEY))
     vol = stack.add(Volume(name="data", size_gib=1))
-    stack.add(Network(name="web", cidr="10.0.0.0/24"),
-              depends_on=[img, key.ref("fingerprint"), "${volume.data}", "project.team"])
+    stack.add(
+        Network(name="web", cidr="10.0.0.0/24"),
+        depends_on=[img, key.ref("fingerprint"), "${volume.data}", "project.team"],
+    )
     assert stack["network.web"].depends_on == ["image.debian", "key_pair.admin", "volume.data", "project.team"]
     assert vol.address == "volume.data"
 
@@ -90,12 +99,21 @@ def test_lifecycle_options() -> None:
 
 def test_add_raw_takes_stack_file_values() -> None:
     stack = Stack()
-    decl = stack.add_raw("instance", "vm", {"image": "${image.debian}", "flavor": "m1.tiny",
-                                            "nics": [{"network": "${network.web.id}"}]},
-                         depends_on=["${network.web}"], lifecycle=Lifecycle(prevent_destroy=True), source="s.yaml:4")
+    decl = stack.add_raw(
+        "instance",
+        "vm",
+        {"image": "${image.debian}", "flavor": "m1.tiny", "nics": [{"network": "${network.web.id}"}]},
+        depends_on=["${network.web}"],
+        lifecycle=Lifecycle(prevent_destroy=True),
+        source="s.yaml:4",
+    )
     assert stack["instance.vm"] is decl
-    assert decl.inputs == {"name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny",
-                           "nics": [{"network": Reference("network", "web")}]}
+    assert decl.inputs == {
+        "name": "vm",
+        "image": Reference("image", "debian"),
+        "flavor": "m1.tiny",
+        "nics": [{"network": Reference("network", "web")}],
+    }
     assert decl.depends_on == ["network.web"]
     assert decl.lifecycle.prevent_destroy and decl.source == "s.yaml:4"
 
@@ -105,8 +123,10 @@ def test_add_raw_refuses_an_unknown_kind() -> None:
         Stack().add_raw("floating_ip", "x", {}, source="s.yaml:2")
     [error] = info.value.errors
     assert (error.address, error.source) == ("floating_ip.x", "s.yaml:2")
-    assert error.message == ("unknown kind 'floating_ip' (known kinds: project, image, key_pair, network, "
-                             "security_group, server_group, volume, instance, port_forward)")
+    assert error.message == (
+        "unknown kind 'floating_ip' (known kinds: project, image, key_pair, network, "
+        "security_group, server_group, volume, instance, port_forward)"
+    )
 
 
 def test_add_raw_refuses_a_duplicate() -> None:
@@ -123,8 +143,13 @@ def test_outputs() -> None:
     stack.output("gateway", "${network.web.gateway}")
     stack.output("note", "plain text")
     stack.output("count", 3)
-    assert stack.outputs == {"ip": Reference("instance", "vm", "ip_address"), "net": Reference("network", "web"),
-                             "gateway": Reference("network", "web", "gateway"), "note": "plain text", "count": 3}
+    assert stack.outputs == {
+        "ip": Reference("instance", "vm", "ip_address"),
+        "net": Reference("network", "web"),
+        "gateway": Reference("network", "web", "gateway"),
+        "note": "plain text",
+        "count": 3,
+    }
 
 
 def test_load_reads_a_stack_file(tmp_path: Path) -> None:

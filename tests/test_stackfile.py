@@ -59,8 +59,13 @@ def _check_example(stack: Stack, origin: str, lines: dict[str, int]) -> None:
     assert stack.name == "demo"
     assert [d.address for d in stack] == ["key_pair.admin", "network.web", "instance.vm1"]
     vm = stack["instance.vm1"]
-    assert vm.inputs == {"name": "vm1", "image": Reference("image", "debian"), "flavor": "m1.tiny",
-                         "key_pair": Reference("key_pair", "admin"), "nics": [{"network": Reference("network", "web")}]}
+    assert vm.inputs == {
+        "name": "vm1",
+        "image": Reference("image", "debian"),
+        "flavor": "m1.tiny",
+        "key_pair": Reference("key_pair", "admin"),
+        "nics": [{"network": Reference("network", "web")}],
+    }
     assert vm.depends_on == ["network.web"]
     assert vm.lifecycle == Lifecycle(prevent_destroy=True, ignore_changes=("user_data",))
     assert stack.outputs == {"ip": Reference("instance", "vm1", "ip_address"), "owner": "ops"}
@@ -81,21 +86,34 @@ def test_the_same_stack_in_json(tmp_path: Path) -> None:
         "resources": {
             "key_pair": {"admin": {"public_key": PUBLIC_KEY}},
             "network": {"web": {"cidr": "10.10.0.0/24"}},
-            "instance": {"vm1": {"image": "${image.debian}", "flavor": "m1.tiny", "key_pair": "${key_pair.admin}",
-                                 "nics": [{"network": "${network.web}"}], "depends_on": ["network.web"],
-                                 "lifecycle": {"prevent_destroy": True, "ignore_changes": ["user_data"]}}},
+            "instance": {
+                "vm1": {
+                    "image": "${image.debian}",
+                    "flavor": "m1.tiny",
+                    "key_pair": "${key_pair.admin}",
+                    "nics": [{"network": "${network.web}"}],
+                    "depends_on": ["network.web"],
+                    "lifecycle": {"prevent_destroy": True, "ignore_changes": ["user_data"]},
+                }
+            },
         },
         "outputs": {"ip": "${instance.vm1.ip_address}", "owner": "ops"},
     }
     text = json.dumps(body, indent=2)
     lines = text.splitlines()
     stack = _load(tmp_path, text, "stack.json")
-    _check_example(stack, f"{tmp_path}/stack.json", {
-        address: lines.index(f'      "{address.split(".")[1]}": {{') + 1
-        for address in ("key_pair.admin", "network.web", "instance.vm1")})
+    _check_example(
+        stack,
+        f"{tmp_path}/stack.json",
+        {
+            address: lines.index(f'      "{address.split(".")[1]}": {{') + 1
+            for address in ("key_pair.admin", "network.web", "instance.vm1")
+        },
+    )
     yaml_stack = _load(tmp_path, EXAMPLE)
-    assert [(d.address, d.inputs, d.depends_on, d.lifecycle) for d in stack] == \
-        [(d.address, d.inputs, d.depends_on, d.lifecycle) for d in yaml_stack]
+    assert [(d.address, d.inputs, d.depends_on, d.lifecycle) for d in stack] == [
+        (d.address, d.inputs, d.depends_on, d.lifecycle) for d in yaml_stack
+    ]
 
 
 def test_field_errors_found_later_carry_the_file_and_line(tmp_path: Path) -> None:
@@ -128,8 +146,9 @@ def test_an_empty_file_is_an_empty_stack(tmp_path: Path) -> None:
 def test_an_unknown_top_level_key_reads_file_line_message(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         _load(tmp_path, "resources: {}\nresource: {}\n")
-    assert str(info.value) == (f"{tmp_path}/stack.yaml:2: unknown top-level key 'resource' "
-                               "(known: stack, resources, outputs)")
+    assert str(info.value) == (
+        f"{tmp_path}/stack.yaml:2: unknown top-level key 'resource' (known: stack, resources, outputs)"
+    )
 
 
 def test_a_resource_declared_twice_is_refused_at_its_second_line(tmp_path: Path) -> None:
@@ -144,15 +163,19 @@ def test_a_resource_declared_twice_is_refused_at_its_second_line(tmp_path: Path)
 def test_a_kind_declared_twice_is_refused(tmp_path: Path) -> None:
     text = "resources:\n  volume:\n    a: {size_gib: 1}\n  network: {}\n  volume:\n    b: {size_gib: 1}\n"
     error = _the_error(tmp_path, text)
-    assert (error.source, error.message) == (f"{tmp_path}/stack.yaml:5",
-                                             "not valid YAML/JSON: duplicate key 'volume' (first at line 2)")
+    assert (error.source, error.message) == (
+        f"{tmp_path}/stack.yaml:5",
+        "not valid YAML/JSON: duplicate key 'volume' (first at line 2)",
+    )
 
 
 def test_a_duplicate_in_json_is_refused(tmp_path: Path) -> None:
     text = '{"resources": {"volume": {\n  "a": {"size_gib": 1},\n  "a": {"size_gib": 2}}}}\n'
     [error] = _errors(tmp_path, text, "stack.json")
-    assert (error.source, error.message) == (f"{tmp_path}/stack.json:3",
-                                             "not valid YAML/JSON: duplicate key 'a' (first at line 2)")
+    assert (error.source, error.message) == (
+        f"{tmp_path}/stack.json:3",
+        "not valid YAML/JSON: duplicate key 'a' (first at line 2)",
+    )
 
 
 def test_syntax_errors_carry_the_line(tmp_path: Path) -> None:
@@ -160,8 +183,10 @@ def test_syntax_errors_carry_the_line(tmp_path: Path) -> None:
     assert error.source is not None and error.source.startswith(f"{tmp_path}/stack.yaml:")
     assert error.message.startswith("not valid YAML/JSON: while parsing a flow sequence")
     error = _the_error(tmp_path, "resources:\n  volume:\n    a: b: c\n")
-    assert (error.source, error.message) == (f"{tmp_path}/stack.yaml:3",
-                                             "not valid YAML/JSON: mapping values are not allowed here")
+    assert (error.source, error.message) == (
+        f"{tmp_path}/stack.yaml:3",
+        "not valid YAML/JSON: mapping values are not allowed here",
+    )
 
 
 def test_an_unknown_kind(tmp_path: Path) -> None:
@@ -169,24 +194,37 @@ def test_an_unknown_kind(tmp_path: Path) -> None:
     assert str(error).startswith(f"{tmp_path}/stack.yaml:4: frob.x: unknown kind 'frob' (known kinds: project, ")
 
 
-@pytest.mark.parametrize(("lifecycle", "field", "message"), [
-    ("[prevent_destroy]", "lifecycle", "expected a mapping"),
-    ("{prevent_destroy: yes please}", "lifecycle.prevent_destroy", "expected true or false"),
-    ("{create_before_destroy: 1}", "lifecycle.create_before_destroy", "expected true or false"),
-    ("{ignore_changes: size_gib}", "lifecycle.ignore_changes", "expected a list of field names or 'all'"),
-    ("{ignore_changes: [1]}", "lifecycle.ignore_changes", "expected a list of field names or 'all'"),
-    ("{keep: true}", "lifecycle.keep", "unknown lifecycle option (known: create_before_destroy, ignore_changes, "
-                                       "prevent_destroy)"),
-])
+@pytest.mark.parametrize(
+    ("lifecycle", "field", "message"),
+    [
+        ("[prevent_destroy]", "lifecycle", "expected a mapping"),
+        ("{prevent_destroy: yes please}", "lifecycle.prevent_destroy", "expected true or false"),
+        ("{create_before_destroy: 1}", "lifecycle.create_before_destroy", "expected true or false"),
+        ("{ignore_changes: size_gib}", "lifecycle.ignore_changes", "expected a list of field names or 'all'"),
+        ("{ignore_changes: [1]}", "lifecycle.ignore_changes", "expected a list of field names or 'all'"),
+        (
+            "{keep: true}",
+            "lifecycle.keep",
+            "unknown lifecycle option (known: create_before_destroy, ignore_changes, prevent_destroy)",
+        ),
+    ],
+)
 def test_bad_lifecycle_options(tmp_path: Path, lifecycle: str, field: str, message: str) -> None:
     error = _the_error(tmp_path, f"resources:\n  volume:\n    a:\n      size_gib: 1\n      lifecycle: {lifecycle}\n")
-    assert (error.address, error.field, error.message, error.source) == ("volume.a", field, message,
-                                                                         f"{tmp_path}/stack.yaml:3")
+    assert (error.address, error.field, error.message, error.source) == (
+        "volume.a",
+        field,
+        message,
+        f"{tmp_path}/stack.yaml:3",
+    )
 
 
 def test_good_lifecycle_options(tmp_path: Path) -> None:
-    stack = _load(tmp_path, "resources:\n  volume:\n    a:\n      size_gib: 1\n      lifecycle:\n"
-                            "        create_before_destroy: true\n        ignore_changes: all\n")
+    stack = _load(
+        tmp_path,
+        "resources:\n  volume:\n    a:\n      size_gib: 1\n      lifecycle:\n"
+        "        create_before_destroy: true\n        ignore_changes: all\n",
+    )
     assert stack["volume.a"].lifecycle == Lifecycle(create_before_destroy=True, ignore_changes="all")
 
 
@@ -198,8 +236,10 @@ def test_depends_on_is_a_list_of_addresses(tmp_path: Path, deps: str) -> None:
 
 
 def test_depends_on_takes_addresses_and_references(tmp_path: Path) -> None:
-    stack = _load(tmp_path, "resources:\n  volume:\n    a:\n      size_gib: 1\n"
-                            "      depends_on: [network.web, '${image.debian}']\n")
+    stack = _load(
+        tmp_path,
+        "resources:\n  volume:\n    a:\n      size_gib: 1\n      depends_on: [network.web, '${image.debian}']\n",
+    )
     assert stack["volume.a"].depends_on == ["network.web", "image.debian"]
 
 
@@ -210,10 +250,13 @@ def test_the_name_is_the_key(tmp_path: Path) -> None:
     assert error.message == "the name is the key of the resource; do not set it again"
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("- resources\n", "a stack file is a mapping with 'resources'"),
-    ("resources: [network]\n", "'resources' must map kinds to resources"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("- resources\n", "a stack file is a mapping with 'resources'"),
+        ("resources: [network]\n", "'resources' must map kinds to resources"),
+    ],
+)
 def test_the_shape_of_the_file(tmp_path: Path, text: str, fragment: str) -> None:
     error = _the_error(tmp_path, text)
     assert str(error).startswith(f"{tmp_path}/stack.yaml: ")
@@ -235,12 +278,16 @@ def test_outputs_are_a_mapping(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_together(tmp_path: Path) -> None:
-    text = ("resources:\n  volume:\n    a: {size_gib: 1, depends_on: x}\n    b: {size_gib: 1, lifecycle: {x: 1}}\n"
-            "  frob:\n    c: {}\n")
+    text = (
+        "resources:\n  volume:\n    a: {size_gib: 1, depends_on: x}\n    b: {size_gib: 1, lifecycle: {x: 1}}\n"
+        "  frob:\n    c: {}\n"
+    )
     errors = _errors(tmp_path, text)
-    assert [(e.address, e.source) for e in errors] == [("volume.a", f"{tmp_path}/stack.yaml:3"),
-                                                       ("volume.b", f"{tmp_path}/stack.yaml:4"),
-                                                       ("frob.c", f"{tmp_path}/stack.yaml:6")]
+    assert [(e.address, e.source) for e in errors] == [
+        ("volume.a", f"{tmp_path}/stack.yaml:3"),
+        ("volume.b", f"{tmp_path}/stack.yaml:4"),
+        ("frob.c", f"{tmp_path}/stack.yaml:6"),
+    ]
     with pytest.raises(ValidationError, match=r"^3 problems:"):
         _load(tmp_path, text)
 
@@ -252,14 +299,20 @@ def test_an_unreadable_file(tmp_path: Path) -> None:
 
 def test_relative_image_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    text = ("resources:\n  image:\n    rel: {source: images/d.qcow2}\n    abs: {source: /srv/d.qcow2}\n"
-            "    url: {source: 'https://example.com/d.qcow2'}\n    file: {source: 'file:///srv/d.qcow2'}\n"
-            "    ref: {source: '${image.rel.source}'}\n")
+    text = (
+        "resources:\n  image:\n    rel: {source: images/d.qcow2}\n    abs: {source: /srv/d.qcow2}\n"
+        "    url: {source: 'https://example.com/d.qcow2'}\n    file: {source: 'file:///srv/d.qcow2'}\n"
+        "    ref: {source: '${image.rel.source}'}\n"
+    )
     stack = _load(tmp_path / "sub", text)
     sources = {d.name: d.inputs["source"] for d in stack}
-    assert sources == {"rel": str(tmp_path / "sub" / "images" / "d.qcow2"), "abs": "/srv/d.qcow2",
-                       "url": "https://example.com/d.qcow2", "file": "file:///srv/d.qcow2",
-                       "ref": Reference("image", "rel", "source")}
+    assert sources == {
+        "rel": str(tmp_path / "sub" / "images" / "d.qcow2"),
+        "abs": "/srv/d.qcow2",
+        "url": "https://example.com/d.qcow2",
+        "file": "file:///srv/d.qcow2",
+        "ref": Reference("image", "rel", "source"),
+    }
 
 
 def test_stack_from_data_names_its_origin() -> None:
@@ -273,26 +326,30 @@ def test_stack_from_data_names_its_origin() -> None:
 def test_errors_point_at_the_line_of_their_field(tmp_path: Path) -> None:
     from iaas.engine.validate import validate_stack
 
-    text = ("resources:\n"
-            "  network:\n"
-            "    lan:\n"
-            "      cidr: 10.0.0.0/24\n"
-            "  instance:\n"
-            "    vm:\n"
-            "      image: some-image\n"
-            "      flavor: m1.small\n"
-            "      nics:\n"
-            "        - network: ${network.lan}\n"
-            "          fixed_ip: 10.0.1.5\n"
-            "        - network: ${network.lan}\n"
-            "          security_groups: [7]\n"
-            "      depends_on: [volume.nope]\n")
+    text = (
+        "resources:\n"
+        "  network:\n"
+        "    lan:\n"
+        "      cidr: 10.0.0.0/24\n"
+        "  instance:\n"
+        "    vm:\n"
+        "      image: some-image\n"
+        "      flavor: m1.small\n"
+        "      nics:\n"
+        "        - network: ${network.lan}\n"
+        "          fixed_ip: 10.0.1.5\n"
+        "        - network: ${network.lan}\n"
+        "          security_groups: [7]\n"
+        "      depends_on: [volume.nope]\n"
+    )
     stack = _load(tmp_path, text)
     assert stack["instance.vm"].source_of("nics[1].security_groups[0]") == f"{tmp_path}/stack.yaml:13"
     assert stack["instance.vm"].source_of("nics[1]") == f"{tmp_path}/stack.yaml:9"  # an item: its list's line
     with pytest.raises(ValidationError) as caught:
         validate_stack(stack)
     where = {e.field: e.source for e in caught.value.errors}
-    assert where == {"nics[1].security_groups[0]": f"{tmp_path}/stack.yaml:13",
-                     "nics[0].fixed_ip": f"{tmp_path}/stack.yaml:11",
-                     "depends_on[0]": f"{tmp_path}/stack.yaml:14"}
+    assert where == {
+        "nics[1].security_groups[0]": f"{tmp_path}/stack.yaml:13",
+        "nics[0].fixed_ip": f"{tmp_path}/stack.yaml:11",
+        "depends_on[0]": f"{tmp_path}/stack.yaml:14",
+    }

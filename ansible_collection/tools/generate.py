@@ -26,7 +26,7 @@ from iaas.model import KINDS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = yaml.safe_load((Path(__file__).parent / "examples.yml").read_text())
 
-HEADER = '''#!/usr/bin/python
+HEADER = """#!/usr/bin/python
 
 # Copyright: contributors to iaas
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -34,7 +34,7 @@ HEADER = '''#!/usr/bin/python
 # Written by ansible_collection/tools/generate.py from the iaas model: change the model, then run it again.
 
 from __future__ import annotations
-'''
+"""
 
 AUTHOR = ["iaas contributors (!UNKNOWN)"]
 ATTRIBUTES = {
@@ -49,10 +49,15 @@ REQUIREMENTS = ["python >= 3.11", "iaas (in the Python that runs the module)"]
 NOTES = [
     "The module runs with the Python that Ansible chooses for the host, which must have iaas installed. With no "
     "inventory, localhost uses the Python that runs ansible-playbook; when localhost is in an inventory, set "
-    "C(ansible_python_interpreter: \"{{ ansible_playbook_python }}\") for it.",
+    'C(ansible_python_interpreter: "{{ ansible_playbook_python }}") for it.',
 ]
-FRAGMENT = {"cloud": "iaas.cloud.common", "state": "iaas.cloud.common.state", "wait": "iaas.cloud.common.wait",
-            "stack": "iaas.cloud.common.stack", "info": "iaas.cloud.common.info"}
+FRAGMENT = {
+    "cloud": "iaas.cloud.common",
+    "state": "iaas.cloud.common.state",
+    "wait": "iaas.cloud.common.wait",
+    "stack": "iaas.cloud.common.stack",
+    "info": "iaas.cloud.common.info",
+}
 
 
 def literal(value: Any, indent: int = 0, lead: int = 0, width: int = 110) -> str:
@@ -75,8 +80,15 @@ def _yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100, allow_unicode=True)
 
 
-def _doc(name: str, short: str, description: list[str], options: dict[str, opts.Option],
-         groups: tuple[str, ...], attributes: dict[str, Any], seealso: list[dict[str, str]] | None = None) -> str:
+def _doc(
+    name: str,
+    short: str,
+    description: list[str],
+    options: dict[str, opts.Option],
+    groups: tuple[str, ...],
+    attributes: dict[str, Any],
+    seealso: list[dict[str, str]] | None = None,
+) -> str:
     doc: dict[str, Any] = {
         "module": name,
         "short_description": short,
@@ -92,12 +104,17 @@ def _doc(name: str, short: str, description: list[str], options: dict[str, opts.
     return _yaml(doc)
 
 
-def _module(doc: str, examples: str, returns: dict[str, Any], call: str, options: dict[str, opts.Option],
-            extra: str = "") -> str:
+def _module(
+    doc: str, examples: str, returns: dict[str, Any], call: str, options: dict[str, opts.Option], extra: str = ""
+) -> str:
     spec = literal({k: opts.to_spec(v) for k, v in options.items()})
     runner = call.split("(", 1)[0]
-    family = {"run_resource": "resource", "run_info": "resource", "run_instance_action": "resource",
-              "run_stack": "stack"}[runner]
+    family = {
+        "run_resource": "resource",
+        "run_info": "resource",
+        "run_instance_action": "resource",
+        "run_stack": "stack",
+    }[runner]
     return (
         f'{HEADER}\nDOCUMENTATION = r"""\n{doc}"""\n\nEXAMPLES = r"""\n{examples.rstrip()}\n"""\n\n'
         f'RETURN = r"""\n{_yaml(returns)}"""\n\n'
@@ -121,108 +138,199 @@ def resource_module(kind: str) -> str:
     cls = KINDS[kind]
     options = opts.kind_options(kind)
     required = opts.required_when_present(kind)
-    doc = _doc(kind, f"Create, update and delete {_words(kind)}s", [
-        cls.description_doc,
-        f"The {_words(kind)} is identified by O(name) within O(stack). With O(state=present) the options "
-        "describe the whole object: an option left out takes its default.",
-        "A change is made in place when the model allows it; a change of an option marked as replacing the "
-        "object deletes it and creates it anew.",
-    ], options, opts.RESOURCE_GROUPS, ATTRIBUTES, [{"module": f"iaas.cloud.{kind}_info"}])
+    doc = _doc(
+        kind,
+        f"Create, update and delete {_words(kind)}s",
+        [
+            cls.description_doc,
+            f"The {_words(kind)} is identified by O(name) within O(stack). With O(state=present) the options "
+            "describe the whole object: an option left out takes its default.",
+            "A change is made in place when the model allows it; a change of an option marked as replacing the "
+            "object deletes it and creates it anew.",
+        ],
+        options,
+        opts.RESOURCE_GROUPS,
+        ATTRIBUTES,
+        [{"module": f"iaas.cloud.{kind}_info"}],
+    )
     returns = {
-        kind: {"description": f"The {_words(kind)} as the cloud reports it; empty when it does not exist. In check "
-                              "mode, values known only after the change read C((known after apply)).",
-               "returned": "always", "type": "dict", "contains": opts.kind_return(kind)},
-        "action": {"description": "What was done (or, in check mode, would be done): V(create), V(update), "
-                                  "V(replace), V(delete) or V(none).",
-                   "returned": "always", "type": "str", "sample": "create"},
+        kind: {
+            "description": f"The {_words(kind)} as the cloud reports it; empty when it does not exist. In check "
+            "mode, values known only after the change read C((known after apply)).",
+            "returned": "always",
+            "type": "dict",
+            "contains": opts.kind_return(kind),
+        },
+        "action": {
+            "description": "What was done (or, in check mode, would be done): V(create), V(update), "
+            "V(replace), V(delete) or V(none).",
+            "returned": "always",
+            "type": "str",
+            "sample": "create",
+        },
     }
     extra = f"\nREQUIRED_WHEN_PRESENT = {required!r}\n"
-    return _module(doc, EXAMPLES[kind], returns, f'run_resource("{kind}", OPTIONS, REQUIRED_WHEN_PRESENT)',
-                   options, extra)
+    return _module(
+        doc, EXAMPLES[kind], returns, f'run_resource("{kind}", OPTIONS, REQUIRED_WHEN_PRESENT)', options, extra
+    )
 
 
 def info_module(kind: str) -> str:
     """The module that lists objects of ``kind``."""
-    options = {"name": {"type": "str", "description": [
-        f"The name or id of the {_words(kind)}. When omitted, every {_words(kind)}."]}}
-    doc = _doc(f"{kind}_info", f"List {_words(kind)}s", [
-        f"Lists {_words(kind)}s of the cloud, optionally by name or id and by stack.",
-        "Finding nothing is not an error: the list is empty.",
-    ], options, opts.INFO_GROUPS, INFO_ATTRIBUTES, [{"module": f"iaas.cloud.{kind}"}])
+    options = {
+        "name": {
+            "type": "str",
+            "description": [f"The name or id of the {_words(kind)}. When omitted, every {_words(kind)}."],
+        }
+    }
+    doc = _doc(
+        f"{kind}_info",
+        f"List {_words(kind)}s",
+        [
+            f"Lists {_words(kind)}s of the cloud, optionally by name or id and by stack.",
+            "Finding nothing is not an error: the list is empty.",
+        ],
+        options,
+        opts.INFO_GROUPS,
+        INFO_ATTRIBUTES,
+        [{"module": f"iaas.cloud.{kind}"}],
+    )
     contains = opts.kind_return(kind)
     contains["stack"] = {"description": "The stack the object belongs to.", "returned": "always", "type": "str"}
-    contains["address"] = {"description": "The object's address in its stack (kind.name).",
-                           "returned": "always", "type": "str"}
-    returns = {_plural(kind): {"description": f"The {_words(kind)}s found.", "returned": "always", "type": "list",
-                               "elements": "dict", "contains": contains}}
+    contains["address"] = {
+        "description": "The object's address in its stack (kind.name).",
+        "returned": "always",
+        "type": "str",
+    }
+    returns = {
+        _plural(kind): {
+            "description": f"The {_words(kind)}s found.",
+            "returned": "always",
+            "type": "list",
+            "elements": "dict",
+            "contains": contains,
+        }
+    }
     return _module(doc, EXAMPLES[f"{kind}_info"], returns, f'run_info("{kind}", OPTIONS)', options)
 
 
 ACTION_OPTIONS: dict[str, opts.Option] = {
     "name": {"type": "str", "required": True, "description": ["The name or id of the instance."]},
-    "action": {"type": "str", "required": True, "choices": ["start", "stop", "reboot"], "description": [
-        "V(start) starts a stopped instance; V(stop) shuts it down (forcibly when it does not stop in time); "
-        "V(reboot) stops it and starts it again.",
-        "V(reboot) of a stopped instance starts it.",
-        "The instance's recorded power state follows, so a later run of M(iaas.cloud.instance) with the "
-        "default power state starts a stopped instance again."]},
+    "action": {
+        "type": "str",
+        "required": True,
+        "choices": ["start", "stop", "reboot"],
+        "description": [
+            "V(start) starts a stopped instance; V(stop) shuts it down (forcibly when it does not stop in time); "
+            "V(reboot) stops it and starts it again.",
+            "V(reboot) of a stopped instance starts it.",
+            "The instance's recorded power state follows, so a later run of M(iaas.cloud.instance) with the "
+            "default power state starts a stopped instance again.",
+        ],
+    },
 }
 
 
 def instance_action_module() -> str:
     """The module that starts, stops and reboots instances."""
-    doc = _doc("instance_action", "Start, stop and reboot instances", [
-        "Changes the power state of an existing instance.",
-        "V(start) and V(stop) change nothing when the instance is already in that state; V(reboot) always "
-        "changes it.",
-    ], ACTION_OPTIONS, opts.ACTION_GROUPS, ATTRIBUTES, [{"module": "iaas.cloud.instance"}])
-    returns = {"instance": {"description": "The instance after the action.", "returned": "always", "type": "dict",
-                            "contains": opts.kind_return("instance")}}
+    doc = _doc(
+        "instance_action",
+        "Start, stop and reboot instances",
+        [
+            "Changes the power state of an existing instance.",
+            "V(start) and V(stop) change nothing when the instance is already in that state; V(reboot) always "
+            "changes it.",
+        ],
+        ACTION_OPTIONS,
+        opts.ACTION_GROUPS,
+        ATTRIBUTES,
+        [{"module": "iaas.cloud.instance"}],
+    )
+    returns = {
+        "instance": {
+            "description": "The instance after the action.",
+            "returned": "always",
+            "type": "dict",
+            "contains": opts.kind_return("instance"),
+        }
+    }
     return _module(doc, EXAMPLES["instance_action"], returns, "run_instance_action(OPTIONS)", ACTION_OPTIONS)
 
 
 STACK_OPTIONS: dict[str, opts.Option] = {
-    "src": {"type": "path", "description": [
-        "A stack file (YAML or JSON) as the C(iaas) command reads it. Relative paths inside it are relative "
-        "to the file's folder."]},
-    "definition": {"type": "dict", "description": [
-        "The stack inline, with the same keys as a stack file (C(resources), C(outputs), C(stack)).",
-        "Relative paths inside it are relative to the current directory."]},
-    "stack": {"type": "str", "description": [
-        "The name of the stack. Default: the C(stack) key of the stack, else the file's name without its "
-        "extension (O(src)), else V(ansible).", "Required to delete a stack without giving it."]},
-    "parallelism": {"type": "int", "default": 10, "description": [
-        "How many resources are created, changed or deleted at the same time."]},
+    "src": {
+        "type": "path",
+        "description": [
+            "A stack file (YAML or JSON) as the C(iaas) command reads it. Relative paths inside it are relative "
+            "to the file's folder."
+        ],
+    },
+    "definition": {
+        "type": "dict",
+        "description": [
+            "The stack inline, with the same keys as a stack file (C(resources), C(outputs), C(stack)).",
+            "Relative paths inside it are relative to the current directory.",
+        ],
+    },
+    "stack": {
+        "type": "str",
+        "description": [
+            "The name of the stack. Default: the C(stack) key of the stack, else the file's name without its "
+            "extension (O(src)), else V(ansible).",
+            "Required to delete a stack without giving it.",
+        ],
+    },
+    "parallelism": {
+        "type": "int",
+        "default": 10,
+        "description": ["How many resources are created, changed or deleted at the same time."],
+    },
 }
 
 
 def stack_module() -> str:
     """The module that plans and applies a whole stack."""
-    doc = _doc("stack", "Plan and apply a whole stack", [
-        "Applies a stack file or an inline stack the way C(iaas apply) does: the plan compares the stack with "
-        "its recorded state and the cloud, and only what differs is changed.",
-        "The state of the stack is kept under the cloud's home folder (C(state.db)), shared with the C(iaas) "
-        "command.",
-        "In check mode the plan is made and returned, and nothing is changed. In diff mode the plan is shown as "
-        "the diff.",
-        "O(state=absent) deletes every resource of the stack.",
-        "With O(wait=true), the module waits up to O(timeout) seconds for the stack's lock when another "
-        "operation holds it; with O(wait=false) it fails at once.",
-    ], STACK_OPTIONS, opts.STACK_GROUPS, {
-        "check_mode": {"support": "full", "description": "Makes the plan and changes nothing."},
-        "diff_mode": {"support": "full", "description": "Shows the plan."},
-    }, [{"module": "iaas.cloud.instance"}])
+    doc = _doc(
+        "stack",
+        "Plan and apply a whole stack",
+        [
+            "Applies a stack file or an inline stack the way C(iaas apply) does: the plan compares the stack with "
+            "its recorded state and the cloud, and only what differs is changed.",
+            "The state of the stack is kept under the cloud's home folder (C(state.db)), shared with the C(iaas) "
+            "command.",
+            "In check mode the plan is made and returned, and nothing is changed. In diff mode the plan is shown as "
+            "the diff.",
+            "O(state=absent) deletes every resource of the stack.",
+            "With O(wait=true), the module waits up to O(timeout) seconds for the stack's lock when another "
+            "operation holds it; with O(wait=false) it fails at once.",
+        ],
+        STACK_OPTIONS,
+        opts.STACK_GROUPS,
+        {
+            "check_mode": {"support": "full", "description": "Makes the plan and changes nothing."},
+            "diff_mode": {"support": "full", "description": "Shows the plan."},
+        },
+        [{"module": "iaas.cloud.instance"}],
+    )
     returns = {
         "stack": {"description": "The name of the stack.", "returned": "always", "type": "str", "sample": "web"},
-        "plan": {"description": "How many resources the plan creates, updates, replaces and deletes.",
-                 "returned": "always", "type": "dict", "sample": {"create": 2, "update": 0, "replace": 0,
-                                                                  "delete": 0}},
-        "plan_text": {"description": "The plan as text, as C(iaas plan) prints it.", "returned": "always",
-                      "type": "str"},
-        "outputs": {"description": "The outputs of the stack after the apply.", "returned": "always",
-                    "type": "dict"},
-        "resources": {"description": "Every resource of the stack by address, with its id and what the cloud "
-                                     "reports.", "returned": "always", "type": "dict"},
+        "plan": {
+            "description": "How many resources the plan creates, updates, replaces and deletes.",
+            "returned": "always",
+            "type": "dict",
+            "sample": {"create": 2, "update": 0, "replace": 0, "delete": 0},
+        },
+        "plan_text": {
+            "description": "The plan as text, as C(iaas plan) prints it.",
+            "returned": "always",
+            "type": "str",
+        },
+        "outputs": {"description": "The outputs of the stack after the apply.", "returned": "always", "type": "dict"},
+        "resources": {
+            "description": "Every resource of the stack by address, with its id and what the cloud reports.",
+            "returned": "always",
+            "type": "dict",
+        },
     }
     return _module(doc, EXAMPLES["stack"], returns, "run_stack(OPTIONS)", STACK_OPTIONS)
 
@@ -238,8 +346,7 @@ def fragment() -> str:
         doc = _yaml(entry)
         body.append(f'    {attr} = r"""\n{doc}"""\n')
     head = HEADER.replace("#!/usr/bin/python\n\n", "")
-    return f'{head}\n\nclass ModuleDocFragment:\n    """Options every iaas module shares."""\n\n' + \
-        "\n".join(body)
+    return f'{head}\n\nclass ModuleDocFragment:\n    """Options every iaas module shares."""\n\n' + "\n".join(body)
 
 
 def options_util() -> str:
@@ -247,11 +354,21 @@ def options_util() -> str:
     head = HEADER.replace("#!/usr/bin/python\n\n", "").replace("from __future__ import annotations\n", "")
     head = head.rstrip() + "\n"
     groups = {g: {k: opts.to_spec(v) for k, v in o.items()} for g, o in opts.GROUPS.items()}
-    families = {"RESOURCE": opts.RESOURCE_GROUPS, "INFO": opts.INFO_GROUPS, "ACTION": opts.ACTION_GROUPS,
-                "STACK": opts.STACK_GROUPS}
-    lines = [head, '"""The options iaas modules share, by group (documented by the doc fragment iaas.cloud.common)."""',
-             "", "from __future__ import annotations", "",
-             f"GROUPS = {literal(groups)}", ""]
+    families = {
+        "RESOURCE": opts.RESOURCE_GROUPS,
+        "INFO": opts.INFO_GROUPS,
+        "ACTION": opts.ACTION_GROUPS,
+        "STACK": opts.STACK_GROUPS,
+    }
+    lines = [
+        head,
+        '"""The options iaas modules share, by group (documented by the doc fragment iaas.cloud.common)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        f"GROUPS = {literal(groups)}",
+        "",
+    ]
     lines += [f"{name}_GROUPS = {groups_!r}" for name, groups_ in families.items()]
     return "\n".join(lines) + "\n"
 

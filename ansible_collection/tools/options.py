@@ -46,16 +46,19 @@ GROUPS: dict[str, dict[str, Option]] = {
             "type": "str",
             "choices": ["present", "absent"],
             "default": "present",
-            "description": ["V(present) creates the object or brings it in line with the options; "
-                            "V(absent) deletes it."],
+            "description": [
+                "V(present) creates the object or brings it in line with the options; V(absent) deletes it."
+            ],
         },
     },
     "wait": {
         "wait": {
             "type": "bool",
             "default": True,
-            "description": ["Wait until the object has reached the state asked for (an instance runs or is "
-                            "stopped; a deleted object is gone)."],
+            "description": [
+                "Wait until the object has reached the state asked for (an instance runs or is "
+                "stopped; a deleted object is gone)."
+            ],
         },
         "timeout": {
             "type": "int",
@@ -137,9 +140,13 @@ def _describe(f: FieldSchema, top: bool) -> list[str]:
     if spec.secret:
         lines.append("The value is kept out of the module's output and logs.")
     if top and f.name != "name":
-        lines.append({"replace": "Changing it replaces the object (it is deleted and created anew).",
-                      "offline": "Changing it stops and starts the object.",
-                      "live": "Changing it is done in place."}[spec.update])
+        lines.append(
+            {
+                "replace": "Changing it replaces the object (it is deleted and created anew).",
+                "offline": "Changing it stops and starts the object.",
+                "live": "Changing it is done in place.",
+            }[spec.update]
+        )
     return lines
 
 
@@ -179,8 +186,11 @@ def field_option(f: FieldSchema, top: bool) -> Option:
         opt["no_log"] = True
     elif _SECRET_LOOKING.search(f.name):
         opt["no_log"] = False
-    return {k: opt[k] for k in ("type", "elements", "required", "default", "choices", "no_log", "description",
-                                "options") if k in opt}
+    return {
+        k: opt[k]
+        for k in ("type", "elements", "required", "default", "choices", "no_log", "description", "options")
+        if k in opt
+    }
 
 
 def object_options(schema: ObjectSchema, top: bool = True) -> dict[str, Option]:

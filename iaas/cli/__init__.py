@@ -21,25 +21,53 @@ DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--file", help="stack file (default: stack.yaml in the current directory)")
     p.add_argument("--stack", help="stack name (default: the file's 'stack' key, else its name)")
-    p.add_argument("--home", default=os.environ.get("IAAS_HOME", ".iaas"),
-                   help="directory of the embedded cloud and state (default: .iaas, or $IAAS_HOME)")
-    p.add_argument("--cloud", default=os.environ.get("IAAS_CLOUD"),
-                   help="cloud config file listing the hosts (default: $IAAS_CLOUD, else the embedded "
-                        "simulated host)")
-    p.add_argument("--state", default=os.environ.get("IAAS_STATE"),
-                   help="state file or URL (default: <home>/state.db, or $IAAS_STATE)")
-    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
-                   help="wait this long for another operation's lock (default: 0)")
+    p.add_argument(
+        "--home",
+        default=os.environ.get("IAAS_HOME", ".iaas"),
+        help="directory of the embedded cloud and state (default: .iaas, or $IAAS_HOME)",
+    )
+    p.add_argument(
+        "--cloud",
+        default=os.environ.get("IAAS_CLOUD"),
+        help="cloud config file listing the hosts (default: $IAAS_CLOUD, else the embedded simulated host)",
+    )
+    p.add_argument(
+        "--state",
+        default=os.environ.get("IAAS_STATE"),
+        help="state file or URL (default: <home>/state.db, or $IAAS_STATE)",
+    )
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another operation's lock (default: 0)",
+    )
     p.add_argument("--no-color", action="store_true", help="plain output")
 
 
 def _planning(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", action="append", default=[], metavar="ADDRESS",
-                   help="limit to this resource and what it depends on (repeatable)")
-    p.add_argument("--replace", action="append", default=[], metavar="ADDRESS",
-                   help="replace this resource even if it has not changed (repeatable)")
-    p.add_argument("--refresh", dest="refresh", action=argparse.BooleanOptionalAction, default=True,
-                   help="read every recorded object from the cloud first (default: on)")
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="limit to this resource and what it depends on (repeatable)",
+    )
+    p.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="replace this resource even if it has not changed (repeatable)",
+    )
+    p.add_argument(
+        "--refresh",
+        dest="refresh",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read every recorded object from the cloud first (default: on)",
+    )
     p.add_argument("--parallelism", type=int, default=10, help="how many steps may run at once (default: 10)")
 
 
@@ -64,8 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p = sub.add_parser("destroy", help="delete every resource of the stack")
     _common(p)
-    p.add_argument("--target", action="append", default=[], metavar="ADDRESS",
-                   help="destroy only this resource and what depends on it (repeatable)")
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="destroy only this resource and what depends on it (repeatable)",
+    )
     p.add_argument("--parallelism", type=int, default=10)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p = sub.add_parser("refresh", help="read every object from the cloud and record what changed")
@@ -83,17 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot")
     p = sub.add_parser("state", help="inspect or edit the recorded state")
     ssub = p.add_subparsers(dest="state_command", required=True, metavar="SUBCOMMAND")
-    for name, text in (("list", "list recorded resources"), ("show", "show one resource"),
-                       ("rm", "forget a resource without deleting it"), ("history", "show past operations"),
-                       ("pull", "print the state as JSON"), ("unlock", "remove a stale lock")):
+    for name, text in (
+        ("list", "list recorded resources"),
+        ("show", "show one resource"),
+        ("rm", "forget a resource without deleting it"),
+        ("history", "show past operations"),
+        ("pull", "print the state as JSON"),
+        ("unlock", "remove a stale lock"),
+    ):
         sp = ssub.add_parser(name, help=text)
         _common(sp)
         if name in ("show", "rm"):
             sp.add_argument("address")
         if name == "list":
             sp.add_argument("--json", action="store_true")
-    p = sub.add_parser("force-unlock", help="remove the stack's lock left by an operation that is gone "
-                                            "(same as 'state unlock')")
+    p = sub.add_parser(
+        "force-unlock", help="remove the stack's lock left by an operation that is gone (same as 'state unlock')"
+    )
     _common(p)
     for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
         p = sub.add_parser(name, help=text)
@@ -105,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``iaas`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s", stream=sys.stderr
+    )
     ui = commands.UI(color=not args.no_color and sys.stdout.isatty())
     try:
         return commands.run(args, ui)
@@ -119,4 +159,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         ui.error("interrupted; finished steps are saved, run the command again to continue")
         return 130
-

@@ -96,9 +96,15 @@ def _load(args: argparse.Namespace, required: bool = True) -> Stack:
 
 
 def _engine(args: argparse.Namespace, stack_name: str, ui: UI) -> Engine:
-    return Engine.open(stack_name, home=args.home, cloud=args.cloud, state=args.state,
-                       parallelism=getattr(args, "parallelism", 10), lock_timeout=args.lock_timeout,
-                       on_event=ui.event)
+    return Engine.open(
+        stack_name,
+        home=args.home,
+        cloud=args.cloud,
+        state=args.state,
+        parallelism=getattr(args, "parallelism", 10),
+        lock_timeout=args.lock_timeout,
+        on_event=ui.event,
+    )
 
 
 def _confirm(ui: UI, question: str, what: str) -> None:
@@ -120,9 +126,11 @@ def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
     if destroy:
         ui.print(f"Destroy complete! Resources: {counts.get('delete', 0)} destroyed ({result.seconds:.1f}s).")
     else:
-        ui.print(f"Apply complete! Resources: {counts.get('create', 0) + counts.get('replace', 0)} added, "
-                 f"{counts.get('update', 0)} changed, {counts.get('delete', 0) + counts.get('replace', 0)} "
-                 f"destroyed ({result.seconds:.1f}s).")
+        ui.print(
+            f"Apply complete! Resources: {counts.get('create', 0) + counts.get('replace', 0)} added, "
+            f"{counts.get('update', 0)} changed, {counts.get('delete', 0) + counts.get('replace', 0)} "
+            f"destroyed ({result.seconds:.1f}s)."
+        )
     if result.outputs and not destroy:
         ui.print("")
         ui.print("Outputs:")
@@ -132,8 +140,13 @@ def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
 
 def _simulated_note(ui: UI, engine: Engine) -> None:
     if engine.cloud.simulated:
-        ui.err.print(Text("Note: the cloud is simulated (libvirt's test driver, persisted under "
-                          f"{engine.cloud.home}); no real machines are touched.", style="dim"))
+        ui.err.print(
+            Text(
+                "Note: the cloud is simulated (libvirt's test driver, persisted under "
+                f"{engine.cloud.home}); no real machines are touched.",
+                style="dim",
+            )
+        )
 
 
 def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
@@ -146,8 +159,13 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
     stack = _load(args, required=not destroy)
     with _engine(args, stack.name, ui) as engine:
         _simulated_note(ui, engine)
-        plan = engine.plan(stack, destroy=destroy, targets=args.target, replace=getattr(args, "replace", []),
-                           refresh=getattr(args, "refresh", True) and not destroy)
+        plan = engine.plan(
+            stack,
+            destroy=destroy,
+            targets=args.target,
+            replace=getattr(args, "replace", []),
+            refresh=getattr(args, "refresh", True) and not destroy,
+        )
         ui.plan(render_plan(plan))
         _targeting_warning(ui, args.target)
         if plan.empty:
@@ -160,17 +178,27 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
 
 def _saved_plan_only(args: argparse.Namespace) -> None:
     """Refuse planning options beside a saved plan: the plan file alone says what to do."""
-    given = [flag for flag, on in (("--target", args.target), ("--replace", args.replace),
-                                   ("--no-refresh", not args.refresh)) if on]
+    given = [
+        flag
+        for flag, on in (("--target", args.target), ("--replace", args.replace), ("--no-refresh", not args.refresh))
+        if on
+    ]
     if given:
-        raise IaasError(f"{', '.join(given)} cannot be used with a saved plan: it applies exactly what it "
-                        "holds; make a new plan with these options instead")
+        raise IaasError(
+            f"{', '.join(given)} cannot be used with a saved plan: it applies exactly what it "
+            "holds; make a new plan with these options instead"
+        )
 
 
 def _targeting_warning(ui: UI, targets: list[str]) -> None:
     if targets:
-        ui.err.print(Text("Warning: --target is in effect: changes the stack asks for outside the targets are "
-                          "left out. Run a plan without --target afterwards to see them.", style="yellow"))
+        ui.err.print(
+            Text(
+                "Warning: --target is in effect: changes the stack asks for outside the targets are "
+                "left out. Run a plan without --target afterwards to see them.",
+                style="yellow",
+            )
+        )
 
 
 def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
@@ -191,8 +219,7 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
     stack = _load(args, required=not args.destroy)
     with _engine(args, stack.name, ui) as engine:
         _simulated_note(ui, engine)
-        plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace,
-                           refresh=args.refresh)
+        plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace, refresh=args.refresh)
     ui.plan(render_plan(plan))
     _targeting_warning(ui, args.target)
     if args.out:
@@ -223,9 +250,21 @@ def _state_show(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
     rec = engine.resources().get(args.address)
     if rec is None:
         raise _not_in_state(engine, args.address)
-    ui.print(json.dumps({"address": rec.address, "kind": rec.kind, "id": rec.id, "status": rec.status,
-                         "inputs": _mask(rec.kind, rec.inputs), "outputs": rec.outputs,
-                         "dependencies": rec.dependencies}, indent=2, default=str))
+    ui.print(
+        json.dumps(
+            {
+                "address": rec.address,
+                "kind": rec.kind,
+                "id": rec.id,
+                "status": rec.status,
+                "inputs": _mask(rec.kind, rec.inputs),
+                "outputs": rec.outputs,
+                "dependencies": rec.dependencies,
+            },
+            indent=2,
+            default=str,
+        )
+    )
 
 
 def _state_rm(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
@@ -237,8 +276,9 @@ def _state_rm(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
 def _state_history(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
     for h in engine.history():
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(h.started_at))
-        ui.print(f"{h.id:>4}  {when} UTC  {h.operation:<8} {h.status:<11} {h.owner}  "
-                 f"{json.dumps(h.summary.get('plan', {}))}")
+        ui.print(
+            f"{h.id:>4}  {when} UTC  {h.operation:<8} {h.status:<11} {h.owner}  {json.dumps(h.summary.get('plan', {}))}"
+        )
 
 
 def _state_pull(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
@@ -250,8 +290,12 @@ def _state_unlock(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
 
 
 _STATE_COMMANDS: dict[str, Callable[[argparse.Namespace, UI, Engine], None]] = {
-    "list": _state_list, "show": _state_show, "rm": _state_rm, "history": _state_history,
-    "pull": _state_pull, "unlock": _state_unlock,
+    "list": _state_list,
+    "show": _state_show,
+    "rm": _state_rm,
+    "history": _state_history,
+    "pull": _state_pull,
+    "unlock": _state_unlock,
 }
 
 
@@ -285,8 +329,11 @@ def _refresh(args: argparse.Namespace, ui: UI) -> int:
             ui.print(f"{d['address']} is gone")
             continue
         secret = _secret(d["address"].split(".", 1)[0], d["field"])
-        old, new = ("(sensitive value)", "(sensitive value)") if secret else \
-            (json.dumps(d["recorded"], default=str), json.dumps(d["actual"], default=str))
+        old, new = (
+            ("(sensitive value)", "(sensitive value)")
+            if secret
+            else (json.dumps(d["recorded"], default=str), json.dumps(d["actual"], default=str))
+        )
         ui.print(f"{d['address']}.{d['field']}: {old} -> {new}")
     ui.print(f"Refresh complete: {len(drift)} difference(s) recorded.")
     return 0
@@ -304,8 +351,7 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
     elif args.json:
         ui.print(json.dumps(outputs, indent=2, default=str))
     elif not outputs:
-        ui.err.print(Text("No outputs found: the stack declares none, or it has not been applied yet.",
-                          style="yellow"))
+        ui.err.print(Text("No outputs found: the stack declares none, or it has not been applied yet.", style="yellow"))
     else:
         for name, value in sorted(outputs.items()):
             ui.print(f"{name} = {json.dumps(value, default=str)}")

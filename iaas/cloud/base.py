@@ -68,8 +68,15 @@ class KindHandler(Protocol):
         """Return the object as it is now, or None when it no longer exists."""
         ...
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Change the object in place (live or with a stop/start); return its outputs."""
         ...
 

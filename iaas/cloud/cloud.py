@@ -55,8 +55,11 @@ class HostConfig:
 
 #: Host entries checked beyond their type: key, test, what the value must be.
 _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
-    ("command_prefix", lambda v: isinstance(v, list) and bool(v) and all(isinstance(a, str) and a for a in v),
-     "a non-empty list of strings"),
+    (
+        "command_prefix",
+        lambda v: isinstance(v, list) and bool(v) and all(isinstance(a, str) and a for a in v),
+        "a non-empty list of strings",
+    ),
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
 )
@@ -118,9 +121,15 @@ class Cloud:
             sim_store = None
             if hc.uri.startswith("test://") and config.home != ":memory:":
                 sim_store = str(home / "hosts" / f"{hc.name}.db")
-            self.hosts[hc.name] = Host(hc.name, hc.uri, sim_store=sim_store, sim_cpus=hc.sim_cpus,
-                                       sim_memory_mib=hc.sim_memory_mib, domain_type=hc.domain_type,
-                                       remote=hc.is_remote)
+            self.hosts[hc.name] = Host(
+                hc.name,
+                hc.uri,
+                sim_store=sim_store,
+                sim_cpus=hc.sim_cpus,
+                sim_memory_mib=hc.sim_memory_mib,
+                domain_type=hc.domain_type,
+                remote=hc.is_remote,
+            )
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 
@@ -167,8 +176,16 @@ class Cloud:
         """The object as it is now, or None when it is gone."""
         return self.handler(kind).read(ctx, id, outputs)
 
-    def update(self, kind: str, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        kind: str,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Change an object in place and update its inventory record."""
         handler = self.handler(kind)
         out = handler.update(ctx, id, old, new, changed, outputs)
@@ -191,10 +208,18 @@ class Cloud:
 
     def _record(self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
-        self.inventory.put(InventoryRecord(
-            id=id, kind=kind, name=name, stack=ctx.stack, address=ctx.address, project=ctx.project,
-            host=outputs.get("host"), data={"inputs": inputs, "outputs": outputs},
-        ))
+        self.inventory.put(
+            InventoryRecord(
+                id=id,
+                kind=kind,
+                name=name,
+                stack=ctx.stack,
+                address=ctx.address,
+                project=ctx.project,
+                host=outputs.get("host"),
+                data={"inputs": inputs, "outputs": outputs},
+            )
+        )
 
     # ------------------------------------------------------------ plan-time checks
 

@@ -73,8 +73,16 @@ class Inventory:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?)",
-                (rec.id, rec.kind, rec.name, rec.stack, rec.address, rec.project, rec.host,
-                 json.dumps(rec.data, sort_keys=True)),
+                (
+                    rec.id,
+                    rec.kind,
+                    rec.name,
+                    rec.stack,
+                    rec.address,
+                    rec.project,
+                    rec.host,
+                    json.dumps(rec.data, sort_keys=True),
+                ),
             )
 
     def get(self, id: str) -> InventoryRecord | None:
@@ -97,8 +105,9 @@ class Inventory:
         with self._lock:
             self._db.execute("DELETE FROM objects WHERE id=?", (id,))
 
-    def list(self, kind: str | None = None, *, project: str | None = None,
-             stack: str | None = None, host: str | None = None) -> list[InventoryRecord]:
+    def list(
+        self, kind: str | None = None, *, project: str | None = None, stack: str | None = None, host: str | None = None
+    ) -> list[InventoryRecord]:
         """Records filtered by kind, project, stack and host."""
         where, args = [], []
         for col, val in (("kind", kind), ("project", project), ("stack", stack), ("host", host)):

@@ -151,7 +151,7 @@ class PlanView:
         if not isinstance(value, str):
             return None
         if value.startswith(NAME_PREFIX):
-            return self._names.get((kind, value[len(NAME_PREFIX):]))
+            return self._names.get((kind, value[len(NAME_PREFIX) :]))
         obj = self.by_id.get(value)
         if obj is not None and obj.kind == kind:
             return obj
@@ -170,8 +170,12 @@ def usage_of(obj: Obj) -> dict[str, int]:
     v = obj.inputs
     if obj.kind == "instance":
         v = Instance.normalize(v)
-        return {"instances": 1, "vcpus": _int(v.get("vcpus")), "memory_mib": _int(v.get("memory_mib")),
-                "volume_gib": _int(v.get("root_disk_gib"))}
+        return {
+            "instances": 1,
+            "vcpus": _int(v.get("vcpus")),
+            "memory_mib": _int(v.get("memory_mib")),
+            "volume_gib": _int(v.get("root_disk_gib")),
+        }
     if obj.kind == "volume":
         return {"volumes": 1, "volume_gib": _int(v.get("size_gib"))}
     if obj.kind == "network":
@@ -216,15 +220,20 @@ def check_quotas(view: PlanView) -> list[FieldError]:
             limit = limits.get(counter, -1)
             if obj.item and amount > 0 and 0 <= limit < total[counter] and (key, counter) not in flagged:
                 flagged.add((key, counter))
-                errors.append(QuotaProblem(obj.item.address, "project",
-                                           f"project {project.name}: quota {counter}={limit} exceeded "
-                                           f"({total[counter]} requested)"))
+                errors.append(
+                    QuotaProblem(
+                        obj.item.address,
+                        "project",
+                        f"project {project.name}: quota {counter}={limit} exceeded ({total[counter]} requested)",
+                    )
+                )
     errors += _lowered_quotas(projects, totals, flagged)
     return errors
 
 
-def _lowered_quotas(projects: dict[int, Obj], totals: dict[int, dict[str, int]],
-                    flagged: set[tuple[int, str]]) -> list[FieldError]:
+def _lowered_quotas(
+    projects: dict[int, Obj], totals: dict[int, dict[str, int]], flagged: set[tuple[int, str]]
+) -> list[FieldError]:
     errors: list[FieldError] = []
     for key, project in projects.items():
         item = project.item
@@ -234,9 +243,13 @@ def _lowered_quotas(projects: dict[int, Obj], totals: dict[int, dict[str, int]],
         for counter, used in totals[key].items():
             limit = after.get(counter, -1)
             if (key, counter) not in flagged and 0 <= limit < used and limit < before.get(counter, -1):
-                errors.append(QuotaProblem(item.address, f"quota.{counter}",
-                                           f"project {project.name}: quota {counter}={limit} is below "
-                                           f"what is in use ({used})"))
+                errors.append(
+                    QuotaProblem(
+                        item.address,
+                        f"quota.{counter}",
+                        f"project {project.name}: quota {counter}={limit} is below what is in use ({used})",
+                    )
+                )
     return errors
 
 
@@ -248,8 +261,9 @@ def _lowered_quotas(projects: dict[int, Obj], totals: dict[int, dict[str, int]],
 CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
 
 
-def check_plan(cloud: Cloud, stack: str, items: Iterable[PlannedItem]
-               ) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
+def check_plan(
+    cloud: Cloud, stack: str, items: Iterable[PlannedItem]
+) -> tuple[list[FieldError], dict[str, dict[str, Any]]]:
     """Quotas, placement, subnet and port clashes of a plan, before anything is touched.
 
     Returns the problems found (:class:`QuotaProblem` and
@@ -290,16 +304,21 @@ def check_subnets(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fi
         for other in others:
             theirs = subnet_of(other.inputs)
             if other.host == host and theirs is not None and subnet.overlaps(theirs):
-                errors.append(FieldError(net.label, "cidr", f"{subnet} overlaps {theirs} of network "
-                                                            f"{other.label} on host {host}"))
+                errors.append(
+                    FieldError(net.label, "cidr", f"{subnet} overlaps {theirs} of network {other.label} on host {host}")
+                )
     return errors
 
 
 def _forward_key(view: PlanView, pf: Obj, planned: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
     instance = view.resolve("instance", pf.inputs.get("instance"))
     host = _host(instance, planned) if instance is not None else None
-    return (host, pf.inputs.get("host_address") or "0.0.0.0", pf.inputs.get("host_port"),
-            pf.inputs.get("protocol") or "tcp")
+    return (
+        host,
+        pf.inputs.get("host_address") or "0.0.0.0",
+        pf.inputs.get("host_port"),
+        pf.inputs.get("protocol") or "tcp",
+    )
 
 
 def _clash(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -86,15 +86,17 @@ class PreflightError(HostError):
         IaasError.__init__(self, f"host preflight failed: {detail}")
 
 
-def host_reports(cloud: Cloud, hosts: Iterable[str] | None = None,
-                 needs: Mapping[str, Need] | None = None) -> list[HostReport]:
+def host_reports(
+    cloud: Cloud, hosts: Iterable[str] | None = None, needs: Mapping[str, Need] | None = None
+) -> list[HostReport]:
     """Check ``hosts`` (default: every host of the cloud), each against its ``needs``."""
     names = list(cloud.hosts) if hosts is None else list(hosts)
     return [check_host(cloud.hosts[n], cloud.host_configs[n], (needs or {}).get(n, Need())) for n in names]
 
 
-def preflight(cloud: Cloud, hosts: Iterable[str] | None = None,
-              needs: Mapping[str, Need] | None = None) -> list[Problem]:
+def preflight(
+    cloud: Cloud, hosts: Iterable[str] | None = None, needs: Mapping[str, Need] | None = None
+) -> list[Problem]:
     """Every problem of ``hosts`` (default: all); empty when they can all take work."""
     return [p for r in host_reports(cloud, hosts, needs) for p in r.problems]
 
@@ -108,9 +110,16 @@ def check_host(host: Host, config: HostConfig, need: Need = Need()) -> HostRepor
     try:
         info = host.info()
     except HostError as exc:
-        report.problems.append(Problem(host.name, "reachable", (
-            f"libvirtd is not reachable at {host.uri}: {exc.detail}. Start it on the host (as root: "
-            f"`virtlogd -d; libvirtd -d`) or correct the host's uri in the cloud config")))
+        report.problems.append(
+            Problem(
+                host.name,
+                "reachable",
+                (
+                    f"libvirtd is not reachable at {host.uri}: {exc.detail}. Start it on the host (as root: "
+                    f"`virtlogd -d; libvirtd -d`) or correct the host's uri in the cloud config"
+                ),
+            )
+        )
         return report
     report.reachable, report.cpus, report.free_memory_mib = True, info.cpus, info.free_memory_mib
     report.acceleration = "kvm" if info.domain_type == "kvm" else "tcg"
@@ -132,38 +141,70 @@ def _check_acceleration(host: Host, info: HostInfo, report: HostReport) -> bool:
         report.problems.append(Problem(host.name, "acceleration", f"cannot read its capabilities: {exc.detail}"))
         return False
     if info.domain_type not in guest_domain_types(caps, info.arch):
-        how = ("load the kvm_intel or kvm_amd module" if info.domain_type == "kvm"
-               else "install qemu-system-x86 and libvirt-daemon-driver-qemu, then restart libvirtd")
-        report.problems.append(Problem(host.name, "acceleration", (
-            f"cannot run {report.acceleration.upper() if report.acceleration else ''} guests "
-            f"(<domain type='{info.domain_type}'>): {how}")))
+        how = (
+            "load the kvm_intel or kvm_amd module"
+            if info.domain_type == "kvm"
+            else "install qemu-system-x86 and libvirt-daemon-driver-qemu, then restart libvirtd"
+        )
+        report.problems.append(
+            Problem(
+                host.name,
+                "acceleration",
+                (
+                    f"cannot run {report.acceleration.upper() if report.acceleration else ''} guests "
+                    f"(<domain type='{info.domain_type}'>): {how}"
+                ),
+            )
+        )
         return False
     return True
 
 
-def _check_firmware(host: Host, info: HostInfo, report: HostReport, *, ask_libvirt: bool,
-                    on_this_machine: bool) -> None:
+def _check_firmware(
+    host: Host, info: HostInfo, report: HostReport, *, ask_libvirt: bool, on_this_machine: bool
+) -> None:
     """Libvirt's word on booting guests (unless acceleration failed: it would fail alike), then the BIOS file."""
     guests = f"{info.arch} guests (<domain type='{info.domain_type}'>)"
     if ask_libvirt:
         try:
             supported = boot_supported(host.domain_capabilities(info.arch, info.domain_type))
         except HostError as exc:
-            report.problems.append(Problem(host.name, "firmware", (
-                f"cannot read what firmware {guests} can boot: {exc.detail}. Install the QEMU emulator for "
-                f"{info.arch} (Debian: qemu-system-x86 for x86_64) and restart libvirtd")))
+            report.problems.append(
+                Problem(
+                    host.name,
+                    "firmware",
+                    (
+                        f"cannot read what firmware {guests} can boot: {exc.detail}. Install the QEMU emulator for "
+                        f"{info.arch} (Debian: qemu-system-x86 for x86_64) and restart libvirtd"
+                    ),
+                )
+            )
         else:
             if not supported:
-                report.problems.append(Problem(host.name, "firmware", (
-                    f"libvirt reports that {guests} cannot boot (<os supported='no'> in its domain capabilities): "
-                    "install QEMU's firmware (Debian: seabios and qemu-system-data; ovmf for UEFI) and restart "
-                    "libvirtd")))
+                report.problems.append(
+                    Problem(
+                        host.name,
+                        "firmware",
+                        (
+                            f"libvirt reports that {guests} cannot boot"
+                            " (<os supported='no'> in its domain capabilities): install QEMU's firmware"
+                            " (Debian: seabios and qemu-system-data; ovmf for UEFI) and restart libvirtd"
+                        ),
+                    )
+                )
     if on_this_machine and info.arch in _X86_ARCHES:
         report.bios_path = next((path for path in X86_BIOS_FILES if os.path.isfile(path)), None)
         if report.bios_path is None:
-            report.problems.append(Problem(host.name, "firmware", (
-                f"the BIOS QEMU loads for x86 guests is missing (none of {', '.join(X86_BIOS_FILES)}): install "
-                "seabios and qemu-system-data (as root: `apt-get install seabios qemu-system-data`)")))
+            report.problems.append(
+                Problem(
+                    host.name,
+                    "firmware",
+                    (
+                        f"the BIOS QEMU loads for x86 guests is missing (none of {', '.join(X86_BIOS_FILES)}): install "
+                        "seabios and qemu-system-data (as root: `apt-get install seabios qemu-system-data`)"
+                    ),
+                )
+            )
 
 
 def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:
@@ -174,9 +215,16 @@ def _check_pool_dir(name: str, config: HostConfig, report: HostReport) -> None:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         where = "is not writable" if existing == root else f"cannot be made ({existing} is not a writable directory)"
-        report.problems.append(Problem(name, "pool", (
-            f"the storage pool directory {root} {where}: make it writable for this user or set the "
-            f"host's pool_path in the cloud config")))
+        report.problems.append(
+            Problem(
+                name,
+                "pool",
+                (
+                    f"the storage pool directory {root} {where}: make it writable for this user or set the "
+                    f"host's pool_path in the cloud config"
+                ),
+            )
+        )
 
 
 def _check_remote_pools(host: Host, report: HostReport) -> None:
@@ -190,20 +238,47 @@ def _check_remote_pools(host: Host, report: HostReport) -> None:
         if pool is None:
             continue  # made under pool_path when first needed
         if not pool.active:
-            report.problems.append(Problem(host.name, "pool", (
-                f"its storage pool {name} ({pool.path}) is not active: start it on the host "
-                f"(`virsh pool-start {name}`) or remove it so that iaas makes it again")))
+            report.problems.append(
+                Problem(
+                    host.name,
+                    "pool",
+                    (
+                        f"its storage pool {name} ({pool.path}) is not active: start it on the host "
+                        f"(`virsh pool-start {name}`) or remove it so that iaas makes it again"
+                    ),
+                )
+            )
         elif pool.available_bytes < MIN_POOL_FREE:
-            report.problems.append(Problem(host.name, "pool", (
-                f"its storage pool {name} ({pool.path}) has {pool.available_bytes // 2**20} MiB free: free space "
-                "there or set the host's pool_path to a larger file system")))
+            report.problems.append(
+                Problem(
+                    host.name,
+                    "pool",
+                    (
+                        f"its storage pool {name} ({pool.path}) has {pool.available_bytes // 2**20} MiB free: free"
+                        " space there or set the host's pool_path to a larger file system"
+                    ),
+                )
+            )
 
 
 def _check_capacity(name: str, cpus: int, free_mib: int, need: Need, report: HostReport) -> None:
     if cpus < 1 or need.vcpus > cpus:
-        report.problems.append(Problem(name, "cpus", (
-            f"has {cpus} CPU(s); a guest asks for {need.vcpus}: give it fewer vCPUs or place it on a larger host")))
+        report.problems.append(
+            Problem(
+                name,
+                "cpus",
+                (f"has {cpus} CPU(s); a guest asks for {need.vcpus}: give it fewer vCPUs or place it on a larger host"),
+            )
+        )
     if need.memory_mib > free_mib:
-        report.problems.append(Problem(name, "memory", (
-            f"has {free_mib} MiB of free memory (with its ram_ratio); the new guests need {need.memory_mib} MiB: "
-            "stop guests there, use less memory or place them on another host")))
+        report.problems.append(
+            Problem(
+                name,
+                "memory",
+                (
+                    f"has {free_mib} MiB of free memory (with its ram_ratio);"
+                    f" the new guests need {need.memory_mib} MiB:"
+                    " stop guests there, use less memory or place them on another host"
+                ),
+            )
+        )

@@ -160,8 +160,7 @@ def group_filter(host: HostState, req: Request) -> str | None:
     return None
 
 
-FILTERS: tuple[Filter, ...] = (host_filter, locality_filter, group_filter, labels_filter, arch_filter,
-                               capacity_filter)
+FILTERS: tuple[Filter, ...] = (host_filter, locality_filter, group_filter, labels_filter, arch_filter, capacity_filter)
 
 
 def _weight(host: HostState, req: Request, strategy: str) -> tuple[int, int, str]:
@@ -197,8 +196,9 @@ def place(hosts: list[HostState], req: Request, strategy: str = "spread") -> Pla
     return Placement(best.name, rejections)
 
 
-def order_hosts(hosts: list[HostState], strategy: str = "spread",
-                load: dict[str, int] | None = None) -> list[HostState]:
+def order_hosts(
+    hosts: list[HostState], strategy: str = "spread", load: dict[str, int] | None = None
+) -> list[HostState]:
     """The usable hosts in the order a strategy prefers them (for networks and volumes).
 
     ``load`` counts objects of the same kind per host: ``spread`` prefers the
@@ -237,8 +237,16 @@ def host_states(cloud: Cloud) -> list[HostState]:
         except IaasError as exc:
             states.append(HostState(name, 0, 0, down=f"unreachable ({exc})"))
             continue
-        states.append(HostState(name, info.cpus * cfg.cpu_ratio, info.memory_mib * cfg.ram_ratio, arch=info.arch,
-                                labels=dict(cfg.labels), disk_gib=disk))
+        states.append(
+            HostState(
+                name,
+                info.cpus * cfg.cpu_ratio,
+                info.memory_mib * cfg.ram_ratio,
+                arch=info.arch,
+                labels=dict(cfg.labels),
+                disk_gib=disk,
+            )
+        )
     return states
 
 
@@ -290,8 +298,11 @@ class _Run:
 
     def existing(self) -> None:
         """Count the instances that stay, and check that updated sizes still fit their host."""
-        staying = [(i, self.states[i.host]) for i in self.view.of_kind("instance")
-                   if not i.new and i.host is not None and i.host in self.states]
+        staying = [
+            (i, self.states[i.host])
+            for i in self.view.of_kind("instance")
+            if not i.new and i.host is not None and i.host in self.states
+        ]
         for inst, state in staying:
             state.consume(*_sizes(inst.inputs))
             if (group := self.group_of(inst)) is not None:
@@ -325,11 +336,17 @@ class _Run:
         labels = inst.inputs.get("host_labels")
         image = self.view.resolve("image", inst.inputs.get("image"))
         arch = image.inputs.get("architecture") if image is not None else None
-        req = Request(inst.label, vcpus, memory, pinned=pinned if isinstance(pinned, str) else None,
-                      policy=group.inputs.get("policy") if group else None,
-                      members=list(self.members.get(id(group), [])) if group else [],
-                      labels=dict(labels) if isinstance(labels, dict) else {},
-                      arch=arch if isinstance(arch, str) else None, disk_gib=disk)
+        req = Request(
+            inst.label,
+            vcpus,
+            memory,
+            pinned=pinned if isinstance(pinned, str) else None,
+            policy=group.inputs.get("policy") if group else None,
+            members=list(self.members.get(id(group), [])) if group else [],
+            labels=dict(labels) if isinstance(labels, dict) else {},
+            arch=arch if isinstance(arch, str) else None,
+            disk_gib=disk,
+        )
         unplaced = []
         nics = inst.inputs.get("nics") or []
         refs = [("network", n.get("network")) for n in nics if isinstance(n, dict)]

@@ -94,8 +94,7 @@ def execution_graph(plan: Plan) -> Graph[Node]:
 class Applier:
     """Runs the steps of one plan against the cloud and the state."""
 
-    def __init__(self, plan: Plan, store: StateStore, cloud: Cloud, values: Values, *,
-                 on_event: EventFn | None = None):
+    def __init__(self, plan: Plan, store: StateStore, cloud: Cloud, values: Values, *, on_event: EventFn | None = None):
         self.plan, self.store, self.cloud, self.values = plan, store, cloud, values
         self.on_event = on_event
         self._lock = threading.Lock()
@@ -110,11 +109,27 @@ class Applier:
     def _ctx(self, ch: ResourceChange, pending_id: str | None = None) -> OpContext:
         return OpContext(self.plan.stack, ch.address, ch.project, pending_id)
 
-    def _record(self, ch: ResourceChange, *, id: str | None, inputs: dict[str, Any], outputs: dict[str, Any],
-                status: str, extra: dict[str, Any]) -> ResourceRecord:
-        rec = ResourceRecord(address=ch.address, kind=ch.kind, id=id, inputs=inputs, outputs=outputs,
-                             dependencies=list(ch.dependencies), status=status,
-                             extra={"lifecycle": ch.lifecycle, **extra}, updated_at=time.time())
+    def _record(
+        self,
+        ch: ResourceChange,
+        *,
+        id: str | None,
+        inputs: dict[str, Any],
+        outputs: dict[str, Any],
+        status: str,
+        extra: dict[str, Any],
+    ) -> ResourceRecord:
+        rec = ResourceRecord(
+            address=ch.address,
+            kind=ch.kind,
+            id=id,
+            inputs=inputs,
+            outputs=outputs,
+            dependencies=list(ch.dependencies),
+            status=status,
+            extra={"lifecycle": ch.lifecycle, **extra},
+            updated_at=time.time(),
+        )
         self.store.put(rec)
         return rec
 
@@ -126,8 +141,10 @@ class Applier:
             inputs = complete(cls, resolve(ch.desired or {}, self.values.lookup))
         ignore = ch.lifecycle.get("ignore_changes") or []
         if ch.before is not None and ignore:
-            inputs = {k: (ch.before.get(k) if (ignore == "all" or k in ignore) and k != "name" else v)
-                      for k, v in inputs.items()}
+            inputs = {
+                k: (ch.before.get(k) if (ignore == "all" or k in ignore) and k != "name" else v)
+                for k, v in inputs.items()
+            }
         if contains_unknown(inputs):
             missing = [k for k, v in inputs.items() if contains_unknown(v)]
             raise PlanError(f"{ch.address}: values still unknown at apply: {', '.join(missing)}")
@@ -160,9 +177,16 @@ class Applier:
             if ch.action == "create" and ch.id is None and ch.after is not None and not contains_unknown(ch.after):
                 pending = str(uuid.uuid4())
                 self.intents[ch.address] = pending
-                records.append(ResourceRecord(
-                    address=ch.address, kind=ch.kind, inputs=ch.after, dependencies=list(ch.dependencies),
-                    status="creating", extra={"lifecycle": ch.lifecycle, "pending_id": pending}))
+                records.append(
+                    ResourceRecord(
+                        address=ch.address,
+                        kind=ch.kind,
+                        inputs=ch.after,
+                        dependencies=list(ch.dependencies),
+                        status="creating",
+                        extra={"lifecycle": ch.lifecycle, "pending_id": pending},
+                    )
+                )
         self.store.put_many(records)
 
     def drop_unused_intents(self, addresses: list[str]) -> None:
@@ -181,8 +205,9 @@ class Applier:
             pending = self.intents.pop(ch.address, None)
         if pending is None or inputs != ch.after:
             pending = str(uuid.uuid4())
-            self._record(ch, id=None, inputs=inputs, outputs={}, status="creating",
-                         extra={**extra, "pending_id": pending})
+            self._record(
+                ch, id=None, inputs=inputs, outputs={}, status="creating", extra={**extra, "pending_id": pending}
+            )
         self._emit("start", ch.address, action="create" if ch.action == "create" else "replace")
         try:
             outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
@@ -224,8 +249,14 @@ class Applier:
         if ch.action == "delete" or (ch.action == "replace" and not ch.create_first):
             self._emit("start", ch.address, action="delete")
             if ch.id is not None:
-                self._record(ch, id=ch.id, inputs=ch.before or {}, outputs=ch.outputs, status="deleting",
-                             extra={"deposed": ch.deposed} if ch.deposed else {})
+                self._record(
+                    ch,
+                    id=ch.id,
+                    inputs=ch.before or {},
+                    outputs=ch.outputs,
+                    status="deleting",
+                    extra={"deposed": ch.deposed} if ch.deposed else {},
+                )
                 self.cloud.delete(ch.kind, self._ctx(ch), ch.id, ch.outputs)
             self._drop_deposed(ch)
             if ch.action == "delete":
@@ -251,8 +282,15 @@ class Applier:
             self.cloud.delete(ch.kind, self._ctx(ch), old["id"], old.get("outputs") or {})
 
 
-def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int = 10,
-               on_event: EventFn | None = None, stop: threading.Event | None = None) -> ApplyResult:
+def apply_plan(
+    plan: Plan,
+    store: StateStore,
+    cloud: Cloud,
+    *,
+    parallelism: int = 10,
+    on_event: EventFn | None = None,
+    stop: threading.Event | None = None,
+) -> ApplyResult:
     """Apply ``plan``; the caller holds the stack's lock.
 
     Raises :class:`PlanError` when the state moved on since the plan was made.
@@ -262,11 +300,15 @@ def apply_plan(plan: Plan, store: StateStore, cloud: Cloud, *, parallelism: int 
     started = time.monotonic()
     snapshot = store.read()
     if snapshot.lineage != plan.lineage:
-        raise PlanError(f"the plan was made for another state of stack {plan.stack!r} (lineage {plan.lineage}, "
-                        f"this state's is {snapshot.lineage}); plan again against this state")
+        raise PlanError(
+            f"the plan was made for another state of stack {plan.stack!r} (lineage {plan.lineage}, "
+            f"this state's is {snapshot.lineage}); plan again against this state"
+        )
     if snapshot.serial != plan.serial:
-        raise PlanError(f"the plan is stale: state of stack {plan.stack!r} changed since it was made "
-                        f"(serial {plan.serial} -> {snapshot.serial}); plan again")
+        raise PlanError(
+            f"the plan is stale: state of stack {plan.stack!r} changed since it was made "
+            f"(serial {plan.serial} -> {snapshot.serial}); plan again"
+        )
     apply_fixes(plan.stack, plan.reconciled, store, cloud)
     values = Values()
     for rec in store.read().resources.values():

@@ -36,8 +36,17 @@ DEFAULT_HOME = ".iaas"
 class Engine:
     """Plans and applies one stack against a cloud, keeping its state in a store."""
 
-    def __init__(self, cloud: Cloud, store: StateStore, *, parallelism: int = 10, lock_timeout: float = 0.0,
-                 on_event: EventFn | None = None, owner: str | None = None, close_cloud: bool = False):
+    def __init__(
+        self,
+        cloud: Cloud,
+        store: StateStore,
+        *,
+        parallelism: int = 10,
+        lock_timeout: float = 0.0,
+        on_event: EventFn | None = None,
+        owner: str | None = None,
+        close_cloud: bool = False,
+    ):
         if parallelism < 1:
             raise ValidationError(f"parallelism must be at least 1, got {parallelism}")
         self.cloud, self.store = cloud, store
@@ -48,9 +57,15 @@ class Engine:
         self._close_cloud = close_cloud
 
     @classmethod
-    def open(cls, stack: str = "default", *, home: str | Path = DEFAULT_HOME,
-             cloud: Cloud | str | Path | dict[str, Any] | None = None, state: str | Path | None = None,
-             **options: Any) -> Engine:
+    def open(
+        cls,
+        stack: str = "default",
+        *,
+        home: str | Path = DEFAULT_HOME,
+        cloud: Cloud | str | Path | dict[str, Any] | None = None,
+        state: str | Path | None = None,
+        **options: Any,
+    ) -> Engine:
         """An engine for ``stack``: the embedded cloud and SQLite state under ``home`` unless given.
 
         ``cloud`` is a :class:`Cloud`, a cloud config file or mapping; ``state``
@@ -88,8 +103,15 @@ class Engine:
     def _lock(self, operation: str) -> Any:
         return self.store.lock(self.owner, operation, timeout=self.lock_timeout)
 
-    def plan(self, stack: Stack, *, destroy: bool = False, targets: Iterable[str] = (),
-             replace: Iterable[str] = (), refresh: bool = True) -> Plan:
+    def plan(
+        self,
+        stack: Stack,
+        *,
+        destroy: bool = False,
+        targets: Iterable[str] = (),
+        replace: Iterable[str] = (),
+        refresh: bool = True,
+    ) -> Plan:
         """Plan the changes that make the cloud match ``stack`` (or remove it all with ``destroy``)."""
         self._check_stack(stack)
         with self._lock("plan"):
@@ -102,8 +124,15 @@ class Engine:
         if self.on_event:
             self.on_event(kind, address, info if isinstance(info, dict) else {"value": info})
 
-    def apply(self, target: Stack | Plan, *, destroy: bool = False, targets: Iterable[str] = (),
-              replace: Iterable[str] = (), refresh: bool = True) -> ApplyResult:
+    def apply(
+        self,
+        target: Stack | Plan,
+        *,
+        destroy: bool = False,
+        targets: Iterable[str] = (),
+        replace: Iterable[str] = (),
+        refresh: bool = True,
+    ) -> ApplyResult:
         """Apply a plan, or plan and apply a stack under one lock.
 
         Raises :class:`ApplyError` (with ``.result``) when a step failed; the
@@ -126,12 +155,16 @@ class Engine:
             history = self.store.begin_apply(operation, self.owner)
             status = "failed"
             try:
-                result = apply_plan(plan, self.store, self.cloud, parallelism=self.parallelism,
-                                    on_event=self.on_event, stop=self.stop)
+                result = apply_plan(
+                    plan, self.store, self.cloud, parallelism=self.parallelism, on_event=self.on_event, stop=self.stop
+                )
                 status = "succeeded" if result.ok else ("interrupted" if result.interrupted else "failed")
             finally:
-                summary = {"plan": plan.summary()} if status == "failed" else \
-                    {"plan": plan.summary(), "failed": len(result.failed), "skipped": len(result.skipped)}
+                summary = (
+                    {"plan": plan.summary()}
+                    if status == "failed"
+                    else {"plan": plan.summary(), "failed": len(result.failed), "skipped": len(result.skipped)}
+                )
                 self.store.end_apply(history, status, summary)
         if not result.ok:
             raise ApplyError(result.failed, result.skipped + result.not_started, result)
@@ -159,8 +192,9 @@ class Engine:
         """
         kind, _, name = address.partition(".")
         if kind not in KINDS or not name:
-            raise ValidationError([FieldError(address, "", f"not a resource address (kind.name); kinds: "
-                                                           f"{', '.join(KINDS)}")])
+            raise ValidationError(
+                [FieldError(address, "", f"not a resource address (kind.name); kinds: {', '.join(KINDS)}")]
+            )
         with self._lock("import"):
             if self.store.get(address) is not None:
                 raise ValidationError([FieldError(address, "", "is already managed in this stack's state")])
@@ -171,8 +205,9 @@ class Engine:
             inputs = dict(observed.inputs)
             deps: list[str] = []
             if stack is not None and address in stack.resources:
-                planned = make_plan(stack, self.store.read(), self.cloud, targets=[address],
-                                    refresh=False, cloud_checks=False).changes[address]
+                planned = make_plan(
+                    stack, self.store.read(), self.cloud, targets=[address], refresh=False, cloud_checks=False
+                ).changes[address]
                 for key, value in (planned.after or {}).items():
                     if inputs.get(key) is None:
                         inputs[key] = value
@@ -180,8 +215,15 @@ class Engine:
             inputs["name"] = inputs.get("name") or name
             inputs = complete(KINDS[kind], inputs)
             self.cloud.adopt(kind, ctx, observed)
-            rec = ResourceRecord(address=address, kind=kind, id=observed.id, inputs=inputs,
-                                 outputs=dict(observed.outputs), dependencies=deps, status="ready")
+            rec = ResourceRecord(
+                address=address,
+                kind=kind,
+                id=observed.id,
+                inputs=inputs,
+                outputs=dict(observed.outputs),
+                dependencies=deps,
+                status="ready",
+            )
             self.store.put(rec)
             return rec
 

@@ -79,8 +79,7 @@ class Plan:
     @property
     def empty(self) -> bool:
         """True when applying would change nothing."""
-        return all(c.action == "noop" and not c.deposed for c in self.changes.values()) and \
-            not self.outputs_changed
+        return all(c.action == "noop" and not c.deposed for c in self.changes.values()) and not self.outputs_changed
 
     outputs_changed: bool = False
 

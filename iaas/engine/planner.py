@@ -30,8 +30,9 @@ def _declare_hint(kind: str) -> str:
 def _has_literal_refs(schema: ObjectSchema, values: dict[str, Any]) -> bool:
     for f in schema.inputs:
         value = values.get(f.name)
-        if f.spec.ref and (isinstance(value, str) or (isinstance(value, list)
-                                                      and any(isinstance(v, str) for v in value))):
+        if f.spec.ref and (
+            isinstance(value, str) or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+        ):
             return True
         if f.nested is not None and isinstance(value, list | dict):
             items = value if isinstance(value, list) else [value]
@@ -84,9 +85,19 @@ def _name_pending_refs(desired: Any, after: Any) -> Any:
 class Planner:
     """Computes one plan; see :func:`make_plan`."""
 
-    def __init__(self, stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool, targets: list[str],
-                 replace: list[str], refresh: bool, on_event: Callable[..., None] | None,
-                 cloud_checks: bool = True):
+    def __init__(
+        self,
+        stack: Stack,
+        snapshot: Snapshot,
+        cloud: Cloud,
+        *,
+        destroy: bool,
+        targets: list[str],
+        replace: list[str],
+        refresh: bool,
+        on_event: Callable[..., None] | None,
+        cloud_checks: bool = True,
+    ):
         self.stack, self.snapshot, self.cloud = stack, snapshot, cloud
         self.destroy, self.targets, self.replace, self.refresh = destroy, targets, set(replace), refresh
         self.on_event = on_event
@@ -101,12 +112,22 @@ class Planner:
         for what, addresses in (("target", self.targets), ("replacement", sorted(self.replace))):
             unknown = [a for a in addresses if a not in self.stack.resources and a not in self.snapshot.resources]
             if unknown:
-                raise ValidationError([FieldError(a, "", f"{what} is neither declared nor in the state")
-                                       for a in unknown])
+                raise ValidationError(
+                    [FieldError(a, "", f"{what} is neither declared nor in the state") for a in unknown]
+                )
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
         outputs = {} if self.destroy else dict(self.stack.outputs)  # a destroyed stack has no outputs
-        plan = Plan(self.stack.name, self.snapshot.lineage, self.snapshot.serial, {}, outputs,
-                    self.destroy, list(self.targets), fixes, drift)
+        plan = Plan(
+            self.stack.name,
+            self.snapshot.lineage,
+            self.snapshot.serial,
+            {},
+            outputs,
+            self.destroy,
+            list(self.targets),
+            fixes,
+            drift,
+        )
         if self.destroy:
             self._plan_destroy(plan, records)
         else:
@@ -140,15 +161,24 @@ class Planner:
         cls = decl.cls
         desired = decl.inputs
         if _has_literal_refs(object_schema(cls), desired):  # names or ids of objects the stack does not declare
-            refs = _References(self.session, decl.address, True, cache=self.literal_ids, hint=_declare_hint,
-                               source=decl.source)
+            refs = _References(
+                self.session, decl.address, True, cache=self.literal_ids, hint=_declare_hint, source=decl.source
+            )
             desired = refs.walk(object_schema(cls), desired, "")
             self.errors += refs.errors
         after = complete(cls, resolve(desired, self.values.lookup))
         if desired is not decl.inputs or _has_references(desired):  # a resolved value may have the wrong type
             self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})
-        ch = ResourceChange(decl.address, decl.kind, "create", before=None, after=after, desired=desired,
-                            dependencies=graph.dependencies(decl.address), lifecycle=decl.lifecycle.to_dict())
+        ch = ResourceChange(
+            decl.address,
+            decl.kind,
+            "create",
+            before=None,
+            after=after,
+            desired=desired,
+            dependencies=graph.dependencies(decl.address),
+            lifecycle=decl.lifecycle.to_dict(),
+        )
         ch.project = after.get("project") if isinstance(after.get("project"), str) else None
         if rec is None:
             self.values.set(decl.address, after, None, pending=True)
@@ -170,11 +200,18 @@ class Planner:
         return ch
 
     def _delete_change(self, rec: ResourceRecord, reasons: list[str]) -> ResourceChange:
-        return ResourceChange(rec.address, rec.kind, "delete", before=rec.inputs, id=rec.id, outputs=rec.outputs,
-                              recorded_dependencies=list(rec.dependencies), reasons=reasons,
-                              deposed=list(rec.extra.get("deposed", [])),
-                              project=rec.inputs.get("project") if isinstance(rec.inputs.get("project"), str)
-                              else None)
+        return ResourceChange(
+            rec.address,
+            rec.kind,
+            "delete",
+            before=rec.inputs,
+            id=rec.id,
+            outputs=rec.outputs,
+            recorded_dependencies=list(rec.dependencies),
+            reasons=reasons,
+            deposed=list(rec.extra.get("deposed", [])),
+            project=rec.inputs.get("project") if isinstance(rec.inputs.get("project"), str) else None,
+        )
 
     # ------------------------------------------------------------------ destroy plans
 
@@ -196,15 +233,34 @@ class Planner:
             if decl is None:
                 continue
             if ch.action in ("delete", "replace") and decl.lifecycle.prevent_destroy:
-                why = "would be destroyed" if ch.action == "delete" else \
-                    f"would be replaced (because of {', '.join(ch.replaced_fields or ch.reasons)})"
-                self.errors.append(FieldError(ch.address, "lifecycle.prevent_destroy",
-                                              f"{ch.address} {why}, but prevent_destroy is set", decl.source))
-            if ch.create_first and ch.kind in NAMED_ON_HOST and ch.before and \
-                    ch.before.get("name") == (ch.after or {}).get("name"):
-                self.errors.append(FieldError(ch.address, "lifecycle.create_before_destroy",
-                                              f"a {ch.kind}'s name is unique on its host: give the replacement a "
-                                              "new name to create it before the old one is destroyed", decl.source))
+                why = (
+                    "would be destroyed"
+                    if ch.action == "delete"
+                    else f"would be replaced (because of {', '.join(ch.replaced_fields or ch.reasons)})"
+                )
+                self.errors.append(
+                    FieldError(
+                        ch.address,
+                        "lifecycle.prevent_destroy",
+                        f"{ch.address} {why}, but prevent_destroy is set",
+                        decl.source,
+                    )
+                )
+            if (
+                ch.create_first
+                and ch.kind in NAMED_ON_HOST
+                and ch.before
+                and ch.before.get("name") == (ch.after or {}).get("name")
+            ):
+                self.errors.append(
+                    FieldError(
+                        ch.address,
+                        "lifecycle.create_before_destroy",
+                        f"a {ch.kind}'s name is unique on its host: give the replacement a "
+                        "new name to create it before the old one is destroyed",
+                        decl.source,
+                    )
+                )
 
     def _planned_items(self, plan: Plan) -> list[PlannedItem]:
         items = []
@@ -233,9 +289,18 @@ class Planner:
         return False
 
 
-def make_plan(stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool = False,
-              targets: Iterable[str] = (), replace: Iterable[str] = (), refresh: bool = False,
-              on_event: Callable[..., None] | None = None, cloud_checks: bool = True) -> Plan:
+def make_plan(
+    stack: Stack,
+    snapshot: Snapshot,
+    cloud: Cloud,
+    *,
+    destroy: bool = False,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
+    refresh: bool = False,
+    on_event: Callable[..., None] | None = None,
+    cloud_checks: bool = True,
+) -> Plan:
     """Plan the changes that bring the cloud from ``snapshot`` to ``stack``.
 
     ``cloud_checks=False`` leaves out quotas, capacity and placement (used to
@@ -247,8 +312,17 @@ def make_plan(stack: Stack, snapshot: Snapshot, cloud: Cloud, *, destroy: bool =
     unknown_kinds = {r.kind for r in snapshot.resources.values()} - set(KINDS)
     if unknown_kinds:
         raise PlanError(f"state holds resources of unknown kinds: {', '.join(sorted(unknown_kinds))}")
-    return Planner(stack, snapshot, cloud, destroy=destroy, targets=list(targets), replace=list(replace),
-                   refresh=refresh, on_event=on_event, cloud_checks=cloud_checks).run()
+    return Planner(
+        stack,
+        snapshot,
+        cloud,
+        destroy=destroy,
+        targets=list(targets),
+        replace=list(replace),
+        refresh=refresh,
+        on_event=on_event,
+        cloud_checks=cloud_checks,
+    ).run()
 
 
 __all__ = ["make_plan", "references"]

@@ -41,9 +41,9 @@ def record_to_dict(rec: ResourceRecord) -> dict[str, Any]:
     return attrs.asdict(rec)
 
 
-def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
-              on_event: Callable[..., None] | None = None
-              ) -> tuple[dict[str, ResourceRecord], list[dict[str, Any]], list[dict[str, Any]]]:
+def reconcile(
+    cloud: Cloud, snapshot: Snapshot, *, refresh: bool, on_event: Callable[..., None] | None = None
+) -> tuple[dict[str, ResourceRecord], list[dict[str, Any]], list[dict[str, Any]]]:
     """Return the records to plan from, the repairs to write at apply, and the drift found."""
     records = dict(snapshot.resources)
     todo = [r for r in records.values() if refresh or r.status in ("creating", "deleting")]
@@ -59,9 +59,17 @@ def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
         if obs is None:
             del records[rec.address]
             why = {"creating": "never created", "deleting": "already deleted"}.get(rec.status, "deleted outside iaas")
-            fixes.append({"address": rec.address, "record": None, "why": why, "kind": rec.kind,
-                          "id": rec.extra.get("pending_id") if rec.status == "creating" else rec.id,
-                          "outputs": rec.outputs, "project": _ctx(snapshot.stack, rec).project})
+            fixes.append(
+                {
+                    "address": rec.address,
+                    "record": None,
+                    "why": why,
+                    "kind": rec.kind,
+                    "id": rec.extra.get("pending_id") if rec.status == "creating" else rec.id,
+                    "outputs": rec.outputs,
+                    "project": _ctx(snapshot.stack, rec).project,
+                }
+            )
             if rec.status in ("ready", "tainted"):
                 drift.append({"address": rec.address, "field": None, "recorded": None, "actual": "gone"})
             continue
@@ -71,13 +79,30 @@ def reconcile(cloud: Cloud, snapshot: Snapshot, *, refresh: bool,
                 drift.append({"address": rec.address, "field": key, "recorded": inputs[key], "actual": actual})
                 inputs[key] = actual
         status = "tainted" if rec.status == "tainted" else "ready"
-        new = attrs.evolve(rec, id=obs.id, inputs=inputs, outputs=dict(obs.outputs), status=status,
-                           extra={k: v for k, v in rec.extra.items() if k != "pending_id"})
+        new = attrs.evolve(
+            rec,
+            id=obs.id,
+            inputs=inputs,
+            outputs=dict(obs.outputs),
+            status=status,
+            extra={k: v for k, v in rec.extra.items() if k != "pending_id"},
+        )
         if new != rec:
-            why = {"creating": "adopted after an interrupted create",
-                   "deleting": "still exists after an interrupted delete"}.get(rec.status, "refreshed")
-            fixes.append({"address": rec.address, "record": record_to_dict(new), "why": why, "kind": rec.kind,
-                          "id": new.id, "outputs": new.outputs, "project": _ctx(snapshot.stack, new).project})
+            why = {
+                "creating": "adopted after an interrupted create",
+                "deleting": "still exists after an interrupted delete",
+            }.get(rec.status, "refreshed")
+            fixes.append(
+                {
+                    "address": rec.address,
+                    "record": record_to_dict(new),
+                    "why": why,
+                    "kind": rec.kind,
+                    "id": new.id,
+                    "outputs": new.outputs,
+                    "project": _ctx(snapshot.stack, new).project,
+                }
+            )
         records[rec.address] = new
     return records, fixes, drift
 

@@ -72,16 +72,18 @@ def _body(ch: ResourceChange) -> list[str]:
             lines.append(f"      - {f.name.ljust(width)} = {_fmt(value, f.spec.secret)}")
         return lines
     for c in ch.changes:
-        note = "  # forces replacement" if c.update == "replace" else \
-            ("  # needs a restart" if c.update == "offline" else "")
+        note = (
+            "  # forces replacement"
+            if c.update == "replace"
+            else ("  # needs a restart" if c.update == "offline" else "")
+        )
         secret = _secret(ch.kind, c.field)
         for path, old, new in _field_changes(c.field, c.old, c.new):
             lines.append(f"      ~ {path.ljust(width)} = {_fmt(old, secret)} -> {_fmt(new, secret)}{note}")
     if ch.action == "replace":
         for f in schema.outputs:
             if f.computed:
-                lines.append(f"      ~ {f.name.ljust(width)} = {_fmt(ch.outputs.get(f.name))} -> "
-                             "(known after apply)")
+                lines.append(f"      ~ {f.name.ljust(width)} = {_fmt(ch.outputs.get(f.name))} -> (known after apply)")
     return lines
 
 
@@ -117,13 +119,17 @@ def render_plan(plan: Plan) -> str:
                 out.append(f"  {d['address']} is gone")
             else:
                 secret = _secret(d["address"].split(".")[0], d["field"])
-                out.append(f"  {d['address']}.{d['field']}: {_fmt(d['recorded'], secret)} -> "
-                           f"{_fmt(d['actual'], secret)}")
+                out.append(
+                    f"  {d['address']}.{d['field']}: {_fmt(d['recorded'], secret)} -> {_fmt(d['actual'], secret)}"
+                )
         out.append("")
     pending = plan.pending()
     if not pending:
-        out.append("No changes. The cloud matches the stack." if not plan.outputs_changed
-                   else "No resource changes; outputs will be updated.")
+        out.append(
+            "No changes. The cloud matches the stack."
+            if not plan.outputs_changed
+            else "No resource changes; outputs will be updated."
+        )
         return "\n".join(out)
     out.append("iaas will perform the following actions:")
     out.append("")
@@ -131,6 +137,7 @@ def render_plan(plan: Plan) -> str:
         out += render_change(ch)
         out.append("")
     s = plan.summary()
-    out.append(f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change, "
-               f"{s['delete'] + s['replace']} to destroy.")
+    out.append(
+        f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change, {s['delete'] + s['replace']} to destroy."
+    )
     return "\n".join(out)

@@ -42,8 +42,9 @@ class Values:
         self._known: dict[str, dict[str, Any]] = {}
         self._pending: set[str] = set()
 
-    def set(self, address: str, inputs: dict[str, Any], outputs: dict[str, Any] | None,
-            *, pending: bool = False) -> None:
+    def set(
+        self, address: str, inputs: dict[str, Any], outputs: dict[str, Any] | None, *, pending: bool = False
+    ) -> None:
         """Record a resource's values; ``pending`` when its outputs are known only after apply."""
         merged = dict(inputs)
         if outputs:

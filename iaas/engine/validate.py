@@ -27,17 +27,27 @@ def _ref_errors(decl: Declared, stack: Stack) -> list[FieldError]:
     for ref in references(decl.inputs):
         target = stack.resources.get(ref.address)
         if target is None:
-            errors.append(FieldError(decl.address, "", f"refers to {ref.address}, which is not declared in "
-                                                       f"stack {stack.name!r}", decl.source))
+            errors.append(
+                FieldError(
+                    decl.address,
+                    "",
+                    f"refers to {ref.address}, which is not declared in stack {stack.name!r}",
+                    decl.source,
+                )
+            )
         elif object_schema(KINDS[ref.kind]).field(ref.attribute) is None:
             fields = ", ".join(f.name for f in object_schema(KINDS[ref.kind]).fields)
-            errors.append(FieldError(decl.address, "", f"{ref} names no attribute of a {ref.kind} "
-                                                       f"(attributes: {fields})", decl.source))
+            errors.append(
+                FieldError(
+                    decl.address, "", f"{ref} names no attribute of a {ref.kind} (attributes: {fields})", decl.source
+                )
+            )
     for i, dep in enumerate(decl.depends_on):
         if dep not in stack.resources:
             where = f"depends_on[{i}]"
-            errors.append(FieldError(decl.address, where, f"{dep} is not declared in stack {stack.name!r}",
-                                     decl.source_of(where)))
+            errors.append(
+                FieldError(decl.address, where, f"{dep} is not declared in stack {stack.name!r}", decl.source_of(where))
+            )
     return errors
 
 
@@ -52,8 +62,14 @@ def _networks(stack: Stack) -> list[FieldError]:
     for net, decl in nets:  # sorted by start: overlap iff a start falls inside the widest range seen so far
         if widest is not None and int(net.network_address) <= int(widest[0].broadcast_address):
             if decl.inputs.get("host") == widest[1].inputs.get("host"):
-                errors.append(FieldError(decl.address, "cidr", f"{net} overlaps {widest[0]} of "
-                                                               f"{widest[1].address}", decl.source_of("cidr")))
+                errors.append(
+                    FieldError(
+                        decl.address,
+                        "cidr",
+                        f"{net} overlaps {widest[0]} of {widest[1].address}",
+                        decl.source_of("cidr"),
+                    )
+                )
         if widest is None or int(net.broadcast_address) > int(widest[0].broadcast_address):
             widest = (net, decl)
     return errors
@@ -78,15 +94,20 @@ def _fixed_ips(stack: Stack) -> list[FieldError]:
                 continue  # the field check reports it
             where = f"nics[{i}].fixed_ip"
             if net is not None and (ip not in net or ip in (net.network_address, net.broadcast_address)):
-                errors.append(FieldError(decl.address, where, f"{ip} is outside {network.address} ({net})",
-                                         decl.source_of(where)))
+                errors.append(
+                    FieldError(decl.address, where, f"{ip} is outside {network.address} ({net})", decl.source_of(where))
+                )
             elif net is not None and ip == net.network_address + 1:
-                errors.append(FieldError(decl.address, where, f"{ip} is the gateway of {network.address}",
-                                         decl.source_of(where)))
+                errors.append(
+                    FieldError(decl.address, where, f"{ip} is the gateway of {network.address}", decl.source_of(where))
+                )
             key = (network.address, ip_text)
             if key in taken:
-                errors.append(FieldError(decl.address, where, f"{ip} is already the fixed IP of {taken[key]}",
-                                         decl.source_of(where)))
+                errors.append(
+                    FieldError(
+                        decl.address, where, f"{ip} is already the fixed IP of {taken[key]}", decl.source_of(where)
+                    )
+                )
             taken[key] = decl.address
     return errors
 

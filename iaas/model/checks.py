@@ -32,8 +32,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 def name(value: Any) -> str | None:
     """Names: 1-63 characters, letters, digits, ``-``, ``_`` and ``.``; starting with a letter or digit."""
     if not isinstance(value, str) or not _NAME_RE.match(value):
-        return (f"invalid name {value!r}: use 1-63 letters, digits, '-', '_' or '.', "
-                "starting with a letter or digit")
+        return f"invalid name {value!r}: use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
     return None
 
 
@@ -43,8 +42,7 @@ def labels(value: Any) -> str | None:
         return None  # the type check reports it
     for key in value:
         if not isinstance(key, str) or not _NAME_RE.match(key):
-            return (f"invalid label {key!r}: use 1-63 letters, digits, '-', '_' or '.', "
-                    "starting with a letter or digit")
+            return f"invalid label {key!r}: use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
     return None
 
 
@@ -126,8 +124,13 @@ def absolute_path(value: Any) -> str | None:
 
 
 _KEY_TYPES = {
-    "ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 }
 
 
@@ -145,7 +148,7 @@ def _parse_public_key(value: str) -> tuple[str, bytes]:
     if len(blob) < 4:
         raise ValueError("key data is too short")
     (length,) = struct.unpack(">I", blob[:4])
-    if blob[4:4 + length].decode("ascii", "replace") != key_type:
+    if blob[4 : 4 + length].decode("ascii", "replace") != key_type:
         raise ValueError("key data does not match its type")
     if key_type == "ssh-rsa" and (bits := _rsa_bits(blob)) < 1024:
         raise ValueError(f"RSA key is too short ({bits} bits; at least 1024)")
@@ -158,10 +161,10 @@ def _wire_strings(blob: bytes, count: int) -> list[bytes]:
     for _ in range(count):
         if pos + 4 > len(blob):
             raise ValueError("key data is truncated")
-        (length,) = struct.unpack(">I", blob[pos:pos + 4])
+        (length,) = struct.unpack(">I", blob[pos : pos + 4])
         if pos + 4 + length > len(blob):
             raise ValueError("key data is truncated")
-        out.append(blob[pos + 4:pos + 4 + length])
+        out.append(blob[pos + 4 : pos + 4 + length])
         pos += 4 + length
     return out
 

@@ -24,8 +24,9 @@ class Nic:
     """A network interface of an instance."""
 
     network: str = field("Network the NIC is attached to.", required=True, ref="network")
-    fixed_ip: str | None = field("Fixed IPv4 address inside the network (a static DHCP entry).",
-                                 check=checks.ipv4_address)
+    fixed_ip: str | None = field(
+        "Fixed IPv4 address inside the network (a static DHCP entry).", check=checks.ipv4_address
+    )
     security_groups: list[str] = field("Security groups applied to the NIC.", factory=list, ref="security_group")
 
 
@@ -37,46 +38,84 @@ class Instance(Resource):
     description_doc: ClassVar[str] = "A virtual machine booted from an image, configured by cloud-init."
 
     image: str = field("Image the root disk is built on.", required=True, ref="image", update="replace")
-    flavor: str | None = field("Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.",
-                               choices=tuple(FLAVORS), update="offline")
-    vcpus: int | None = field("Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.",
-                              minimum=1, maximum=256, update="offline", chosen=True)
-    memory_mib: int | None = field("Memory in MiB (default: from the flavor). Live up to max_memory_mib.",
-                                   minimum=64, maximum=4 * 1024 * 1024, update="offline", chosen=True)
-    max_vcpus: int | None = field("Ceiling for live vCPU changes (default: vcpus).", minimum=1, maximum=256,
-                                  update="offline", chosen=True)
-    max_memory_mib: int | None = field("Ceiling for live memory changes (default: memory_mib).", minimum=64,
-                                       maximum=4 * 1024 * 1024, update="offline", chosen=True)
-    root_disk_gib: int | None = field("Size of the root disk in GiB (default: from the flavor, else 10). Grows live.",
-                                      minimum=1, maximum=65536, chosen=True)
-    volumes: list[str] = field("Extra volumes attached to the instance (attached and detached live).",
-                               factory=list, ref="volume")
+    flavor: str | None = field(
+        "Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.", choices=tuple(FLAVORS), update="offline"
+    )
+    vcpus: int | None = field(
+        "Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.",
+        minimum=1,
+        maximum=256,
+        update="offline",
+        chosen=True,
+    )
+    memory_mib: int | None = field(
+        "Memory in MiB (default: from the flavor). Live up to max_memory_mib.",
+        minimum=64,
+        maximum=4 * 1024 * 1024,
+        update="offline",
+        chosen=True,
+    )
+    max_vcpus: int | None = field(
+        "Ceiling for live vCPU changes (default: vcpus).", minimum=1, maximum=256, update="offline", chosen=True
+    )
+    max_memory_mib: int | None = field(
+        "Ceiling for live memory changes (default: memory_mib).",
+        minimum=64,
+        maximum=4 * 1024 * 1024,
+        update="offline",
+        chosen=True,
+    )
+    root_disk_gib: int | None = field(
+        "Size of the root disk in GiB (default: from the flavor, else 10). Grows live.",
+        minimum=1,
+        maximum=65536,
+        chosen=True,
+    )
+    volumes: list[str] = field(
+        "Extra volumes attached to the instance (attached and detached live).", factory=list, ref="volume"
+    )
     nics: list[Nic] = field("Network interfaces, in order.", factory=list)
     key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")
     user_data: str | None = field("cloud-init user data.", secret=True, update="replace")
     power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
-    wait_for_address: bool = field("When the instance is created or changed while running, wait until every NIC "
-                                   "holds its DHCP address (up to 300 s), so that ip_address is known when the "
-                                   "apply ends; on timeout the step fails and says what it saw.", default=False)
-    wait_for_port: int | None = field("Also wait until this TCP port of the first address accepts connections "
-                                      "(implies wait_for_address; same 300 s). The probe is made on the host: "
-                                      "in its network namespace on this machine, through ssh or its "
-                                      "command_prefix on a remote host.", minimum=1, maximum=65535)
-    host: str | None = field("Host to place the instance on; chosen by the scheduler when unset.",
-                             update="replace", chosen=True)
-    host_labels: dict[str, str] = field("Labels the host must carry (the labels of the cloud config's hosts); the "
-                                        "scheduler places the instance only on a host that has every one.",
-                                        factory=dict, update="replace", check=checks.labels)
-    server_group: str | None = field("Server group whose placement policy applies.", ref="server_group",
-                                     update="replace")
+    wait_for_address: bool = field(
+        "When the instance is created or changed while running, wait until every NIC "
+        "holds its DHCP address (up to 300 s), so that ip_address is known when the "
+        "apply ends; on timeout the step fails and says what it saw.",
+        default=False,
+    )
+    wait_for_port: int | None = field(
+        "Also wait until this TCP port of the first address accepts connections "
+        "(implies wait_for_address; same 300 s). The probe is made on the host: "
+        "in its network namespace on this machine, through ssh or its "
+        "command_prefix on a remote host.",
+        minimum=1,
+        maximum=65535,
+    )
+    host: str | None = field(
+        "Host to place the instance on; chosen by the scheduler when unset.", update="replace", chosen=True
+    )
+    host_labels: dict[str, str] = field(
+        "Labels the host must carry (the labels of the cloud config's hosts); the "
+        "scheduler places the instance only on a host that has every one.",
+        factory=dict,
+        update="replace",
+        check=checks.labels,
+    )
+    server_group: str | None = field(
+        "Server group whose placement policy applies.", ref="server_group", update="replace"
+    )
     project: str | None = field("Project the instance counts against.", ref="project", update="replace")
     id: str | None = field("UUID of the instance.", computed=True)
-    ip_address: str | None = field("First IPv4 address of the first NIC.", computed=True,
-                                   recomputed_by=("nics", "power_state"))
-    ip_addresses: list[str] | None = field("IPv4 addresses, one per NIC in order.", computed=True,
-                                           recomputed_by=("nics", "power_state"))
-    mac_addresses: list[str] | None = field("MAC addresses, one per NIC in order.", computed=True,
-                                            recomputed_by=("nics",))
+    ip_address: str | None = field(
+        "First IPv4 address of the first NIC.", computed=True, recomputed_by=("nics", "power_state")
+    )
+    ip_addresses: list[str] | None = field(
+        "IPv4 addresses, one per NIC in order.", computed=True, recomputed_by=("nics", "power_state")
+    )
+    mac_addresses: list[str] | None = field(
+        "MAC addresses, one per NIC in order.", computed=True, recomputed_by=("nics",)
+    )
 
     @classmethod
     def normalize(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +166,6 @@ class Instance(Resource):
         if name in ceilings:
             same_flavor = old_values.get("flavor") == new_values.get("flavor")
             same_ceiling = old_values.get(ceilings[name]) == new_values.get(ceilings[name])
-            if same_flavor and same_ceiling and isinstance(new, int) and \
-                    new <= (new_values.get(ceilings[name]) or 0):
+            if same_flavor and same_ceiling and isinstance(new, int) and new <= (new_values.get(ceilings[name]) or 0):
                 return "live"
         return None

@@ -18,7 +18,11 @@ class KeyPair(Resource):
     description_doc: ClassVar[str] = "An SSH public key, injected into instances through cloud-init."
     updatable: ClassVar[bool] = False
 
-    public_key: str = field("OpenSSH public key line (type, base64 data, optional comment).", required=True,
-                            update="replace", check=checks.public_key)
+    public_key: str = field(
+        "OpenSSH public key line (type, base64 data, optional comment).",
+        required=True,
+        update="replace",
+        check=checks.public_key,
+    )
     id: str | None = field("Identifier of the key pair.", computed=True)
     fingerprint: str | None = field("SHA256 fingerprint of the key, as ssh-keygen -l prints it.", computed=True)

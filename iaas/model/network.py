@@ -18,22 +18,32 @@ class Network(Resource):
     kind: ClassVar[str] = "network"
     description_doc: ClassVar[str] = "A virtual network with an IPv4 subnet, DHCP and DNS."
 
-    cidr: str = field("IPv4 subnet in CIDR notation; the first address is the gateway.", required=True,
-                      update="replace", check=checks.ipv4_cidr)
-    mode: str = field("Forwarding mode: nat (outbound through the host), isolated, or routed.", default="nat",
-                      update="replace", choices=("nat", "isolated", "routed"))
+    cidr: str = field(
+        "IPv4 subnet in CIDR notation; the first address is the gateway.",
+        required=True,
+        update="replace",
+        check=checks.ipv4_cidr,
+    )
+    mode: str = field(
+        "Forwarding mode: nat (outbound through the host), isolated, or routed.",
+        default="nat",
+        update="replace",
+        choices=("nat", "isolated", "routed"),
+    )
     dhcp: bool = field("Serve addresses by DHCP.", default=True, update="offline")
-    dhcp_start: str | None = field("First address of the DHCP range (default: gateway + 1).", update="offline",
-                                   check=checks.ipv4_address)
-    dhcp_end: str | None = field("Last address of the DHCP range (default: last usable address).",
-                                 update="offline", check=checks.ipv4_address)
+    dhcp_start: str | None = field(
+        "First address of the DHCP range (default: gateway + 1).", update="offline", check=checks.ipv4_address
+    )
+    dhcp_end: str | None = field(
+        "Last address of the DHCP range (default: last usable address).", update="offline", check=checks.ipv4_address
+    )
     domain: str | None = field("DNS domain served to guests.", update="offline")
     mtu: int | None = field("MTU of the bridge.", update="offline", minimum=576, maximum=9216)
-    ipv6_cidr: str | None = field("Optional IPv6 subnet in CIDR notation.", update="replace",
-                                  check=checks.ipv6_cidr)
+    ipv6_cidr: str | None = field("Optional IPv6 subnet in CIDR notation.", update="replace", check=checks.ipv6_cidr)
     project: str | None = field("Project the network counts against.", ref="project", update="replace")
-    host: str | None = field("Host to create the network on; chosen by the scheduler when unset.",
-                             update="replace", chosen=True)
+    host: str | None = field(
+        "Host to create the network on; chosen by the scheduler when unset.", update="replace", chosen=True
+    )
     id: str | None = field("UUID of the network.", computed=True)
     bridge: str | None = field("Name of the host bridge.", computed=True)
     gateway: str | None = field("Gateway address of the subnet.", computed=True)
@@ -52,12 +62,14 @@ class Network(Resource):
             if isinstance(value, str) and not checks.ipv4_address(value):
                 addr = ipaddress.IPv4Address(value)
                 if addr not in net or addr in (net.network_address, net.broadcast_address, net.network_address + 1):
-                    errors.append((key, f"{value} is not a usable address of {cidr} (the gateway is "
-                                        f"{net.network_address + 1})"))
+                    errors.append(
+                        (key, f"{value} is not a usable address of {cidr} (the gateway is {net.network_address + 1})")
+                    )
                 bounds[key] = addr
         if len(bounds) == 2 and bounds["dhcp_start"] > bounds["dhcp_end"]:
-            errors.append(("dhcp_end", f"DHCP range ends ({bounds['dhcp_end']}) before it starts "
-                                       f"({bounds['dhcp_start']})"))
+            errors.append(
+                ("dhcp_end", f"DHCP range ends ({bounds['dhcp_end']}) before it starts ({bounds['dhcp_start']})")
+            )
         return errors
 
 

@@ -21,8 +21,12 @@ class PortForward(Resource):
     instance: str = field("Instance that receives the traffic.", required=True, ref="instance", update="replace")
     target_port: int = field("Port on the instance.", required=True, minimum=1, maximum=65535, update="replace")
     host_port: int = field("Port on the host.", required=True, minimum=1, maximum=65535, update="replace")
-    host_address: str = field("Host address to listen on (0.0.0.0: every address).", default="0.0.0.0",
-                              update="replace", check=checks.host_address)
+    host_address: str = field(
+        "Host address to listen on (0.0.0.0: every address).",
+        default="0.0.0.0",
+        update="replace",
+        check=checks.host_address,
+    )
     protocol: str = field("Transport protocol.", default="tcp", choices=("tcp", "udp"), update="replace")
     project: str | None = field("Project the port forward counts against.", ref="project", update="replace")
     id: str | None = field("Identifier of the port forward.", computed=True)

@@ -23,7 +23,10 @@ class Quota:
 
 
 QUOTA_KINDS = {
-    "instances": "instance", "volumes": "volume", "networks": "network", "port_forwards": "port_forward",
+    "instances": "instance",
+    "volumes": "volume",
+    "networks": "network",
+    "port_forwards": "port_forward",
 }
 
 

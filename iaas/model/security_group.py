@@ -14,8 +14,7 @@ from iaas.model.base import Resource, field
 class Rule:
     """One allow rule. Traffic that no rule allows is dropped on ingress."""
 
-    direction: str = field("Traffic direction the rule applies to.", default="ingress",
-                           choices=("ingress", "egress"))
+    direction: str = field("Traffic direction the rule applies to.", default="ingress", choices=("ingress", "egress"))
     protocol: str = field("IP protocol.", default="tcp", choices=("tcp", "udp", "icmp", "any"))
     port_min: int | None = field("First port of the range (tcp/udp).", minimum=1, maximum=65535)
     port_max: int | None = field("Last port of the range (default: port_min).", minimum=1, maximum=65535)
@@ -29,7 +28,8 @@ class SecurityGroup(Resource):
 
     kind: ClassVar[str] = "security_group"
     description_doc: ClassVar[str] = (
-        "Firewall rules for instance NICs. Default: deny ingress, allow egress and established traffic.")
+        "Firewall rules for instance NICs. Default: deny ingress, allow egress and established traffic."
+    )
 
     description: str = field("Free text.", default="")
     rules: list[Rule] = field("Allow rules, updated live on every NIC that uses the group.", factory=list)

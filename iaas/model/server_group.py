@@ -17,7 +17,11 @@ class ServerGroup(Resource):
     description_doc: ClassVar[str] = "A placement policy for instances: affinity, anti-affinity or soft variants."
     updatable: ClassVar[bool] = False
 
-    policy: str = field("Placement policy of the members.", required=True, update="replace",
-                        choices=("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"))
+    policy: str = field(
+        "Placement policy of the members.",
+        required=True,
+        update="replace",
+        choices=("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"),
+    )
     project: str | None = field("Project the group belongs to.", ref="project", update="replace")
     id: str | None = field("Identifier of the group.", computed=True)

@@ -42,8 +42,11 @@ def _plain(value: Any, ts: TypeSpec, ref: str | None) -> Any:
 
 
 def _object_plain(obj: Any, schema: ObjectSchema) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name), f.type, f.spec.ref) for f in schema.fields
-            if f.input and getattr(obj, f.name) is not None}
+    return {
+        f.name: _plain(getattr(obj, f.name), f.type, f.spec.ref)
+        for f in schema.fields
+        if f.input and getattr(obj, f.name) is not None
+    }
 
 
 def inputs_of(resource: Resource) -> dict[str, Any]:
@@ -113,8 +116,7 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
         errors.append((path, msg))
 
 
-def _check_object(schema: ObjectSchema, values: dict[str, Any], prefix: str,
-                  errors: list[tuple[str, str]]) -> None:
+def _check_object(schema: ObjectSchema, values: dict[str, Any], prefix: str, errors: list[tuple[str, str]]) -> None:
     for key in values:
         f = schema.field(key)
         if f is None:
@@ -129,8 +131,9 @@ def _check_object(schema: ObjectSchema, values: dict[str, Any], prefix: str,
         _check_value(f, value, prefix + f.name, errors)
 
 
-def validate(cls: type[Resource], values: dict[str, Any], address: str | None = None,
-             source: str | None = None) -> list[FieldError]:
+def validate(
+    cls: type[Resource], values: dict[str, Any], address: str | None = None, source: str | None = None
+) -> list[FieldError]:
     """Check one resource's inputs: fields, types, allowed values and the kind's own rules.
 
     Returns every problem found, each naming the resource address and the field;

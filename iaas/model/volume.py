@@ -16,13 +16,15 @@ class Volume(Resource):
     kind: ClassVar[str] = "volume"
     description_doc: ClassVar[str] = "A block storage volume: empty, or a copy-on-write overlay on an image."
 
-    size_gib: int = field("Size in GiB. Growing is done in place; shrinking is refused.", required=True,
-                          minimum=1, maximum=65536)
+    size_gib: int = field(
+        "Size in GiB. Growing is done in place; shrinking is refused.", required=True, minimum=1, maximum=65536
+    )
     image: str | None = field("Image the volume is an overlay on.", ref="image", update="replace")
     format: str = field("Disk format of the volume.", default="qcow2", update="replace", choices=("qcow2", "raw"))
     project: str | None = field("Project the volume counts against.", ref="project", update="replace")
-    host: str | None = field("Host to place the volume on; chosen by the scheduler when unset.",
-                             update="replace", chosen=True)
+    host: str | None = field(
+        "Host to place the volume on; chosen by the scheduler when unset.", update="replace", chosen=True
+    )
     id: str | None = field("Identifier of the volume.", computed=True)
     path: str | None = field("Path of the volume on its host.", computed=True)
 

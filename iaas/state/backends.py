@@ -24,13 +24,15 @@ def open_store(url_or_path: str | os.PathLike[str], stack: str) -> StateStore:
         raise StateError("state location must be a non-empty path or URL")
     lowered = target.lower()
     if lowered.startswith(_POSTGRES_SCHEMES):
-        raise StateError("the PostgreSQL state backend is not available yet; keep state in a SQLite file "
-                         "(a path or sqlite:///path)")
+        raise StateError(
+            "the PostgreSQL state backend is not available yet; keep state in a SQLite file (a path or sqlite:///path)"
+        )
     if lowered.startswith("sqlite:"):
         if not lowered.startswith(_SQLITE_PREFIX) or len(target) == len(_SQLITE_PREFIX):
-            raise StateError(f"invalid SQLite state URL {target!r}: expected sqlite:///relative/path "
-                             "or sqlite:////absolute/path")
-        return SQLiteStore(target[len(_SQLITE_PREFIX):], stack)
+            raise StateError(
+                f"invalid SQLite state URL {target!r}: expected sqlite:///relative/path or sqlite:////absolute/path"
+            )
+        return SQLiteStore(target[len(_SQLITE_PREFIX) :], stack)
     if "://" in target:
         scheme = target.split("://", 1)[0]
         raise StateError(f"unknown state backend {scheme!r} in {target!r}; use a file path or sqlite:///path")

@@ -70,7 +70,7 @@ def _proc_stat(pid: int) -> tuple[str | None, float | None]:
     except OSError:
         return None, None
     # The command name is in parentheses and may hold spaces; fields follow it.
-    fields = stat[stat.rfind(")") + 2:].split()
+    fields = stat[stat.rfind(")") + 2 :].split()
     if len(fields) < 20:
         return None, None
     return fields[0], _start_time(int(fields[19]))

@@ -122,16 +122,18 @@ def import_json(document: dict[str, Any]) -> Snapshot:
 
 def _check_header(document: dict[str, Any]) -> None:
     if document.get("format") != DOCUMENT_FORMAT:
-        raise StateError(f"not an iaas state document (format is {document.get('format')!r}, "
-                         f"expected {DOCUMENT_FORMAT!r})")
+        raise StateError(
+            f"not an iaas state document (format is {document.get('format')!r}, expected {DOCUMENT_FORMAT!r})"
+        )
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise StateError(f"state document: 'version' must be an integer, found {version!r}")
     if version < 1:
         raise StateError(f"state document has an unknown version {version}")
     if version > DOCUMENT_VERSION:
-        raise StateError(f"state document has version {version}, newer than this iaas reads "
-                         f"({DOCUMENT_VERSION}); upgrade iaas")
+        raise StateError(
+            f"state document has version {version}, newer than this iaas reads ({DOCUMENT_VERSION}); upgrade iaas"
+        )
 
 
 def _structure_resource(raw: Any, index: int) -> ResourceRecord:

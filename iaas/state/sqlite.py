@@ -42,8 +42,7 @@ LOCK_POLL_INTERVAL = 0.1
 
 _UPSERT = (
     f"INSERT INTO resources (stack, {', '.join(RESOURCE_COLUMNS)}) VALUES ({', '.join('?' * 10)}) "
-    "ON CONFLICT (stack, address) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
+    "ON CONFLICT (stack, address) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
 )
 _SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM resources WHERE stack = ?"
 
@@ -210,8 +209,9 @@ class SQLiteStore:
         """
         for address, record in snapshot.resources.items():
             if address != getattr(record, "address", None):
-                raise StateError(f"cannot push: the resource under {address!r} has the address "
-                                 f"{getattr(record, 'address', None)!r}")
+                raise StateError(
+                    f"cannot push: the resource under {address!r} has the address {getattr(record, 'address', None)!r}"
+                )
         rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
         outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
         with self._transaction("replacing state") as conn:
@@ -265,8 +265,14 @@ class SQLiteStore:
                 holder = None
             if holder is not None:
                 return holder, None
-            info = LockInfo(stack=self._stack, owner=owner, operation=operation, acquired_at=time.time(),
-                            pid=os.getpid(), hostname=holders.hostname())
+            info = LockInfo(
+                stack=self._stack,
+                owner=owner,
+                operation=operation,
+                acquired_at=time.time(),
+                pid=os.getpid(),
+                hostname=holders.hostname(),
+            )
             token = uuid.uuid4().hex
             conn.execute(
                 f"INSERT INTO locks ({', '.join(LOCK_COLUMNS)}, token) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -282,8 +288,12 @@ class SQLiteStore:
     def _take_over(self, conn: sqlite3.Connection, holder: LockInfo) -> None:
         log.warning(
             "stack %r: taking over the lock of %s (%s) since %s: process %d on %s is gone",
-            self._stack, holder.owner, holder.operation, holders.describe_time(holder.acquired_at),
-            holder.pid, holder.hostname,
+            self._stack,
+            holder.owner,
+            holder.operation,
+            holders.describe_time(holder.acquired_at),
+            holder.pid,
+            holder.hostname,
         )
         conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
         conn.execute(
@@ -311,8 +321,13 @@ class SQLiteStore:
             holder = self._holder(conn)
             conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
         if holder is not None:
-            log.warning("stack %r: removed the lock of %s (%s) since %s", self._stack, holder.owner,
-                        holder.operation, holders.describe_time(holder.acquired_at))
+            log.warning(
+                "stack %r: removed the lock of %s (%s) since %s",
+                self._stack,
+                holder.owner,
+                holder.operation,
+                holders.describe_time(holder.acquired_at),
+            )
         return holder
 
     # -- history --------------------------------------------------------------------
@@ -338,14 +353,17 @@ class SQLiteStore:
             raise StateError(f"end_apply: summary must be a dict, got {type(summary).__name__}")
         text = dump_text(summary, what=f"summary of history entry {apply_id}")
         with self._transaction(f"recording the end of history entry {apply_id}") as conn:
-            row = conn.execute("SELECT status FROM applies WHERE id = ? AND stack = ?",
-                               (apply_id, self._stack)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM applies WHERE id = ? AND stack = ?", (apply_id, self._stack)
+            ).fetchone()
             if row is None:
                 raise StateError(f"{self._where()}: no history entry {apply_id}")
             if row[0] != "running":
                 raise StateError(f"{self._where()}: history entry {apply_id} already ended ({row[0]})")
-            conn.execute("UPDATE applies SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
-                         (status, text, time.time(), apply_id))
+            conn.execute(
+                "UPDATE applies SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
+                (status, text, time.time(), apply_id),
+            )
 
     def history(self, limit: int = 20) -> list[ApplyRecord]:
         """Return the stack's latest operations, newest first."""
@@ -385,15 +403,21 @@ def _check_push(current: Snapshot, pushed: Snapshot) -> None:
     if serial == 0 and not current.resources and not current.outputs:
         return  # a stack that was never written takes any state
     if pushed.lineage != lineage:
-        raise StateError(f"cannot push: the state has lineage {pushed.lineage}, the stack {current.stack!r} "
-                         f"has {lineage}; they are different states (use force to replace anyway)")
+        raise StateError(
+            f"cannot push: the state has lineage {pushed.lineage}, the stack {current.stack!r} "
+            f"has {lineage}; they are different states (use force to replace anyway)"
+        )
     if pushed.serial < serial:
-        raise StateError(f"cannot push: the stored state (serial {serial}) is newer than the pushed one "
-                         f"(serial {pushed.serial}); pull again (or use force)")
+        raise StateError(
+            f"cannot push: the stored state (serial {serial}) is newer than the pushed one "
+            f"(serial {pushed.serial}); pull again (or use force)"
+        )
     same = pushed.resources == current.resources and pushed.outputs == current.outputs
     if pushed.serial == serial and not same:
-        raise StateError(f"cannot push: the pushed state differs from the stored one but has the same "
-                         f"serial {serial}; raise its serial (or use force)")
+        raise StateError(
+            f"cannot push: the pushed state differs from the stored one but has the same "
+            f"serial {serial}; raise its serial (or use force)"
+        )
 
 
 def _locked_message(holder: LockInfo, timeout: float) -> str:

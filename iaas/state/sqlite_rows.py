@@ -91,8 +91,7 @@ def apply_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> ApplyRecor
 def lock_from_row(row: sqlite3.Row | tuple[Any, ...]) -> LockInfo:
     """Build lock information from a row of LOCK_COLUMNS."""
     stack, owner, operation, acquired_at, pid, host = row
-    return LockInfo(stack=stack, owner=owner, operation=operation, acquired_at=acquired_at, pid=pid,
-                    hostname=host)
+    return LockInfo(stack=stack, owner=owner, operation=operation, acquired_at=acquired_at, pid=pid, hostname=host)
 
 
 def _json(text: Any, where: str, column: str, shape: type) -> Any:

@@ -161,8 +161,9 @@ def _check_length(path: str, header: bytes, size: int) -> None:
     pages = int.from_bytes(header[28:32], "big")
     header_valid = header[24:28] == header[92:96]
     if header_valid and pages and size < pages * page_size:
-        raise StateError(f"state database {path}: truncated: the header counts {pages * page_size} "
-                         f"bytes but the file has {size}")
+        raise StateError(
+            f"state database {path}: truncated: the header counts {pages * page_size} bytes but the file has {size}"
+        )
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -215,17 +216,23 @@ def _identify(conn: sqlite3.Connection, path: str) -> int:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if app_id not in (0, APPLICATION_ID):
-        raise StateError(f"state database {path}: is a SQLite database of another application "
-                         f"(application id {app_id:#x}), not iaas state")
+        raise StateError(
+            f"state database {path}: is a SQLite database of another application "
+            f"(application id {app_id:#x}), not iaas state"
+        )
     if app_id == 0:
         tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         if tables:
-            raise StateError(f"state database {path}: is a SQLite database but not iaas state "
-                             f"(it holds tables: {', '.join(sorted(tables)[:5])})")
+            raise StateError(
+                f"state database {path}: is a SQLite database but not iaas state "
+                f"(it holds tables: {', '.join(sorted(tables)[:5])})"
+            )
         return 0
     if version > SCHEMA_VERSION:
-        raise StateError(f"state database {path}: has schema version {version}, newer than this "
-                         f"iaas supports ({SCHEMA_VERSION}); upgrade iaas to use it")
+        raise StateError(
+            f"state database {path}: has schema version {version}, newer than this "
+            f"iaas supports ({SCHEMA_VERSION}); upgrade iaas to use it"
+        )
     if version < 1:
         raise StateError(f"state database {path}: has an invalid schema version {version}")
     return version

@@ -73,14 +73,21 @@ class Run:
 def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
     """Run an Ansible command (``ansible-playbook``, ...) of this Python's environment, in ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "IAAS_"))}
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"), ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-               PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collections_path),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"),
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
 
     def run(command: str, *args: str, check: bool = True) -> Run:
-        done = subprocess.run([str(BIN / command), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(
+            [str(BIN / command), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
         out = Run(done.returncode, done.stdout, done.stderr)
         if check:
             assert done.returncode == 0, f"{command} {' '.join(args)} failed:\n{out.output}"

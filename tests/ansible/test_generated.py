@@ -43,8 +43,10 @@ def _constants(path: Path) -> dict[str, object]:
 
 def test_regenerating_gives_the_committed_files() -> None:
     stale = _generator().stale()
-    assert stale == [], ("generated files are out of date; run .venv/bin/python ansible_collection/tools/generate.py: "
-                         + ", ".join(str(p) for p in stale))
+    assert stale == [], (
+        "generated files are out of date; run .venv/bin/python ansible_collection/tools/generate.py: "
+        + ", ".join(str(p) for p in stale)
+    )
 
 
 def test_every_module_file_is_in_the_action_group() -> None:

@@ -56,8 +56,7 @@ def test_check_mode_reports_and_changes_nothing(run_module: RunModule, cloud: di
     assert planned["changed"] and planned["action"] == "create"
     assert planned["diff"]["after"]["image"] == "(known after apply)"  # the image does not exist yet
     assert planned["instance"]["host"] == "default"  # placement is checked even in check mode
-    change = run_module("network", {"cloud": cloud, "name": "web", "cidr": "10.50.0.0/24"}, check_mode=True,
-                        diff=True)
+    change = run_module("network", {"cloud": cloud, "name": "web", "cidr": "10.50.0.0/24"}, check_mode=True, diff=True)
     assert change["action"] == "replace" and change["diff"]["after"]["cidr"] == "10.50.0.0/24"
     deleting = run_module("network", {"cloud": cloud, "name": "web", "state": "absent"}, check_mode=True)
     assert deleting["changed"] and deleting["action"] == "delete"
@@ -69,8 +68,10 @@ def test_stacks_keep_objects_of_the_same_name_apart(run_module: RunModule, cloud
     a = run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "a"})
     b = run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "b"})
     assert b["changed"] and a["key_pair"]["id"] != b["key_pair"]["id"]
-    assert [k["stack"] for k in run_module("key_pair_info", {"cloud": cloud, "name": "admin"})["key_pairs"]] == \
-        ["a", "b"]
+    assert [k["stack"] for k in run_module("key_pair_info", {"cloud": cloud, "name": "admin"})["key_pairs"]] == [
+        "a",
+        "b",
+    ]
     assert len(run_module("key_pair_info", {"cloud": cloud, "stack": "b"})["key_pairs"]) == 1
 
 
@@ -80,14 +81,19 @@ def test_info_finds_nothing_without_failing(run_module: RunModule, cloud: dict[s
         assert found == {"changed": False, f"{kind}s": [], "invocation": found["invocation"]}
 
 
-def test_instance_references_by_name_and_actions(run_module: RunModule, cloud: dict[str, str],
-                                                 tmp_path: Path) -> None:
+def test_instance_references_by_name_and_actions(run_module: RunModule, cloud: dict[str, str], tmp_path: Path) -> None:
     image = tmp_path / "tiny.qcow2"
     image.write_bytes(b"\0" * 4096)
     run_module("image", {"cloud": cloud, "name": "base", "source": str(image)})
     run_module("network", {"cloud": cloud, "name": "web", "cidr": "10.42.0.0/24"})
-    vm = {"cloud": cloud, "name": "vm", "image": "base", "flavor": "m1.tiny",
-          "nics": [{"network": "web", "fixed_ip": "10.42.0.10"}], "user_data": "#cloud-config\n"}
+    vm = {
+        "cloud": cloud,
+        "name": "vm",
+        "image": "base",
+        "flavor": "m1.tiny",
+        "nics": [{"network": "web", "fixed_ip": "10.42.0.10"}],
+        "user_data": "#cloud-config\n",
+    }
     made = run_module("instance", vm)
     assert made["instance"]["ip_address"] == "10.42.0.10" and made["instance"]["power_state"] == "running"
     assert run_module("instance", vm)["changed"] is False
@@ -106,8 +112,10 @@ def test_instance_references_by_name_and_actions(run_module: RunModule, cloud: d
 
 
 def test_stack_module_plans_applies_and_destroys(run_module: RunModule, cloud: dict[str, str]) -> None:
-    definition = {"resources": {"network": {"lab": {"cidr": "10.60.0.0/24"}}},
-                  "outputs": {"gateway": "${network.lab.gateway}"}}
+    definition = {
+        "resources": {"network": {"lab": {"cidr": "10.60.0.0/24"}}},
+        "outputs": {"gateway": "${network.lab.gateway}"},
+    }
     args = {"cloud": cloud, "stack": "lab", "definition": definition}
     planned = run_module("stack", args, check_mode=True, diff=True)
     assert planned["changed"] and planned["plan"]["create"] == 1 and "network.lab" in planned["diff"]["prepared"]
@@ -152,10 +160,10 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("module", "args", "option"), BAD_INPUT,
-                         ids=[f"{m}-{o}" for m, _, o in BAD_INPUT])
-def test_bad_input_names_the_option(run_module: RunModule, cloud: dict[str, str], module: str,
-                                    args: dict[str, Any], option: str) -> None:
+@pytest.mark.parametrize(("module", "args", "option"), BAD_INPUT, ids=[f"{m}-{o}" for m, _, o in BAD_INPUT])
+def test_bad_input_names_the_option(
+    run_module: RunModule, cloud: dict[str, str], module: str, args: dict[str, Any], option: str
+) -> None:
     result = run_module(module, {"cloud": cloud, **args})
     assert result.get("failed") is True, result
     assert option in result["msg"], result["msg"]

@@ -16,9 +16,18 @@ import iaas
 from .conftest import EXAMPLES, Run, extra_vars
 
 Ansible = Callable[..., Run]
-BUILT = [("image", "debian-12"), ("instance", "web-1"), ("instance", "web-2"), ("key_pair", "admin"),
-         ("network", "web"), ("port_forward", "web-1-ssh"), ("project", "web-team"), ("security_group", "web"),
-         ("server_group", "web"), ("volume", "data")]
+BUILT = [
+    ("image", "debian-12"),
+    ("instance", "web-1"),
+    ("instance", "web-2"),
+    ("key_pair", "admin"),
+    ("network", "web"),
+    ("port_forward", "web-1-ssh"),
+    ("project", "web-team"),
+    ("security_group", "web"),
+    ("server_group", "web"),
+    ("volume", "data"),
+]
 
 # Changes three objects of the web tier; run with --check --diff it must show them and change nothing.
 CHANGES = """\
@@ -92,8 +101,14 @@ def test_build_again_check_inventory_teardown(ansible: Ansible, tmp_path: Path) 
 
     (tmp_path / "web.iaas.yml").write_text(INVENTORY)
     graph = ansible("ansible-inventory", "-i", "web.iaas.yml", "--graph").output
-    for group in ("@stack_web:", "@project_web_team:", "@host_default:", "@server_group_web:",
-                  "@power_state_running:", "@flavor_m1_tiny:"):
+    for group in (
+        "@stack_web:",
+        "@project_web_team:",
+        "@host_default:",
+        "@server_group_web:",
+        "@power_state_running:",
+        "@flavor_m1_tiny:",
+    ):
         assert f"{group}\n  |  |--web-1\n  |  |--web-2" in graph, graph
     web1, web2 = _hostvars(ansible, "web-1"), _hostvars(ansible, "web-2")
     assert (web1["ansible_host"], web1["ansible_port"]) == ("127.0.0.1", 2222)  # through the port forward
@@ -106,7 +121,8 @@ def test_build_again_check_inventory_teardown(ansible: Ansible, tmp_path: Path) 
     before = _snapshot(home)
     (tmp_path / "changes.yml").write_text(CHANGES)
     (tmp_path / "hosts.ini").write_text(
-        'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+        'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
+    )
     checked = ansible("ansible-playbook", "-i", "hosts.ini", "changes.yml", "--check", "--diff")
     assert checked.recap == {"ok": 3, "changed": 3, "unreachable": 0, "failed": 0}
     assert '-    "mtu": 1400' not in checked.output and '+    "mtu": 1400' in checked.output
@@ -144,7 +160,8 @@ def test_stack_playbook_plans_applies_and_deletes(ansible: Ansible, tmp_path: Pa
 def test_a_failing_task_names_the_option_without_a_traceback(ansible: Ansible, tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        "    - iaas.cloud.network: {cloud: {home: home}, name: web, cidr: 10.42.0.0/33}\n")
+        "    - iaas.cloud.network: {cloud: {home: home}, name: web, cidr: 10.42.0.0/33}\n"
+    )
     failed = ansible("ansible-playbook", "bad.yml", check=False)
     assert failed.returncode == 2 and failed.recap["failed"] == 1
     assert "option cidr:" in failed.output and "Traceback" not in failed.output
@@ -153,9 +170,11 @@ def test_a_failing_task_names_the_option_without_a_traceback(ansible: Ansible, t
 def test_a_python_without_iaas_is_told_which_python_to_use(ansible: Ansible, tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
     (tmp_path / "hosts.ini").write_text(
-        f"localhost ansible_connection=local ansible_python_interpreter={tmp_path / 'bare' / 'bin' / 'python'}\n")
+        f"localhost ansible_connection=local ansible_python_interpreter={tmp_path / 'bare' / 'bin' / 'python'}\n"
+    )
     (tmp_path / "info.yml").write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - iaas.cloud.network_info: {cloud: {home: home}}\n")
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - iaas.cloud.network_info: {cloud: {home: home}}\n"
+    )
     failed = ansible("ansible-playbook", "-i", "hosts.ini", "info.yml", check=False)
     assert failed.recap["failed"] == 1
     message = " ".join(failed.output.split())

@@ -39,8 +39,14 @@ def test_the_collection_builds_without_its_tools(ansible: Callable[..., Run], tm
     ansible("ansible-galaxy", "collection", "build", str(COLLECTION), "--output-path", str(tmp_path))
     with tarfile.open(tmp_path / "iaas-cloud-0.1.0.tar.gz") as tar:
         names = set(tar.getnames())
-    assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/instance.py", "plugins/inventory/iaas.py",
-            "CHANGELOG.md", "playbooks/examples/build.yml"} <= names
+    assert {
+        "MANIFEST.json",
+        "meta/runtime.yml",
+        "plugins/modules/instance.py",
+        "plugins/inventory/iaas.py",
+        "CHANGELOG.md",
+        "playbooks/examples/build.yml",
+    } <= names
     assert not any(n.startswith("tools") or "__pycache__" in n for n in names)
 
 
@@ -49,10 +55,18 @@ def test_ansible_lint_passes_the_example_playbooks(collections_path: Path) -> No
     lint = BIN / "ansible-lint"
     if not lint.exists():
         pytest.skip("ansible-lint is not installed (the 'ansible' extra installs it)")
-    done = subprocess.run([str(lint), "--nocolor", "playbooks/examples"], cwd=COLLECTION, capture_output=True,
-                          text=True, timeout=600,
-                          env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(Path.home()),
-                               "ANSIBLE_COLLECTIONS_PATH": str(collections_path)})
+    done = subprocess.run(
+        [str(lint), "--nocolor", "playbooks/examples"],
+        cwd=COLLECTION,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "HOME": str(Path.home()),
+            "ANSIBLE_COLLECTIONS_PATH": str(collections_path),
+        },
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "0 failure(s), 0 warning(s)" in output and "'production'" in output, output
@@ -62,8 +76,9 @@ def test_ansible_lint_passes_the_example_playbooks(collections_path: Path) -> No
 def test_ansible_test_sanity_passes() -> None:
     if shutil.which("tar") is None:
         pytest.skip("tar is needed to copy the collection")
-    done = subprocess.run([str(REPO / "scripts" / "ansible-sanity.sh")], cwd=REPO, capture_output=True, text=True,
-                          timeout=1200)
+    done = subprocess.run(
+        [str(REPO / "scripts" / "ansible-sanity.sh")], cwd=REPO, capture_output=True, text=True, timeout=1200
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-5000:]
     assert "All targets skipped" not in output

@@ -115,5 +115,12 @@ def subprocess_env() -> dict[str, str]:
 
 def run_module(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run the real command, ``python -m iaas.cli ARGS``, in ``cwd``."""
-    return subprocess.run([sys.executable, "-m", "iaas.cli", *args], cwd=cwd, env=subprocess_env(),
-                          input=stdin, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "iaas.cli", *args],
+        cwd=cwd,
+        env=subprocess_env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -44,8 +44,7 @@ def test_apply_asks_and_yes_applies(iaas: Runner, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("answer", ["no\n", "y\n", ""])
-def test_apply_asks_and_anything_but_yes_cancels(iaas: Runner, monkeypatch: pytest.MonkeyPatch,
-                                                 answer: str) -> None:
+def test_apply_asks_and_anything_but_yes_cancels(iaas: Runner, monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
     monkeypatch.setattr("sys.stdin", FakeTerminal(answer))
     result = iaas("apply")
     assert result.code == 1
@@ -148,7 +147,10 @@ def test_output_all_one_and_json(applied: Runner) -> None:
     assert applied("output", "ip", "--json").out == '"10.60.0.10"\n'
     assert applied("output", "addresses").out == '["10.60.0.10"]\n'
     assert json.loads(applied("output", "--json").out) == {
-        "addresses": ["10.60.0.10"], "gateway": "10.60.0.1", "ip": "10.60.0.10"}
+        "addresses": ["10.60.0.10"],
+        "gateway": "10.60.0.1",
+        "ip": "10.60.0.10",
+    }
 
 
 def test_output_of_a_stack_not_applied(iaas: Runner) -> None:

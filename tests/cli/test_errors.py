@@ -51,8 +51,14 @@ def test_a_bug_exits_non_zero_with_its_traceback(project: Path, home: Path) -> N
         "c.run = crash\n"
         "runpy.run_module('iaas.cli', run_name='__main__', alter_sys=True)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, "plan", "--home", str(home)], cwd=project,
-                          env=subprocess_env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "plan", "--home", str(home)],
+        cwd=project,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode != 0
     assert "ZeroDivisionError: a bug" in proc.stderr
     assert "Traceback" in proc.stderr
@@ -66,8 +72,9 @@ def test_plan_out_to_an_unwritable_place(iaas: Runner, tmp_path: Path) -> None:
     assert "tf.plan: No such file or directory" in result.err
 
 
-def test_home_that_cannot_be_made_prints_one_message(project: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_home_that_cannot_be_made_prints_one_message(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert iaas.cli.main(["plan", "--home", str(blocker / "home")]) == 1
@@ -101,4 +108,3 @@ def test_entry_point_help(project: Path) -> None:
 def iaas_commands() -> object:
     """The module whose ``run`` dispatches a parsed command line."""
     return iaas.cli.commands
-

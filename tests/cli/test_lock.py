@@ -32,8 +32,13 @@ class LockHolder:
 
     def __init__(self, state: Path, stack: str):
         state.parent.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(state), stack], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=subprocess_env())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(state), stack],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
         assert self.proc.stdout is not None
         assert self.proc.stdout.readline() == "held\n"
 
@@ -54,8 +59,17 @@ def holder(applied: Runner, home: Path) -> Iterator[LockHolder]:
         held.release()
 
 
-@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["destroy", "--auto-approve"],
-                                     ["refresh"], ["taint", "network.lan"], ["state", "rm", "network.lan"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plan"],
+        ["apply", "--auto-approve"],
+        ["destroy", "--auto-approve"],
+        ["refresh"],
+        ["taint", "network.lan"],
+        ["state", "rm", "network.lan"],
+    ],
+)
 def test_a_locked_stack_fails_at_once(applied: Runner, holder: LockHolder, command: list[str]) -> None:
     result = applied(*command)
     assert result.code == 1
@@ -64,8 +78,9 @@ def test_a_locked_stack_fails_at_once(applied: Runner, holder: LockHolder, comma
     assert len(applied("state", "list").out.split()) == 4  # reading needs no lock; nothing changed
 
 
-def test_lock_timeout_waits_for_the_holder(applied: Runner, holder: LockHolder, home: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lock_timeout_waits_for_the_holder(
+    applied: Runner, holder: LockHolder, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     waiting = threading.Event()
     try_acquire = SQLiteStore._try_acquire
 
@@ -77,8 +92,9 @@ def test_lock_timeout_waits_for_the_holder(applied: Runner, holder: LockHolder, 
 
     monkeypatch.setattr(SQLiteStore, "_try_acquire", watched)
     codes: list[int] = []
-    command = threading.Thread(target=lambda: codes.append(
-        main(["taint", "network.lan", "--lock-timeout", "600", "--home", str(home)])))
+    command = threading.Thread(
+        target=lambda: codes.append(main(["taint", "network.lan", "--lock-timeout", "600", "--home", str(home)]))
+    )
     command.start()
     assert waiting.wait(600)
     holder.release()

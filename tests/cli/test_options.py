@@ -30,8 +30,9 @@ def test_state_option_puts_the_state_elsewhere(iaas: Runner, tmp_path: Path, hom
     assert len(iaas("state", "list", "--state", str(state)).out.split()) == 4
 
 
-def test_home_from_the_environment(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_home_from_the_environment(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("IAAS_HOME", str(tmp_path / "env-home"))
     assert main(["apply", "--auto-approve"]) == 0
     assert (tmp_path / "env-home" / "state.db").exists()
@@ -41,8 +42,7 @@ def test_home_from_the_environment(project: Path, tmp_path: Path, monkeypatch: p
     assert len(capsys.readouterr().out.split()) == 4
 
 
-def test_default_home_is_dot_iaas_in_the_current_directory(project: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_home_is_dot_iaas_in_the_current_directory(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["apply", "--auto-approve", "--target", "network.lan"]) == 0
     assert (project / ".iaas" / "state.db").exists()
     assert (project / ".iaas" / "hosts" / "default.db").exists()

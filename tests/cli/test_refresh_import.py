@@ -118,7 +118,6 @@ def test_stack_constant_declares_every_address() -> None:
         assert f"  {kind}:\n    {name}:" in STACK
 
 
-
 TWO_DHCP_GUESTS = """\
 stack: dhcp
 resources:

@@ -99,16 +99,16 @@ def test_saved_plan_applies_exactly_that_plan_once(iaas: Runner, project: Path) 
     assert "Traceback" not in again.err
 
 
-def test_saved_plan_is_refused_by_another_state(iaas: Runner, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_is_refused_by_another_state(
+    iaas: Runner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert iaas("plan", "-out", "tf.plan").code == 0
     assert main(["apply", "tf.plan", "--home", str(tmp_path / "elsewhere")]) == 1
     assert "another state" in capsys.readouterr().err
     assert iaas("apply", "tf.plan").code == 0
 
 
-def test_saved_plan_for_another_state_says_so(iaas: Runner, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_saved_plan_for_another_state_says_so(iaas: Runner, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert iaas("plan", "-out", "tf.plan").code == 0
     assert main(["apply", "tf.plan", "--home", str(tmp_path / "elsewhere")]) == 1
     err = capsys.readouterr().err

@@ -36,12 +36,29 @@ def make_cloud(tmp_path: Path) -> Iterator[MakeCloud]:
     """
     made: list[Cloud] = []
 
-    def build(sizes: dict[str, tuple[int, int]], *, scheduler: str = "spread",
-              cpu_ratio: float = 1.0, ram_ratio: float = 1.0, disk_gib: int = 10240, disk_ratio: float = 1.0,
-              labels: dict[str, dict[str, str]] | None = None) -> Cloud:
+    def build(
+        sizes: dict[str, tuple[int, int]],
+        *,
+        scheduler: str = "spread",
+        cpu_ratio: float = 1.0,
+        ram_ratio: float = 1.0,
+        disk_gib: int = 10240,
+        disk_ratio: float = 1.0,
+        labels: dict[str, dict[str, str]] | None = None,
+    ) -> Cloud:
         home = tmp_path / f"cloud{len(made)}"
-        hosts = [HostConfig(name, "test:///default", cpu_ratio=cpu_ratio, ram_ratio=ram_ratio, sim_disk_gib=disk_gib,
-                            disk_ratio=disk_ratio, labels=(labels or {}).get(name, {})) for name in sizes]
+        hosts = [
+            HostConfig(
+                name,
+                "test:///default",
+                cpu_ratio=cpu_ratio,
+                ram_ratio=ram_ratio,
+                sim_disk_gib=disk_gib,
+                disk_ratio=disk_ratio,
+                labels=(labels or {}).get(name, {}),
+            )
+            for name in sizes
+        ]
         c = Cloud(CloudConfig(hosts=hosts, home=str(home), scheduler=scheduler))
         for name, (cpus, memory_mib) in sizes.items():
             c.hosts[name].close()
@@ -108,8 +125,9 @@ def image_file(tmp_path: Path) -> Path:
 def make() -> Callable[..., Made]:
     """``make(cloud, kind, name, stack="s1", planned=None, **inputs)``: create with completed inputs."""
 
-    def run(c: Cloud, kind: str, name: str, *, stack: str = "s1", planned: dict[str, Any] | None = None,
-            **inputs: Any) -> Made:
+    def run(
+        c: Cloud, kind: str, name: str, *, stack: str = "s1", planned: dict[str, Any] | None = None, **inputs: Any
+    ) -> Made:
         ctx = new_op(f"{kind}.{name}", stack=stack)
         full = complete(KINDS[kind], {"name": name, **inputs})
         return Made(kind, ctx, full, c.create(kind, ctx, full, planned or {}))

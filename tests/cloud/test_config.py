@@ -10,16 +10,19 @@ from iaas.cloud.cloud import Cloud, CloudConfig, HostConfig
 from iaas.errors import ValidationError
 
 
-@pytest.mark.parametrize(("uri", "remote"), [
-    ("qemu:///system", False),
-    ("qemu:///system?socket=/run/h1/libvirt-sock", False),
-    ("qemu+ssh://root@h2.example.net/system", True),
-    ("qemu+tcp://10.0.0.2/system", True),
-    ("qemu+tcp://localhost:16510/system", False),
-    ("qemu+tcp://127.0.0.1:16510/system", False),
-    ("qemu+ssh://[::1]/system", False),
-    ("test:///default", False),
-])
+@pytest.mark.parametrize(
+    ("uri", "remote"),
+    [
+        ("qemu:///system", False),
+        ("qemu:///system?socket=/run/h1/libvirt-sock", False),
+        ("qemu+ssh://root@h2.example.net/system", True),
+        ("qemu+tcp://10.0.0.2/system", True),
+        ("qemu+tcp://localhost:16510/system", False),
+        ("qemu+tcp://127.0.0.1:16510/system", False),
+        ("qemu+ssh://[::1]/system", False),
+        ("test:///default", False),
+    ],
+)
 def test_a_host_is_remote_when_its_uri_names_another_machine(uri: str, remote: bool) -> None:
     assert HostConfig("h", uri).is_remote is remote
 
@@ -30,20 +33,25 @@ def test_remote_overrides_what_the_uri_says() -> None:
 
 
 def test_remote_and_domain_type_are_read_from_a_config() -> None:
-    config = CloudConfig.load({"hosts": [{"name": "h2", "uri": "qemu+tcp://localhost:1/system", "remote": True,
-                                          "domain_type": "qemu"}]})
+    config = CloudConfig.load(
+        {"hosts": [{"name": "h2", "uri": "qemu+tcp://localhost:1/system", "remote": True, "domain_type": "qemu"}]}
+    )
     [host] = config.hosts
     assert (host.is_remote, host.domain_type) == (True, "qemu")
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("remote", "yes", "must be true or false, got 'yes'"),
-    ("domain_type", "xen", "must be 'kvm' or 'qemu', got 'xen'"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("remote", "yes", "must be true or false, got 'yes'"),
+        ("domain_type", "xen", "must be 'kvm' or 'qemu', got 'xen'"),
+    ],
+)
 def test_bad_host_entries_are_named(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        CloudConfig.load({"hosts": [{"name": "h1", "uri": "qemu:///system"},
-                                    {"name": "h2", "uri": "qemu:///system", field: value}]})
+        CloudConfig.load(
+            {"hosts": [{"name": "h1", "uri": "qemu:///system"}, {"name": "h2", "uri": "qemu:///system", field: value}]}
+        )
     [error] = caught.value.errors
     assert (error.address, error.field, error.message) == ("hosts[1]", field, message)
 
@@ -64,8 +72,11 @@ def test_command_prefix_must_be_a_list_of_strings() -> None:
 
 
 def test_port_forwards_say_how_to_reach_a_remote_host_that_takes_no_commands(tmp_path: Path) -> None:
-    hosts = [HostConfig("tcp", "qemu+tcp://h2.example.net/system"), HostConfig("ssh", "qemu+ssh://h3/system"),
-             HostConfig("via", "qemu+tcp://h4/system", command_prefix=["ssh", "root@h4"])]
+    hosts = [
+        HostConfig("tcp", "qemu+tcp://h2.example.net/system"),
+        HostConfig("ssh", "qemu+ssh://h3/system"),
+        HostConfig("via", "qemu+tcp://h4/system", command_prefix=["ssh", "root@h4"]),
+    ]
     cloud = Cloud(CloudConfig(hosts, home=str(tmp_path)))
     try:
         handler = cloud.handler("port_forward")

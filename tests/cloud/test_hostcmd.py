@@ -9,15 +9,34 @@ import pytest
 from iaas.cloud.kinds import _hostcmd
 
 
-@pytest.mark.parametrize(("uri", "expected"), [
-    ("qemu+ssh://h2.example.net/system", ("ssh", "-o", "BatchMode=yes", "h2.example.net")),
-    ("qemu+ssh://admin@h2:2222/system?keyfile=/k/id&no_verify=1&known_hosts=/k/kh",
-     ("ssh", "-o", "BatchMode=yes", "-p", "2222", "-l", "admin", "-i", "/k/id", "-o", "UserKnownHostsFile=/k/kh",
-      "-o", "StrictHostKeyChecking=no", "h2")),
-    ("qemu+ssh://h2/system?command=/opt/bin/ssh", ("/opt/bin/ssh", "-o", "BatchMode=yes", "h2")),
-    ("qemu+tcp://h2/system", None),
-    ("qemu:///system", None),
-])
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("qemu+ssh://h2.example.net/system", ("ssh", "-o", "BatchMode=yes", "h2.example.net")),
+        (
+            "qemu+ssh://admin@h2:2222/system?keyfile=/k/id&no_verify=1&known_hosts=/k/kh",
+            (
+                "ssh",
+                "-o",
+                "BatchMode=yes",
+                "-p",
+                "2222",
+                "-l",
+                "admin",
+                "-i",
+                "/k/id",
+                "-o",
+                "UserKnownHostsFile=/k/kh",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "h2",
+            ),
+        ),
+        ("qemu+ssh://h2/system?command=/opt/bin/ssh", ("/opt/bin/ssh", "-o", "BatchMode=yes", "h2")),
+        ("qemu+tcp://h2/system", None),
+        ("qemu:///system", None),
+    ],
+)
 def test_ssh_reaches_the_machine_of_a_qemu_ssh_uri_as_libvirt_does(uri: str, expected: tuple | None) -> None:
     assert _hostcmd.ssh_runner(uri) == expected
 

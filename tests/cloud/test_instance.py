@@ -39,8 +39,13 @@ class Env:
     key: Any
 
     def inputs(self, **extra: Any) -> dict[str, Any]:
-        base = {"image": self.image.id, "flavor": "m1.small", "key_pair": self.key.id,
-                "nics": [{"network": self.net.id, "fixed_ip": "10.40.0.10"}], "volumes": [self.data.id]}
+        base = {
+            "image": self.image.id,
+            "flavor": "m1.small",
+            "key_pair": self.key.id,
+            "nics": [{"network": self.net.id, "fixed_ip": "10.40.0.10"}],
+            "volumes": [self.data.id],
+        }
         return {**base, **extra}
 
 
@@ -70,8 +75,9 @@ def dhcp_hosts(cloud: Cloud, network_id: str) -> list[tuple[str, str]]:
     return [(h.mac, h.ip) for h in cloud.hosts["h1"].get_network(network_id).spec.dhcp_hosts]
 
 
-def update(env: Env, vm: Any, declared: dict[str, Any] | None = None, **changes: Any
-           ) -> tuple[dict[str, Any], dict[str, Any]]:
+def update(
+    env: Env, vm: Any, declared: dict[str, Any] | None = None, **changes: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Update through the cloud as the engine does (from the declared inputs); the new inputs and the outputs."""
     new = complete(Instance, {"name": vm.inputs["name"], **(declared or vm.inputs), **changes})
     changed = [k for k in new if new[k] != vm.inputs.get(k)]
@@ -97,8 +103,13 @@ def test_create_builds_the_domain_and_its_parts(env, vm):
     assert mac.startswith("52:54:00:") and [(n.network, n.mac) for n in info.nics] == [("front", mac)]
     assert info.spec.cdrom == f"/var/lib/iaas/volumes/iaas-{vm.id}-seed.iso"
     assert dhcp_hosts(env.cloud, env.net.id) == [(mac, "10.40.0.10")]
-    assert vm.outputs == {"id": vm.id, "host": "h1", "ip_address": "10.40.0.10", "ip_addresses": ["10.40.0.10"],
-                          "mac_addresses": [mac]}
+    assert vm.outputs == {
+        "id": vm.id,
+        "host": "h1",
+        "ip_address": "10.40.0.10",
+        "ip_addresses": ["10.40.0.10"],
+        "mac_addresses": [mac],
+    }
 
 
 def test_the_seed_is_kept_in_the_inventory_only(env, vm):
@@ -110,7 +121,9 @@ def test_the_seed_is_kept_in_the_inventory_only(env, vm):
     assert yaml.safe_load(files["meta-data"]) == {"instance-id": vm.id, "local-hostname": "vm"}
     mac = vm.outputs["mac_addresses"][0]
     assert yaml.safe_load(files["network-config"]) == {
-        "version": 2, "ethernets": {"nic0": {"match": {"macaddress": mac}, "dhcp4": True}}}
+        "version": 2,
+        "ethernets": {"nic0": {"match": {"macaddress": mac}, "dhcp4": True}},
+    }
 
 
 def test_cloud_config_user_data_gets_the_key_and_is_never_logged(env, make, caplog):
@@ -140,12 +153,29 @@ def test_invalid_cloud_config_is_refused_without_showing_it(env, make):
 
 
 def test_stopped_and_explicit_sizes(env, make):
-    vm = make(env.cloud, "instance", "cold", **env.inputs(flavor=None, vcpus=2, memory_mib=1024, max_vcpus=4,
-                                                          max_memory_mib=4096, root_disk_gib=7,
-                                                          power_state="stopped", nics=[]))
+    vm = make(
+        env.cloud,
+        "instance",
+        "cold",
+        **env.inputs(
+            flavor=None,
+            vcpus=2,
+            memory_mib=1024,
+            max_vcpus=4,
+            max_memory_mib=4096,
+            root_disk_gib=7,
+            power_state="stopped",
+            nics=[],
+        ),
+    )
     info = env.cloud.hosts["h1"].get_domain(vm.id)
     assert (info.state, info.vcpus, info.max_vcpus, info.memory_mib, info.max_memory_mib) == (
-        "shutoff", 2, 4, 1024, 4096)
+        "shutoff",
+        2,
+        4,
+        1024,
+        4096,
+    )
     assert env.cloud.hosts["h1"].get_volume(VOLUME_POOL, root_name(vm.id)).capacity_bytes == 7 * GIB
     assert vm.outputs["ip_address"] is None and vm.outputs["ip_addresses"] == []
 
@@ -158,8 +188,12 @@ def test_address_from_the_host_without_a_fixed_ip(env, make):
 
 
 def test_wait_for_address_ends_once_every_nic_has_its_lease(env, make):
-    vm = make(env.cloud, "instance", "ready", **env.inputs(nics=[{"network": env.net.id}, {"network": env.net2.id}],
-                                                           volumes=[], wait_for_address=True))
+    vm = make(
+        env.cloud,
+        "instance",
+        "ready",
+        **env.inputs(nics=[{"network": env.net.id}, {"network": env.net2.id}], volumes=[], wait_for_address=True),
+    )
     assert all(isinstance(ip, str) for ip in vm.outputs["ip_addresses"]) and len(vm.outputs["ip_addresses"]) == 2
 
 
@@ -169,8 +203,9 @@ def test_wait_for_address_fails_saying_what_it_saw(env, make, monkeypatch):
     monkeypatch.setattr(instance_kind, "READY_TIMEOUT", 0.3)
     bare = make(env.cloud, "network", "bare", cidr="10.42.0.0/24", dhcp=False)  # no DHCP: no lease ever comes
     with pytest.raises(IaasError) as caught:
-        make(env.cloud, "instance", "never", **env.inputs(nics=[{"network": bare.id}], volumes=[],
-                                                          wait_for_address=True))
+        make(
+            env.cloud, "instance", "never", **env.inputs(nics=[{"network": bare.id}], volumes=[], wait_for_address=True)
+        )
     message = str(caught.value)
     assert message.startswith("instance.never: wait_for_address: after ")
     assert "the guest is running; leases seen: none; waiting for 52:54:00:" in message
@@ -215,9 +250,17 @@ def test_read_without_drift(env, vm, drift):
     observed = env.cloud.read("instance", vm.ctx, vm.id, vm.outputs)
     assert observed is not None and (observed.stack, observed.address) == ("s1", "instance.vm")
     assert observed.inputs == {
-        "name": "vm", "vcpus": 1, "memory_mib": 2048, "max_vcpus": 1, "max_memory_mib": 2048,
-        "power_state": "running", "root_disk_gib": 20, "image": env.image.id, "volumes": [env.data.id],
-        "nics": [{"network": env.net.id, "fixed_ip": "10.40.0.10", "security_groups": []}]}
+        "name": "vm",
+        "vcpus": 1,
+        "memory_mib": 2048,
+        "max_vcpus": 1,
+        "max_memory_mib": 2048,
+        "power_state": "running",
+        "root_disk_gib": 20,
+        "image": env.image.id,
+        "volumes": [env.data.id],
+        "nics": [{"network": env.net.id, "fixed_ip": "10.40.0.10", "security_groups": []}],
+    }
     assert observed.outputs == vm.outputs
     assert drift(observed, vm.inputs) == {}
 
@@ -231,9 +274,13 @@ def test_drift_after_changes_behind_its_back(env, vm, drift):
     host.detach_disk(vm.id, "vdb")
     observed = env.cloud.read("instance", vm.ctx, vm.id, vm.outputs)
     assert drift(observed, vm.inputs) == {
-        "power_state": ("running", "stopped"), "memory_mib": (2048, 3072), "max_memory_mib": (2048, 3072),
-        "root_disk_gib": (20, 25), "volumes": ([env.data.id], []),
-        "nics": (vm.inputs["nics"], [{"network": env.net.id, "fixed_ip": "10.40.0.77", "security_groups": []}])}
+        "power_state": ("running", "stopped"),
+        "memory_mib": (2048, 3072),
+        "max_memory_mib": (2048, 3072),
+        "root_disk_gib": (20, 25),
+        "volumes": ([env.data.id], []),
+        "nics": (vm.inputs["nics"], [{"network": env.net.id, "fixed_ip": "10.40.0.77", "security_groups": []}]),
+    }
     assert observed.outputs["ip_address"] == "10.40.0.77"
 
 
@@ -261,8 +308,12 @@ def test_lookup_by_name_and_by_id(env, vm):
 
 
 def test_live_memory_and_vcpus_within_the_ceilings(env, make, drift):
-    vm = make(env.cloud, "instance", "elastic", **env.inputs(flavor=None, vcpus=1, memory_mib=1024, max_vcpus=4,
-                                                             max_memory_mib=4096))
+    vm = make(
+        env.cloud,
+        "instance",
+        "elastic",
+        **env.inputs(flavor=None, vcpus=1, memory_mib=1024, max_vcpus=4, max_memory_mib=4096),
+    )
     new, out = update(env, vm, vcpus=3, memory_mib=3072)
     info = env.cloud.hosts["h1"].get_domain(vm.id)
     assert (info.state, info.vcpus, info.memory_mib) == ("running", 3, 3072)
@@ -294,8 +345,10 @@ def test_volumes_attach_and_detach(env, vm, drift):
     vm2 = attrs.evolve(vm, inputs=new, outputs=out)
     new2, out2 = update(env, vm2, volumes=[env.logs.id, env.data.id])
     info = env.cloud.hosts["h1"].get_domain(vm.id)
-    assert {d.target: d.path for d in info.disks[1:]} == {"vdb": env.logs.outputs["path"],
-                                                          "vdc": env.data.outputs["path"]}
+    assert {d.target: d.path for d in info.disks[1:]} == {
+        "vdb": env.logs.outputs["path"],
+        "vdc": env.data.outputs["path"],
+    }
     assert drift(env.cloud.read("instance", vm.ctx, vm.id, out2), new2) == {}
 
 
@@ -380,8 +433,9 @@ def test_delete_cleans_dhcp_entries_of_a_domain_deleted_behind_its_back(env, vm)
 
 def test_name_taken_by_another_stack(env, make):
     make(env.cloud, "instance", "vm", stack="other", **env.inputs(nics=[], volumes=[]))
-    with pytest.raises(ConflictError, match="domain named 'vm' already exists on host 'h1': it belongs to "
-                                            "instance.vm of stack 'other'"):
+    with pytest.raises(
+        ConflictError, match="domain named 'vm' already exists on host 'h1': it belongs to instance.vm of stack 'other'"
+    ):
         make(env.cloud, "instance", "vm", **env.inputs(nics=[], volumes=[]))
     assert domains(env.cloud) == ["vm"]
 
@@ -397,8 +451,11 @@ def test_unknown_network_and_volume(env, make):
 def test_volume_on_another_host(two_hosts, make, image_file):
     make(two_hosts, "image", "deb", source=str(image_file))
     vol = make(two_hosts, "volume", "data", size_gib=1, planned={"host": "h2"})
-    with pytest.raises(ValidationError, match=r"volumes\[0\]: volume .* is on host 'h2', not on the instance's host "
-                                              r"'h1'"):
+    with pytest.raises(
+        ValidationError,
+        match=r"volumes\[0\]: volume .* is on host 'h2', not on the instance's host "
+        r"'h1'",
+    ):
         make(two_hosts, "instance", "vm", image="deb", flavor="m1.tiny", volumes=[vol.id], planned={"host": "h1"})
 
 
@@ -406,8 +463,12 @@ def test_fixed_ip_taken_or_outside_the_network(env, vm, make):
     with pytest.raises(ConflictError, match=r"nics\[0\].fixed_ip: 10.40.0.10 is already given to .* \(vm\)"):
         make(env.cloud, "instance", "other", **env.inputs(volumes=[]))
     with pytest.raises(ValidationError, match=r"nics\[0\].fixed_ip: 10.99.0.1 is not a usable address"):
-        make(env.cloud, "instance", "other", **env.inputs(volumes=[], nics=[{"network": env.net.id,
-                                                                           "fixed_ip": "10.99.0.1"}]))
+        make(
+            env.cloud,
+            "instance",
+            "other",
+            **env.inputs(volumes=[], nics=[{"network": env.net.id, "fixed_ip": "10.99.0.1"}]),
+        )
 
 
 def test_unknown_key_pair(env, make):
@@ -421,8 +482,12 @@ def test_disk_targets():
 
 def test_security_groups_on_a_simulated_host_are_recorded_not_filtered(env, make, drift):
     sg = make(env.cloud, "security_group", "ssh", rules=[{"protocol": "tcp", "port_min": 22}])
-    vm = make(env.cloud, "instance", "guarded", **env.inputs(
-        volumes=[], nics=[{"network": env.net.id, "security_groups": [sg.id]}]))
+    vm = make(
+        env.cloud,
+        "instance",
+        "guarded",
+        **env.inputs(volumes=[], nics=[{"network": env.net.id, "security_groups": [sg.id]}]),
+    )
     info = env.cloud.hosts["h1"].get_domain(vm.id)
     assert [n.filter for n in info.nics] == [None]
     observed = env.cloud.read("instance", vm.ctx, vm.id, vm.outputs)
@@ -433,8 +498,10 @@ def test_security_groups_on_a_simulated_host_are_recorded_not_filtered(env, make
 # ---------------------------------------------------------------- the seed ISO of real hosts
 
 
-@pytest.mark.skipif(_seed.iso_tool() is None or shutil.which("isoinfo") is None,
-                    reason="needs genisoimage (or mkisofs/xorriso) and isoinfo")
+@pytest.mark.skipif(
+    _seed.iso_tool() is None or shutil.which("isoinfo") is None,
+    reason="needs genisoimage (or mkisofs/xorriso) and isoinfo",
+)
 def test_seed_iso_is_a_nocloud_volume(tmp_path):
     files = _seed.render("id-1", "vm", "#cloud-config\nruncmd: [true]\n", ed25519_key(), ["52:54:00:00:00:01"])
     dest = tmp_path / "iaas-id-1-seed.iso"
@@ -443,8 +510,9 @@ def test_seed_iso_is_a_nocloud_volume(tmp_path):
     info = subprocess.run(["isoinfo", "-d", "-i", str(dest)], capture_output=True, text=True, check=True).stdout
     assert "Volume id: cidata" in info
     for name, content in files.items():
-        got = subprocess.run(["isoinfo", "-J", "-i", str(dest), "-x", f"/{name}"], capture_output=True,
-                             check=True).stdout.decode()
+        got = subprocess.run(
+            ["isoinfo", "-J", "-i", str(dest), "-x", f"/{name}"], capture_output=True, check=True
+        ).stdout.decode()
         assert got == content
     assert not list(tmp_path.glob(".*.part"))
 
@@ -456,8 +524,11 @@ def test_seed_iso_without_a_tool_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_a_volume_is_attached_to_one_instance_only(env, vm, make):
-    with pytest.raises(ConflictError, match=r"instance.other.volumes\[0\]: volume .* is already attached to "
-                                            r"instance.vm \(stack s1\)"):
+    with pytest.raises(
+        ConflictError,
+        match=r"instance.other.volumes\[0\]: volume .* is already attached to "
+        r"instance.vm \(stack s1\)",
+    ):
         make(env.cloud, "instance", "other", **env.inputs(nics=[]))
 
 

@@ -33,8 +33,9 @@ def test_isolated_without_dhcp_and_explicit_range(cloud, make):
     off = make(cloud, "network", "off", cidr="10.21.0.0/24", mode="isolated", dhcp=False)
     spec = cloud.hosts["h1"].get_network(off.id).spec
     assert (spec.mode, spec.dhcp_start, spec.dhcp_end) == ("isolated", None, None)
-    ranged = make(cloud, "network", "ranged", cidr="10.22.0.0/16", mode="routed", dhcp_start="10.22.1.1",
-                  dhcp_end="10.22.1.50")
+    ranged = make(
+        cloud, "network", "ranged", cidr="10.22.0.0/16", mode="routed", dhcp_start="10.22.1.1", dhcp_end="10.22.1.50"
+    )
     spec = cloud.hosts["h1"].get_network(ranged.id).spec
     assert (spec.mode, spec.dhcp_start, spec.dhcp_end) == ("routed", "10.22.1.1", "10.22.1.50")
 
@@ -55,8 +56,16 @@ def test_read_without_drift(cloud, make, drift):
     net = make(cloud, "network", "web", cidr="10.20.0.0/24", domain="web.test")
     observed = cloud.read("network", net.ctx, net.id, net.outputs)
     assert observed is not None
-    assert observed.inputs == {"name": "web", "cidr": "10.20.0.0/24", "mode": "nat", "dhcp": True,
-                               "dhcp_start": None, "dhcp_end": None, "domain": "web.test", "mtu": None}
+    assert observed.inputs == {
+        "name": "web",
+        "cidr": "10.20.0.0/24",
+        "mode": "nat",
+        "dhcp": True,
+        "dhcp_start": None,
+        "dhcp_end": None,
+        "domain": "web.test",
+        "mtu": None,
+    }
     assert observed.outputs == net.outputs
     assert (observed.stack, observed.address) == ("s1", "network.web")
     assert drift(observed, net.inputs) == {}
@@ -87,13 +96,18 @@ def test_offline_update_redefines_and_keeps_static_hosts(cloud, make, drift):
     host = cloud.hosts["h1"]
     host.update_dhcp_host("web", "add", "52:54:00:aa:bb:cc", "10.20.0.9", "vm")
     new = {**net.inputs, "dhcp_start": "10.20.0.100", "dhcp_end": "10.20.0.200", "domain": "x.test", "mtu": 1450}
-    out = cloud.update("network", net.ctx, net.id, net.inputs, new, ["dhcp_start", "dhcp_end", "domain", "mtu"],
-                       net.outputs)
+    out = cloud.update(
+        "network", net.ctx, net.id, net.inputs, new, ["dhcp_start", "dhcp_end", "domain", "mtu"], net.outputs
+    )
     assert out == net.outputs
     info = host.get_network(net.id)
     assert info.active and info.uuid == net.id and info.bridge == net.outputs["bridge"]
     assert (info.spec.dhcp_start, info.spec.dhcp_end, info.spec.dns_domain, info.spec.mtu) == (
-        "10.20.0.100", "10.20.0.200", "x.test", 1450)
+        "10.20.0.100",
+        "10.20.0.200",
+        "x.test",
+        1450,
+    )
     assert [(h.mac, h.ip) for h in info.spec.dhcp_hosts] == [("52:54:00:aa:bb:cc", "10.20.0.9")]
     assert drift(cloud.read("network", net.ctx, net.id, out), new) == {}
 
@@ -136,20 +150,33 @@ def define_foreign(cloud: Cloud, xml: str) -> None:
 
 
 def test_lookup_of_a_network_iaas_did_not_make(cloud):
-    define_foreign(cloud, "<network><name>legacy</name><bridge name='virbr9'/>"
-                          "<ip address='192.168.9.1' netmask='255.255.255.0'><dhcp><range start='192.168.9.2' "
-                          "end='192.168.9.254'/></dhcp></ip></network>")
+    define_foreign(
+        cloud,
+        "<network><name>legacy</name><bridge name='virbr9'/>"
+        "<ip address='192.168.9.1' netmask='255.255.255.0'><dhcp><range start='192.168.9.2' "
+        "end='192.168.9.254'/></dhcp></ip></network>",
+    )
     found = cloud.lookup("network", OpContext("s1", "network.legacy"), "legacy")
     assert found is not None and found.stack is None
-    assert found.inputs == {"name": "legacy", "cidr": "192.168.9.0/24", "mode": "isolated", "dhcp": True,
-                            "dhcp_start": None, "dhcp_end": None, "domain": None, "mtu": None}
+    assert found.inputs == {
+        "name": "legacy",
+        "cidr": "192.168.9.0/24",
+        "mode": "isolated",
+        "dhcp": True,
+        "dhcp_start": None,
+        "dhcp_end": None,
+        "domain": None,
+        "mtu": None,
+    }
     assert found.outputs == {"id": found.id, "bridge": "virbr9", "gateway": "192.168.9.1", "host": "h1"}
 
 
 def test_name_taken_by_another_stack(cloud, make):
     make(cloud, "network", "web", cidr="10.20.0.0/24", stack="other")
-    with pytest.raises(ConflictError, match="network named 'web' already exists on host 'h1': it belongs to "
-                                            "network.web of stack 'other'"):
+    with pytest.raises(
+        ConflictError,
+        match="network named 'web' already exists on host 'h1': it belongs to network.web of stack 'other'",
+    ):
         make(cloud, "network", "web", cidr="10.30.0.0/24")
     assert networks(cloud) == ["web"]
 
@@ -180,6 +207,13 @@ def test_spec_is_rebuilt_from_inputs():
     from iaas.cloud.kinds.network import network_spec
 
     spec = network_spec("0b7e5d2c-2c6b-4a51-9d55-3f0e4a1b2c3d", {"name": "n", "cidr": "172.16.0.0/30", "dhcp": True})
-    assert spec == NetworkSpec(name="n", uuid="0b7e5d2c-2c6b-4a51-9d55-3f0e4a1b2c3d", mode="nat",
-                               bridge="iaas-0b7e5d2c2c", ipv4_address="172.16.0.1", ipv4_prefix=30,
-                               dhcp_start="172.16.0.2", dhcp_end="172.16.0.2")
+    assert spec == NetworkSpec(
+        name="n",
+        uuid="0b7e5d2c-2c6b-4a51-9d55-3f0e4a1b2c3d",
+        mode="nat",
+        bridge="iaas-0b7e5d2c2c",
+        ipv4_address="172.16.0.1",
+        ipv4_prefix=30,
+        dhcp_start="172.16.0.2",
+        dhcp_end="172.16.0.2",
+    )

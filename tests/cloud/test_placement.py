@@ -14,8 +14,15 @@ from iaas.errors import CapacityError, QuotaError
 from iaas.model import UNKNOWN
 
 
-def item(kind: str, name: str, action: str = "create", *, before: dict | None = None,
-         outputs: dict | None = None, **after: Any) -> PlannedItem:
+def item(
+    kind: str,
+    name: str,
+    action: str = "create",
+    *,
+    before: dict | None = None,
+    outputs: dict | None = None,
+    **after: Any,
+) -> PlannedItem:
     return PlannedItem(f"{kind}.{name}", kind, action, before, {"name": name, **after}, outputs)
 
 
@@ -24,11 +31,19 @@ def vm(name: str, vcpus: int = 1, memory_mib: int = 1024, root_disk_gib: int = 1
     return item("instance", name, vcpus=vcpus, memory_mib=memory_mib, root_disk_gib=root_disk_gib, **extra)
 
 
-def put(c: Cloud, kind: str, name: str, *, stack: str = "other", host: str | None = None,
-        **inputs: Any) -> InventoryRecord:
+def put(
+    c: Cloud, kind: str, name: str, *, stack: str = "other", host: str | None = None, **inputs: Any
+) -> InventoryRecord:
     """An object some stack already has, straight into the inventory."""
-    rec = InventoryRecord(f"{kind}-{name}", kind, name, stack=stack, address=f"{kind}.{name}", host=host,
-                          data={"inputs": {"name": name, **inputs}, "outputs": {"id": f"{kind}-{name}", "host": host}})
+    rec = InventoryRecord(
+        f"{kind}-{name}",
+        kind,
+        name,
+        stack=stack,
+        address=f"{kind}.{name}",
+        host=host,
+        data={"inputs": {"name": name, **inputs}, "outputs": {"id": f"{kind}-{name}", "host": host}},
+    )
     c.inventory.put(rec)
     return rec
 
@@ -69,8 +84,11 @@ def test_usage_counts_every_stack_and_deletes_free_quota(cloud: Cloud) -> None:
 
 def test_vcpus_memory_and_gib_quotas(cloud: Cloud) -> None:
     team = put(cloud, "project", "team-a", quota={"vcpus": 4, "memory_mib": 2048, "volume_gib": 30})
-    items = [vm("a", vcpus=4, memory_mib=1024, project=team.id), vm("b", vcpus=1, memory_mib=2048, project=team.id),
-             item("volume", "data", size_gib=15, project=team.id)]
+    items = [
+        vm("a", vcpus=4, memory_mib=1024, project=team.id),
+        vm("b", vcpus=1, memory_mib=2048, project=team.id),
+        item("volume", "data", size_gib=15, project=team.id),
+    ]
     errors, _ = check_plan(cloud, "s1", items)
     assert messages(errors) == [
         "instance.b.project: project team-a: quota vcpus=4 exceeded (5 requested)",
@@ -95,11 +113,14 @@ def test_minus_one_is_unlimited_and_resources_without_project_are_not_counted(cl
 def test_a_project_created_in_the_same_plan_is_found_by_name(cloud: Cloud) -> None:
     project = item("project", "team-a", quota={"port_forwards": 1})
     put(cloud, "instance", "app", host="h1", vcpus=1, memory_mib=512)
-    forwards = [item("port_forward", f"p{i}", instance="instance-app", host_port=8000 + i, target_port=80,
-                     project="name:team-a") for i in range(2)]
+    forwards = [
+        item(
+            "port_forward", f"p{i}", instance="instance-app", host_port=8000 + i, target_port=80, project="name:team-a"
+        )
+        for i in range(2)
+    ]
     errors, _ = check_plan(cloud, "s1", [project, *forwards])
-    assert messages(errors) == ["port_forward.p1.project: project team-a: quota port_forwards=1 exceeded "
-                                "(2 requested)"]
+    assert messages(errors) == ["port_forward.p1.project: project team-a: quota port_forwards=1 exceeded (2 requested)"]
 
 
 def test_an_unknown_project_is_the_one_project_the_plan_creates(cloud: Cloud) -> None:
@@ -112,11 +133,18 @@ def test_lowering_a_quota_below_usage_is_reported(cloud: Cloud) -> None:
     team = put(cloud, "project", "team-a", stack="s1", quota={"instances": 5})
     put(cloud, "instance", "a", host="h1", project=team.id, vcpus=1, memory_mib=512)
     put(cloud, "instance", "b", host="h1", project=team.id, vcpus=1, memory_mib=512)
-    change = PlannedItem("project.team-a", "project", "update", {"name": "team-a", "quota": {"instances": 5}},
-                         {"name": "team-a", "quota": {"instances": 1}}, {"id": team.id})
+    change = PlannedItem(
+        "project.team-a",
+        "project",
+        "update",
+        {"name": "team-a", "quota": {"instances": 5}},
+        {"name": "team-a", "quota": {"instances": 1}},
+        {"id": team.id},
+    )
     errors, _ = check_plan(cloud, "s1", [change])
-    assert messages(errors) == ["project.team-a.quota.instances: project team-a: quota instances=1 is below "
-                                "what is in use (2)"]
+    assert messages(errors) == [
+        "project.team-a.quota.instances: project team-a: quota instances=1 is below what is in use (2)"
+    ]
 
 
 # ---------------------------------------------------------------- scheduling
@@ -156,8 +184,10 @@ def test_no_host_fits_and_each_refusal_is_explained(make_cloud) -> None:
     put(c, "instance", "busy", host="h1", vcpus=2, memory_mib=1024)
     errors, planned = check_plan(c, "s1", [vm("big", vcpus=4, memory_mib=6144)])
     assert "instance.big" not in planned
-    assert messages(errors) == ["instance.big.host: no host can take it: host h1: needs 4 vCPUs, 2 free; "
-                                "host h2: needs 6144 MiB memory, 4096 MiB free"]
+    assert messages(errors) == [
+        "instance.big.host: no host can take it: host h1: needs 4 vCPUs, 2 free; "
+        "host h2: needs 6144 MiB memory, 4096 MiB free"
+    ]
     assert isinstance(errors[0], CapacityProblem) and isinstance(as_error(errors), CapacityError)
 
 
@@ -169,14 +199,19 @@ def test_instances_placed_earlier_in_the_plan_take_room(make_cloud) -> None:
 
 
 def test_labels_choose_the_hosts_that_carry_them(make_cloud) -> None:
-    c = make_cloud({"h1": (4, 8192), "h2": (4, 8192), "h3": (4, 8192)},
-                   labels={"h1": {"zone": "a"}, "h2": {"zone": "b", "gpu": "yes"}, "h3": {"zone": "b"}})
-    errors, planned = check_plan(c, "s1", [vm("a", host_labels={"zone": "b", "gpu": "yes"}),
-                                           vm("b", host_labels={"zone": "a"})])
+    c = make_cloud(
+        {"h1": (4, 8192), "h2": (4, 8192), "h3": (4, 8192)},
+        labels={"h1": {"zone": "a"}, "h2": {"zone": "b", "gpu": "yes"}, "h3": {"zone": "b"}},
+    )
+    errors, planned = check_plan(
+        c, "s1", [vm("a", host_labels={"zone": "b", "gpu": "yes"}), vm("b", host_labels={"zone": "a"})]
+    )
     assert errors == [] and planned == {"instance.a": {"host": "h2"}, "instance.b": {"host": "h1"}}
     errors, _ = check_plan(c, "s1", [vm("c", host_labels={"zone": "c"})])
-    assert messages(errors) == ["instance.c.host: no host can take it: host h1: lacks label zone=c; "
-                                "host h2: lacks label zone=c; host h3: lacks label zone=c"]
+    assert messages(errors) == [
+        "instance.c.host: no host can take it: host h1: lacks label zone=c; "
+        "host h2: lacks label zone=c; host h3: lacks label zone=c"
+    ]
 
 
 def test_an_image_of_another_architecture_finds_no_host(make_cloud) -> None:
@@ -196,8 +231,10 @@ def test_disk_counts_root_disks_and_volumes_with_the_disk_ratio(make_cloud) -> N
     errors, planned = check_plan(c, "s1", [data, vm("a", volumes=["name:data"])])  # 10 + 10 GiB
     assert errors == [] and planned["instance.a"] == {"host": "h2"} and planned["volume.data"] == {"host": "h2"}
     errors, _ = check_plan(c, "s1", [vm("big", root_disk_gib=80)])
-    assert messages(errors) == ["instance.big.host: no host can take it: host h1: needs 80 GiB disk, 15 GiB free; "
-                                "host h2: needs 80 GiB disk, 75 GiB free"]
+    assert messages(errors) == [
+        "instance.big.host: no host can take it: host h1: needs 80 GiB disk, 15 GiB free; "
+        "host h2: needs 80 GiB disk, 75 GiB free"
+    ]
 
 
 def test_a_volume_of_its_own_goes_where_there_is_disk(make_cloud) -> None:
@@ -206,8 +243,9 @@ def test_a_volume_of_its_own_goes_where_there_is_disk(make_cloud) -> None:
     errors, planned = check_plan(c, "s1", [item("volume", "a", size_gib=20), item("volume", "b", size_gib=20)])
     assert errors == [] and planned == {"volume.a": {"host": "h2"}, "volume.b": {"host": "h2"}}
     errors, _ = check_plan(c, "s1", [item("volume", "huge", size_gib=60)])
-    assert messages(errors) == ["volume.huge.host: no host can take it: needs 60 GiB disk; host h2: 50 GiB free; "
-                                "host h1: 5 GiB free"]
+    assert messages(errors) == [
+        "volume.huge.host: no host can take it: needs 60 GiB disk; host h2: 50 GiB free; host h1: 5 GiB free"
+    ]
 
 
 def test_a_pinned_host_is_used_even_when_another_is_emptier(make_cloud) -> None:
@@ -220,8 +258,9 @@ def test_a_pinned_host_is_used_even_when_another_is_emptier(make_cloud) -> None:
 def test_a_pinned_host_that_is_full_or_unknown(make_cloud) -> None:
     c = make_cloud({"h1": (1, 8192), "h2": (4, 8192)})
     errors, _ = check_plan(c, "s1", [vm("a", vcpus=2, host="h1")])
-    assert messages(errors) == ["instance.a.host: no host can take it: host h1: needs 2 vCPUs, 1 free; "
-                                "host h2: instance.a is pinned to host h1"]
+    assert messages(errors) == [
+        "instance.a.host: no host can take it: host h1: needs 2 vCPUs, 1 free; host h2: instance.a is pinned to host h1"
+    ]
     errors, _ = check_plan(c, "s1", [vm("a", host="h9")])
     assert "instance.a.host: host h9 is not a host of this cloud" in messages(errors)
 
@@ -262,8 +301,10 @@ def test_affinity_keeps_members_together(make_cloud) -> None:
     errors, planned = check_plan(c, "s1", [vm("db-2", server_group=group.id)])
     assert errors == [] and planned["instance.db-2"] == {"host": "h2"}
     errors, _ = check_plan(c, "s1", [vm("db-3", vcpus=8, server_group=group.id)])
-    assert messages(errors) == ["instance.db-3.host: no host can take it: host h1: affinity with instance.db-1 "
-                                "on host h2; host h2: needs 8 vCPUs, 7 free"]
+    assert messages(errors) == [
+        "instance.db-3.host: no host can take it: host h1: affinity with instance.db-1 "
+        "on host h2; host h2: needs 8 vCPUs, 7 free"
+    ]
 
 
 def test_soft_policies_prefer_but_do_not_refuse(make_cloud) -> None:
@@ -283,8 +324,14 @@ def test_updated_instances_must_still_fit_their_host(make_cloud) -> None:
     c = make_cloud({"h1": (4, 8192)})
     rec = put(c, "instance", "app", stack="s1", host="h1", vcpus=2, memory_mib=1024)
     put(c, "instance", "other", host="h1", vcpus=1, memory_mib=1024)
-    grow = PlannedItem("instance.app", "instance", "update", dict(rec.data["inputs"]),
-                       {**rec.data["inputs"], "vcpus": 4}, {"id": rec.id, "host": "h1"})
+    grow = PlannedItem(
+        "instance.app",
+        "instance",
+        "update",
+        dict(rec.data["inputs"]),
+        {**rec.data["inputs"], "vcpus": 4},
+        {"id": rec.id, "host": "h1"},
+    )
     errors, _ = check_plan(c, "s1", [grow])
     assert messages(errors) == ["instance.app.host: host h1: needs 2 more vCPUs, 1 free"]
 
@@ -299,19 +346,27 @@ def test_an_instance_goes_where_its_network_and_volume_are(make_cloud) -> None:
     assert errors == [] and planned["instance.a"] == {"host": "h2"}
     vol = put(c, "volume", "data", stack="s1", host="h1", size_gib=10)
     errors, _ = check_plan(c, "s1", [vm("b", nics=[{"network": net.id}], volumes=[vol.id])])
-    assert messages(errors) == ["instance.b.host: no host can take it: host h1: network.lan is on host h2; "
-                                "host h2: volume.data is on host h1"]
+    assert messages(errors) == [
+        "instance.b.host: no host can take it: host h1: network.lan is on host h2; host h2: volume.data is on host h1"
+    ]
 
 
 def test_new_networks_and_volumes_follow_the_instance_that_uses_them(make_cloud) -> None:
     c = make_cloud({"h1": (8, 8192), "h2": (8, 16384)})
-    items = [item("network", "lan", cidr="10.0.0.0/24"), item("volume", "data", size_gib=5),
-             vm("a", nics=[{"network": "name:lan"}], volumes=["name:data"]),
-             vm("b", nics=[{"network": "name:lan"}])]
+    items = [
+        item("network", "lan", cidr="10.0.0.0/24"),
+        item("volume", "data", size_gib=5),
+        vm("a", nics=[{"network": "name:lan"}], volumes=["name:data"]),
+        vm("b", nics=[{"network": "name:lan"}]),
+    ]
     errors, planned = check_plan(c, "s1", items)
     assert errors == []
     assert {a: p["host"] for a, p in planned.items()} == {
-        "network.lan": "h2", "volume.data": "h2", "instance.a": "h2", "instance.b": "h2"}
+        "network.lan": "h2",
+        "volume.data": "h2",
+        "instance.a": "h2",
+        "instance.b": "h2",
+    }
 
 
 def test_unused_new_networks_are_spread(make_cloud) -> None:
@@ -322,8 +377,9 @@ def test_unused_new_networks_are_spread(make_cloud) -> None:
 
 def test_a_pinned_network_keeps_its_host(make_cloud) -> None:
     c = make_cloud({"h1": (8, 16384), "h2": (8, 16384)})
-    errors, planned = check_plan(c, "s1", [item("network", "lan", cidr="10.0.0.0/24", host="h2"),
-                                           vm("a", nics=[{"network": "name:lan"}])])
+    errors, planned = check_plan(
+        c, "s1", [item("network", "lan", cidr="10.0.0.0/24", host="h2"), vm("a", nics=[{"network": "name:lan"}])]
+    )
     assert errors == [] and planned == {"network.lan": {"host": "h2"}, "instance.a": {"host": "h2"}}
 
 
@@ -331,8 +387,9 @@ def test_a_subnet_overlapping_another_stacks_network_on_the_same_host(make_cloud
     c = make_cloud({"h1": (8, 16384), "h2": (8, 16384)})
     put(c, "network", "theirs", stack="other", host="h1", cidr="10.0.0.0/16")
     errors, _ = check_plan(c, "s1", [item("network", "mine", cidr="10.0.5.0/24", host="h1")])
-    assert messages(errors) == ["network.mine.cidr: 10.0.5.0/24 overlaps 10.0.0.0/16 of network network.theirs "
-                                "(stack other) on host h1"]
+    assert messages(errors) == [
+        "network.mine.cidr: 10.0.5.0/24 overlaps 10.0.0.0/16 of network network.theirs (stack other) on host h1"
+    ]
     errors, _ = check_plan(c, "s1", [item("network", "mine", cidr="10.0.5.0/24", host="h2")])
     assert errors == []
 
@@ -342,13 +399,30 @@ def test_a_subnet_overlapping_another_stacks_network_on_the_same_host(make_cloud
 
 def test_a_port_already_forwarded_is_refused(cloud: Cloud) -> None:
     app = put(cloud, "instance", "app", host="h1", vcpus=1, memory_mib=512)
-    put(cloud, "port_forward", "web", instance=app.id, host_address="0.0.0.0", host_port=8080, protocol="tcp",
-        target_port=80)
-    clash = item("port_forward", "mine", instance=app.id, host_address="192.0.2.1", host_port=8080,
-                 protocol="tcp", target_port=80)
+    put(
+        cloud,
+        "port_forward",
+        "web",
+        instance=app.id,
+        host_address="0.0.0.0",
+        host_port=8080,
+        protocol="tcp",
+        target_port=80,
+    )
+    clash = item(
+        "port_forward",
+        "mine",
+        instance=app.id,
+        host_address="192.0.2.1",
+        host_port=8080,
+        protocol="tcp",
+        target_port=80,
+    )
     errors, _ = check_plan(cloud, "s1", [clash])
-    assert messages(errors) == ["port_forward.mine.host_port: 192.0.2.1:8080/tcp on host h1 is already forwarded "
-                                "by port_forward.web (stack other)"]
+    assert messages(errors) == [
+        "port_forward.mine.host_port: 192.0.2.1:8080/tcp on host h1 is already forwarded "
+        "by port_forward.web (stack other)"
+    ]
     udp = item("port_forward", "mine", instance=app.id, host_port=8080, protocol="udp", target_port=80)
     assert check_plan(cloud, "s1", [udp])[0] == []
 
@@ -357,16 +431,23 @@ def test_two_new_forwards_of_one_port_clash(cloud: Cloud) -> None:
     app = put(cloud, "instance", "app", host="h1", vcpus=1, memory_mib=512)
     pfs = [item("port_forward", n, instance=app.id, host_port=2222, target_port=22) for n in ("a", "b")]
     errors, _ = check_plan(cloud, "s1", pfs)
-    assert messages(errors) == ["port_forward.b.host_port: 0.0.0.0:2222/tcp on host h1 is already forwarded by "
-                                "port_forward.a"]
+    assert messages(errors) == [
+        "port_forward.b.host_port: 0.0.0.0:2222/tcp on host h1 is already forwarded by port_forward.a"
+    ]
 
 
 @pytest.mark.parametrize("action", ["delete", "replace"])
 def test_a_forward_the_plan_removes_frees_its_port(cloud: Cloud, action: str) -> None:
     app = put(cloud, "instance", "app", host="h1", vcpus=1, memory_mib=512)
     old = put(cloud, "port_forward", "web", stack="s1", instance=app.id, host_port=8080, target_port=80)
-    gone = PlannedItem("port_forward.web", "port_forward", action, old.data["inputs"],
-                       None if action == "delete" else {**old.data["inputs"], "target_port": 81}, {"id": old.id})
+    gone = PlannedItem(
+        "port_forward.web",
+        "port_forward",
+        action,
+        old.data["inputs"],
+        None if action == "delete" else {**old.data["inputs"], "target_port": 81},
+        {"id": old.id},
+    )
     new = item("port_forward", "web2", instance=app.id, host_port=8080, target_port=80)
     errors, _ = check_plan(cloud, "s1", [gone, new] if action == "delete" else [gone])
     assert errors == []

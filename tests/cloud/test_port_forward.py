@@ -12,16 +12,30 @@ from iaas.errors import NotFoundError
 @pytest.fixture
 def instance(cloud: Cloud) -> InventoryRecord:
     """An instance in the inventory, on h1 at 10.0.0.5."""
-    rec = InventoryRecord("i-1", "instance", "app", stack="s1", address="instance.app", host="h1",
-                          data={"inputs": {"name": "app"}, "outputs": {"id": "i-1", "host": "h1",
-                                                                      "ip_address": "10.0.0.5"}})
+    rec = InventoryRecord(
+        "i-1",
+        "instance",
+        "app",
+        stack="s1",
+        address="instance.app",
+        host="h1",
+        data={"inputs": {"name": "app"}, "outputs": {"id": "i-1", "host": "h1", "ip_address": "10.0.0.5"}},
+    )
     cloud.inventory.put(rec)
     return rec
 
 
 def inputs(name: str = "http", instance: str = "i-1", **extra: object) -> dict:
-    return {"name": name, "instance": instance, "target_port": 80, "host_port": 8080, "host_address": "0.0.0.0",
-            "protocol": "tcp", "project": None, **extra}
+    return {
+        "name": name,
+        "instance": instance,
+        "target_port": 80,
+        "host_port": 8080,
+        "host_address": "0.0.0.0",
+        "protocol": "tcp",
+        "project": None,
+        **extra,
+    }
 
 
 def test_create_targets_the_instance_and_says_nothing_is_forwarded(cloud: Cloud, op, instance, caplog) -> None:

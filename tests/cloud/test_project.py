@@ -7,8 +7,15 @@ import pytest
 from iaas.cloud import Cloud
 from iaas.errors import IaasError
 
-QUOTA = {"instances": 2, "vcpus": 8, "memory_mib": 8192, "volumes": 4, "volume_gib": 100, "networks": 2,
-         "port_forwards": 5}
+QUOTA = {
+    "instances": 2,
+    "vcpus": 8,
+    "memory_mib": 8192,
+    "volumes": 4,
+    "volume_gib": 100,
+    "networks": 2,
+    "port_forwards": 5,
+}
 
 
 def inputs(name: str = "team-a", **extra: object) -> dict:

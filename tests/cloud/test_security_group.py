@@ -12,13 +12,18 @@ from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds.security_group import policy_name, render_policy, render_rules, rules_name
 from iaas.errors import IaasError
 
-SSH = {"direction": "ingress", "protocol": "tcp", "port_min": 22, "port_max": 22, "remote_cidr": "10.0.0.0/8",
-       "remote_group": None}
+SSH = {
+    "direction": "ingress",
+    "protocol": "tcp",
+    "port_min": 22,
+    "port_max": 22,
+    "remote_cidr": "10.0.0.0/8",
+    "remote_group": None,
+}
 
 
 def inputs(name: str = "ssh", rules: list | None = None) -> dict:
-    return {"name": name, "description": "ssh from inside", "rules": [SSH] if rules is None else rules,
-            "project": None}
+    return {"name": name, "description": "ssh from inside", "rules": [SSH] if rules is None else rules, "project": None}
 
 
 def test_create_on_a_simulated_host_records_it_and_says_so(cloud: Cloud, op, caplog) -> None:
@@ -65,8 +70,17 @@ def test_delete_is_refused_while_an_instance_nic_uses_it(cloud: Cloud, op) -> No
     ctx = op("security_group.ssh")
     out = cloud.create("security_group", ctx, inputs(), {})
     nics = [{"network": "n-1", "security_groups": []}, {"network": "n-2", "security_groups": [out["id"]]}]
-    cloud.inventory.put(InventoryRecord("i-1", "instance", "app", stack="s1", address="instance.app", host="h1",
-                                        data={"inputs": {"nics": nics}, "outputs": {}}))
+    cloud.inventory.put(
+        InventoryRecord(
+            "i-1",
+            "instance",
+            "app",
+            stack="s1",
+            address="instance.app",
+            host="h1",
+            data={"inputs": {"nics": nics}, "outputs": {}},
+        )
+    )
     with pytest.raises(IaasError, match=r"cannot delete security_group 'ssh': still used by instance.app"):
         cloud.delete("security_group", ctx, out["id"], out)
     cloud.inventory.delete("i-1")
@@ -97,12 +111,20 @@ def test_rules_filter_is_named_after_the_group_and_holds_its_rules() -> None:
     root = ET.fromstring(render_rules(gid, [SSH, icmp, out6]))
     assert root.get("name") == rules_name(gid) == f"iaas-sg-{gid}-rules"
     assert _rules(render_rules(gid, [SSH, icmp, out6])) == [
-        ("accept", "in", "tcp", {"srcipaddr": "10.0.0.0", "srcipmask": "8", "dstportstart": "22",
-                                 "dstportend": "22", "state": "NEW"}),
+        (
+            "accept",
+            "in",
+            "tcp",
+            {"srcipaddr": "10.0.0.0", "srcipmask": "8", "dstportstart": "22", "dstportend": "22", "state": "NEW"},
+        ),
         ("accept", "in", "icmp", {"state": "NEW"}),
         ("accept", "in", "icmpv6", {"state": "NEW"}),
-        ("accept", "out", "udp-ipv6", {"dstipaddr": "2001:db8::", "dstipmask": "32", "dstportstart": "53",
-                                       "dstportend": "53", "state": "NEW"}),
+        (
+            "accept",
+            "out",
+            "udp-ipv6",
+            {"dstipaddr": "2001:db8::", "dstipmask": "32", "dstportstart": "53", "dstportend": "53", "state": "NEW"},
+        ),
     ]
 
 

@@ -60,8 +60,17 @@ def test_lookup_by_name_and_by_id(cloud: Cloud, op) -> None:
 def test_delete_is_refused_while_an_instance_is_a_member(cloud: Cloud, op) -> None:
     ctx = op("server_group.web")
     out = cloud.create("server_group", ctx, inputs(), {})
-    cloud.inventory.put(InventoryRecord("i-1", "instance", "web-1", stack="s1", address="instance.web-1",
-                                        host="h1", data={"inputs": {"server_group": out["id"]}, "outputs": {}}))
+    cloud.inventory.put(
+        InventoryRecord(
+            "i-1",
+            "instance",
+            "web-1",
+            stack="s1",
+            address="instance.web-1",
+            host="h1",
+            data={"inputs": {"server_group": out["id"]}, "outputs": {}},
+        )
+    )
     with pytest.raises(IaasError, match=r"still used by instance.web-1 \(stack s1\)"):
         cloud.delete("server_group", ctx, out["id"], out)
     cloud.inventory.delete("i-1")

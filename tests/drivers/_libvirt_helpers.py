@@ -18,8 +18,9 @@ def reopened(host: Host) -> Host:
 
 def net_spec(name: str = "web-net", **kw: object) -> NetworkSpec:
     """A NAT network with a DHCP range."""
-    values: dict[str, object] = dict(ipv4_address="10.10.0.1", ipv4_prefix=24,
-                                     dhcp_start="10.10.0.100", dhcp_end="10.10.0.200")
+    values: dict[str, object] = dict(
+        ipv4_address="10.10.0.1", ipv4_prefix=24, dhcp_start="10.10.0.100", dhcp_end="10.10.0.200"
+    )
     values.update(kw)
     return NetworkSpec(name=name, **values)  # type: ignore[arg-type]
 

@@ -33,4 +33,3 @@ def host(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Host]:
     host = Host(f"sim-{request.param}", "test:///default", sim_store=store)
     yield host
     host.close()
-

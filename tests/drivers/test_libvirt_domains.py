@@ -13,10 +13,14 @@ def _full(host: Host) -> DomainSpec:
     host.define_network(net_spec(), META)
     host.ensure_pool("iaas", "/var/lib/iaas/images")
     return dom_spec(
-        vcpus=2, memory_mib=1024, max_vcpus=4, max_memory_mib=4096,
+        vcpus=2,
+        memory_mib=1024,
+        max_vcpus=4,
+        max_memory_mib=4096,
         disks=[DiskSpec("vda", pool="iaas", volume="iaas-root.qcow2"), DiskSpec("vdb", path="/data.img", format="raw")],
         nics=[NicSpec("web-net", "52:54:00:00:00:01", filter="iaas-sg-web", filter_params=[("IP", "10.10.0.5")])],
-        cdrom="/var/lib/iaas/seed.iso", console_log="/var/log/iaas/app.log",
+        cdrom="/var/lib/iaas/seed.iso",
+        console_log="/var/log/iaas/app.log",
     )
 
 
@@ -142,8 +146,11 @@ def test_wait_for_addresses(host: Host) -> None:
     host.start_domain(UUID1)
     found = host.wait_for_addresses(UUID1, timeout=30)
     assert sorted(a.mac for a in found) == ["52:54:00:00:00:01", "52:54:00:00:00:02"]
-    with pytest.raises(HostError, match=r"timeout 0 s\) the guest is running; leases seen: 52:54:00:00:00:01=.*"
-                                        r"waiting for 52:54:00:00:00:09"):
+    with pytest.raises(
+        HostError,
+        match=r"timeout 0 s\) the guest is running; leases seen: 52:54:00:00:00:01=.*"
+        r"waiting for 52:54:00:00:00:09",
+    ):
         host.wait_for_addresses(UUID1, timeout=0, macs=["52:54:00:00:00:01", "52:54:00:00:00:09"])
     with pytest.raises(NotFoundError):
         host.wait_for_addresses(UUID2, timeout=0)
@@ -151,8 +158,8 @@ def test_wait_for_addresses(host: Host) -> None:
 
 def test_escaped_names_and_metadata(host: Host) -> None:
     meta = Meta(stack="s<&'\"", address="instance.a<b", project="p&")
-    info = host.define_domain(dom_spec(name="vm<&'\"x", kernel="/k<", cmdline="a=\"b\" c<d"), meta)
-    assert info.name == "vm<&'\"x" and info.meta == meta and info.spec.cmdline == "a=\"b\" c<d"
+    info = host.define_domain(dom_spec(name="vm<&'\"x", kernel="/k<", cmdline='a="b" c<d'), meta)
+    assert info.name == "vm<&'\"x" and info.meta == meta and info.spec.cmdline == 'a="b" c<d'
 
 
 def test_two_guests_are_independent(host: Host) -> None:

@@ -25,8 +25,9 @@ def test_simulated_host_is_roomy_and_configurable() -> None:
     host = Host("h", "test:///default")
     info = host.info()
     assert host.simulated
-    assert info == HostInfo(cpus=64, memory_mib=256 * 1024, free_memory_mib=256 * 1024, arch=info.arch,
-                            domain_type="test")
+    assert info == HostInfo(
+        cpus=64, memory_mib=256 * 1024, free_memory_mib=256 * 1024, arch=info.arch, domain_type="test"
+    )
     small = Host("s", "test:///default", sim_cpus=4, sim_memory_mib=8192)
     assert (small.info().cpus, small.info().memory_mib) == (4, 8192)
 
@@ -47,9 +48,12 @@ def test_each_host_is_its_own_machine() -> None:
 
 def caps_xml(host_arch: str, **guests: str) -> str:
     """A host's capabilities XML: its architecture, and per guest architecture the domain types offered."""
-    offered = "".join(f"<guest><os_type>hvm</os_type><arch name='{arch}'><wordsize>64</wordsize>"
-                      + "".join(f"<domain type='{t}'/>" for t in types.split()) + "</arch></guest>"
-                      for arch, types in guests.items())
+    offered = "".join(
+        f"<guest><os_type>hvm</os_type><arch name='{arch}'><wordsize>64</wordsize>"
+        + "".join(f"<domain type='{t}'/>" for t in types.split())
+        + "</arch></guest>"
+        for arch, types in guests.items()
+    )
     return f"<capabilities><host><cpu><arch>{host_arch}</arch></cpu></host>{offered}</capabilities>"
 
 
@@ -58,13 +62,16 @@ def test_domain_type_without_a_connection() -> None:
     assert Host("q", "qemu+ssh://root@example.invalid/system", domain_type="kvm").domain_type == "kvm"
 
 
-@pytest.mark.parametrize(("caps", "expected"), [
-    (caps_xml("x86_64", i686="qemu kvm", x86_64="qemu kvm"), "kvm"),
-    (caps_xml("x86_64", i686="qemu", x86_64="qemu"), "qemu"),
-    (caps_xml("x86_64", aarch64="qemu kvm", x86_64="qemu"), "qemu"),  # KVM for another architecture only
-    (caps_xml("aarch64", aarch64="qemu kvm"), "kvm"),
-    (caps_xml("x86_64"), "qemu"),
-])
+@pytest.mark.parametrize(
+    ("caps", "expected"),
+    [
+        (caps_xml("x86_64", i686="qemu kvm", x86_64="qemu kvm"), "kvm"),
+        (caps_xml("x86_64", i686="qemu", x86_64="qemu"), "qemu"),
+        (caps_xml("x86_64", aarch64="qemu kvm", x86_64="qemu"), "qemu"),  # KVM for another architecture only
+        (caps_xml("aarch64", aarch64="qemu kvm"), "kvm"),
+        (caps_xml("x86_64"), "qemu"),
+    ],
+)
 def test_domain_type_from_capabilities(caps: str, expected: str) -> None:
     assert capability_domain_type(caps) == expected
 
@@ -91,8 +98,10 @@ def test_a_simulated_host_has_no_domain_capabilities(plain_host: Host) -> None:
 
 def test_node_file_uri_is_loaded_as_is(tmp_path: Path) -> None:
     node = tmp_path / "node.xml"
-    node.write_text("<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>3</cores><threads>1</threads>"
-                    "<active>3</active><mhz>1000</mhz><model>i686</model></cpu><memory>1048576</memory></node>")
+    node.write_text(
+        "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>3</cores><threads>1</threads>"
+        "<active>3</active><mhz>1000</mhz><model>i686</model></cpu><memory>1048576</memory></node>"
+    )
     info = Host("file", f"test://{node}").info()
     assert (info.cpus, info.memory_mib, info.arch) == (3, 1024, "i686")
 

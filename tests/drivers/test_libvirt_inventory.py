@@ -13,8 +13,12 @@ def test_lists_marked_objects_only(host: Host) -> None:
     host.create_volume("iaas", VolumeSpec("iaas-root.qcow2", 2**30))
     host.create_volume("iaas", VolumeSpec("someone-elses.qcow2", 2**30))
     # objects made by others: no iaas metadata
-    host._call("foreign", lambda conn: conn.defineXML(
-        "<domain type='test'><name>foreign</name><memory>1024</memory><os><type>hvm</type></os></domain>"))
+    host._call(
+        "foreign",
+        lambda conn: conn.defineXML(
+            "<domain type='test'><name>foreign</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+        ),
+    )
     host._call("foreign", lambda conn: conn.networkDefineXML("<network><name>foreign-net</name></network>"))
     assert host.list_managed() == [
         ManagedObject("domain", "app", UUID1, META),

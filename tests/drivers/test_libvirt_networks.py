@@ -93,8 +93,9 @@ def test_network_metadata_with_odd_characters(host: Host) -> None:
 def test_networks_survive_a_reopen(stored_host: Host) -> None:
     info = stored_host.define_network(net_spec(uuid=UUID1), META)
     stored_host.update_dhcp_host("web-net", "add", "52:54:00:00:00:09", "10.10.0.9", "db")
-    other = stored_host.define_network(net_spec(name="other", ipv4_address="10.30.0.1", dhcp_start=None,
-                                                dhcp_end=None), META)
+    other = stored_host.define_network(
+        net_spec(name="other", ipv4_address="10.30.0.1", dhcp_start=None, dhcp_end=None), META
+    )
     stored_host.delete_network("other")
     fresh = reopened(stored_host)
     back = fresh.get_network(UUID1)

@@ -27,13 +27,25 @@ NASTY = "a<&'\"b"
 
 def full_domain(name: str = "web-1") -> DomainSpec:
     return DomainSpec(
-        name=name, uuid=UUID1, vcpus=2, memory_mib=1024, max_vcpus=4, max_memory_mib=2048,
-        disks=[DiskSpec("vda", pool="default", volume="iaas-root.qcow2"),
-               DiskSpec("vdb", path="/var/lib/iaas/data.img", format="raw", serial="vol-1")],
-        nics=[NicSpec("web-net", "52:54:00:AA:00:01", filter="iaas-sg", filter_params={"IP": "10.0.0.5"}),
-              NicSpec("db-net", "52:54:00:aa:00:02")],
-        cdrom="/var/lib/iaas/seed.iso", console_log="/var/log/iaas/web-1.log",
-        kernel="/boot/vmlinuz", initrd="/boot/initrd.img", cmdline="console=ttyS0 root=/dev/vda",
+        name=name,
+        uuid=UUID1,
+        vcpus=2,
+        memory_mib=1024,
+        max_vcpus=4,
+        max_memory_mib=2048,
+        disks=[
+            DiskSpec("vda", pool="default", volume="iaas-root.qcow2"),
+            DiskSpec("vdb", path="/var/lib/iaas/data.img", format="raw", serial="vol-1"),
+        ],
+        nics=[
+            NicSpec("web-net", "52:54:00:AA:00:01", filter="iaas-sg", filter_params={"IP": "10.0.0.5"}),
+            NicSpec("db-net", "52:54:00:aa:00:02"),
+        ],
+        cdrom="/var/lib/iaas/seed.iso",
+        console_log="/var/log/iaas/web-1.log",
+        kernel="/boot/vmlinuz",
+        initrd="/boot/initrd.img",
+        cmdline="console=ttyS0 root=/dev/vda",
     )
 
 
@@ -60,19 +72,39 @@ def test_domain_without_kernel_boots_from_disk() -> None:
 def test_values_are_escaped_in_every_template() -> None:
     meta = Meta(stack=NASTY, address=NASTY, project=NASTY)
     dom = render.domain_xml(
-        DomainSpec(NASTY, UUID1, 1, 256, disks=[DiskSpec("vda", path=f"/p/{NASTY}")],
-                   nics=[NicSpec(NASTY, "52:54:00:00:00:01", filter=NASTY, filter_params={NASTY: NASTY})],
-                   cdrom=NASTY, console_log=NASTY, kernel=NASTY, cmdline=NASTY),
-        meta, domain_type="test", arch="x86_64")
+        DomainSpec(
+            NASTY,
+            UUID1,
+            1,
+            256,
+            disks=[DiskSpec("vda", path=f"/p/{NASTY}")],
+            nics=[NicSpec(NASTY, "52:54:00:00:00:01", filter=NASTY, filter_params={NASTY: NASTY})],
+            cdrom=NASTY,
+            console_log=NASTY,
+            kernel=NASTY,
+            cmdline=NASTY,
+        ),
+        meta,
+        domain_type="test",
+        arch="x86_64",
+    )
     parsed = readback.domain_spec(dom)
     assert parsed.name == NASTY and parsed.cmdline == NASTY and parsed.cdrom == NASTY
     assert parsed.disks[0].path == f"/p/{NASTY}"
     assert parsed.nics[0].network == NASTY and parsed.nics[0].filter_params == ((NASTY, NASTY),)
     assert parse_meta(dom) == meta
 
-    net = render.network_xml(NetworkSpec(NASTY, bridge=NASTY, dns_domain=NASTY, ipv4_address="10.0.0.1",
-                                         ipv4_prefix=24, dhcp_hosts=[DhcpHost("52:54:00:00:00:01", "10.0.0.2",
-                                                                              NASTY)]), meta)
+    net = render.network_xml(
+        NetworkSpec(
+            NASTY,
+            bridge=NASTY,
+            dns_domain=NASTY,
+            ipv4_address="10.0.0.1",
+            ipv4_prefix=24,
+            dhcp_hosts=[DhcpHost("52:54:00:00:00:01", "10.0.0.2", NASTY)],
+        ),
+        meta,
+    )
     back = readback.network_spec(net)
     assert (back.name, back.bridge, back.dns_domain, back.dhcp_hosts[0].name) == (NASTY,) * 4
     assert parse_meta(net) == meta
@@ -90,11 +122,19 @@ def test_missing_template_value_is_an_error() -> None:
 
 @pytest.mark.parametrize("mode", ["nat", "isolated", "routed"])
 def test_network_xml_reads_back_equal(mode: str) -> None:
-    spec = NetworkSpec("n1", uuid=UUID1, mode=mode, bridge="virbr7", ipv4_address="10.1.0.1",  # type: ignore[arg-type]
-                       ipv4_prefix=24, dhcp_start="10.1.0.10", dhcp_end="10.1.0.20",
-                       dhcp_hosts=[DhcpHost("52:54:00:00:00:01", "10.1.0.5", "h1"),
-                                   DhcpHost("52:54:00:00:00:02", "10.1.0.6")],
-                       dns_domain="example.test", mtu=1400)
+    spec = NetworkSpec(
+        "n1",
+        uuid=UUID1,
+        mode=mode,
+        bridge="virbr7",
+        ipv4_address="10.1.0.1",  # type: ignore[arg-type]
+        ipv4_prefix=24,
+        dhcp_start="10.1.0.10",
+        dhcp_end="10.1.0.20",
+        dhcp_hosts=[DhcpHost("52:54:00:00:00:01", "10.1.0.5", "h1"), DhcpHost("52:54:00:00:00:02", "10.1.0.6")],
+        dns_domain="example.test",
+        mtu=1400,
+    )
     assert readback.network_spec(render.network_xml(spec, META)) == spec
 
 

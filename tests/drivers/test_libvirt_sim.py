@@ -46,8 +46,9 @@ host.update_dhcp_host("web-net", "delete", "52:54:00:00:00:01", "10.10.0.5")
 
 def _python(script: str, *args: str) -> str:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -59,9 +60,15 @@ def _populate(host: Host) -> None:
     host.create_volume("iaas", VolumeSpec("iaas-a.qcow2", 2**30))
     host.create_volume("iaas", VolumeSpec("iaas-b.qcow2", 2**30))
     host.resize_volume("iaas", "iaas-a.qcow2", 5 * 2**30)
-    host.define_domain(dom_spec(max_memory_mib=2048, max_vcpus=4,
-                                disks=[DiskSpec("vda", pool="iaas", volume="iaas-a.qcow2")],
-                                nics=[NicSpec("web-net", "52:54:00:00:00:01")]), META)
+    host.define_domain(
+        dom_spec(
+            max_memory_mib=2048,
+            max_vcpus=4,
+            disks=[DiskSpec("vda", pool="iaas", volume="iaas-a.qcow2")],
+            nics=[NicSpec("web-net", "52:54:00:00:00:01")],
+        ),
+        META,
+    )
     host.start_domain(UUID1)
     host.set_memory(UUID1, 1536)
     host.set_vcpus(UUID1, 3)
@@ -82,8 +89,14 @@ def test_objects_survive_in_a_new_process(tmp_path: Path) -> None:
         ["volume", "iaas-a.qcow2", None, None],
         ["volume", "iaas-b.qcow2", None, None],
     ]
-    assert seen[UUID1] == {"state": "running", "memory": 1536, "vcpus": 3, "disks": ["vda", "vdb"],
-                           "nics": ["52:54:00:00:00:01"], "stack": "web"}
+    assert seen[UUID1] == {
+        "state": "running",
+        "memory": 1536,
+        "vcpus": 3,
+        "disks": ["vda", "vdb"],
+        "nics": ["52:54:00:00:00:01"],
+        "stack": "web",
+    }
     assert seen[UUID2]["state"] == "shutoff"
     assert seen["volumes"] == [["iaas-a.qcow2", 5 * 2**30], ["iaas-b.qcow2", 2**30]]
     assert seen["dhcp"] == ["10.10.0.5"]
@@ -156,8 +169,9 @@ def test_node_xml_shape() -> None:
 
 def test_corrupt_stored_xml_is_refused() -> None:
     with pytest.raises(ValueError):
-        node_xml([StoredObject("domain", "", UUID1, "<domain/>", "running", False)], cpus=1, memory_mib=1,
-                 arch="x86_64")
+        node_xml(
+            [StoredObject("domain", "", UUID1, "<domain/>", "running", False)], cpus=1, memory_mib=1, arch="x86_64"
+        )
 
 
 @pytest.mark.parametrize("xml", ["<domain/>", "<domain type='test'><name>x</name><bogus></domain>"])

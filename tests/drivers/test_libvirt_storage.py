@@ -48,8 +48,9 @@ def test_create_existing_returns_it(host: Host, pool: str) -> None:
 
 
 def test_backing_store(host: Host, pool: str) -> None:
-    vol = host.create_volume(pool, VolumeSpec("iaas-c.qcow2", 10 * GIB, backing_path="/var/lib/iaas/images/base.img",
-                                              backing_format="raw"))
+    vol = host.create_volume(
+        pool, VolumeSpec("iaas-c.qcow2", 10 * GIB, backing_path="/var/lib/iaas/images/base.img", backing_format="raw")
+    )
     assert (vol.backing_path, vol.backing_format) == ("/var/lib/iaas/images/base.img", "raw")
 
 

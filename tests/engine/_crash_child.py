@@ -38,6 +38,7 @@ def probe(fn: Any, kill_at: int, when: str) -> Any:
         if mine == kill_at and when == "after":
             os.kill(os.getpid(), signal.SIGKILL)
         return result
+
     return wrapper
 
 
@@ -54,15 +55,26 @@ def build(version: int, image: str) -> iaas.Stack:
     s.add(iaas.SecurityGroup(name="sg", rules=[iaas.Rule(port_min=22 if version == 1 else 2222)]))
     s.add(iaas.ServerGroup(name="sg-anti", policy="soft-anti-affinity"))
     for n in range(3):
-        s.add(iaas.Volume(name=f"vol{n}", size_gib=1 + (version == 2 and n == 1),
-                          image="${image.img}" if n == 2 else None))
+        s.add(
+            iaas.Volume(
+                name=f"vol{n}", size_gib=1 + (version == 2 and n == 1), image="${image.img}" if n == 2 else None
+            )
+        )
     for n in range(4):
         nics = [iaas.Nic(network=f"${{network.net{n % 3}}}", security_groups=["${security_group.sg}"])]
-        s.add(iaas.Instance(
-            name=f"vm{n}", image="${image.img}", flavor="m1.tiny", key_pair="${key_pair.k1}", nics=nics,
-            memory_mib=512 if version == 1 else 256 + 128 * n, server_group="${server_group.sg-anti}",
-            project="${project.p}", volumes=[f"${{volume.vol{n}}}"] if n < 3 else [],
-        ))
+        s.add(
+            iaas.Instance(
+                name=f"vm{n}",
+                image="${image.img}",
+                flavor="m1.tiny",
+                key_pair="${key_pair.k1}",
+                nics=nics,
+                memory_mib=512 if version == 1 else 256 + 128 * n,
+                server_group="${server_group.sg-anti}",
+                project="${project.p}",
+                volumes=[f"${{volume.vol{n}}}"] if n < 3 else [],
+            )
+        )
     s.add(iaas.PortForward(name="ssh", instance="${instance.vm0}", host_port=2200 + version, target_port=22))
     return s
 

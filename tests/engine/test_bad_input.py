@@ -41,7 +41,9 @@ def test_unknown_kind(tmp_path: Path) -> None:
 
 
 def test_unknown_field_wrong_type_missing_field(engine: iaas.Engine, tmp_path: Path) -> None:
-    stack = _yaml(tmp_path, """\
+    stack = _yaml(
+        tmp_path,
+        """\
 resources:
   network:
     web:
@@ -51,9 +53,16 @@ resources:
   instance:
     vm:
       image: ${image.nope}
-""")
-    err = _fails(engine, stack, "network.web.colour: unknown field", "network.web.mtu: expected integer",
-                 "instance.vm.flavor: set a flavor", "refers to image.nope, which is not declared")
+""",
+    )
+    err = _fails(
+        engine,
+        stack,
+        "network.web.colour: unknown field",
+        "network.web.mtu: expected integer",
+        "instance.vm.flavor: set a flavor",
+        "refers to image.nope, which is not declared",
+    )
     assert any(e.source and e.source.startswith(str(tmp_path)) for e in err.errors)
     _fails(engine, _yaml(tmp_path, "resources:\n  network:\n    web: {}\n"), "network.web.cidr: is required")
 
@@ -85,8 +94,11 @@ def test_fixed_ip_outside_network(engine: iaas.Engine, tmp_path: Path) -> None:
     stack = iaas.Stack("t")
     stack.add(iaas.Image(name="i", source=str(img)))
     net = stack.add(iaas.Network(name="n", cidr="10.1.0.0/24"))
-    stack.add(iaas.Instance(name="vm", image="${image.i}", flavor="m1.tiny",
-                            nics=[iaas.Nic(network=net, fixed_ip="10.2.0.5")]))
+    stack.add(
+        iaas.Instance(
+            name="vm", image="${image.i}", flavor="m1.tiny", nics=[iaas.Nic(network=net, fixed_ip="10.2.0.5")]
+        )
+    )
     _fails(engine, stack, "instance.vm.nics[0].fixed_ip: 10.2.0.5 is outside network.n (10.1.0.0/24)")
 
 

@@ -26,8 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_child(home: Path, version: int, kill_at: int = 0, when: str = "before") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, str(CHILD), str(home), str(version), str(kill_at), when],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, str(CHILD), str(home), str(version), str(kill_at), when],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def check_converged(home: Path) -> None:

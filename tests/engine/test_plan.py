@@ -16,8 +16,16 @@ def web_stack(image_file: Path, memory: int = 512, **net: object) -> iaas.Stack:
     stack = iaas.Stack("t")
     img = stack.add(iaas.Image(name="tiny", source=str(image_file)))
     netw = stack.add(iaas.Network(name="web", cidr="10.20.0.0/24", **net))  # type: ignore[arg-type]
-    stack.add(iaas.Instance(name="vm", image=img, vcpus=1, memory_mib=memory, max_memory_mib=2048,
-                            nics=[iaas.Nic(network=netw, fixed_ip="10.20.0.10")]))
+    stack.add(
+        iaas.Instance(
+            name="vm",
+            image=img,
+            vcpus=1,
+            memory_mib=memory,
+            max_memory_mib=2048,
+            nics=[iaas.Nic(network=netw, fixed_ip="10.20.0.10")],
+        )
+    )
     stack.output("ip", "${instance.vm.ip_address}")
     return stack
 
@@ -32,7 +40,7 @@ def test_first_plan_creates_everything_in_dependency_order(engine: iaas.Engine, 
     assert list(plan.changes).index("instance.vm") > list(plan.changes).index("network.web")
     text = render_plan(plan)
     assert "Plan: 3 to add, 0 to change, 0 to destroy." in text
-    assert 'id            = (known after apply)' in text or "(known after apply)" in text
+    assert "id            = (known after apply)" in text or "(known after apply)" in text
 
 
 def test_apply_then_plan_is_empty(engine: iaas.Engine, image_file: Path) -> None:
@@ -134,8 +142,9 @@ def test_create_before_destroy(engine: iaas.Engine) -> None:
     engine.apply(stack)
     old_id = engine.resources()["key_pair.k"].id
     stack2 = iaas.Stack("t")
-    stack2.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY + " new"),
-               lifecycle=iaas.Lifecycle(create_before_destroy=True))
+    stack2.add(
+        iaas.KeyPair(name="k", public_key=PUBLIC_KEY + " new"), lifecycle=iaas.Lifecycle(create_before_destroy=True)
+    )
     order: list[tuple[str, str]] = []
     engine.on_event = lambda kind, address, info: order.append((kind, str(info.get("action", info.get("result")))))
     plan = engine.plan(stack2)
@@ -163,8 +172,7 @@ def test_targeting_includes_dependencies_only(engine: iaas.Engine, image_file: P
     assert set(plan.changes) == {"image.tiny", "network.web", "instance.vm"}
     engine.apply(plan)
     plan = engine.plan(stack)
-    assert actions(plan) == {"image.tiny": "noop", "network.web": "noop", "instance.vm": "noop",
-                             "key_pair.k": "create"}
+    assert actions(plan) == {"image.tiny": "noop", "network.web": "noop", "instance.vm": "noop", "key_pair.k": "create"}
     engine.apply(plan)
     plan = engine.plan(iaas.Stack("t"), destroy=True, targets=["network.web"])
     assert set(plan.changes) == {"network.web", "instance.vm"}

@@ -16,8 +16,11 @@ def stack_of(image_file: Path, memory: int = 512) -> iaas.Stack:
     stack = iaas.Stack("t")
     img = stack.add(iaas.Image(name="tiny", source=str(image_file)))
     net = stack.add(iaas.Network(name="web", cidr="10.30.0.0/24"))
-    stack.add(iaas.Instance(name="vm", image=img, vcpus=1, memory_mib=memory, max_memory_mib=2048,
-                            nics=[iaas.Nic(network=net)]))
+    stack.add(
+        iaas.Instance(
+            name="vm", image=img, vcpus=1, memory_mib=memory, max_memory_mib=2048, nics=[iaas.Nic(network=net)]
+        )
+    )
     stack.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY))
     return stack
 
@@ -75,8 +78,12 @@ def test_import_adopts_with_zero_diff(home: Path, image_file: Path) -> None:
 
 
 def test_import_by_name_and_errors(engine: iaas.Engine, image_file: Path) -> None:
-    engine.cloud.create("key_pair", OpContext("x", "key_pair.k", None, "11111111-1111-1111-1111-111111111111"),
-                        {"name": "k", "public_key": PUBLIC_KEY}, {})
+    engine.cloud.create(
+        "key_pair",
+        OpContext("x", "key_pair.k", None, "11111111-1111-1111-1111-111111111111"),
+        {"name": "k", "public_key": PUBLIC_KEY},
+        {},
+    )
     rec = engine.import_resource("key_pair.k", "k")
     assert rec.id == "11111111-1111-1111-1111-111111111111"
     with pytest.raises(iaas.ValidationError, match="already managed"):

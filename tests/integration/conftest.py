@@ -77,8 +77,12 @@ class NamespacedHost:
         """This host seen as a remote machine: ``qemu+tcp://`` through a loopback tunnel, pools it alone sees."""
         if self.tunnel is None:
             self.tunnel = Tunnel(self.socket)
-        return {"name": name or self.name, "uri": f"qemu+tcp://127.0.0.1:{self.tunnel.port}/system",
-                "remote": True, "pool_path": str(self.private_path)}
+        return {
+            "name": name or self.name,
+            "uri": f"qemu+tcp://127.0.0.1:{self.tunnel.port}/system",
+            "remote": True,
+            "pool_path": str(self.private_path),
+        }
 
     def ssh_config(self, sshd: Path, workdir: Path, name: str | None = None) -> dict[str, object]:
         """This host seen as a remote machine reached by ssh: ``qemu+ssh://`` to an sshd in its namespaces.
@@ -93,30 +97,49 @@ class NamespacedHost:
             workdir.mkdir(parents=True, exist_ok=True)
             for key in ("host_key", "client_key"):
                 if not (workdir / key).exists():
-                    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(workdir / key)],
-                                   check=True)
+                    subprocess.run(
+                        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(workdir / key)], check=True
+                    )
             shutil.copy(workdir / "client_key.pub", workdir / "authorized_keys")
             (workdir / "sshd_config").write_text(
                 f"HostKey {workdir}/host_key\nAuthorizedKeysFile {workdir}/authorized_keys\n"
                 "PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-                "UsePAM no\nStrictModes no\nPidFile none\nLogLevel ERROR\n")
+                "UsePAM no\nStrictModes no\nPidFile none\nLogLevel ERROR\n"
+            )
             passwd = Path("/etc/passwd").read_text()
-            (workdir / "passwd").write_text(passwd + ("" if "\nsshd:" in passwd else
-                                                      "sshd:x:999:65534::/run/sshd:/usr/sbin/nologin\n"))
+            (workdir / "passwd").write_text(
+                passwd + ("" if "\nsshd:" in passwd else "sshd:x:999:65534::/run/sshd:/usr/sbin/nologin\n")
+            )
             libs = ":".join(str(p) for p in (sshd / "usr" / "lib").glob("*-linux-gnu"))
-            serve = (f"mount --bind {workdir}/passwd /etc/passwd && mkdir -p /run/sshd && "
-                     f"LD_LIBRARY_PATH={libs} exec {sshd}/usr/sbin/sshd -i -f {workdir}/sshd_config")
+            serve = (
+                f"mount --bind {workdir}/passwd /etc/passwd && mkdir -p /run/sshd && "
+                f"LD_LIBRARY_PATH={libs} exec {sshd}/usr/sbin/sshd -i -f {workdir}/sshd_config"
+            )
             pid = self.process.pid
-            self.ssh = Tunnel(command=[*self.enter_mount(), f"--net=/proc/{pid}/ns/net", f"--uts=/proc/{pid}/ns/uts",
-                                       "unshare", "--mount", "--propagation", "private", "sh", "-c", serve])
+            self.ssh = Tunnel(
+                command=[
+                    *self.enter_mount(),
+                    f"--net=/proc/{pid}/ns/net",
+                    f"--uts=/proc/{pid}/ns/uts",
+                    "unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                    serve,
+                ]
+            )
             (workdir / "known_hosts").touch()
             # libvirt's ssh transport takes no known-hosts file: its ssh is told by a wrapper, so that the
             # host keys of these short-lived servers stay out of the user's ~/.ssh.
             wrapper = workdir / "ssh"
-            wrapper.write_text(f"#!/bin/sh\nexec ssh -o UserKnownHostsFile={workdir}/known_hosts \"$@\"\n")
+            wrapper.write_text(f'#!/bin/sh\nexec ssh -o UserKnownHostsFile={workdir}/known_hosts "$@"\n')
             wrapper.chmod(0o755)
-        uri = (f"qemu+ssh://root@127.0.0.1:{self.ssh.port}/system?keyfile={workdir}/client_key&no_verify=1"
-               f"&known_hosts={workdir}/known_hosts&command={workdir}/ssh")
+        uri = (
+            f"qemu+ssh://root@127.0.0.1:{self.ssh.port}/system?keyfile={workdir}/client_key&no_verify=1"
+            f"&known_hosts={workdir}/known_hosts&command={workdir}/ssh"
+        )
         return {"name": name or self.name, "uri": uri, "remote": True, "pool_path": str(self.private_path)}
 
     def enter_mount(self) -> list[str]:
@@ -127,14 +150,20 @@ class NamespacedHost:
 
     def read_private(self, path: str) -> str:
         """A file as the daemon sees it (for files under :attr:`private_path`)."""
-        done = subprocess.run([*self.enter_mount(), "cat", path],
-                              capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            [*self.enter_mount(), "cat", path], capture_output=True, text=True, timeout=30, check=False
+        )
         return done.stdout if done.returncode == 0 else ""
 
     def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
         """Run a command inside the host's network namespace (where its guests' networks are)."""
-        return subprocess.run(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def client(self, bridge: str, address: str) -> Client:
         """A client machine plugged into ``bridge`` with ``address`` (CIDR), in a network namespace of its own.
@@ -145,11 +174,16 @@ class NamespacedHost:
         """
         port = f"itc{len(self.clients)}"
         peer = f"{port}p"
-        for argv in (["ip", "link", "add", port, "type", "veth", "peer", "name", peer],
-                     ["ip", "link", "set", port, "master", bridge], ["ip", "link", "set", port, "up"]):
+        for argv in (
+            ["ip", "link", "add", port, "type", "veth", "peer", "name", peer],
+            ["ip", "link", "set", port, "master", bridge],
+            ["ip", "link", "set", port, "up"],
+        ):
             _check(self.run(*argv))
-        process = subprocess.Popen(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", "unshare", "--net",
-                                    "sleep", "infinity"], stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", "unshare", "--net", "sleep", "infinity"],
+            stdin=subprocess.DEVNULL,
+        )
         client = Client(process)
         self.clients.append(client)
         start = time.monotonic()
@@ -157,8 +191,11 @@ class NamespacedHost:
         while _netns(process.pid) in before and time.monotonic() - start < 10:
             time.sleep(0.02)  # until unshare has made the new namespace
         _check(self.run("ip", "link", "set", peer, "netns", str(process.pid)))
-        for argv in (["ip", "link", "set", "lo", "up"], ["ip", "addr", "add", address, "dev", peer],
-                     ["ip", "link", "set", peer, "up"]):
+        for argv in (
+            ["ip", "link", "set", "lo", "up"],
+            ["ip", "addr", "add", address, "dev", peer],
+            ["ip", "link", "set", peer, "up"],
+        ):
             _check(client.run(*argv))
         return client
 
@@ -186,8 +223,13 @@ class Client:
 
     def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
         """Run a command inside the client's network namespace."""
-        return subprocess.run(["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def stop(self) -> None:
         """End the client; its namespace and interface go with it."""
@@ -221,8 +263,11 @@ class Tunnel:
                 return
             if self.command is not None:  # inetd style: the connection is the program's stdin and stdout
                 with client:
-                    self.processes.append(subprocess.Popen(self.command, stdin=client.fileno(),
-                                                           stdout=client.fileno(), stderr=subprocess.DEVNULL))
+                    self.processes.append(
+                        subprocess.Popen(
+                            self.command, stdin=client.fileno(), stdout=client.fileno(), stderr=subprocess.DEVNULL
+                        )
+                    )
                 continue
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -236,6 +281,7 @@ class Tunnel:
     @staticmethod
     def _carry(client: socket.socket, upstream: socket.socket) -> None:
         """Copy both ways until both sides have finished; then close both."""
+
         def pipe(source: socket.socket, dest: socket.socket) -> None:
             try:
                 while data := source.recv(1 << 16):
@@ -275,8 +321,9 @@ def start_host(name: str, dir: Path) -> NamespacedHost:
     """Start a namespaced libvirtd named ``name`` keeping its state under ``dir``; wait for its socket."""
     dir.mkdir(parents=True, exist_ok=True)
     log = (dir / "daemon.log").open("wb")
-    process = subprocess.Popen([str(HOST_SCRIPT), "run", str(dir), name], stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(HOST_SCRIPT), "run", str(dir), name], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
     log.close()
     host = NamespacedHost(name, dir, process)
     start = time.monotonic()
@@ -310,8 +357,9 @@ def realhost_ready() -> None:
 
 
 @pytest.fixture(scope="session")
-def realhost_factory(realhost_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, NamespacedHost]]:
+def realhost_factory(
+    realhost_ready: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, NamespacedHost]]:
     """Namespaced hosts by name, started on first use and stopped at the end of the session."""
     hosts: dict[str, NamespacedHost] = {}
     yield hosts
@@ -353,8 +401,12 @@ class TinyGuest:
     @property
     def image(self) -> dict[str, str]:
         """Inputs of an image that boots the tiny guest directly."""
-        return {"source": str(self.dir / "disk.qcow2"), "kernel": str(self.dir / "vmlinuz"),
-                "initrd": str(self.dir / "initrd.img"), "cmdline": (self.dir / "cmdline").read_text().strip()}
+        return {
+            "source": str(self.dir / "disk.qcow2"),
+            "kernel": str(self.dir / "vmlinuz"),
+            "initrd": str(self.dir / "initrd.img"),
+            "cmdline": (self.dir / "cmdline").read_text().strip(),
+        }
 
 
 @pytest.fixture(scope="session")

@@ -46,8 +46,9 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     else:
         realhost = request.getfixturevalue("realhost")
         guest = request.getfixturevalue("tiny_guest")
-        engine = iaas.Engine.open(STACK, home=tmp_path / "home",
-                                  cloud={"hosts": [realhost.config()], "home": str(tmp_path / "cloud")})
+        engine = iaas.Engine.open(
+            STACK, home=tmp_path / "home", cloud={"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
+        )
         found = Target(engine, "h1", guest.image)
     try:
         yield found
@@ -63,8 +64,17 @@ def make_stack(image: dict[str, Any], memory_mib: int = 256, root_disk_gib: int 
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="clan", cidr="10.91.0.0/24", mode="isolated"))
     tiny = stack.add(iaas.Image(name="ctiny", **image))
-    stack.add(iaas.Instance(name="cvm", image=tiny, vcpus=1, memory_mib=memory_mib, max_memory_mib=256,
-                            root_disk_gib=root_disk_gib, nics=[iaas.Nic(network=lan)]))
+    stack.add(
+        iaas.Instance(
+            name="cvm",
+            image=tiny,
+            vcpus=1,
+            memory_mib=memory_mib,
+            max_memory_mib=256,
+            root_disk_gib=root_disk_gib,
+            nics=[iaas.Nic(network=lan)],
+        )
+    )
     return stack
 
 

@@ -39,9 +39,9 @@ def test_iptables_is_the_fallback(realhost: NamespacedHost, monkeypatch: pytest.
     for _ in range(2):
         assert _dnat.add(where, "pf-ipt", "192.0.2.10", 8080, "10.1.2.4", 80, "udp") == "iptables"
     rules = [r for r in realhost.run("iptables", "-t", "nat", "-S").stdout.splitlines() if "iaas:pf-ipt" in r]
-    assert len(rules) == 2 and all("-d 192.0.2.10/32 -p udp" in r and "--to-destination 10.1.2.4:80" in r
-                                   for r in rules)
+    assert len(rules) == 2 and all(
+        "-d 192.0.2.10/32 -p udp" in r and "--to-destination 10.1.2.4:80" in r for r in rules
+    )
     assert _dnat.present(where, "pf-ipt")
     _dnat.remove(where, "pf-ipt")
     assert not _dnat.present(where, "pf-ipt")
-

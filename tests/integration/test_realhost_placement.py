@@ -15,14 +15,13 @@ pytestmark = pytest.mark.realhost
 
 
 def test_anti_affinity_places_two_instances_on_two_hosts(
-        realhost: NamespacedHost, realhost2: NamespacedHost, tiny_guest: TinyGuest,
-        tmp_path: Path) -> None:
+    realhost: NamespacedHost, realhost2: NamespacedHost, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
     stack = iaas.Stack("spread")
     image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
     group = stack.add(iaas.ServerGroup(name="apart", policy="anti-affinity"))
     for name in ("a", "b"):
-        stack.add(iaas.Instance(name=name, image=image, vcpus=1, memory_mib=128, root_disk_gib=1,
-                                server_group=group))
+        stack.add(iaas.Instance(name=name, image=image, vcpus=1, memory_mib=128, root_disk_gib=1, server_group=group))
     cloud = {"hosts": [realhost.config(), realhost2.config()], "home": str(tmp_path / "cloud")}
     hosts = {"h1": Host("h1", realhost.uri), "h2": Host("h2", realhost2.uri)}
     with iaas.Engine.open("spread", home=tmp_path, cloud=cloud) as engine:

@@ -50,11 +50,13 @@ def test_guests_get_the_domain_type_the_host_offers(realhost: NamespacedHost) ->
         assert host.domain_type == expected
 
 
-def test_a_missing_bios_is_named_with_what_to_install(realhost: NamespacedHost, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_bios_is_named_with_what_to_install(
+    realhost: NamespacedHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(preflight, "X86_BIOS_FILES", (str(tmp_path / "qemu" / "bios-256k.bin"),))
-    cloud = Cloud(CloudConfig(hosts=[HostConfig("h1", realhost.uri, pool_path=realhost.pool_path)],
-                              home=str(tmp_path / "home")))
+    cloud = Cloud(
+        CloudConfig(hosts=[HostConfig("h1", realhost.uri, pool_path=realhost.pool_path)], home=str(tmp_path / "home"))
+    )
     try:
         [problem] = cloud.preflight()
         assert (problem.host, problem.check) == ("h1", "firmware")

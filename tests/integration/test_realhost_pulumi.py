@@ -55,8 +55,9 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[Deployment]:
+def deployment(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
     """The plugin configured with the namespaced host's cloud config and a fresh home."""
     home = tmp_path_factory.mktemp("pulumi-rh")
     plugin = Plugin(home)
@@ -87,13 +88,23 @@ def read_until(deployment: Deployment, name: str, ready: Any, timeout: float) ->
 
 
 def test_create_boots_an_instance_on_an_isolated_network(deployment: Deployment) -> None:
-    net_id, net = deployment.create("network", "lan", {"cidr": "10.89.0.0/24", "mode": "isolated",
-                                                       "dhcp": True, "dhcpEnd": "10.89.0.199"})
+    net_id, net = deployment.create(
+        "network", "lan", {"cidr": "10.89.0.0/24", "mode": "isolated", "dhcp": True, "dhcpEnd": "10.89.0.199"}
+    )
     assert net["mode"] == "isolated" and net["host"] == "h1"
     image_id, _ = deployment.create("image", "tiny", dict(deployment.guest.image))
-    vm_id, vm = deployment.create("instance", "vm", {
-        "image": image_id, "vcpus": 1, "memoryMib": 256, "maxMemoryMib": 256, "rootDiskGib": 1,
-        "nics": [{"network": net_id}]})
+    vm_id, vm = deployment.create(
+        "instance",
+        "vm",
+        {
+            "image": image_id,
+            "vcpus": 1,
+            "memoryMib": 256,
+            "maxMemoryMib": 256,
+            "rootDiskGib": 1,
+            "nics": [{"network": net_id}],
+        },
+    )
     assert vm["host"] == "h1" and [n["network"] for n in vm["nics"]] == [net_id]
     info = deployment.host.get_domain(vm_id)
     assert info is not None and info.name == "vm" and info.state == "running"

@@ -36,8 +36,18 @@ def make_stack(guest: TinyGuest, *, sha256: str | None = None) -> iaas.Stack:
     lan = stack.add(iaas.Network(name="far-lan", cidr="10.87.0.0/24", mode="isolated"))
     key = stack.add(iaas.KeyPair(name="far-key", public_key=KEY))
     image = stack.add(iaas.Image(name="far-tiny", sha256=sha256, **guest.image))
-    vm = stack.add(iaas.Instance(name="far-vm", image=image, key_pair=key, vcpus=1, memory_mib=192,
-                                 root_disk_gib=1, nics=[iaas.Nic(network=lan)], wait_for_port=7))
+    vm = stack.add(
+        iaas.Instance(
+            name="far-vm",
+            image=image,
+            key_pair=key,
+            vcpus=1,
+            memory_mib=192,
+            root_disk_gib=1,
+            nics=[iaas.Nic(network=lan)],
+            wait_for_port=7,
+        )
+    )
     stack.add(iaas.PortForward(name="far-echo", instance=vm, target_port=7, host_port=10017))
     return stack
 
@@ -152,8 +162,7 @@ def test_an_upload_replaces_a_part_left_by_an_interrupted_run(far: dict, tmp_pat
         vol = host.upload_volume("iaas-test", "iaas-blob.raw", source, "raw")
         assert (vol.format, vol.capacity_bytes) == ("raw", len(data))
         assert [v.name for v in host.list_volumes("iaas-test")] == ["iaas-blob.raw"]
-        done = subprocess.run([*ns.enter_mount(), "sha256sum", vol.path],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run([*ns.enter_mount(), "sha256sum", vol.path], capture_output=True, text=True, check=True)
         assert done.stdout.split()[0] == hashlib.sha256(data).hexdigest()  # the same bytes, end to end
         assert host.upload_volume("iaas-test", "iaas-blob.raw", source, "raw") == vol  # there already: kept
     finally:

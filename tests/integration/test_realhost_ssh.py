@@ -30,8 +30,7 @@ STACK = "viassh"
 @pytest.fixture(scope="module")
 def sshd() -> Path:
     """OpenSSH's server, unpacked (not installed) by scripts/build-test-sshd.sh."""
-    done = subprocess.run([str(ROOT / "scripts" / "build-test-sshd.sh")], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([str(ROOT / "scripts" / "build-test-sshd.sh")], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         detail = done.stderr.strip()[-800:]
         if "apt-get download" in detail:  # the Debian archive cannot be reached from here
@@ -41,8 +40,9 @@ def sshd() -> Path:
 
 
 @pytest.fixture(scope="module")
-def viassh(farhost: NamespacedHost, sshd: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, object]]:
+def viassh(
+    farhost: NamespacedHost, sshd: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, object]]:
     home = tmp_path_factory.mktemp("ssh-home")
     config = farhost.ssh_config(sshd, home / "ssh", name="far-ssh")
     engine = iaas.Engine.open(STACK, home=home, cloud={"hosts": [config], "home": str(home / "cloud")})
@@ -60,8 +60,18 @@ def make_stack(guest: TinyGuest) -> iaas.Stack:
     lan = stack.add(iaas.Network(name="ssh-lan", cidr="10.86.0.0/24", mode="isolated"))
     key = stack.add(iaas.KeyPair(name="ssh-key", public_key=KEY))
     image = stack.add(iaas.Image(name="ssh-tiny", **guest.image))
-    vm = stack.add(iaas.Instance(name="ssh-vm", image=image, key_pair=key, vcpus=1, memory_mib=192,
-                                 root_disk_gib=1, nics=[iaas.Nic(network=lan)], wait_for_port=7))
+    vm = stack.add(
+        iaas.Instance(
+            name="ssh-vm",
+            image=image,
+            key_pair=key,
+            vcpus=1,
+            memory_mib=192,
+            root_disk_gib=1,
+            nics=[iaas.Nic(network=lan)],
+            wait_for_port=7,
+        )
+    )
     stack.add(iaas.PortForward(name="ssh-echo", instance=vm, target_port=7, host_port=10027))
     return stack
 

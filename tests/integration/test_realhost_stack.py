@@ -43,29 +43,43 @@ def _ssh_key() -> str:
 KEY = _ssh_key()
 
 
-def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = False,
-               extra_gib: int = 1) -> iaas.Stack:
+def make_stack(guest: TinyGuest, *, memory_mib: int = 256, vm2_volume: bool = False, extra_gib: int = 1) -> iaas.Stack:
     """The scenario's stack; the tests change ``memory_mib`` of vm1, give vm2 a volume and grow it."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="lan", cidr="10.88.0.0/24", mode="isolated", dhcp_end="10.88.0.199"))
-    sg = stack.add(iaas.SecurityGroup(name="echo", rules=[
-        iaas.Rule(protocol="tcp", port_min=7), iaas.Rule(protocol="icmp")]))
+    sg = stack.add(
+        iaas.SecurityGroup(name="echo", rules=[iaas.Rule(protocol="tcp", port_min=7), iaas.Rule(protocol="icmp")])
+    )
     key = stack.add(iaas.KeyPair(name="admin", public_key=KEY))
     image = stack.add(iaas.Image(name="tiny", **guest.image))
     data = stack.add(iaas.Volume(name="data", size_gib=1))
     size = {"vcpus": 1, "max_memory_mib": 256, "root_disk_gib": 1}
-    vm1 = stack.add(iaas.Instance(name="vm1", image=image, key_pair=key, memory_mib=memory_mib, volumes=[data],
-                                  nics=[iaas.Nic(network=lan, security_groups=[sg])], wait_for_port=7, **size))
+    vm1 = stack.add(
+        iaas.Instance(
+            name="vm1",
+            image=image,
+            key_pair=key,
+            memory_mib=memory_mib,
+            volumes=[data],
+            nics=[iaas.Nic(network=lan, security_groups=[sg])],
+            wait_for_port=7,
+            **size,
+        )
+    )
     extra = [stack.add(iaas.Volume(name="extra", size_gib=extra_gib))] if vm2_volume else []
-    stack.add(iaas.Instance(name="vm2", image=image, key_pair=key, memory_mib=256, nics=[iaas.Nic(network=lan)],
-                            volumes=extra, **size))
+    stack.add(
+        iaas.Instance(
+            name="vm2", image=image, key_pair=key, memory_mib=256, nics=[iaas.Nic(network=lan)], volumes=extra, **size
+        )
+    )
     stack.add(iaas.PortForward(name="echo", instance=vm1, target_port=7, host_port=10007))
     return stack
 
 
 @pytest.fixture(scope="module")
-def world(realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[str, object]]:
+def world(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, object]]:
     """The engine on the namespaced host, and a driver connection to look at the host directly."""
     home = tmp_path_factory.mktemp("it-home")
     cloud = {"hosts": [realhost.config()], "home": str(home / "cloud")}
@@ -87,13 +101,15 @@ def wait_for_console(path: Path, text: str, timeout: float = CONSOLE_TIMEOUT) ->
         if text in seen:
             return seen
         if time.monotonic() - start > timeout:
-            raise AssertionError(f"{path.name}: no {text!r} after {timeout:g} s; the console ends with:\n"
-                                 f"{seen[-1500:]}")
+            raise AssertionError(
+                f"{path.name}: no {text!r} after {timeout:g} s; the console ends with:\n{seen[-1500:]}"
+            )
         time.sleep(0.2)
 
 
-def connect(client: Client | NamespacedHost, address: str, port: int,
-            attempts: int = 1) -> subprocess.CompletedProcess[str]:
+def connect(
+    client: Client | NamespacedHost, address: str, port: int, attempts: int = 1
+) -> subprocess.CompletedProcess[str]:
     """busybox nc: what a connection to ``address:port`` answers (tried up to ``attempts`` times).
 
     The guest's listener serves one connection at a time, so an allowed

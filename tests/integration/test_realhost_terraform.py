@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.realhost, pytest.mark.slow]
 def configuration(cloud: Path, home: Path, guest: TinyGuest) -> str:
     """The HCL of the scenario: provider settings, network, image, instance and its address as an output."""
     image = "\n".join(f"  {key:<7} = {json.dumps(value)}" for key, value in guest.image.items())
-    return HEADER + f"""
+    return (
+        HEADER
+        + f"""
 provider "iaas" {{
   cloud = {json.dumps(str(cloud))}
   home  = {json.dumps(str(home))}
@@ -58,11 +60,16 @@ output "ip_address" {{
   value = iaas_instance.vm.ip_address
 }}
 """
+    )
 
 
 def test_apply_leases_an_address_and_destroy_leaves_nothing(
-        realhost: NamespacedHost, tiny_guest: TinyGuest, terraform: Path,  # noqa: F811
-        cli_config: Path, tmp_path: Path) -> None:  # noqa: F811
+    realhost: NamespacedHost,
+    tiny_guest: TinyGuest,
+    terraform: Path,  # noqa: F811
+    cli_config: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     cloud = tmp_path / "cloud.yaml"
     cloud.write_text(json.dumps({"hosts": [realhost.config()]}))  # JSON is YAML
     ws = Workspace(tmp_path / "tf", terraform, cli_config)

@@ -30,7 +30,9 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 ipv4_networks = st.builds(
     lambda address, prefix: ipaddress.IPv4Network((address, prefix), strict=False),
-    st.integers(0, 2**32 - 1), st.integers(8, 30))
+    st.integers(0, 2**32 - 1),
+    st.integers(8, 30),
+)
 
 
 @st.composite
@@ -38,11 +40,14 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
     """A network whose optional DHCP range lies inside its subnet, in order."""
     net = draw(ipv4_networks)
     usable = net.num_addresses - 3  # neither the network, the gateway nor the broadcast address
-    values: dict[str, Any] = {"name": draw(names), "cidr": str(net),
-                              "mode": draw(_optional(st.sampled_from(["nat", "isolated", "routed"]))),
-                              "dhcp": draw(_optional(st.booleans())),
-                              "mtu": draw(_optional(st.integers(576, 9216))),
-                              "domain": draw(_optional(st.sampled_from(["example.test", "lan"])))}
+    values: dict[str, Any] = {
+        "name": draw(names),
+        "cidr": str(net),
+        "mode": draw(_optional(st.sampled_from(["nat", "isolated", "routed"]))),
+        "dhcp": draw(_optional(st.booleans())),
+        "mtu": draw(_optional(st.integers(576, 9216))),
+        "domain": draw(_optional(st.sampled_from(["example.test", "lan"]))),
+    }
     if draw(st.booleans()):
         first, last = sorted(draw(st.lists(st.integers(0, usable - 1), min_size=2, max_size=2)))
         values["dhcp_start"] = str(net.network_address + 2 + first)
@@ -84,9 +89,14 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         values["max_memory_mib"] = draw(st.integers(memory, 4 * 1024 * 1024))
     values["volumes"] = draw(st.lists(ref("volume"), unique=True, max_size=3))
-    values["nics"] = draw(st.lists(st.fixed_dictionaries(
-        {"network": ref("network")},
-        optional={"security_groups": st.lists(ref("security_group"), max_size=2)}), max_size=3))
+    values["nics"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {"network": ref("network")}, optional={"security_groups": st.lists(ref("security_group"), max_size=2)}
+            ),
+            max_size=3,
+        )
+    )
     values["power_state"] = draw(_optional(st.sampled_from(["running", "stopped"])))
     values["root_disk_gib"] = draw(_optional(st.integers(1, 65536)))
     return _drop_none(values)
@@ -98,27 +108,45 @@ def _key_line(data: bytes) -> str:
 
 
 VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
-    "project": st.fixed_dictionaries({"name": names}, optional={
-        "description": st.text(max_size=20),
-        "quota": st.dictionaries(st.sampled_from(["instances", "vcpus", "memory_mib", "volumes", "volume_gib",
-                                                  "networks", "port_forwards"]), st.integers(-1, 10**6))}),
+    "project": st.fixed_dictionaries(
+        {"name": names},
+        optional={
+            "description": st.text(max_size=20),
+            "quota": st.dictionaries(
+                st.sampled_from(
+                    ["instances", "vcpus", "memory_mib", "volumes", "volume_gib", "networks", "port_forwards"]
+                ),
+                st.integers(-1, 10**6),
+            ),
+        },
+    ),
     "image": st.fixed_dictionaries(
         {"name": names, "source": st.sampled_from(["/var/lib/images/a.qcow2", "file:///a.img", "https://x.test/a"])},
-        optional={"format": st.sampled_from(["qcow2", "raw"]),
-                  "sha256": st.from_regex(r"[0-9a-f]{64}", fullmatch=True)}),
-    "key_pair": st.fixed_dictionaries({"name": names,
-                                       "public_key": st.binary(min_size=32, max_size=32).map(_key_line)}),
+        optional={
+            "format": st.sampled_from(["qcow2", "raw"]),
+            "sha256": st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+        },
+    ),
+    "key_pair": st.fixed_dictionaries(
+        {"name": names, "public_key": st.binary(min_size=32, max_size=32).map(_key_line)}
+    ),
     "network": networks(),
-    "security_group": st.fixed_dictionaries({"name": names}, optional={"rules": st.lists(rules(), max_size=4),
-                                                                       "project": ref("project")}),
-    "server_group": st.fixed_dictionaries({"name": names, "policy": st.sampled_from(
-        ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"])}),
-    "volume": st.fixed_dictionaries({"name": names, "size_gib": st.integers(1, 65536)},
-                                    optional={"image": ref("image"), "format": st.sampled_from(["qcow2", "raw"]),
-                                              "host": names}),
+    "security_group": st.fixed_dictionaries(
+        {"name": names}, optional={"rules": st.lists(rules(), max_size=4), "project": ref("project")}
+    ),
+    "server_group": st.fixed_dictionaries(
+        {"name": names, "policy": st.sampled_from(["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"])}
+    ),
+    "volume": st.fixed_dictionaries(
+        {"name": names, "size_gib": st.integers(1, 65536)},
+        optional={"image": ref("image"), "format": st.sampled_from(["qcow2", "raw"]), "host": names},
+    ),
     "instance": instances(),
-    "port_forward": st.fixed_dictionaries({"name": names, "instance": ref("instance"), "target_port": _ports,
-                                           "host_port": _ports},
-                                          optional={"protocol": st.sampled_from(["tcp", "udp"]),
-                                                    "host_address": st.sampled_from(["0.0.0.0", "::", "192.0.2.7"])}),
+    "port_forward": st.fixed_dictionaries(
+        {"name": names, "instance": ref("instance"), "target_port": _ports, "host_port": _ports},
+        optional={
+            "protocol": st.sampled_from(["tcp", "udp"]),
+            "host_address": st.sampled_from(["0.0.0.0", "::", "192.0.2.7"]),
+        },
+    ),
 }

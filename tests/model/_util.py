@@ -57,7 +57,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "security_group": {"name": "ssh", "rules": [{"port_min": 22}]},
     "server_group": {"name": "spread", "policy": "anti-affinity"},
     "volume": {"name": "data", "size_gib": 10},
-    "instance": {"name": "vm", "image": "${image.debian}", "flavor": "m1.tiny",
-                 "nics": [{"network": "${network.web}"}]},
+    "instance": {
+        "name": "vm",
+        "image": "${image.debian}",
+        "flavor": "m1.tiny",
+        "nics": [{"network": "${network.web}"}],
+    },
     "port_forward": {"name": "ssh", "instance": "${instance.vm}", "target_port": 22, "host_port": 2222},
 }

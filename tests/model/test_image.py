@@ -16,8 +16,10 @@ def _image(**values: object) -> dict[str, object]:
     return {"name": "debian", "source": "https://example.com/debian.qcow2", **values}
 
 
-@pytest.mark.parametrize("source", ["https://example.com/d.qcow2", "http://example.com/d.img", "file:///srv/d.qcow2",
-                                    "/var/lib/images/d.qcow2"])
+@pytest.mark.parametrize(
+    "source",
+    ["https://example.com/d.qcow2", "http://example.com/d.img", "file:///srv/d.qcow2", "/var/lib/images/d.qcow2"],
+)
 def test_valid_sources(source: str) -> None:
     assert_valid(Image, _image(source=source))
 
@@ -31,11 +33,14 @@ def test_source_is_required() -> None:
     assert problems(Image, {"name": "debian"}) == {"source": "is required"}
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("images/d.qcow2", "invalid source 'images/d.qcow2': use an absolute path, file://, http:// or https:// URL"),
-    ("ftp://example.com/d.qcow2", "invalid source 'ftp://example.com/d.qcow2'"),
-    ("", "source must be a local path or an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("images/d.qcow2", "invalid source 'images/d.qcow2': use an absolute path, file://, http:// or https:// URL"),
+        ("ftp://example.com/d.qcow2", "invalid source 'ftp://example.com/d.qcow2'"),
+        ("", "source must be a local path or an http(s) URL"),
+    ],
+)
 def test_bad_sources(source: str, message: str) -> None:
     assert_invalid(Image, _image(source=source), "source", message)
 
@@ -47,7 +52,8 @@ def test_format_choices() -> None:
 @pytest.mark.parametrize("checksum", ["a" * 63, "a" * 65, "g" * 64, "sha256:" + "a" * 64])
 def test_bad_checksums(checksum: str) -> None:
     assert problems(Image, _image(sha256=checksum)) == {
-        "sha256": f"invalid sha256 checksum {checksum!r}: expected 64 hexadecimal digits"}
+        "sha256": f"invalid sha256 checksum {checksum!r}: expected 64 hexadecimal digits"
+    }
 
 
 def test_wrong_types() -> None:
@@ -71,13 +77,20 @@ def test_python_objects_give_the_same_inputs() -> None:
 
 
 def test_complete_fills_the_format() -> None:
-    assert complete(Image, _image()) == {**_image(), "format": "qcow2", "sha256": None, "architecture": None,
-                                         "kernel": None, "initrd": None,
-                                         "cmdline": None}
+    assert complete(Image, _image()) == {
+        **_image(),
+        "format": "qcow2",
+        "sha256": None,
+        "architecture": None,
+        "kernel": None,
+        "initrd": None,
+        "cmdline": None,
+    }
 
 
-@pytest.mark.parametrize(("name", "value"), [("source", "/srv/other.qcow2"), ("format", "raw"), ("sha256", SHA),
-                                             ("name", "ubuntu")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("source", "/srv/other.qcow2"), ("format", "raw"), ("sha256", SHA), ("name", "ubuntu")]
+)
 def test_every_change_replaces_the_image(name: str, value: str) -> None:
     old = complete(Image, _image())
     changes = diff(Image, old, {**old, name: value})
@@ -89,7 +102,9 @@ def test_every_change_replaces_the_image(name: str, value: str) -> None:
 def test_direct_kernel_boot_fields() -> None:
     assert_valid(Image, _image(kernel="/srv/vmlinuz", initrd="/srv/initrd.img", cmdline="console=ttyS0"))
     assert problems(Image, _image(initrd="/srv/initrd.img", cmdline="quiet")) == {
-        "initrd": "is booted with a kernel: set kernel too", "cmdline": "is booted with a kernel: set kernel too"}
+        "initrd": "is booted with a kernel: set kernel too",
+        "cmdline": "is booted with a kernel: set kernel too",
+    }
     assert_invalid(Image, _image(kernel="boot/vmlinuz"), "kernel", "use an absolute path")
 
 

@@ -34,22 +34,39 @@ def test_valid_instances() -> None:
     assert_valid(Instance, _raw())
     assert_valid(Instance, _sized())
     assert_valid(Instance, _raw(vcpus=4, memory_mib=1024, max_vcpus=8, max_memory_mib=4096, root_disk_gib=50))
-    assert_valid(Instance, _raw(
-        volumes=["${volume.a}", "${volume.b}"], key_pair="${key_pair.admin}", user_data="#cloud-config\n{}\n",
-        power_state="stopped", host="node1", server_group="${server_group.spread}", project="${project.team}",
-        nics=[{"network": "${network.web}", "fixed_ip": "10.0.0.5", "security_groups": ["${security_group.ssh}"]},
-              {"network": "${network.db}"}]))
+    assert_valid(
+        Instance,
+        _raw(
+            volumes=["${volume.a}", "${volume.b}"],
+            key_pair="${key_pair.admin}",
+            user_data="#cloud-config\n{}\n",
+            power_state="stopped",
+            host="node1",
+            server_group="${server_group.spread}",
+            project="${project.team}",
+            nics=[
+                {"network": "${network.web}", "fixed_ip": "10.0.0.5", "security_groups": ["${security_group.ssh}"]},
+                {"network": "${network.db}"},
+            ],
+        ),
+    )
 
 
 def test_python_objects_become_references() -> None:
     image, net = Image(name="debian", source="/srv/d.qcow2"), Network(name="web", cidr="10.0.0.0/24")
-    vm = Instance(name="vm", image=image, flavor="m1.tiny", volumes=[Volume(name="a", size_gib=1)],
-                  nics=[Nic(network=net, security_groups=[SecurityGroup(name="ssh").ref()])])
+    vm = Instance(
+        name="vm",
+        image=image,
+        flavor="m1.tiny",
+        volumes=[Volume(name="a", size_gib=1)],
+        nics=[Nic(network=net, security_groups=[SecurityGroup(name="ssh").ref()])],
+    )
     values = inputs_of(vm)
     assert values["image"] == Reference("image", "debian")
     assert values["volumes"] == [Reference("volume", "a")]
-    assert values["nics"] == [{"network": Reference("network", "web"),
-                               "security_groups": [Reference("security_group", "ssh")]}]
+    assert values["nics"] == [
+        {"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")]}
+    ]
     assert_valid(Instance, values)
 
 
@@ -60,40 +77,51 @@ def test_image_is_required() -> None:
 @pytest.mark.parametrize("values", [{}, {"vcpus": 2}, {"memory_mib": 2048}])
 def test_sizes_come_from_a_flavor_or_from_vcpus_and_memory(values: dict[str, Any]) -> None:
     assert problems(Instance, {"name": "vm", "image": "i", **values}) == {
-        "flavor": "set a flavor, or both vcpus and memory_mib"}
+        "flavor": "set a flavor, or both vcpus and memory_mib"
+    }
 
 
 def test_flavor_choices() -> None:
     assert problems(Instance, _raw(flavor="m1.huge")) == {
-        "flavor": "must be one of m1.tiny, m1.small, m1.medium, m1.large, m1.xlarge; got 'm1.huge'"}
+        "flavor": "must be one of m1.tiny, m1.small, m1.medium, m1.large, m1.xlarge; got 'm1.huge'"
+    }
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("vcpus", 0, "must be at least 1; got 0"),
-    ("vcpus", 257, "must be at most 256; got 257"),
-    ("vcpus", "2", "expected integer, got str '2'"),
-    ("vcpus", True, "expected integer, got bool True"),
-    ("memory_mib", 63, "must be at least 64; got 63"),
-    ("memory_mib", 4 * 1024 * 1024 + 1, "must be at most 4194304; got 4194305"),
-    ("max_vcpus", 0, "must be at least 1; got 0"),
-    ("max_memory_mib", 32, "must be at least 64; got 32"),
-    ("root_disk_gib", 0, "must be at least 1; got 0"),
-    ("root_disk_gib", 65537, "must be at most 65536; got 65537"),
-    ("power_state", "paused", "must be one of running, stopped; got 'paused'"),
-    ("user_data", {"packages": []}, "expected string, got dict {'packages': []}"),
-    ("volumes", "${volume.a}", "a reference (${volume.a.id}) cannot stand for a list(string)"),
-    ("nics", {"network": "n"}, "expected a list, got dict"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("vcpus", 0, "must be at least 1; got 0"),
+        ("vcpus", 257, "must be at most 256; got 257"),
+        ("vcpus", "2", "expected integer, got str '2'"),
+        ("vcpus", True, "expected integer, got bool True"),
+        ("memory_mib", 63, "must be at least 64; got 63"),
+        ("memory_mib", 4 * 1024 * 1024 + 1, "must be at most 4194304; got 4194305"),
+        ("max_vcpus", 0, "must be at least 1; got 0"),
+        ("max_memory_mib", 32, "must be at least 64; got 32"),
+        ("root_disk_gib", 0, "must be at least 1; got 0"),
+        ("root_disk_gib", 65537, "must be at most 65536; got 65537"),
+        ("power_state", "paused", "must be one of running, stopped; got 'paused'"),
+        ("user_data", {"packages": []}, "expected string, got dict {'packages': []}"),
+        ("volumes", "${volume.a}", "a reference (${volume.a.id}) cannot stand for a list(string)"),
+        ("nics", {"network": "n"}, "expected a list, got dict"),
+    ],
+)
 def test_field_rules(name: str, value: Any, message: str) -> None:
     assert problems(Instance, _raw(**{name: value})) == {name: message}
 
 
-@pytest.mark.parametrize(("values", "ceiling", "message"), [
-    ({"vcpus": 4, "max_vcpus": 2}, "max_vcpus", "max_vcpus (2) is below vcpus (4)"),
-    ({"memory_mib": 4096, "max_memory_mib": 2048}, "max_memory_mib", "max_memory_mib (2048) is below memory_mib "
-                                                                     "(4096)"),
-    ({"flavor": "m1.medium", "max_vcpus": 1}, "max_vcpus", "max_vcpus (1) is below vcpus (2)"),
-])
+@pytest.mark.parametrize(
+    ("values", "ceiling", "message"),
+    [
+        ({"vcpus": 4, "max_vcpus": 2}, "max_vcpus", "max_vcpus (2) is below vcpus (4)"),
+        (
+            {"memory_mib": 4096, "max_memory_mib": 2048},
+            "max_memory_mib",
+            "max_memory_mib (2048) is below memory_mib (4096)",
+        ),
+        ({"flavor": "m1.medium", "max_vcpus": 1}, "max_vcpus", "max_vcpus (1) is below vcpus (2)"),
+    ],
+)
 def test_ceilings_are_not_below_the_sizes(values: dict[str, Any], ceiling: str, message: str) -> None:
     assert problems(Instance, _raw(**values)) == {ceiling: message}
 
@@ -110,8 +138,9 @@ def test_sizes_set_by_hand_override_the_flavor_for_the_ceiling_rule() -> None:
     assert_valid(Instance, _raw(flavor="m1.large", vcpus=1, max_vcpus=2))
 
 
-@pytest.mark.parametrize("volumes", [["${volume.a}", "${volume.b}", "${volume.a}"],
-                                     ["${volume.a}", "${volume.b}", "${volume.a.id}"]])
+@pytest.mark.parametrize(
+    "volumes", [["${volume.a}", "${volume.b}", "${volume.a}"], ["${volume.a}", "${volume.b}", "${volume.a.id}"]]
+)
 def test_a_volume_attached_twice(volumes: list[str]) -> None:
     assert problems(Instance, _raw(volumes=volumes)) == {"volumes[2]": "volume ${volume.a.id} is attached twice"}
 
@@ -119,7 +148,8 @@ def test_a_volume_attached_twice(volumes: list[str]) -> None:
 def test_a_volume_attached_twice_by_object_or_by_id() -> None:
     vol = Volume(name="a", size_gib=1)
     assert problems(Instance, inputs_of(Instance(name="vm", image="i", flavor="m1.tiny", volumes=[vol, vol]))) == {
-        "volumes[1]": "volume ${volume.a.id} is attached twice"}
+        "volumes[1]": "volume ${volume.a.id} is attached twice"
+    }
     assert problems(Instance, _raw(volumes=["vol-1", "vol-1"])) == {"volumes[1]": "volume vol-1 is attached twice"}
 
 
@@ -132,23 +162,31 @@ def test_two_volumes_known_only_after_apply_are_not_the_same_volume() -> None:
     assert validate(Instance, values) == []
 
 
-@pytest.mark.parametrize(("nic", "path", "message"), [
-    ({}, "nics[1].network", "is required"),
-    ({"network": "n", "fixed_ip": "10.0.0.300"}, "nics[1].fixed_ip", "invalid IPv4 address '10.0.0.300'"),
-    ({"network": "n", "fixed_ip": 10}, "nics[1].fixed_ip", "expected string, got int 10"),
-    ({"network": "${volume.v}"}, "nics[1].network", "must refer to a network, not to volume.v"),
-    ({"network": "n", "security_groups": ["${network.n}"]}, "nics[1].security_groups[0]",
-     "must refer to a security_group, not to network.n"),
-    ({"network": "n", "security_groups": [1]}, "nics[1].security_groups[0]", "expected string, got int 1"),
-    ({"network": "n", "foo": 1}, "nics[1].foo", "unknown field (known fields: network, fixed_ip, security_groups)"),
-])
+@pytest.mark.parametrize(
+    ("nic", "path", "message"),
+    [
+        ({}, "nics[1].network", "is required"),
+        ({"network": "n", "fixed_ip": "10.0.0.300"}, "nics[1].fixed_ip", "invalid IPv4 address '10.0.0.300'"),
+        ({"network": "n", "fixed_ip": 10}, "nics[1].fixed_ip", "expected string, got int 10"),
+        ({"network": "${volume.v}"}, "nics[1].network", "must refer to a network, not to volume.v"),
+        (
+            {"network": "n", "security_groups": ["${network.n}"]},
+            "nics[1].security_groups[0]",
+            "must refer to a security_group, not to network.n",
+        ),
+        ({"network": "n", "security_groups": [1]}, "nics[1].security_groups[0]", "expected string, got int 1"),
+        ({"network": "n", "foo": 1}, "nics[1].foo", "unknown field (known fields: network, fixed_ip, security_groups)"),
+    ],
+)
 def test_nic_rules(nic: dict[str, Any], path: str, message: str) -> None:
     assert problems(Instance, _raw(nics=[{"network": "n"}, nic])) == {path: message}
     assert_invalid(Instance, _raw(nics=[{"network": "n"}, nic]), path, message)
 
 
-@pytest.mark.parametrize(("name", "kind"), [("key_pair", "key_pair"), ("server_group", "server_group"),
-                                            ("project", "project"), ("image", "image")])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("key_pair", "key_pair"), ("server_group", "server_group"), ("project", "project"), ("image", "image")],
+)
 def test_references_to_other_kinds(name: str, kind: str) -> None:
     assert_valid(Instance, _raw(**{name: "${" + kind + ".x}"}))
     article = "an" if kind[0] in "aeiou" else "a"
@@ -231,14 +269,18 @@ def test_without_explicit_ceilings_a_size_change_moves_the_ceiling_and_needs_a_r
 
 def test_a_new_flavor_needs_a_restart() -> None:
     assert _change(_raw(flavor="m1.small"), flavor="m1.medium") == {
-        "flavor": "offline", "vcpus": "offline", "memory_mib": "offline", "max_vcpus": "offline",
-        "max_memory_mib": "offline", "root_disk_gib": "live"}
+        "flavor": "offline",
+        "vcpus": "offline",
+        "memory_mib": "offline",
+        "max_vcpus": "offline",
+        "max_memory_mib": "offline",
+        "root_disk_gib": "live",
+    }
 
 
 def test_a_new_flavor_with_the_same_ceilings_is_still_offline() -> None:
     base = _raw(flavor="m1.tiny", max_vcpus=4, max_memory_mib=8192)
-    assert _change(base, flavor="m1.small") == {"flavor": "offline", "memory_mib": "offline",
-                                                "root_disk_gib": "live"}
+    assert _change(base, flavor="m1.small") == {"flavor": "offline", "memory_mib": "offline", "root_disk_gib": "live"}
 
 
 def test_the_root_disk_grows_live_and_never_shrinks() -> None:
@@ -255,13 +297,21 @@ def test_a_smaller_flavor_would_shrink_the_root_disk() -> None:
     assert info.value.field == "root_disk_gib"
 
 
-@pytest.mark.parametrize(("name", "value", "update"), [
-    ("image", Reference("image", "other"), "replace"), ("key_pair", "k2", "replace"),
-    ("user_data", "#cloud-config\n", "replace"), ("host", "node2", "replace"), ("server_group", "g", "replace"),
-    ("project", "p", "replace"), ("name", "vm2", "replace"),
-    ("power_state", "stopped", "live"), ("volumes", [Reference("volume", "a")], "live"),
-    ("nics", [{"network": "n", "fixed_ip": None, "security_groups": []}], "live"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "update"),
+    [
+        ("image", Reference("image", "other"), "replace"),
+        ("key_pair", "k2", "replace"),
+        ("user_data", "#cloud-config\n", "replace"),
+        ("host", "node2", "replace"),
+        ("server_group", "g", "replace"),
+        ("project", "p", "replace"),
+        ("name", "vm2", "replace"),
+        ("power_state", "stopped", "live"),
+        ("volumes", [Reference("volume", "a")], "live"),
+        ("nics", [{"network": "n", "fixed_ip": None, "security_groups": []}], "live"),
+    ],
+)
 def test_update_class_of_the_other_fields(name: str, value: Any, update: str) -> None:
     assert _change(_raw(), **{name: value}) == {name: update}
 
@@ -279,8 +329,10 @@ def test_a_vcpu_change_is_live_exactly_when_it_stays_within_the_ceiling(ceiling:
     before = complete(Instance, _sized(vcpus=old, max_vcpus=ceiling))
     if new > ceiling:  # the ceiling has to rise with it: a restart
         after = complete(Instance, _sized(vcpus=new, max_vcpus=new))
-        assert {c.field: c.update for c in diff(Instance, before, after)} == {"vcpus": "offline",
-                                                                              "max_vcpus": "offline"}
+        assert {c.field: c.update for c in diff(Instance, before, after)} == {
+            "vcpus": "offline",
+            "max_vcpus": "offline",
+        }
     else:
         after = complete(Instance, _sized(vcpus=new, max_vcpus=ceiling))
         assert {c.field: c.update for c in diff(Instance, before, after)} == {"vcpus": "live"}

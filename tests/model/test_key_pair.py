@@ -18,20 +18,23 @@ from ._util import PUBLIC_KEY, ed25519_public_key, problems, wire_string
 HAVE_SSH_KEYGEN = shutil.which("ssh-keygen") is not None
 needs_ssh_keygen = pytest.mark.skipif(not HAVE_SSH_KEYGEN, reason="needs ssh-keygen")
 
-KEY_TYPES = [("ed25519", None), ("rsa", "2048"), ("rsa", "1024"), ("ecdsa", "256"), ("ecdsa", "384"),
-             ("ecdsa", "521")]
+KEY_TYPES = [("ed25519", None), ("rsa", "2048"), ("rsa", "1024"), ("ecdsa", "256"), ("ecdsa", "384"), ("ecdsa", "521")]
 
 
 def _rsa_line(bits: int) -> str:
     modulus = (1 << (bits - 1)) | 1  # top bit set: exactly ``bits`` bits long
-    blob = wire_string(b"ssh-rsa") + wire_string(b"\x01\x00\x01") + wire_string(
-        b"\x00" + modulus.to_bytes(bits // 8, "big"))
+    blob = (
+        wire_string(b"ssh-rsa")
+        + wire_string(b"\x01\x00\x01")
+        + wire_string(b"\x00" + modulus.to_bytes(bits // 8, "big"))
+    )
     return "ssh-rsa " + base64.b64encode(blob).decode() + " hand-made"
 
 
 def _keygen_fingerprint(path: Path) -> str:
-    out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(path)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     return out.split()[1]
 
 
@@ -50,8 +53,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @needs_ssh_keygen
 @pytest.mark.parametrize(("key_type", "bits"), KEY_TYPES)
-def test_keys_from_ssh_keygen_are_valid_and_fingerprinted_alike(generated: dict[str, Path], key_type: str,
-                                                                 bits: str | None) -> None:
+def test_keys_from_ssh_keygen_are_valid_and_fingerprinted_alike(
+    generated: dict[str, Path], key_type: str, bits: str | None
+) -> None:
     path = generated[f"{key_type}-{bits or 'default'}"]
     line = path.read_text()
     assert problems(KeyPair, {"name": "k", "public_key": line}) == {}
@@ -82,19 +86,24 @@ def _blob(line: str) -> str:
     return line.split()[1]
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("ssh-ed25519 not*base64", "key data is not valid base64"),
-    ("ssh-ed25519 " + _blob(PUBLIC_KEY)[:-1], "key data is not valid base64"),
-    ("ssh-rsa " + _blob(PUBLIC_KEY), "key data does not match its type"),
-    ("ecdsa-sha2-nistp256 " + _blob(PUBLIC_KEY), "key data does not match its type"),
-    ("ssh-dss " + _blob(PUBLIC_KEY), "unsupported key type 'ssh-dss'"),
-    ("ssh-ed448 " + _blob(PUBLIC_KEY), "unsupported key type 'ssh-ed448'"),
-    (_blob(PUBLIC_KEY), "expected '<type> <base64> [comment]'"),
-    ("", "expected '<type> <base64> [comment]'"),
-    ("ssh-ed25519 " + base64.b64encode(b"abc").decode(), "key data is too short"),
-    ("ssh-rsa " + base64.b64encode(wire_string(b"ssh-rsa") + wire_string(b"\x01\x00\x01")).decode(),
-     "key data is truncated"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("ssh-ed25519 not*base64", "key data is not valid base64"),
+        ("ssh-ed25519 " + _blob(PUBLIC_KEY)[:-1], "key data is not valid base64"),
+        ("ssh-rsa " + _blob(PUBLIC_KEY), "key data does not match its type"),
+        ("ecdsa-sha2-nistp256 " + _blob(PUBLIC_KEY), "key data does not match its type"),
+        ("ssh-dss " + _blob(PUBLIC_KEY), "unsupported key type 'ssh-dss'"),
+        ("ssh-ed448 " + _blob(PUBLIC_KEY), "unsupported key type 'ssh-ed448'"),
+        (_blob(PUBLIC_KEY), "expected '<type> <base64> [comment]'"),
+        ("", "expected '<type> <base64> [comment]'"),
+        ("ssh-ed25519 " + base64.b64encode(b"abc").decode(), "key data is too short"),
+        (
+            "ssh-rsa " + base64.b64encode(wire_string(b"ssh-rsa") + wire_string(b"\x01\x00\x01")).decode(),
+            "key data is truncated",
+        ),
+    ],
+)
 def test_malformed_keys(line: str, message: str) -> None:
     assert problems(KeyPair, {"name": "k", "public_key": line}) == {"public_key": f"malformed public key: {message}"}
     with pytest.raises(ValueError, match="^" + re.escape(message)):
@@ -110,7 +119,8 @@ def test_public_key_is_required_and_a_string() -> None:
 @pytest.mark.parametrize("name", ["id", "fingerprint"])
 def test_computed_fields_cannot_be_set(name: str) -> None:
     assert problems(KeyPair, {"name": "k", "public_key": PUBLIC_KEY, name: "x"}) == {
-        name: "is computed by the cloud and cannot be set"}
+        name: "is computed by the cloud and cannot be set"
+    }
 
 
 def test_a_new_key_replaces_the_key_pair() -> None:

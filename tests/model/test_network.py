@@ -33,16 +33,19 @@ def test_cidr_is_required() -> None:
     assert problems(Network, {"name": "web"}) == {"cidr": "is required"}
 
 
-@pytest.mark.parametrize(("cidr", "message"), [
-    ("10.0.0.1/24", "invalid IPv4 CIDR '10.0.0.1/24': 10.0.0.1/24 has host bits set"),
-    ("10.0.0.0/31", "prefix length /31 of '10.0.0.0/31' is outside /8 to /30"),
-    ("10.0.0.0/32", "prefix length /32 of '10.0.0.0/32' is outside /8 to /30"),
-    ("10.0.0.0/7", "prefix length /7 of '10.0.0.0/7' is outside /8 to /30"),
-    ("0.0.0.0/0", "prefix length /0 of '0.0.0.0/0' is outside /8 to /30"),
-    ("fd00::/64", "invalid IPv4 CIDR 'fd00::/64'"),
-    ("10.0.0.0/33", "invalid IPv4 CIDR '10.0.0.0/33'"),
-    ("web", "invalid IPv4 CIDR 'web'"),
-])
+@pytest.mark.parametrize(
+    ("cidr", "message"),
+    [
+        ("10.0.0.1/24", "invalid IPv4 CIDR '10.0.0.1/24': 10.0.0.1/24 has host bits set"),
+        ("10.0.0.0/31", "prefix length /31 of '10.0.0.0/31' is outside /8 to /30"),
+        ("10.0.0.0/32", "prefix length /32 of '10.0.0.0/32' is outside /8 to /30"),
+        ("10.0.0.0/7", "prefix length /7 of '10.0.0.0/7' is outside /8 to /30"),
+        ("0.0.0.0/0", "prefix length /0 of '0.0.0.0/0' is outside /8 to /30"),
+        ("fd00::/64", "invalid IPv4 CIDR 'fd00::/64'"),
+        ("10.0.0.0/33", "invalid IPv4 CIDR '10.0.0.0/33'"),
+        ("web", "invalid IPv4 CIDR 'web'"),
+    ],
+)
 def test_bad_cidrs(cidr: str, message: str) -> None:
     assert_invalid(Network, _net(cidr=cidr), "cidr", message)
 
@@ -66,18 +69,26 @@ def test_dhcp_bounds_are_addresses(key: str) -> None:
     assert problems(Network, _net(**{key: "fd00::5"})) == {key: "invalid IPv4 address 'fd00::5'"}
 
 
-@pytest.mark.parametrize(("key", "address"), [
-    ("dhcp_start", "10.0.1.5"), ("dhcp_start", "10.0.0.0"), ("dhcp_start", "10.0.0.1"),
-    ("dhcp_end", "10.0.0.255"), ("dhcp_end", "192.168.0.9"),
-])
+@pytest.mark.parametrize(
+    ("key", "address"),
+    [
+        ("dhcp_start", "10.0.1.5"),
+        ("dhcp_start", "10.0.0.0"),
+        ("dhcp_start", "10.0.0.1"),
+        ("dhcp_end", "10.0.0.255"),
+        ("dhcp_end", "192.168.0.9"),
+    ],
+)
 def test_the_dhcp_range_lies_inside_the_subnet(key: str, address: str) -> None:
     assert problems(Network, _net(**{key: address})) == {
-        key: f"{address} is not a usable address of 10.0.0.0/24 (the gateway is 10.0.0.1)"}
+        key: f"{address} is not a usable address of 10.0.0.0/24 (the gateway is 10.0.0.1)"
+    }
 
 
 def test_the_dhcp_range_is_ordered() -> None:
     assert problems(Network, _net(dhcp_start="10.0.0.200", dhcp_end="10.0.0.100")) == {
-        "dhcp_end": "DHCP range ends (10.0.0.100) before it starts (10.0.0.200)"}
+        "dhcp_end": "DHCP range ends (10.0.0.100) before it starts (10.0.0.200)"
+    }
 
 
 def test_a_dhcp_range_known_only_after_apply_is_left_alone() -> None:
@@ -85,20 +96,28 @@ def test_a_dhcp_range_known_only_after_apply_is_left_alone() -> None:
     assert_valid(Network, _net(cidr=UNKNOWN, dhcp_start="10.0.0.5"))
 
 
-@pytest.mark.parametrize(("mtu", "message"), [(575, "must be at least 576; got 575"),
-                                              (9217, "must be at most 9216; got 9217"),
-                                              ("1500", "expected integer, got str '1500'")])
+@pytest.mark.parametrize(
+    ("mtu", "message"),
+    [
+        (575, "must be at least 576; got 575"),
+        (9217, "must be at most 9216; got 9217"),
+        ("1500", "expected integer, got str '1500'"),
+    ],
+)
 def test_mtu_bounds(mtu: object, message: str) -> None:
     assert problems(Network, _net(mtu=mtu)) == {"mtu": message}
     assert_valid(Network, _net(mtu=576))
     assert_valid(Network, _net(mtu=9216))
 
 
-@pytest.mark.parametrize(("cidr", "message"), [
-    ("f000::/4", "prefix length /4 of 'f000::/4' is too short"),
-    ("fd00::1/64", "invalid IPv6 CIDR 'fd00::1/64'"),
-    ("10.0.0.0/24", "invalid IPv6 CIDR '10.0.0.0/24'"),
-])
+@pytest.mark.parametrize(
+    ("cidr", "message"),
+    [
+        ("f000::/4", "prefix length /4 of 'f000::/4' is too short"),
+        ("fd00::1/64", "invalid IPv6 CIDR 'fd00::1/64'"),
+        ("10.0.0.0/24", "invalid IPv6 CIDR '10.0.0.0/24'"),
+    ],
+)
 def test_bad_ipv6_cidrs(cidr: str, message: str) -> None:
     assert_invalid(Network, _net(ipv6_cidr=cidr), "ipv6_cidr", message)
 
@@ -109,10 +128,12 @@ def test_computed_fields_cannot_be_set(name: str) -> None:
 
 
 def test_project_reference() -> None:
-    assert inputs_of(Network(name="web", cidr="10.0.0.0/24", project="${project.team}"))["project"] == \
-        Reference("project", "team")
+    assert inputs_of(Network(name="web", cidr="10.0.0.0/24", project="${project.team}"))["project"] == Reference(
+        "project", "team"
+    )
     assert problems(Network, _net(project=Reference("volume", "v"))) == {
-        "project": "must refer to a project, not to volume.v"}
+        "project": "must refer to a project, not to volume.v"
+    }
 
 
 def test_complete_fills_mode_and_dhcp() -> None:
@@ -121,12 +142,22 @@ def test_complete_fills_mode_and_dhcp() -> None:
     assert filled["dhcp_start"] is None and filled["mtu"] is None
 
 
-@pytest.mark.parametrize(("name", "value", "update"), [
-    ("dhcp", False, "offline"), ("dhcp_start", "10.0.0.50", "offline"), ("dhcp_end", "10.0.0.60", "offline"),
-    ("domain", "lan", "offline"), ("mtu", 9000, "offline"),
-    ("cidr", "10.0.1.0/24", "replace"), ("mode", "isolated", "replace"), ("ipv6_cidr", "fd00::/64", "replace"),
-    ("project", "team", "replace"), ("host", "node2", "replace"), ("name", "web2", "replace"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "update"),
+    [
+        ("dhcp", False, "offline"),
+        ("dhcp_start", "10.0.0.50", "offline"),
+        ("dhcp_end", "10.0.0.60", "offline"),
+        ("domain", "lan", "offline"),
+        ("mtu", 9000, "offline"),
+        ("cidr", "10.0.1.0/24", "replace"),
+        ("mode", "isolated", "replace"),
+        ("ipv6_cidr", "fd00::/64", "replace"),
+        ("project", "team", "replace"),
+        ("host", "node2", "replace"),
+        ("name", "web2", "replace"),
+    ],
+)
 def test_update_class_of_every_field(name: str, value: object, update: str) -> None:
     old = complete(Network, _net())
     changes = diff(Network, old, {**old, name: value})
@@ -166,7 +197,8 @@ def test_prefixes_outside_8_to_30_are_refused(address: int, prefix: int) -> None
 
 @given(ipv4_networks.filter(lambda n: n.prefixlen >= 16), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
 def test_a_dhcp_range_is_valid_exactly_when_both_ends_are_usable_and_ordered(
-        net: ipaddress.IPv4Network, a: int, b: int) -> None:
+    net: ipaddress.IPv4Network, a: int, b: int
+) -> None:
     # Draw the ends near the subnet so that both inside and outside cases are common.
     span = net.num_addresses + 4
     start = ipaddress.IPv4Address((int(net.network_address) - 2 + a % span) % 2**32)
@@ -177,4 +209,4 @@ def test_a_dhcp_range_is_valid_exactly_when_both_ends_are_usable_and_ordered(
 
     found = problems(Network, _net(cidr=str(net), dhcp_start=str(start), dhcp_end=str(end)))
     assert ("dhcp_start" in found) == (not usable(start))
-    assert (("dhcp_end" in found) == (not usable(end) or end < start))
+    assert ("dhcp_end" in found) == (not usable(end) or end < start)

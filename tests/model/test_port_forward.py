@@ -13,16 +13,18 @@ from ._util import assert_valid, problems
 
 
 def _fwd(**values: Any) -> dict[str, Any]:
-    return from_raw(PortForward, {"name": "ssh", "instance": "${instance.vm}", "target_port": 22,
-                                  "host_port": 2222, **values})
+    return from_raw(
+        PortForward, {"name": "ssh", "instance": "${instance.vm}", "target_port": 22, "host_port": 2222, **values}
+    )
 
 
 def test_valid_port_forwards() -> None:
     assert_valid(PortForward, _fwd())
     assert_valid(PortForward, _fwd(host_address="192.0.2.10", protocol="udp", target_port=1, host_port=65535))
     assert_valid(PortForward, _fwd(host_address="::", project="${project.team}"))
-    fwd = PortForward(name="web", instance=Instance(name="vm", image="i", flavor="m1.tiny"), target_port=80,
-                      host_port=8080)
+    fwd = PortForward(
+        name="web", instance=Instance(name="vm", image="i", flavor="m1.tiny"), target_port=80, host_port=8080
+    )
     assert inputs_of(fwd)["instance"] == Reference("instance", "vm")
     assert_valid(PortForward, inputs_of(fwd))
 
@@ -34,11 +36,16 @@ def test_required_fields(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["target_port", "host_port"])
-@pytest.mark.parametrize(("value", "message"), [
-    (0, "must be at least 1; got 0"), (65536, "must be at most 65535; got 65536"),
-    ("22", "expected integer, got str '22'"), (False, "expected integer, got bool False"),
-    ([22], "expected integer, got list [22]"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "must be at least 1; got 0"),
+        (65536, "must be at most 65535; got 65536"),
+        ("22", "expected integer, got str '22'"),
+        (False, "expected integer, got bool False"),
+        ([22], "expected integer, got list [22]"),
+    ],
+)
 def test_ports(name: str, value: Any, message: str) -> None:
     assert problems(PortForward, _fwd(**{name: value})) == {name: message}
 
@@ -54,7 +61,8 @@ def test_protocol_choices() -> None:
 
 def test_instance_must_be_an_instance() -> None:
     assert problems(PortForward, _fwd(instance="${network.web}")) == {
-        "instance": "must refer to an instance, not to network.web"}
+        "instance": "must refer to an instance, not to network.web"
+    }
 
 
 @pytest.mark.parametrize("name", ["id", "host", "target_address"])
@@ -67,9 +75,17 @@ def test_complete_fills_address_and_protocol() -> None:
     assert (filled["host_address"], filled["protocol"], filled["project"]) == ("0.0.0.0", "tcp", None)
 
 
-@pytest.mark.parametrize(("name", "value"), [("instance", Reference("instance", "other")), ("target_port", 23),
-                                             ("host_port", 2223), ("host_address", "127.0.0.1"), ("protocol", "udp"),
-                                             ("project", "team")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("instance", Reference("instance", "other")),
+        ("target_port", 23),
+        ("host_port", 2223),
+        ("host_address", "127.0.0.1"),
+        ("protocol", "udp"),
+        ("project", "team"),
+    ],
+)
 def test_every_change_replaces_the_forward(name: str, value: Any) -> None:
     old = complete(PortForward, _fwd())
     changes = diff(PortForward, old, {**old, name: value})

@@ -32,19 +32,23 @@ def test_quota_objects_become_mappings() -> None:
 
 
 @pytest.mark.parametrize("key", QUOTA_KEYS)
-@pytest.mark.parametrize(("value", "message"), [
-    (-2, "must be at least -1; got -2"),
-    ("10", "expected integer, got str '10'"),
-    (True, "expected integer, got bool True"),
-    (1.5, "expected integer, got float 1.5"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-2, "must be at least -1; got -2"),
+        ("10", "expected integer, got str '10'"),
+        (True, "expected integer, got bool True"),
+        (1.5, "expected integer, got float 1.5"),
+    ],
+)
 def test_quota_values(key: str, value: Any, message: str) -> None:
     assert problems(Project, _project(quota={key: value})) == {f"quota.{key}": message}
 
 
 def test_unknown_quota_key() -> None:
     assert problems(Project, _project(quota={"gpus": 1})) == {
-        "quota.gpus": "unknown field (known fields: " + ", ".join(QUOTA_KEYS) + ")"}
+        "quota.gpus": "unknown field (known fields: " + ", ".join(QUOTA_KEYS) + ")"
+    }
 
 
 def test_quota_is_a_mapping() -> None:
@@ -68,9 +72,19 @@ def test_id_cannot_be_set() -> None:
 
 def test_quota_defaults_follow_openstack() -> None:
     filled = complete(Project, _project(quota={"vcpus": 4}))
-    assert filled == {"name": "team", "description": "", "quota": {
-        "instances": 10, "vcpus": 4, "memory_mib": 51200, "volumes": 10, "volume_gib": 1000, "networks": 100,
-        "port_forwards": 50}}
+    assert filled == {
+        "name": "team",
+        "description": "",
+        "quota": {
+            "instances": 10,
+            "vcpus": 4,
+            "memory_mib": 51200,
+            "volumes": 10,
+            "volume_gib": 1000,
+            "networks": 100,
+            "port_forwards": 50,
+        },
+    }
 
 
 def test_counted_quotas_name_real_kinds() -> None:

@@ -58,8 +58,17 @@ def _field(cls: type, name: str) -> FieldSchema:
 
 
 def test_kinds_are_listed_in_documentation_order_under_their_own_names() -> None:
-    assert list(KINDS) == ["project", "image", "key_pair", "network", "security_group", "server_group", "volume",
-                           "instance", "port_forward"]
+    assert list(KINDS) == [
+        "project",
+        "image",
+        "key_pair",
+        "network",
+        "security_group",
+        "server_group",
+        "volume",
+        "instance",
+        "port_forward",
+    ]
     for name, cls in KINDS.items():
         assert cls.kind == name
         assert issubclass(cls, Resource)
@@ -130,8 +139,14 @@ def test_factory_defaults_are_evaluated() -> None:
 
 def test_outputs_are_computed_fields_and_those_the_cloud_chooses() -> None:
     outputs = {f.name for f in object_schema(Instance).outputs}
-    assert outputs == COMPUTED["instance"] | {"vcpus", "memory_mib", "max_vcpus", "max_memory_mib",
-                                              "root_disk_gib", "host"}
+    assert outputs == COMPUTED["instance"] | {
+        "vcpus",
+        "memory_mib",
+        "max_vcpus",
+        "max_memory_mib",
+        "root_disk_gib",
+        "host",
+    }
     host = object_schema(Instance).field("host")
     assert host is not None and host.input and host.output
 

@@ -20,9 +20,11 @@ def test_every_policy_is_valid(policy: str) -> None:
 def test_policy_is_required_and_one_of_the_policies() -> None:
     assert problems(ServerGroup, {"name": "g"}) == {"policy": "is required"}
     assert problems(ServerGroup, {"name": "g", "policy": "spread"}) == {
-        "policy": "must be one of affinity, anti-affinity, soft-affinity, soft-anti-affinity; got 'spread'"}
+        "policy": "must be one of affinity, anti-affinity, soft-affinity, soft-anti-affinity; got 'spread'"
+    }
     assert problems(ServerGroup, {"name": "g", "policy": ["affinity"]}) == {
-        "policy": "expected string, got list ['affinity']"}
+        "policy": "expected string, got list ['affinity']"
+    }
 
 
 def test_project_reference() -> None:
@@ -30,12 +32,14 @@ def test_project_reference() -> None:
     assert values["project"] == Reference("project", "team")
     assert_valid(ServerGroup, values)
     assert problems(ServerGroup, {**values, "project": Reference("instance", "vm")}) == {
-        "project": "must refer to a project, not to instance.vm"}
+        "project": "must refer to a project, not to instance.vm"
+    }
 
 
 def test_id_cannot_be_set() -> None:
     assert problems(ServerGroup, {"name": "g", "policy": "affinity", "id": "x"}) == {
-        "id": "is computed by the cloud and cannot be set"}
+        "id": "is computed by the cloud and cannot be set"
+    }
 
 
 @pytest.mark.parametrize(("name", "value"), [("policy", "anti-affinity"), ("project", "team"), ("name", "h")])

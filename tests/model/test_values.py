@@ -44,20 +44,25 @@ def _sample(kind: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- references and unknowns
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("${network.web}", Reference("network", "web", "id")),
-    ("${network.web.gateway}", Reference("network", "web", "gateway")),
-    ("${ network.web.gateway }", Reference("network", "web", "gateway")),
-    ("  ${instance.vm-1.ip_address}  ", Reference("instance", "vm-1", "ip_address")),
-    ("${volume.db.2}", Reference("volume", "db.2", "id")),
-    ("${security_group.ssh}", Reference("security_group", "ssh", "id")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${network.web}", Reference("network", "web", "id")),
+        ("${network.web.gateway}", Reference("network", "web", "gateway")),
+        ("${ network.web.gateway }", Reference("network", "web", "gateway")),
+        ("  ${instance.vm-1.ip_address}  ", Reference("instance", "vm-1", "ip_address")),
+        ("${volume.db.2}", Reference("volume", "db.2", "id")),
+        ("${security_group.ssh}", Reference("security_group", "ssh", "id")),
+    ],
+)
 def test_reference_syntax(text: str, expected: Reference) -> None:
     assert Reference.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["network.web", "${network}", "${Network.web}", "$network.web", "${network.web",
-                                  "${}", "x ${network.web}", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["network.web", "${network}", "${Network.web}", "$network.web", "${network.web", "${}", "x ${network.web}", ""],
+)
 def test_not_a_reference(text: str) -> None:
     assert Reference.parse(text) is None
 
@@ -98,14 +103,24 @@ def test_contains_unknown_looks_inside_lists_and_mappings() -> None:
 def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() -> None:
     img = Image(name="debian", source="/images/debian.qcow2")
     net = Network(name="web", cidr="10.0.0.0/24", id="set-by-the-cloud")
-    vm = Instance(name="vm", image=img, flavor="m1.tiny", volumes=["${volume.data}"],
-                  nics=[Nic(network=net, security_groups=[SecurityGroup(name="ssh")])], user_data=net.ref("gateway"))
+    vm = Instance(
+        name="vm",
+        image=img,
+        flavor="m1.tiny",
+        volumes=["${volume.data}"],
+        nics=[Nic(network=net, security_groups=[SecurityGroup(name="ssh")])],
+        user_data=net.ref("gateway"),
+    )
     assert inputs_of(net) == {"name": "web", "cidr": "10.0.0.0/24", "mode": "nat", "dhcp": True}
     assert inputs_of(vm) == {
-        "name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny",
+        "name": "vm",
+        "image": Reference("image", "debian"),
+        "flavor": "m1.tiny",
         "volumes": [Reference("volume", "data")],
         "nics": [{"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")]}],
-        "user_data": Reference("network", "web", "gateway"), "power_state": "running", "wait_for_address": False,
+        "user_data": Reference("network", "web", "gateway"),
+        "power_state": "running",
+        "wait_for_address": False,
         "host_labels": {},
     }
 
@@ -114,29 +129,50 @@ def test_inputs_of_nested_objects_become_mappings() -> None:
     project = Project(name="p", quota=Quota(vcpus=4))
     assert inputs_of(project)["quota"] == {**attrs.asdict(Quota()), "vcpus": 4}
     group = SecurityGroup(name="g", rules=[Rule(port_min=22, remote_group="${security_group.other}")])
-    assert inputs_of(group)["rules"] == [{"direction": "ingress", "protocol": "tcp", "port_min": 22,
-                                          "remote_group": Reference("security_group", "other")}]
+    assert inputs_of(group)["rules"] == [
+        {
+            "direction": "ingress",
+            "protocol": "tcp",
+            "port_min": 22,
+            "remote_group": Reference("security_group", "other"),
+        }
+    ]
 
 
 def test_from_raw_turns_reference_strings_into_references_everywhere() -> None:
-    raw = {"name": "vm", "image": "${image.debian}", "flavor": "m1.tiny", "user_data": "${network.web.gateway}",
-           "volumes": ["${volume.a}", "literal-id"],
-           "nics": [{"network": "${network.web}", "security_groups": ["${security_group.ssh.id}"], "extra": 1}],
-           "colour": "${network.web}"}
+    raw = {
+        "name": "vm",
+        "image": "${image.debian}",
+        "flavor": "m1.tiny",
+        "user_data": "${network.web.gateway}",
+        "volumes": ["${volume.a}", "literal-id"],
+        "nics": [{"network": "${network.web}", "security_groups": ["${security_group.ssh.id}"], "extra": 1}],
+        "colour": "${network.web}",
+    }
     assert from_raw(Instance, raw) == {
-        "name": "vm", "image": Reference("image", "debian"), "flavor": "m1.tiny",
+        "name": "vm",
+        "image": Reference("image", "debian"),
+        "flavor": "m1.tiny",
         "user_data": Reference("network", "web", "gateway"),
         "volumes": [Reference("volume", "a"), "literal-id"],
-        "nics": [{"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")],
-                  "extra": 1}],
+        "nics": [
+            {
+                "network": Reference("network", "web"),
+                "security_groups": [Reference("security_group", "ssh")],
+                "extra": 1,
+            }
+        ],
         "colour": "${network.web}",  # unknown fields are left for validation to report
     }
 
 
 def test_from_raw_leaves_plain_values_alone() -> None:
     raw = {"name": "p", "description": "costs ${dollars}", "quota": {"vcpus": "${project.other.id}", "x": 1}}
-    assert from_raw(Project, raw) == {"name": "p", "description": "costs ${dollars}",
-                                      "quota": {"vcpus": Reference("project", "other"), "x": 1}}
+    assert from_raw(Project, raw) == {
+        "name": "p",
+        "description": "costs ${dollars}",
+        "quota": {"vcpus": Reference("project", "other"), "x": 1},
+    }
 
 
 # ---------------------------------------------------------------- validation, for every kind
@@ -180,10 +216,17 @@ def test_computed_fields_cannot_be_set(kind: str) -> None:
 
 def _wrong_values(type_name: str) -> list[tuple[Any, str]]:
     return {
-        "string": [(5, "expected string, got int 5"), (True, "expected string, got bool True"),
-                   (["a"], "expected string, got list ['a']")],
-        "integer": [("5", "expected integer, got str '5'"), (True, "expected integer, got bool True"),
-                    (2.5, "expected integer, got float 2.5"), ([1], "expected integer, got list [1]")],
+        "string": [
+            (5, "expected string, got int 5"),
+            (True, "expected string, got bool True"),
+            (["a"], "expected string, got list ['a']"),
+        ],
+        "integer": [
+            ("5", "expected integer, got str '5'"),
+            (True, "expected integer, got bool True"),
+            (2.5, "expected integer, got float 2.5"),
+            ([1], "expected integer, got list [1]"),
+        ],
         "boolean": [(1, "expected boolean, got int 1"), ("yes", "expected boolean, got str 'yes'")],
         "list": [("a", "expected a list, got str"), ({"a": 1}, "expected a list, got dict")],
         "object": [("a", "expected a mapping, got str"), ([1], "expected a mapping, got list")],
@@ -204,22 +247,23 @@ def test_wrong_types_inside_lists_and_nested_objects() -> None:
     assert problems(Instance, {**vm, "volumes": ["${volume.a}", 7]}) == {"volumes[1]": "expected string, got int 7"}
     assert problems(Instance, {**vm, "nics": ["eth0"]}) == {"nics[0]": "expected a mapping, got str"}
     assert problems(Instance, {**vm, "nics": [{"network": "n", "security_groups": "sg"}]}) == {
-        "nics[0].security_groups": "expected a list, got str"}
-    assert problems(Project, {"name": "p", "quota": {"vcpus": "4"}}) == {
-        "quota.vcpus": "expected integer, got str '4'"}
+        "nics[0].security_groups": "expected a list, got str"
+    }
+    assert problems(Project, {"name": "p", "quota": {"vcpus": "4"}}) == {"quota.vcpus": "expected integer, got str '4'"}
 
 
 def test_unknown_nested_fields_name_their_path() -> None:
     vm = {**_sample("instance"), "nics": [{"network": "n"}, {"network": "m", "foo": 1}]}
-    assert problems(Instance, vm) == {
-        "nics[1].foo": "unknown field (known fields: network, fixed_ip, security_groups)"}
+    assert problems(Instance, vm) == {"nics[1].foo": "unknown field (known fields: network, fixed_ip, security_groups)"}
     group = {"name": "g", "rules": [{}, {"bar": 1}]}
     assert problems(SecurityGroup, group) == {
         "rules[1].bar": "unknown field (known fields: direction, protocol, port_min, port_max, remote_cidr, "
-                        "remote_group)"}
+        "remote_group)"
+    }
     assert problems(Project, {"name": "p", "quota": {"x": 1}}) == {
         "quota.x": "unknown field (known fields: instances, vcpus, memory_mib, volumes, volume_gib, networks, "
-                   "port_forwards)"}
+        "port_forwards)"
+    }
 
 
 def test_every_problem_is_reported_not_only_the_first() -> None:
@@ -236,7 +280,8 @@ def test_address_and_source_are_carried_into_each_error() -> None:
 def test_the_kinds_own_rules_wait_for_the_fields_to_be_right() -> None:
     # No flavor and no sizes breaks the instance rule, but a type error is reported alone first.
     assert problems(Instance, {"name": "vm", "image": "i", "power_state": 1}) == {
-        "power_state": "expected string, got int 1"}
+        "power_state": "expected string, got int 1"
+    }
     assert problems(Instance, {"name": "vm", "image": "i"}) == {"flavor": "set a flavor, or both vcpus and memory_mib"}
 
 
@@ -250,9 +295,11 @@ def test_unknown_values_are_accepted_for_every_input(kind: str) -> None:
 def test_references_must_point_at_the_declared_kind() -> None:
     vm = _sample("instance")
     assert problems(Instance, {**vm, "image": Network(name="n", cidr="10.0.0.0/24").ref()}) == {
-        "image": "must refer to an image, not to network.n"}
+        "image": "must refer to an image, not to network.n"
+    }
     assert problems(Instance, {**vm, "nics": [{"network": Reference("volume", "v")}]}) == {
-        "nics[0].network": "must refer to a network, not to volume.v"}
+        "nics[0].network": "must refer to a network, not to volume.v"
+    }
     # A field that refers to nothing may take any resource's attribute.
     assert validate(Instance, {**vm, "user_data": Reference("network", "n", "gateway")}) == []
     assert validate(Volume, {"name": "v", "size_gib": Reference("image", "i", "size")}) == []
@@ -260,14 +307,21 @@ def test_references_must_point_at_the_declared_kind() -> None:
 
 def test_a_reference_cannot_stand_for_a_list_or_an_object() -> None:
     assert problems(Project, {"name": "p", "quota": Reference("project", "other", "quota")}) == {
-        "quota": "a reference (${project.other.quota}) cannot stand for a Quota"}
+        "quota": "a reference (${project.other.quota}) cannot stand for a Quota"
+    }
     assert problems(SecurityGroup, {"name": "g", "rules": Reference("security_group", "other", "rules")}) == {
-        "rules": "a reference (${security_group.other.rules}) cannot stand for a list(Rule)"}
+        "rules": "a reference (${security_group.other.rules}) cannot stand for a list(Rule)"
+    }
 
 
 def test_a_reference_cannot_stand_for_a_list_of_references() -> None:
-    raw = {"name": "a", "image": "${image.i}", "flavor": "m1.tiny", "volumes": "${volume.v}",
-           "nics": [{"network": "${network.n}", "security_groups": "${security_group.s}"}]}
+    raw = {
+        "name": "a",
+        "image": "${image.i}",
+        "flavor": "m1.tiny",
+        "volumes": "${volume.v}",
+        "nics": [{"network": "${network.n}", "security_groups": "${security_group.s}"}],
+    }
     errors = {(e.field, e.message) for e in validate(Instance, from_raw(Instance, raw))}
     assert errors == {
         ("volumes", "a reference (${volume.v.id}) cannot stand for a list(string)"),
@@ -293,9 +347,21 @@ def test_numbers_take_ints_and_floats_but_not_booleans() -> None:
 
 def test_complete_fills_defaults_at_every_level() -> None:
     filled = complete(SecurityGroup, {"name": "g", "rules": [{"port_min": 22}]})
-    assert filled == {"name": "g", "description": "", "project": None,
-                      "rules": [{"direction": "ingress", "protocol": "tcp", "port_min": 22, "port_max": None,
-                                 "remote_cidr": None, "remote_group": None}]}
+    assert filled == {
+        "name": "g",
+        "description": "",
+        "project": None,
+        "rules": [
+            {
+                "direction": "ingress",
+                "protocol": "tcp",
+                "port_min": 22,
+                "port_max": None,
+                "remote_cidr": None,
+                "remote_group": None,
+            }
+        ],
+    }
     assert complete(Project, {"name": "p", "quota": {"vcpus": 4}})["quota"] == {**attrs.asdict(Quota()), "vcpus": 4}
     assert complete(Project, {"name": "p"})["quota"] == attrs.asdict(Quota())
 
@@ -369,7 +435,8 @@ def test_generated_inputs_are_valid_before_and_after_completion(case: tuple[type
 
 @given(_valid())
 def test_complete_is_idempotent_and_a_completed_input_has_no_diff_with_itself(
-        case: tuple[type[Resource], dict[str, Any]]) -> None:
+    case: tuple[type[Resource], dict[str, Any]],
+) -> None:
     cls, values = case
     filled = complete(cls, values)
     assert complete(cls, filled) == filled

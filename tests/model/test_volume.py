@@ -27,15 +27,18 @@ def test_size_is_required() -> None:
     assert problems(Volume, {"name": "data"}) == {"size_gib": "is required"}
 
 
-@pytest.mark.parametrize(("size", "message"), [
-    (0, "must be at least 1; got 0"),
-    (-5, "must be at least 1; got -5"),
-    (65537, "must be at most 65536; got 65537"),
-    ("10", "expected integer, got str '10'"),
-    (True, "expected integer, got bool True"),
-    (10.0, "expected integer, got float 10.0"),
-    ([10], "expected integer, got list [10]"),
-])
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (0, "must be at least 1; got 0"),
+        (-5, "must be at least 1; got -5"),
+        (65537, "must be at most 65536; got 65537"),
+        ("10", "expected integer, got str '10'"),
+        (True, "expected integer, got bool True"),
+        (10.0, "expected integer, got float 10.0"),
+        ([10], "expected integer, got list [10]"),
+    ],
+)
 def test_bad_sizes(size: object, message: str) -> None:
     assert problems(Volume, _volume(size_gib=size)) == {"size_gib": message}
 
@@ -53,7 +56,8 @@ def test_image_references() -> None:
     wrong = inputs_of(Volume(name="data", size_gib=10, image=Network(name="web", cidr="10.0.0.0/24")))
     assert problems(Volume, wrong) == {"image": "must refer to an image, not to network.web"}
     assert problems(Volume, from_raw(Volume, _volume(project="${image.debian}"))) == {
-        "project": "must refer to a project, not to image.debian"}
+        "project": "must refer to a project, not to image.debian"
+    }
 
 
 @pytest.mark.parametrize("name", ["id", "path"])
@@ -62,8 +66,7 @@ def test_computed_fields_cannot_be_set(name: str) -> None:
 
 
 def test_complete_fills_the_format() -> None:
-    assert complete(Volume, _volume()) == {**_volume(), "image": None, "format": "qcow2", "project": None,
-                                           "host": None}
+    assert complete(Volume, _volume()) == {**_volume(), "image": None, "format": "qcow2", "project": None, "host": None}
 
 
 def test_growing_is_live() -> None:
@@ -86,8 +89,16 @@ def test_a_size_known_only_after_apply_is_a_live_change() -> None:
     assert [(c.field, c.update) for c in diff(Volume, old, {**old, "size_gib": UNKNOWN})] == [("size_gib", "live")]
 
 
-@pytest.mark.parametrize(("name", "value"), [("image", Reference("image", "other")), ("format", "raw"),
-                                             ("project", "p2"), ("host", "node2"), ("name", "data2")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("image", Reference("image", "other")),
+        ("format", "raw"),
+        ("project", "p2"),
+        ("host", "node2"),
+        ("name", "data2"),
+    ],
+)
 def test_these_changes_replace_the_volume(name: str, value: object) -> None:
     old = complete(Volume, _volume())
     changes = diff(Volume, old, {**old, name: value})

@@ -73,8 +73,9 @@ class Plugin:
     def __init__(self, cwd: Path, env: dict[str, str] | None = None):
         environ = {k: v for k, v in os.environ.items() if not k.startswith("IAAS_")}
         environ.update(env or {})
-        self.proc = subprocess.Popen([*plugin_command(), "127.0.0.1:1"], cwd=cwd, env=environ,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [*plugin_command(), "127.0.0.1:1"], cwd=cwd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode().strip()
         if not line.isdigit():
@@ -97,39 +98,52 @@ class Plugin:
 
     def configure(self, args: dict[str, Any] | None = None, variables: dict[str, str] | None = None) -> Any:
         """Configure the provider."""
-        return self.stub.Configure(proto.ConfigureRequest(args=struct(args), variables=variables or {},
-                                                          acceptSecrets=True, acceptResources=True))
+        return self.stub.Configure(
+            proto.ConfigureRequest(
+                args=struct(args), variables=variables or {}, acceptSecrets=True, acceptResources=True
+            )
+        )
 
-    def check(self, kind: str, name: str, news: dict[str, Any], olds: dict[str, Any] | None = None
-              ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def check(
+        self, kind: str, name: str, news: dict[str, Any], olds: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Check: (inputs, [(property, reason)])."""
-        r = self.stub.Check(proto.CheckRequest(urn=urn(kind, name), olds=struct(olds), news=struct(news),
-                                               randomSeed=b"0" * 32))
+        r = self.stub.Check(
+            proto.CheckRequest(urn=urn(kind, name), olds=struct(olds), news=struct(news), randomSeed=b"0" * 32)
+        )
         return plain(r.inputs), [(f.property, f.reason) for f in r.failures]
 
-    def diff(self, kind: str, name: str, id: str, olds: dict[str, Any], news: dict[str, Any],
-             ignore: list[str] | None = None) -> Any:
+    def diff(
+        self, kind: str, name: str, id: str, olds: dict[str, Any], news: dict[str, Any], ignore: list[str] | None = None
+    ) -> Any:
         """Diff."""
-        return self.stub.Diff(proto.DiffRequest(urn=urn(kind, name), id=id, olds=struct(olds), news=struct(news),
-                                                ignoreChanges=ignore or []))
+        return self.stub.Diff(
+            proto.DiffRequest(
+                urn=urn(kind, name), id=id, olds=struct(olds), news=struct(news), ignoreChanges=ignore or []
+            )
+        )
 
     def create(self, kind: str, name: str, props: dict[str, Any], preview: bool = False) -> tuple[str, dict]:
         """Create: (id, properties)."""
         r = self.stub.Create(proto.CreateRequest(urn=urn(kind, name), properties=struct(props), preview=preview))
         return r.id, plain(r.properties)
 
-    def read(self, kind: str, name: str, id: str, props: dict[str, Any] | None = None,
-             inputs: dict[str, Any] | None = None) -> tuple[str, dict, dict]:
+    def read(
+        self, kind: str, name: str, id: str, props: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None
+    ) -> tuple[str, dict, dict]:
         """Read: (id, properties, inputs)."""
-        r = self.stub.Read(proto.ReadRequest(urn=urn(kind, name), id=id, properties=struct(props),
-                                             inputs=struct(inputs)))
+        r = self.stub.Read(
+            proto.ReadRequest(urn=urn(kind, name), id=id, properties=struct(props), inputs=struct(inputs))
+        )
         return r.id, plain(r.properties), plain(r.inputs)
 
-    def update(self, kind: str, name: str, id: str, olds: dict[str, Any], news: dict[str, Any],
-               preview: bool = False) -> dict[str, Any]:
+    def update(
+        self, kind: str, name: str, id: str, olds: dict[str, Any], news: dict[str, Any], preview: bool = False
+    ) -> dict[str, Any]:
         """Update: the new properties."""
-        r = self.stub.Update(proto.UpdateRequest(urn=urn(kind, name), id=id, olds=struct(olds), news=struct(news),
-                                                 preview=preview))
+        r = self.stub.Update(
+            proto.UpdateRequest(urn=urn(kind, name), id=id, olds=struct(olds), news=struct(news), preview=preview)
+        )
         return plain(r.properties)
 
     def delete(self, kind: str, name: str, id: str, props: dict[str, Any]) -> None:

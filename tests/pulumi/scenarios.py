@@ -22,21 +22,30 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "project": Scenario({"description": "team", "quota": {"instances": 5}}, {"description": "team a"},
-                        {"name": "renamed"}),
+    "project": Scenario(
+        {"description": "team", "quota": {"instances": 5}}, {"description": "team a"}, {"name": "renamed"}
+    ),
     "image": Scenario({"source": "$image_file"}, None, {"format": "raw"}),
     "key_pair": Scenario({"publicKey": KEY}, None, {"publicKey": OTHER_KEY}),
     "network": Scenario({"cidr": "10.20.0.0/24"}, {"mtu": 1400, "domain": "lab"}, {"cidr": "10.21.0.0/24"}),
-    "security_group": Scenario({"rules": [{"portMin": 22}]}, {"rules": [{"portMin": 22}, {"portMin": 80}]},
-                               {"project": "$project"}),
+    "security_group": Scenario(
+        {"rules": [{"portMin": 22}]}, {"rules": [{"portMin": 22}, {"portMin": 80}]}, {"project": "$project"}
+    ),
     "server_group": Scenario({"policy": "anti-affinity"}, None, {"policy": "affinity"}),
     "volume": Scenario({"sizeGib": 1}, {"sizeGib": 2}, {"format": "raw"}),
-    "instance": Scenario({"image": "$image", "flavor": "m1.tiny", "maxMemoryMib": 1024, "keyPair": "$key_pair",
-                          "nics": [{"network": "$network", "securityGroups": ["$security_group"]}],
-                          "userData": secret("#cloud-config\n")},
-                         {"memoryMib": 1024, "volumes": ["$volume"]}, {"userData": secret("#cloud-config\n# v2\n")}),
-    "port_forward": Scenario({"instance": "$instance", "targetPort": 22, "hostPort": 2222}, None,
-                             {"hostPort": 2223}),
+    "instance": Scenario(
+        {
+            "image": "$image",
+            "flavor": "m1.tiny",
+            "maxMemoryMib": 1024,
+            "keyPair": "$key_pair",
+            "nics": [{"network": "$network", "securityGroups": ["$security_group"]}],
+            "userData": secret("#cloud-config\n"),
+        },
+        {"memoryMib": 1024, "volumes": ["$volume"]},
+        {"userData": secret("#cloud-config\n# v2\n")},
+    ),
+    "port_forward": Scenario({"instance": "$instance", "targetPort": 22, "hostPort": 2222}, None, {"hostPort": 2223}),
 }
 
 #: Each kind's dependency networks use their own subnet so they never overlap the kind's own.

@@ -21,6 +21,7 @@ from tests.pulumi.scenarios import SCENARIOS
 
 def model_base(kind: str) -> dict[str, Any]:
     """Valid model inputs of a kind (references are plain ids; Check does not look them up)."""
+
     def fill(value: Any) -> Any:
         value = reveal(value)
         if isinstance(value, str) and value.startswith("$"):
@@ -37,6 +38,7 @@ def model_base(kind: str) -> dict[str, Any]:
         if isinstance(value, list):
             return [snaked(v) for v in value]
         return value
+
     return {"name": f"bad-{kind}", **snaked(fill(SCENARIOS[kind].inputs))}
 
 
@@ -51,8 +53,15 @@ def wire(value: Any) -> Any:
 
 def bad_values(f: FieldSchema) -> Iterator[Any]:
     """Values of a field that its declared facts refuse: wrong type, not a choice, out of bounds, failing checks."""
-    yield {"string": 12, "integer": "twelve", "number": "twelve", "boolean": "yes", "list": "one",
-           "map": "one", "object": "one"}[f.type.name]
+    yield {
+        "string": 12,
+        "integer": "twelve",
+        "number": "twelve",
+        "boolean": "yes",
+        "list": "one",
+        "map": "one",
+        "object": "one",
+    }[f.type.name]
     if f.type.name == "integer":
         yield 1.5
     if f.spec.choices:
@@ -73,8 +82,10 @@ def cases(kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for bad in bad_values(f):
             yield f"{f.name}={bad!r}", {**base, f.name: bad}
         if f.nested is not None:
-            item = {k: v for k, v in ((base.get(f.name) or [{}])[0] if f.type.name == "list"
-                                      else base.get(f.name) or {}).items()}
+            item = {
+                k: v
+                for k, v in ((base.get(f.name) or [{}])[0] if f.type.name == "list" else base.get(f.name) or {}).items()
+            }
             for g in f.nested.inputs:
                 for bad in bad_values(g):
                     nested = {**item, g.name: bad}
@@ -118,8 +129,17 @@ def test_rules_across_fields_name_their_property(plugin: Plugin) -> None:
 
 
 def test_unknown_properties_are_failures_even_in_model_spelling(plugin: Plugin) -> None:
-    _, failures = plugin.check("instance", "vm", {"image": "i", "flavor": "m1.tiny", "colour": "blue",
-                                                  "memory_mib": 512, "nics": [{"network": "n", "speed": 10}]})
+    _, failures = plugin.check(
+        "instance",
+        "vm",
+        {
+            "image": "i",
+            "flavor": "m1.tiny",
+            "colour": "blue",
+            "memory_mib": 512,
+            "nics": [{"network": "n", "speed": 10}],
+        },
+    )
     assert sorted(p for p, _ in failures) == ["colour", "memory_mib", "nics[0].speed"]
     assert all("unknown property" in r and "memoryMib" in r for p, r in failures if p != "nics[0].speed")
 
@@ -131,8 +151,9 @@ def test_a_change_the_core_refuses_is_a_failure(plugin: Plugin) -> None:
 
 
 def test_unknown_values_pass_check_and_diff_as_the_core_decides(plugin: Plugin) -> None:
-    inputs, failures = plugin.check("instance", "vm", {"image": UNKNOWN, "flavor": "m1.tiny",
-                                                       "nics": [{"network": UNKNOWN}]})
+    inputs, failures = plugin.check(
+        "instance", "vm", {"image": UNKNOWN, "flavor": "m1.tiny", "nics": [{"network": UNKNOWN}]}
+    )
     assert failures == [] and inputs["image"] == UNKNOWN and inputs["nics"][0]["network"] == UNKNOWN
     assert inputs["memoryMib"] == 512  # filled from the flavor
     _, preview = plugin.create("instance", "vm", inputs, preview=True)
@@ -164,9 +185,11 @@ def test_quota_and_capacity_fail_the_preview(plugin: Plugin) -> None:
     assert details.startswith("instance.big.") and 'File "' not in details  # the message alone, no traceback
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8),  # NaN: not JSON
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                 max_size=3), max_leaves=6)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8),  # NaN: not JSON
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 @st.composite
@@ -184,10 +207,12 @@ def test_malformed_properties_never_crash_the_plugin(plugin: Plugin, case: tuple
     kind, props = case
     inputs, failures = plugin.check(kind, "junk", props)  # Check always answers, with inputs or failures
     assert failures or inputs
-    for call in (lambda: plugin.diff(kind, "junk", "id-x", props, props),
-                 lambda: plugin.create(kind, "junk", props, preview=True),
-                 lambda: plugin.update(kind, "junk", "id-x", props, props, preview=True),
-                 lambda: plugin.read(kind, "junk", "id-x", props, props)):
+    for call in (
+        lambda: plugin.diff(kind, "junk", "id-x", props, props),
+        lambda: plugin.create(kind, "junk", props, preview=True),
+        lambda: plugin.update(kind, "junk", "id-x", props, props, preview=True),
+        lambda: plugin.read(kind, "junk", "id-x", props, props),
+    ):
         try:
             call()
         except grpc.RpcError as exc:  # an error answer is fine; a dead plugin is not

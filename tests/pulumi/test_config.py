@@ -11,8 +11,9 @@ from tests.pulumi.harness import Plugin, plain, struct, urn
 
 
 def provider_check(plugin: Plugin, news: dict[str, str]) -> list[tuple[str, str]]:
-    r = plugin.stub.CheckConfig(proto.CheckRequest(urn="urn:pulumi:dev::p::pulumi:providers:iaas::default",
-                                                   news=struct(news)))
+    r = plugin.stub.CheckConfig(
+        proto.CheckRequest(urn="urn:pulumi:dev::p::pulumi:providers:iaas::default", news=struct(news))
+    )
     return [(f.property, f.reason) for f in r.failures]
 
 
@@ -67,8 +68,10 @@ def test_cloud_file_from_iaas_cloud(tmp_path: Path) -> None:
 def test_inline_cloud_config(tmp_path: Path) -> None:
     running = Plugin(tmp_path)
     try:
-        config = {"hosts": [{"name": "a", "uri": "test:///default"}, {"name": "b", "uri": "test:///default"}],
-                  "home": str(tmp_path / "inline")}
+        config = {
+            "hosts": [{"name": "a", "uri": "test:///default"}, {"name": "b", "uri": "test:///default"}],
+            "home": str(tmp_path / "inline"),
+        }
         running.configure({"cloudConfig": json.dumps(config)})
         props = make_network(running)
         assert props["host"] in ("a", "b") and (tmp_path / "inline" / "cloud.db").is_file()
@@ -85,8 +88,12 @@ def test_objects_are_labelled_with_the_pulumi_stack(plugin: Plugin) -> None:
     from iaas.cloud import Cloud
 
     inputs, _ = plugin.check("server_group", "g", {"policy": "affinity"})
-    id, _ = plugin.stub.Create(proto.CreateRequest(urn=urn("server_group", "g", stack="prod", project="web"),
-                                                   properties=struct(inputs))).id, None
+    id, _ = (
+        plugin.stub.Create(
+            proto.CreateRequest(urn=urn("server_group", "g", stack="prod", project="web"), properties=struct(inputs))
+        ).id,
+        None,
+    )
     cloud = Cloud.open(None, home=plugin.home / ".iaas")  # type: ignore[attr-defined]
     try:
         records = {r.id: r for r in cloud.managed_objects()}

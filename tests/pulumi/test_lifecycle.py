@@ -49,6 +49,7 @@ def world(plugin: Plugin, image_file: Path) -> World:
 
 def model_inputs(props: dict[str, Any]) -> dict[str, Any]:
     """Wire properties as the core's field names and values (numbers the core calls integers as ints)."""
+
     def plain(value: Any) -> Any:
         value = reveal(value)
         if isinstance(value, float) and value.is_integer():
@@ -58,6 +59,7 @@ def model_inputs(props: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             return {snake(k): plain(v) for k, v in value.items()}
         return value
+
     return {snake(k): plain(v) for k, v in props.items()}
 
 

@@ -23,8 +23,13 @@ class CloudMocks(pulumi.runtime.Mocks):
         if args.typ == "iaas:index:Network":
             state.update(gateway="10.0.0.1", bridge="iaas-br0", host="default")
         if args.typ == "iaas:index:Instance":
-            state.update(ipAddress="10.0.0.5", ipAddresses=["10.0.0.5"], macAddresses=["52:54:00:00:00:01"],
-                         vcpus=1, memoryMib=512)
+            state.update(
+                ipAddress="10.0.0.5",
+                ipAddresses=["10.0.0.5"],
+                macAddresses=["52:54:00:00:00:01"],
+                vcpus=1,
+                memoryMib=512,
+            )
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -49,9 +54,16 @@ def resolved(output: pulumi.Output[Any]) -> Any:
 @pulumi.runtime.test
 def test_resources_send_camel_case_inputs_and_get_typed_outputs() -> Any:
     lan = iaas.Network("lan", cidr="10.0.0.0/24", dhcp_start="10.0.0.10", mtu=1400)
-    vm = iaas.Instance("vm", iaas.InstanceArgs(image="img-1", flavor="m1.tiny", max_memory_mib=2048,
-                                               nics=[iaas.NicArgs(network=lan.id, fixed_ip="10.0.0.5")],
-                                               user_data="#cloud-config\n"))
+    vm = iaas.Instance(
+        "vm",
+        iaas.InstanceArgs(
+            image="img-1",
+            flavor="m1.tiny",
+            max_memory_mib=2048,
+            nics=[iaas.NicArgs(network=lan.id, fixed_ip="10.0.0.5")],
+            user_data="#cloud-config\n",
+        ),
+    )
 
     def check(values: list[Any]) -> None:
         gateway, net_id, nics, ip, user_data, memory = values
@@ -92,17 +104,27 @@ def test_required_inputs_are_checked_in_the_program() -> None:
 def test_every_kind_and_nested_type_has_typed_classes() -> Any:
     project = iaas.Project("p", quota=iaas.QuotaArgs(instances=2))
     group = iaas.SecurityGroup("sg", rules=[iaas.RuleArgs(port_min=22, protocol="tcp")], project=project.id)
-    others = [iaas.Image("img", source="/srv/base.qcow2"), iaas.Volume("v", size_gib=2),
-              iaas.KeyPair("k", public_key="ssh-ed25519 AAAA k"), iaas.ServerGroup("g", policy="affinity"),
-              iaas.PortForward("pf", instance="vm-id", target_port=22, host_port=2222)]
+    others = [
+        iaas.Image("img", source="/srv/base.qcow2"),
+        iaas.Volume("v", size_gib=2),
+        iaas.KeyPair("k", public_key="ssh-ed25519 AAAA k"),
+        iaas.ServerGroup("g", policy="affinity"),
+        iaas.PortForward("pf", instance="vm-id", target_port=22, host_port=2222),
+    ]
 
     def check(values: list[Any]) -> None:
         quota, rules = values
         assert isinstance(quota, outputs.Quota) and quota.instances == 2
         assert isinstance(rules[0], outputs.Rule) and rules[0].port_min == 22
-        assert {a.typ for a in CREATED} >= {"iaas:index:Project", "iaas:index:SecurityGroup", "iaas:index:Image",
-                                            "iaas:index:Volume", "iaas:index:KeyPair", "iaas:index:ServerGroup",
-                                            "iaas:index:PortForward"}
+        assert {a.typ for a in CREATED} >= {
+            "iaas:index:Project",
+            "iaas:index:SecurityGroup",
+            "iaas:index:Image",
+            "iaas:index:Volume",
+            "iaas:index:KeyPair",
+            "iaas:index:ServerGroup",
+            "iaas:index:PortForward",
+        }
 
     return pulumi.Output.all(project.quota, group.rules, *[o.id for o in others]).apply(lambda v: check(v[:2]))
 

@@ -31,8 +31,14 @@ def _hold_lock(path: str, owner: str, held: Any, release: Any) -> None:
 
 
 def _lock_info(store: SQLiteStore, **overrides: Any) -> LockInfo:
-    values: dict[str, Any] = {"stack": store.stack, "owner": "x", "operation": "apply",
-                              "acquired_at": time.time(), "pid": os.getpid(), "hostname": hostname()}
+    values: dict[str, Any] = {
+        "stack": store.stack,
+        "owner": "x",
+        "operation": "apply",
+        "acquired_at": time.time(),
+        "pid": os.getpid(),
+        "hostname": hostname(),
+    }
     values.update(overrides)
     return LockInfo(**values)
 
@@ -127,17 +133,16 @@ _HOLDER_SCRIPT = textwrap.dedent(
 
 def _start_holder(db_path: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER_SCRIPT, str(db_path)],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER_SCRIPT, str(db_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "locked"
     return holder
 
 
 @pytest.mark.parametrize("reaped", [True, False], ids=["dead", "zombie"])
-def test_lock_of_a_killed_process_is_taken_over(
-    db_path: Path, caplog: pytest.LogCaptureFixture, reaped: bool
-) -> None:
+def test_lock_of_a_killed_process_is_taken_over(db_path: Path, caplog: pytest.LogCaptureFixture, reaped: bool) -> None:
     holder = _start_holder(db_path)
     try:
         with open_store(db_path, "web") as store:

@@ -27,8 +27,13 @@ def _snapshot() -> Snapshot:
         make_record("instance.vm", id=None, status="creating", outputs={}, updated_at=12.5),
         make_record("project.p", inputs={"quota": {"cores": 8}}),
     ]
-    return Snapshot(stack="web", lineage="0" * 32, serial=9, resources={r.address: r for r in records},
-                    outputs={"ip": "10.0.0.7", "ports": [22, 80]})
+    return Snapshot(
+        stack="web",
+        lineage="0" * 32,
+        serial=9,
+        resources={r.address: r for r in records},
+        outputs={"ip": "10.0.0.7", "ports": [22, 80]},
+    )
 
 
 def test_records_refuse_unknown_statuses_and_empty_addresses() -> None:

@@ -38,8 +38,13 @@ def test_lineage_survives_reopening(db_path: Path) -> None:
 
 
 def test_put_then_read_returns_the_record(store: SQLiteStore) -> None:
-    written = make_record("network.web", inputs={"cidr": "10.0.0.0/24", "dhcp": True, "dns": ["1.1.1.1"]},
-                          dependencies=["project.p"], extra={"host": "h1"}, status="tainted")
+    written = make_record(
+        "network.web",
+        inputs={"cidr": "10.0.0.0/24", "dhcp": True, "dns": ["1.1.1.1"]},
+        dependencies=["project.p"],
+        extra={"host": "h1"},
+        status="tainted",
+    )
     stored = store.put(written)
     assert stored.updated_at > 0
     assert written.updated_at == 0.0  # the caller's record is left alone

@@ -26,8 +26,14 @@ def _record(index: int, generation: int = 0) -> ResourceRecord:
         address=f"instance.vm{index:05d}",
         kind="instance",
         id=f"{generation:04d}{index:028x}",
-        inputs={"name": f"vm{index:05d}", "memory_mb": 1024, "vcpus": 2, "image": "image.debian",
-                "networks": ["network.web"], "user_data": "#cloud-config\n" + "x" * 200},
+        inputs={
+            "name": f"vm{index:05d}",
+            "memory_mb": 1024,
+            "vcpus": 2,
+            "image": "image.debian",
+            "networks": ["network.web"],
+            "user_data": "#cloud-config\n" + "x" * 200,
+        },
         outputs={"ip": f"10.{index // 65536}.{index // 256 % 256}.{index % 256}", "host": "host-1"},
         dependencies=["image.debian", "network.web"],
     )
@@ -46,8 +52,8 @@ def _bytes_written(before: list[bytes], after: list[bytes]) -> int:
     total = 0
     for old, new in zip(before, after, strict=True):
         for offset in range(0, len(new), _BLOCK):
-            block = new[offset:offset + _BLOCK]
-            if block != old[offset:offset + _BLOCK]:
+            block = new[offset : offset + _BLOCK]
+            if block != old[offset : offset + _BLOCK]:
                 total += len(block)
     return total
 

@@ -78,12 +78,22 @@ def cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Terraform CLI configuration whose only provider source is a mirror holding this provider."""
     base = tmp_path_factory.mktemp("tf-mirror")
     host, namespace, name = SOURCE.split("/")
-    write_launcher(base / "mirror" / host / namespace / name / iaas.__version__ / "linux_amd64" /
-                   f"terraform-provider-iaas_v{iaas.__version__}")
+    write_launcher(
+        base
+        / "mirror"
+        / host
+        / namespace
+        / name
+        / iaas.__version__
+        / "linux_amd64"
+        / f"terraform-provider-iaas_v{iaas.__version__}"
+    )
     config = base / "terraform.rc"
-    config.write_text("provider_installation {\n  filesystem_mirror {\n"
-                      f"    path    = {json.dumps(str(base / 'mirror'))}\n"
-                      f"    include = [\"{SOURCE}\"]\n  }}\n}}\n")
+    config.write_text(
+        "provider_installation {\n  filesystem_mirror {\n"
+        f"    path    = {json.dumps(str(base / 'mirror'))}\n"
+        f'    include = ["{SOURCE}"]\n  }}\n}}\n'
+    )
     return config
 
 
@@ -95,8 +105,13 @@ class Workspace:
         self.home = directory / "iaas-home"
         self.terraform = terraform
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "IAAS_"))}
-        self.env.update(TF_CLI_CONFIG_FILE=str(cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
-                        TF_INPUT="0", IAAS_HOME=str(self.home))
+        self.env.update(
+            TF_CLI_CONFIG_FILE=str(cli_config),
+            CHECKPOINT_DISABLE="1",
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            IAAS_HOME=str(self.home),
+        )
 
     def write(self, body: str, header: bool = True) -> None:
         """Write main.tf (with the required_providers block unless ``header`` is False)."""
@@ -104,8 +119,14 @@ class Workspace:
 
     def run(self, *args: str, check: bool = True, codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
         """Run ``terraform ARGS`` here; fail with its output unless its exit code is in ``codes``."""
-        done = subprocess.run([str(self.terraform), *args, "-no-color"], cwd=self.dir, env=self.env,
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [str(self.terraform), *args, "-no-color"],
+            cwd=self.dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         if check and done.returncode not in codes:
             pytest.fail(f"terraform {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return done

@@ -18,6 +18,7 @@ from tests.terraform.conftest import EXAMPLE, HEADER, KEY, Workspace, write_laun
 
 pytestmark = pytest.mark.slow
 
+
 def _example(ws: Workspace) -> None:
     shutil.copy(EXAMPLE, ws.dir / "main.tf")
     (ws.dir / "tiny.qcow2").write_bytes(b"\0" * 65536)
@@ -67,11 +68,16 @@ def test_example_plan_apply_update_replace_destroy(workspace: Workspace) -> None
 def test_import_and_data_sources(workspace: Workspace) -> None:
     ws = workspace
     session = _session(ws, "elsewhere")
-    shared = session.create("network", "network.shared", resources.check(
-        "network", {"name": "shared", "cidr": "10.61.0.0/24", "mode": "isolated"}).inputs, {"host": "default"})
+    shared = session.create(
+        "network",
+        "network.shared",
+        resources.check("network", {"name": "shared", "cidr": "10.61.0.0/24", "mode": "isolated"}).inputs,
+        {"host": "default"},
+    )
     (ws.dir / "base.qcow2").write_bytes(b"\0" * 4096)
-    session.create("image", "image.base", resources.check("image", {"name": "base",
-                                                                    "source": str(ws.dir / "base.qcow2")}).inputs)
+    session.create(
+        "image", "image.base", resources.check("image", {"name": "base", "source": str(ws.dir / "base.qcow2")}).inputs
+    )
     ws.write(f"""
 resource "iaas_volume" "data" {{
   name     = "data"
@@ -165,11 +171,13 @@ resource "iaas_instance" "vm" {
     bad = ws.run("validate", check=False)
     assert bad.returncode == 1
     out = bad.stderr + bad.stdout
-    for line, message in ((5, "mtu: must be at least 576; got 100"),
-                          (6, "mode: must be one of nat, isolated, routed; got 'bridge'"),
-                          (10, "rules[0].port_min: ports apply only to tcp and udp, not icmp"),
-                          (15, "vcpus: expected integer, got float 1.5"),
-                          (16, "nics[0].fixed_ip: invalid IPv4 address '10.64.0.300'")):
+    for line, message in (
+        (5, "mtu: must be at least 576; got 100"),
+        (6, "mode: must be one of nat, isolated, routed; got 'bridge'"),
+        (10, "rules[0].port_min: ports apply only to tcp and udp, not icmp"),
+        (15, "vcpus: expected integer, got float 1.5"),
+        (16, "nics[0].fixed_ip: invalid IPv4 address '10.64.0.300'"),
+    ):
         assert re.search(rf"Error: {re.escape(message)}\n\n.*\n\s+on main.tf line {line + 5}\b", out), (message, out)
     assert "MTU of the bridge" in out  # the detail describes the attribute
     for crash in ("panic", "Plugin did not respond", "Internal error", "Traceback"):
@@ -187,8 +195,9 @@ variable "size" {
     ws.apply("-var", "size=2")
     shrink = ws.run("plan", "-input=false", "-var", "size=1", check=False)
     assert shrink.returncode == 1
-    assert re.search(r"Error: size_gib: cannot shrink a volume from 2 GiB to 1 GiB\n\n.*\n\s+on main.tf line 9\b",
-                     shrink.stderr), shrink.stderr
+    assert re.search(
+        r"Error: size_gib: cannot shrink a volume from 2 GiB to 1 GiB\n\n.*\n\s+on main.tf line 9\b", shrink.stderr
+    ), shrink.stderr
     assert ws.plan_exit("-var", "size=3") == 2
 
 
@@ -196,11 +205,15 @@ def test_dev_overrides_and_provider_home(workspace: Workspace, tmp_path: Path) -
     ws = workspace
     write_launcher(tmp_path / "bin" / "terraform-provider-iaas")
     config = tmp_path / "dev.tfrc"
-    config.write_text('provider_installation {\n  dev_overrides {\n'
-                      f'    "terraform.local/iaas/iaas" = "{tmp_path / "bin"}"\n  }}\n  direct {{}}\n}}\n')
+    config.write_text(
+        "provider_installation {\n  dev_overrides {\n"
+        f'    "terraform.local/iaas/iaas" = "{tmp_path / "bin"}"\n  }}\n  direct {{}}\n}}\n'
+    )
     ws.env["TF_CLI_CONFIG_FILE"] = str(config)
     home = tmp_path / "configured-home"
-    ws.write(HEADER + f"""
+    ws.write(
+        HEADER
+        + f"""
 provider "iaas" {{
   home  = "{home}"
   stack = "dev"
@@ -210,7 +223,9 @@ resource "iaas_project" "team" {{
   quota = {{ instances = 2, vcpus = 4, memory_mib = 4096, volumes = 1, volume_gib = 10, networks = 1,
             port_forwards = 0 }}
 }}
-""", header=False)
+""",
+        header=False,
+    )
     ws.apply()
     cloud = iaas.Cloud.open(home=home)
     try:

@@ -53,8 +53,16 @@ def _create(ops: Operations, kind: str, values: dict[str, Any]) -> tuple[dict[st
 
 
 NETWORK = {"name": "n", "cidr": "10.70.0.0/24"}
-NETWORK_CHANGES = [("cidr", "10.71.0.0/24"), ("mode", "isolated"), ("ipv6_cidr", "fd00:70::/64"), ("name", "m"),
-                   ("dhcp", False), ("mtu", 1400), ("domain", "lan"), ("dhcp_start", "10.70.0.50")]
+NETWORK_CHANGES = [
+    ("cidr", "10.71.0.0/24"),
+    ("mode", "isolated"),
+    ("ipv6_cidr", "fd00:70::/64"),
+    ("name", "m"),
+    ("dhcp", False),
+    ("mtu", 1400),
+    ("domain", "lan"),
+    ("dhcp_start", "10.70.0.50"),
+]
 
 
 @pytest.mark.parametrize(("field", "value"), NETWORK_CHANGES)
@@ -90,8 +98,13 @@ def _instance(ops: Operations, tmp_path: Path) -> tuple[dict[str, Any], dict[str
     (tmp_path / "base.qcow2").write_bytes(b"\0" * 4096)
     image, _ = _create(ops, "image", {"name": "base", "source": str(tmp_path / "base.qcow2")})
     net, _ = _create(ops, "network", NETWORK)
-    values = {"name": "vm", "image": image["id"], "flavor": "m1.tiny", "max_memory_mib": 1024,
-              "nics": [{"network": net["id"]}]}
+    values = {
+        "name": "vm",
+        "image": image["id"],
+        "flavor": "m1.tiny",
+        "max_memory_mib": 1024,
+        "nics": [{"network": net["id"]}],
+    }
     vm, private = _create(ops, "instance", values)
     return values, vm, private
 
@@ -124,8 +137,9 @@ def test_refresh_reports_drift_and_deletion(ops: Operations, tmp_path: Path) -> 
     ops.session.update("instance", "instance.vm", vm["id"], inputs, {**inputs, "memory_mib": 768}, {})
     refreshed = ops.read("instance", vm, private)
     assert refreshed is not None and refreshed["memory_mib"] == 768
-    assert {k: v for k, v in refreshed.items() if k != "memory_mib"} == {k: v for k, v in vm.items()
-                                                                          if k != "memory_mib"}
+    assert {k: v for k, v in refreshed.items() if k != "memory_mib"} == {
+        k: v for k, v in vm.items() if k != "memory_mib"
+    }
     plan = ops.plan("instance", refreshed, _config("instance", values), private)
     assert plan.state is not None and plan.state["memory_mib"] == 512 and plan.requires_replace == []
     ops.session.delete("instance", "instance.vm", vm["id"])
@@ -135,9 +149,10 @@ def test_refresh_reports_drift_and_deletion(ops: Operations, tmp_path: Path) -> 
 def test_import_then_no_change(ops: Operations) -> None:
     state, _ = _create(ops, "security_group", {"name": "web", "rules": [{"port_min": 22}, {"protocol": "icmp"}]})
     key, _ = _create(ops, "key_pair", {"name": "admin", "public_key": KEY})
-    for kind, ref, values in (("security_group", "web", {"name": "web", "rules": [{"port_min": 22},
-                                                                                   {"protocol": "icmp"}]}),
-                              ("key_pair", key["id"], {"name": "admin", "public_key": KEY})):
+    for kind, ref, values in (
+        ("security_group", "web", {"name": "web", "rules": [{"port_min": 22}, {"protocol": "icmp"}]}),
+        ("key_pair", key["id"], {"name": "admin", "public_key": KEY}),
+    ):
         imported, private = ops.import_(kind, ref)
         plan = ops.plan(kind, imported, _config(kind, values), private)
         assert plan.state is imported and plan.requires_replace == []

@@ -25,12 +25,17 @@ class Plugin:
     """A running provider process, as Terraform starts it."""
 
     def __init__(self, home: Path, tls: bool = True):
-        env = {**os.environ, MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
-               "IAAS_HOME": str(home)}
+        env = {
+            **os.environ,
+            MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE,
+            "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+            "IAAS_HOME": str(home),
+        }
         if not tls:
             env["TF_DISABLE_PLUGIN_TLS"] = "1"
-        self.proc = subprocess.Popen([sys.executable, "-m", "iaas_terraform"], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "iaas_terraform"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         assert self.proc.stdout is not None
         self.line = self.proc.stdout.readline().rstrip("\n")
         core, proto, network, self.address, wire, cert = self.line.split("|")
@@ -82,15 +87,24 @@ def test_handshake_tls_and_shutdown(plugin: Plugin) -> None:
 
 def test_calls_over_grpc_and_stop(plugin: Plugin) -> None:
     p = plugin.provider
-    assert not p.ConfigureProvider(tfplugin_pb2.ConfigureProvider.Request(config=_dv({"home": None, "cloud": None,
-                                                                                       "stack": "t"}))).diagnostics
-    bad = p.ValidateResourceConfig(tfplugin_pb2.ValidateResourceConfig.Request(
-        type_name="iaas_network", config=_dv({"name": "n", "cidr": "300.0.0.0/8"})))
+    assert not p.ConfigureProvider(
+        tfplugin_pb2.ConfigureProvider.Request(config=_dv({"home": None, "cloud": None, "stack": "t"}))
+    ).diagnostics
+    bad = p.ValidateResourceConfig(
+        tfplugin_pb2.ValidateResourceConfig.Request(
+            type_name="iaas_network", config=_dv({"name": "n", "cidr": "300.0.0.0/8"})
+        )
+    )
     assert [d.attribute.steps[0].attribute_name for d in bad.diagnostics] == ["cidr"]
     p.StopProvider(tfplugin_pb2.StopProvider.Request())
-    planned = p.PlanResourceChange(tfplugin_pb2.PlanResourceChange.Request(
-        type_name="iaas_key_pair", prior_state=_dv(None), proposed_new_state=_dv({"name": "k"}),
-        config=_dv({"name": "k", "public_key": KEY})))
+    planned = p.PlanResourceChange(
+        tfplugin_pb2.PlanResourceChange.Request(
+            type_name="iaas_key_pair",
+            prior_state=_dv(None),
+            proposed_new_state=_dv({"name": "k"}),
+            config=_dv({"name": "k", "public_key": KEY}),
+        )
+    )
     assert planned.diagnostics and "stopping" in planned.diagnostics[0].summary
     assert plugin.shutdown()[0] == 0
 

@@ -20,8 +20,12 @@ def _configure(provider: Provider, **settings: str | None) -> pb.ConfigureProvid
 
 def _plan(provider: Provider, kind: str, values: dict) -> pb.PlanResourceChange.Response:
     config = codec.encode(tf_object(kind, values, {}))
-    return provider.PlanResourceChange(pb.PlanResourceChange.Request(
-        type_name=f"iaas_{kind}", prior_state=codec.encode(None), proposed_new_state=config, config=config), None)
+    return provider.PlanResourceChange(
+        pb.PlanResourceChange.Request(
+            type_name=f"iaas_{kind}", prior_state=codec.encode(None), proposed_new_state=config, config=config
+        ),
+        None,
+    )
 
 
 def test_cloud_config_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,17 +42,26 @@ def test_cloud_config_file_and_environment(tmp_path: Path, monkeypatch: pytest.M
     diags = _configure(Provider()).diagnostics
     assert [d.attribute.steps[0].attribute_name for d in diags] == ["cloud"]
     assert "no cloud config file" in diags[0].summary
-    checked = Provider().ValidateProviderConfig(pb.ValidateProviderConfig.Request(
-        config=codec.encode({"home": None, "cloud": str(tmp_path / "nope.yaml"), "stack": None})), None)
+    checked = Provider().ValidateProviderConfig(
+        pb.ValidateProviderConfig.Request(
+            config=codec.encode({"home": None, "cloud": str(tmp_path / "nope.yaml"), "stack": None})
+        ),
+        None,
+    )
     assert [d.attribute.steps[0].attribute_name for d in checked.diagnostics] == ["cloud"]
 
 
 def test_upgrade_fills_and_drops_attributes() -> None:
     raw = json.dumps({"name": "k", "public_key": "ssh-ed25519 AAAA", "id": "x", "old_attribute": 1}).encode()
-    response = Provider().UpgradeResourceState(pb.UpgradeResourceState.Request(
-        type_name="iaas_key_pair", version=0, raw_state=pb.RawState(json=raw)), None)
-    assert codec.decode(response.upgraded_state) == {"name": "k", "public_key": "ssh-ed25519 AAAA", "id": "x",
-                                                     "fingerprint": None}
+    response = Provider().UpgradeResourceState(
+        pb.UpgradeResourceState.Request(type_name="iaas_key_pair", version=0, raw_state=pb.RawState(json=raw)), None
+    )
+    assert codec.decode(response.upgraded_state) == {
+        "name": "k",
+        "public_key": "ssh-ed25519 AAAA",
+        "id": "x",
+        "fingerprint": None,
+    }
 
 
 def test_failures_are_diagnostics(tmp_path: Path) -> None:
@@ -56,16 +69,25 @@ def test_failures_are_diagnostics(tmp_path: Path) -> None:
     _configure(provider, home=str(tmp_path))
     missing = provider.ImportResourceState(pb.ImportResourceState.Request(type_name="iaas_volume", id="nope"), None)
     assert not missing.imported_resources and "no volume named or with id 'nope'" in missing.diagnostics[0].summary
-    unknown_type = provider.ValidateResourceConfig(pb.ValidateResourceConfig.Request(
-        type_name="iaas_frob", config=codec.encode({})), None)
+    unknown_type = provider.ValidateResourceConfig(
+        pb.ValidateResourceConfig.Request(type_name="iaas_frob", config=codec.encode({})), None
+    )
     assert unknown_type.diagnostics[0].summary == "the iaas provider has no type 'iaas_frob'"
     prior = tf_object("volume", {"name": "v", "size_gib": 1}, {"id": "gone-id", "host": "default"})
     planned = {**prior, "size_gib": 2}
-    failed = provider.ApplyResourceChange(pb.ApplyResourceChange.Request(
-        type_name="iaas_volume", prior_state=codec.encode(prior), planned_state=codec.encode(planned),
-        config=codec.encode(planned)), None)
+    failed = provider.ApplyResourceChange(
+        pb.ApplyResourceChange.Request(
+            type_name="iaas_volume",
+            prior_state=codec.encode(prior),
+            planned_state=codec.encode(planned),
+            config=codec.encode(planned),
+        ),
+        None,
+    )
     assert failed.diagnostics and codec.decode(failed.new_state) == prior  # the object is as it was
-    data = provider.ValidateDataResourceConfig(pb.ValidateDataResourceConfig.Request(
-        type_name="iaas_image", config=codec.encode({"name": None, "id": None})), None)
+    data = provider.ValidateDataResourceConfig(
+        pb.ValidateDataResourceConfig.Request(type_name="iaas_image", config=codec.encode({"name": None, "id": None})),
+        None,
+    )
     assert data.diagnostics[0].attribute.steps[0].attribute_name == "name"
     provider.close()

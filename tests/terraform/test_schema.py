@@ -74,7 +74,11 @@ def test_values_on_the_wire() -> None:
     assert to_tf(3.0, vcpus.type, None) == 3
     path = attribute_path("nics[1].security_groups[0]")
     assert [(s.attribute_name, s.element_key_int) for s in path.steps] == [
-        ("nics", 0), ("", 1), ("security_groups", 0), ("", 0)]
+        ("nics", 0),
+        ("", 1),
+        ("security_groups", 0),
+        ("", 0),
+    ]
 
 
 def test_stored_state_is_brought_to_the_schema() -> None:

@@ -105,8 +105,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """Read the cloud (or the cache) and add a host per instance."""
         super().parse(inventory, loader, path, cache)
         if not HAS_IAAS:
-            raise AnsibleError("the iaas.cloud.iaas inventory needs the Python package iaas in the Python that "
-                               "runs Ansible")
+            raise AnsibleError(
+                "the iaas.cloud.iaas inventory needs the Python package iaas in the Python that runs Ansible"
+            )
         self._read_config_data(path)
         key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache
@@ -158,7 +159,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if rec.kind != "instance" or (stacks and rec.stack not in stacks):
                     continue
                 found = resources.Session(cloud, rec.stack or "default").read(
-                    "instance", rec.address or f"instance.{rec.name}", rec.id, (rec.data or {}).get("outputs"))
+                    "instance", rec.address or f"instance.{rec.name}", rec.id, (rec.data or {}).get("outputs")
+                )
                 if found is None:
                     continue
                 hostvars = self._hostvars(cloud, rec, found, names, forwards)
@@ -170,15 +172,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         finally:
             cloud.close()
 
-    def _hostvars(self, cloud: iaas.Cloud, rec: Any, found: Any, names: dict[str, str],
-                  forwards: list[Any]) -> dict[str, Any]:
+    def _hostvars(
+        self, cloud: iaas.Cloud, rec: Any, found: Any, names: dict[str, str], forwards: list[Any]
+    ) -> dict[str, Any]:
         inputs = {**((rec.data or {}).get("inputs") or {}), **found.inputs}
         secret = {f.name for f in resources.schema("instance").fields if f.spec.secret}  # user data stays out
         values = {k: v for k, v in {**inputs, **found.outputs}.items() if k not in secret}
         hostvars = {f"iaas_{k}": v for k, v in values.items()}
-        hostvars.update(iaas_stack=rec.stack, iaas_address=rec.address,
-                        iaas_project_name=names.get(values.get("project") or ""),
-                        iaas_server_group_name=names.get(values.get("server_group") or ""))
+        hostvars.update(
+            iaas_stack=rec.stack,
+            iaas_address=rec.address,
+            iaas_project_name=names.get(values.get("project") or ""),
+            iaas_server_group_name=names.get(values.get("server_group") or ""),
+        )
         forward = next((f for f in forwards if self._forwards_ssh(f, rec.id)), None)
         if forward is not None:
             hostvars["ansible_host"] = self._reachable(cloud, forward)
@@ -206,10 +212,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.add_host(name)
         for key, value in hostvars.items():
             self.inventory.set_variable(name, key, value)
-        for prefix, value in (("stack", hostvars.get("iaas_stack")), ("project", hostvars.get("iaas_project_name")),
-                              ("host", hostvars.get("iaas_host")),
-                              ("server_group", hostvars.get("iaas_server_group_name")),
-                              ("power_state", hostvars.get("iaas_power_state"))):
+        for prefix, value in (
+            ("stack", hostvars.get("iaas_stack")),
+            ("project", hostvars.get("iaas_project_name")),
+            ("host", hostvars.get("iaas_host")),
+            ("server_group", hostvars.get("iaas_server_group_name")),
+            ("power_state", hostvars.get("iaas_power_state")),
+        ):
             if value:
                 group = self.inventory.add_group(self._sanitize_group_name(f"{prefix}_{value}"))
                 self.inventory.add_child(group, name)

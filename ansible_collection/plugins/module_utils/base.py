@@ -24,7 +24,8 @@ else:
 
 INTERPRETER_HINT = (
     "The module runs with the Python interpreter Ansible chose for the host, which must have iaas installed. "
-    "For localhost, set ansible_python_interpreter to '{{ ansible_playbook_python }}'.")
+    "For localhost, set ansible_python_interpreter to '{{ ansible_playbook_python }}'."
+)
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 SENSITIVE = "(sensitive value)"
@@ -105,8 +106,9 @@ class IaasModule:
         self.address: str | None = None  # the resource the module works on, for error messages
         self._cloud: iaas.Cloud | None = None
         if IAAS_IMPORT_ERROR is not None:
-            self.ansible.fail_json(msg=missing_required_lib("iaas") + " " + INTERPRETER_HINT,
-                                   exception=IAAS_IMPORT_ERROR)
+            self.ansible.fail_json(
+                msg=missing_required_lib("iaas") + " " + INTERPRETER_HINT, exception=IAAS_IMPORT_ERROR
+            )
 
     @property
     def diff_mode(self) -> bool:

@@ -44,8 +44,7 @@ def set_path(values: Any, path: str, value: Any) -> None:
 class ResourceModule(IaasModule):
     """Create, update or delete the object of ``kind`` named by the option ``name`` in the option ``stack``."""
 
-    def __init__(self, kind: str, options: dict[str, Any], groups: tuple[str, ...] = RESOURCE_GROUPS,
-                 **kwargs: Any):
+    def __init__(self, kind: str, options: dict[str, Any], groups: tuple[str, ...] = RESOURCE_GROUPS, **kwargs: Any):
         super().__init__(options, groups, **kwargs)
         self.kind = kind
         self.inputs = [k for k in options if k not in ("action",)]
@@ -64,8 +63,9 @@ class ResourceModule(IaasModule):
     def find(self, name: str | None = None) -> tuple[Any, resources.ResourceState | None]:
         """The inventory record of the object in the stack and the object as the cloud reports it."""
         name = name or self.params["name"]
-        records = [r for r in self.cloud.managed_objects(self.session.stack)
-                   if r.kind == self.kind and name in (r.name, r.id)]
+        records = [
+            r for r in self.cloud.managed_objects(self.session.stack) if r.kind == self.kind and name in (r.name, r.id)
+        ]
         if not records:
             return None, None
         rec = records[0]
@@ -112,14 +112,16 @@ class ResourceModule(IaasModule):
             state = self.session.read(self.kind, self.address, id, outputs)
             if want is None and state is None:
                 return None
-            if want is not None and state is not None and \
-                    state.inputs.get("power_state") in (None, want.get("power_state")):
+            if (
+                want is not None
+                and state is not None
+                and state.inputs.get("power_state") in (None, want.get("power_state"))
+            ):
                 return state
             if not self.params.get("wait") or time.monotonic() >= deadline:
                 if self.params.get("wait"):
                     what = "to be gone" if want is None else f"to be {want.get('power_state') or 'ready'}"
-                    raise IaasError(f"{self.address}: timed out after {self.params['timeout']} s waiting for "
-                                    f"it {what}")
+                    raise IaasError(f"{self.address}: timed out after {self.params['timeout']} s waiting for it {what}")
                 return state
             time.sleep(POLL_SECONDS)
 
@@ -162,8 +164,9 @@ class ResourceModule(IaasModule):
             return "none", old, old, dict(state.outputs)
         if change.action == "update":
             return "update", old, new, self.update(state.id, old, new, dict(state.outputs))
-        self.session.plan_create(self.kind, new, self.address, before=old, outputs=dict(state.outputs),
-                                 action="replace")
+        self.session.plan_create(
+            self.kind, new, self.address, before=old, outputs=dict(state.outputs), action="replace"
+        )
         self.delete(state.id, dict(state.outputs))
         return "replace", old, new, self.create(new)
 
@@ -180,8 +183,9 @@ class ResourceModule(IaasModule):
             return self.result("delete", before, {}, {})
         return self.result(*self.present(rec, state))
 
-    def result(self, action: str, before: dict[str, Any], after: dict[str, Any],
-               outputs: dict[str, Any]) -> dict[str, Any]:
+    def result(
+        self, action: str, before: dict[str, Any], after: dict[str, Any], outputs: dict[str, Any]
+    ) -> dict[str, Any]:
         """What the module returns: ``changed``, the object under its kind's name, the action and the diff."""
         obj = {**after, **{k: v for k, v in outputs.items() if v is not None or k not in after}} if after else {}
         obj = plain(obj)
@@ -189,8 +193,12 @@ class ResourceModule(IaasModule):
             obj["stack"] = self.session.stack
         out = {"changed": action != "none", "action": action, self.kind: obj}
         if self.diff_mode:
-            out["diff"] = {"before": plain(strip_none(before)), "after": plain(strip_none(after)),
-                           "before_header": self.address, "after_header": self.address}
+            out["diff"] = {
+                "before": plain(strip_none(before)),
+                "after": plain(strip_none(after)),
+                "before_header": self.address,
+                "after_header": self.address,
+            }
         return out
 
 
@@ -241,8 +249,15 @@ def run_instance_action(options: dict[str, Any]) -> None:
     def body() -> dict[str, Any]:
         rec, state = module.find()
         if state is None:
-            raise ValidationError([FieldError(module.address or "", "name", f"no instance named "
-                                              f"{module.params['name']!r} in stack {module.session.stack!r}")])
+            raise ValidationError(
+                [
+                    FieldError(
+                        module.address or "",
+                        "name",
+                        f"no instance named {module.params['name']!r} in stack {module.session.stack!r}",
+                    )
+                ]
+            )
         old = ResourceModule.current_inputs(rec, state)
         before, action = old.get("power_state"), module.params["action"]
         wanted = steps[action] if before == "running" else steps[action][-1:]
@@ -253,11 +268,14 @@ def run_instance_action(options: dict[str, Any]) -> None:
             new = {**old, "power_state": to}
             outputs = module.update(state.id, old, new, outputs)
             old = new
-        out: dict[str, Any] = {"changed": True,
-                               "instance": plain({**old, **outputs, "stack": module.session.stack})}
+        out: dict[str, Any] = {"changed": True, "instance": plain({**old, **outputs, "stack": module.session.stack})}
         if module.diff_mode:
-            out["diff"] = {"before": {"power_state": before}, "after": {"power_state": wanted[-1]},
-                           "before_header": module.address, "after_header": module.address}
+            out["diff"] = {
+                "before": {"power_state": before},
+                "after": {"power_state": wanted[-1]},
+                "before_header": module.address,
+                "after_header": module.address,
+            }
         return out
 
     module.run(body)

@@ -25,21 +25,29 @@ def _stack(params: dict[str, Any]) -> iaas.Stack:
     if params.get("src"):
         return load_stack(params["src"], name=name)
     if params.get("definition") is not None:
-        return stack_from_data(params["definition"], name, "definition", default_name=DEFAULT_STACK,
-                               base=Path(os.getcwd()))
+        return stack_from_data(
+            params["definition"], name, "definition", default_name=DEFAULT_STACK, base=Path(os.getcwd())
+        )
     return iaas.Stack(name or DEFAULT_STACK)
 
 
 def _resources(engine: iaas.Engine) -> dict[str, Any]:
-    return {address: {"kind": rec.kind, "id": rec.id, **rec.outputs}
-            for address, rec in sorted(engine.resources().items())}
+    return {
+        address: {"kind": rec.kind, "id": rec.id, **rec.outputs} for address, rec in sorted(engine.resources().items())
+    }
 
 
 def run_stack(options: dict[str, Any]) -> None:
     """The main function of the module ``stack``."""
-    module = IaasModule(options, STACK_GROUPS, mutually_exclusive=[("src", "definition")],
-                        required_if=[("state", "present", ("src", "definition"), True),
-                                     ("state", "absent", ("stack", "src", "definition"), True)])
+    module = IaasModule(
+        options,
+        STACK_GROUPS,
+        mutually_exclusive=[("src", "definition")],
+        required_if=[
+            ("state", "present", ("src", "definition"), True),
+            ("state", "absent", ("stack", "src", "definition"), True),
+        ],
+    )
 
     def body() -> dict[str, Any]:
         params = module.params
@@ -47,8 +55,13 @@ def run_stack(options: dict[str, Any]) -> None:
         module.address = f"stack {stack.name}"
         destroy = params["state"] == "absent"
         lock_timeout = float(params["timeout"]) if params["wait"] else 0.0
-        engine = iaas.Engine.open(stack.name, home=module.cloud.home, cloud=module.cloud,
-                                  lock_timeout=lock_timeout, parallelism=params["parallelism"])
+        engine = iaas.Engine.open(
+            stack.name,
+            home=module.cloud.home,
+            cloud=module.cloud,
+            lock_timeout=lock_timeout,
+            parallelism=params["parallelism"],
+        )
         with engine:
             plan = engine.plan(stack, destroy=destroy, refresh=not destroy)
             text = iaas.render_plan(plan)
@@ -57,8 +70,12 @@ def run_stack(options: dict[str, Any]) -> None:
             if changed and not module.check_mode:
                 outputs = engine.apply(plan).outputs
             result: dict[str, Any] = {
-                "changed": changed, "stack": stack.name, "plan": plan.summary(), "plan_text": text,
-                "outputs": plain(outputs), "resources": plain(_resources(engine)),
+                "changed": changed,
+                "stack": stack.name,
+                "plan": plan.summary(),
+                "plan_text": text,
+                "outputs": plain(outputs),
+                "resources": plain(_resources(engine)),
             }
         if module.diff_mode:
             result["diff"] = {"prepared": text}

@@ -42,8 +42,9 @@ def tool(where: Sequence[str] = ()) -> str:
     raise IaasError("port forwards need nftables (nft) or iptables on the host")
 
 
-def add(where: Sequence[str], id: str, host_address: str, host_port: int, target: str, target_port: int,
-        protocol: str) -> str:
+def add(
+    where: Sequence[str], id: str, host_address: str, host_port: int, target: str, target_port: int, protocol: str
+) -> str:
     """Program the DNAT rules of port forward ``id`` (replacing earlier ones); which tool did."""
     remove(where, id)
     which = tool(where)
@@ -51,18 +52,41 @@ def add(where: Sequence[str], id: str, host_address: str, host_port: int, target
     if which == "nft":
         match = "fib daddr type local" if local else f"ip daddr {host_address}"
         lines = [f"table ip {TABLE} {{"]
-        lines += [f"  chain {c} {{ type nat hook {c} priority {p}; policy accept; }}" for c, (_, p) in
-                  _CHAINS.items()]
+        lines += [f"  chain {c} {{ type nat hook {c} priority {p}; policy accept; }}" for c, (_, p) in _CHAINS.items()]
         lines.append("}")
-        lines += [f'add rule ip {TABLE} {c} {match} {protocol} dport {host_port} dnat to {target}:{target_port} '
-                  f'comment "iaas:{id}"' for c in _CHAINS]
+        lines += [
+            f"add rule ip {TABLE} {c} {match} {protocol} dport {host_port} dnat to {target}:{target_port} "
+            f'comment "iaas:{id}"'
+            for c in _CHAINS
+        ]
         _run(where, ["nft", "-f", "-"], "\n".join(lines) + "\n")
     else:
         match = ["-m", "addrtype", "--dst-type", "LOCAL"] if local else ["-d", host_address]
         for chain, _ in _CHAINS.values():
-            _run(where, ["iptables", "-w", "-t", "nat", "-A", chain, *match, "-p", protocol, "--dport",
-                         str(host_port), "-m", "comment", "--comment", f"iaas:{id}", "-j", "DNAT",
-                         "--to-destination", f"{target}:{target_port}"])
+            _run(
+                where,
+                [
+                    "iptables",
+                    "-w",
+                    "-t",
+                    "nat",
+                    "-A",
+                    chain,
+                    *match,
+                    "-p",
+                    protocol,
+                    "--dport",
+                    str(host_port),
+                    "-m",
+                    "comment",
+                    "--comment",
+                    f"iaas:{id}",
+                    "-j",
+                    "DNAT",
+                    "--to-destination",
+                    f"{target}:{target_port}",
+                ],
+            )
     return which
 
 

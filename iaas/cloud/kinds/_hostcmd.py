@@ -62,8 +62,7 @@ def run(where: Sequence[str], argv: list[str], stdin: str | None = None, timeout
     else:
         full = [*where, *argv]
     try:
-        done = subprocess.run(full, input=stdin, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        done = subprocess.run(full, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise IaasError(f"{' '.join(argv[:2])}: {exc}") from exc
     if done.returncode != 0:
@@ -76,8 +75,11 @@ def tcp_probe(where: Sequence[str]) -> Probe:
 
     def attempt(address: str, port: int) -> str | None:
         try:
-            run(where, ["timeout", str(PROBE_TIMEOUT), "bash", "-c", f"exec 3<>/dev/tcp/{address}/{port}"],
-                timeout=PROBE_TIMEOUT + 30)
+            run(
+                where,
+                ["timeout", str(PROBE_TIMEOUT), "bash", "-c", f"exec 3<>/dev/tcp/{address}/{port}"],
+                timeout=PROBE_TIMEOUT + 30,
+            )
             return None
         except IaasError as exc:
             return str(exc).rsplit(": ", 1)[-1] or "no answer"

@@ -64,8 +64,9 @@ def disk_serial(volume_id: str) -> str:
     return volume_id.replace("-", "")[:20]
 
 
-def disk_specs(root_path: str | None, volumes: list[tuple[str, VolumeInfo]],
-               current: DomainSpec | None) -> tuple[DiskSpec, ...]:
+def disk_specs(
+    root_path: str | None, volumes: list[tuple[str, VolumeInfo]], current: DomainSpec | None
+) -> tuple[DiskSpec, ...]:
     """The disks of a guest: the root disk as vda, then the volumes.
 
     A volume already attached to ``current`` keeps its target; the others get
@@ -131,9 +132,11 @@ class Parts(LibvirtHandler):
     def check_root_size(self, inputs: dict[str, Any], image: VolumeInfo) -> None:
         """The root disk must hold the image."""
         if image.capacity_bytes > int(inputs["root_disk_gib"]) * GIB:
-            raise invalid(self.ctx.address, "root_disk_gib",
-                          f"the image needs at least {-(-image.capacity_bytes // GIB)} GiB; "
-                          f"got {inputs['root_disk_gib']}")
+            raise invalid(
+                self.ctx.address,
+                "root_disk_gib",
+                f"the image needs at least {-(-image.capacity_bytes // GIB)} GiB; got {inputs['root_disk_gib']}",
+            )
 
     def volume_pool_dir(self) -> str:
         """The directory of the host's volume pool (made if missing)."""
@@ -153,8 +156,9 @@ class Parts(LibvirtHandler):
         host = self.host(self.host_name)
         vol = host.get_volume(VOLUME_POOL, root_name(self.id))
         if vol is None:
-            raise NotFoundError(f"{self.ctx.address}: the root disk {root_name(self.id)} is gone from host "
-                                f"{self.host_name!r}")
+            raise NotFoundError(
+                f"{self.ctx.address}: the root disk {root_name(self.id)} is gone from host {self.host_name!r}"
+            )
         grow_volume(host, vol, size_gib * GIB)
 
     def volumes(self, inputs: dict[str, Any]) -> list[tuple[str, VolumeInfo]]:
@@ -166,8 +170,11 @@ class Parts(LibvirtHandler):
             vol = self.find_volume(self.host_name, VOLUME_POOL, vid)
             if vol is None:
                 where = rec.host if rec is not None else None
-                message = (f"volume {ref!r} is on host {where!r}, not on the instance's host {self.host_name!r}"
-                           if where and where != self.host_name else f"no volume {ref!r} on host {self.host_name!r}")
+                message = (
+                    f"volume {ref!r} is on host {where!r}, not on the instance's host {self.host_name!r}"
+                    if where and where != self.host_name
+                    else f"no volume {ref!r} on host {self.host_name!r}"
+                )
                 raise invalid(self.ctx.address, f"volumes[{i}]", message)
             self._check_not_attached_elsewhere(i, vid)
             found.append((vid, vol))
@@ -180,13 +187,15 @@ class Parts(LibvirtHandler):
             if rec.id != self.id and volume_id in attached:
                 where = rec.address or f"instance.{rec.name}"
                 owner = f"{where} (stack {rec.stack})" if rec.stack else where
-                raise ConflictError(f"{self.ctx.address}.volumes[{index}]: volume {volume_id} is already attached "
-                                    f"to {owner}")
+                raise ConflictError(
+                    f"{self.ctx.address}.volumes[{index}]: volume {volume_id} is already attached to {owner}"
+                )
 
     # ------------------------------------------------------------ NICs
 
-    def nics(self, inputs: dict[str, Any], hostname: str | None, own_macs: frozenset[str] = frozenset()
-             ) -> list[NicPlan]:
+    def nics(
+        self, inputs: dict[str, Any], hostname: str | None, own_macs: frozenset[str] = frozenset()
+    ) -> list[NicPlan]:
         """The NICs: networks resolved on the host, MACs derived, fixed IPs checked, filters chosen."""
         plans = []
         seen: dict[str, int] = {}
@@ -230,8 +239,7 @@ class Parts(LibvirtHandler):
         info = host.get_network(rec.id) if rec is not None else None
         info = info or host.get_network(ref)
         if info is None:
-            raise invalid(self.ctx.address, f"nics[{index}].network", f"no network {ref!r} on host "
-                                                                       f"{self.host_name!r}")
+            raise invalid(self.ctx.address, f"nics[{index}].network", f"no network {ref!r} on host {self.host_name!r}")
         return info
 
     def _check_fixed_ip(self, index: int, info: NetworkInfo, ip: str, own: frozenset[str]) -> None:
@@ -241,14 +249,22 @@ class Parts(LibvirtHandler):
             raise invalid(self.ctx.address, field, f"network {info.name!r} has no IPv4 subnet")
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
         addr = ipaddress.IPv4Address(ip)
-        if addr not in net or addr in (net.network_address, net.broadcast_address, ipaddress.IPv4Address(
-                spec.ipv4_address)):
-            raise invalid(self.ctx.address, field, f"{ip} is not a usable address of network {info.name!r} "
-                                                   f"({net}, gateway {spec.ipv4_address})")
+        if addr not in net or addr in (
+            net.network_address,
+            net.broadcast_address,
+            ipaddress.IPv4Address(spec.ipv4_address),
+        ):
+            raise invalid(
+                self.ctx.address,
+                field,
+                f"{ip} is not a usable address of network {info.name!r} ({net}, gateway {spec.ipv4_address})",
+            )
         holder = next((h for h in spec.dhcp_hosts if h.ip == ip and h.mac not in own), None)
         if holder is not None:
-            raise ConflictError(f"{self.ctx.address}.{field}: {ip} is already given to {holder.mac}"
-                                f"{f' ({holder.name})' if holder.name else ''} on network {info.name!r}")
+            raise ConflictError(
+                f"{self.ctx.address}.{field}: {ip} is already given to {holder.mac}"
+                f"{f' ({holder.name})' if holder.name else ''} on network {info.name!r}"
+            )
 
     def _filter(self, index: int, groups: list[Any]) -> str | None:
         """The nwfilter of a NIC in these security groups (None on simulated hosts)."""
@@ -258,8 +274,7 @@ class Parts(LibvirtHandler):
         for j, ref in enumerate(groups):
             rec = self.record("security_group", str(ref), self.ctx.stack)
             if rec is None:
-                raise invalid(self.ctx.address, f"nics[{index}].security_groups[{j}]",
-                              f"no security group {ref!r}")
+                raise invalid(self.ctx.address, f"nics[{index}].security_groups[{j}]", f"no security group {ref!r}")
             ids.append(rec.id)
         ids = sorted(set(ids))
         if len(ids) == 1:
@@ -307,4 +322,3 @@ class Parts(LibvirtHandler):
             pool = host.pool_info(VOLUME_POOL)
             if pool is not None and pool.path:
                 (Path(pool.path) / name).unlink(missing_ok=True)
-

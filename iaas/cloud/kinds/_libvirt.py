@@ -147,8 +147,9 @@ class LibvirtHandler:
         with lock_for("pool", host_name, pool):
             return self.host(host_name).ensure_pool(pool, self.pool_dir(host_name, pool))
 
-    def find_volume(self, host_name: str, pool: str, id: str, suffix: str = "",
-                    formats: Iterable[str] = FORMATS) -> VolumeInfo | None:
+    def find_volume(
+        self, host_name: str, pool: str, id: str, suffix: str = "", formats: Iterable[str] = FORMATS
+    ) -> VolumeInfo | None:
         """The volume ``iaas-<id><suffix>.<format>`` of a pool on a host, in any of ``formats``."""
         host = self.host(host_name)
         for fmt in formats:
@@ -157,8 +158,9 @@ class LibvirtHandler:
                 return vol
         return None
 
-    def find_on_hosts(self, ctx: OpContext, name_or_id: str,
-                      get: Callable[[Host, str], T | None]) -> tuple[str, T] | None:
+    def find_on_hosts(
+        self, ctx: OpContext, name_or_id: str, get: Callable[[Host, str], T | None]
+    ) -> tuple[str, T] | None:
         """An object by id or name on any host, managed by iaas or not (for lookups and imports).
 
         ``get(host, ref)`` reads the object on one host.  The host the
@@ -203,14 +205,17 @@ class LibvirtHandler:
             raise invalid(ctx.address, "name", problem)
         return str(name)
 
-    def name_taken(self, ctx: OpContext, what: str, name: str, host_name: str, meta: Meta | None,
-                   other_id: str) -> ConflictError:
+    def name_taken(
+        self, ctx: OpContext, what: str, name: str, host_name: str, meta: Meta | None, other_id: str
+    ) -> ConflictError:
         """The error for a name already used on a host by an object that is not this one."""
         where = f"{ctx.address}: a {what} named {name!r} already exists on host {host_name!r}"
         if meta is None:
-            return ConflictError(f"{where} and was not made by iaas; import it (its id is {other_id}) "
-                                 "or choose another name")
+            return ConflictError(
+                f"{where} and was not made by iaas; import it (its id is {other_id}) or choose another name"
+            )
         if meta.stack != ctx.stack:
             return ConflictError(f"{where}: it belongs to {meta.address or '?'} of stack {meta.stack!r}")
-        return ConflictError(f"{where} with another id ({other_id}, {meta.address or '?'}); "
-                             "delete it or choose another name")
+        return ConflictError(
+            f"{where} with another id ({other_id}, {meta.address or '?'}); delete it or choose another name"
+        )

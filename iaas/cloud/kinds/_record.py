@@ -82,8 +82,15 @@ class RecordHandler:
             return None
         return self._observed(rec)
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Record the new inputs (and carry them out on the hosts)."""
         if self.read(ctx, id, outputs) is None:
             raise NotFoundError(f"{ctx.address}: {self.kind} {id} no longer exists")
@@ -111,8 +118,7 @@ class RecordHandler:
 
     # ------------------------------------------------------------ helpers
 
-    def find(self, name_or_id: str, prefer_stack: str | None = None, kind: str | None = None
-             ) -> InventoryRecord | None:
+    def find(self, name_or_id: str, prefer_stack: str | None = None, kind: str | None = None) -> InventoryRecord | None:
         """A record of ``kind`` (default: this kind) by id, else by name, preferring ``prefer_stack``."""
         kind = kind or self.kind
         rec = self.inventory.get(name_or_id)
@@ -147,8 +153,15 @@ class RecordHandler:
     def _save(self, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
         project = ctx.project if ctx.project is not None else inputs.get("project")
-        self.inventory.put(InventoryRecord(
-            id=id, kind=self.kind, name=name, stack=ctx.stack, address=ctx.address,
-            project=project if isinstance(project, str) else None, host=outputs.get("host"),
-            data={"inputs": inputs, "outputs": outputs},
-        ))
+        self.inventory.put(
+            InventoryRecord(
+                id=id,
+                kind=self.kind,
+                name=name,
+                stack=ctx.stack,
+                address=ctx.address,
+                project=project if isinstance(project, str) else None,
+                host=outputs.get("host"),
+                data={"inputs": inputs, "outputs": outputs},
+            )
+        )

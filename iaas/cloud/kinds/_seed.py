@@ -71,8 +71,9 @@ def user_data(text: str | None, public_key: str | None) -> tuple[str, bool]:
     return CLOUD_CONFIG + "\n" + _dump(config), True
 
 
-def render(instance_id: str, hostname: str, text: str | None, public_key: str | None,
-           macs: list[str]) -> dict[str, str]:
+def render(
+    instance_id: str, hostname: str, text: str | None, public_key: str | None, macs: list[str]
+) -> dict[str, str]:
     """The three seed files, by file name."""
     data, has_key = user_data(text, public_key)
     meta: dict[str, Any] = {"instance-id": instance_id, "local-hostname": hostname}
@@ -100,16 +101,22 @@ def build_iso(files: dict[str, str], dest: Path) -> None:
     """Write a NoCloud seed ISO with these files to ``dest`` (readable by root only)."""
     tool = iso_tool()
     if tool is None:
-        raise IaasError("building a cloud-init seed needs genisoimage (or mkisofs, or xorriso); install "
-                        "genisoimage on this machine")
+        raise IaasError(
+            "building a cloud-init seed needs genisoimage (or mkisofs, or xorriso); install genisoimage on this machine"
+        )
     path, args = tool
     with tempfile.TemporaryDirectory(prefix="iaas-seed-") as tmp:
         for name, content in files.items():
             (Path(tmp) / name).write_text(content, encoding="utf-8")
         part = dest.with_name(f".{dest.name}.part")
         try:
-            done = subprocess.run([path, *args, "-output", str(part), *sorted(files)], cwd=tmp,
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [path, *args, "-output", str(part), *sorted(files)],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode != 0:
                 raise IaasError(f"building the cloud-init seed {dest.name} failed: {done.stderr.strip()[-400:]}")
             part.chmod(0o600)

@@ -88,12 +88,24 @@ class Handler(LibvirtHandler):
                 inputs: dict[str, Any] = {"format": fmt_of(vol.format)}
                 if rec is not None and rec.kind == self.kind:
                     inputs["name"] = rec.name
-                return Observed(id, inputs, {"id": id, "size": self._size(host_name, vol, outputs)},
-                                stack=rec.stack if rec else None, address=rec.address if rec else None)
+                return Observed(
+                    id,
+                    inputs,
+                    {"id": id, "size": self._size(host_name, vol, outputs)},
+                    stack=rec.stack if rec else None,
+                    address=rec.address if rec else None,
+                )
         return None
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Images cannot change: every field forces a replacement."""
         raise IaasError(f"{ctx.address}: an image cannot be changed in place ({', '.join(changed)})")
 
@@ -163,8 +175,9 @@ class Handler(LibvirtHandler):
 
     def _verify(self, address: str, expected: Any, actual: str) -> None:
         if expected and str(expected).lower() != actual:
-            raise invalid(address, "sha256", f"checksum mismatch: expected {str(expected).lower()}, "
-                                             f"the file has {actual}")
+            raise invalid(
+                address, "sha256", f"checksum mismatch: expected {str(expected).lower()}, the file has {actual}"
+            )
 
     def _import(self, address: str, id: str, inputs: dict[str, Any], host_name: str) -> int | None:
         """Put the image into the host's pool (unless it is there); the size of the imported file."""
@@ -177,8 +190,7 @@ class Handler(LibvirtHandler):
             existing = host.get_volume(IMAGE_POOL, name)
             if existing is not None:
                 path = Path(existing.path)
-                return path.stat().st_size if not host.simulated and self.local(host_name) and path.is_file() \
-                    else None
+                return path.stat().st_size if not host.simulated and self.local(host_name) and path.is_file() else None
             if host.simulated:
                 return self._record_simulated(address, host_name, name, fmt, source)
             if not self.local(host_name):
@@ -200,16 +212,21 @@ class Handler(LibvirtHandler):
                 path = Path(tmp) / name
                 with path.open("wb") as out:
                     self._download(address, source, out)
-            self.host(host_name).upload_volume(IMAGE_POOL, name, path, fmt_of(fmt),
-                                               verify=lambda digest: self._verify(address, sha256, digest))
+            self.host(host_name).upload_volume(
+                IMAGE_POOL, name, path, fmt_of(fmt), verify=lambda digest: self._verify(address, sha256, digest)
+            )
             return path.stat().st_size
 
     def _record_simulated(self, address: str, host_name: str, name: str, fmt: str, source: str) -> int | None:
         """A simulated host holds no data: record a volume of the file's size (unknown for a URL)."""
         size = None if is_url(source) else local_path(source).stat().st_size
         if size is None:
-            log.warning("%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
-                     address, host_name, source)
+            log.warning(
+                "%s: simulated host %s: %s is not downloaded; the image is recorded with an unknown size",
+                address,
+                host_name,
+                source,
+            )
         spec = VolumeSpec(name=name, capacity_bytes=size or 0, format=fmt_of(fmt))
         self.host(host_name).create_volume(IMAGE_POOL, spec)
         return size
@@ -239,4 +256,3 @@ class Handler(LibvirtHandler):
                 return _copy(response, out)
         except OSError as exc:  # URLError and HTTPError are OSErrors
             raise invalid(address, "source", f"cannot download {url}: {getattr(exc, 'reason', exc)}") from exc
-

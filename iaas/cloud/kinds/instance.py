@@ -96,11 +96,19 @@ class Handler(LibvirtHandler):
         pool_dir = parts.volume_pool_dir()
         if existing is None:
             console = None if host.simulated else f"{pool_dir}/{console_name(id)}"
-            spec = DomainSpec(name=name, uuid=id, vcpus=int(inputs["vcpus"]), memory_mib=int(inputs["memory_mib"]),
-                              max_vcpus=inputs.get("max_vcpus"), max_memory_mib=inputs.get("max_memory_mib"),
-                              disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None),
-                              nics=[n.spec for n in nics], cdrom=f"{pool_dir}/{seed_name(id)}",
-                              console_log=console, **parts.boot(inputs))
+            spec = DomainSpec(
+                name=name,
+                uuid=id,
+                vcpus=int(inputs["vcpus"]),
+                memory_mib=int(inputs["memory_mib"]),
+                max_vcpus=inputs.get("max_vcpus"),
+                max_memory_mib=inputs.get("max_memory_mib"),
+                disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None),
+                nics=[n.spec for n in nics],
+                cdrom=f"{pool_dir}/{seed_name(id)}",
+                console_log=console,
+                **parts.boot(inputs),
+            )
             host.define_domain(spec, self.meta(ctx, inputs))
         parts.root_disk(inputs, image)
         self._store_seed(ctx, id, name, host_name, files)
@@ -127,8 +135,15 @@ class Handler(LibvirtHandler):
 
     # ------------------------------------------------------------ update
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Apply the changed fields: live where the model says live, else stop, redefine and start."""
         found = self._find(id, outputs)
         if found is None:
@@ -159,8 +174,7 @@ class Handler(LibvirtHandler):
             self._wait_if_asked(ctx, host, id, new, nics)
         return self._outputs(id, host_name, host.get_domain(id), nics)
 
-    def _wait_if_asked(self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any],
-                       nics: list[NicPlan]) -> None:
+    def _wait_if_asked(self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any], nics: list[NicPlan]) -> None:
         """With ``wait_for_address`` (or ``wait_for_port``): wait until every NIC of the running guest holds its
         DHCP address (and the port of the first one accepts connections)."""
         port = inputs.get("wait_for_port")
@@ -183,33 +197,60 @@ class Handler(LibvirtHandler):
         if config.is_remote or config.command_prefix:
             where = host_runner(self.cloud, host.name, resolve=True)
             if where is None:
-                raise IaasError(f"{ctx.address}: wait_for_port: iaas cannot run a probe on remote host "
-                                f"{host.name}: give the host a command_prefix in the cloud config (such as "
-                                "[ssh, root@<host>]) or a qemu+ssh:// URI")
+                raise IaasError(
+                    f"{ctx.address}: wait_for_port: iaas cannot run a probe on remote host "
+                    f"{host.name}: give the host a command_prefix in the cloud config (such as "
+                    "[ssh, root@<host>]) or a qemu+ssh:// URI"
+                )
             probe = tcp_probe(where)
         try:
-            wait_for_port(host.name, address, int(port), remaining, probe=probe,
-                          netns=None if probe else libvirtd_netns(host.uri))
+            wait_for_port(
+                host.name, address, int(port), remaining, probe=probe, netns=None if probe else libvirtd_netns(host.uri)
+            )
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_port: {exc.detail}") from None
 
-    def _redefine(self, ctx: OpContext, host: Host, info: DomainInfo, new: dict[str, Any], root: str,
-                  volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
+    def _redefine(
+        self,
+        ctx: OpContext,
+        host: Host,
+        info: DomainInfo,
+        new: dict[str, Any],
+        root: str,
+        volumes: list[tuple[str, VolumeInfo]],
+        nics: list[NicPlan],
+    ) -> None:
         """Stop the guest, define it anew from ``new`` and start it again if it should run."""
         if info.state != "shutoff":
             host.stop_domain(info.uuid)
-        spec = DomainSpec(name=info.name, uuid=info.uuid, vcpus=int(new["vcpus"]),
-                          memory_mib=int(new["memory_mib"]), max_vcpus=new.get("max_vcpus"),
-                          max_memory_mib=new.get("max_memory_mib"),
-                          disks=disk_specs(root, volumes, info.spec), nics=[n.spec for n in nics],
-                          cdrom=info.spec.cdrom, console_log=info.spec.console_log, kernel=info.spec.kernel,
-                          initrd=info.spec.initrd, cmdline=info.spec.cmdline)
+        spec = DomainSpec(
+            name=info.name,
+            uuid=info.uuid,
+            vcpus=int(new["vcpus"]),
+            memory_mib=int(new["memory_mib"]),
+            max_vcpus=new.get("max_vcpus"),
+            max_memory_mib=new.get("max_memory_mib"),
+            disks=disk_specs(root, volumes, info.spec),
+            nics=[n.spec for n in nics],
+            cdrom=info.spec.cdrom,
+            console_log=info.spec.console_log,
+            kernel=info.spec.kernel,
+            initrd=info.spec.initrd,
+            cmdline=info.spec.cmdline,
+        )
         host.define_domain(spec, self.meta(ctx, new))
         if new.get("power_state", "running") == "running":
             host.start_domain(info.uuid)
 
-    def _live(self, host: Host, info: DomainInfo, new: dict[str, Any], classes: Mapping[str, str],
-              volumes: list[tuple[str, VolumeInfo]], nics: list[NicPlan]) -> None:
+    def _live(
+        self,
+        host: Host,
+        info: DomainInfo,
+        new: dict[str, Any],
+        classes: Mapping[str, str],
+        volumes: list[tuple[str, VolumeInfo]],
+        nics: list[NicPlan],
+    ) -> None:
         """Change a guest without restarting it: devices, memory, vCPUs, power state."""
         ref = info.uuid
         wanted_disks = {d.path: d for d in disk_specs(None, volumes, info.spec)}
@@ -263,22 +304,30 @@ class Handler(LibvirtHandler):
         """The cloud-init seed files (user data checked, key pair resolved)."""
         public_key = self._public_key(ctx, inputs.get("key_pair"))
         try:
-            return _seed.render(id, str(inputs["name"]), inputs.get("user_data"), public_key,
-                                [n.spec.mac for n in nics])
+            return _seed.render(
+                id, str(inputs["name"]), inputs.get("user_data"), public_key, [n.spec.mac for n in nics]
+            )
         except _seed.UserDataError as exc:
             raise invalid(ctx.address, "user_data", str(exc)) from None
 
     def _store_seed(self, ctx: OpContext, id: str, name: str, host_name: str, files: dict[str, str]) -> None:
         """Keep the seed: an ISO in the volume pool of a real host, the inventory for a simulated one."""
         if self.host(host_name).simulated:
-            self.cloud.inventory.put(InventoryRecord(
-                id=seed_record_id(id), kind=SEED_KIND, name=name, host=host_name,
-                data={"instance": id, "files": files}))
+            self.cloud.inventory.put(
+                InventoryRecord(
+                    id=seed_record_id(id),
+                    kind=SEED_KIND,
+                    name=name,
+                    host=host_name,
+                    data={"instance": id, "files": files},
+                )
+            )
         else:
             Parts(self.cloud, ctx, id, host_name).write_seed_iso(files, seed_name(id))
 
-    def _ensure_seed(self, ctx: OpContext, info: DomainInfo, host_name: str, inputs: dict[str, Any],
-                     nics: list[NicPlan]) -> None:
+    def _ensure_seed(
+        self, ctx: OpContext, info: DomainInfo, host_name: str, inputs: dict[str, Any], nics: list[NicPlan]
+    ) -> None:
         """Make the seed again if it is missing (a create interrupted before it was written)."""
         parts = Parts(self.cloud, ctx, info.uuid, host_name)
         if self.host(host_name).simulated:
@@ -328,8 +377,11 @@ class Handler(LibvirtHandler):
         wanted = list(recorded.get("volumes") or [])
         vol_ids.sort(key=lambda v: wanted.index(v) if v in wanted else len(wanted))
         inputs: dict[str, Any] = {
-            "name": info.name, "vcpus": info.vcpus, "memory_mib": info.memory_mib,
-            "max_vcpus": info.max_vcpus, "max_memory_mib": info.max_memory_mib,
+            "name": info.name,
+            "vcpus": info.vcpus,
+            "memory_mib": info.memory_mib,
+            "max_vcpus": info.max_vcpus,
+            "max_memory_mib": info.max_memory_mib,
             "power_state": "running" if info.state == "running" else "stopped",
             "root_disk_gib": gib(root.capacity_bytes) if root else None,
             "image": id_of_path(root.backing_path) if root else None,
@@ -339,8 +391,13 @@ class Handler(LibvirtHandler):
         if extra:
             inputs.update({k: recorded[k] for k in _EXTRA_INPUTS if recorded.get(k) is not None})
         meta = info.meta
-        return Observed(info.uuid, inputs, self._outputs(info.uuid, host_name, info, nics),
-                        stack=meta.stack if meta else None, address=meta.address if meta else None)
+        return Observed(
+            info.uuid,
+            inputs,
+            self._outputs(info.uuid, host_name, info, nics),
+            stack=meta.stack if meta else None,
+            address=meta.address if meta else None,
+        )
 
     def _observed_nic(self, host: Host, nic: NicPlan, recorded: dict[str, Any], order: list[str]) -> dict[str, Any]:
         groups: list[str] = []
@@ -351,7 +408,8 @@ class Handler(LibvirtHandler):
             groups = rec_groups
         elif nic.spec.filter:
             groups = [g for g in rec_groups if policy_name(g) == nic.spec.filter] or [
-                nic.spec.filter.removeprefix("iaas-sg-")]
+                nic.spec.filter.removeprefix("iaas-sg-")
+            ]
         return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
 
     def _leases(self, host_name: str, id: str) -> dict[str, str]:
@@ -371,11 +429,15 @@ class Handler(LibvirtHandler):
         """id, host, MACs and IP addresses: the fixed IP, else what the host's leases say, else None."""
         leases = self._leases(host_name, id) if info is not None and info.state == "running" else {}
         ips = [n.fixed_ip or leases.get(n.spec.mac) for n in nics]
-        return {"id": id, "host": host_name, "ip_address": ips[0] if ips else None,
-                "ip_addresses": ips, "mac_addresses": [n.spec.mac for n in nics]}
+        return {
+            "id": id,
+            "host": host_name,
+            "ip_address": ips[0] if ips else None,
+            "ip_addresses": ips,
+            "mac_addresses": [n.spec.mac for n in nics],
+        }
 
 
 def _hostname(name: str) -> str | None:
     """The name as a DHCP host name, when it is a valid one."""
     return name if _HOSTNAME.match(name) else None
-

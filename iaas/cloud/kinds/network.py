@@ -33,8 +33,9 @@ def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
     return str(net.network_address + 2), str(net.broadcast_address - 1)
 
 
-def network_spec(id: str, inputs: dict[str, Any], *, bridge: str | None = None,
-                 current: NetworkInfo | None = None) -> NetworkSpec:
+def network_spec(
+    id: str, inputs: dict[str, Any], *, bridge: str | None = None, current: NetworkInfo | None = None
+) -> NetworkSpec:
     """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts)."""
     net = ipaddress.IPv4Network(str(inputs["cidr"]))
     start = end = None
@@ -43,12 +44,17 @@ def network_spec(id: str, inputs: dict[str, Any], *, bridge: str | None = None,
         start = str(inputs.get("dhcp_start") or start_default)
         end = str(inputs.get("dhcp_end") or end_default)
     return NetworkSpec(
-        name=str(inputs["name"]), uuid=id, mode=inputs.get("mode") or "nat",
+        name=str(inputs["name"]),
+        uuid=id,
+        mode=inputs.get("mode") or "nat",
         bridge=bridge or bridge_name(id),
-        ipv4_address=str(net.network_address + 1), ipv4_prefix=net.prefixlen,
-        dhcp_start=start, dhcp_end=end,
+        ipv4_address=str(net.network_address + 1),
+        ipv4_prefix=net.prefixlen,
+        dhcp_start=start,
+        dhcp_end=end,
         dhcp_hosts=current.spec.dhcp_hosts if current is not None else (),
-        dns_domain=inputs.get("domain") or None, mtu=inputs.get("mtu"),
+        dns_domain=inputs.get("domain") or None,
+        mtu=inputs.get("mtu"),
     )
 
 
@@ -61,9 +67,16 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
     as unset in the inputs.
     """
     spec = info.spec
-    inputs: dict[str, Any] = {"name": info.name, "mode": spec.mode, "dhcp": spec.dhcp_start is not None,
-                              "domain": spec.dns_domain, "mtu": spec.mtu,
-                              "dhcp_start": spec.dhcp_start, "dhcp_end": spec.dhcp_end, "cidr": None}
+    inputs: dict[str, Any] = {
+        "name": info.name,
+        "mode": spec.mode,
+        "dhcp": spec.dhcp_start is not None,
+        "domain": spec.dns_domain,
+        "mtu": spec.mtu,
+        "dhcp_start": spec.dhcp_start,
+        "dhcp_end": spec.dhcp_end,
+        "cidr": None,
+    }
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
         inputs["cidr"] = str(net)
@@ -101,8 +114,15 @@ class Handler(LibvirtHandler):
             return None
         return self._observed(*found)
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Redefine the network with the new DHCP, domain and MTU settings."""
         found = self._find(id, outputs)
         if found is None:
@@ -139,8 +159,13 @@ class Handler(LibvirtHandler):
     def _observed(self, host_name: str, info: NetworkInfo) -> Observed:
         inputs = observed_inputs(info, self.recorded_inputs(info.uuid))
         meta = info.meta
-        return Observed(info.uuid, inputs, self._outputs(info, host_name),
-                        stack=meta.stack if meta else None, address=meta.address if meta else None)
+        return Observed(
+            info.uuid,
+            inputs,
+            self._outputs(info, host_name),
+            stack=meta.stack if meta else None,
+            address=meta.address if meta else None,
+        )
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:
         return {"id": info.uuid, "bridge": info.bridge, "gateway": info.spec.ipv4_address, "host": host_name}

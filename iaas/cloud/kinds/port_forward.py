@@ -52,9 +52,15 @@ class Handler(RecordHandler):
             return {"dataplane": note}
         instance = self._instance(f"port_forward {id}", inputs, None)
         target = outputs.get("target_address") or self._wait_for_address(instance)
-        which = _dnat.add(self._where(str(host_name)), id, str(inputs.get("host_address") or "0.0.0.0"),
-                          int(inputs["host_port"]), target, int(inputs["target_port"]),
-                          str(inputs.get("protocol") or "tcp"))
+        which = _dnat.add(
+            self._where(str(host_name)),
+            id,
+            str(inputs.get("host_address") or "0.0.0.0"),
+            int(inputs["host_port"]),
+            target,
+            int(inputs["target_port"]),
+            str(inputs.get("protocol") or "tcp"),
+        )
         return {"target_address": target, "dataplane": f"{which}: DNAT to {target}:{inputs['target_port']}"}
 
     def remove(self, id: str, outputs: dict[str, Any]) -> None:
@@ -113,5 +119,7 @@ class Handler(RecordHandler):
         real = self.cloud.hosts.get(host or "")
         if real is not None and real.simulated:
             return f"recorded only: host {host} is simulated, no traffic is forwarded"
-        return (f"recorded only: iaas cannot run commands on remote host {host} to program DNAT rules; give the "
-                "host a command_prefix in the cloud config (such as [ssh, root@<host>]) or a qemu+ssh:// URI")
+        return (
+            f"recorded only: iaas cannot run commands on remote host {host} to program DNAT rules; give the "
+            "host a command_prefix in the cloud config (such as [ssh, root@<host>]) or a qemu+ssh:// URI"
+        )

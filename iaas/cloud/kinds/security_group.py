@@ -32,7 +32,10 @@ from iaas.cloud.kinds._record import RecordHandler
 log = logging.getLogger(__name__)
 
 _ELEMENTS = {  # protocol -> (IPv4 element, IPv6 element)
-    "tcp": ("tcp", "tcp-ipv6"), "udp": ("udp", "udp-ipv6"), "icmp": ("icmp", "icmpv6"), "any": ("all", "all-ipv6"),
+    "tcp": ("tcp", "tcp-ipv6"),
+    "udp": ("udp", "udp-ipv6"),
+    "icmp": ("icmp", "icmpv6"),
+    "any": ("all", "all-ipv6"),
 }
 _RULE_PRIORITY = 0  # after the policy's accepts (-500..-300), before its drops (500)
 
@@ -58,9 +61,13 @@ def filter_uuid(group_id: str, part: str = "") -> str:
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("iaas.cloud", "templates"),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("iaas.cloud", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def _match(rule: dict[str, Any], remote: str | None) -> list[dict[str, Any]]:
@@ -75,15 +82,23 @@ def _match(rule: dict[str, Any], remote: str | None) -> list[dict[str, Any]]:
         side = "src" if ingress else "dst"
         attributes += [(f"{side}ipaddr", str(net.network_address)), (f"{side}ipmask", str(net.prefixlen))]
     if rule.get("port_min") is not None:
-        attributes += [("dstportstart", str(rule["port_min"])),
-                       ("dstportend", str(rule.get("port_max") or rule["port_min"]))]
+        attributes += [
+            ("dstportstart", str(rule["port_min"])),
+            ("dstportend", str(rule.get("port_max") or rule["port_min"])),
+        ]
     attributes.append(("state", "NEW"))
-    return [{"direction": "in" if ingress else "out", "priority": _RULE_PRIORITY,
-             "element": _ELEMENTS[protocol][family == 6], "attributes": attributes} for family in families]
+    return [
+        {
+            "direction": "in" if ingress else "out",
+            "priority": _RULE_PRIORITY,
+            "element": _ELEMENTS[protocol][family == 6],
+            "attributes": attributes,
+        }
+        for family in families
+    ]
 
 
-def compile_rules(rules: list[dict[str, Any]], members: dict[str, list[str]] | None = None
-                  ) -> list[dict[str, Any]]:
+def compile_rules(rules: list[dict[str, Any]], members: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
     """The nwfilter entries of a group's rules.
 
     ``members`` maps a remote group's id to its members' addresses; a rule
@@ -93,8 +108,9 @@ def compile_rules(rules: list[dict[str, Any]], members: dict[str, list[str]] | N
     entries: list[dict[str, Any]] = []
     for rule in rules:
         if rule.get("remote_group"):
-            remotes: list[str | None] = [f"{a}/{32 if ':' not in a else 128}"
-                                         for a in members.get(rule["remote_group"], [])]
+            remotes: list[str | None] = [
+                f"{a}/{32 if ':' not in a else 128}" for a in members.get(rule["remote_group"], [])
+            ]
         else:
             remotes = [rule.get("remote_cidr")]
         for remote in remotes:
@@ -104,14 +120,20 @@ def compile_rules(rules: list[dict[str, Any]], members: dict[str, list[str]] | N
 
 def render_rules(group_id: str, rules: list[dict[str, Any]], members: dict[str, list[str]] | None = None) -> str:
     """The XML of a group's rules filter."""
-    return _templates().get_template("nwfilter_rules.xml.j2").render(
-        name=rules_name(group_id), uuid=filter_uuid(group_id, "rules"), rules=compile_rules(rules, members))
+    return (
+        _templates()
+        .get_template("nwfilter_rules.xml.j2")
+        .render(name=rules_name(group_id), uuid=filter_uuid(group_id, "rules"), rules=compile_rules(rules, members))
+    )
 
 
 def render_policy(name: str, filter_uuid: str, group_ids: list[str]) -> str:
     """The XML of a NIC firewall that allows what any of the given groups allows."""
-    return _templates().get_template("nwfilter_policy.xml.j2").render(
-        name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids])
+    return (
+        _templates()
+        .get_template("nwfilter_policy.xml.j2")
+        .render(name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids])
+    )
 
 
 class Handler(RecordHandler):

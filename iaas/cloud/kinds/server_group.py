@@ -17,5 +17,8 @@ class Handler(RecordHandler):
 
     def users(self, rec: InventoryRecord) -> list[str]:
         """The instances that are members of the group."""
-        return [self.label(r) for r in self.inventory.list("instance")
-                if self.refers_to((r.data.get("inputs") or {}).get("server_group"), rec)]
+        return [
+            self.label(r)
+            for r in self.inventory.list("instance")
+            if self.refers_to((r.data.get("inputs") or {}).get("server_group"), rec)
+        ]

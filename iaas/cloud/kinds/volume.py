@@ -31,8 +31,13 @@ def overlay_spec(name: str, capacity_bytes: int, backing: VolumeInfo | None, fmt
     """A volume of ``capacity_bytes``; with ``backing`` a qcow2 overlay on that volume."""
     if backing is None:
         return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format=fmt_of(fmt))
-    return VolumeSpec(name=name, capacity_bytes=capacity_bytes, format="qcow2", backing_path=backing.path,
-                      backing_format=fmt_of(backing.format))
+    return VolumeSpec(
+        name=name,
+        capacity_bytes=capacity_bytes,
+        format="qcow2",
+        backing_path=backing.path,
+        backing_format=fmt_of(backing.format),
+    )
 
 
 def grow_volume(host: Host, vol: VolumeInfo, capacity_bytes: int) -> VolumeInfo:
@@ -79,15 +84,20 @@ class Handler(LibvirtHandler):
         backing = None
         if inputs.get("image"):
             if fmt == "raw":
-                raise invalid(ctx.address, "format", "a volume built on an image is a qcow2 overlay; raw is "
-                                                     "not possible")
+                raise invalid(
+                    ctx.address, "format", "a volume built on an image is a qcow2 overlay; raw is not possible"
+                )
             backing = self.image_handler().on_host(ctx, "image", str(inputs["image"]), host_name)
             if backing.capacity_bytes > capacity:
-                raise invalid(ctx.address, "size_gib", f"the image needs at least {gib(backing.capacity_bytes)} "
-                                                       f"GiB; got {inputs['size_gib']}")
+                raise invalid(
+                    ctx.address,
+                    "size_gib",
+                    f"the image needs at least {gib(backing.capacity_bytes)} GiB; got {inputs['size_gib']}",
+                )
         self.ensure_pool(host_name, VOLUME_POOL)
-        vol = self.host(host_name).create_volume(VOLUME_POOL, overlay_spec(volume_name(id, fmt), capacity,
-                                                                           backing, fmt))
+        vol = self.host(host_name).create_volume(
+            VOLUME_POOL, overlay_spec(volume_name(id, fmt), capacity, backing, fmt)
+        )
         return self._outputs(id, vol, host_name)
 
     def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
@@ -96,16 +106,31 @@ class Handler(LibvirtHandler):
         if found is None:
             return None
         host_name, vol = found
-        inputs: dict[str, Any] = {"size_gib": gib(vol.capacity_bytes), "format": fmt_of(vol.format),
-                                  "image": image_id_of(vol)}
+        inputs: dict[str, Any] = {
+            "size_gib": gib(vol.capacity_bytes),
+            "format": fmt_of(vol.format),
+            "image": image_id_of(vol),
+        }
         rec = self.cloud.inventory.get(id)
         if rec is not None and rec.kind == self.kind:
             inputs["name"] = rec.name
-        return Observed(id, inputs, self._outputs(id, vol, host_name),
-                        stack=rec.stack if rec else None, address=rec.address if rec else None)
+        return Observed(
+            id,
+            inputs,
+            self._outputs(id, vol, host_name),
+            stack=rec.stack if rec else None,
+            address=rec.address if rec else None,
+        )
 
-    def update(self, ctx: OpContext, id: str, old: dict[str, Any], new: dict[str, Any],
-               changed: list[str], outputs: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        ctx: OpContext,
+        id: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        changed: list[str],
+        outputs: dict[str, Any],
+    ) -> dict[str, Any]:
         """Grow the volume to ``size_gib`` (the only field that changes in place)."""
         found = self._find(id, outputs)
         if found is None:

@@ -88,7 +88,24 @@ from iaas.drivers.libvirt.specs import (
 )
 
 __all__ = [
-    "META_NS", "VOLUME_PREFIX", "DhcpHost", "DiskSpec", "DomainAddress", "DomainInfo", "DomainSpec", "Host",
-    "HostInfo", "ManagedObject", "Meta", "NetworkInfo", "NetworkSpec", "NicSpec", "PoolInfo", "VolumeInfo",
-    "VolumeSpec", "libvirtd_netns", "parse_meta", "wait_for_port",
+    "META_NS",
+    "VOLUME_PREFIX",
+    "DhcpHost",
+    "DiskSpec",
+    "DomainAddress",
+    "DomainInfo",
+    "DomainSpec",
+    "Host",
+    "HostInfo",
+    "ManagedObject",
+    "Meta",
+    "NetworkInfo",
+    "NetworkSpec",
+    "NicSpec",
+    "PoolInfo",
+    "VolumeInfo",
+    "VolumeSpec",
+    "libvirtd_netns",
+    "parse_meta",
+    "wait_for_port",
 ]

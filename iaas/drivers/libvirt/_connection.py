@@ -61,7 +61,7 @@ def _close_quietly(conn: libvirt.virConnect) -> None:
 
 
 def capability_domain_type(caps_xml: str) -> str:
-    """"kvm" when a host's capabilities XML offers KVM guests of the host's own architecture, else "qemu" (TCG)."""
+    """ "kvm" when a host's capabilities XML offers KVM guests of the host's own architecture, else "qemu" (TCG)."""
     return "kvm" if "kvm" in guest_domain_types(caps_xml) else "qemu"
 
 
@@ -84,9 +84,17 @@ class Connection:
     real hosts run concurrently (libvirt connections are thread-safe).
     """
 
-    def __init__(self, name: str, uri: str, *, sim_store: str | os.PathLike[str] | None = None,
-                 sim_cpus: int = 64, sim_memory_mib: int = 256 * 1024,
-                 domain_type: str | None = None, remote: bool | None = None):
+    def __init__(
+        self,
+        name: str,
+        uri: str,
+        *,
+        sim_store: str | os.PathLike[str] | None = None,
+        sim_cpus: int = 64,
+        sim_memory_mib: int = 256 * 1024,
+        domain_type: str | None = None,
+        remote: bool | None = None,
+    ):
         self.name = name
         self.uri = uri
         self._scheme = urlsplit(uri).scheme
@@ -227,8 +235,9 @@ class Connection:
     def _open_generated(self) -> libvirt.virConnect:
         try:
             objects = self._store.objects() if self._store is not None else []
-            path = write_node_file(objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib,
-                                   arch=platform.machine() or "x86_64")
+            path = write_node_file(
+                objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib, arch=platform.machine() or "x86_64"
+            )
         except (ValueError, sqlite3.Error) as exc:
             raise HostError(self.name, "connect", f"simulated host store: {exc}") from None
         try:
@@ -274,18 +283,32 @@ class Connection:
     def _save_domain(self, dom: libvirt.virDomain) -> None:
         if self._store is not None:
             state = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused"}
-            self._store.put("domain", dom.UUIDString(), dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
-                            state=state.get(dom.state()[0], "shutoff"))
+            self._store.put(
+                "domain",
+                dom.UUIDString(),
+                dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+                state=state.get(dom.state()[0], "shutoff"),
+            )
 
     def _save_network(self, net: libvirt.virNetwork) -> None:
         if self._store is not None:
-            self._store.put("network", net.UUIDString(), net.XMLDesc(0),
-                            state="active" if net.isActive() else "inactive", autostart=bool(net.autostart()))
+            self._store.put(
+                "network",
+                net.UUIDString(),
+                net.XMLDesc(0),
+                state="active" if net.isActive() else "inactive",
+                autostart=bool(net.autostart()),
+            )
 
     def _save_pool(self, pool: libvirt.virStoragePool) -> None:
         if self._store is not None:
-            self._store.put("pool", pool.name(), pool.XMLDesc(0),
-                            state="active" if pool.isActive() else "inactive", autostart=bool(pool.autostart()))
+            self._store.put(
+                "pool",
+                pool.name(),
+                pool.XMLDesc(0),
+                state="active" if pool.isActive() else "inactive",
+                autostart=bool(pool.autostart()),
+            )
 
     def _save_volume(self, pool: str, vol: libvirt.virStorageVol) -> None:
         if self._store is not None:

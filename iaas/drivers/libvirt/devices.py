@@ -69,7 +69,7 @@ def _replace_devices(xml: str, devices: ET.Element) -> str:
     if start < 0 or end < 0:
         start = end = xml.rindex("</domain>")
         return xml[:start] + ET.tostring(devices, encoding="unicode") + xml[end:]
-    return xml[:start] + ET.tostring(devices, encoding="unicode") + xml[end + len("</devices>"):]
+    return xml[:start] + ET.tostring(devices, encoding="unicode") + xml[end + len("</devices>") :]
 
 
 class DeviceOps(DomainOps):
@@ -77,8 +77,9 @@ class DeviceOps(DomainOps):
 
     def attach_disk(self, ref: str, disk: DiskSpec, live: bool = True) -> None:
         """Attach a disk to a guest (found by its target, e.g. "vdb")."""
-        self._change(ref, f"attach disk {disk.target} to domain {ref}", _disk_by_target(disk.target),
-                     disk_xml(disk), live)
+        self._change(
+            ref, f"attach disk {disk.target} to domain {ref}", _disk_by_target(disk.target), disk_xml(disk), live
+        )
 
     def detach_disk(self, ref: str, target: str, live: bool = True) -> None:
         """Detach the disk with this target from a guest."""
@@ -86,8 +87,7 @@ class DeviceOps(DomainOps):
 
     def attach_nic(self, ref: str, nic: NicSpec, live: bool = True) -> None:
         """Attach a NIC to a guest (found by its MAC)."""
-        self._change(ref, f"attach NIC {nic.mac} to domain {ref}", _nic_by_mac(nic.mac),
-                     interface_xml(nic), live)
+        self._change(ref, f"attach NIC {nic.mac} to domain {ref}", _nic_by_mac(nic.mac), interface_xml(nic), live)
 
     def detach_nic(self, ref: str, mac: str, live: bool = True) -> None:
         """Detach the NIC with this MAC from a guest."""
@@ -161,14 +161,22 @@ class DeviceOps(DomainOps):
                 present = in_live if in_live is not None else in_config
                 xml = attach_xml if attach_xml is not None else ET.tostring(present, encoding="unicode")  # type: ignore[arg-type]
                 flags = (libvirt.VIR_DOMAIN_AFFECT_CONFIG if todo_config else 0) | (
-                    libvirt.VIR_DOMAIN_AFFECT_LIVE if todo_live else 0)
+                    libvirt.VIR_DOMAIN_AFFECT_LIVE if todo_live else 0
+                )
                 (dom.attachDeviceFlags if attach else dom.detachDeviceFlags)(xml, flags)
             self._save_domain(dom)
 
         self._call(operation, run)
 
-    def _simulate_change(self, conn: libvirt.virConnect, dom: libvirt.virDomain, find: Finder,
-                         attach_xml: str | None, todo_config: bool, todo_live: bool) -> None:
+    def _simulate_change(
+        self,
+        conn: libvirt.virConnect,
+        dom: libvirt.virDomain,
+        find: Finder,
+        attach_xml: str | None,
+        todo_config: bool,
+        todo_live: bool,
+    ) -> None:
         """Test driver: rewrite the definition, and restart the guest to make it live."""
         if todo_config:
             xml = dom.XMLDesc(_INACTIVE)

@@ -250,8 +250,10 @@ class DomainOps(Connection):
         A simulated host answers as its networks' DHCP would, with addresses
         that stay the same across runs (:mod:`iaas.drivers.libvirt.simdhcp`).
         """
-        flag = {"lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-                "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT}[source]
+        flag = {
+            "lease": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+            "agent": libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+        }[source]
 
         def run(conn: libvirt.virConnect) -> list[DomainAddress]:
             dom = self._require_domain(conn, ref)
@@ -273,8 +275,15 @@ class DomainOps(Connection):
 
         return self._call(f"read addresses of domain {ref} ({source})", run)
 
-    def wait_for_addresses(self, ref: str, timeout: float = 60.0, *, macs: Iterable[str] | None = None,
-                           interval: float = 0.5, source: AddressSource = "lease") -> list[DomainAddress]:
+    def wait_for_addresses(
+        self,
+        ref: str,
+        timeout: float = 60.0,
+        *,
+        macs: Iterable[str] | None = None,
+        interval: float = 0.5,
+        source: AddressSource = "lease",
+    ) -> list[DomainAddress]:
         """The guest's IPv4 addresses once every NIC (or every MAC in ``macs``) holds one.
 
         Polls the host's DHCP leases (or the guest agent, ``source="agent"``;
@@ -304,8 +313,11 @@ class DomainOps(Connection):
                 seen = ", ".join(f"{a.mac}={a.address}" for a in found) or "none"
                 what = "addresses the guest agent reports" if source == "agent" else "leases seen"
                 agent = f"; the guest agent: {agent_error}" if agent_error else ""
-                raise HostError(self.name, f"wait for the addresses of domain {ref}",
-                                f"after {waited:.1f} s (timeout {timeout:g} s) the guest is {info.state}; "
-                                f"{what}: {seen}; "
-                                f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}{agent}")
+                raise HostError(
+                    self.name,
+                    f"wait for the addresses of domain {ref}",
+                    f"after {waited:.1f} s (timeout {timeout:g} s) the guest is {info.state}; "
+                    f"{what}: {seen}; "
+                    f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}{agent}",
+                )
             time.sleep(interval)

@@ -61,8 +61,9 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
     def __enter__(self) -> Host:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def info(self) -> HostInfo:
@@ -81,8 +82,9 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
                 free_mib = max(0, memory_mib - used_kib // 1024)
             else:
                 free_mib = conn.getFreeMemory() // 2**20
-            return HostInfo(cpus=cpus, memory_mib=memory_mib, free_memory_mib=free_mib, arch=arch,
-                            domain_type=domain_type)
+            return HostInfo(
+                cpus=cpus, memory_mib=memory_mib, free_memory_mib=free_mib, arch=arch, domain_type=domain_type
+            )
 
         return self._call("read host info", run)
 
@@ -101,5 +103,7 @@ class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
         """
         virt_type = domain_type or self.domain_type
         what = f"{arch} {virt_type}" if arch else virt_type
-        return self._call(f"read domain capabilities ({what})",
-                          lambda conn: str(conn.getDomainCapabilities(None, arch, None, virt_type, 0)))
+        return self._call(
+            f"read domain capabilities ({what})",
+            lambda conn: str(conn.getDomainCapabilities(None, arch, None, virt_type, 0)),
+        )

@@ -57,8 +57,11 @@ class InventoryOps(Connection):
             for pool in conn.listAllStoragePools(0):
                 found += _lookup.unless_gone(partial(_volumes, pool)) or []
             if not self.simulated:  # the test driver has no network filters
-                found += [ManagedObject("nwfilter", f.name(), None, None)
-                          for f in conn.listAllNWFilters(0) if f.name().startswith(VOLUME_PREFIX)]
+                found += [
+                    ManagedObject("nwfilter", f.name(), None, None)
+                    for f in conn.listAllNWFilters(0)
+                    if f.name().startswith(VOLUME_PREFIX)
+                ]
             objects = [o for o in found if o is not None]
             return sorted(objects, key=lambda o: (o.type, o.pool or "", o.name))
 

@@ -115,8 +115,9 @@ class NetworkOps(Connection):
 
         self._call(f"delete network {ref}", run)
 
-    def update_dhcp_host(self, network: str, action: DhcpAction, mac: str, ip: str,
-                         name: str | None = None) -> NetworkInfo:
+    def update_dhcp_host(
+        self, network: str, action: DhcpAction, mac: str, ip: str, name: str | None = None
+    ) -> NetworkInfo:
         """Add, change or remove one static DHCP host of a network, live and in its definition.
 
         Idempotent and keyed by MAC: "add" of an existing MAC changes its entry,

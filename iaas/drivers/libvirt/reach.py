@@ -85,8 +85,16 @@ def try_connect(address: str, port: int, netns: str | None = None, timeout: floa
 Probe = Callable[[str, int], "str | None"]
 
 
-def wait_for_port(host: str, address: str, port: int, timeout: float, *, netns: str | None = None,
-                  interval: float = 0.5, probe: Probe | None = None) -> float:
+def wait_for_port(
+    host: str,
+    address: str,
+    port: int,
+    timeout: float,
+    *,
+    netns: str | None = None,
+    interval: float = 0.5,
+    probe: Probe | None = None,
+) -> float:
     """Seconds until ``address:port`` accepts a TCP connection; :class:`HostError` after ``timeout``.
 
     The attempts are :func:`try_connect` from ``netns``, or ``probe`` (e.g.
@@ -102,6 +110,9 @@ def wait_for_port(host: str, address: str, port: int, timeout: float, *, netns: 
         if error is None:
             return waited
         if waited >= timeout:
-            raise HostError(host, f"wait for {address}:{port}",
-                            f"no connection after {waited:.1f} s (timeout {timeout:g} s); last attempt: {error}")
+            raise HostError(
+                host,
+                f"wait for {address}:{port}",
+                f"no connection after {waited:.1f} s (timeout {timeout:g} s); last attempt: {error}",
+            )
         time.sleep(interval)

@@ -14,11 +14,20 @@ import xml.etree.ElementTree as ET
 from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, NetworkSpec, NicSpec, VolumeInfo
 
 _UNITS = {
-    "b": 1, "bytes": 1,
-    "k": 1024, "kib": 1024, "kb": 1000,
-    "m": 1024**2, "mib": 1024**2, "mb": 1000**2,
-    "g": 1024**3, "gib": 1024**3, "gb": 1000**3,
-    "t": 1024**4, "tib": 1024**4, "tb": 1000**4,
+    "b": 1,
+    "bytes": 1,
+    "k": 1024,
+    "kib": 1024,
+    "kb": 1000,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "gb": 1000**3,
+    "t": 1024**4,
+    "tib": 1024**4,
+    "tb": 1000**4,
 }
 _MODES = {None: "isolated", "nat": "nat", "route": "routed"}
 
@@ -70,8 +79,7 @@ def network_spec(xml: str) -> NetworkSpec:
         dhcp_start = _attr(ip, "dhcp/range", "start")
         dhcp_end = _attr(ip, "dhcp/range", "end")
         hosts = [
-            DhcpHost(mac=h.get("mac", ""), ip=h.get("ip", ""), name=h.get("name"))
-            for h in ip.findall("dhcp/host")
+            DhcpHost(mac=h.get("mac", ""), ip=h.get("ip", ""), name=h.get("name")) for h in ip.findall("dhcp/host")
         ]
     mode = _attr(root, "forward", "mode")
     mtu = _attr(root, "mtu", "size")
@@ -103,8 +111,7 @@ def _disk(disk: ET.Element) -> DiskSpec | None:
     if source.get("file") is not None:
         return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial)  # type: ignore[arg-type]
     if source.get("pool") is not None and source.get("volume") is not None:
-        return DiskSpec(target=target, pool=source.get("pool"), volume=source.get("volume"),
-                        format=fmt, serial=serial)  # type: ignore[arg-type]
+        return DiskSpec(target=target, pool=source.get("pool"), volume=source.get("volume"), format=fmt, serial=serial)  # type: ignore[arg-type]
     return None
 
 
@@ -201,8 +208,12 @@ def guest_domain_types(caps_xml: str, arch: str | None = None) -> frozenset[str]
     """
     root = ET.fromstring(caps_xml)
     arch = arch or _text(root, "host/cpu/arch")
-    return frozenset(domain.get("type", "") for guest in root.findall("guest")
-                     if _attr(guest, "arch", "name") == arch for domain in guest.findall("arch/domain"))
+    return frozenset(
+        domain.get("type", "")
+        for guest in root.findall("guest")
+        if _attr(guest, "arch", "name") == arch
+        for domain in guest.findall("arch/domain")
+    )
 
 
 def boot_supported(domcaps_xml: str) -> bool:

@@ -89,21 +89,20 @@ class SimStore:
         with self._lock:
             self._db.execute(_SCHEMA)
 
-    def put(self, type: str, name: str, xml: str, *, state: str = "", autostart: bool = False,
-            parent: str = "") -> None:
+    def put(
+        self, type: str, name: str, xml: str, *, state: str = "", autostart: bool = False, parent: str = ""
+    ) -> None:
         """Insert or replace one object."""
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO objects (type, parent, name, xml, state, autostart)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO objects (type, parent, name, xml, state, autostart) VALUES (?, ?, ?, ?, ?, ?)",
                 (type, parent, name, xml, state, int(autostart)),
             )
 
     def delete(self, type: str, name: str, *, parent: str = "") -> None:
         """Remove one object; nothing happens if it is absent."""
         with self._lock:
-            self._db.execute("DELETE FROM objects WHERE type = ? AND parent = ? AND name = ?",
-                             (type, parent, name))
+            self._db.execute("DELETE FROM objects WHERE type = ? AND parent = ? AND name = ?", (type, parent, name))
 
     def objects(self, type: str | None = None) -> list[StoredObject]:
         """Every stored object (of one type when given), in a stable order."""

@@ -148,8 +148,14 @@ class StorageOps(Connection):
 
         self._call(f"delete volume {name} in pool {pool}", run)
 
-    def upload_volume(self, pool: str, name: str, source: str | Path, fmt: VolumeFormat = "raw",
-                      verify: Callable[[str], None] | None = None) -> VolumeInfo:
+    def upload_volume(
+        self,
+        pool: str,
+        name: str,
+        source: str | Path,
+        fmt: VolumeFormat = "raw",
+        verify: Callable[[str], None] | None = None,
+    ) -> VolumeInfo:
         """Copy a file of this machine into a new volume ``name`` of ``pool``, through the libvirt connection.
 
         This is how files reach a remote host (``qemu+ssh://``, ``qemu+tcp://``):
@@ -181,8 +187,9 @@ class StorageOps(Connection):
                 digest = _send(conn, part_vol, path, size)
                 if verify is not None:
                     verify(digest)
-                vol = lv_pool.createXMLFrom(volume_xml(VolumeSpec(name=name, capacity_bytes=size, format=fmt)),
-                                            part_vol, 0)
+                vol = lv_pool.createXMLFrom(
+                    volume_xml(VolumeSpec(name=name, capacity_bytes=size, format=fmt)), part_vol, 0
+                )
             finally:
                 with contextlib.suppress(libvirt.libvirtError):
                     part_vol.delete(0)
@@ -239,15 +246,21 @@ def _send(conn: libvirt.virConnect, vol: libvirt.virStorageVol, path: Path, size
     return digest.hexdigest()
 
 
-def _recreate_with_capacity(pool: libvirt.virStoragePool, vol: libvirt.virStorageVol,
-                            capacity_bytes: int) -> libvirt.virStorageVol:
+def _recreate_with_capacity(
+    pool: libvirt.virStoragePool, vol: libvirt.virStorageVol, capacity_bytes: int
+) -> libvirt.virStorageVol:
     """Test driver only: replace a content-less volume by one of another capacity."""
     old = readback.volume_info(vol.XMLDesc(0), pool.name())
     fmt: VolumeFormat = "raw" if old.format == "raw" else "qcow2"
     backing_fmt: VolumeFormat | None = None
     if old.backing_path:
         backing_fmt = "raw" if old.backing_format == "raw" else "qcow2"
-    spec = VolumeSpec(name=old.name, capacity_bytes=capacity_bytes, format=fmt,
-                      backing_path=old.backing_path, backing_format=backing_fmt)
+    spec = VolumeSpec(
+        name=old.name,
+        capacity_bytes=capacity_bytes,
+        format=fmt,
+        backing_path=old.backing_path,
+        backing_format=backing_fmt,
+    )
     vol.delete(0)
     return pool.createXML(volume_xml(spec), 0)

@@ -37,8 +37,12 @@ class ProviderConfig:
     cloud_config: Any = None  # YAML/JSON text or a mapping
 
     @classmethod
-    def from_request(cls, args: Mapping[str, PropertyValue], variables: Mapping[str, str] | None = None,
-                     environ: Mapping[str, str] | None = None) -> ProviderConfig:
+    def from_request(
+        cls,
+        args: Mapping[str, PropertyValue],
+        variables: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ProviderConfig:
         """Read the settings from Configure's arguments, its variables, then the environment."""
         env = os.environ if environ is None else environ
         variables = variables or {}

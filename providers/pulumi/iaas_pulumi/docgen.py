@@ -28,8 +28,11 @@ def _cell(text: str) -> str:
 
 
 def _table(props: dict[str, Spec], required: list[str], inputs: bool) -> list[str]:
-    head = "| property | Python | type | required | default | description |" if inputs else \
-        "| property | Python | type | description |"
+    head = (
+        "| property | Python | type | required | default | description |"
+        if inputs
+        else "| property | Python | type | description |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for wire, spec in props.items():
         cells = [f"`{wire}`", f"`{snake(wire)}`", _type(spec)]
@@ -49,33 +52,71 @@ def _example(name: str, spec: Spec) -> list[str]:
         args.append(f"{snake(wire)}={samples.get(prop.get('type', ''), '...')}")
     var = py_name(name)
     call = ", ".join([f'"{var}"', *args])
-    return ["```python", "import pulumi", "import pulumi_iaas as iaas", "",
-            f"{var} = iaas.{name}({call})", f'pulumi.export("{var}_id", {var}.id)', "```"]
+    return [
+        "```python",
+        "import pulumi",
+        "import pulumi_iaas as iaas",
+        "",
+        f"{var} = iaas.{name}({call})",
+        f'pulumi.export("{var}_id", {var}.id)',
+        "```",
+    ]
 
 
 def kind_page(token: str, spec: Spec, schema: Spec) -> str:
     """The page of one resource kind."""
     name = type_name(token)
-    refs = sorted({p["$ref"] if "$ref" in p else p.get("items", {}).get("$ref", "")
-                   for p in spec["inputProperties"].values()} - {""})
-    lines = [f"# {name}", "", spec.get("description", ""), "", f"Type token: `{token}`.", "", "## Example", "",
-             *_example(name, spec), "", "## Inputs", "",
-             "Properties marked *Changing it replaces the resource* make Pulumi replace the object (deleted, then "
-             "created anew); every other change is made in place.", "",
-             *_table(spec["inputProperties"], spec.get("requiredInputs", []), True), "", "## Outputs", "",
-             "Every input, with the defaults filled in, plus:", "",
-             *_table({k: v for k, v in spec["properties"].items() if k not in spec["inputProperties"]}, [], False),
-             "", "`id` is the object's id in the cloud: other resources refer to it (`network=lan.id`)."]
+    refs = sorted(
+        {p["$ref"] if "$ref" in p else p.get("items", {}).get("$ref", "") for p in spec["inputProperties"].values()}
+        - {""}
+    )
+    lines = [
+        f"# {name}",
+        "",
+        spec.get("description", ""),
+        "",
+        f"Type token: `{token}`.",
+        "",
+        "## Example",
+        "",
+        *_example(name, spec),
+        "",
+        "## Inputs",
+        "",
+        "Properties marked *Changing it replaces the resource* make Pulumi replace the object (deleted, then "
+        "created anew); every other change is made in place.",
+        "",
+        *_table(spec["inputProperties"], spec.get("requiredInputs", []), True),
+        "",
+        "## Outputs",
+        "",
+        "Every input, with the defaults filled in, plus:",
+        "",
+        *_table({k: v for k, v in spec["properties"].items() if k not in spec["inputProperties"]}, [], False),
+        "",
+        "`id` is the object's id in the cloud: other resources refer to it (`network=lan.id`).",
+    ]
     for ref in refs:
         tname = type_name(ref.split("/types/", 1)[1])
         tspec = schema["types"][ref.split("/types/", 1)[1]]
-        lines += ["", f"## {tname}", "", tspec.get("description", ""),
-                  f"Python: `iaas.{tname}Args(...)` as input, `{tname}` as output.", "",
-                  *_table(tspec["properties"], tspec.get("required", []), True)]
+        lines += [
+            "",
+            f"## {tname}",
+            "",
+            tspec.get("description", ""),
+            f"Python: `iaas.{tname}Args(...)` as input, `{tname}` as output.",
+            "",
+            *_table(tspec["properties"], tspec.get("required", []), True),
+        ]
     fn = py_name("get" + name)
-    lines += ["", "## Import and lookup", "",
-              f"Import an existing object by id or name: `pulumi import {token} NAME ID_OR_NAME`.", "",
-              f"Look one up from a program: `iaas.{fn}(name_or_id=\"...\")` (or `{fn}_output`)."]
+    lines += [
+        "",
+        "## Import and lookup",
+        "",
+        f"Import an existing object by id or name: `pulumi import {token} NAME ID_OR_NAME`.",
+        "",
+        f'Look one up from a program: `iaas.{fn}(name_or_id="...")` (or `{fn}_output`).',
+    ]
     return HEADER + "\n".join(lines) + "\n"
 
 

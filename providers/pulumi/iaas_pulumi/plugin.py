@@ -26,8 +26,19 @@ try:  # the message size limits the Pulumi SDK gives its own servers
 except ImportError:  # pragma: no cover - older or newer SDK layouts
     CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
-_VERBS = ("GetSchema", "CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update",
-          "Delete", "Invoke")
+_VERBS = (
+    "GetSchema",
+    "CheckConfig",
+    "DiffConfig",
+    "Configure",
+    "Check",
+    "Diff",
+    "Create",
+    "Read",
+    "Update",
+    "Delete",
+    "Invoke",
+)
 
 
 def _plain_errors(verb: str) -> Any:
@@ -53,7 +64,8 @@ async def serve(engine_address: str, provider: IaasProvider) -> None:
     """Listen on a free loopback port, print it for the engine, and serve until stopped."""
     server = grpc.aio.server(options=CHANNEL_OPTIONS)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(
-        Servicer([], VERSION, provider, engine_address=engine_address), server)
+        Servicer([], VERSION, provider, engine_address=engine_address), server
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     sys.stdout.write(f"{port}\n")

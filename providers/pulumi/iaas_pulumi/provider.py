@@ -36,9 +36,12 @@ from iaas_pulumi.values import (
 T = TypeVar("T")
 
 _DIFF_KIND = {  # (old set, new set, replaces) -> kind of property diff
-    (False, True, False): p.PropertyDiffKind.ADD, (False, True, True): p.PropertyDiffKind.ADD_REPLACE,
-    (True, False, False): p.PropertyDiffKind.DELETE, (True, False, True): p.PropertyDiffKind.DELETE_REPLACE,
-    (True, True, False): p.PropertyDiffKind.UPDATE, (True, True, True): p.PropertyDiffKind.UPDATE_REPLACE,
+    (False, True, False): p.PropertyDiffKind.ADD,
+    (False, True, True): p.PropertyDiffKind.ADD_REPLACE,
+    (True, False, False): p.PropertyDiffKind.DELETE,
+    (True, False, True): p.PropertyDiffKind.DELETE_REPLACE,
+    (True, True, False): p.PropertyDiffKind.UPDATE,
+    (True, True, True): p.PropertyDiffKind.UPDATE_REPLACE,
 }
 
 
@@ -95,13 +98,17 @@ class IaasProvider(p.Provider):
     async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
         """Refuse a cloud config that cannot be read, naming the property."""
         problems = ProviderConfig.from_request(request.new_inputs, environ={}).problems()
-        return p.CheckResponse(inputs=request.new_inputs,
-                               failures=[p.CheckFailure(prop, reason) for prop, reason in problems])
+        return p.CheckResponse(
+            inputs=request.new_inputs, failures=[p.CheckFailure(prop, reason) for prop, reason in problems]
+        )
 
     async def diff_config(self, request: p.DiffRequest) -> p.DiffResponse:
         """A changed setting is an update of the provider (resources are not replaced)."""
-        changed = sorted(k for k in set(request.old_state) | set(request.new_inputs)
-                         if k != "version" and request.old_state.get(k) != request.new_inputs.get(k))
+        changed = sorted(
+            k
+            for k in set(request.old_state) | set(request.new_inputs)
+            if k != "version" and request.old_state.get(k) != request.new_inputs.get(k)
+        )
         return p.DiffResponse(changes=bool(changed), diffs=changed)
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
@@ -148,12 +155,19 @@ class IaasProvider(p.Provider):
             if field is not None:
                 new[field] = old.get(field)
         d = resources.diff(kind, old, new, address=f"{kind}.{new.get('name') or request.name}")
-        detailed = {camel(c.field): p.PropertyDiff(_DIFF_KIND[(c.old is not None, c.new is not None,
-                                                               c.update == "replace")], True)
-                    for c in d.changes}
-        return p.DiffResponse(changes=d.action != "noop", replaces=[camel(f) for f in d.replace_fields],
-                              diffs=[camel(f) for f in d.changed_fields], detailed_diff=detailed,
-                              delete_before_replace=True)
+        detailed = {
+            camel(c.field): p.PropertyDiff(
+                _DIFF_KIND[(c.old is not None, c.new is not None, c.update == "replace")], True
+            )
+            for c in d.changes
+        }
+        return p.DiffResponse(
+            changes=d.action != "noop",
+            replaces=[camel(f) for f in d.replace_fields],
+            diffs=[camel(f) for f in d.changed_fields],
+            detailed_diff=detailed,
+            delete_before_replace=True,
+        )
 
     # ------------------------------------------------------------ create, read, update, delete
 
@@ -166,11 +180,13 @@ class IaasProvider(p.Provider):
         planned = await self._run(session.plan_create, kind, inputs, address)
         if request.preview:
             later = {f.name: UNKNOWN for f in kind_schema(kind).outputs if inputs.get(f.name) is None}
-            return p.CreateResponse(resource_id="", properties=to_wire(kind, {**inputs, **later, **planned},
-                                                                        inbound.secrets))
+            return p.CreateResponse(
+                resource_id="", properties=to_wire(kind, {**inputs, **later, **planned}, inbound.secrets)
+            )
         state = await self._run(session.create, kind, address, inputs, planned)
-        return p.CreateResponse(resource_id=state.id,
-                                properties=to_wire(kind, {**inputs, **state.outputs}, inbound.secrets))
+        return p.CreateResponse(
+            resource_id=state.id, properties=to_wire(kind, {**inputs, **state.outputs}, inbound.secrets)
+        )
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         """Refresh an object from the cloud, or find one to import by id or name; a gone object has no id."""
@@ -193,9 +209,11 @@ class IaasProvider(p.Provider):
         old_inputs = from_wire(kind, request.inputs).values or input_values(kind, state)
         inputs = {**old_inputs, **found.inputs}
         secrets = from_wire(kind, request.properties).secrets
-        return p.ReadResponse(found.id, to_wire(kind, {**input_values(kind, state), **found.inputs,
-                                                       **found.outputs}, secrets),
-                              to_wire(kind, inputs, secrets))
+        return p.ReadResponse(
+            found.id,
+            to_wire(kind, {**input_values(kind, state), **found.inputs, **found.outputs}, secrets),
+            to_wire(kind, inputs, secrets),
+        )
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         """Change the object in place, live or with a restart, as the core's diff decided."""
@@ -206,8 +224,7 @@ class IaasProvider(p.Provider):
         outputs = output_values(kind, state, extras_from_wire(kind, request.olds), request.resource_id)
         address = f"{kind}.{new.get('name') or state.get('name')}"
         session = self._session(request.urn)
-        await self._run(lambda: session.plan_create(kind, new, address, before=old, outputs=outputs,
-                                                    action="update"))
+        await self._run(lambda: session.plan_create(kind, new, address, before=old, outputs=outputs, action="update"))
         if request.preview:
             return p.UpdateResponse(properties=to_wire(kind, {**state, **new}, inbound.secrets))
         done = await self._run(session.update, kind, address, request.resource_id, old, new, outputs)
@@ -234,7 +251,10 @@ class IaasProvider(p.Provider):
         session = resources.Session(self.cloud(), stack="pulumi")
         found = await self._run(session.lookup, kind, name_or_id.value)
         if found is None:
-            return p.InvokeResponse(failures=[p.CheckFailure(
-                "nameOrId", f"no {kind.replace('_', ' ')} named or with id {name_or_id.value!r}")])
+            return p.InvokeResponse(
+                failures=[
+                    p.CheckFailure("nameOrId", f"no {kind.replace('_', ' ')} named or with id {name_or_id.value!r}")
+                ]
+            )
         values = to_wire(kind, {**found.inputs, **found.outputs})
         return p.InvokeResponse(return_value={"id": p.PropertyValue(found.id), **values})

@@ -26,10 +26,18 @@ _CHANGE = {
 
 #: Provider configuration: (name, description, environment variable).
 CONFIG: tuple[tuple[str, str, str | None], ...] = (
-    ("home", "Directory of the embedded cloud's hosts and of the cloud's inventory (default: .iaas, relative to "
-             "the Pulumi project).", "IAAS_HOME"),
-    ("cloud", "Path of a cloud config file (YAML or JSON) listing the hosts; without one (and without "
-              "cloudConfig) the embedded simulated host is used.", "IAAS_CLOUD"),
+    (
+        "home",
+        "Directory of the embedded cloud's hosts and of the cloud's inventory (default: .iaas, relative to "
+        "the Pulumi project).",
+        "IAAS_HOME",
+    ),
+    (
+        "cloud",
+        "Path of a cloud config file (YAML or JSON) listing the hosts; without one (and without "
+        "cloudConfig) the embedded simulated host is used.",
+        "IAAS_CLOUD",
+    ),
     ("cloudConfig", "The cloud config itself, as YAML or JSON text (instead of a file).", None),
 )
 
@@ -129,8 +137,10 @@ def _function(cls: type[Resource]) -> dict[str, Any]:
     resource = _resource(cls)
     return {
         "description": f"Look up an existing {cls.kind.replace('_', ' ')} by name or id.",
-        "inputs": {"properties": {"nameOrId": {"type": "string", "description": "Name or id of the object."}},
-                   "required": ["nameOrId"]},
+        "inputs": {
+            "properties": {"nameOrId": {"type": "string", "description": "Name or id of the object."}},
+            "required": ["nameOrId"],
+        },
         "outputs": {
             "properties": {"id": {"type": "string", "description": "Id of the object."}, **resource["properties"]},
             "required": ["id", *resource["required"]],
@@ -169,7 +179,7 @@ def package_schema() -> dict[str, Any]:
         "displayName": "iaas",
         "version": VERSION,
         "description": "Images, volumes, networks, security groups, key pairs, instances, port forwards, projects "
-                       "and server groups on libvirt hosts, planned and applied by iaas.",
+        "and server groups on libvirt hosts, planned and applied by iaas.",
         "keywords": ["pulumi", "iaas", "libvirt", "kvm", "category/infrastructure", "kind/native"],
         "meta": {"moduleFormat": "(.*)"},
         "config": {"variables": config},

@@ -72,11 +72,12 @@ def args_class(name: str, description: str, props: dict[str, Spec], required: li
     params = []
     for wire in order:
         ann = input_annotation(props[wire])
-        params.append(f"{snake(wire)}: {ann}" if wire in required
-                      else f"{snake(wire)}: {ann} | None = None")
+        params.append(f"{snake(wire)}: {ann}" if wire in required else f"{snake(wire)}: {ann} | None = None")
     lines.append("    def __init__(__self__, *" + "".join(f",\n                 {p}" for p in params) + "):")
-    lines += docstring(description + "\n\n" + "\n".join(
-        f":param {snake(w)}: {props[w].get('description', '')}" for w in order), "        ")
+    lines += docstring(
+        description + "\n\n" + "\n".join(f":param {snake(w)}: {props[w].get('description', '')}" for w in order),
+        "        ",
+    )
     for wire in order:
         py = snake(wire)
         if wire in required:
@@ -86,16 +87,24 @@ def args_class(name: str, description: str, props: dict[str, Spec], required: li
     for wire in order:
         py, ann = snake(wire), input_annotation(props[wire])
         ann = ann if wire in required else f"{ann} | None"
-        lines += ["", "    @property", getter(wire), f"    def {py}(self) -> {ann}:",
-                  *docstring(props[wire].get("description", ""), "        "),
-                  f'        return pulumi.get(self, "{py}")', "",
-                  f"    @{py}.setter", f"    def {py}(self, value: {ann}) -> None:",
-                  f'        pulumi.set(self, "{py}", value)']
+        lines += [
+            "",
+            "    @property",
+            getter(wire),
+            f"    def {py}(self) -> {ann}:",
+            *docstring(props[wire].get("description", ""), "        "),
+            f'        return pulumi.get(self, "{py}")',
+            "",
+            f"    @{py}.setter",
+            f"    def {py}(self, value: {ann}) -> None:",
+            f'        pulumi.set(self, "{py}", value)',
+        ]
     return lines
 
 
-def output_class(name: str, description: str, props: dict[str, Spec], required: list[str],
-                 prefix: str = "outputs.") -> list[str]:
+def output_class(
+    name: str, description: str, props: dict[str, Spec], required: list[str], prefix: str = "outputs."
+) -> list[str]:
     """An ``@pulumi.output_type`` class: the values an object type or a function returns."""
     lines = ["@pulumi.output_type", f"class {name}:"]
     lines += docstring(description, "    ")
@@ -110,7 +119,12 @@ def output_class(name: str, description: str, props: dict[str, Spec], required: 
     for wire, spec in props.items():
         py, ann = snake(wire), output_annotation(spec, prefix)
         ann = ann if wire in required else f"{ann} | None"
-        lines += ["", "    @property", getter(wire), f"    def {py}(self) -> {ann}:",
-                  *docstring(spec.get("description", ""), "        "),
-                  f'        return pulumi.get(self, "{py}")']
+        lines += [
+            "",
+            "    @property",
+            getter(wire),
+            f"    def {py}(self) -> {ann}:",
+            *docstring(spec.get("description", ""), "        "),
+            f'        return pulumi.get(self, "{py}")',
+        ]
     return lines

@@ -59,8 +59,9 @@ def _names(head: str, names: list[str], tail: str = "]") -> list[str]:
 
 def _local_imports(text: str, types: list[str]) -> list[str]:
     args = [f"{t}Args" for t in types if re.search(rf"\b{t}Args\b", text)]
-    modules = [m for m, used in (("_utilities", re.search(r"\b_utilities\.", text)), ("outputs", "outputs." in text))
-               if used]
+    modules = [
+        m for m, used in (("_utilities", re.search(r"\b_utilities\.", text)), ("outputs", "outputs." in text)) if used
+    ]
     out = [f"from . import {', '.join(modules)}"] if modules else []
     if args:
         out.append(f"from ._inputs import {', '.join(args)}")
@@ -70,51 +71,64 @@ def _local_imports(text: str, types: list[str]) -> list[str]:
 def _init_method(name: str, spec: Spec) -> list[str]:
     inputs, required = spec["inputProperties"], spec.get("requiredInputs", [])
     params = "".join(f",\n                 {snake(w)}: {input_annotation(s)} | None = None" for w, s in inputs.items())
-    lines = ["    @overload",
-             f"    def __init__(__self__, resource_name: str, opts: pulumi.ResourceOptions | None = None, *{params}"
-             ") -> None: ...", "",
-             "    @overload",
-             f"    def __init__(__self__, resource_name: str, args: {name}Args,",
-             "                 opts: pulumi.ResourceOptions | None = None) -> None: ...", "",
-             "    def __init__(__self__, resource_name: str, *args: Any, **kwargs: Any) -> None:",
-             *docstring(f"Declare a {name}: ``{name}(name, args)`` or ``{name}(name, field=value, ...)``.",
-                        "        "),
-             f"        resource_args, opts = _utilities.get_resource_args_opts({name}Args, pulumi.ResourceOptions,",
-             "                                                                *args, **kwargs)",
-             "        if resource_args is not None:",
-             "            __self__._internal_init(resource_name, opts, **resource_args.__dict__)",
-             "        else:",
-             "            __self__._internal_init(resource_name, *args, **kwargs)", "",
-             "    def _internal_init(__self__, resource_name: str, opts: pulumi.ResourceOptions | None = None,",
-             "                       **values: Any) -> None:",
-             "        opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)",
-             f"        props = {name}Args.__new__({name}Args)",
-             *_names("        for key in [", [repr(n) for n in sorted(snake(w) for w in inputs)], "        ]:"),
-             "            props.__dict__[key] = values.pop(key, None)",
-             "        if values:",
-             f"            raise TypeError(f'{name}: unknown argument(s) {{\", \".join(sorted(values))}}')"]
+    lines = [
+        "    @overload",
+        f"    def __init__(__self__, resource_name: str, opts: pulumi.ResourceOptions | None = None, *{params}"
+        ") -> None: ...",
+        "",
+        "    @overload",
+        f"    def __init__(__self__, resource_name: str, args: {name}Args,",
+        "                 opts: pulumi.ResourceOptions | None = None) -> None: ...",
+        "",
+        "    def __init__(__self__, resource_name: str, *args: Any, **kwargs: Any) -> None:",
+        *docstring(f"Declare a {name}: ``{name}(name, args)`` or ``{name}(name, field=value, ...)``.", "        "),
+        f"        resource_args, opts = _utilities.get_resource_args_opts({name}Args, pulumi.ResourceOptions,",
+        "                                                                *args, **kwargs)",
+        "        if resource_args is not None:",
+        "            __self__._internal_init(resource_name, opts, **resource_args.__dict__)",
+        "        else:",
+        "            __self__._internal_init(resource_name, *args, **kwargs)",
+        "",
+        "    def _internal_init(__self__, resource_name: str, opts: pulumi.ResourceOptions | None = None,",
+        "                       **values: Any) -> None:",
+        "        opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)",
+        f"        props = {name}Args.__new__({name}Args)",
+        *_names("        for key in [", [repr(n) for n in sorted(snake(w) for w in inputs)], "        ]:"),
+        "            props.__dict__[key] = values.pop(key, None)",
+        "        if values:",
+        f"            raise TypeError(f'{name}: unknown argument(s) {{\", \".join(sorted(values))}}')",
+    ]
     for wire in required:
-        lines += [f"        if props.__dict__['{snake(wire)}'] is None and opts.id is None and not opts.urn:",
-                  f"            raise TypeError(\"Missing required property '{snake(wire)}'\")"]
+        lines += [
+            f"        if props.__dict__['{snake(wire)}'] is None and opts.id is None and not opts.urn:",
+            f"            raise TypeError(\"Missing required property '{snake(wire)}'\")",
+        ]
     outputs_only = sorted(snake(w) for w in spec["properties"] if w not in inputs)
     if outputs_only:
-        lines += [*_names("        for key in [", [repr(n) for n in outputs_only], "        ]:"),
-                  "            props.__dict__[key] = None  # filled in by the provider"]
+        lines += [
+            *_names("        for key in [", [repr(n) for n in outputs_only], "        ]:"),
+            "            props.__dict__[key] = None  # filled in by the provider",
+        ]
     secrets = [w for w, s in spec["properties"].items() if s.get("secret")]
     if secrets:
-        lines.append(f"        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions("
-                     f"additional_secret_outputs={secrets!r}))")
+        lines.append(
+            f"        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions("
+            f"additional_secret_outputs={secrets!r}))"
+        )
     lines.append(f"        super().__init__('{spec['token']}', resource_name, props, opts)")
     return lines
 
 
 def _get_method(name: str) -> list[str]:
-    return ["", "    @staticmethod",
-            "    def get(resource_name: str, id: pulumi.Input[str],",
-            f"            opts: pulumi.ResourceOptions | None = None) -> {name}:",
-            *docstring(f"Read an existing {name} by its id.", "        "),
-            "        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))",
-            f"        return {name}(resource_name, opts=opts)"]
+    return [
+        "",
+        "    @staticmethod",
+        "    def get(resource_name: str, id: pulumi.Input[str],",
+        f"            opts: pulumi.ResourceOptions | None = None) -> {name}:",
+        *docstring(f"Read an existing {name} by its id.", "        "),
+        "        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))",
+        f"        return {name}(resource_name, opts=opts)",
+    ]
 
 
 def _output_properties(spec: Spec) -> list[str]:
@@ -122,17 +136,23 @@ def _output_properties(spec: Spec) -> list[str]:
     for wire, prop in spec["properties"].items():
         ann = output_annotation(prop)
         ann = ann if wire in spec.get("required", []) else f"{ann} | None"
-        lines += ["", "    @property", getter(wire), f"    def {snake(wire)}(self) -> pulumi.Output[{ann}]:",
-                  *docstring(prop.get("description", ""), "        "),
-                  f'        return pulumi.get(self, "{snake(wire)}")']
+        lines += [
+            "",
+            "    @property",
+            getter(wire),
+            f"    def {snake(wire)}(self) -> pulumi.Output[{ann}]:",
+            *docstring(prop.get("description", ""), "        "),
+            f'        return pulumi.get(self, "{snake(wire)}")',
+        ]
     return lines
 
 
 def resource_module(name: str, spec: Spec, types: list[str], base: str = "pulumi.CustomResource") -> str:
     """The module of one resource: its ``Args`` class and the resource class (``spec['token']`` is its type)."""
     body = [f"__all__ = ['{name}', '{name}Args']", "", ""]
-    body += args_class(f"{name}Args", f"The arguments of a {name}.", spec["inputProperties"],
-                       spec.get("requiredInputs", []))
+    body += args_class(
+        f"{name}Args", f"The arguments of a {name}.", spec["inputProperties"], spec.get("requiredInputs", [])
+    )
     body += ["", "", f"class {name}({base}):", *docstring(spec.get("description", name), "    "), ""]
     body += _init_method(name, spec)
     if base == "pulumi.CustomResource":
@@ -150,8 +170,10 @@ def types_modules(types: dict[str, Spec]) -> dict[str, str]:
         req = spec.get("required", [])
         inputs += ["", *args_class(type_name(token) + "Args", spec.get("description", ""), spec["properties"], req)]
         outputs += ["", *output_class(type_name(token), spec.get("description", ""), spec["properties"], req, "")]
-    return {"_inputs.py": _module_text(inputs, [], "Input types: nested values passed to resources."),
-            "outputs.py": _module_text(outputs, [], "Output types: nested values resources report.")}
+    return {
+        "_inputs.py": _module_text(inputs, [], "Input types: nested values passed to resources."),
+        "outputs.py": _module_text(outputs, [], "Output types: nested values resources report."),
+    }
 
 
 def _function(token: str, spec: Spec) -> list[str]:
@@ -161,16 +183,22 @@ def _function(token: str, spec: Spec) -> list[str]:
     wires = list(spec["inputs"]["properties"])
     args = ", ".join(f"'{w}': {snake(w)}" for w in wires)
     lines = ["", "", *output_class(result, f"What {fn} returns.", out["properties"], out.get("required", []))]
-    for suffix, ann, ret, call in (("", "str", result, "invoke"),
-                                   ("_output", "pulumi.Input[str]", f"pulumi.Output[{result}]", "invoke_output")):
+    for suffix, ann, ret, call in (
+        ("", "str", result, "invoke"),
+        ("_output", "pulumi.Input[str]", f"pulumi.Output[{result}]", "invoke_output"),
+    ):
         params = ", ".join(f"{snake(w)}: {ann} | None = None" for w in wires)
-        lines += ["", "", f"def {fn}{suffix}({params},",
-                  f"{' ' * (len(fn + suffix) + 5)}opts: pulumi.InvokeOptions | None = None) -> {ret}:",
-                  *docstring(spec.get("description", "") + (" Takes and gives outputs." if suffix else ""), "    "),
-                  "    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)",
-                  f"    result = pulumi.runtime.{call}('{token}', {{{args}}},",
-                  f"                                   opts=opts, typ={result})",
-                  "    return result" if suffix else "    return result.value"]
+        lines += [
+            "",
+            "",
+            f"def {fn}{suffix}({params},",
+            f"{' ' * (len(fn + suffix) + 5)}opts: pulumi.InvokeOptions | None = None) -> {ret}:",
+            *docstring(spec.get("description", "") + (" Takes and gives outputs." if suffix else ""), "    "),
+            "    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)",
+            f"    result = pulumi.runtime.{call}('{token}', {{{args}}},",
+            f"                                   opts=opts, typ={result})",
+            "    return result" if suffix else "    return result.value",
+        ]
     return lines
 
 
@@ -189,15 +217,25 @@ def functions_module(functions: dict[str, Spec], types: list[str]) -> str:
 def _init_module(schema: Spec, functions: list[str]) -> str:
     resources = [type_name(t) for t in schema["resources"]]
     types = [type_name(t) for t in schema["types"]]
-    modules = sorted([(py_name(cls), [cls, cls + "Args"]) for cls in resources]
-                     + [("_inputs", [t + "Args" for t in types]), ("functions", functions),
-                        ("provider", ["Provider", "ProviderArgs"])])
+    modules = sorted(
+        [(py_name(cls), [cls, cls + "Args"]) for cls in resources]
+        + [
+            ("_inputs", [t + "Args" for t in types]),
+            ("functions", functions),
+            ("provider", ["Provider", "ProviderArgs"]),
+        ]
+    )
     body = ["from . import _utilities, outputs"]
     for module, names in modules:
         body += _names(f"from .{module} import (", sorted(names), ")")
     exported = [*[n for _, names in modules for n in names], "outputs"]
-    body += ["", *_names("__all__ = [", [repr(n) for n in sorted(exported)]), "", "_utilities.register(",
-             "    resources={"]
+    body += [
+        "",
+        *_names("__all__ = [", [repr(n) for n in sorted(exported)]),
+        "",
+        "_utilities.register(",
+        "    resources={",
+    ]
     body += [f"        '{t}': {type_name(t)}," for t in schema["resources"]]
     body += ["    },", "    provider=Provider,", ")"]
     doc = f"{schema['description']}\n\nThe typed Python SDK of the {schema['name']} Pulumi provider."
@@ -208,12 +246,21 @@ def generate(schema: Spec) -> dict[str, str]:
     """Every file of the ``pulumi_iaas`` package, by path relative to the package folder."""
     types = [type_name(t) for t in schema["types"]]
     functions = [n for t in schema["functions"] for n in (py_name(type_name(t)), py_name(type_name(t)) + "_output")]
-    files = {"__init__.py": _init_module(schema, functions), "_utilities.py": utilities_module(schema),
-             "functions.py": functions_module(schema["functions"], types), "py.typed": "",
-             "pulumi-plugin.json": plugin_json(schema), **types_modules(schema["types"])}
+    files = {
+        "__init__.py": _init_module(schema, functions),
+        "_utilities.py": utilities_module(schema),
+        "functions.py": functions_module(schema["functions"], types),
+        "py.typed": "",
+        "pulumi-plugin.json": plugin_json(schema),
+        **types_modules(schema["types"]),
+    }
     for token, spec in schema["resources"].items():
         files[py_name(type_name(token)) + ".py"] = resource_module(type_name(token), {**spec, "token": token}, types)
-    provider = {"description": schema["provider"]["description"], "properties": {}, "token": schema["name"],
-                "inputProperties": schema["provider"]["inputProperties"]}
+    provider = {
+        "description": schema["provider"]["description"],
+        "properties": {},
+        "token": schema["name"],
+        "inputProperties": schema["provider"]["inputProperties"],
+    }
     files["provider.py"] = resource_module("Provider", provider, types, base="pulumi.ProviderResource")
     return files

@@ -40,8 +40,7 @@ def _scalar(value: Any, ts: TypeSpec | None) -> Any:
     return value
 
 
-def _plain(pv: PropertyValue, ts: TypeSpec | None, nested: ObjectSchema | None, path: str,
-           into: Inbound) -> Any:
+def _plain(pv: PropertyValue, ts: TypeSpec | None, nested: ObjectSchema | None, path: str, into: Inbound) -> Any:
     value = pv.value
     if isinstance(value, Computed) or value == UNKNOWN_WIRE:
         return UNKNOWN
@@ -73,8 +72,11 @@ def from_wire(kind: str, props: Mapping[str, PropertyValue]) -> Inbound:
     """Model inputs (or state) of a kind from the engine's property map."""
     into = Inbound()
     into.values = _object(kind_schema(kind), props, "", into)
-    into.secrets = {f.name for key, pv in props.items() if pv.contains_secret()
-                    and (f := wire_field(kind_schema(kind), key)) is not None}
+    into.secrets = {
+        f.name
+        for key, pv in props.items()
+        if pv.contains_secret() and (f := wire_field(kind_schema(kind), key)) is not None
+    }
     return into
 
 
@@ -97,13 +99,19 @@ def _wire(value: Any, nested: ObjectSchema | None) -> PropertyValue:
     if isinstance(value, dict):
         if nested is None:
             return PropertyValue({str(k): _wire(v, None) for k, v in value.items()})
-        return PropertyValue({camel(k): _wire(v, f.nested if (f := nested.field(k)) else None)
-                              for k, v in value.items() if v is not None})
+        return PropertyValue(
+            {
+                camel(k): _wire(v, f.nested if (f := nested.field(k)) else None)
+                for k, v in value.items()
+                if v is not None
+            }
+        )
     return PropertyValue(str(value))
 
 
-def to_wire(kind: str, values: Mapping[str, Any], secrets: set[str] | frozenset[str] = frozenset()
-            ) -> dict[str, PropertyValue]:
+def to_wire(
+    kind: str, values: Mapping[str, Any], secrets: set[str] | frozenset[str] = frozenset()
+) -> dict[str, PropertyValue]:
     """The engine's property map for model values; unset (None) values and the id are left out."""
     schema = kind_schema(kind)
     out: dict[str, PropertyValue] = {}

@@ -69,8 +69,9 @@ class Operations:
 
     # ------------------------------------------------------------------ plan
 
-    def plan(self, kind: str, prior: dict[str, Any] | None, config: dict[str, Any] | None,
-             prior_private: bytes) -> Planned:
+    def plan(
+        self, kind: str, prior: dict[str, Any] | None, config: dict[str, Any] | None, prior_private: bytes
+    ) -> Planned:
         """Plan one resource: create, no-op, update in place or replace, as the core diffs it.
 
         Reference fields stay as written (a name or an id) in Terraform's values; the core
@@ -90,8 +91,9 @@ class Operations:
         old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
         change = resources.diff(kind, old, resolved, address=address)
         if change.action == "replace":
-            return self._plan_create(kind, address, new, resolved, unset, before=old, outputs=outputs,
-                                     replace=change.replace_fields)
+            return self._plan_create(
+                kind, address, new, resolved, unset, before=old, outputs=outputs, replace=change.replace_fields
+            )
         private = _private({"unset": unset, "prior_unset": old_unset})
         if change.action == "noop":
             planned = tf_object(kind, new, outputs)  # differs from the prior only in how a reference is written
@@ -101,9 +103,18 @@ class Operations:
         kept = {**outputs, **dict.fromkeys(resources.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
         return Planned(tf_object(kind, new, kept), [], private)
 
-    def _plan_create(self, kind: str, address: str, new: dict[str, Any], resolved: dict[str, Any],
-                     unset: list[str], *, before: dict[str, Any] | None = None,
-                     outputs: dict[str, Any] | None = None, replace: list[str] | None = None) -> Planned:
+    def _plan_create(
+        self,
+        kind: str,
+        address: str,
+        new: dict[str, Any],
+        resolved: dict[str, Any],
+        unset: list[str],
+        *,
+        before: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+        replace: list[str] | None = None,
+    ) -> Planned:
         action = "replace" if replace is not None else "create"
         choices = self.session.plan_create(kind, resolved, address, before=before, outputs=outputs, action=action)
         planned = {f.name: UNKNOWN for f in schema_of(kind).fields if f.computed}
@@ -113,8 +124,9 @@ class Operations:
 
     # ------------------------------------------------------------------ apply
 
-    def apply(self, kind: str, prior: dict[str, Any] | None, planned: dict[str, Any] | None,
-              planned_private: bytes) -> tuple[dict[str, Any] | None, bytes]:
+    def apply(
+        self, kind: str, prior: dict[str, Any] | None, planned: dict[str, Any] | None, planned_private: bytes
+    ) -> tuple[dict[str, Any] | None, bytes]:
         """Carry out a planned change; return the new object (None once deleted) and its private data."""
         if planned is None:
             assert prior is not None

@@ -45,22 +45,42 @@ def certificate() -> tuple[bytes, bytes, str]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "iaas")])
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "localhost"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "iaas")]
+    )
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_agreement=True,
-                                         key_cert_sign=True, content_commitment=False, data_encipherment=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                  ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_encipherment=True,
+                key_agreement=True,
+                key_cert_sign=True,
+                content_commitment=False,
+                data_encipherment=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     der = cert.public_bytes(serialization.Encoding.DER)
     return key_pem, cert.public_bytes(serialization.Encoding.PEM), base64.b64encode(der).decode().rstrip("=")
 
@@ -92,8 +112,10 @@ def serve(handshake: IO[str], *, tls: bool = True) -> None:
     socket_path = os.path.join(directory, "plugin.sock")
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS), options=[
-        ("grpc.max_send_message_length", MAX_MESSAGE), ("grpc.max_receive_message_length", MAX_MESSAGE)])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=WORKERS),
+        options=[("grpc.max_send_message_length", MAX_MESSAGE), ("grpc.max_receive_message_length", MAX_MESSAGE)],
+    )
     provider = Provider()
     tfplugin_pb2_grpc.add_ProviderServicer_to_server(provider, server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(_Controller(done), server)
@@ -130,14 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     offered = os.environ.get("PLUGIN_PROTOCOL_VERSIONS", str(PROTOCOL)).split(",")
     if str(PROTOCOL) not in offered:
-        sys.stderr.write(f"terraform-provider-iaas speaks plugin protocol {PROTOCOL}; Terraform offers "
-                         f"{', '.join(offered)} (use Terraform 1.0 or newer)\n")
+        sys.stderr.write(
+            f"terraform-provider-iaas speaks plugin protocol {PROTOCOL}; Terraform offers "
+            f"{', '.join(offered)} (use Terraform 1.0 or newer)\n"
+        )
         return 1
     handshake = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever prints from now on goes to standard error, never into the handshake
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group; Terraform sends StopProvider
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if os.environ.get("TF_LOG") else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if os.environ.get("TF_LOG") else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         serve(handshake, tls=os.environ.get("TF_DISABLE_PLUGIN_TLS", "") in ("", "0"))
     finally:

@@ -53,6 +53,7 @@ def _field_diagnostic(e: FieldError, kind: str | None) -> pb.Diagnostic:
 
 def rpc(response: type, *, on_error: Callable[[Any], dict[str, Any]] | None = None) -> Callable:
     """Run a protocol call; turn any error into diagnostics of ``response`` instead of a crash."""
+
     def wrap(method: Callable) -> Callable:
         @functools.wraps(method)
         def call(self: Provider, request: Any, context: Any) -> Any:
@@ -64,9 +65,15 @@ def rpc(response: type, *, on_error: Callable[[Any], dict[str, Any]] | None = No
                 extra = on_error(request) if on_error else {}
                 return response(diagnostics=diagnostics(exc, kind), **extra)
             finally:
-                log.debug("%s %s: %.1f ms", method.__name__, getattr(request, "type_name", ""),
-                          (time.perf_counter() - start) * 1000)
+                log.debug(
+                    "%s %s: %.1f ms",
+                    method.__name__,
+                    getattr(request, "type_name", ""),
+                    (time.perf_counter() - start) * 1000,
+                )
+
         return call
+
     return wrap
 
 
@@ -134,7 +141,8 @@ class Provider(pb_grpc.ProviderServicer):
         names = sorted(schema.get_provider_schema().resource_schemas)
         return pb.GetMetadata.Response(
             resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in names],
-            data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in names])
+            data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in names],
+        )
 
     def GetProviderSchema(self, request: Any, context: Any) -> Any:  # noqa: N802
         """Every schema, derived from the iaas model."""
@@ -153,8 +161,9 @@ class Provider(pb_grpc.ProviderServicer):
         config = codec.decode(request.config) or {}
         unknown = [k for k, v in config.items() if v is not None and not isinstance(v, str)]
         if unknown:
-            return pb.ConfigureProvider.Response(diagnostics=[
-                codec.error(f"{k}: must be known when Terraform plans", "", k) for k in unknown])
+            return pb.ConfigureProvider.Response(
+                diagnostics=[codec.error(f"{k}: must be known when Terraform plans", "", k) for k in unknown]
+            )
         self.settings = Settings(config)
         self.close()
         return pb.ConfigureProvider.Response(diagnostics=self.settings.problems())
@@ -195,15 +204,18 @@ class Provider(pb_grpc.ProviderServicer):
         config = codec.decode(request.config) if proposed is not None else None
         planned = self.ops.plan(kind, codec.decode(request.prior_state), config, request.prior_private)
         return pb.PlanResourceChange.Response(
-            planned_state=codec.encode(planned.state), planned_private=planned.private,
-            requires_replace=[codec.attribute_path(f) for f in planned.requires_replace])
+            planned_state=codec.encode(planned.state),
+            planned_private=planned.private,
+            requires_replace=[codec.attribute_path(f) for f in planned.requires_replace],
+        )
 
     @rpc(pb.ApplyResourceChange.Response, on_error=_keep_prior)
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:  # noqa: N802
         """Create, update in place, or delete (a null planned state) one object."""
         kind = schema.kind_of(request.type_name)
-        new, private = self.ops.apply(kind, codec.decode(request.prior_state), codec.decode(request.planned_state),
-                                      request.planned_private)
+        new, private = self.ops.apply(
+            kind, codec.decode(request.prior_state), codec.decode(request.planned_state), request.planned_private
+        )
         return pb.ApplyResourceChange.Response(new_state=codec.encode(new), private=private)
 
     @rpc(pb.ImportResourceState.Response)
@@ -211,8 +223,13 @@ class Provider(pb_grpc.ProviderServicer):
         """Adopt an existing object by id or name."""
         kind = schema.kind_of(request.type_name)
         state, private = self.ops.import_(kind, request.id)
-        return pb.ImportResourceState.Response(imported_resources=[pb.ImportResourceState.ImportedResource(
-            type_name=request.type_name, state=codec.encode(state), private=private)])
+        return pb.ImportResourceState.Response(
+            imported_resources=[
+                pb.ImportResourceState.ImportedResource(
+                    type_name=request.type_name, state=codec.encode(state), private=private
+                )
+            ]
+        )
 
     # ------------------------------------------------------------------ data sources
 
@@ -222,8 +239,9 @@ class Provider(pb_grpc.ProviderServicer):
         schema.kind_of(request.type_name)
         config = codec.decode(request.config) or {}
         if config.get("name") is None and config.get("id") is None:
-            return pb.ValidateDataResourceConfig.Response(diagnostics=[
-                codec.error("name: set name or id to look the object up", "", "name")])
+            return pb.ValidateDataResourceConfig.Response(
+                diagnostics=[codec.error("name: set name or id to look the object up", "", "name")]
+            )
         return pb.ValidateDataResourceConfig.Response()
 
     @rpc(pb.ReadDataSource.Response)

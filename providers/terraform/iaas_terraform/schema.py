@@ -26,10 +26,16 @@ SCHEMA_VERSION = 0
 
 #: Provider configuration: (name, description).
 PROVIDER_ATTRIBUTES = (
-    ("home", "Directory of the embedded cloud (a simulated host) and of the cloud's inventory. "
-             "Default: the IAAS_HOME environment variable, else `.iaas` in the working directory."),
-    ("cloud", "Path of a cloud config file (YAML or JSON) naming real libvirt hosts. "
-              "Default: the IAAS_CLOUD environment variable, else the embedded cloud."),
+    (
+        "home",
+        "Directory of the embedded cloud (a simulated host) and of the cloud's inventory. "
+        "Default: the IAAS_HOME environment variable, else `.iaas` in the working directory.",
+    ),
+    (
+        "cloud",
+        "Path of a cloud config file (YAML or JSON) naming real libvirt hosts. "
+        "Default: the IAAS_CLOUD environment variable, else the embedded cloud.",
+    ),
     ("stack", "Label recorded on every object this configuration manages. Default: `terraform`."),
 )
 
@@ -43,7 +49,7 @@ def type_name(kind: str) -> str:
 
 def kind_of(type_name: str) -> str:
     """The kind of a Terraform type name; an error for a type this provider does not have."""
-    kind = type_name[len(PREFIX):] if type_name.startswith(PREFIX) else ""
+    kind = type_name[len(PREFIX) :] if type_name.startswith(PREFIX) else ""
     if kind not in KINDS:
         raise IaasError(f"the iaas provider has no type {type_name!r}")
     return kind
@@ -85,13 +91,21 @@ def describe(f: FieldSchema) -> str:
         low = "" if spec.minimum is None else f"at least {spec.minimum}"
         high = "" if spec.maximum is None else f"at most {spec.maximum}"
         parts.append(("Range: " + ", ".join(p for p in (low, high) if p)) + ".")
-    default = spec.default_doc or (f.default if f.default is not attrs.NOTHING and f.default not in (None, [], "")
-                                   and not attrs.has(type(f.default)) else None)
+    default = spec.default_doc or (
+        f.default
+        if f.default is not attrs.NOTHING and f.default not in (None, [], "") and not attrs.has(type(f.default))
+        else None
+    )
     if default is not None:
         parts.append(f"Default: `{json.dumps(default) if not isinstance(default, str) else default}`.")
     if not f.computed:
-        parts.append({"replace": "Changing it replaces the object.", "offline": "Changed with a restart.",
-                      "live": "Changed in place."}[spec.update])
+        parts.append(
+            {
+                "replace": "Changing it replaces the object.",
+                "offline": "Changed with a restart.",
+                "live": "Changed in place.",
+            }[spec.update]
+        )
     return " ".join(parts)
 
 
@@ -109,23 +123,34 @@ def _flags(f: FieldSchema, mode: str) -> dict[str, bool]:
 
 def attribute(f: FieldSchema, mode: str = "resource") -> pb.Schema.Attribute:
     """The Terraform attribute of one field; ``mode`` is ``resource``, ``data`` or ``nested``."""
-    attr = pb.Schema.Attribute(name=f.name, description=describe(f), description_kind=pb.MARKDOWN,
-                               sensitive=f.spec.secret,
-                               **_flags(f, "resource" if mode == "nested" else mode))
+    attr = pb.Schema.Attribute(
+        name=f.name,
+        description=describe(f),
+        description_kind=pb.MARKDOWN,
+        sensitive=f.spec.secret,
+        **_flags(f, "resource" if mode == "nested" else mode),
+    )
     if f.nested is not None:
         nesting = pb.Schema.Object.LIST if f.type.name == "list" else pb.Schema.Object.SINGLE
         inner = "data" if mode == "data" else "nested"
-        attr.nested_type.CopyFrom(pb.Schema.Object(
-            nesting=nesting, attributes=[attribute(n, inner) for n in f.nested.fields]))
+        attr.nested_type.CopyFrom(
+            pb.Schema.Object(nesting=nesting, attributes=[attribute(n, inner) for n in f.nested.fields])
+        )
     else:
         attr.type = json.dumps(cty_type(f.type)).encode()
     return attr
 
 
 def _block(schema: ObjectSchema, mode: str, description: str) -> pb.Schema:
-    return pb.Schema(version=SCHEMA_VERSION, block=pb.Schema.Block(
-        version=SCHEMA_VERSION, description=description, description_kind=pb.MARKDOWN,
-        attributes=[attribute(f, mode) for f in schema.fields]))
+    return pb.Schema(
+        version=SCHEMA_VERSION,
+        block=pb.Schema.Block(
+            version=SCHEMA_VERSION,
+            description=description,
+            description_kind=pb.MARKDOWN,
+            attributes=[attribute(f, mode) for f in schema.fields],
+        ),
+    )
 
 
 def resource_schema(kind: str) -> pb.Schema:
@@ -143,11 +168,18 @@ def data_source_schema(kind: str) -> pb.Schema:
 
 def provider_schema() -> pb.Schema:
     """The schema of the provider's own configuration block."""
-    attrs_ = [pb.Schema.Attribute(name=name, type=b'"string"', optional=True, description=text,
-                                  description_kind=pb.MARKDOWN) for name, text in PROVIDER_ATTRIBUTES]
-    return pb.Schema(version=0, block=pb.Schema.Block(
-        description="Manages iaas resources on the embedded cloud or on the libvirt hosts of a cloud config.",
-        description_kind=pb.MARKDOWN, attributes=attrs_))
+    attrs_ = [
+        pb.Schema.Attribute(name=name, type=b'"string"', optional=True, description=text, description_kind=pb.MARKDOWN)
+        for name, text in PROVIDER_ATTRIBUTES
+    ]
+    return pb.Schema(
+        version=0,
+        block=pb.Schema.Block(
+            description="Manages iaas resources on the embedded cloud or on the libvirt hosts of a cloud config.",
+            description_kind=pb.MARKDOWN,
+            attributes=attrs_,
+        ),
+    )
 
 
 @functools.cache

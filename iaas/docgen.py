@@ -291,7 +291,7 @@ _LIFECYCLE_DOCS = {
 
 
 def _lifecycle_section() -> Iterator[str]:
-    options = list(attrs.fields(Lifecycle))
+    options: list[attrs.Attribute[Any]] = list(attrs.fields(Lifecycle))
     missing = {a.name for a in options} ^ set(_LIFECYCLE_DOCS)
     if missing:
         raise RuntimeError(f"lifecycle options without documentation (or documented but gone): {sorted(missing)}")

@@ -40,25 +40,22 @@ class _Loader(yaml.SafeLoader):
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
             )
         seen[key] = key_node.start_mark.line
     mapping = _LineDict(loader.construct_mapping(node, deep=deep))
-    mapping.lines = {
-        loader.construct_object(k, deep=True): k.start_mark.line + 1  # type: ignore[no-untyped-call]
-        for k, _ in node.value
-    }
+    mapping.lines = {loader.construct_object(k, deep=True): k.start_mark.line + 1 for k, _ in node.value}
     return mapping
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict[Any, Any]):
     lines: dict[Any, int]
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _line(mapping: Any, key: Any) -> int | None:

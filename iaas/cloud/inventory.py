@@ -66,7 +66,7 @@ class Inventory:
             raise StateError(f"cloud inventory {self.path}: {exc}") from exc
 
     def _row(self, row: tuple[Any, ...]) -> InventoryRecord:
-        return InventoryRecord(*row[:7], data=json.loads(row[7]))
+        return InventoryRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], data=json.loads(row[7]))
 
     def put(self, rec: InventoryRecord) -> None:
         """Insert or replace a record."""

@@ -168,12 +168,13 @@ def field(
     return attrs.field(default=None if default is _NOTHING else default, metadata={META_KEY: spec}, kw_only=True)
 
 
-def spec_of(a: attrs.Attribute) -> FieldSpec:
+def spec_of(a: attrs.Attribute[Any]) -> FieldSpec:
     """Return the :class:`FieldSpec` of an attrs attribute declared with :func:`field`."""
-    return a.metadata[META_KEY]
+    spec: FieldSpec = a.metadata[META_KEY]
+    return spec
 
 
-def fields_of(cls: type) -> list[tuple[attrs.Attribute, FieldSpec]]:
+def fields_of(cls: type) -> list[tuple[attrs.Attribute[Any], FieldSpec]]:
     """List the declared fields of a kind or nested type, in declaration order."""
     return [(a, spec_of(a)) for a in attrs.fields(cls) if META_KEY in a.metadata]
 

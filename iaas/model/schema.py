@@ -7,7 +7,6 @@ validation and the reference documentation.
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from typing import Any
@@ -110,16 +109,26 @@ def _type_spec(tp: Any) -> TypeSpec:
     raise TypeError(f"unsupported field type {tp!r}")
 
 
-@functools.cache
+_SCHEMAS: dict[type, ObjectSchema] = {}
+
+
 def object_schema(cls: type) -> ObjectSchema:
-    """Derive the schema of a kind or nested attrs class (cached)."""
+    """Derive the schema of a kind or nested attrs class (cached per class)."""
+    # A dict keyed by the class, not functools.cache: type checkers see a kind (an attrs class with eq) as unhashable.
+    schema = _SCHEMAS.get(cls)
+    if schema is None:
+        schema = _SCHEMAS[cls] = _derive_schema(cls)
+    return schema
+
+
+def _derive_schema(cls: type) -> ObjectSchema:
     hints = typing.get_type_hints(cls)
     out = []
     for a, spec in fields_of(cls):
         ts = _type_spec(hints[a.name])
         default = a.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            default = default.factory()  # type: ignore[attr-defined]
+            default = default.factory()  # type: ignore[union-attr]
         if spec.required:
             default = attrs.NOTHING
         nested = None

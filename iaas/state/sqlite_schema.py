@@ -214,7 +214,7 @@ def ensure_schema(conn: sqlite3.Connection, path: str) -> None:
 def _identify(conn: sqlite3.Connection, path: str) -> int:
     """Return the schema version of an iaas database; refuse anything else."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     if app_id not in (0, APPLICATION_ID):
         raise StateError(
             f"state database {path}: is a SQLite database of another application "

@@ -61,7 +61,7 @@ def add(
         ]
         _run(where, ["nft", "-f", "-"], "\n".join(lines) + "\n")
     else:
-        match = ["-m", "addrtype", "--dst-type", "LOCAL"] if local else ["-d", host_address]
+        selector = ["-m", "addrtype", "--dst-type", "LOCAL"] if local else ["-d", host_address]
         for chain, _ in _CHAINS.values():
             _run(
                 where,
@@ -72,7 +72,7 @@ def add(
                     "nat",
                     "-A",
                     chain,
-                    *match,
+                    *selector,
                     "-p",
                     protocol,
                     "--dport",

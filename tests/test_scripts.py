@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -43,3 +44,22 @@ def test_test_script_fails_when_no_test_runs() -> None:
     )
     assert result.returncode == 1
     assert "collected no tests" in result.stderr
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/iaas").exists(), reason="needs the checkout set up by scripts/setup.sh")
+def test_demo_runs_and_shows_a_real_change_and_the_graph_edges(tmp_path: Path) -> None:
+    demo = tmp_path / "examples" / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", demo, ignore=shutil.ignore_patterns(".iaas", "*.qcow2"))
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IAAS_") and k != "NO_COLOR"}
+    done = subprocess.run(
+        ["bash", str(demo / "run.sh")], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "\x1b" not in out  # no escape codes when the output is not a terminal
+    changed = out[out.index("$ iaas plan -f changed.yaml") : out.index("$ iaas graph")]
+    assert "instance.web-2 will be updated in place" in changed and '"m1.tiny" -> "m1.small"' in changed
+    assert "project.web-team will be updated in place" in changed
+    graph = out[out.index("$ iaas graph") : out.index("$ iaas destroy")]
+    assert graph.count(" --> ") >= 10  # the edges, not only the nodes

@@ -18,7 +18,6 @@ translates its protocol::
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -132,54 +131,6 @@ def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[
     return [f.name for f in schema(kind).fields if f.computed and changed_set & set(f.spec.recomputed_by)]
 
 
-class _References:
-    """Resolves the names in one resource's reference fields to ids (see :meth:`Session.resolve`)."""
-
-    def __init__(
-        self,
-        session: Session,
-        address: str,
-        strict: bool,
-        *,
-        cache: dict[tuple[str, str], str | None] | None = None,
-        hint: Callable[[str], str] | None = None,
-        source: str | None = None,
-    ):
-        self.session, self.address, self.strict = session, address, strict
-        self.errors: list[FieldError] = []
-        self.cache = cache if cache is not None else {}  # (kind, name or id) -> id; may be shared between resources
-        self.hint, self.source = hint, source  # more words for a name that matches nothing; where it was declared
-
-    def one(self, ref: str, value: Any, path: str) -> Any:
-        if not isinstance(value, str):
-            return value
-        if (ref, value) not in self.cache:
-            found = self.session.lookup(ref, value, self.address)
-            self.cache[ref, value] = found.id if found else None
-        if self.cache[ref, value] is None and self.strict:
-            hint = self.hint(ref) if self.hint else ""
-            self.errors.append(
-                FieldError(self.address, path, f"no {ref} named or with id {value!r} exists{hint}", self.source)
-            )
-        return self.cache[ref, value] or value
-
-    def walk(self, sch: ObjectSchema, values: dict[str, Any], prefix: str) -> dict[str, Any]:
-        out = dict(values)
-        for f in sch.inputs:
-            value, path = out.get(f.name), prefix + f.name
-            if f.spec.ref and isinstance(value, list):
-                out[f.name] = [self.one(f.spec.ref, v, f"{path}[{i}]") for i, v in enumerate(value)]
-            elif f.spec.ref:
-                out[f.name] = self.one(f.spec.ref, value, path)
-            elif f.nested is not None and isinstance(value, list):
-                out[f.name] = [
-                    self.walk(f.nested, v, f"{path}[{i}].") if isinstance(v, dict) else v for i, v in enumerate(value)
-                ]
-            elif f.nested is not None and isinstance(value, dict):
-                out[f.name] = self.walk(f.nested, value, path + ".")
-        return out
-
-
 class Session:
     """A cloud plus the stack name that objects created through it are labelled with."""
 
@@ -283,8 +234,10 @@ class Session:
         :class:`ValidationError` naming the field, or, with ``strict=False``,
         is left as it is.
         """
-        refs = _References(self, address or f"{kind}.{inputs.get('name', '?')}", strict)
-        resolved = refs.walk(schema(kind), inputs, "")
+        from iaas.cloud.references import References
+
+        refs = References(self.cloud, self.stack, address or f"{kind}.{inputs.get('name', '?')}", strict)
+        resolved = refs.walk(schema(kind), inputs)
         if refs.errors:
             raise ValidationError(refs.errors)
         return resolved

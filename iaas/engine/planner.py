@@ -7,6 +7,7 @@ from typing import Any
 
 from iaas.cloud import Cloud, PlannedItem
 from iaas.cloud.placement import as_error
+from iaas.cloud.references import References
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import reconcile
 from iaas.engine.resolve import Values, references, resolve
@@ -16,7 +17,6 @@ from iaas.graph import Graph
 from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff
-from iaas.resources import Session, _References
 from iaas.stack import Declared, Lifecycle, Stack
 from iaas.state import ResourceRecord, Snapshot
 
@@ -104,7 +104,6 @@ class Planner:
         self.cloud_checks = cloud_checks
         self.errors: list[FieldError] = []
         self.values = Values()
-        self.session = Session(cloud, stack.name)
         self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
 
     def run(self) -> Plan:
@@ -161,10 +160,16 @@ class Planner:
         cls = decl.cls
         desired = decl.inputs
         if _has_literal_refs(object_schema(cls), desired):  # names or ids of objects the stack does not declare
-            refs = _References(
-                self.session, decl.address, True, cache=self.literal_ids, hint=_declare_hint, source=decl.source
+            refs = References(
+                self.cloud,
+                self.stack.name,
+                decl.address,
+                True,
+                cache=self.literal_ids,
+                hint=_declare_hint,
+                source=decl.source,
             )
-            desired = refs.walk(object_schema(cls), desired, "")
+            desired = refs.walk(object_schema(cls), desired)
             self.errors += refs.errors
         after = complete(cls, resolve(desired, self.values.lookup))
         if desired is not decl.inputs or _has_references(desired):  # a resolved value may have the wrong type

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from iaas.cloud.kinds._libvirt import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
+from iaas.cloud.pools import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
 from iaas.errors import HostError, IaasError

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.errors import IaasError
 from iaas.model import Instance
 
@@ -222,8 +223,6 @@ def host_states(cloud: Cloud) -> list[HostState]:
     Disk is the size of the host's ``iaas-volumes`` pool (``sim_disk_gib``
     on a simulated host) times ``disk_ratio``; unknown until the pool exists.
     """
-    from iaas.cloud.kinds._libvirt import VOLUME_POOL  # kinds import the cloud
-
     states = []
     for name, host in cloud.hosts.items():
         cfg = cloud.host_configs[name]

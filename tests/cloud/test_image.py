@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from iaas.cloud import Cloud
-from iaas.cloud.kinds._libvirt import IMAGE_POOL
 from iaas.cloud.kinds.image import Handler as ImageHandler
+from iaas.cloud.pools import IMAGE_POOL
 from iaas.errors import IaasError, ValidationError
 
 

@@ -16,8 +16,9 @@ import yaml
 from iaas.cloud import Cloud
 from iaas.cloud.kinds import _seed
 from iaas.cloud.kinds._instance_parts import disk_target, root_name
-from iaas.cloud.kinds._libvirt import GIB, VOLUME_POOL, mac_address
+from iaas.cloud.kinds._libvirt import GIB, mac_address
 from iaas.cloud.kinds.instance import SEED_KIND, seed_record_id
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.errors import ConflictError, IaasError, NotFoundError, ValidationError
 from iaas.model import Instance
 from iaas.model.values import complete

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from iaas.cloud import Cloud
-from iaas.cloud.kinds._libvirt import GIB, IMAGE_POOL, VOLUME_POOL
+from iaas.cloud.kinds._libvirt import GIB
+from iaas.cloud.pools import IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt import VolumeSpec
 from iaas.errors import NotFoundError, ValidationError
 

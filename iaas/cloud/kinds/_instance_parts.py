@@ -18,10 +18,11 @@ import attrs
 
 from iaas.cloud.base import OpContext
 from iaas.cloud.kinds import _seed
-from iaas.cloud.kinds._libvirt import GIB, VOLUME_POOL, LibvirtHandler, fmt_of, invalid, mac_address
+from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.kinds.security_group import policy_name, render_policy
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, NetworkInfo, NicSpec, VolumeInfo
 from iaas.errors import ConflictError, NotFoundError
 

@@ -2,11 +2,7 @@
 
 :class:`LibvirtHandler` knows where an object lives (its host), the storage
 pools iaas keeps on every host, how objects and their names are found again,
-and how a name already taken on a host is reported.  Pools live under the
-host's ``pool_path`` when it is configured, else under ``/var/lib/iaas``::
-
-    iaas-images   <pool_path>/images    one copy of every image per host
-    iaas-volumes  <pool_path>/volumes   volumes, instance root disks and cloud-init seeds
+and how a name already taken on a host is reported (pools: :mod:`iaas.cloud.pools`).
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
+from iaas.cloud.pools import DEFAULT_POOL_ROOT
 from iaas.drivers.libvirt import Host, Meta, PoolInfo, VolumeInfo
 from iaas.drivers.libvirt.specs import VolumeFormat
 from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
@@ -30,9 +27,6 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
 
-IMAGE_POOL = "iaas-images"
-VOLUME_POOL = "iaas-volumes"
-DEFAULT_POOL_ROOT = "/var/lib/iaas"
 GIB = 2**30
 FORMATS = ("qcow2", "raw")
 _UUID_NAME = re.compile(r"^iaas-([0-9a-fA-F-]{36})\.(qcow2|raw)$")

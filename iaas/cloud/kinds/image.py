@@ -29,7 +29,8 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 from iaas.cloud.base import Observed, OpContext
-from iaas.cloud.kinds._libvirt import IMAGE_POOL, LibvirtHandler, fmt_of, invalid, lock_for, volume_name
+from iaas.cloud.kinds._libvirt import LibvirtHandler, fmt_of, invalid, lock_for, volume_name
+from iaas.cloud.pools import IMAGE_POOL
 from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
 from iaas.errors import HostError, IaasError
 

@@ -38,8 +38,9 @@ from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
-from iaas.cloud.kinds._libvirt import VOLUME_POOL, LibvirtHandler, gib, id_of_path, invalid
+from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.errors import HostError, IaasError, NotFoundError
 from iaas.model import Instance

@@ -12,17 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
-from iaas.cloud.kinds._libvirt import (
-    GIB,
-    VOLUME_POOL,
-    LibvirtHandler,
-    fmt_of,
-    gib,
-    id_of_path,
-    invalid,
-    volume_name,
-)
+from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, gib, id_of_path, invalid, volume_name
 from iaas.cloud.kinds.image import Handler as ImageHandler
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import Host, VolumeInfo, VolumeSpec
 from iaas.errors import NotFoundError
 

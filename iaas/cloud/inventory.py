@@ -48,6 +48,16 @@ class InventoryRecord:
     host: str | None = None
     data: dict[str, Any] = attrs.field(factory=dict)
 
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The inputs recorded when the object was last created, changed or adopted."""
+        return dict((self.data or {}).get("inputs") or {})
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The outputs recorded when the object was last created, changed or adopted."""
+        return dict((self.data or {}).get("outputs") or {})
+
 
 class Inventory:
     """SQLite-backed record of managed objects (``:memory:`` for a throwaway cloud)."""

@@ -1,0 +1,44 @@
+"""Where a client reaches a port of an instance: through a port forward to that port, or at the instance's address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iaas.cloud import Cloud, HostConfig
+from iaas.cloud.access import Endpoint, endpoint
+from iaas.cloud.inventory import InventoryRecord
+
+VM = InventoryRecord("vm-1", "instance", "web-1", stack="s1", address="instance.web-1", host="h1")
+
+
+def forward(name: str, target_port: int, host_port: int, host: str = "h1", **inputs: Any) -> InventoryRecord:
+    data = {"inputs": {"instance": VM.id, "target_port": target_port, "host_port": host_port, **inputs}}
+    return InventoryRecord(f"pf-{name}", "port_forward", name, stack="s1", host=host, data=data)
+
+
+def test_a_forward_to_the_port_on_every_address_of_a_local_host_is_reached_on_loopback(cloud: Cloud) -> None:
+    records = [VM, forward("web", 80, 8080), forward("ssh", 22, 2222)]
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=records) == Endpoint("127.0.0.1", 2222)
+
+
+def test_a_forward_on_one_address_is_reached_there(cloud: Cloud) -> None:
+    records = [forward("ssh", 22, 2222, host_address="192.0.2.7")]
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=records) == Endpoint("192.0.2.7", 2222)
+
+
+def test_a_forward_on_every_address_of_a_remote_host_is_reached_at_the_host(cloud: Cloud) -> None:
+    cloud.host_configs["far"] = HostConfig("far", "qemu+ssh://root@hv.example.net/system")
+    records = [forward("ssh", 22, 2200, host="far")]
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=records) == Endpoint("hv.example.net", 2200)
+
+
+def test_without_a_forward_to_the_port_the_instance_is_reached_at_its_own_address(cloud: Cloud) -> None:
+    records = [VM, forward("web", 80, 8080)]
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=records) == Endpoint("10.0.0.5", None)
+    assert endpoint(cloud, VM, None, 22, records=records) is None
+
+
+def test_the_records_default_to_what_the_cloud_manages(cloud: Cloud) -> None:
+    cloud.inventory.put(forward("ssh", 22, 2222))
+    assert endpoint(cloud, VM, None, 22) == Endpoint("127.0.0.1", 2222)
+    assert endpoint(cloud, VM, None, 2222) is None

@@ -5,10 +5,12 @@ time.  This module gives them the very same semantics the engine uses —
 :func:`check` (validation and defaults), :func:`diff` (which fields change and
 whether they force a replacement), plan-time cloud checks (quotas, capacity,
 placement) and the create/read/update/delete verbs — so a face only
-translates its protocol::
+translates its protocol.  Faces reach it through :mod:`iaas.api`::
 
-    session = iaas.resources.Session(iaas.Cloud.open(config), stack="terraform")
-    checked = session.check("network", {"name": "web", "cidr": "10.0.0.0/24"})
+    from iaas import api
+
+    session = api.Session(api.Cloud.open(config), stack="terraform")
+    checked = api.check("network", {"name": "web", "cidr": "10.0.0.0/24"})
     if checked.errors: ...                       # each names its field
     planned = session.plan_create("network", checked.inputs)   # host chosen, quotas checked
     state = session.create("network", "network.web", checked.inputs, planned)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import options as opts  # noqa: E402  (beside this file)
 
-from iaas.model import KINDS  # noqa: E402
+from iaas.api import KINDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = yaml.safe_load((Path(__file__).parent / "examples.yml").read_text())

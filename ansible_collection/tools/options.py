@@ -14,8 +14,7 @@ from typing import Any
 
 import attrs
 
-from iaas.model import KINDS, object_schema
-from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec
+from iaas.api import KINDS, FieldSchema, ObjectSchema, TypeSpec, object_schema
 
 Option = dict[str, Any]
 

@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from iaas.api import IaasError
 from iaas.cli import commands
-from iaas.errors import IaasError
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 

@@ -14,15 +14,24 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from iaas.engine import ApplyResult, Engine, Plan
-from iaas.engine.planfile import load_plan, save_plan
-from iaas.engine.render import render_plan
-from iaas.engine.validate import validate_stack
-from iaas.errors import ApplyError, IaasError, ValidationError
-from iaas.graph import to_dot, to_mermaid
-from iaas.model import KINDS, object_schema
-from iaas.stack import Stack
-from iaas.state import export_json
+from iaas.api import (
+    KINDS,
+    ApplyError,
+    ApplyResult,
+    Engine,
+    IaasError,
+    Plan,
+    Stack,
+    ValidationError,
+    export_json,
+    load_plan,
+    object_schema,
+    render_plan,
+    save_plan,
+    to_dot,
+    to_mermaid,
+    validate_stack,
+)
 
 _STYLE = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta"}
 

@@ -75,21 +75,18 @@ compose:
 
 import os
 from typing import Any
-from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 try:
     import iaas
-    from iaas import resources
-    from iaas.errors import IaasError
+    from iaas import api
+    from iaas.api import IaasError
 except ImportError:
     HAS_IAAS = False
 else:
     HAS_IAAS = True
-
-_LOCAL_HOST = "127.0.0.1"
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -152,18 +149,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             records = cloud.managed_objects()
             names = {r.id: r.name for r in records}
-            forwards = [r for r in records if r.kind == "port_forward"]
             stacks = self.get_option("stacks") or []
             hosts: dict[str, dict[str, Any]] = {}
             for rec in records:
                 if rec.kind != "instance" or (stacks and rec.stack not in stacks):
                     continue
-                found = resources.Session(cloud, rec.stack or "default").read(
-                    "instance", rec.address or f"instance.{rec.name}", rec.id, (rec.data or {}).get("outputs")
+                found = api.Session(cloud, rec.stack or "default").read(
+                    "instance", rec.address or f"instance.{rec.name}", rec.id, rec.outputs
                 )
                 if found is None:
                     continue
-                hostvars = self._hostvars(cloud, rec, found, names, forwards)
+                hostvars = self._hostvars(cloud, rec, found, names, records)
                 if hostvars["iaas_power_state"] != "running" and not self.get_option("include_stopped"):
                     continue
                 name = rec.name if rec.name not in hosts else f"{rec.name}-{rec.id[:8]}"
@@ -173,11 +169,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             cloud.close()
 
     def _hostvars(
-        self, cloud: iaas.Cloud, rec: Any, found: Any, names: dict[str, str], forwards: list[Any]
+        self,
+        cloud: iaas.Cloud,
+        rec: api.InventoryRecord,
+        found: api.ResourceState,
+        names: dict[str, str],
+        records: list[api.InventoryRecord],
     ) -> dict[str, Any]:
-        inputs = {**((rec.data or {}).get("inputs") or {}), **found.inputs}
-        secret = {f.name for f in resources.schema("instance").fields if f.spec.secret}  # user data stays out
-        values = {k: v for k, v in {**inputs, **found.outputs}.items() if k not in secret}
+        secret = {f.name for f in api.schema("instance").fields if f.spec.secret}  # user data stays out
+        values = {k: v for k, v in {**rec.inputs, **found.inputs, **found.outputs}.items() if k not in secret}
         hostvars = {f"iaas_{k}": v for k, v in values.items()}
         hostvars.update(
             iaas_stack=rec.stack,
@@ -185,26 +185,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             iaas_project_name=names.get(values.get("project") or ""),
             iaas_server_group_name=names.get(values.get("server_group") or ""),
         )
-        forward = next((f for f in forwards if self._forwards_ssh(f, rec.id)), None)
-        if forward is not None:
-            hostvars["ansible_host"] = self._reachable(cloud, forward)
-            hostvars["ansible_port"] = (forward.data or {}).get("inputs", {}).get("host_port")
-        elif values.get("ip_address"):
-            hostvars["ansible_host"] = values["ip_address"]
+        reach = api.endpoint(cloud, rec, values.get("ip_address"), self.get_option("ssh_port"), records=records)
+        if reach is not None:
+            hostvars["ansible_host"] = reach.address
+            if reach.port is not None:
+                hostvars["ansible_port"] = reach.port
         return hostvars
-
-    def _forwards_ssh(self, forward: Any, instance_id: str) -> bool:
-        inputs = (forward.data or {}).get("inputs") or {}
-        return inputs.get("instance") == instance_id and inputs.get("target_port") == self.get_option("ssh_port")
-
-    @staticmethod
-    def _reachable(cloud: iaas.Cloud, forward: Any) -> str:
-        """The forward's listening address; for "every address", the address of its hypervisor host."""
-        address = ((forward.data or {}).get("inputs") or {}).get("host_address") or "0.0.0.0"
-        if address != "0.0.0.0":
-            return address
-        config = cloud.host_configs.get(forward.host or "")
-        return (urlsplit(config.uri).hostname if config else None) or _LOCAL_HOST
 
     # ------------------------------------------------------------ hosts and groups
 

@@ -15,8 +15,8 @@ from ansible_collections.iaas.cloud.plugins.module_utils.options import GROUPS
 
 try:
     import iaas
-    import iaas.resources
-    from iaas.errors import FieldError, IaasError, ValidationError
+    from iaas import api
+    from iaas.api import FieldError, IaasError, ValidationError
 except ImportError:
     IAAS_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
@@ -44,7 +44,7 @@ def plain(value: Any) -> Any:
 
 def hide_secrets(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """A copy in which the fields the model marks secret (an instance's user data) read ``(sensitive value)``."""
-    secret = {f.name for f in iaas.resources.schema(kind).fields if f.spec.secret}
+    secret = {f.name for f in api.schema(kind).fields if f.spec.secret}
     return {k: SENSITIVE if k in secret and v is not None else v for k, v in values.items()}
 
 

@@ -26,8 +26,8 @@ from ansible_collections.iaas.cloud.plugins.module_utils.options import ACTION_G
 
 if IAAS_IMPORT_ERROR is None:
     import iaas
-    from iaas import resources
-    from iaas.errors import FieldError, IaasError, ValidationError
+    from iaas import api
+    from iaas.api import FieldError, IaasError, ValidationError
 
 POLL_SECONDS = 1.0
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -49,18 +49,18 @@ class ResourceModule(IaasModule):
         self.kind = kind
         self.inputs = [k for k in options if k not in ("action",)]
         self.address = f"{kind}.{self.params['name']}"
-        self._session: resources.Session | None = None
+        self._session: api.Session | None = None
 
     @property
-    def session(self) -> resources.Session:
+    def session(self) -> api.Session:
         """The core's one-resource API on the module's cloud and stack."""
         if self._session is None:
-            self._session = resources.Session(self.cloud, self.params.get("stack") or "ansible")
+            self._session = api.Session(self.cloud, self.params.get("stack") or "ansible")
         return self._session
 
     # ------------------------------------------------------------ finding
 
-    def find(self, name: str | None = None) -> tuple[Any, resources.ResourceState | None]:
+    def find(self, name: str | None = None) -> tuple[api.InventoryRecord | None, api.ResourceState | None]:
         """The inventory record of the object in the stack and the object as the cloud reports it."""
         name = name or self.params["name"]
         records = [
@@ -69,13 +69,12 @@ class ResourceModule(IaasModule):
         if not records:
             return None, None
         rec = records[0]
-        outputs = dict((rec.data or {}).get("outputs") or {})
-        return rec, self.session.read(self.kind, rec.address or self.address, rec.id, outputs)
+        return rec, self.session.read(self.kind, rec.address or self.address, rec.id, rec.outputs)
 
     @staticmethod
-    def current_inputs(rec: Any, state: resources.ResourceState) -> dict[str, Any]:
+    def current_inputs(rec: api.InventoryRecord, state: api.ResourceState) -> dict[str, Any]:
         """The recorded inputs, with what the cloud reports differently taking their place (drift)."""
-        inputs = dict((rec.data or {}).get("inputs") or {})
+        inputs = rec.inputs
         for key, actual in state.inputs.items():
             if key in inputs:
                 inputs[key] = actual
@@ -90,7 +89,7 @@ class ResourceModule(IaasModule):
         would have made it): its id is then known only after apply.
         """
         values = strip_none({k: self.params.get(k) for k in self.inputs})
-        checked = resources.check(self.kind, values, self.address)
+        checked = api.check(self.kind, values, self.address)
         if checked.errors:
             raise ValidationError(checked.errors)
         try:
@@ -105,7 +104,7 @@ class ResourceModule(IaasModule):
 
     # ------------------------------------------------------------ waiting
 
-    def wait_for(self, id: str, outputs: dict[str, Any], want: dict[str, Any] | None) -> resources.ResourceState | None:
+    def wait_for(self, id: str, outputs: dict[str, Any], want: dict[str, Any] | None) -> api.ResourceState | None:
         """Read the object until it is in the state asked for (``want``), or gone (``want`` None)."""
         deadline = time.monotonic() + float(self.params.get("timeout") or 0)
         while True:
@@ -151,7 +150,7 @@ class ResourceModule(IaasModule):
         state = self.wait_for(id, changed.outputs, new)
         return dict(state.outputs if state is not None else changed.outputs)
 
-    def present(self, rec: Any, state: resources.ResourceState | None) -> tuple[str, dict, dict, dict]:
+    def present(self, rec: api.InventoryRecord | None, state: api.ResourceState | None) -> tuple[str, dict, dict, dict]:
         """Bring the object in line with the options: (action, before, after, outputs)."""
         new = self.desired()
         if state is None:
@@ -159,7 +158,7 @@ class ResourceModule(IaasModule):
                 self.session.delete(self.kind, self.address, rec.id, {})
             return "create", {}, new, self.create(new)
         old = self.current_inputs(rec, state)
-        change = resources.diff(self.kind, old, new, address=self.address)
+        change = api.diff(self.kind, old, new, address=self.address)
         if change.action == "noop":
             return "none", old, old, dict(state.outputs)
         if change.action == "update":
@@ -222,14 +221,13 @@ def run_info(kind: str, options: dict[str, Any]) -> None:
         for rec in cloud.managed_objects(stack):
             if rec.kind != kind or (name is not None and name not in (rec.name, rec.id)):
                 continue
-            session = resources.Session(cloud, rec.stack or "default")
-            outputs = dict((rec.data or {}).get("outputs") or {})
-            state = session.read(kind, rec.address or f"{kind}.{rec.name}", rec.id, outputs)
+            session = api.Session(cloud, rec.stack or "default")
+            state = session.read(kind, rec.address or f"{kind}.{rec.name}", rec.id, rec.outputs)
             if state is not None:
                 inputs = ResourceModule.current_inputs(rec, state)
                 found.append({**inputs, **state.outputs, "stack": rec.stack, "address": rec.address})
         if not found and name is not None and stack is None:  # an object iaas does not manage
-            other = resources.Session(cloud, "ansible").lookup(kind, name)
+            other = api.Session(cloud, "ansible").lookup(kind, name)
             if other is not None:
                 found.append({**other.inputs, **other.outputs, "stack": None, "address": None})
         found = [hide_secrets(kind, item) for item in found]

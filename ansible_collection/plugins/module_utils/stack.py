@@ -14,7 +14,7 @@ from ansible_collections.iaas.cloud.plugins.module_utils.options import STACK_GR
 
 if IAAS_IMPORT_ERROR is None:
     import iaas
-    from iaas.stackfile import load_stack, stack_from_data
+    from iaas.api import load_stack, stack_from_data
 
 DEFAULT_STACK = "ansible"
 

@@ -10,8 +10,7 @@ import attrs
 import yaml
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from iaas.cloud import Cloud, CloudConfig
-from iaas.errors import ValidationError
+from iaas.api import Cloud, CloudConfig, ValidationError
 from iaas_pulumi import PACKAGE
 
 _ENV = {"home": "IAAS_HOME", "cloud": "IAAS_CLOUD"}

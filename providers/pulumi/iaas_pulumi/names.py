@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from iaas.model import KINDS, ObjectSchema, object_schema
-from iaas.model.schema import FieldSchema
+from iaas.api import KINDS, FieldSchema, ObjectSchema, object_schema
 from iaas_pulumi import MODULE, PACKAGE
 
 

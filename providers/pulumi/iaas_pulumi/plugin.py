@@ -17,7 +17,7 @@ import grpc.aio
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from iaas.errors import IaasError
+from iaas.api import IaasError
 from iaas_pulumi import VERSION
 from iaas_pulumi.provider import IaasProvider
 

@@ -2,7 +2,7 @@
 
 Check validates and fills defaults, Diff reports what the core's diff
 decides (live or restart updates, replacements), Create/Read/Update/Delete
-call the cloud through a :class:`iaas.resources.Session`.  The blocking cloud
+call the cloud through a :class:`api.Session`.  The blocking cloud
 calls run in worker threads so the engine's parallel steps run in parallel.
 """
 
@@ -15,10 +15,8 @@ from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
 
-from iaas import resources
-from iaas.cloud import Cloud
-from iaas.errors import ValidationError
-from iaas.model import UNKNOWN
+from iaas import api
+from iaas.api import UNKNOWN, Cloud, ValidationError
 from iaas_pulumi import PACKAGE
 from iaas_pulumi.config import ProviderConfig
 from iaas_pulumi.names import camel, kind_of_function, kind_of_token, wire_path
@@ -82,8 +80,8 @@ class IaasProvider(p.Provider):
                 self._cloud = self._config.open()
             return self._cloud
 
-    def _session(self, urn: str) -> resources.Session:
-        return resources.Session(self.cloud(), stack=stack_label(urn))
+    def _session(self, urn: str) -> api.Session:
+        return api.Session(self.cloud(), stack=stack_label(urn))
 
     @staticmethod
     async def _run(fn: Callable[..., T], *args: Any) -> T:
@@ -132,11 +130,11 @@ class IaasProvider(p.Provider):
             values["name"] = request.name
         known = ", ".join(camel(f.name) for f in kind_schema(kind).inputs)
         failures = [p.CheckFailure(path, f"unknown property (known properties: {known})") for path in news.unknown]
-        checked = resources.check(kind, values)
+        checked = api.check(kind, values)
         failures += _failures(kind, checked.errors)
         if not failures and olds.values.get("name") is not None:
             try:
-                resources.diff(kind, olds.values, checked.inputs)
+                api.diff(kind, olds.values, checked.inputs)
             except ValidationError as exc:  # a change the kind refuses, such as shrinking a disk
                 failures += _failures(kind, exc.errors)
         if failures:
@@ -154,7 +152,7 @@ class IaasProvider(p.Provider):
             field = next((f.name for f in kind_schema(kind).inputs if camel(f.name) == top), None)
             if field is not None:
                 new[field] = old.get(field)
-        d = resources.diff(kind, old, new, address=f"{kind}.{new.get('name') or request.name}")
+        d = api.diff(kind, old, new, address=f"{kind}.{new.get('name') or request.name}")
         detailed = {
             camel(c.field): p.PropertyDiff(
                 _DIFF_KIND[(c.old is not None, c.new is not None, c.update == "replace")], True
@@ -198,7 +196,7 @@ class IaasProvider(p.Provider):
             if found is None:
                 return p.ReadResponse()
             observed = {k: v for k, v in found.inputs.items() if v is not None}
-            checked = resources.check(kind, observed)
+            checked = api.check(kind, observed)
             inputs = checked.inputs if checked.ok else observed
             return p.ReadResponse(found.id, to_wire(kind, {**inputs, **found.outputs}), to_wire(kind, inputs))
         address = f"{kind}.{state.get('name') or request.name}"
@@ -248,7 +246,7 @@ class IaasProvider(p.Provider):
         name_or_id = request.args.get("nameOrId")
         if name_or_id is None or not isinstance(name_or_id.value, str) or not name_or_id.value:
             return p.InvokeResponse(failures=[p.CheckFailure("nameOrId", "a name or id is required")])
-        session = resources.Session(self.cloud(), stack="pulumi")
+        session = api.Session(self.cloud(), stack="pulumi")
         found = await self._run(session.lookup, kind, name_or_id.value)
         if found is None:
             return p.InvokeResponse(

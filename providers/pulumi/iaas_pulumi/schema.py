@@ -13,8 +13,7 @@ from typing import Any
 
 import attrs
 
-from iaas.model import KINDS, ObjectSchema, Resource, TypeSpec, object_schema
-from iaas.model.schema import FieldSchema
+from iaas.api import KINDS, FieldSchema, ObjectSchema, Resource, TypeSpec, object_schema
 from iaas_pulumi import PACKAGE, VERSION
 from iaas_pulumi.names import camel, function_token, resource_token, type_token
 

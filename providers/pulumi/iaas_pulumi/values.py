@@ -16,7 +16,7 @@ import attrs
 from pulumi.provider.experimental.property_value import Computed, PropertyValue, ResourceReference
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 
-from iaas.model import KINDS, UNKNOWN, ObjectSchema, TypeSpec, object_schema
+from iaas.api import KINDS, UNKNOWN, ObjectSchema, TypeSpec, object_schema
 from iaas_pulumi.names import camel, snake, wire_field
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import msgpack
 from tf.gen import tfplugin_pb2 as pb
 
-from iaas.model.base import UNKNOWN
+from iaas.api import UNKNOWN
 
 _UNKNOWN_WIRE = msgpack.ExtType(0, b"\x00")
 

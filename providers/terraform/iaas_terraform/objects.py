@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iaas.model import KINDS, UNKNOWN
-from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec, object_schema
+from iaas.api import KINDS, UNKNOWN, FieldSchema, ObjectSchema, TypeSpec, object_schema
 
 
 def schema_of(kind: str) -> ObjectSchema:

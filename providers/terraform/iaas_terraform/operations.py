@@ -19,9 +19,8 @@ from typing import Any
 
 import attrs
 
-from iaas import resources
-from iaas.errors import FieldError, NotFoundError, ValidationError
-from iaas.model import UNKNOWN, contains_unknown
+from iaas import api
+from iaas.api import UNKNOWN, FieldError, NotFoundError, ValidationError, contains_unknown
 from iaas_terraform.objects import inputs_of, outputs_of, schema_of, tf_object, unset_fields
 
 
@@ -51,19 +50,19 @@ def _load_private(kind: str, raw: bytes, obj: dict[str, Any] | None) -> dict[str
     return data
 
 
-def validate(kind: str, config: dict[str, Any]) -> resources.Checked:
+def validate(kind: str, config: dict[str, Any]) -> api.Checked:
     """The core's checks of a configuration (unknown values pass)."""
-    return resources.check(kind, inputs_of(kind, config), address=_address(kind, config))
+    return api.check(kind, inputs_of(kind, config), address=_address(kind, config))
 
 
 class Operations:
     """The verbs of the provider over one session of the cloud (opened on first use)."""
 
-    def __init__(self, session: Callable[[], resources.Session]):
+    def __init__(self, session: Callable[[], api.Session]):
         self._session = session
 
     @property
-    def session(self) -> resources.Session:
+    def session(self) -> api.Session:
         """The session of the configured cloud."""
         return self._session()
 
@@ -89,7 +88,7 @@ class Operations:
         old_unset = _load_private(kind, prior_private, prior)["unset"]
         outputs = outputs_of(kind, prior)
         old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
-        change = resources.diff(kind, old, resolved, address=address)
+        change = api.diff(kind, old, resolved, address=address)
         if change.action == "replace":
             return self._plan_create(
                 kind, address, new, resolved, unset, before=old, outputs=outputs, replace=change.replace_fields
@@ -100,7 +99,7 @@ class Operations:
             return Planned(prior, [], prior_private) if planned == prior else Planned(planned, [], private)
         if not contains_unknown(resolved):
             self.session.plan_create(kind, resolved, address, before=old, outputs=outputs, action="update")
-        kept = {**outputs, **dict.fromkeys(resources.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
+        kept = {**outputs, **dict.fromkeys(api.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
         return Planned(tf_object(kind, new, kept), [], private)
 
     def _plan_create(
@@ -167,7 +166,7 @@ class Operations:
         found = self.session.lookup(kind, name_or_id)
         if found is None:
             raise NotFoundError(f"no {kind} named or with id {name_or_id!r} exists in the cloud")
-        checked = resources.check(kind, dict(found.inputs))
+        checked = api.check(kind, dict(found.inputs))
         inputs = checked.inputs if checked.ok else dict(found.inputs)
         self.session.adopt(kind, _address(kind, inputs), found)
         return tf_object(kind, inputs, found.outputs), _private({"unset": unset_fields(kind, inputs)})

@@ -18,7 +18,7 @@ from typing import Any
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as pb_grpc
 
-from iaas.errors import FieldError, IaasError, ValidationError
+from iaas.api import FieldError, IaasError, ValidationError
 from iaas_terraform import codec, schema
 from iaas_terraform.objects import complete_object
 from iaas_terraform.operations import Operations, validate
@@ -120,11 +120,11 @@ class Provider(pb_grpc.ProviderServicer):
             raise IaasError("the provider is stopping; the operation was not started")
         with self._lock:
             if self._session is None:
-                from iaas import resources
-                from iaas.cloud import Cloud
+                from iaas import api
+                from iaas.api import Cloud
 
                 cloud = Cloud.open(self.settings.cloud, home=self.settings.home)
-                self._session = resources.Session(cloud, stack=self.settings.stack)
+                self._session = api.Session(cloud, stack=self.settings.stack)
             return self._session
 
     def close(self) -> None:

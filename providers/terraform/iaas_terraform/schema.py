@@ -17,9 +17,7 @@ import re
 import attrs
 from tf.gen import tfplugin_pb2 as pb
 
-from iaas.errors import IaasError
-from iaas.model import KINDS
-from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec, object_schema
+from iaas.api import KINDS, FieldSchema, IaasError, ObjectSchema, TypeSpec, object_schema
 
 PREFIX = "iaas_"
 SCHEMA_VERSION = 0

@@ -1,0 +1,127 @@
+"""The public API of iaas for the programs built on it: the ``iaas`` CLI, the Terraform and Pulumi providers and
+the Ansible collection import ``iaas`` and this module, and nothing else of iaas.
+
+Everything :mod:`iaas` exports is here too, and besides:
+
+One resource at a time (:mod:`iaas.resources`), for tools that keep their own state
+    :class:`Session` (plan-time cloud checks, create, read, update, delete, lookup, resolve, adopt),
+    :func:`check`, :func:`diff`, :func:`schema`, :func:`kind_class`, :func:`computed_outputs`,
+    :func:`recomputed_outputs` and their results :class:`Checked`, :class:`Diff`, :class:`ResourceState`.
+The schema of every kind, to derive a face's own schema from
+    :class:`ObjectSchema`, :class:`FieldSchema`, :class:`TypeSpec`, :func:`object_schema`, :data:`KINDS`,
+    :data:`UNKNOWN` (a value known only after apply) and :func:`contains_unknown`.
+What the cloud manages, whichever stack or face made it
+    ``Cloud.managed_objects()`` gives :class:`InventoryRecord` objects (kind, id, name, stack, address, host,
+    recorded ``inputs`` and ``outputs``); :func:`endpoint` says where a client reaches a port of an instance
+    (a port forward to it, or its own address) as an :class:`Endpoint`.
+Stacks, plans and state for a command line
+    :func:`load_stack` and :func:`stack_from_data` (stack files), :func:`validate_stack` (every field and reference,
+    and the dependency graph), :func:`render_plan`, :func:`load_plan` and :func:`save_plan`, :func:`to_dot` and
+    :func:`to_mermaid` (a graph as text), :func:`export_json` (a state as JSON).
+
+Every name loads on first use, so a provider that only derives its schema starts without the cloud's libraries.
+"""
+
+# ruff: noqa: F401  (names below are imported for type checkers only; runtime loading is lazy)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from iaas import _EXPORTS as _PACKAGE_EXPORTS
+from iaas import __version__
+from iaas._lazy import lazy_exports
+
+_EXPORTS: dict[str, str] = {
+    **_PACKAGE_EXPORTS,
+    **dict.fromkeys(
+        (
+            "Checked",
+            "Diff",
+            "ResourceState",
+            "Session",
+            "check",
+            "computed_outputs",
+            "diff",
+            "kind_class",
+            "recomputed_outputs",
+            "schema",
+        ),
+        "iaas.resources",
+    ),
+    **dict.fromkeys(("FieldSchema", "ObjectSchema", "TypeSpec", "contains_unknown", "object_schema"), "iaas.model"),
+    **dict.fromkeys(("InventoryRecord",), "iaas.cloud.inventory"),
+    **dict.fromkeys(("Endpoint", "endpoint"), "iaas.cloud.access"),
+    **dict.fromkeys(("load_stack", "stack_from_data"), "iaas.stackfile"),
+    **dict.fromkeys(("validate_stack",), "iaas.engine.validate"),
+    **dict.fromkeys(("to_dot", "to_mermaid"), "iaas.graph"),
+    **dict.fromkeys(("export_json",), "iaas.state"),
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from iaas.cloud import Cloud, CloudConfig, HostConfig
+    from iaas.cloud.access import Endpoint, endpoint
+    from iaas.cloud.inventory import InventoryRecord
+    from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
+    from iaas.engine.planfile import load_plan, save_plan
+    from iaas.engine.render import render_plan
+    from iaas.engine.validate import validate_stack
+    from iaas.errors import (
+        ApplyError,
+        CapacityError,
+        ConflictError,
+        CycleError,
+        FieldError,
+        HostError,
+        IaasError,
+        LockError,
+        NotFoundError,
+        PlanError,
+        QuotaError,
+        StateError,
+        ValidationError,
+    )
+    from iaas.graph import to_dot, to_mermaid
+    from iaas.model import (
+        FLAVORS,
+        KINDS,
+        UNKNOWN,
+        FieldSchema,
+        Image,
+        Instance,
+        KeyPair,
+        Network,
+        Nic,
+        ObjectSchema,
+        PortForward,
+        Project,
+        Quota,
+        Reference,
+        Resource,
+        Rule,
+        SecurityGroup,
+        ServerGroup,
+        TypeSpec,
+        Volume,
+        contains_unknown,
+        object_schema,
+    )
+    from iaas.resources import (
+        Checked,
+        Diff,
+        ResourceState,
+        Session,
+        check,
+        computed_outputs,
+        diff,
+        kind_class,
+        recomputed_outputs,
+        schema,
+    )
+    from iaas.stack import Lifecycle, Stack
+    from iaas.stackfile import load_stack, stack_from_data
+    from iaas.state import export_json

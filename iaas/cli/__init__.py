@@ -12,8 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from iaas.api import IaasError
-from iaas.cli import commands
+from iaas.api import __version__
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 
@@ -75,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``iaas`` command."""
     parser = argparse.ArgumentParser(prog="iaas", description="Plan and apply IaaS stacks on libvirt hosts.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
+    parser.add_argument("--version", action="version", version=f"iaas {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check the stack file without touching anything")
@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``iaas`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    # The commands load the engine, the cloud and libvirt: only once the arguments are known to be good, so that
+    # --help, --version and usage errors answer at once.
+    from iaas.api import IaasError
+    from iaas.cli import commands
+
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s", stream=sys.stderr
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import iaas
 from iaas.cli import main
 
 from .conftest import Runner
@@ -51,3 +54,19 @@ def test_default_home_is_dot_iaas_in_the_current_directory(project: Path, capsys
 def test_no_color_output_is_plain(iaas: Runner) -> None:
     result = iaas("plan", "--no-color")
     assert "\x1b[" not in result.out and "\x1b[" not in result.err
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["plan", "--no-such-option"]])
+def test_version_help_and_usage_errors_load_neither_the_engine_nor_libvirt(argv: list[str]) -> None:
+    # Start-up cost is what a user feels on every command: these answers must not wait for the cloud's libraries.
+    code = (
+        "import sys\n"
+        "from iaas.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('libvirt', 'rich', 'yaml', 'iaas.engine', 'iaas.cloud') if m in sys.modules)\n"
+        "print('loaded:', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert "loaded: []" in done.stderr, done.stderr
+    if argv == ["--version"]:
+        assert done.stdout.strip() == f"iaas {iaas.__version__}"

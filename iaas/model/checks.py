@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 import re
 import struct
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -134,13 +135,34 @@ _KEY_TYPES = {
 }
 
 
+_CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}  # C0/C1 controls (ESC, NUL, DEL...), line and paragraph separators
+
+
+def control_character(text: str, allowed: str = "") -> str | None:
+    """The first control character in ``text`` (not counting those in ``allowed``), or None."""
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) in _CONTROL_CATEGORIES:
+            return ch
+    return None
+
+
+_KEY_LINE_RE = re.compile(r"([^ \t]+)[ \t]+([^ \t]+)(?:[ \t]+(.*))?", re.DOTALL)
+
+
 def _parse_public_key(value: str) -> tuple[str, bytes]:
-    parts = value.strip().split()
-    if len(parts) < 2:
+    line = value.strip(" \t\r\n")  # a key read from a .pub file ends with a line end
+    if "\n" in line or "\r" in line:
+        raise ValueError("give one key on one line only (a line break would add another authorized key)")
+    m = _KEY_LINE_RE.fullmatch(line)
+    if m is None or control_character(m.group(1) + m.group(2)):
         raise ValueError("expected '<type> <base64> [comment]'")
-    key_type, blob_text = parts[0], parts[1]
+    key_type, blob_text, comment = m.group(1), m.group(2), m.group(3) or ""
     if key_type not in _KEY_TYPES:
+        if any(t in _KEY_TYPES for t in line.split()):
+            raise ValueError("options before the key type (command=, from=, no-pty...) are not allowed")
         raise ValueError(f"unsupported key type {key_type!r}")
+    if (ch := control_character(comment, "\t")) is not None:
+        raise ValueError(f"control character {ch!r} in the comment")
     try:
         blob = base64.b64decode(blob_text, validate=True)
     except ValueError as exc:

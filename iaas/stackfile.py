@@ -26,26 +26,35 @@ from typing import Any
 
 import yaml
 
+from iaas import yamlfile
 from iaas.errors import FieldError, ValidationError
 from iaas.model import KINDS, object_schema
+from iaas.model.values import kind_of
 from iaas.stack import Lifecycle, Stack
 
 _OPTIONS = {"depends_on", "lifecycle"}
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and refuses duplicate keys."""
+class _Loader(yamlfile.BoundedLoader):
+    """The bounded loader, recording line numbers and refusing duplicate keys."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # merged keys may be set again: the mapping's own value wins
         key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, list | dict):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain value, not {kind_of(key)}", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
             )
         seen[key] = key_node.start_mark.line
+    loader.flatten_mapping(node)
     mapping = _LineDict(loader.construct_mapping(node, deep=deep))
     mapping.lines = {loader.construct_object(k, deep=True): k.start_mark.line + 1 for k, _ in node.value}
     return mapping
@@ -213,17 +222,5 @@ def stack_from_data(
 def load_stack(path: str | Path, name: str | None = None) -> Stack:
     """Read a YAML or JSON stack file (JSON is YAML); the stack name defaults to the file's stem."""
     p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as exc:
-        raise ValidationError(f"{p}: cannot read stack file: {exc.strerror}") from exc
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = "; ".join(str(x) for x in (exc.context, exc.problem) if x) or str(exc)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        raise ValidationError([FieldError("", "", f"not valid YAML/JSON: {what}", where)]) from exc
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{p}: not valid YAML/JSON: {exc}") from exc
+    data = yamlfile.load(p, "stack file", _Loader)
     return stack_from_data(data, name, str(p), default_name=p.stem, base=p.resolve().parent)

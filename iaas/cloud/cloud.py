@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import yaml
 
+from iaas import yamlfile
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
 from iaas.drivers.libvirt.host import Host
@@ -85,10 +85,7 @@ class CloudConfig:
         origin = "cloud config"
         if not isinstance(source, dict):
             origin = str(source)
-            try:
-                data = yaml.safe_load(Path(source).read_text())
-            except (OSError, yaml.YAMLError) as exc:
-                raise ValidationError(f"{origin}: cannot read: {exc}") from exc
+            data = yamlfile.load(source, "cloud config")
         if not isinstance(data, dict) or not isinstance(data.get("hosts", []), list):
             raise ValidationError(f"{origin}: expected a mapping with a 'hosts' list")
         hosts = []

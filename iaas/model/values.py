@@ -62,17 +62,40 @@ def from_raw(cls: type[Resource], raw: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- validation
 
+_KIND_NAMES = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"))
+
+
+def kind_of(value: Any) -> str:
+    """What a user's value is, in the words of the docs ("a mapping", "a list"), never a class name."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "null"
+    for tp, words in _KIND_NAMES:
+        if isinstance(value, tp):
+            return words
+    return "a " + type(value).__name__.lstrip("_")
+
+
+def _short_kind(value: Any) -> str:
+    if type(value) in (str, int, float, bool):
+        return type(value).__name__
+    return kind_of(value).split(" ", 1)[-1]
+
+
 _PY_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 def _type_error(ts: TypeSpec, value: Any) -> str | None:
     if ts.name in _PY_TYPES:
         ok = isinstance(value, _PY_TYPES[ts.name]) and not (ts.name != "boolean" and isinstance(value, bool))
-        return None if ok else f"expected {ts.name}, got {type(value).__name__} {value!r}"
+        return None if ok else f"expected {ts.name}, got {_short_kind(value)} {value!r}"
     if ts.name == "list" and not isinstance(value, list | tuple):
-        return f"expected a list, got {type(value).__name__}"
+        return f"expected a list, got {kind_of(value)}"
     if ts.name in ("map", "object") and not isinstance(value, dict):
-        return f"expected a mapping, got {type(value).__name__}"
+        return f"expected a mapping, got {kind_of(value)}"
     return None
 
 

@@ -108,3 +108,18 @@ def test_entry_point_help(project: Path) -> None:
 def iaas_commands() -> object:
     """The module whose ``run`` dispatches a parsed command line."""
     return iaas.cli.commands
+
+
+def test_a_yaml_bomb_and_a_file_that_is_not_utf8_are_refused_without_a_traceback(iaas: Runner, project: Path) -> None:
+    from tests.test_yamlfile import LAUGHS
+
+    (project / "stack.yaml").write_text(LAUGHS)
+    for command in ("validate", "plan", "apply"):
+        result = iaas(command, "--auto-approve") if command == "apply" else iaas(command)
+        assert result.code == 1
+        assert result.err.startswith("Error: stack.yaml:8: not valid YAML/JSON: aliases expand to more than"), (
+            result.err
+        )
+    (project / "stack.yaml").write_bytes(b"stack: t\nresources:\n  network:\n    n\xe9t: {cidr: 10.0.0.0/24}\n")
+    result = iaas("validate")
+    assert (result.code, result.err) == (1, "Error: stack.yaml:4: not UTF-8 text: byte 0xe9 cannot be decoded\n")

@@ -101,9 +101,9 @@ def test_flavor_choices() -> None:
         ("root_disk_gib", 0, "must be at least 1; got 0"),
         ("root_disk_gib", 65537, "must be at most 65536; got 65537"),
         ("power_state", "paused", "must be one of running, stopped; got 'paused'"),
-        ("user_data", {"packages": []}, "expected string, got dict {'packages': []}"),
+        ("user_data", {"packages": []}, "expected string, got mapping {'packages': []}"),
         ("volumes", "${volume.a}", "a reference (${volume.a.id}) cannot stand for a list(string)"),
-        ("nics", {"network": "n"}, "expected a list, got dict"),
+        ("nics", {"network": "n"}, "expected a list, got a mapping"),
     ],
 )
 def test_field_rules(name: str, value: Any, message: str) -> None:

@@ -52,8 +52,8 @@ def test_unknown_quota_key() -> None:
 
 
 def test_quota_is_a_mapping() -> None:
-    assert problems(Project, _project(quota=[1])) == {"quota": "expected a mapping, got list"}
-    assert problems(Project, _project(quota=10)) == {"quota": "expected a mapping, got int"}
+    assert problems(Project, _project(quota=[1])) == {"quota": "expected a mapping, got a list"}
+    assert problems(Project, _project(quota=10)) == {"quota": "expected a mapping, got an integer"}
 
 
 def test_a_quota_may_come_from_a_reference() -> None:

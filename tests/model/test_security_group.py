@@ -118,8 +118,12 @@ def test_rules_known_only_after_apply_are_left_alone() -> None:
 
 
 def test_wrong_types() -> None:
-    assert problems(SecurityGroup, {"name": "web", "rules": {"port_min": 22}}) == {"rules": "expected a list, got dict"}
-    assert problems(SecurityGroup, {"name": "web", "rules": ["ssh"]}) == {"rules[0]": "expected a mapping, got str"}
+    assert problems(SecurityGroup, {"name": "web", "rules": {"port_min": 22}}) == {
+        "rules": "expected a list, got a mapping"
+    }
+    assert problems(SecurityGroup, {"name": "web", "rules": ["ssh"]}) == {
+        "rules[0]": "expected a mapping, got a string"
+    }
     assert problems(SecurityGroup, {"name": "web", "description": 7}) == {"description": "expected string, got int 7"}
     assert problems(SecurityGroup, {"name": "web", "project": Network(name="n", cidr="10.0.0.0/24").ref()}) == {
         "project": "must refer to a project, not to network.n"

@@ -228,9 +228,9 @@ def _wrong_values(type_name: str) -> list[tuple[Any, str]]:
             ([1], "expected integer, got list [1]"),
         ],
         "boolean": [(1, "expected boolean, got int 1"), ("yes", "expected boolean, got str 'yes'")],
-        "list": [("a", "expected a list, got str"), ({"a": 1}, "expected a list, got dict")],
-        "object": [("a", "expected a mapping, got str"), ([1], "expected a mapping, got list")],
-        "map": [("a", "expected a mapping, got str"), ([1], "expected a mapping, got list")],
+        "list": [("a", "expected a list, got a string"), ({"a": 1}, "expected a list, got a mapping")],
+        "object": [("a", "expected a mapping, got a string"), ([1], "expected a mapping, got a list")],
+        "map": [("a", "expected a mapping, got a string"), ([1], "expected a mapping, got a list")],
     }[type_name]
 
 
@@ -245,9 +245,9 @@ def test_wrong_types_for_every_input_field(kind: str) -> None:
 def test_wrong_types_inside_lists_and_nested_objects() -> None:
     vm = _sample("instance")
     assert problems(Instance, {**vm, "volumes": ["${volume.a}", 7]}) == {"volumes[1]": "expected string, got int 7"}
-    assert problems(Instance, {**vm, "nics": ["eth0"]}) == {"nics[0]": "expected a mapping, got str"}
+    assert problems(Instance, {**vm, "nics": ["eth0"]}) == {"nics[0]": "expected a mapping, got a string"}
     assert problems(Instance, {**vm, "nics": [{"network": "n", "security_groups": "sg"}]}) == {
-        "nics[0].security_groups": "expected a list, got str"
+        "nics[0].security_groups": "expected a list, got a string"
     }
     assert problems(Project, {"name": "p", "quota": {"vcpus": "4"}}) == {"quota.vcpus": "expected integer, got str '4'"}
 

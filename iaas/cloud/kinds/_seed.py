@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from iaas.errors import IaasError
+from iaas.yamlfile import BoundedLoader
 
 CLOUD_CONFIG = "#cloud-config"
 YAML_WIDTH = 1 << 16  # keep every value (an SSH key) on one line
@@ -55,11 +57,12 @@ def user_data(text: str | None, public_key: str | None) -> tuple[str, bool]:
     if not public_key:
         return text or CLOUD_CONFIG + "\n", True
     try:
-        config = yaml.safe_load(text) if text.strip() else {}
+        config = yaml.load(text, Loader=BoundedLoader) if text.strip() else {}  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise UserDataError(f"#cloud-config user data is not valid YAML{where}") from None
+        bound = f": {exc.problem}" if isinstance(exc, ComposerError) and exc.problem else ""
+        raise UserDataError(f"#cloud-config user data is not valid YAML{where}{bound}") from None
     config = config if config is not None else {}
     if not isinstance(config, dict):
         raise UserDataError("#cloud-config user data must be a YAML mapping")

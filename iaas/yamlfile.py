@@ -1,0 +1,119 @@
+"""Reading YAML/JSON files that users write, within bounds.
+
+A stack file or cloud config is read as UTF-8 text of at most
+:data:`MAX_BYTES`, and parsed by a safe loader that refuses nesting deeper
+than :data:`MAX_DEPTH`, aliases that refer to the node containing them, and
+aliases that together stand for more than :data:`MAX_ALIAS_NODES` nodes (a
+"billion laughs" document is a few hundred bytes that expand to billions of
+nodes).  Anchors, aliases and merge keys within these bounds work as usual.
+Like :mod:`iaas.errors`, this module may be imported by every part of iaas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+
+from iaas.errors import FieldError, ValidationError
+
+MAX_BYTES = 4 * 1024 * 1024
+"""Largest stack file or cloud config read, in bytes."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists."""
+
+MAX_ALIAS_NODES = 100_000
+"""Most nodes that the aliases (``*name``, ``<<: *name``) of one document may stand for, in all."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that bounds nesting depth and alias expansion while it composes the document."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes it stands for once expanded
+        self._depth = 0
+        self._expanded = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - see the class
+        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
+            self._count_alias(self.peek_event())  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+        try:
+            node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self._depth -= 1
+        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+        return node
+
+    def _count_alias(self, event: yaml.AliasEvent) -> None:
+        node = self.anchors.get(event.anchor)  # type: ignore[attr-defined]
+        if node is None:
+            return  # the composer reports the undefined alias
+        size = self._sizes.get(id(node))
+        if size is None:
+            raise ComposerError(
+                None, None, f"alias *{event.anchor} refers to a node that contains it", event.start_mark
+            )
+        self._expanded += size
+        if self._expanded > MAX_ALIAS_NODES:
+            raise ComposerError(
+                None,
+                None,
+                f"aliases expand to more than {MAX_ALIAS_NODES} nodes (at alias *{event.anchor})",
+                event.start_mark,
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """The UTF-8 text of a user's file (``what`` says which: "stack file"); errors are ValidationErrors."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(f"{p}: cannot read {what}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"{p}: {what} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            [FieldError("", "", f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded", f"{p}:{line}")]
+        ) from None
+
+
+def parse(text: str, origin: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """Parse YAML/JSON text; a syntax error or a bound passed is a ValidationError at ``origin:line``."""
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = "; ".join(str(x) for x in (exc.context, exc.problem) if x) or str(exc)
+        where = f"{origin}:{mark.line + 1}" if mark is not None else origin
+        raise ValidationError([FieldError("", "", f"not valid YAML/JSON: {what}", where)]) from exc
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{origin}: not valid YAML/JSON: {exc}") from exc
+    except RecursionError:
+        raise ValidationError(f"{origin}: not valid YAML/JSON: nested too deeply") from None
+
+
+def load(path: str | Path, what: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """Read and parse a user's YAML/JSON file within the bounds of this module."""
+    return parse(read_text(path, what), str(path), loader)

@@ -17,7 +17,8 @@ What the cloud manages, whichever stack or face made it
 Stacks, plans and state for a command line
     :func:`load_stack` and :func:`stack_from_data` (stack files), :func:`validate_stack` (every field and reference,
     and the dependency graph), :func:`render_plan`, :func:`load_plan` and :func:`save_plan`, :func:`to_dot` and
-    :func:`to_mermaid` (a graph as text), :func:`export_json` (a state as JSON).
+    :func:`to_mermaid` (a graph as text), :func:`export_json` (a state as JSON), :func:`printable` (user input made
+    safe for a terminal: control characters escaped).
 
 Every name loads on first use, so a provider that only derives its schema starts without the cloud's libraries.
 """
@@ -54,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("load_stack", "stack_from_data"), "iaas.stackfile"),
     **dict.fromkeys(("validate_stack",), "iaas.engine.validate"),
     **dict.fromkeys(("to_dot", "to_mermaid"), "iaas.graph"),
+    **dict.fromkeys(("printable",), "iaas.errors"),
     **dict.fromkeys(("export_json",), "iaas.state"),
 }
 
@@ -84,6 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         QuotaError,
         StateError,
         ValidationError,
+        printable,
     )
     from iaas.graph import to_dot, to_mermaid
     from iaas.model import (

@@ -8,9 +8,26 @@ part may raise these errors.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import attrs
+
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}  # control, invisible formatting, line and paragraph separator characters
+
+
+def printable(text: str, keep: str = "\n\t") -> str:
+    """``text`` safe for a terminal: control characters other than ``keep`` written as escapes (``\\x1b``)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch
+        if ch in keep or unicodedata.category(ch) not in _HIDDEN
+        else f"\\x{ord(ch):02x}"
+        if ord(ch) < 256
+        else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
 
 
 class IaasError(Exception):
@@ -34,7 +51,7 @@ class FieldError:
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""
         target = f"{self.address}.{self.field}" if self.field else self.address
-        return f"{where}{target}: {self.message}" if target else f"{where}{self.message}"
+        return printable(f"{where}{target}: {self.message}" if target else f"{where}{self.message}")
 
 
 class ValidationError(IaasError):

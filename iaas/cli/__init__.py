@@ -42,7 +42,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="wait this long for another operation's lock (default: 0)",
     )
-    p.add_argument("--no-color", action="store_true", help="plain output")
+    p.add_argument("--no-color", action="store_true", help="plain output, without colour or bold (as $NO_COLOR does)")
 
 
 def _planning(p: argparse.ArgumentParser) -> None:
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s", stream=sys.stderr
     )
-    ui = commands.UI(color=not args.no_color and sys.stdout.isatty())
+    ui = commands.UI(color=not (args.no_color or os.environ.get("NO_COLOR")))
     try:
         return commands.run(args, ui)
     except IaasError as exc:

@@ -26,12 +26,19 @@ from iaas.api import (
     export_json,
     load_plan,
     object_schema,
+    printable,
     render_plan,
     save_plan,
     to_dot,
     to_mermaid,
     validate_stack,
 )
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Text for the terminal: what came from user input may hold control characters; they are escaped."""
+    return Text(printable(text), style=style)
+
 
 _STYLE = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta"}
 
@@ -40,8 +47,10 @@ class UI:
     """Output for humans: plan diffs, progress lines, errors."""
 
     def __init__(self, color: bool):
-        self.out = Console(no_color=not color, highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, no_color=not color, highlight=False, soft_wrap=True)
+        # Without colour, no styling at all (bold too); with it, each stream is styled only when it is a terminal.
+        system: Any = "auto" if color else None
+        self.out = Console(color_system=system, highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, color_system=system, highlight=False, soft_wrap=True)
         self._lock = threading.Lock()
         self._last_tick = 0.0
         self._counts: dict[str, int] = {}
@@ -49,17 +58,17 @@ class UI:
 
     def print(self, text: str = "") -> None:
         """Print plain text (no markup interpretation)."""
-        self.out.print(Text(text))
+        self.out.print(_text(text))
 
     def plan(self, text: str) -> None:
         """Print a rendered plan with its +/-/~ lines coloured."""
         for line in text.splitlines():
             head = line.strip().split(" ", 1)[0]
-            self.out.print(Text(line, style=_STYLE.get(head, "")))
+            self.out.print(_text(line, style=_STYLE.get(head, "")))
 
     def error(self, text: str) -> None:
         """Print an error to stderr."""
-        self.err.print(Text("Error: " + text, style="bold red"))
+        self.err.print(_text("Error: " + text, style="bold red"))
 
     def event(self, kind: str, address: str, info: dict[str, Any]) -> None:
         """Progress of an apply: one line per step, or a summary per second on large applies."""
@@ -70,20 +79,20 @@ class UI:
             if self.total > 50:
                 now = time.monotonic()
                 if kind == "failed":
-                    self.err.print(Text(f"{address}: failed: {info.get('error')}", style="red"))
+                    self.err.print(_text(f"{address}: failed: {info.get('error')}", style="red"))
                 if now - self._last_tick >= 1.0:
                     self._last_tick = now
                     done = self._counts.get("done", 0)
-                    self.out.print(Text(f"... {done}/{self.total} steps done, {self._counts.get('failed', 0)} failed"))
+                    self.out.print(_text(f"... {done}/{self.total} steps done, {self._counts.get('failed', 0)} failed"))
                 return
             if kind == "start":
-                self.out.print(Text(f"{address}: {str(info.get('action', '')).capitalize()}..."))
+                self.out.print(_text(f"{address}: {str(info.get('action', '')).capitalize()}..."))
             elif kind == "done":
-                self.out.print(Text(f"{address}: {info.get('result', 'done')}", style="green"))
+                self.out.print(_text(f"{address}: {info.get('result', 'done')}", style="green"))
             elif kind == "failed":
-                self.err.print(Text(f"{address}: failed: {info.get('error')}", style="red"))
+                self.err.print(_text(f"{address}: failed: {info.get('error')}", style="red"))
             elif kind == "skipped":
-                self.err.print(Text(f"{address}: skipped (a dependency failed)", style="yellow"))
+                self.err.print(_text(f"{address}: skipped (a dependency failed)", style="yellow"))
 
 
 def _stack_file(args: argparse.Namespace, required: bool = True) -> Path | None:
@@ -150,7 +159,7 @@ def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
 def _simulated_note(ui: UI, engine: Engine) -> None:
     if engine.cloud.simulated:
         ui.err.print(
-            Text(
+            _text(
                 "Note: the cloud is simulated (libvirt's test driver, persisted under "
                 f"{engine.cloud.home}); no real machines are touched.",
                 style="dim",
@@ -202,7 +211,7 @@ def _saved_plan_only(args: argparse.Namespace) -> None:
 def _targeting_warning(ui: UI, targets: list[str]) -> None:
     if targets:
         ui.err.print(
-            Text(
+            _text(
                 "Warning: --target is in effect: changes the stack asks for outside the targets are "
                 "left out. Run a plan without --target afterwards to see them.",
                 style="yellow",
@@ -360,7 +369,9 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
     elif args.json:
         ui.print(json.dumps(outputs, indent=2, default=str))
     elif not outputs:
-        ui.err.print(Text("No outputs found: the stack declares none, or it has not been applied yet.", style="yellow"))
+        ui.err.print(
+            _text("No outputs found: the stack declares none, or it has not been applied yet.", style="yellow")
+        )
     else:
         for name, value in sorted(outputs.items()):
             ui.print(f"{name} = {json.dumps(value, default=str)}")

@@ -17,6 +17,7 @@ from iaas.engine.resolve import references
 from iaas.errors import CycleError, FieldError, ValidationError
 from iaas.graph import Graph, find_cycles
 from iaas.model import KINDS, Reference, object_schema
+from iaas.model.checks import stack_name
 from iaas.model.network import subnet_of
 from iaas.model.values import validate
 from iaas.stack import Declared, Stack
@@ -136,6 +137,8 @@ def validate_stack(stack: Stack) -> Graph[str]:
     :class:`CycleError` naming every node of each cycle.
     """
     errors: list[FieldError] = list(stack.problems)
+    if msg := stack_name(stack.name):
+        errors.append(FieldError("", "stack", msg))
     for decl in stack:
         errors += _at_fields(decl, validate(decl.cls, decl.inputs, decl.address, decl.source))
         errors += _ref_errors(decl, stack)

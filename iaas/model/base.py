@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+from iaas.model import checks
+
 UpdateClass = Literal["live", "offline", "replace"]
 """How a change to a field is carried out.
 
@@ -191,6 +193,8 @@ class Resource:
     kind: ClassVar[str] = ""
     description_doc: ClassVar[str] = ""
     updatable: ClassVar[bool] = True  # some field can change without a replacement
+    #: The rule of this kind's names (kinds named on the hosts, as libvirt objects or hostnames, are stricter).
+    name_check: ClassVar[Callable[[Any], str | None]] = staticmethod(checks.free_name)
 
     name: str = field("Name of the resource; unique per kind within a stack.", required=True, update="replace")
 

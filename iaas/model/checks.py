@@ -27,6 +27,17 @@ def _cached(fn: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
     return check
 
 
+_CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}  # C0/C1 controls (ESC, NUL, DEL...), line and paragraph separators
+
+
+def control_character(text: str, allowed: str = "") -> str | None:
+    """The first control character in ``text`` (not counting those in ``allowed``), or None."""
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) in _CONTROL_CATEGORIES:
+            return ch
+    return None
+
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -35,6 +46,35 @@ def name(value: Any) -> str | None:
     if not isinstance(value, str) or not _NAME_RE.match(value):
         return f"invalid name {value!r}: use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
     return None
+
+
+NAME_MAX = 128
+
+
+def free_name(value: Any) -> str | None:
+    """Names: 1-128 characters, no ``/``, no ``..``, no control characters, no space at either end."""
+    if not isinstance(value, str):
+        return f"invalid name {value!r}: expected a string"
+    problem = None
+    if not value or len(value) > NAME_MAX:
+        problem = f"use 1 to {NAME_MAX} characters"
+    elif "/" in value or ".." in value:
+        problem = "'/' and '..' are not allowed"
+    elif (ch := control_character(value) or _format_character(value)) is not None:
+        problem = f"control character {ch!r} is not allowed"
+    elif value != value.strip():
+        problem = "no space at the start or the end"
+    return f"invalid name {value!r}: {problem}" if problem else None
+
+
+def stack_name(value: Any) -> str | None:
+    """Stack names: as resource names (:func:`free_name`)."""
+    return free_name(value)
+
+
+def _format_character(text: str) -> str | None:
+    """The first invisible formatting character (bidirectional overrides, zero-width marks), or None."""
+    return next((ch for ch in text if unicodedata.category(ch) == "Cf"), None)
 
 
 def labels(value: Any) -> str | None:
@@ -133,17 +173,6 @@ _KEY_TYPES = {
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 }
-
-
-_CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}  # C0/C1 controls (ESC, NUL, DEL...), line and paragraph separators
-
-
-def control_character(text: str, allowed: str = "") -> str | None:
-    """The first control character in ``text`` (not counting those in ``allowed``), or None."""
-    for ch in text:
-        if ch not in allowed and unicodedata.category(ch) in _CONTROL_CATEGORIES:
-            return ch
-    return None
 
 
 _KEY_LINE_RE = re.compile(r"([^ \t]+)[ \t]+([^ \t]+)(?:[ \t]+(.*))?", re.DOTALL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import attrs
@@ -35,6 +36,9 @@ class Instance(Resource):
     """A virtual machine."""
 
     kind: ClassVar[str] = "instance"
+    name_check: ClassVar[Callable[[Any], str | None]] = staticmethod(
+        checks.name
+    )  # names a libvirt domain and the guest hostname
     description_doc: ClassVar[str] = "A virtual machine booted from an image, configured by cloud-init."
 
     image: str = field("Image the root disk is built on.", required=True, ref="image", update="replace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import attrs
@@ -16,6 +17,7 @@ class Network(Resource):
     """A libvirt network: NAT, isolated or routed, with dnsmasq DHCP."""
 
     kind: ClassVar[str] = "network"
+    name_check: ClassVar[Callable[[Any], str | None]] = staticmethod(checks.name)  # names a libvirt network
     description_doc: ClassVar[str] = "A virtual network with an IPv4 subnet, DHCP and DNS."
 
     cidr: str = field(

@@ -125,6 +125,8 @@ def _derive_schema(cls: type) -> ObjectSchema:
     hints = typing.get_type_hints(cls)
     out = []
     for a, spec in fields_of(cls):
+        if a.name == "name" and (rule := getattr(cls, "name_check", None)) is not None:
+            spec = attrs.evolve(spec, check=rule)  # the name field is declared once, its rule per kind
         ts = _type_spec(hints[a.name])
         default = a.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]

@@ -123,3 +123,47 @@ def test_a_yaml_bomb_and_a_file_that_is_not_utf8_are_refused_without_a_traceback
     (project / "stack.yaml").write_bytes(b"stack: t\nresources:\n  network:\n    n\xe9t: {cidr: 10.0.0.0/24}\n")
     result = iaas("validate")
     assert (result.code, result.err) == (1, "Error: stack.yaml:4: not UTF-8 text: byte 0xe9 cannot be decoded\n")
+
+
+def _bad_stack(project: Path) -> None:
+    (project / "stack.yaml").write_text("stack: t\nresources:\n  volume:\n    ../../etc: {size_gib: 1}\n")
+
+
+@pytest.mark.parametrize(("flag", "env"), [("--no-color", None), (None, "1")])
+def test_no_color_and_NO_COLOR_leave_no_escape_sequence_on_errors_and_notes(
+    iaas: Runner, project: Path, monkeypatch: pytest.MonkeyPatch, flag: str | None, env: str | None
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # style as on a terminal
+    if env is not None:
+        monkeypatch.setenv("NO_COLOR", env)
+    result = iaas("output", *([flag] if flag else []))  # a note: nothing applied yet
+    assert "No outputs found" in result.err and "\x1b" not in result.err, repr(result.err)
+    _bad_stack(project)
+    result = iaas("validate", *([flag] if flag else []))
+    assert result.code == 1
+    assert result.err.startswith("Error: stack.yaml:4: volume.../../etc.name: invalid name '../../etc'"), result.err
+    assert "\x1b" not in result.err, repr(result.err)
+
+
+def test_colour_stays_when_asked_for(iaas: Runner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    _bad_stack(project)
+    assert "\x1b[1;31mError:" in iaas("validate").err
+
+
+def test_control_characters_from_the_stack_file_are_escaped_on_the_terminal(iaas: Runner, project: Path) -> None:
+    (project / "stack.yaml").write_text(
+        'stack: t\nresources:\n  security_group:\n    sg: {description: "hi\\e]0;pwned\\a\\e[2J"}\n'
+        '  volume:\n    "v\\e[31m": {size_gib: 1}\n'
+    )
+    result = iaas("plan")
+    assert result.code == 1
+    assert "\x1b" not in result.err and "volume.v\\x1b[31m.name: invalid name 'v\\x1b[31m'" in result.err, result.err
+    (project / "stack.yaml").write_text(
+        'stack: t\nresources:\n  security_group:\n    sg: {description: "hi\\e]0;pwned\\a\\e[2J"}\n'
+    )
+    result = iaas("plan")
+    assert result.code == 0, result.err
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "pwned" in result.out

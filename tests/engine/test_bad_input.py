@@ -196,3 +196,30 @@ def test_a_long_list_of_problems_is_cut_short_in_the_message_but_kept_whole() ->
     assert lines[0] == "120 problems:" and len(lines) == 1 + 50 + 1
     assert lines[-1] == "  ... and 70 more"
     assert len(error.errors) == 120
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "fields"),
+    [
+        ("volume", "", {"size_gib": 1}),
+        ("volume", "../../etc", {"size_gib": 1}),
+        ("volume", "\x1b[2Jx", {"size_gib": 1}),
+        ("network", "web lan", {"cidr": "10.62.0.0/24"}),
+        ("key_pair", "a/b", {"public_key": PUBLIC_KEY}),
+    ],
+)
+def test_a_bad_name_is_refused_before_anything_else_is_created(
+    engine: iaas.Engine, kind: str, name: str, fields: dict[str, object]
+) -> None:
+    stack = iaas.Stack("t")
+    stack.add(iaas.Network(name="ok", cidr="10.61.0.0/24"))
+    stack.add_raw(kind, name, fields)
+    _fails(engine, stack, f"{kind}.", ".name: invalid name")
+    with pytest.raises(iaas.ValidationError, match=r"\.name: invalid name"):
+        engine.plan(stack)
+
+
+def test_a_bad_stack_name_is_refused_at_plan(home: Path) -> None:
+    with iaas.Engine.open("../x", home=home) as engine:
+        stack = iaas.Stack("../x", [iaas.Network(name="ok", cidr="10.61.0.0/24")])
+        _fails(engine, stack, "stack: invalid name '../x'")

@@ -88,6 +88,10 @@ class KindHandler(Protocol):
         """Find an existing object by name or id, for import and for data lookups."""
         ...
 
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """What would make this planned change fail for lack of something outside the cloud (a local file)."""
+        ...
+
 
 def errors_to_fields(address: str, problems: list[tuple[str, str]]) -> list[FieldError]:
     """Turn (field, message) pairs into :class:`FieldError` values for one address."""

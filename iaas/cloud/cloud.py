@@ -221,14 +221,19 @@ class Cloud:
     # ------------------------------------------------------------ plan-time checks
 
     def check_plan(self, stack: str, items: Iterable[PlannedItem]) -> tuple[list[FieldError], dict[str, dict]]:
-        """Quotas, capacity and placement for a plan, before anything is touched.
+        """Quotas, capacity, placement and local files (image sources) for a plan, before anything is touched.
 
         Returns the problems found and, per address, the values the cloud
         chooses now (such as the host of a new instance) to show in the plan.
         """
         from iaas.cloud.placement import check_plan
 
-        return check_plan(self, stack, list(items))
+        items = list(items)
+        errors, planned = check_plan(self, stack, items)
+        for item in items:
+            if item.action in ("create", "replace") and item.after is not None:
+                errors += self.handler(item.kind).plan_problems(item)
+        return errors, planned
 
     def preflight(self, hosts: Iterable[str] | None = None) -> list[Problem]:
         """What keeps ``hosts`` (default: all) from taking work: libvirtd reachable, acceleration, firmware,

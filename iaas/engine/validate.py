@@ -23,6 +23,14 @@ from iaas.model.values import validate
 from iaas.stack import Declared, Stack
 
 
+def _attribute_error(ref: Reference) -> str | None:
+    """Unless the referenced kind has the attribute, a message listing those it has."""
+    schema = object_schema(KINDS[ref.kind])
+    if schema.field(ref.attribute) is not None:
+        return None
+    return f"{ref} names no attribute of a {ref.kind} (attributes: {', '.join(f.name for f in schema.fields)})"
+
+
 def _ref_errors(decl: Declared, stack: Stack) -> list[FieldError]:
     errors = []
     for ref in references(decl.inputs):
@@ -36,13 +44,8 @@ def _ref_errors(decl: Declared, stack: Stack) -> list[FieldError]:
                     decl.source,
                 )
             )
-        elif object_schema(KINDS[ref.kind]).field(ref.attribute) is None:
-            fields = ", ".join(f.name for f in object_schema(KINDS[ref.kind]).fields)
-            errors.append(
-                FieldError(
-                    decl.address, "", f"{ref} names no attribute of a {ref.kind} (attributes: {fields})", decl.source
-                )
-            )
+        elif msg := _attribute_error(ref):
+            errors.append(FieldError(decl.address, "", msg, decl.source))
     for i, dep in enumerate(decl.depends_on):
         if dep not in stack.resources:
             where = f"depends_on[{i}]"
@@ -76,6 +79,16 @@ def _networks(stack: Stack) -> list[FieldError]:
     return errors
 
 
+def _reserved(ip: ipaddress.IPv4Address, net: ipaddress.IPv4Network, address: str) -> str | None:
+    """Why a fixed IP cannot be given out on a network: outside it, or one of its reserved addresses."""
+    if ip not in net:
+        return f"{ip} is outside {address} ({net})"
+    reserved = {net.network_address: "network", net.broadcast_address: "broadcast", net.network_address + 1: "gateway"}
+    if ip in reserved:
+        return f"{ip} is the {reserved[ip]} address of {address} ({net})"
+    return None
+
+
 def _fixed_ips(stack: Stack) -> list[FieldError]:
     errors = []
     taken: dict[tuple[str, str], str] = {}
@@ -94,14 +107,8 @@ def _fixed_ips(stack: Stack) -> list[FieldError]:
             except ValueError:
                 continue  # the field check reports it
             where = f"nics[{i}].fixed_ip"
-            if net is not None and (ip not in net or ip in (net.network_address, net.broadcast_address)):
-                errors.append(
-                    FieldError(decl.address, where, f"{ip} is outside {network.address} ({net})", decl.source_of(where))
-                )
-            elif net is not None and ip == net.network_address + 1:
-                errors.append(
-                    FieldError(decl.address, where, f"{ip} is the gateway of {network.address}", decl.source_of(where))
-                )
+            if net is not None and (msg := _reserved(ip, net, network.address)):
+                errors.append(FieldError(decl.address, where, msg, decl.source_of(where)))
             key = (network.address, ip_text)
             if key in taken:
                 errors.append(
@@ -148,6 +155,8 @@ def validate_stack(stack: Stack) -> Graph[str]:
         for ref in references(value):
             if ref.address not in stack.resources:
                 errors.append(FieldError(f"output.{name}", "", f"refers to {ref.address}, which is not declared"))
+            elif msg := _attribute_error(ref):
+                errors.append(FieldError(f"output.{name}", "", msg))
     if errors:
         raise ValidationError(errors)
     graph = dependency_graph(stack)

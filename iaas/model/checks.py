@@ -141,6 +141,18 @@ def host_address(value: Any) -> str | None:
     return None
 
 
+USER_DATA_MAX = 64 * 1024
+
+
+def user_data(value: Any) -> str | None:
+    """At most 64 KiB (65,536 bytes as UTF-8), as OpenStack allows."""
+    if isinstance(value, str) and len(value) > USER_DATA_MAX // 4:
+        size = len(value.encode("utf-8", "surrogatepass"))
+        if size > USER_DATA_MAX:
+            return f"user data is {size} bytes; at most {USER_DATA_MAX} bytes (64 KiB) are allowed"
+    return None
+
+
 def sha256(value: Any) -> str | None:
     """64 hexadecimal digits."""
     if not isinstance(value, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", value):

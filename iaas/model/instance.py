@@ -80,7 +80,7 @@ class Instance(Resource):
     )
     nics: list[Nic] = field("Network interfaces, in order.", factory=list)
     key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")
-    user_data: str | None = field("cloud-init user data.", secret=True, update="replace")
+    user_data: str | None = field("cloud-init user data.", secret=True, update="replace", check=checks.user_data)
     power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
     wait_for_address: bool = field(
         "When the instance is created or changed while running, wait until every NIC "

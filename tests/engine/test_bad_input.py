@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import time
 from pathlib import Path
 
@@ -88,18 +89,23 @@ def test_invalid_and_overlapping_cidrs(engine: iaas.Engine) -> None:
     _fails(engine, stack, "network.a.cidr: invalid IPv4 CIDR")
 
 
-def test_fixed_ip_outside_network(engine: iaas.Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("ip", "message"),
+    [
+        ("10.2.0.5", "10.2.0.5 is outside network.n (10.1.0.0/24)"),
+        ("10.1.0.0", "10.1.0.0 is the network address of network.n (10.1.0.0/24)"),
+        ("10.1.0.255", "10.1.0.255 is the broadcast address of network.n (10.1.0.0/24)"),
+        ("10.1.0.1", "10.1.0.1 is the gateway address of network.n (10.1.0.0/24)"),
+    ],
+)
+def test_fixed_ip_outside_network_or_reserved(engine: iaas.Engine, tmp_path: Path, ip: str, message: str) -> None:
     img = tmp_path / "i.qcow2"
     img.write_bytes(b"x")
     stack = iaas.Stack("t")
     stack.add(iaas.Image(name="i", source=str(img)))
     net = stack.add(iaas.Network(name="n", cidr="10.1.0.0/24"))
-    stack.add(
-        iaas.Instance(
-            name="vm", image="${image.i}", flavor="m1.tiny", nics=[iaas.Nic(network=net, fixed_ip="10.2.0.5")]
-        )
-    )
-    _fails(engine, stack, "instance.vm.nics[0].fixed_ip: 10.2.0.5 is outside network.n (10.1.0.0/24)")
+    stack.add(iaas.Instance(name="vm", image="${image.i}", flavor="m1.tiny", nics=[iaas.Nic(network=net, fixed_ip=ip)]))
+    _fails(engine, stack, f"instance.vm.nics[0].fixed_ip: {message}")
 
 
 def test_duplicate_name() -> None:
@@ -223,3 +229,31 @@ def test_a_bad_stack_name_is_refused_at_plan(home: Path) -> None:
     with iaas.Engine.open("../x", home=home) as engine:
         stack = iaas.Stack("../x", [iaas.Network(name="ok", cidr="10.61.0.0/24")])
         _fails(engine, stack, "stack: invalid name '../x'")
+
+
+def test_an_output_naming_an_attribute_the_kind_lacks_is_refused(engine: iaas.Engine) -> None:
+    stack = iaas.Stack("t", [iaas.Network(name="ok", cidr="10.61.0.0/24")])
+    stack.output("gw", "${network.ok.gateway}")
+    stack.output("typo", "${network.ok.gatway}")
+    _fails(engine, stack, "output.typo: ${network.ok.gatway} names no attribute of a network (attributes: name, cidr")
+
+
+@pytest.mark.parametrize("what", ["missing", "directory", "device"])
+def test_an_image_source_that_is_not_a_readable_file_is_refused_at_plan(
+    engine: iaas.Engine, tmp_path: Path, what: str
+) -> None:
+    source = {"missing": tmp_path / "nope.qcow2", "directory": tmp_path, "device": Path("/dev/null")}[what]
+    expected = {
+        "missing": f"no such file: {source}",
+        "directory": f"{source} is a directory, not an image file",
+        "device": f"{source} is not a regular file (a device, a pipe or a socket)",
+    }[what]
+    stack = iaas.Stack("t", [iaas.Network(name="ok", cidr="10.61.0.0/24"), iaas.Image(name="img", source=str(source))])
+    with pytest.raises(iaas.ValidationError, match=re.escape(f"image.img.source: {expected}")):
+        engine.plan(stack)
+    _fails(engine, stack, f"image.img.source: {expected}")
+
+
+def test_an_image_source_given_by_url_is_not_read_at_plan(engine: iaas.Engine) -> None:
+    stack = iaas.Stack("t", [iaas.Image(name="img", source="https://example.invalid/x.qcow2")])
+    assert engine.plan(stack).count("create") == 1

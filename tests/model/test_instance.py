@@ -336,3 +336,15 @@ def test_a_vcpu_change_is_live_exactly_when_it_stays_within_the_ceiling(ceiling:
     else:
         after = complete(Instance, _sized(vcpus=new, max_vcpus=ceiling))
         assert {c.field: c.update for c in diff(Instance, before, after)} == {"vcpus": "live"}
+
+
+def test_user_data_is_at_most_64_kib() -> None:
+    from iaas.model.checks import USER_DATA_MAX
+
+    base = {"name": "vm", "image": "${image.debian}", "flavor": "m1.tiny", "nics": [{"network": "${network.web}"}]}
+    assert problems(Instance, {**base, "user_data": "#!/bin/sh\n" + "x" * (USER_DATA_MAX - 10)}) == {}
+    assert problems(Instance, {**base, "user_data": "x" * (USER_DATA_MAX + 1)}) == {
+        "user_data": "user data is 65537 bytes; at most 65536 bytes (64 KiB) are allowed"
+    }
+    two_bytes_each = "é" * (USER_DATA_MAX // 2 + 1)
+    assert "65538 bytes" in problems(Instance, {**base, "user_data": two_bytes_each})["user_data"]

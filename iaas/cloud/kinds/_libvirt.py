@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iaas.cloud.base import OpContext
+from iaas.cloud.base import OpContext, PlannedItem
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.pools import DEFAULT_POOL_ROOT
 from iaas.drivers.libvirt import Host, Meta, PoolInfo, VolumeInfo
@@ -82,6 +82,10 @@ class LibvirtHandler:
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """Nothing outside the cloud is needed by this kind (see :class:`iaas.cloud.base.KindHandler`)."""
+        return []
 
     # ------------------------------------------------------------ ids and hosts
 

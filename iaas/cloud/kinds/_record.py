@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.base import Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
-from iaas.errors import ConflictError, IaasError, NotFoundError
+from iaas.errors import ConflictError, FieldError, IaasError, NotFoundError
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -35,6 +35,10 @@ class RecordHandler:
     def inventory(self) -> Inventory:
         """The cloud's inventory."""
         return self.cloud.inventory
+
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """Nothing outside the cloud is needed by this kind (see :class:`iaas.cloud.base.KindHandler`)."""
+        return []
 
     # ------------------------------------------------------------ hooks
 

@@ -22,17 +22,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 import urllib.request
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
-from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.base import Observed, OpContext, PlannedItem
 from iaas.cloud.kinds._libvirt import LibvirtHandler, fmt_of, invalid, lock_for, volume_name
 from iaas.cloud.pools import IMAGE_POOL
 from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
-from iaas.errors import HostError, IaasError
+from iaas.errors import FieldError, HostError, IaasError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,26 @@ def local_path(source: str) -> Path:
     if source.startswith("file://"):
         return Path(unquote(urlsplit(source).path))
     return Path(source)
+
+
+def source_problem(source: str) -> str | None:
+    """What keeps a local source from being read (missing, a directory, a device, unreadable); None for a URL."""
+    if "://" in source and not source.startswith("file://"):
+        return None
+    path = local_path(source)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"no such file: {path}"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return f"{path} is a directory, not an image file"
+    if not stat.S_ISREG(mode):
+        return f"{path} is not a regular file (a device, a pipe or a socket)"
+    if not os.access(path, os.R_OK):
+        return f"cannot read {path}: permission denied"
+    return None
 
 
 def _copy(reader: IO[bytes], writer: IO[bytes] | None) -> tuple[str, int]:
@@ -156,6 +177,12 @@ class Handler(LibvirtHandler):
             raise HostError(host_name, f"import image {rec.name}", "the image volume did not appear in the pool")
         return vol
 
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """A local source that is missing, a directory, a device or unreadable (URLs are read at apply)."""
+        source = (item.after or {}).get("source")
+        problem = source_problem(source) if isinstance(source, str) and source else None
+        return [FieldError(item.address, "source", problem)] if problem else []
+
     # ------------------------------------------------------------ importing
 
     def _check_source(self, address: str, inputs: dict[str, Any]) -> int | None:
@@ -164,8 +191,8 @@ class Handler(LibvirtHandler):
         if is_url(source):
             return None
         path = local_path(source)
-        if not path.is_file():
-            raise invalid(address, "source", f"no such file: {path}")
+        if problem := source_problem(source):
+            raise invalid(address, "source", problem)
         try:
             with path.open("rb") as f:
                 digest, size = _copy(f, None)

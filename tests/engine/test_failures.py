@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,11 @@ from .conftest import PUBLIC_KEY
 
 def test_failure_skips_dependents_and_finishes_independent_branches(engine: iaas.Engine, tmp_path: Path) -> None:
     stack = iaas.Stack("t")
-    img = stack.add(iaas.Image(name="broken", source=str(tmp_path / "missing.qcow2")))
+    good = b"now it is right"
+    (tmp_path / "broken.qcow2").write_bytes(b"not the file the checksum names")  # read at apply, not at plan
+    img = stack.add(
+        iaas.Image(name="broken", source=str(tmp_path / "broken.qcow2"), sha256=hashlib.sha256(good).hexdigest())
+    )
     stack.add(iaas.Volume(name="v", size_gib=1, image=img))
     stack.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY))
     stack.add(iaas.Network(name="n", cidr="10.9.0.0/24"))
@@ -21,11 +26,11 @@ def test_failure_skips_dependents_and_finishes_independent_branches(engine: iaas
         engine.apply(stack)
     err = info.value
     assert list(err.failures) == ["image.broken"]
-    assert "missing.qcow2" in str(err.failures["image.broken"])
+    assert "sha256" in str(err.failures["image.broken"])
     assert err.skipped == ["volume.v"]
     assert set(engine.resources()) == {"key_pair.k", "network.n"}
     assert engine.history(1)[0].status == "failed"
-    (tmp_path / "missing.qcow2").write_bytes(b"now it exists")
+    (tmp_path / "broken.qcow2").write_bytes(good)
     result = engine.apply(stack)
     assert result.counts["create"] == 2
     assert set(engine.resources()) == {"key_pair.k", "network.n", "image.broken", "volume.v"}

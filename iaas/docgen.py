@@ -21,7 +21,8 @@ from typing import Any
 import attrs
 import yaml
 
-from iaas.model import FLAVORS, KINDS, Resource, object_schema
+from iaas import yamlfile
+from iaas.model import FLAVORS, KINDS, Resource, checks, object_schema
 from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec
 from iaas.model.values import validate
 from iaas.stack import Declared, Lifecycle
@@ -355,6 +356,37 @@ def _reference_section() -> Iterator[str]:
     yield ""
 
 
+def _name_rules() -> Iterator[tuple[str, str]]:
+    """(what, rule) for the names of each group of kinds sharing a rule, then the stack's name."""
+    groups: dict[Callable[[Any], str | None], list[str]] = {}
+    for kind, cls in KINDS.items():
+        groups.setdefault(cls.name_check, []).append(f"[{kind}](#{_anchor(kind)})")
+    for rule, kinds in groups.items():
+        yield f"Names of {', '.join(kinds)}", _first_line(rule.__doc__)
+    yield "The stack's name", _first_line(checks.stack_name.__doc__)
+
+
+def _limits_section() -> Iterator[str]:
+    yield "## Limits"
+    yield ""
+    yield (
+        "A stack file is UTF-8 text (a byte-order mark is allowed). Anchors (`&name`), aliases (`*name`) and "
+        "merge keys (`<<: *name`) may be used within the bounds below; an alias inside the node it names is "
+        "refused. A file past a bound is refused with its name and line before anything is touched. The same "
+        "bounds hold for the cloud config file and for `#cloud-config` user data."
+    )
+    yield ""
+    yield _row(("Limit", "Value"))
+    yield "|---|---|"
+    yield _row(("Size of a stack file", f"{yamlfile.MAX_BYTES // (1024 * 1024)} MiB ({yamlfile.MAX_BYTES} bytes)"))
+    yield _row(("Nesting of mappings and lists", f"{yamlfile.MAX_DEPTH} levels"))
+    yield _row(("Nodes that the aliases of one file stand for, in all", f"{yamlfile.MAX_ALIAS_NODES}"))
+    for what, rule in _name_rules():
+        yield _row((what, rule))
+    yield _row(("`instance.user_data`", _first_line(checks.user_data.__doc__)))
+    yield ""
+
+
 def _intro() -> Iterator[str]:
     yield "# Stack file reference"
     yield ""
@@ -385,7 +417,7 @@ def render_stack_file_reference() -> str:
     lines += ["## Nested types", ""]
     for cls in _nested_types():
         lines += _nested_section(cls)
-    lines += [*_lifecycle_section(), *_reference_section()]
+    lines += [*_lifecycle_section(), *_reference_section(), *_limits_section()]
     return "\n".join(lines).rstrip() + "\n"
 
 

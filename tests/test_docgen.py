@@ -143,3 +143,17 @@ def test_a_new_kind_or_field_appears_without_editing_the_generator(monkeypatch: 
     assert "| `token` | string | optional |  | in place (live) | yes |" in text
     assert "| `reading` | integer | computed |" in text
     assert "| `gauge.owner` | [project](#project) |" in text
+
+
+def test_the_limits_are_those_the_code_enforces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iaas import yamlfile
+
+    text = docgen.render_stack_file_reference()
+    limits = text[text.index("## Limits") :]
+    assert f"| Nesting of mappings and lists | {yamlfile.MAX_DEPTH} levels |" in limits
+    assert f"| {yamlfile.MAX_ALIAS_NODES} |" in limits and "4 MiB (4194304 bytes)" in limits
+    assert "| `instance.user_data` | At most 64 KiB" in limits
+    for cls in KINDS.values():
+        assert f"[{cls.kind}](#{cls.kind})" in limits
+    monkeypatch.setattr(yamlfile, "MAX_DEPTH", 7)
+    assert "| Nesting of mappings and lists | 7 levels |" in docgen.render_stack_file_reference()

@@ -68,7 +68,7 @@ def free_name(value: Any) -> str | None:
 
 
 def stack_name(value: Any) -> str | None:
-    """Stack names: as resource names (:func:`free_name`)."""
+    """Stack names: 1-128 characters, no ``/``, no ``..``, no control characters, no space at either end."""
     return free_name(value)
 
 

@@ -163,7 +163,9 @@ def laughs(levels: int) -> list[Any]:
 def render(data: st.DataObject, doc: dict[str, Any], damaged: bool) -> bytes:
     """The document as YAML or JSON text; when ``damaged``, sometimes with aliases, cut short or with bad bytes."""
     form = data.draw(st.sampled_from(["yaml", "json"]), label="form")
-    if damaged and data.draw(st.booleans(), label="aliases"):  # JSON has no aliases: there the lists are written out in full
+    if damaged and data.draw(
+        st.booleans(), label="aliases"
+    ):  # JSON has no aliases: there the lists are written out in full
         levels = data.draw(st.integers(0, 8 if form == "yaml" else 2), label="levels")
         doc = {**doc, "outputs": {**(doc.get("outputs") or {}), "lol": laughs(levels)}}
     try:

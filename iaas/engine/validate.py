@@ -95,7 +95,8 @@ def _fixed_ips(stack: Stack) -> list[FieldError]:
     for decl in stack:
         if decl.kind != "instance":
             continue
-        for i, nic in enumerate(decl.inputs.get("nics") or []):
+        nics = decl.inputs.get("nics")
+        for i, nic in enumerate(nics if isinstance(nics, list) else []):  # not a list: the field check says so
             if not isinstance(nic, dict) or not isinstance(nic.get("fixed_ip"), str):
                 continue
             ip_text, network = nic["fixed_ip"], nic.get("network")

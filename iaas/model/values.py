@@ -118,6 +118,8 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
     if f.type.name == "list":
         item = FieldSchema(f.name, f.type.item, f.spec, attrs.NOTHING, f.nested)  # type: ignore[arg-type]
         for i, v in enumerate(value):
+            if v is None:
+                errors.append((f"{path}[{i}]", "must not be null"))
             _check_value(item, v, f"{path}[{i}]", errors)
         return
     if f.type.name == "object" and f.nested is not None:
@@ -127,6 +129,8 @@ def _check_value(f: FieldSchema, value: Any, path: str, errors: list[tuple[str, 
         plain = attrs.evolve(f.spec, check=None)  # the field's check is for the whole map
         item = FieldSchema(f.name, f.type.item, plain, attrs.NOTHING, f.nested)
         for k, v in value.items():
+            if v is None:
+                errors.append((f"{path}.{k}", "must not be null"))
             _check_value(item, v, f"{path}.{k}", errors)
     spec = f.spec
     if spec.choices is not None and value not in spec.choices:

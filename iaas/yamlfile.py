@@ -11,11 +11,13 @@ Like :mod:`iaas.errors`, this module may be imported by every part of iaas.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 from iaas.errors import FieldError, ValidationError
 
@@ -27,6 +29,9 @@ MAX_DEPTH = 64
 
 MAX_ALIAS_NODES = 100_000
 """Most nodes that the aliases (``*name``, ``<<: *name``) of one document may stand for, in all."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BoundedLoader(yaml.SafeLoader):
@@ -52,6 +57,17 @@ class BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
         self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
         return node
+
+    def construct_scalar(self, node: Any) -> Any:  # noqa: D102 - escaped surrogate pairs joined, lone ones refused
+        value = super().construct_scalar(node)  # type: ignore[no-untyped-call]
+        if isinstance(value, str) and _SURROGATE.search(value):
+            try:
+                return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+            except UnicodeDecodeError:
+                raise ConstructorError(
+                    None, None, "a string holds half of a UTF-16 surrogate pair (\\ud800 to \\udfff)", node.start_mark
+                ) from None
+        return value
 
     def _count_alias(self, event: yaml.AliasEvent) -> None:
         node = self.anchors.get(event.anchor)  # type: ignore[attr-defined]

@@ -44,22 +44,22 @@ class BoundedLoader(yaml.SafeLoader):
         self._expanded = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - see the class
-        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
-            self._count_alias(self.peek_event())  # type: ignore[no-untyped-call]
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        if self.check_event(yaml.AliasEvent):
+            self._count_alias(self.peek_event())
+            return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            mark: Any = self.peek_event().start_mark
             raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
         try:
-            node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            node: Any = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+        self._sizes[id(node)] = 1 + sum([self._sizes.get(id(child), 1) for child in _children(node)])
         return node
 
     def construct_scalar(self, node: Any) -> Any:  # noqa: D102 - escaped surrogate pairs joined, lone ones refused
-        value = super().construct_scalar(node)  # type: ignore[no-untyped-call]
+        value = super().construct_scalar(node)
         if isinstance(value, str) and _SURROGATE.search(value):
             try:
                 return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
@@ -69,8 +69,8 @@ class BoundedLoader(yaml.SafeLoader):
                 ) from None
         return value
 
-    def _count_alias(self, event: yaml.AliasEvent) -> None:
-        node = self.anchors.get(event.anchor)  # type: ignore[attr-defined]
+    def _count_alias(self, event: Any) -> None:
+        node = self.anchors.get(event.anchor)
         if node is None:
             return  # the composer reports the undefined alias
         size = self._sizes.get(id(node))

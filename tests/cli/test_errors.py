@@ -106,7 +106,9 @@ def test_entry_point_help(project: Path) -> None:
 
 
 def iaas_commands() -> object:
-    """The module whose ``run`` dispatches a parsed command line."""
+    """The module whose ``run`` dispatches a parsed command line (loaded by the CLI only once its arguments parse)."""
+    import iaas.cli.commands
+
     return iaas.cli.commands
 
 

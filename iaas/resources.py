@@ -20,12 +20,14 @@ translates its protocol.  Faces reach it through :mod:`iaas.api`::
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from iaas.errors import FieldError, NotFoundError, ValidationError
-from iaas.model import KINDS, Reference, Resource, contains_unknown, object_schema
+from iaas.model import KINDS, Reference, Resource, contains_unknown, object_schema, observe
+from iaas.model.observe import Merged
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import Change, ForbiddenChange, action_of, complete, validate
 from iaas.model.values import diff as _diff
@@ -131,6 +133,28 @@ def recomputed_outputs(kind: str, changed: list[str] | tuple[str, ...]) -> list[
     """
     changed_set = set(changed)
     return [f.name for f in schema(kind).fields if f.computed and changed_set & set(f.spec.recomputed_by)]
+
+
+def merge_observed(
+    recorded: dict[str, Any], observed: dict[str, Any], *, skip: list[str] | tuple[str, ...] = ()
+) -> Merged:
+    """The recorded inputs with what the cloud reports differently in their place (both in the cloud's terms).
+
+    :meth:`Session.merge_observed` also keeps a name written for the object the cloud reports by id.
+    """
+    return observe.merge_observed(recorded, observed, skip=skip)
+
+
+def keep_chosen(kind: str, new: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """New inputs where a field the cloud chooses (an instance's ``host``) is left unset keep the value it chose."""
+    return observe.keep_chosen(kind_class(kind), new, before)
+
+
+def ignore_changes(
+    ignore: list[str] | tuple[str, ...] | str, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """``after`` where the fields ``ignore_changes`` lists (or ``"all"``) keep their value in ``before``."""
+    return observe.ignore_changes(ignore, before, after)
 
 
 class Session:
@@ -244,6 +268,32 @@ class Session:
             raise ValidationError(refs.errors)
         return resolved
 
+    def same_object_resolver(self, kind: str, address: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """Inputs in the cloud's terms (names in reference fields as ids; a name of nothing stays as written)."""
+        return lambda values: self.resolve(kind, values, address, strict=False)
+
+    def merge_observed(
+        self,
+        kind: str,
+        address: str,
+        recorded: dict[str, Any],
+        observed: dict[str, Any],
+        *,
+        skip: list[str] | tuple[str, ...] = (),
+    ) -> Merged:
+        """The recorded inputs with what the cloud reports differently in their place (drift).
+
+        A value written as the name of the object the cloud reports by id is
+        kept as written: a name and the id of the same object are equal.
+        """
+        return observe.merge_observed(recorded, observed, skip=skip, resolve=self.same_object_resolver(kind, address))
+
+    def diff(self, kind: str, old: dict[str, Any], new: dict[str, Any], address: str | None = None) -> Diff:
+        """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal."""
+        address = address or f"{kind}.{new.get('name', '?')}"
+        same = self.same_object_resolver(kind, address)
+        return diff(kind, same(old), same(new), address=address)
+
     def adopt(self, kind: str, address: str, state: ResourceState) -> None:
         """Record an imported object as this session's stack's."""
         from iaas.cloud import Observed
@@ -266,7 +316,10 @@ __all__ = [
     "check",
     "computed_outputs",
     "diff",
+    "ignore_changes",
+    "keep_chosen",
     "kind_class",
+    "merge_observed",
     "recomputed_outputs",
     "schema",
 ]

@@ -20,6 +20,7 @@ import attrs
 
 from iaas.errors import FieldError, ValidationError
 from iaas.model import KINDS, Reference, Resource
+from iaas.model.observe import ignores
 from iaas.model.values import from_raw, inputs_of
 
 
@@ -36,7 +37,7 @@ class Lifecycle:
 
     def ignores(self, field: str) -> bool:
         """True when changes to ``field`` are ignored."""
-        return self.ignore_changes == "all" or field in self.ignore_changes
+        return ignores(self.ignore_changes, field)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping, for state and plan files."""

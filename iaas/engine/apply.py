@@ -24,6 +24,7 @@ from iaas.engine.resolve import Values, references, resolve
 from iaas.errors import PlanError
 from iaas.graph import Graph, find_cycles, walk
 from iaas.model import KINDS, contains_unknown
+from iaas.model.observe import ignore_changes
 from iaas.model.values import complete
 from iaas.state import ResourceRecord, StateStore
 
@@ -140,11 +141,8 @@ class Applier:
         with self._lock:
             inputs = complete(cls, resolve(ch.desired or {}, self.values.lookup))
         ignore = ch.lifecycle.get("ignore_changes") or []
-        if ch.before is not None and ignore:
-            inputs = {
-                k: (ch.before.get(k) if (ignore == "all" or k in ignore) and k != "name" else v)
-                for k, v in inputs.items()
-            }
+        if ch.before is not None:
+            inputs = ignore_changes(ignore, ch.before, inputs)
         if contains_unknown(inputs):
             missing = [k for k, v in inputs.items() if contains_unknown(v)]
             raise PlanError(f"{ch.address}: values still unknown at apply: {', '.join(missing)}")

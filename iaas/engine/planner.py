@@ -15,9 +15,10 @@ from iaas.engine.validate import check_values, validate_stack
 from iaas.errors import FieldError, PlanError, ValidationError
 from iaas.graph import Graph
 from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema
+from iaas.model.observe import ignore_changes
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff
-from iaas.stack import Declared, Lifecycle, Stack
+from iaas.stack import Declared, Stack
 from iaas.state import ResourceRecord, Snapshot
 
 NAMED_ON_HOST = ("network", "instance")  # kinds whose libvirt object is named after the resource
@@ -43,12 +44,6 @@ def _has_literal_refs(schema: ObjectSchema, values: dict[str, Any]) -> bool:
 
 def _has_references(values: dict[str, Any]) -> bool:
     return next(references(values), None) is not None
-
-
-def _apply_ignore(lifecycle: Lifecycle, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    if not lifecycle.ignore_changes:
-        return after
-    return {k: (before.get(k) if lifecycle.ignores(k) and k != "name" else v) for k, v in after.items()}
 
 
 def _targets_closure(graph: Graph[str], targets: Iterable[str], destroy: bool) -> set[str]:
@@ -190,7 +185,7 @@ class Planner:
             return ch
         ch.before, ch.id, ch.outputs, ch.deposed = rec.inputs, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
         ch.recorded_dependencies = list(rec.dependencies)
-        ch.after = after = _apply_ignore(decl.lifecycle, rec.inputs, after)
+        ch.after = after = ignore_changes(decl.lifecycle.ignore_changes, rec.inputs, after)
         try:
             ch.changes = diff(cls, rec.inputs, after)
         except ForbiddenChange as exc:

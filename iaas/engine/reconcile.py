@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import Cloud, Observed, OpContext
+from iaas.model.observe import merge_observed
 from iaas.state import ResourceRecord, Snapshot, StateStore
 
 REFRESH_PARALLELISM = 10
@@ -73,11 +74,11 @@ def reconcile(
             if rec.status in ("ready", "tainted"):
                 drift.append({"address": rec.address, "field": None, "recorded": None, "actual": "gone"})
             continue
-        inputs = dict(rec.inputs)
-        for key, actual in obs.inputs.items():
-            if key in inputs and inputs[key] != actual:
-                drift.append({"address": rec.address, "field": key, "recorded": inputs[key], "actual": actual})
-                inputs[key] = actual
+        merged = merge_observed(rec.inputs, obs.inputs, skip=rec.extra.get("unread") or ())
+        inputs = merged.inputs
+        drift += [
+            {"address": rec.address, "field": d.field, "recorded": d.recorded, "actual": d.actual} for d in merged.drift
+        ]
         status = "tainted" if rec.status == "tainted" else "ready"
         new = attrs.evolve(
             rec,

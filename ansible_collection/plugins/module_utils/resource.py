@@ -74,11 +74,7 @@ class ResourceModule(IaasModule):
     @staticmethod
     def current_inputs(rec: api.InventoryRecord, state: api.ResourceState) -> dict[str, Any]:
         """The recorded inputs, with what the cloud reports differently taking their place (drift)."""
-        inputs = rec.inputs
-        for key, actual in state.inputs.items():
-            if key in inputs:
-                inputs[key] = actual
-        return inputs
+        return api.merge_observed(rec.inputs, state.inputs).inputs
 
     # ------------------------------------------------------------ inputs
 

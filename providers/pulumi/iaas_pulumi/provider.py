@@ -19,13 +19,12 @@ from iaas import api
 from iaas.api import UNKNOWN, Cloud, ValidationError
 from iaas_pulumi import PACKAGE
 from iaas_pulumi.config import ProviderConfig
-from iaas_pulumi.names import camel, kind_of_function, kind_of_token, wire_path
+from iaas_pulumi.names import camel, kind_of_function, kind_of_token, snake, wire_path
 from iaas_pulumi.schema import schema_json
 from iaas_pulumi.values import (
     extras_from_wire,
     from_wire,
     input_values,
-    keep_chosen,
     kind_schema,
     output_values,
     to_wire,
@@ -146,13 +145,10 @@ class IaasProvider(p.Provider):
         kind = _kind(request.urn)
         state = from_wire(kind, request.old_state).values
         old = input_values(kind, state)
-        new = keep_chosen(kind, from_wire(kind, request.new_inputs).values, state)
-        for path in request.ignore_changes:
-            top = path.split(".")[0].split("[")[0]
-            field = next((f.name for f in kind_schema(kind).inputs if camel(f.name) == top), None)
-            if field is not None:
-                new[field] = old.get(field)
-        d = api.diff(kind, old, new, address=f"{kind}.{new.get('name') or request.name}")
+        new = api.keep_chosen(kind, from_wire(kind, request.new_inputs).values, state)
+        new = api.ignore_changes([snake(path) for path in request.ignore_changes], old, new)
+        address = f"{kind}.{new.get('name') or request.name}"
+        d = await self._run(self._session(request.urn).diff, kind, old, new, address)
         detailed = {
             camel(c.field): p.PropertyDiff(
                 _DIFF_KIND[(c.old is not None, c.new is not None, c.update == "replace")], True
@@ -204,12 +200,15 @@ class IaasProvider(p.Provider):
         found = await self._run(session.read, kind, address, request.resource_id, outputs)
         if found is None:
             return p.ReadResponse()
-        old_inputs = from_wire(kind, request.inputs).values or input_values(kind, state)
-        inputs = {**old_inputs, **found.inputs}
+        recorded = input_values(kind, state)
+        written = from_wire(kind, request.inputs).values or recorded
+        merge = session.merge_observed
+        inputs = (await self._run(merge, kind, address, written, found.inputs)).inputs
+        props = (await self._run(merge, kind, address, recorded, found.inputs)).inputs
         secrets = from_wire(kind, request.properties).secrets
         return p.ReadResponse(
             found.id,
-            to_wire(kind, {**input_values(kind, state), **found.inputs, **found.outputs}, secrets),
+            to_wire(kind, {**found.inputs, **props, **found.outputs}, secrets),
             to_wire(kind, inputs, secrets),
         )
 
@@ -218,7 +217,7 @@ class IaasProvider(p.Provider):
         kind = _kind(request.urn)
         state = from_wire(kind, request.olds).values
         inbound = from_wire(kind, request.news)
-        old, new = input_values(kind, state), keep_chosen(kind, inbound.values, state)
+        old, new = input_values(kind, state), api.keep_chosen(kind, inbound.values, state)
         outputs = output_values(kind, state, extras_from_wire(kind, request.olds), request.resource_id)
         address = f"{kind}.{new.get('name') or state.get('name')}"
         session = self._session(request.urn)

@@ -135,12 +135,3 @@ def output_values(kind: str, state: Mapping[str, Any], extras: Mapping[str, Any]
     """What the cloud reported for an object: computed and chosen fields, extra values, and its id."""
     out = {f.name: state[f.name] for f in kind_schema(kind).outputs if f.name in state}
     return {**out, **extras, "id": id}
-
-
-def keep_chosen(kind: str, new: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
-    """New inputs where a field the cloud chooses is left unset keep the value it chose before."""
-    out = dict(new)
-    for f in kind_schema(kind).inputs:
-        if f.spec.chosen and out.get(f.name) is None and state.get(f.name) is not None:
-            out[f.name] = state[f.name]
-    return out

@@ -152,14 +152,8 @@ class Operations:
         found = self.session.read(kind, _address(kind, state), state["id"], outputs_of(kind, state))
         if found is None:
             return None
-        inputs, resolved = dict(recorded), None
-        for key, actual in found.inputs.items():
-            if key not in inputs or key in unset or inputs[key] == actual:
-                continue
-            resolved = resolved or self.session.resolve(kind, recorded, _address(kind, state), strict=False)
-            if resolved[key] != actual:  # not merely a name for the id the cloud reports
-                inputs[key] = actual
-        return tf_object(kind, inputs, found.outputs)
+        merged = self.session.merge_observed(kind, _address(kind, state), recorded, found.inputs, skip=unset)
+        return tf_object(kind, merged.inputs, found.outputs)
 
     def import_(self, kind: str, name_or_id: str) -> tuple[dict[str, Any], bytes]:
         """Adopt an existing object by id or name; return its object and private data."""

@@ -237,7 +237,9 @@ class Applier:
         inputs = self._inputs(ch)
         changed = [k for k in inputs if inputs.get(k) != ch.before.get(k)]
         self._emit("start", ch.address, action="update", fields=changed)
-        outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, ch.before, inputs, changed, ch.outputs)
+        outputs = ch.outputs  # nothing to change in the cloud: the record takes values adopted from the configuration
+        if changed:
+            outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, ch.before, inputs, changed, ch.outputs)
         extra = {"deposed": ch.deposed} if ch.deposed else {}
         self._record(ch, id=ch.id, inputs=inputs, outputs=outputs, status="ready", extra=extra)
         self._known(ch.address, inputs, outputs)

@@ -25,7 +25,7 @@ from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
 from iaas.engine.reconcile import apply_fixes, reconcile
 from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, ValidationError
-from iaas.model import KINDS
+from iaas.model import KINDS, observe
 from iaas.model.values import complete
 from iaas.stack import Stack
 from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_owner, open_store
@@ -213,6 +213,7 @@ class Engine:
                         inputs[key] = value
                 deps = planned.dependencies
             inputs["name"] = inputs.get("name") or name
+            unread = [k for k in observe.unread(KINDS[kind], observed.inputs) if inputs.get(k) is None]
             inputs = complete(KINDS[kind], inputs)
             self.cloud.adopt(kind, ctx, observed)
             rec = ResourceRecord(
@@ -223,6 +224,7 @@ class Engine:
                 outputs=dict(observed.outputs),
                 dependencies=deps,
                 status="ready",
+                extra={"unread": unread} if unread else {},
             )
             self.store.put(rec)
             return rec

@@ -14,7 +14,7 @@ from iaas.engine.resolve import Values, references, resolve
 from iaas.engine.validate import check_values, validate_stack
 from iaas.errors import FieldError, PlanError, ValidationError
 from iaas.graph import Graph
-from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema
+from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema, observe
 from iaas.model.observe import ignore_changes
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff
@@ -186,11 +186,17 @@ class Planner:
         ch.before, ch.id, ch.outputs, ch.deposed = rec.inputs, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
         ch.recorded_dependencies = list(rec.dependencies)
         ch.after = after = ignore_changes(decl.lifecycle.ignore_changes, rec.inputs, after)
+        unread = rec.extra.get("unread") or []  # not read from an imported object: taken from the configuration
+        adopted = observe.adopted(unread, rec.inputs, after)
+        ch.before = observe.adopt_unread(unread, rec.inputs, after)
         try:
-            ch.changes = diff(cls, rec.inputs, after)
+            ch.changes = diff(cls, ch.before, after)
         except ForbiddenChange as exc:
             self.errors.append(FieldError(decl.address, exc.field, str(exc), decl.source))
         ch.action = action_of(ch.changes)
+        if adopted:
+            ch.reasons.append(f"adopts {', '.join(adopted)} from the configuration")
+            ch.action = "update" if ch.action == "noop" else ch.action
         if rec.status == "tainted":
             ch.action, ch.reasons = "replace", ["tainted"]
         elif decl.address in self.replace:

@@ -109,6 +109,16 @@ def keep_chosen(cls: type[Resource], new: Mapping[str, Any], before: Mapping[str
     return out
 
 
+def unread(cls: type[Resource], observed: Mapping[str, Any]) -> list[str]:
+    """The input fields the cloud could not read back from an object (those its report leaves out)."""
+    return [f.name for f in object_schema(cls).inputs if f.name not in observed and f.name != "name"]
+
+
+def adopted(unread: Collection[str], before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The unread fields whose configured value differs from the record: the ones a plan adopts."""
+    return [k for k in unread if not same_value(before.get(k), after.get(k))]
+
+
 def adopt_unread(unread: Collection[str], before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     """``before`` with the fields the cloud could not read taken from ``after`` (the configuration)."""
     return {**before, **{k: after.get(k) for k in unread}}
@@ -118,9 +128,11 @@ __all__ = [
     "Drift",
     "Merged",
     "adopt_unread",
+    "adopted",
     "ignore_changes",
     "ignores",
     "keep_chosen",
     "merge_observed",
     "same_value",
+    "unread",
 ]

@@ -49,6 +49,7 @@ from iaas.model.values import diff
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 300.0  # seconds ``wait_for_address`` waits for the DHCP leases
+BACKING_DEPTH = 8  # layers of a disk's backing chain searched for the image it is built on
 
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -373,7 +374,7 @@ class Handler(LibvirtHandler):
         nics = self._current_nics(host, info)
         order = list(recorded_out.get("mac_addresses") or [])
         nics.sort(key=lambda n: order.index(n.spec.mac) if n.spec.mac in order else len(order))
-        root = host.get_volume(VOLUME_POOL, root_name(info.uuid))
+        root = self._root_volume(host, info)
         vol_ids = [v for d in info.disks if d.target != "vda" and (v := id_of_path(d.path))]
         wanted = list(recorded.get("volumes") or [])
         vol_ids.sort(key=lambda v: wanted.index(v) if v in wanted else len(wanted))
@@ -384,11 +385,15 @@ class Handler(LibvirtHandler):
             "max_vcpus": info.max_vcpus,
             "max_memory_mib": info.max_memory_mib,
             "power_state": "running" if info.state == "running" else "stopped",
-            "root_disk_gib": gib(root.capacity_bytes) if root else None,
-            "image": id_of_path(root.backing_path) if root else None,
             "volumes": vol_ids,
             "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
         }
+        made_here = info.meta is not None  # made by iaas: a missing root disk is drift (no image: a replacement)
+        image = self._image_of(host, root) if root is not None else None
+        if image is not None or made_here:  # what cannot be read is left out: an import adopts it from the config
+            inputs["image"] = image
+        if root is not None or made_here:
+            inputs["root_disk_gib"] = gib(root.capacity_bytes) if root is not None else None
         if extra:
             inputs.update({k: recorded[k] for k in _EXTRA_INPUTS if recorded.get(k) is not None})
         meta = info.meta
@@ -399,6 +404,29 @@ class Handler(LibvirtHandler):
             stack=meta.stack if meta else None,
             address=meta.address if meta else None,
         )
+
+    @staticmethod
+    def _root_volume(host: Host, info: DomainInfo) -> VolumeInfo | None:
+        """The root disk: the one iaas made, else the volume behind the guest's first disk (a domain iaas did not
+        create)."""
+        root = host.get_volume(VOLUME_POOL, root_name(info.uuid))
+        if root is not None:
+            return root
+        first = next((d.path for d in info.spec.disks if d.path and d.target in ("vda", "sda", "hda")), None)
+        return host.volume_at(first) if first else None
+
+    @staticmethod
+    def _image_of(host: Host, root: VolumeInfo) -> str | None:
+        """The iaas image a disk is built on, found along its backing chain; None when it is not built on one."""
+        vol: VolumeInfo | None = root
+        for _ in range(BACKING_DEPTH):
+            if vol is None or not vol.backing_path:
+                return None
+            image = id_of_path(vol.backing_path)
+            if image is not None:
+                return image
+            vol = host.volume_at(vol.backing_path)
+        return None
 
     def _observed_nic(self, host: Host, nic: NicPlan, recorded: dict[str, Any], order: list[str]) -> dict[str, Any]:
         groups: list[str] = []

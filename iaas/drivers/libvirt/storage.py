@@ -125,6 +125,18 @@ class StorageOps(Connection):
 
         return self._call(f"read volume {name} in pool {pool}", run)
 
+    def volume_at(self, path: str) -> VolumeInfo | None:
+        """The volume whose file is ``path`` in any pool of the host, or None."""
+
+        def run(conn: libvirt.virConnect) -> VolumeInfo | None:
+            try:
+                vol = conn.storageVolLookupByPath(path)
+            except libvirt.libvirtError:
+                return None
+            return volume_info(vol.storagePoolLookupByVolume(), vol)
+
+        return self._call(f"find the volume at {path}", run)
+
     def list_volumes(self, pool: str) -> list[VolumeInfo]:
         """Every volume of a pool, sorted by name."""
 

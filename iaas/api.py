@@ -37,6 +37,9 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         (
             "Checked",
+            "adopt_unread",
+            "import_id",
+            "unread",
             "Diff",
             "ResourceState",
             "Session",
@@ -121,15 +124,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         Diff,
         ResourceState,
         Session,
+        adopt_unread,
         check,
         computed_outputs,
         diff,
         ignore_changes,
+        import_id,
         keep_chosen,
         kind_class,
         merge_observed,
         recomputed_outputs,
         schema,
+        unread,
     )
     from iaas.stack import Lifecycle, Stack
     from iaas.stackfile import load_stack, stack_from_data

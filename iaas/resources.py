@@ -145,6 +145,27 @@ def merge_observed(
     return observe.merge_observed(recorded, observed, skip=skip)
 
 
+def unread(kind: str, observed: dict[str, Any]) -> list[str]:
+    """The input fields the cloud could not read back from an object (left out of its report)."""
+    return observe.unread(kind_class(kind), observed)
+
+
+def adopt_unread(unread: list[str], before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``before`` with the fields the cloud could not read taken from ``after``: adopted, never a change."""
+    return observe.adopt_unread(unread, before, after)
+
+
+def import_id(raw: str) -> tuple[str, bool]:
+    """The name or id an import id gives, and whether it asks to take over another stack's object.
+
+    ``take-over:<name or id>`` imports an object another stack manages (that
+    stack no longer owns it); any other import of such an object is refused.
+    """
+    from iaas.cloud.cloud import TAKE_OVER
+
+    return (raw[len(TAKE_OVER) :], True) if raw.startswith(TAKE_OVER) else (raw, False)
+
+
 def keep_chosen(kind: str, new: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """New inputs where a field the cloud chooses (an instance's ``host``) is left unset keep the value it chose."""
     return observe.keep_chosen(kind_class(kind), new, before)
@@ -237,6 +258,8 @@ class Session:
             raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
         cls = kind_class(kind)
         old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
+        if not d.changes:  # values adopted from the configuration: nothing changes in the cloud
+            return ResourceState(id, new_c, dict(outputs or {}))
         out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields, outputs or {})
         return ResourceState(id, new_c, out)
 
@@ -294,11 +317,12 @@ class Session:
         same = self.same_object_resolver(kind, address)
         return diff(kind, same(old), same(new), address=address)
 
-    def adopt(self, kind: str, address: str, state: ResourceState) -> None:
-        """Record an imported object as this session's stack's."""
+    def adopt(self, kind: str, address: str, state: ResourceState, *, take_over: bool = False) -> None:
+        """Record an imported object as this session's stack's; another stack's object only with ``take_over``."""
         from iaas.cloud import Observed
 
-        self.cloud.adopt(kind, self._ctx(address, state.inputs), Observed(state.id, state.inputs, state.outputs))
+        ctx = self._ctx(address, state.inputs)
+        self.cloud.adopt(kind, ctx, Observed(state.id, state.inputs, state.outputs), take_over=take_over)
 
     def get(self, kind: str, address: str, id: str) -> ResourceState:
         """Like :meth:`read`, but a missing object is :class:`NotFoundError`."""
@@ -317,9 +341,12 @@ __all__ = [
     "computed_outputs",
     "diff",
     "ignore_changes",
+    "adopt_unread",
+    "import_id",
     "keep_chosen",
     "kind_class",
     "merge_observed",
     "recomputed_outputs",
     "schema",
+    "unread",
 ]

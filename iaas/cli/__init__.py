@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("address", help="resource address, kind.name")
     p.add_argument("id", help="id or name of the existing object")
+    p.add_argument(
+        "--take-over", action="store_true", help="import an object another stack manages (that stack loses it)"
+    )
     p = sub.add_parser("output", help="show the stack's outputs")
     _common(p)
     p.add_argument("name", nargs="?", help="one output")

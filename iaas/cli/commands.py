@@ -388,7 +388,7 @@ def _validate(args: argparse.Namespace, ui: UI) -> int:
 def _import(args: argparse.Namespace, ui: UI) -> int:
     stack = _load(args, required=False)
     with _engine(args, stack.name, ui) as engine:
-        rec = engine.import_resource(args.address, args.id, stack)
+        rec = engine.import_resource(args.address, args.id, stack, take_over=args.take_over)
     ui.print(f"Imported {rec.address} (id {rec.id}). Run 'iaas plan' to compare it with the stack.")
     return 0
 

@@ -14,7 +14,7 @@ from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
-from iaas.errors import FieldError, IaasError, ValidationError
+from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
 
 if TYPE_CHECKING:
     from iaas.cloud.preflight import Problem
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME = ".iaas"
+#: Prefix of an import id that takes over an object another stack manages (``take-over:<id>``).
+TAKE_OVER = "take-over:"
 
 
 @attrs.define
@@ -199,9 +201,26 @@ class Cloud:
         """Find an existing object by name or id (for import and data lookups)."""
         return self.handler(kind).lookup(ctx, name_or_id)
 
-    def adopt(self, kind: str, ctx: OpContext, observed: Observed) -> None:
-        """Record an imported object as managed by ``ctx.stack`` / ``ctx.address``."""
+    def adopt(self, kind: str, ctx: OpContext, observed: Observed, *, take_over: bool = False) -> None:
+        """Record an imported object as managed by ``ctx.stack`` / ``ctx.address``.
+
+        An object another stack manages is refused with a :class:`ConflictError`
+        naming that stack, unless ``take_over`` (that stack then no longer owns it).
+        """
+        known = self.inventory.get(observed.id)
+        if known is not None and known.stack and known.stack != ctx.stack and not take_over:
+            raise ConflictError(
+                f"{ctx.address}: {kind} {observed.id} is managed by stack {known.stack!r}. Remove it from that "
+                f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
+                f"'{TAKE_OVER}{observed.id}' (Terraform, Pulumi)"
+            )
         self._record(kind, ctx, observed.id, observed.inputs, observed.outputs)
+
+    def release(self, id: str) -> None:
+        """Record that no stack manages an object any more (it was removed from its stack's state); it stays."""
+        known = self.inventory.get(id)
+        if known is not None:
+            self.inventory.put(attrs.evolve(known, stack=None, address=None))
 
     def _record(self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])

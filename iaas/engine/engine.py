@@ -184,11 +184,16 @@ class Engine:
             apply_fixes(self.stack_name, fixes, self.store, self.cloud)
             return drift
 
-    def import_resource(self, address: str, id: str, stack: Stack | None = None) -> ResourceRecord:
+    def import_resource(
+        self, address: str, id: str, stack: Stack | None = None, *, take_over: bool = False
+    ) -> ResourceRecord:
         """Adopt an existing cloud object as ``address`` (``kind.name``).
 
         With ``stack``, the declaration fills in what the cloud cannot report
-        (such as secret user data), so the next plan shows no change.
+        (such as secret user data), so the next plan shows no change; without
+        it, the next plan adopts those fields from the configuration.  An
+        object another stack manages is refused (:class:`ConflictError`)
+        unless ``take_over``.
         """
         kind, _, name = address.partition(".")
         if kind not in KINDS or not name:
@@ -215,7 +220,7 @@ class Engine:
             inputs["name"] = inputs.get("name") or name
             unread = [k for k in observe.unread(KINDS[kind], observed.inputs) if inputs.get(k) is None]
             inputs = complete(KINDS[kind], inputs)
-            self.cloud.adopt(kind, ctx, observed)
+            self.cloud.adopt(kind, ctx, observed, take_over=take_over)
             rec = ResourceRecord(
                 address=address,
                 kind=kind,
@@ -246,6 +251,9 @@ class Engine:
     def forget(self, address: str) -> bool:
         """Remove a resource from the state without touching the cloud (``state rm``)."""
         with self._lock("state rm"):
+            rec = self.store.get(address)
+            if rec is not None and rec.id:
+                self.cloud.release(rec.id)
             return self.store.delete(address)
 
     def taint(self, address: str, tainted: bool = True) -> None:

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import libvirt
-
 import iaas
-from iaas.cloud.kinds._libvirt import IMAGE_POOL
-
-DOMAIN_XML = """<domain type='test'>
-  <name>legacy</name>
-  <memory unit='MiB'>768</memory>
-  <vcpu>2</vcpu>
-  <os><type>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
-    <interface type='network'><source network='{network}'/><mac address='52:54:00:aa:bb:01'/></interface>
-  </devices>
-</domain>"""
+from iaas.cloud.pools import IMAGE_POOL
+from tests.brownfield import hand_made_domain
 
 
 def base_stack(image_file: Path) -> tuple[iaas.Stack, iaas.Image, iaas.Network]:
@@ -42,23 +30,6 @@ def with_legacy(image_file: Path, image: str | None = None) -> iaas.Stack:
         )
     )
     return stack
-
-
-def hand_made_domain(engine: iaas.Engine, backing: str) -> str:
-    """A guest defined through libvirt directly, on a disk layered over ``backing``; its uuid."""
-    host = engine.cloud.hosts["default"]
-    conn: libvirt.virConnect = host._connection()
-    pool = conn.storagePoolLookupByName(IMAGE_POOL)  # any pool: the guest was made by hand
-    disk = pool.createXML(
-        f"""<volume><name>legacy-disk.qcow2</name><capacity unit='GiB'>4</capacity>
-        <target><format type='qcow2'/></target>
-        <backingStore><path>{backing}</path><format type='qcow2'/></backingStore></volume>""",
-        0,
-    )
-    network = engine.resources()["network.web"].id
-    dom = conn.defineXML(DOMAIN_XML.format(disk=disk.path(), network=host.get_network(network).name))
-    dom.create()
-    return dom.UUIDString()
 
 
 def image_path(engine: iaas.Engine) -> str:

@@ -84,7 +84,10 @@ def test_import_by_name_and_errors(engine: iaas.Engine, image_file: Path) -> Non
         {"name": "k", "public_key": PUBLIC_KEY},
         {},
     )
-    rec = engine.import_resource("key_pair.k", "k")
+    with pytest.raises(iaas.ConflictError, match="managed by stack 'x'"):  # another stack's: not silently taken
+        engine.import_resource("key_pair.k", "k")
+    assert engine.resources() == {}
+    rec = engine.import_resource("key_pair.k", "k", take_over=True)
     assert rec.id == "11111111-1111-1111-1111-111111111111"
     with pytest.raises(iaas.ValidationError, match="already managed"):
         engine.import_resource("key_pair.k", "k")

@@ -85,15 +85,17 @@ class Operations:
         unset, resolved = unset_fields(kind, new), self.session.resolve(kind, new, address)
         if prior is None:
             return self._plan_create(kind, address, new, resolved, unset)
-        old_unset = _load_private(kind, prior_private, prior)["unset"]
+        prior_data = _load_private(kind, prior_private, prior)
+        old_unset, unread = prior_data["unset"], prior_data.get("unread", [])
         outputs = outputs_of(kind, prior)
         old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
+        old = api.adopt_unread(unread, old, resolved)  # not read at import: taken from the configuration
         change = api.diff(kind, old, resolved, address=address)
         if change.action == "replace":
             return self._plan_create(
                 kind, address, new, resolved, unset, before=old, outputs=outputs, replace=change.replace_fields
             )
-        private = _private({"unset": unset, "prior_unset": old_unset})
+        private = _private({"unset": unset, "prior_unset": old_unset, "unread": unread})
         if change.action == "noop":
             planned = tf_object(kind, new, outputs)  # differs from the prior only in how a reference is written
             return Planned(prior, [], prior_private) if planned == prior else Planned(planned, [], private)
@@ -140,6 +142,7 @@ class Operations:
         else:
             old = inputs_of(kind, prior, private.get("prior_unset", private["unset"]))
             old = self.session.resolve(kind, old, address, strict=False)
+            old = api.adopt_unread(private.get("unread", []), old, resolved)
             made = self.session.update(kind, address, prior["id"], old, resolved, outputs_of(kind, prior))
         return tf_object(kind, new, made.outputs), _private({"unset": private["unset"]})
 
@@ -155,15 +158,18 @@ class Operations:
         merged = self.session.merge_observed(kind, _address(kind, state), recorded, found.inputs, skip=unset)
         return tf_object(kind, merged.inputs, found.outputs)
 
-    def import_(self, kind: str, name_or_id: str) -> tuple[dict[str, Any], bytes]:
-        """Adopt an existing object by id or name; return its object and private data."""
+    def import_(self, kind: str, import_id: str) -> tuple[dict[str, Any], bytes]:
+        """Adopt an existing object by id or name (``take-over:<id>`` for another stack's); its object and private
+        data, which lists the fields the cloud could not read (the first plan adopts them from the configuration)."""
+        name_or_id, take_over = api.import_id(import_id)
         found = self.session.lookup(kind, name_or_id)
         if found is None:
             raise NotFoundError(f"no {kind} named or with id {name_or_id!r} exists in the cloud")
         checked = api.check(kind, dict(found.inputs))
         inputs = checked.inputs if checked.ok else dict(found.inputs)
-        self.session.adopt(kind, _address(kind, inputs), found)
-        return tf_object(kind, inputs, found.outputs), _private({"unset": unset_fields(kind, inputs)})
+        self.session.adopt(kind, _address(kind, inputs), found, take_over=take_over)
+        unread = api.unread(kind, found.inputs)
+        return tf_object(kind, inputs, found.outputs), _private({"unset": unset_fields(kind, inputs), "unread": unread})
 
     def read_data(self, kind: str, config: dict[str, Any]) -> dict[str, Any]:
         """A data source: the object named (or with the id) in the configuration."""

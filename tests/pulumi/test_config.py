@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import grpc
+import pytest
 from pulumi.runtime import proto
 
 from tests.pulumi.harness import Plugin, plain, struct, urn
@@ -18,7 +20,7 @@ def provider_check(plugin: Plugin, news: dict[str, str]) -> list[tuple[str, str]
 
 
 def make_network(plugin: Plugin) -> dict[str, object]:
-    inputs, _ = plugin.check("network", "lan", {"cidr": "10.40.0.0/24"})
+    inputs, _ = plugin.check("network", "lan", {"name": "lan", "cidr": "10.40.0.0/24"})
     _, props = plugin.create("network", "lan", inputs)
     return props
 
@@ -100,3 +102,18 @@ def test_objects_are_labelled_with_the_pulumi_stack(plugin: Plugin) -> None:
         assert records[id].stack == "pulumi.web.prod" and records[id].address == "server_group.g"
     finally:
         cloud.close()
+
+
+def test_an_unknown_setting_is_an_error(plugin: Plugin) -> None:
+    [(prop, reason)] = provider_check(plugin, {"hom": "/tmp/x"})
+    assert prop == "hom" and "unknown setting iaas:hom" in reason and "iaas:home" in reason
+    assert provider_check(plugin, {"home": "/tmp/x", "version": "0.1.0"}) == []
+
+
+def test_configure_refuses_an_unknown_setting(tmp_path: Path) -> None:
+    running = Plugin(tmp_path)
+    try:
+        with pytest.raises(grpc.RpcError, match="unknown setting iaas:hom"):
+            running.configure(variables={"iaas:config:hom": str(tmp_path)})
+    finally:
+        running.close()

@@ -9,7 +9,7 @@ import pytest
 
 from iaas import resources
 from iaas.model import KINDS
-from iaas_pulumi.names import camel, snake
+from iaas_pulumi.names import camel, is_auto_name, snake
 from tests.pulumi.harness import UNKNOWN, Plugin, is_secret, reveal
 from tests.pulumi.scenarios import DEPENDENCY_OVERRIDES, SCENARIOS
 
@@ -83,8 +83,8 @@ def test_every_kind_through_the_whole_lifecycle(plugin: Plugin, world: World, ki
     news = world.resolve(scenario.inputs)
     checked, failures = plugin.check(kind, name, news)
     assert failures == []
-    assert checked["name"] == name  # the name defaults to the Pulumi resource name
-    core = resources.check(kind, core_inputs(kind, news) | {"name": name}).inputs
+    assert is_auto_name(checked["name"], name)  # the name defaults to the Pulumi resource name and a suffix
+    core = resources.check(kind, core_inputs(kind, news) | {"name": checked["name"]}).inputs
     assert core_inputs(kind, checked) == pruned(core)  # the core's defaults, unset values left out
 
     _, preview = plugin.create(kind, name, checked, preview=True)
@@ -108,7 +108,8 @@ def test_every_kind_through_the_whole_lifecycle(plugin: Plugin, world: World, ki
     d = plugin.diff(kind, name, id, props, replacing)
     expected = resources.diff(kind, core_inputs(kind, checked), core_inputs(kind, replacing))
     assert expected.action == "replace"
-    assert sorted(d.replaces) == sorted(camel(f) for f in expected.replace_fields) and d.deleteBeforeReplace
+    assert sorted(d.replaces) == sorted(camel(f) for f in expected.replace_fields)
+    assert d.deleteBeforeReplace == (replacing["name"] == "renamed")  # an auto-named replacement is made first
 
     if scenario.update is not None:
         changed, failures = plugin.check(kind, name, {**news, **world.resolve(scenario.update)}, checked)
@@ -118,14 +119,14 @@ def test_every_kind_through_the_whole_lifecycle(plugin: Plugin, world: World, ki
         assert expected.action == "update" and list(d.replaces) == []
         assert sorted(d.diffs) == sorted(camel(c.field) for c in expected.changes)
         preview_props = plugin.update(kind, name, id, props, changed, preview=True)
-        assert model_inputs(preview_props)["name"] == name
+        assert model_inputs(preview_props)["name"] == checked["name"] == changed["name"]  # kept across updates
         props = plugin.update(kind, name, id, props, changed)
         assert all(props[key] == changed[key] for key in scenario.update)
         _, refreshed, _ = plugin.read(kind, name, id, props, changed)
         assert all(refreshed[key] == changed[key] for key in scenario.update)
 
     imported_id, imported, imported_inputs = plugin.read(kind, name, id)  # pulumi import NAME ID
-    assert imported_id == id and imported_inputs["name"] == name
+    assert imported_id == id and imported_inputs["name"] == checked["name"]
     assert all(imported[k] == props[k] for k in imported if k != "userData")
 
     plugin.delete(kind, name, id, props)

@@ -78,6 +78,30 @@ def test_resources_send_camel_case_inputs_and_get_typed_outputs() -> Any:
     return pulumi.Output.all(lan.gateway, lan.id, vm.nics, vm.ip_address, vm.user_data, vm.memory_mib).apply(check)
 
 
+@pulumi.runtime.test
+def test_user_data_is_sent_as_a_secret_input(monkeypatch: pytest.MonkeyPatch) -> Any:
+    seen: dict[str, Any] = {}
+    original = pulumi.CustomResource.__init__
+
+    def spy(self: Any, t: str, name: str, props: Any = None, opts: Any = None, *args: Any, **kwargs: Any) -> None:
+        seen[t] = props
+        original(self, t, name, props, opts, *args, **kwargs)
+
+    monkeypatch.setattr(pulumi.CustomResource, "__init__", spy)
+    iaas.Instance("vm-secret", image="img", flavor="m1.tiny", user_data="secret stuff")
+    sent = seen["iaas:index:Instance"].__dict__["user_data"]
+    assert isinstance(sent, pulumi.Output)  # wrapped by the SDK, as generated SDKs wrap secret inputs
+
+    async def secret() -> bool:
+        return await sent.is_secret()
+
+    return pulumi.Output.from_input(secret()).apply(lambda is_secret: assert_true(is_secret))
+
+
+def assert_true(value: bool) -> None:
+    assert value
+
+
 def test_user_data_is_registered_as_a_secret_output(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, pulumi.ResourceOptions] = {}
     original = pulumi.CustomResource.__init__

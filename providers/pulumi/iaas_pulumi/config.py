@@ -14,6 +14,19 @@ from iaas.api import Cloud, CloudConfig, ValidationError
 from iaas_pulumi import PACKAGE
 
 _ENV = {"home": "IAAS_HOME", "cloud": "IAAS_CLOUD"}
+_KNOWN = ("home", "cloud", "cloudConfig")  # the settings the package schema declares (schema.CONFIG)
+_ENGINE = ("version", "pluginDownloadURL")  # set by the Pulumi engine itself
+
+
+def unknown_settings(args: Mapping[str, Any], variables: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Each setting the provider does not know, as (property, reason): a typo must not be ignored."""
+    names = [k for k in args if k not in _KNOWN and k not in _ENGINE]
+    for key in variables or {}:
+        prefix = next((pre for pre in (f"{PACKAGE}:config:", f"{PACKAGE}:") if key.startswith(pre)), None)
+        if prefix is not None and key[len(prefix) :] not in _KNOWN:
+            names.append(key[len(prefix) :])
+    known = ", ".join(f"{PACKAGE}:{k}" for k in _KNOWN)
+    return [(name, f"unknown setting {PACKAGE}:{name} (known settings: {known})") for name in names]
 
 
 def _text(pv: PropertyValue | None) -> Any:

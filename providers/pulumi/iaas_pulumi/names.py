@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 
 from iaas.api import KINDS, FieldSchema, ObjectSchema, object_schema
 from iaas_pulumi import MODULE, PACKAGE
@@ -76,3 +78,20 @@ def wire_path(kind: str, path: str) -> str:
         out.append((camel(m.group(1)) if field is not None else m.group(1)) + m.group(2))
         schema = field.nested if field is not None else None
     return ".".join(out)
+
+
+_SUFFIX = 7  # hex digits of an auto-name's random suffix
+
+
+def auto_name(logical: str, seed: bytes, salt: str = "") -> str:
+    """A name for a resource declared without one: its logical name, a dash and a random suffix.
+
+    The suffix comes from the engine's random seed of the resource (and ``salt``), else from fresh randomness.
+    """
+    digest = hashlib.sha256(seed + salt.encode()).hexdigest() if seed else secrets.token_hex(_SUFFIX)
+    return f"{logical}-{digest[:_SUFFIX]}"
+
+
+def is_auto_name(name: object, logical: str) -> bool:
+    """True when ``name`` has the shape of an auto-name of the resource ``logical``."""
+    return isinstance(name, str) and re.fullmatch(re.escape(logical) + f"-[0-9a-f]{{{_SUFFIX}}}", name) is not None

@@ -18,8 +18,16 @@ from pulumi.provider.experimental import provider as p
 from iaas import api
 from iaas.api import UNKNOWN, Cloud, ValidationError
 from iaas_pulumi import PACKAGE
-from iaas_pulumi.config import ProviderConfig
-from iaas_pulumi.names import camel, kind_of_function, kind_of_token, snake, wire_path
+from iaas_pulumi.config import ProviderConfig, unknown_settings
+from iaas_pulumi.names import (
+    auto_name,
+    camel,
+    is_auto_name,
+    kind_of_function,
+    kind_of_token,
+    snake,
+    wire_path,
+)
 from iaas_pulumi.schema import schema_json
 from iaas_pulumi.values import (
     extras_from_wire,
@@ -58,8 +66,26 @@ def _kind(urn_or_token: str) -> str:
     return kind
 
 
+def _address(urn: str) -> str:
+    """The address of a resource in its stack: its kind and its logical (Pulumi) name."""
+    return f"{_kind(urn)}.{urn.split('::')[-1]}"
+
+
 def _failures(kind: str, errors: list[Any]) -> list[p.CheckFailure]:
     return [p.CheckFailure(wire_path(kind, e.field), e.message) for e in errors]
+
+
+def _name_for(kind: str, request: p.CheckRequest, olds: dict[str, Any], news: dict[str, Any]) -> str:
+    """The name of a resource declared without one: the auto-name it has, kept across updates; a new one when
+    the change replaces it, so the replacement is created before the old object is deleted."""
+    old = olds.get("name")
+    if not is_auto_name(old, request.name):
+        return auto_name(request.name, request.random_seed)
+    try:
+        replaced = api.diff(kind, olds, {**news, "name": old}).action == "replace"
+    except ValidationError:  # a refused change: Check reports it with the old name
+        replaced = False
+    return auto_name(request.name, request.random_seed, salt=old) if replaced else old
 
 
 class IaasProvider(p.Provider):
@@ -94,7 +120,8 @@ class IaasProvider(p.Provider):
 
     async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
         """Refuse a cloud config that cannot be read, naming the property."""
-        problems = ProviderConfig.from_request(request.new_inputs, environ={}).problems()
+        problems = unknown_settings(request.new_inputs)
+        problems += ProviderConfig.from_request(request.new_inputs, environ={}).problems()
         return p.CheckResponse(
             inputs=request.new_inputs, failures=[p.CheckFailure(prop, reason) for prop, reason in problems]
         )
@@ -110,6 +137,9 @@ class IaasProvider(p.Provider):
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         """Take the settings; the cloud is opened when first needed."""
+        unknown = unknown_settings(request.args, request.variables)
+        if unknown:
+            raise ValidationError("; ".join(reason for _, reason in unknown))
         config = ProviderConfig.from_request(request.args, request.variables)
         with self._lock:
             if config != self._config and self._cloud is not None:
@@ -126,7 +156,7 @@ class IaasProvider(p.Provider):
         news, olds = from_wire(kind, request.new_inputs), from_wire(kind, request.old_inputs)
         values = news.values
         if values.get("name") is None:
-            values["name"] = request.name
+            values["name"] = _name_for(kind, request, olds.values, values)
         known = ", ".join(camel(f.name) for f in kind_schema(kind).inputs)
         failures = [p.CheckFailure(path, f"unknown property (known properties: {known})") for path in news.unknown]
         checked = api.check(kind, values)
@@ -147,7 +177,7 @@ class IaasProvider(p.Provider):
         old = input_values(kind, state)
         new = api.keep_chosen(kind, from_wire(kind, request.new_inputs).values, state)
         new = api.ignore_changes([snake(path) for path in request.ignore_changes], old, new)
-        address = f"{kind}.{new.get('name') or request.name}"
+        address = _address(request.urn)
         d = await self._run(self._session(request.urn).diff, kind, old, new, address)
         detailed = {
             camel(c.field): p.PropertyDiff(
@@ -160,7 +190,7 @@ class IaasProvider(p.Provider):
             replaces=[camel(f) for f in d.replace_fields],
             diffs=[camel(f) for f in d.changed_fields],
             detailed_diff=detailed,
-            delete_before_replace=True,
+            delete_before_replace=not is_auto_name(new.get("name"), request.name),
         )
 
     # ------------------------------------------------------------ create, read, update, delete
@@ -170,7 +200,7 @@ class IaasProvider(p.Provider):
         kind = _kind(request.urn)
         inbound = from_wire(kind, request.properties)
         inputs, session = inbound.values, self._session(request.urn)
-        address = f"{kind}.{inputs.get('name') or request.name}"
+        address = _address(request.urn)
         planned = await self._run(session.plan_create, kind, inputs, address)
         if request.preview:
             later = {f.name: UNKNOWN for f in kind_schema(kind).outputs if inputs.get(f.name) is None}
@@ -195,7 +225,7 @@ class IaasProvider(p.Provider):
             checked = api.check(kind, observed)
             inputs = checked.inputs if checked.ok else observed
             return p.ReadResponse(found.id, to_wire(kind, {**inputs, **found.outputs}), to_wire(kind, inputs))
-        address = f"{kind}.{state.get('name') or request.name}"
+        address = _address(request.urn)
         outputs = output_values(kind, state, extras_from_wire(kind, request.properties), request.resource_id)
         found = await self._run(session.read, kind, address, request.resource_id, outputs)
         if found is None:
@@ -219,7 +249,7 @@ class IaasProvider(p.Provider):
         inbound = from_wire(kind, request.news)
         old, new = input_values(kind, state), api.keep_chosen(kind, inbound.values, state)
         outputs = output_values(kind, state, extras_from_wire(kind, request.olds), request.resource_id)
-        address = f"{kind}.{new.get('name') or state.get('name')}"
+        address = _address(request.urn)
         session = self._session(request.urn)
         await self._run(lambda: session.plan_create(kind, new, address, before=old, outputs=outputs, action="update"))
         if request.preview:
@@ -233,7 +263,7 @@ class IaasProvider(p.Provider):
         state = from_wire(kind, request.properties).values
         outputs = output_values(kind, state, extras_from_wire(kind, request.properties), request.resource_id)
         session = self._session(request.urn)
-        await self._run(session.delete, kind, f"{kind}.{state.get('name')}", request.resource_id, outputs)
+        await self._run(session.delete, kind, _address(request.urn), request.resource_id, outputs)
 
     # ------------------------------------------------------------ functions
 

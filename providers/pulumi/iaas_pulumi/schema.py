@@ -23,7 +23,7 @@ _CHANGE = {
     "replace": "Changing it replaces the resource.",
 }
 
-#: Provider configuration: (name, description, environment variable).
+#: Provider configuration: (name, description, environment variable); config.py's _KNOWN lists the same names.
 CONFIG: tuple[tuple[str, str, str | None], ...] = (
     (
         "home",

@@ -109,6 +109,12 @@ def _init_method(name: str, spec: Spec) -> list[str]:
             *_names("        for key in [", [repr(n) for n in outputs_only], "        ]:"),
             "            props.__dict__[key] = None  # filled in by the provider",
         ]
+    for wire in sorted(w for w, s in inputs.items() if s.get("secret")):
+        key = snake(wire)
+        lines += [
+            f"        if props.__dict__['{key}'] is not None:  # a secret input stays secret in the engine",
+            f"            props.__dict__['{key}'] = pulumi.Output.secret(props.__dict__['{key}'])",
+        ]
     secrets = [w for w, s in spec["properties"].items() if s.get("secret")]
     if secrets:
         lines.append(

@@ -438,6 +438,8 @@ class Instance(pulumi.CustomResource):
             'mac_addresses',
         ]:
             props.__dict__[key] = None  # filled in by the provider
+        if props.__dict__['user_data'] is not None:  # a secret input stays secret in the engine
+            props.__dict__['user_data'] = pulumi.Output.secret(props.__dict__['user_data'])
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=['userData']))
         super().__init__('iaas:index:Instance', resource_name, props, opts)
 

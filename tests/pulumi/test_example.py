@@ -11,6 +11,7 @@ import pulumi
 from iaas import resources
 from iaas.model import KINDS
 from iaas_pulumi.names import kind_of_token, snake
+from tests.pulumi.harness import is_secret, reveal
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pulumi" / "__main__.py"
 
@@ -37,6 +38,8 @@ class CheckingMocks(pulumi.runtime.Mocks):
 
 
 def _snaked(value: Any) -> Any:
+    if is_secret(value):  # secret inputs arrive wrapped, as the engine sends them to the provider
+        return _snaked(reveal(value))
     if isinstance(value, dict):
         return {snake(k): _snaked(v) for k, v in value.items()}
     if isinstance(value, list):

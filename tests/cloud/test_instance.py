@@ -198,6 +198,32 @@ def test_wait_for_address_ends_once_every_nic_has_its_lease(env, make):
     assert all(isinstance(ip, str) for ip in vm.outputs["ip_addresses"]) and len(vm.outputs["ip_addresses"]) == 2
 
 
+def test_an_apply_that_waited_returns_the_addresses_it_waited_for(env, make, monkeypatch):
+    host = env.cloud.hosts["h1"]
+    reads = []
+    original = type(host).domain_addresses
+
+    def counted(self, ref, source="lease"):
+        reads.append(ref)
+        return original(self, ref, source)
+
+    monkeypatch.setattr(type(host), "domain_addresses", counted)
+    vm = make(
+        env.cloud, "instance", "waited", **env.inputs(nics=[{"network": env.net.id}], volumes=[], wait_for_address=True)
+    )
+    held = [a.address for a in original(host, vm.id)]
+    assert vm.outputs["ip_addresses"] == held and vm.outputs["ip_address"] == held[0]
+    assert len(reads) == 1  # the outputs are the addresses the wait saw, not a second reading
+
+
+def test_ip_addresses_are_only_those_the_guest_holds(env, make):
+    vm = make(env.cloud, "instance", "off", **env.inputs(volumes=[], power_state="stopped"))  # with a fixed IP
+    assert vm.inputs["nics"][0]["fixed_ip"] == "10.40.0.10"
+    assert vm.outputs["ip_address"] is None and vm.outputs["ip_addresses"] == [None]
+    observed = env.cloud.read("instance", vm.ctx, vm.id, vm.outputs)
+    assert observed.outputs["ip_addresses"] == [None]
+
+
 def test_wait_for_address_fails_saying_what_it_saw(env, make, monkeypatch):
     from iaas.cloud.kinds import instance as instance_kind
 
@@ -282,7 +308,7 @@ def test_drift_after_changes_behind_its_back(env, vm, drift):
         "volumes": ([env.data.id], []),
         "nics": (vm.inputs["nics"], [{"network": env.net.id, "fixed_ip": "10.40.0.77", "security_groups": []}]),
     }
-    assert observed.outputs["ip_address"] == "10.40.0.77"
+    assert observed.outputs["ip_address"] is None  # stopped: it holds no address (its fixed IP is in its nics)
 
 
 def test_read_is_none_once_deleted_behind_its_back(env, vm):
@@ -376,7 +402,7 @@ def test_nics_attach_detach_and_fixed_ip_changes(env, vm, drift):
 def test_power_state(env, vm, drift):
     new, out = update(env, vm, power_state="stopped")
     assert env.cloud.hosts["h1"].get_domain(vm.id).state == "shutoff"
-    assert out["ip_addresses"] == ["10.40.0.10"]
+    assert out["ip_addresses"] == [None]  # a guest that is off holds no address, fixed or not
     assert drift(env.cloud.read("instance", vm.ctx, vm.id, out), new) == {}
     update(env, attrs.evolve(vm, inputs=new, outputs=out), power_state="running")
     assert env.cloud.hosts["h1"].get_domain(vm.id).state == "running"

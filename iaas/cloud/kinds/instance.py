@@ -116,10 +116,11 @@ class Handler(LibvirtHandler):
         self._store_seed(ctx, id, name, host_name, files)
         for nic in nics:
             parts.dhcp("add", nic)
+        held = None
         if inputs.get("power_state", "running") == "running":
             host.start_domain(id)
-            self._wait_if_asked(ctx, host, id, inputs, nics)
-        return self._outputs(id, host_name, host.get_domain(id), nics)
+            held = self._wait_if_asked(ctx, host, id, inputs, nics)
+        return self._outputs(id, host_name, host.get_domain(id), nics, held)
 
     # ------------------------------------------------------------ read
 
@@ -172,26 +173,28 @@ class Handler(LibvirtHandler):
             self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
             self._live(host, info, new, classes, volumes, nics)
-        if new.get("power_state", "running") == "running":
-            self._wait_if_asked(ctx, host, id, new, nics)
-        return self._outputs(id, host_name, host.get_domain(id), nics)
+        held = self._wait_if_asked(ctx, host, id, new, nics) if new.get("power_state", "running") == "running" else None
+        return self._outputs(id, host_name, host.get_domain(id), nics, held)
 
-    def _wait_if_asked(self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any], nics: list[NicPlan]) -> None:
+    def _wait_if_asked(
+        self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any], nics: list[NicPlan]
+    ) -> dict[str, str] | None:
         """With ``wait_for_address`` (or ``wait_for_port``): wait until every NIC of the running guest holds its
-        DHCP address (and the port of the first one accepts connections)."""
+        DHCP address (and the port of the first one accepts connections); the address per MAC it waited for."""
         port = inputs.get("wait_for_port")
         if not (inputs.get("wait_for_address") or port) or not nics:
-            return
+            return None
         deadline = time.monotonic() + READY_TIMEOUT
         try:
             found = host.wait_for_addresses(id, READY_TIMEOUT, macs=[n.spec.mac for n in nics])
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
+        held = {a.mac: a.address for a in found}
         if not port:
-            return
+            return held
         if host.simulated:
             log.info("%s: wait_for_port: host %s is simulated, no guest listens", ctx.address, host.name)
-            return
+            return held
         address = next(a.address for a in found if a.mac == nics[0].spec.mac)
         remaining = max(deadline - time.monotonic(), 1.0)
         config = self.cloud.host_configs[host.name]
@@ -211,6 +214,7 @@ class Handler(LibvirtHandler):
             )
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_port: {exc.detail}") from None
+        return held
 
     def _redefine(
         self,
@@ -454,10 +458,14 @@ class Handler(LibvirtHandler):
                 leases.setdefault(addr.mac, addr.address)
         return leases
 
-    def _outputs(self, id: str, host_name: str, info: DomainInfo | None, nics: list[NicPlan]) -> dict[str, Any]:
-        """id, host, MACs and IP addresses: the fixed IP, else what the host's leases say, else None."""
-        leases = self._leases(host_name, id) if info is not None and info.state == "running" else {}
-        ips = [n.fixed_ip or leases.get(n.spec.mac) for n in nics]
+    def _outputs(
+        self, id: str, host_name: str, info: DomainInfo | None, nics: list[NicPlan], held: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """id, host, MACs and the IP address each NIC holds (None while it holds none, as when the guest is off):
+        those an apply waited for (``held``), else what the host's leases say."""
+        running = info is not None and info.state == "running"
+        leases = held if held is not None else self._leases(host_name, id) if running else {}
+        ips = [leases.get(n.spec.mac) for n in nics]
         return {
             "id": id,
             "host": host_name,

@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("Cloud", "CloudConfig", "HostConfig"), "iaas.cloud"),
+    **dict.fromkeys(("CloudSettings", "open_cloud"), "iaas.cloud.settings"),
     **dict.fromkeys(("ApplyResult", "Engine", "Plan", "ResourceChange", "make_plan"), "iaas.engine"),
     **dict.fromkeys(("render_plan",), "iaas.engine.render"),
     **dict.fromkeys(("load_plan", "save_plan"), "iaas.engine.planfile"),
@@ -79,6 +80,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from iaas.cloud import Cloud, CloudConfig, HostConfig
+    from iaas.cloud.settings import CloudSettings, open_cloud
     from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
     from iaas.engine.planfile import load_plan, save_plan
     from iaas.engine.render import render_plan

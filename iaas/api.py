@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from iaas.cloud import Cloud, CloudConfig, HostConfig
     from iaas.cloud.access import Endpoint, endpoint
     from iaas.cloud.inventory import InventoryRecord
+    from iaas.cloud.settings import CloudSettings, open_cloud
     from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
     from iaas.engine.planfile import load_plan, save_plan
     from iaas.engine.render import render_plan

@@ -32,7 +32,7 @@ def test_check_config_names_the_bad_setting(plugin: Plugin, tmp_path: Path) -> N
     assert [p for p, _ in provider_check(plugin, {"cloudConfig": "{not yaml"})] == ["cloudConfig"]
     assert [p for p, _ in provider_check(plugin, {"cloud": str(tmp_path / "missing.yaml")})] == ["cloud"]
     both = provider_check(plugin, {"cloud": "a.yaml", "cloudConfig": "hosts: []"})
-    assert both == [("cloudConfig", "set either cloud (a file) or cloudConfig (inline), not both")]
+    assert both == [("cloudConfig", "set either a cloud config file or an inline cloud config, not both")]
 
 
 def test_iaas_home_from_the_environment(tmp_path: Path) -> None:

@@ -51,6 +51,17 @@ def test_cloud_config_file_and_environment(tmp_path: Path, monkeypatch: pytest.M
     assert [d.attribute.steps[0].attribute_name for d in checked.diagnostics] == ["cloud"]
 
 
+def test_an_inline_cloud_config(tmp_path: Path) -> None:
+    inline = json.dumps({"hosts": [{"name": "sim2", "uri": "test:///default"}], "home": str(tmp_path / "inline")})
+    provider = Provider()
+    assert not _configure(provider, cloud_config=inline).diagnostics
+    planned = codec.decode(_plan(provider, "network", {"name": "n", "cidr": "10.81.0.0/24"}).planned_state)
+    assert planned["host"] == "sim2"
+    provider.close()
+    diags = _configure(Provider(), cloud_config="hosts: 5").diagnostics
+    assert [d.attribute.steps[0].attribute_name for d in diags] == ["cloud_config"]
+
+
 def test_upgrade_fills_and_drops_attributes() -> None:
     raw = json.dumps({"name": "k", "public_key": "ssh-ed25519 AAAA", "id": "x", "old_attribute": 1}).encode()
     response = Provider().UpgradeResourceState(

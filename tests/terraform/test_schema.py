@@ -29,7 +29,7 @@ def test_every_kind_is_a_resource_and_a_data_source() -> None:
         block = response.resource_schemas[f"iaas_{kind}"].block
         assert [a.name for a in block.attributes] == [f.name for f in object_schema(cls).fields]
         assert block.description == cls.description_doc
-    assert [a.name for a in response.provider.block.attributes] == ["home", "cloud", "stack"]
+    assert [a.name for a in response.provider.block.attributes] == ["home", "cloud", "cloud_config", "stack"]
 
 
 @pytest.mark.parametrize(("kind", "f"), FIELDS, ids=[f"{k}.{f.name}" for k, f in FIELDS])

@@ -127,21 +127,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # ------------------------------------------------------------ reading the cloud
 
     def _open(self, base: str) -> iaas.Cloud:
-        value = self.get_option("cloud") or os.environ.get("IAAS_CLOUD") or None
-
-        def local(p: str) -> str:
-            return os.path.join(base, os.path.expanduser(p))
-
-        if value is None:
-            return iaas.Cloud.open(None, home=local(os.environ.get("IAAS_HOME", ".iaas")))
-        if isinstance(value, str):
-            return iaas.Cloud.open(local(value))
-        if isinstance(value, dict):
-            config = dict(value)
-            if isinstance(config.get("home"), str):
-                config["home"] = local(config["home"])
-            return iaas.Cloud.open(config)
-        raise AnsibleError("iaas inventory: the option cloud is the path of a cloud config file or a mapping")
+        value = self.get_option("cloud")
+        if value is not None and not isinstance(value, str | dict):
+            raise AnsibleError("iaas inventory: the option cloud is the path of a cloud config file or a mapping")
+        settings = iaas.CloudSettings.of(
+            cloud=value if isinstance(value, str) else None,
+            config=value if isinstance(value, dict) else None,
+            base=base,
+        )
+        problems = settings.problems()
+        if problems:
+            raise AnsibleError(f"iaas inventory: the option cloud: {problems[0][1]}")
+        return settings.open()
 
     def _fetch(self, base: str) -> dict[str, dict[str, Any]]:
         """Host variables of every instance, by host name."""

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -78,18 +77,17 @@ def option_error(option: str, message: str) -> ValidationError:
 
 def open_cloud(value: Any) -> iaas.Cloud:
     """The cloud an option names: a config file, a config mapping, or (None) the default cloud."""
-    if value is None:
-        value = os.environ.get("IAAS_CLOUD") or None
-    if value is None:
-        return iaas.Cloud.open(None, home=os.path.abspath(os.environ.get("IAAS_HOME", ".iaas")))
-    if isinstance(value, str):
-        return iaas.Cloud.open(os.path.expanduser(value))
-    if isinstance(value, dict):
-        config = dict(value)
-        if isinstance(config.get("home"), str):
-            config["home"] = os.path.abspath(os.path.expanduser(config["home"]))
-        return iaas.Cloud.open(config)
-    raise option_error("cloud", f"expected the path of a cloud config file or a mapping, got {type(value).__name__}")
+    if value is not None and not isinstance(value, str | dict):
+        raise option_error(
+            "cloud", f"expected the path of a cloud config file or a mapping, got {type(value).__name__}"
+        )
+    settings = iaas.CloudSettings.of(
+        cloud=value if isinstance(value, str) else None, config=value if isinstance(value, dict) else None
+    )
+    problems = settings.problems()
+    if problems:
+        raise option_error("cloud", problems[0][1])
+    return settings.open()
 
 
 class IaasModule:

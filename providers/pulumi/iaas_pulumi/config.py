@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import yaml
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from iaas.api import Cloud, CloudConfig, ValidationError
+from iaas.api import Cloud, CloudSettings, ValidationError
 from iaas_pulumi import PACKAGE
 
 _ENV = {"home": "IAAS_HOME", "cloud": "IAAS_CLOUD"}
@@ -70,37 +69,18 @@ class ProviderConfig:
 
         return cls(home=get("home"), cloud=get("cloud"), cloud_config=get("cloudConfig"))
 
-    def _inline(self) -> dict[str, Any]:
-        data = self.cloud_config
-        if isinstance(data, str):
-            try:
-                data = yaml.safe_load(data)
-            except yaml.YAMLError as exc:
-                raise ValidationError(f"cloudConfig: not YAML or JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ValidationError("cloudConfig: expected a mapping with a 'hosts' list")
-        return data
+    def settings(self) -> CloudSettings:
+        """The settings in the core's terms (the environment was read by :meth:`from_request`)."""
+        return CloudSettings.of(self.cloud, self.cloud_config, self.home, environ={})
 
     def problems(self) -> list[tuple[str, str]]:
         """Each problem as (property, reason); empty when the cloud can be opened."""
-        if self.cloud and self.cloud_config is not None:
-            return [("cloudConfig", "set either cloud (a file) or cloudConfig (inline), not both")]
-        for prop, source in (("cloud", self.cloud), ("cloudConfig", self.cloud_config)):
-            if source is None:
-                continue
-            try:
-                CloudConfig.load(self._inline() if prop == "cloudConfig" else str(source))
-            except ValidationError as exc:
-                return [(prop, str(exc))]
-        return []
+        return [("cloudConfig" if prop == "config" else prop, why) for prop, why in self.settings().problems()]
 
     def open(self) -> Cloud:
         """Open the configured cloud: a config file, an inline config, or the embedded simulated host."""
-        if self.problems():
-            prop, reason = self.problems()[0]
+        problems = self.problems()
+        if problems:
+            prop, reason = problems[0]
             raise ValidationError(f"provider config {prop}: {reason}")
-        if self.cloud_config is not None:
-            return Cloud.open(self._inline(), home=self.home)
-        if self.cloud:
-            return Cloud.open(self.cloud, home=self.home)
-        return Cloud.open(None, home=self.home)
+        return self.settings().open()

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as pb_grpc
 
-from iaas.api import FieldError, IaasError, ValidationError
+from iaas.api import CloudSettings, FieldError, IaasError, ValidationError
 from iaas_terraform import codec, schema
 from iaas_terraform.objects import complete_object
 from iaas_terraform.operations import Operations, validate
@@ -90,19 +88,21 @@ def _keep_prior(request: Any) -> dict[str, Any]:
 
 
 class Settings:
-    """The provider configuration: ``home``, ``cloud`` and ``stack``, defaulting to IAAS_HOME / IAAS_CLOUD."""
+    """The provider configuration: ``home``, ``cloud``, ``cloud_config`` and ``stack``; IAAS_HOME and IAAS_CLOUD
+    for those left unset."""
 
     def __init__(self, config: dict[str, Any] | None = None):
         config = config or {}
-        self.home: str | None = config.get("home") or os.environ.get("IAAS_HOME") or None
-        self.cloud: str | None = config.get("cloud") or os.environ.get("IAAS_CLOUD") or None
+        self.cloud = CloudSettings.of(config.get("cloud"), config.get("cloud_config"), config.get("home"))
         self.stack: str = config.get("stack") or DEFAULT_STACK
 
     def problems(self) -> list[pb.Diagnostic]:
-        """Diagnostics for settings that cannot work (a cloud config file that does not exist)."""
-        if self.cloud and not Path(self.cloud).is_file():
-            return [codec.error(f"cloud: no cloud config file {self.cloud}", "", "cloud")]
-        return []
+        """Diagnostics for settings that cannot work (a cloud config file that does not exist), naming the attribute."""
+        return [
+            codec.error(f"{attr}: {reason}", "", attr)
+            for setting, reason in self.cloud.problems()
+            for attr in ["cloud_config" if setting == "config" else "cloud"]
+        ]
 
 
 class Provider(pb_grpc.ProviderServicer):
@@ -121,10 +121,8 @@ class Provider(pb_grpc.ProviderServicer):
         with self._lock:
             if self._session is None:
                 from iaas import api
-                from iaas.api import Cloud
 
-                cloud = Cloud.open(self.settings.cloud, home=self.settings.home)
-                self._session = api.Session(cloud, stack=self.settings.stack)
+                self._session = api.Session(self.settings.cloud.open(), stack=self.settings.stack)
             return self._session
 
     def close(self) -> None:

@@ -34,6 +34,11 @@ PROVIDER_ATTRIBUTES = (
         "Path of a cloud config file (YAML or JSON) naming real libvirt hosts. "
         "Default: the IAAS_CLOUD environment variable, else the embedded cloud.",
     ),
+    (
+        "cloud_config",
+        "The cloud config itself, as YAML or JSON text (instead of a file), e.g. "
+        '`jsonencode({ hosts = [{ name = "kvm1", uri = "qemu+ssh://root@kvm1/system" }] })`.',
+    ),
     ("stack", "Label recorded on every object this configuration manages. Default: `terraform`."),
 )
 

@@ -216,6 +216,12 @@ class Session:
             raise as_error(errors)
         return dict(planned.get(address, {}))
 
+    def _preflight(self, kind: str, action: str, inputs: dict[str, Any], host: Any) -> None:
+        """The real host a write touches must pass preflight (:class:`PreflightError`), as in the engine's apply."""
+        from iaas.cloud.hostcheck import Write, check_writes
+
+        check_writes(self.cloud, [Write(kind, action, inputs, host if isinstance(host, str) else None)])
+
     def create(
         self,
         kind: str,
@@ -234,6 +240,7 @@ class Session:
                     if contains_unknown(v) or isinstance(v, Reference)
                 ]
             )
+        self._preflight(kind, "create", inputs, (planned or {}).get("host") or inputs.get("host"))
         pending = pending_id or str(uuid.uuid4())
         outputs = self.cloud.create(kind, self._ctx(address, inputs, pending), inputs, planned or {})
         return ResourceState(outputs["id"], dict(inputs), outputs)
@@ -260,6 +267,7 @@ class Session:
         old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
         if not d.changes:  # values adopted from the configuration: nothing changes in the cloud
             return ResourceState(id, new_c, dict(outputs or {}))
+        self._preflight(kind, "update", new_c, (outputs or {}).get("host"))
         out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields, outputs or {})
         return ResourceState(id, new_c, out)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import iaas
+from iaas import resources as iaas_resources
 from iaas.cloud import Cloud, preflight
 from iaas.cloud.cloud import CloudConfig, HostConfig
 from iaas.cloud.preflight import Need, PreflightError, check_host, host_reports
@@ -59,6 +60,24 @@ def test_apply_stops_before_touching_anything(tmp_path: Path) -> None:
         )
         assert engine.resources() == {} and engine.history() == []
         assert not (tmp_path / "pools").exists()
+
+
+def test_every_faces_writes_are_preflighted_too(tmp_path: Path) -> None:
+    cloud = Cloud.open(
+        {"hosts": [{"name": "far", "uri": dead_socket(tmp_path), "pool_path": str(tmp_path / "pools")}]},
+        home=tmp_path / "cloud",
+    )
+    session = iaas_resources.Session(cloud, stack="terraform")  # what Terraform, Pulumi and Ansible call
+    try:
+        inputs = iaas_resources.check("network", {"name": "lan", "cidr": "10.78.0.0/24", "mode": "isolated"}).inputs
+        with pytest.raises(PreflightError) as caught:
+            session.create("network", "network.lan", inputs, {"host": "far"})
+        assert caught.value.host == "far" and [p.check for p in caught.value.problems] == ["reachable"]
+        with pytest.raises(PreflightError):
+            session.update("network", "network.lan", "some-id", inputs, {**inputs, "mtu": 1400}, {"host": "far"})
+        assert cloud.managed_objects() == [] and not (tmp_path / "pools").exists()
+    finally:
+        cloud.close()
 
 
 def test_only_deletes_skip_preflight(tmp_path: Path) -> None:

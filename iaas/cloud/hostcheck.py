@@ -1,0 +1,63 @@
+"""Before a write touches real hosts: the hosts it creates or changes objects on must pass preflight.
+
+One rule for the engine's apply and for every face's create and update.
+Deletes and simulated hosts skip it.  A write whose host is not known yet
+may touch any real host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from iaas.cloud.preflight import Need, PreflightError, preflight
+from iaas.model import Instance
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
+
+
+@attrs.frozen
+class Write:
+    """One object a change creates (``create``, ``replace``) or changes in place (``update``)."""
+
+    kind: str
+    action: str
+    inputs: dict[str, Any]
+    host: str | None = None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def needs_of(cloud: Cloud, writes: Iterable[Write]) -> dict[str, Need]:
+    """The real hosts the writes touch, with what new guests ask of each."""
+    real = sorted(n for n, h in cloud.hosts.items() if not h.simulated)
+    needs: dict[str, Need] = {}
+    if not real:
+        return needs
+    for w in writes:
+        vcpus = memory = 0
+        if w.kind == "instance" and w.action in ("create", "replace"):
+            sizes = Instance.normalize(dict(w.inputs))
+            vcpus, memory = _int(sizes.get("vcpus")), _int(sizes.get("memory_mib"))
+        for name in ([w.host] if w.host in real else []) if w.host else real:
+            had = needs.get(name, Need())
+            needs[name] = Need(max(had.vcpus, vcpus), had.memory_mib + memory)
+    return needs
+
+
+def check_writes(cloud: Cloud, writes: Iterable[Write]) -> None:
+    """Raise :class:`PreflightError` when a real host the writes touch cannot take the work."""
+    needs = needs_of(cloud, writes)
+    if not needs:
+        return
+    problems = preflight(cloud, sorted(needs), needs)
+    if problems:
+        raise PreflightError(problems)
+
+
+__all__ = ["Write", "check_writes", "needs_of"]

@@ -78,18 +78,24 @@ def test_resources_send_camel_case_inputs_and_get_typed_outputs() -> Any:
     return pulumi.Output.all(lan.gateway, lan.id, vm.nics, vm.ip_address, vm.user_data, vm.memory_mib).apply(check)
 
 
-@pulumi.runtime.test
-def test_user_data_is_sent_as_a_secret_input(monkeypatch: pytest.MonkeyPatch) -> Any:
-    seen: dict[str, Any] = {}
+def registrations(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[Any, Any]]:
+    """(props, opts) of each resource type the program registers, as the SDK hands them to Pulumi."""
+    seen: dict[str, tuple[Any, Any]] = {}
     original = pulumi.CustomResource.__init__
 
     def spy(self: Any, t: str, name: str, props: Any = None, opts: Any = None, *args: Any, **kwargs: Any) -> None:
-        seen[t] = props
+        seen[t] = (props, opts)
         original(self, t, name, props, opts, *args, **kwargs)
 
     monkeypatch.setattr(pulumi.CustomResource, "__init__", spy)
+    return seen
+
+
+@pulumi.runtime.test
+def test_user_data_is_sent_as_a_secret_input(monkeypatch: pytest.MonkeyPatch) -> Any:
+    seen = registrations(monkeypatch)
     iaas.Instance("vm-secret", image="img", flavor="m1.tiny", user_data="secret stuff")
-    sent = seen["iaas:index:Instance"].__dict__["user_data"]
+    sent = seen["iaas:index:Instance"][0].__dict__["user_data"]
     assert isinstance(sent, pulumi.Output)  # wrapped by the SDK, as generated SDKs wrap secret inputs
 
     async def secret() -> bool:
@@ -103,18 +109,11 @@ def assert_true(value: bool) -> None:
 
 
 def test_user_data_is_registered_as_a_secret_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, pulumi.ResourceOptions] = {}
-    original = pulumi.CustomResource.__init__
-
-    def spy(self: Any, t: str, name: str, props: Any = None, opts: Any = None, *args: Any, **kwargs: Any) -> None:
-        seen[t] = opts
-        original(self, t, name, props, opts, *args, **kwargs)
-
-    monkeypatch.setattr(pulumi.CustomResource, "__init__", spy)
+    seen = registrations(monkeypatch)
     iaas.Instance("vm", image="img", flavor="m1.tiny", user_data="secret stuff")
     iaas.Network("lan", cidr="10.0.0.0/24")
-    assert seen["iaas:index:Instance"].additional_secret_outputs == ["userData"]
-    assert not seen["iaas:index:Network"].additional_secret_outputs
+    assert seen["iaas:index:Instance"][1].additional_secret_outputs == ["userData"]
+    assert not seen["iaas:index:Network"][1].additional_secret_outputs
 
 
 def test_required_inputs_are_checked_in_the_program() -> None:

@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
             "adopt_unread",
             "import_id",
             "unread",
+            "unset_chosen",
             "Diff",
             "ResourceState",
             "Session",
@@ -137,6 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         recomputed_outputs,
         schema,
         unread,
+        unset_chosen,
     )
     from iaas.stack import Lifecycle, Stack
     from iaas.stackfile import load_stack, stack_from_data

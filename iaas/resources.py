@@ -145,6 +145,11 @@ def merge_observed(
     return observe.merge_observed(recorded, observed, skip=skip)
 
 
+def unset_chosen(kind: str, inputs: dict[str, Any]) -> list[str]:
+    """The fields the cloud chooses because the inputs leave them unset; see also :func:`keep_chosen`."""
+    return observe.unset_chosen(kind_class(kind), inputs)
+
+
 def unread(kind: str, observed: dict[str, Any]) -> list[str]:
     """The input fields the cloud could not read back from an object (left out of its report)."""
     return observe.unread(kind_class(kind), observed)
@@ -357,4 +362,5 @@ __all__ = [
     "recomputed_outputs",
     "schema",
     "unread",
+    "unset_chosen",
 ]

@@ -109,6 +109,11 @@ def keep_chosen(cls: type[Resource], new: Mapping[str, Any], before: Mapping[str
     return out
 
 
+def unset_chosen(cls: type[Resource], inputs: Mapping[str, Any]) -> list[str]:
+    """The fields the cloud chooses because the inputs leave them unset (an instance's ``host``)."""
+    return [f.name for f in object_schema(cls).inputs if f.spec.chosen and inputs.get(f.name) is None]
+
+
 def unread(cls: type[Resource], observed: Mapping[str, Any]) -> list[str]:
     """The input fields the cloud could not read back from an object (those its report leaves out)."""
     return [f.name for f in object_schema(cls).inputs if f.name not in observed and f.name != "name"]
@@ -135,4 +140,5 @@ __all__ = [
     "merge_observed",
     "same_value",
     "unread",
+    "unset_chosen",
 ]

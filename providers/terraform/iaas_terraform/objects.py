@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from iaas import api
 from iaas.api import KINDS, UNKNOWN, FieldSchema, ObjectSchema, TypeSpec, object_schema
 
 
@@ -81,7 +82,7 @@ def outputs_of(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
 
 def unset_fields(kind: str, inputs: dict[str, Any]) -> list[str]:
     """The fields the cloud chooses because complete inputs leave them None."""
-    return [f.name for f in schema_of(kind).fields if f.spec.chosen and inputs.get(f.name) is None]
+    return api.unset_chosen(kind, inputs)
 
 
 def tf_object(kind: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,13 @@ One resource at a time (:mod:`iaas.resources`), for tools that keep their own st
     :class:`Session` (plan-time cloud checks, create, read, update, delete, lookup, resolve, adopt),
     :func:`check`, :func:`diff`, :func:`schema`, :func:`kind_class`, :func:`computed_outputs`,
     :func:`recomputed_outputs` and their results :class:`Checked`, :class:`Diff`, :class:`ResourceState`.
+The rules every face applies between what it recorded and what the cloud reports (:mod:`iaas.model.observe`)
+    :func:`merge_observed` (drift; ``Session.merge_observed`` and ``Session.diff`` also count a name and the id of
+    the same object as equal), :func:`ignore_changes`, :func:`keep_chosen` and :func:`unset_chosen` (values the
+    cloud chose), :func:`unread` and :func:`adopt_unread` (what an import could not read is taken from the
+    configuration), :func:`import_id` (``take-over:<id>``).
+Opening the cloud a face's settings name
+    :class:`CloudSettings` and :func:`open_cloud` (a file, an inline config, or the embedded cloud).
 The schema of every kind, to derive a face's own schema from
     :class:`ObjectSchema`, :class:`FieldSchema`, :class:`TypeSpec`, :func:`object_schema`, :data:`KINDS`,
     :data:`UNKNOWN` (a value known only after apply) and :func:`contains_unknown`.

@@ -79,7 +79,7 @@ def _name_for(kind: str, request: p.CheckRequest, olds: dict[str, Any], news: di
     """The name of a resource declared without one: the auto-name it has, kept across updates; a new one when
     the change replaces it, so the replacement is created before the old object is deleted."""
     old = olds.get("name")
-    if not is_auto_name(old, request.name):
+    if not isinstance(old, str) or not is_auto_name(old, request.name):
         return auto_name(request.name, request.random_seed)
     try:
         replaced = api.diff(kind, olds, {**news, "name": old}).action == "replace"

@@ -212,7 +212,7 @@ class Cloud:
             raise ConflictError(
                 f"{ctx.address}: {kind} {observed.id} is managed by stack {known.stack!r}. Remove it from that "
                 f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
-                f"'{TAKE_OVER}{observed.id}' (Terraform, Pulumi)"
+                f"'{TAKE_OVER}{observed.id}' (terraform import)"
             )
         self._record(kind, ctx, observed.id, observed.inputs, observed.outputs)
 

@@ -66,6 +66,14 @@ def _kind(urn_or_token: str) -> str:
     return kind
 
 
+UNREAD = "unread"  # state property: the fields an import could not read, taken from the program by the first update
+
+
+def _unread(kind: str, props: Any) -> list[str]:
+    value = extras_from_wire(kind, props).get(UNREAD)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def _address(urn: str) -> str:
     """The address of a resource in its stack: its kind and its logical (Pulumi) name."""
     return f"{_kind(urn)}.{urn.split('::')[-1]}"
@@ -177,6 +185,7 @@ class IaasProvider(p.Provider):
         old = input_values(kind, state)
         new = api.keep_chosen(kind, from_wire(kind, request.new_inputs).values, state)
         new = api.ignore_changes([snake(path) for path in request.ignore_changes], old, new)
+        old = api.adopt_unread(_unread(kind, request.old_state), old, new)  # not read at import: configured
         address = _address(request.urn)
         d = await self._run(self._session(request.urn).diff, kind, old, new, address)
         detailed = {
@@ -224,7 +233,9 @@ class IaasProvider(p.Provider):
             observed = {k: v for k, v in found.inputs.items() if v is not None}
             checked = api.check(kind, observed)
             inputs = checked.inputs if checked.ok else observed
-            return p.ReadResponse(found.id, to_wire(kind, {**inputs, **found.outputs}), to_wire(kind, inputs))
+            unread = {UNREAD: found_unread} if (found_unread := api.unread(kind, found.inputs)) else {}
+            props = to_wire(kind, {**inputs, **found.outputs, **unread})
+            return p.ReadResponse(found.id, props, to_wire(kind, inputs))
         address = _address(request.urn)
         outputs = output_values(kind, state, extras_from_wire(kind, request.properties), request.resource_id)
         found = await self._run(session.read, kind, address, request.resource_id, outputs)
@@ -236,9 +247,10 @@ class IaasProvider(p.Provider):
         inputs = (await self._run(merge, kind, address, written, found.inputs)).inputs
         props = (await self._run(merge, kind, address, recorded, found.inputs)).inputs
         secrets = from_wire(kind, request.properties).secrets
+        unread = {UNREAD: _unread(kind, request.properties)} if _unread(kind, request.properties) else {}
         return p.ReadResponse(
             found.id,
-            to_wire(kind, {**found.inputs, **props, **found.outputs}, secrets),
+            to_wire(kind, {**found.inputs, **props, **found.outputs, **unread}, secrets),
             to_wire(kind, inputs, secrets),
         )
 
@@ -248,6 +260,7 @@ class IaasProvider(p.Provider):
         state = from_wire(kind, request.olds).values
         inbound = from_wire(kind, request.news)
         old, new = input_values(kind, state), api.keep_chosen(kind, inbound.values, state)
+        old = api.adopt_unread(_unread(kind, request.olds), old, new)
         outputs = output_values(kind, state, extras_from_wire(kind, request.olds), request.resource_id)
         address = _address(request.urn)
         session = self._session(request.urn)

@@ -23,7 +23,6 @@ DOMAIN_XML = """<domain type='qemu'>
       <driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/>
     </disk>
     <interface type='network'><source network='{network}'/><model type='virtio'/></interface>
-    <graphics type='none'/>
   </devices>
 </domain>"""
 

@@ -190,11 +190,17 @@ class Session:
         self.cloud = cloud
         self.stack = stack
 
-    def _ctx(self, address: str, inputs: dict[str, Any] | None = None, pending: str | None = None) -> OpContext:
+    def _ctx(
+        self,
+        address: str,
+        inputs: dict[str, Any] | None = None,
+        pending: str | None = None,
+        timeout: float | None = None,
+    ) -> OpContext:
         from iaas.cloud import OpContext
 
         project = (inputs or {}).get("project")
-        return OpContext(self.stack, address, project if isinstance(project, str) else None, pending)
+        return OpContext(self.stack, address, project if isinstance(project, str) else None, pending, timeout)
 
     def plan_create(
         self,
@@ -235,8 +241,12 @@ class Session:
         planned: dict[str, Any] | None = None,
         *,
         pending_id: str | None = None,
+        timeout: float | None = None,
     ) -> ResourceState:
-        """Create the object; pass the same ``pending_id`` again to retry without making a duplicate."""
+        """Create the object; pass the same ``pending_id`` again to retry without making a duplicate.
+
+        ``timeout`` (seconds) bounds the waiting the create does (an instance's ``wait_for_address``).
+        """
         if contains_unknown(inputs) or any(isinstance(v, Reference) for v in inputs.values()):
             raise ValidationError(
                 [
@@ -247,7 +257,7 @@ class Session:
             )
         self._preflight(kind, "create", inputs, (planned or {}).get("host") or inputs.get("host"))
         pending = pending_id or str(uuid.uuid4())
-        outputs = self.cloud.create(kind, self._ctx(address, inputs, pending), inputs, planned or {})
+        outputs = self.cloud.create(kind, self._ctx(address, inputs, pending, timeout), inputs, planned or {})
         return ResourceState(outputs["id"], dict(inputs), outputs)
 
     def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
@@ -263,8 +273,11 @@ class Session:
         old: dict[str, Any],
         new: dict[str, Any],
         outputs: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> ResourceState:
-        """Change the object in place (the diff must not be a replacement)."""
+        """Change the object in place (the diff must not be a replacement); ``timeout`` (seconds) bounds the waiting
+        (a guest's graceful stop before a restart, ``wait_for_address``)."""
         d = diff(kind, old, new, address=address)
         if d.action == "replace":
             raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
@@ -273,12 +286,16 @@ class Session:
         if not d.changes:  # values adopted from the configuration: nothing changes in the cloud
             return ResourceState(id, new_c, dict(outputs or {}))
         self._preflight(kind, "update", new_c, (outputs or {}).get("host"))
-        out = self.cloud.update(kind, self._ctx(address, new_c), id, old_c, new_c, d.changed_fields, outputs or {})
+        ctx = self._ctx(address, new_c, timeout=timeout)
+        out = self.cloud.update(kind, ctx, id, old_c, new_c, d.changed_fields, outputs or {})
         return ResourceState(id, new_c, out)
 
-    def delete(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> None:
-        """Delete the object; one already gone is fine."""
-        self.cloud.delete(kind, self._ctx(address), id, outputs or {})
+    def delete(
+        self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> None:
+        """Delete the object; one already gone is fine.  With ``timeout`` (seconds), a running guest is asked to
+        shut down and given that long before it is powered off."""
+        self.cloud.delete(kind, self._ctx(address, timeout=timeout), id, outputs or {})
 
     def lookup(self, kind: str, name_or_id: str, address: str | None = None) -> ResourceState | None:
         """Find an existing object by name or id (data sources, import)."""

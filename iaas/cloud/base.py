@@ -25,6 +25,7 @@ class OpContext:
     address: str
     project: str | None = None
     pending_id: str | None = None  # identifier chosen for an object being created
+    timeout: float | None = None  # seconds the operation may wait (for addresses, for a guest to shut down)
 
 
 @attrs.define

@@ -235,3 +235,26 @@ resource "iaas_project" "team" {{
         cloud.close()
     assert ws.plan_exit() == 0
     assert not (ws.home).exists()  # the provider block's home wins over IAAS_HOME
+
+
+def test_a_timeouts_block(workspace: Workspace) -> None:
+    ws = workspace
+    ws.write("""
+resource "iaas_network" "lan" {
+  name = "lan"
+  cidr = "10.64.0.0/24"
+  timeouts {
+    create = "2m"
+    delete = "30s"
+  }
+}
+""")
+    ws.run("init", "-input=false")
+    ws.apply()
+    assert ws.attributes("iaas_network.lan")["timeouts"] == {"create": "2m", "update": None, "delete": "30s"}
+    assert ws.plan_exit() == 0
+    ws.write(
+        'resource "iaas_network" "lan" {\n  name = "lan"\n  cidr = "10.64.0.0/24"\n  timeouts { create = "x" }\n}\n'
+    )
+    bad = ws.run("plan", "-input=false", codes=(1,))
+    assert "timeouts.create: not a duration" in bad.stderr

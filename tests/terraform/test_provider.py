@@ -72,6 +72,7 @@ def test_upgrade_fills_and_drops_attributes() -> None:
         "public_key": "ssh-ed25519 AAAA",
         "id": "x",
         "fingerprint": None,
+        "timeouts": None,  # the block every resource has
     }
 
 

@@ -49,6 +49,7 @@ from iaas.model.values import diff
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 300.0  # seconds ``wait_for_address`` waits for the DHCP leases
+STOP_TIMEOUT = 60.0  # seconds a guest is given to shut down before a restart powers it off
 BACKING_DEPTH = 8  # layers of a disk's backing chain searched for the image it is built on
 
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
@@ -172,7 +173,7 @@ class Handler(LibvirtHandler):
             root = root or f"{parts.volume_pool_dir()}/{root_name(id)}"
             self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
-            self._live(host, info, new, classes, volumes, nics)
+            self._live(ctx, host, info, new, classes, volumes, nics)
         held = self._wait_if_asked(ctx, host, id, new, nics) if new.get("power_state", "running") == "running" else None
         return self._outputs(id, host_name, host.get_domain(id), nics, held)
 
@@ -184,9 +185,10 @@ class Handler(LibvirtHandler):
         port = inputs.get("wait_for_port")
         if not (inputs.get("wait_for_address") or port) or not nics:
             return None
-        deadline = time.monotonic() + READY_TIMEOUT
+        timeout = ctx.timeout or READY_TIMEOUT
+        deadline = time.monotonic() + timeout
         try:
-            found = host.wait_for_addresses(id, READY_TIMEOUT, macs=[n.spec.mac for n in nics])
+            found = host.wait_for_addresses(id, timeout, macs=[n.spec.mac for n in nics])
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
         held = {a.mac: a.address for a in found}
@@ -228,7 +230,7 @@ class Handler(LibvirtHandler):
     ) -> None:
         """Stop the guest, define it anew from ``new`` and start it again if it should run."""
         if info.state != "shutoff":
-            host.stop_domain(info.uuid)
+            host.stop_domain(info.uuid, timeout=ctx.timeout or STOP_TIMEOUT)
         spec = DomainSpec(
             name=info.name,
             uuid=info.uuid,
@@ -250,6 +252,7 @@ class Handler(LibvirtHandler):
 
     def _live(
         self,
+        ctx: OpContext,
         host: Host,
         info: DomainInfo,
         new: dict[str, Any],
@@ -282,7 +285,7 @@ class Handler(LibvirtHandler):
         if new.get("power_state", "running") == "running":
             host.start_domain(ref)
         elif info.state != "shutoff":
-            host.stop_domain(ref)
+            host.stop_domain(ref, timeout=ctx.timeout or STOP_TIMEOUT)
 
     # ------------------------------------------------------------ delete
 
@@ -298,6 +301,8 @@ class Handler(LibvirtHandler):
             nics += parts.recorded_nics(self.recorded_inputs(id), outputs)
             for nic in nics:
                 parts.dhcp("delete", nic)
+            if ctx.timeout and info is not None and info.state != "shutoff":
+                host.stop_domain(id, timeout=ctx.timeout)  # a graceful stop first, when the operation has time
             host.delete_domain(id)
             host.delete_volume(VOLUME_POOL, root_name(id))
             parts.remove_seed_file(seed_name(id))

@@ -21,6 +21,7 @@ import attrs
 
 from iaas import api
 from iaas.api import UNKNOWN, FieldError, NotFoundError, ValidationError, contains_unknown
+from iaas_terraform import timeouts
 from iaas_terraform.objects import inputs_of, outputs_of, schema_of, tf_object, unset_fields
 
 
@@ -51,8 +52,14 @@ def _load_private(kind: str, raw: bytes, obj: dict[str, Any] | None) -> dict[str
 
 
 def validate(kind: str, config: dict[str, Any]) -> api.Checked:
-    """The core's checks of a configuration (unknown values pass)."""
-    return api.check(kind, inputs_of(kind, config), address=_address(kind, config))
+    """The core's checks of a configuration (unknown values pass), and the durations of its ``timeouts`` block."""
+    checked = api.check(kind, inputs_of(kind, config), address=_address(kind, config))
+    return api.Checked(checked.inputs, [*checked.errors, *timeouts.problems(_address(kind, config), config)])
+
+
+def _with_block(obj: dict[str, Any], source: dict[str, Any] | None) -> dict[str, Any]:
+    """``obj`` with the ``timeouts`` block of ``source`` (the configuration, or the prior state)."""
+    return {**obj, timeouts.BLOCK: (source or {}).get(timeouts.BLOCK)}
 
 
 class Operations:
@@ -84,7 +91,7 @@ class Operations:
         new, address = checked.inputs, _address(kind, config)
         unset, resolved = unset_fields(kind, new), self.session.resolve(kind, new, address)
         if prior is None:
-            return self._plan_create(kind, address, new, resolved, unset)
+            return self._plan_create(kind, address, new, resolved, unset, config=config)
         prior_data = _load_private(kind, prior_private, prior)
         old_unset, unread = prior_data["unset"], prior_data.get("unread", [])
         outputs = outputs_of(kind, prior)
@@ -93,16 +100,24 @@ class Operations:
         change = api.diff(kind, old, resolved, address=address)
         if change.action == "replace":
             return self._plan_create(
-                kind, address, new, resolved, unset, before=old, outputs=outputs, replace=change.replace_fields
+                kind,
+                address,
+                new,
+                resolved,
+                unset,
+                before=old,
+                outputs=outputs,
+                replace=change.replace_fields,
+                config=config,
             )
         private = _private({"unset": unset, "prior_unset": old_unset, "unread": unread})
         if change.action == "noop":
-            planned = tf_object(kind, new, outputs)  # differs from the prior only in how a reference is written
+            planned = _with_block(tf_object(kind, new, outputs), config)  # differs in how a reference is written
             return Planned(prior, [], prior_private) if planned == prior else Planned(planned, [], private)
         if not contains_unknown(resolved):
             self.session.plan_create(kind, resolved, address, before=old, outputs=outputs, action="update")
         kept = {**outputs, **dict.fromkeys(api.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
-        return Planned(tf_object(kind, new, kept), [], private)
+        return Planned(_with_block(tf_object(kind, new, kept), config), [], private)
 
     def _plan_create(
         self,
@@ -115,36 +130,43 @@ class Operations:
         before: dict[str, Any] | None = None,
         outputs: dict[str, Any] | None = None,
         replace: list[str] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> Planned:
         action = "replace" if replace is not None else "create"
         choices = self.session.plan_create(kind, resolved, address, before=before, outputs=outputs, action=action)
         planned = {f.name: UNKNOWN for f in schema_of(kind).fields if f.computed}
         planned.update({f: choices.get(f, UNKNOWN) for f in unset})
         private = _private({"unset": unset, "planned": {k: v for k, v in choices.items() if k in unset}})
-        return Planned(tf_object(kind, new, planned), replace or [], private)
+        return Planned(_with_block(tf_object(kind, new, planned), config), replace or [], private)
 
     # ------------------------------------------------------------------ apply
 
     def apply(
         self, kind: str, prior: dict[str, Any] | None, planned: dict[str, Any] | None, planned_private: bytes
     ) -> tuple[dict[str, Any] | None, bytes]:
-        """Carry out a planned change; return the new object (None once deleted) and its private data."""
+        """Carry out a planned change; return the new object (None once deleted) and its private data.
+
+        The ``timeouts`` block of the planned object (of the prior one for a delete) bounds the waiting.
+        """
         if planned is None:
             assert prior is not None
-            self.session.delete(kind, _address(kind, prior), prior["id"], outputs_of(kind, prior))
+            wait = timeouts.of(prior, "delete")
+            self.session.delete(kind, _address(kind, prior), prior["id"], outputs_of(kind, prior), timeout=wait)
             return None, b""
         private = _load_private(kind, planned_private, planned)
         new = inputs_of(kind, planned, private["unset"])
         address = _address(kind, planned)
         resolved = self.session.resolve(kind, new, address)
         if prior is None:
-            made = self.session.create(kind, address, resolved, private.get("planned") or {})
+            wait = timeouts.of(planned, "create")
+            made = self.session.create(kind, address, resolved, private.get("planned") or {}, timeout=wait)
         else:
             old = inputs_of(kind, prior, private.get("prior_unset", private["unset"]))
             old = self.session.resolve(kind, old, address, strict=False)
             old = api.adopt_unread(private.get("unread", []), old, resolved)
-            made = self.session.update(kind, address, prior["id"], old, resolved, outputs_of(kind, prior))
-        return tf_object(kind, new, made.outputs), _private({"unset": private["unset"]})
+            wait = timeouts.of(planned, "update")
+            made = self.session.update(kind, address, prior["id"], old, resolved, outputs_of(kind, prior), timeout=wait)
+        return _with_block(tf_object(kind, new, made.outputs), planned), _private({"unset": private["unset"]})
 
     # ------------------------------------------------------------------ read, import, data
 
@@ -156,7 +178,7 @@ class Operations:
         if found is None:
             return None
         merged = self.session.merge_observed(kind, _address(kind, state), recorded, found.inputs, skip=unset)
-        return tf_object(kind, merged.inputs, found.outputs)
+        return _with_block(tf_object(kind, merged.inputs, found.outputs), state)
 
     def import_(self, kind: str, import_id: str) -> tuple[dict[str, Any], bytes]:
         """Adopt an existing object by id or name (``take-over:<id>`` for another stack's); its object and private
@@ -169,7 +191,8 @@ class Operations:
         inputs = checked.inputs if checked.ok else dict(found.inputs)
         self.session.adopt(kind, _address(kind, inputs), found, take_over=take_over)
         unread = api.unread(kind, found.inputs)
-        return tf_object(kind, inputs, found.outputs), _private({"unset": unset_fields(kind, inputs), "unread": unread})
+        obj = _with_block(tf_object(kind, inputs, found.outputs), None)
+        return obj, _private({"unset": unset_fields(kind, inputs), "unread": unread})
 
     def read_data(self, kind: str, config: dict[str, Any]) -> dict[str, Any]:
         """A data source: the object named (or with the id) in the configuration."""

@@ -20,6 +20,7 @@ from iaas.api import CloudSettings, FieldError, IaasError, ValidationError
 from iaas_terraform import codec, schema
 from iaas_terraform.objects import complete_object
 from iaas_terraform.operations import Operations, validate
+from iaas_terraform.timeouts import BLOCK
 
 log = logging.getLogger("iaas_terraform")
 
@@ -181,7 +182,7 @@ class Provider(pb_grpc.ProviderServicer):
         """Stored state in the current schema: attributes added since are null, removed ones dropped."""
         kind = schema.kind_of(request.type_name)
         raw = codec.decode(pb.DynamicValue(json=request.raw_state.json)) if request.raw_state.json else None
-        state = complete_object(kind, raw) if isinstance(raw, dict) else None
+        state = {**complete_object(kind, raw), BLOCK: raw.get(BLOCK)} if isinstance(raw, dict) else None
         return pb.UpgradeResourceState.Response(upgraded_state=codec.encode(state))
 
     @rpc(pb.ReadResource.Response, on_error=lambda r: {"new_state": r.current_state, "private": r.private})

@@ -18,6 +18,7 @@ import attrs
 from tf.gen import tfplugin_pb2 as pb
 
 from iaas.api import KINDS, FieldSchema, IaasError, ObjectSchema, TypeSpec, object_schema
+from iaas_terraform import timeouts
 
 PREFIX = "iaas_"
 SCHEMA_VERSION = 0
@@ -157,9 +158,11 @@ def _block(schema: ObjectSchema, mode: str, description: str) -> pb.Schema:
 
 
 def resource_schema(kind: str) -> pb.Schema:
-    """The schema of resource type ``iaas_<kind>``."""
+    """The schema of resource type ``iaas_<kind>``, with its ``timeouts`` block."""
     cls = KINDS[kind]
-    return _block(object_schema(cls), "resource", cls.description_doc)
+    out = _block(object_schema(cls), "resource", cls.description_doc)
+    out.block.block_types.append(timeouts.block())
+    return out
 
 
 def data_source_schema(kind: str) -> pb.Schema:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
+from iaas import yamlfile
 from iaas.cloud.cloud import DEFAULT_HOME, Cloud, CloudConfig
 from iaas.errors import ValidationError
 
@@ -56,10 +56,7 @@ class CloudSettings:
     def _mapping(self) -> dict[str, Any] | None:
         data = self.config
         if isinstance(data, str):
-            try:
-                data = yaml.safe_load(data)
-            except yaml.YAMLError as exc:
-                raise ValidationError(f"not YAML or JSON: {exc}") from exc
+            data = yamlfile.parse(data, "inline cloud config")
         if data is not None and not isinstance(data, dict):
             raise ValidationError("expected a mapping with a 'hosts' list")
         return data
@@ -101,7 +98,7 @@ def _path(value: str, base: str | Path | None) -> str:
 
 
 def _read(path: str) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text())  # already read once by CloudConfig.load: readable
+    data = yamlfile.load(path, "cloud config")  # already read once by CloudConfig.load: readable
     return data if isinstance(data, dict) else {}
 
 

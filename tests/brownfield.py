@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libvirt
 
 import iaas
@@ -36,3 +38,14 @@ def hand_made_domain(engine: iaas.Engine, backing: str) -> str:
     host._save_volume(IMAGE_POOL, disk)  # the simulated host keeps what was defined, as libvirtd does
     host._save_domain(dom)
     return dom.UUIDString()
+
+
+def hand_made_world(home: Path, image_file: Path, backing: str = "/srv/golden/not-an-iaas-image.qcow2") -> str:
+    """In the embedded cloud of ``home``: the image ``tiny`` and network ``web`` of stack ``base``, and a guest
+    made by hand on them (see :func:`hand_made_domain`); the guest's uuid."""
+    with iaas.Engine.open("base", home=home) as engine:
+        stack = iaas.Stack("base")
+        stack.add(iaas.Image(name="tiny", source=str(image_file)))
+        stack.add(iaas.Network(name="web", cidr="10.31.0.0/24"))
+        engine.apply(stack)
+        return hand_made_domain(engine, backing)

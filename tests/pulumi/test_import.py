@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import iaas
-from tests.brownfield import hand_made_domain
+from tests.brownfield import hand_made_world
 from tests.pulumi.harness import Plugin
 
 
@@ -13,12 +12,7 @@ def test_the_first_diff_after_importing_a_hand_made_guest_replaces_nothing(tmp_p
     image_file = tmp_path / "tiny.qcow2"
     image_file.write_bytes(b"QFI\xfb" + b"\0" * 1020)
     home = tmp_path / ".iaas"
-    with iaas.Engine.open("base", home=home) as engine:
-        stack = iaas.Stack("base")
-        stack.add(iaas.Image(name="tiny", source=str(image_file)))
-        stack.add(iaas.Network(name="web", cidr="10.31.0.0/24"))
-        engine.apply(stack)
-        uuid = hand_made_domain(engine, "/srv/golden/not-an-iaas-image.qcow2")
+    uuid = hand_made_world(home, image_file)
     plugin = Plugin(tmp_path)
     try:
         plugin.configure({"home": str(home)})

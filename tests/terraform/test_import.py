@@ -12,7 +12,7 @@ from iaas import resources
 from iaas.errors import ConflictError
 from iaas_terraform.objects import tf_object
 from iaas_terraform.operations import Operations
-from tests.brownfield import hand_made_domain
+from tests.brownfield import hand_made_world
 
 
 @pytest.fixture
@@ -55,13 +55,7 @@ def test_import_of_another_stacks_object_names_the_stack_and_changes_nothing(hom
 def test_a_hand_made_guest_is_imported_and_its_first_plan_adopts_instead_of_replacing(
     home: Path, image_file: Path
 ) -> None:
-    with iaas.Engine.open("base", home=home) as engine:
-        stack = iaas.Stack("base")
-        stack.add(iaas.Image(name="tiny", source=str(image_file)))
-        stack.add(iaas.Network(name="web", cidr="10.31.0.0/24"))
-        engine.apply(stack)
-        uuid = hand_made_domain(engine, "/srv/golden/not-an-iaas-image.qcow2")
-        image_id = engine.resources()["image.tiny"].id
+    uuid = hand_made_world(home, image_file)
     ops = _ops(home, "terraform")
     state, private = ops.import_("instance", uuid)
     assert state["image"] is None and (state["vcpus"], state["memory_mib"], state["root_disk_gib"]) == (2, 768, 4)
@@ -85,4 +79,3 @@ def test_a_hand_made_guest_is_imported_and_its_first_plan_adopts_instead_of_repl
     assert ops.session.cloud.hosts["default"].get_domain(uuid) is not None
     again = ops.plan("instance", new, config, private)
     assert again.state == new and again.requires_replace == []
-    assert image_id

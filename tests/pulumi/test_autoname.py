@@ -29,3 +29,5 @@ def test_auto_names(plugin: Plugin) -> None:
     named = check(plugin, "lan2", {"name": "lan2", "cidr": "10.48.0.0/24"})
     d = plugin.diff("network", "lan2", "id-2", named, {**named, "cidr": "10.49.0.0/24"})
     assert d.deleteBeforeReplace  # a name the user chose: the old object must go first
+    legacy = check(plugin, "lan3", {"cidr": "10.50.0.0/24", "mtu": 1400}, olds={"name": "lan3", "cidr": "10.50.0.0/24"})
+    assert legacy["name"] == "lan3"  # a stack made before auto-naming keeps its names

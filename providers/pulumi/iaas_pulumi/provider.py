@@ -87,6 +87,8 @@ def _name_for(kind: str, request: p.CheckRequest, olds: dict[str, Any], news: di
     """The name of a resource declared without one: the auto-name it has, kept across updates; a new one when
     the change replaces it, so the replacement is created before the old object is deleted."""
     old = olds.get("name")
+    if old == request.name:  # named by an earlier version after the resource alone: kept, never a replacement
+        return old
     if not isinstance(old, str) or not is_auto_name(old, request.name):
         return auto_name(request.name, request.random_seed)
     try:

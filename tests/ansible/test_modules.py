@@ -173,3 +173,25 @@ def test_bad_input_names_the_option(
 def test_every_module_has_a_bad_input_case() -> None:
     modules = {p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py")}
     assert modules == {m for m, _, _ in BAD_INPUT}
+
+
+def test_the_timeout_option_bounds_wait_for_address(
+    run_module: RunModule, cloud: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iaas.drivers.libvirt import Host
+
+    asked: list[float] = []
+    original = Host.wait_for_addresses
+
+    def wait_for_addresses(self: Host, ref: str, timeout: float = 60.0, **kw: Any) -> Any:
+        asked.append(timeout)
+        return original(self, ref, timeout, **kw)
+
+    monkeypatch.setattr(Host, "wait_for_addresses", wait_for_addresses)
+    image = tmp_path / "base.qcow2"
+    image.write_bytes(b"\0" * 4096)
+    run_module("image", {"cloud": cloud, "name": "base", "source": str(image)})
+    run_module("network", {"cloud": cloud, "name": "web", "cidr": "10.42.0.0/24"})
+    vm = {"cloud": cloud, "name": "vm", "image": "base", "flavor": "m1.tiny", "nics": [{"network": "web"}]}
+    made = run_module("instance", {**vm, "wait_for_address": True, "timeout": 42})
+    assert made["instance"]["ip_address"] and asked == [42.0]

@@ -100,6 +100,12 @@ class ResourceModule(IaasModule):
 
     # ------------------------------------------------------------ waiting
 
+    @property
+    def timeout(self) -> float | None:
+        """With ``wait``, the option ``timeout`` bounds the waiting a create or update does (``wait_for_address``)."""
+        value = self.params.get("timeout")
+        return float(value) if self.params.get("wait") and value else None
+
     def wait_for(self, id: str, outputs: dict[str, Any], want: dict[str, Any] | None) -> api.ResourceState | None:
         """Read the object until it is in the state asked for (``want``), or gone (``want`` None)."""
         deadline = time.monotonic() + float(self.params.get("timeout") or 0)
@@ -127,7 +133,7 @@ class ResourceModule(IaasModule):
         planned = self.session.plan_create(self.kind, inputs, self.address)
         if self.check_mode:
             return {**planned, "id": iaas.UNKNOWN}
-        made = self.session.create(self.kind, self.address, inputs, planned)
+        made = self.session.create(self.kind, self.address, inputs, planned, timeout=self.timeout)
         state = self.wait_for(made.id, made.outputs, inputs)
         return dict(state.outputs if state is not None else made.outputs)
 
@@ -142,7 +148,7 @@ class ResourceModule(IaasModule):
         self.session.plan_create(self.kind, new, self.address, before=old, outputs=outputs, action="update")
         if self.check_mode:
             return outputs
-        changed = self.session.update(self.kind, self.address, id, old, new, outputs)
+        changed = self.session.update(self.kind, self.address, id, old, new, outputs, timeout=self.timeout)
         state = self.wait_for(id, changed.outputs, new)
         return dict(state.outputs if state is not None else changed.outputs)
 

@@ -97,6 +97,7 @@ def test_create_boots_an_instance_on_an_isolated_network(deployment: Deployment)
         "instance",
         "vm",
         {
+            "name": "vm",  # named by the program: the guest's host name (without it, "vm-" and a suffix)
             "image": image_id,
             "vcpus": 1,
             "memoryMib": 256,

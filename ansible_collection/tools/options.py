@@ -64,7 +64,7 @@ GROUPS: dict[str, dict[str, Option]] = {
             "default": 180,
             "description": [
                 "How long to wait, in seconds, when O(wait=true); it also bounds an instance's "
-                "O(iaas.cloud.instance#module:wait_for_address) and how long a guest is given to shut down "
+                "C(wait_for_address) and how long a guest is given to shut down "
                 "before a restart."
             ],
         },

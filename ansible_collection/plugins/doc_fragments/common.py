@@ -48,7 +48,7 @@ options:
     default: true
   timeout:
     description:
-    - How long to wait, in seconds, when O(wait=true); it also bounds an instance's O(iaas.cloud.instance#module:wait_for_address)
+    - How long to wait, in seconds, when O(wait=true); it also bounds an instance's C(wait_for_address)
       and how long a guest is given to shut down before a restart.
     type: int
     default: 180

@@ -100,6 +100,18 @@ class StateError(IaasError):
     """The state store is unreadable, corrupt, or from an incompatible version."""
 
 
+class LostStateError(StateError):
+    """The cloud holds objects of the stack that its state does not record (a lost or replaced state).
+
+    ``objects`` lists them as (address, kind, id); planning is refused until
+    they are adopted (``Engine.recover``, ``iaas state recover``) or imported.
+    """
+
+    def __init__(self, message: str, *, objects: Sequence[tuple[str, str, str]] = ()):
+        self.objects = list(objects)
+        super().__init__(message)
+
+
 class LockError(IaasError):
     """The stack is locked by another operation."""
 

@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("history", "show past operations"),
         ("pull", "print the state as JSON"),
         ("unlock", "remove a stale lock"),
+        ("recover", "adopt the objects the cloud holds for this stack but the state lost"),
     ):
         sp = ssub.add_parser(name, help=text)
         _common(sp)

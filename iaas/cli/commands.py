@@ -307,6 +307,18 @@ def _state_unlock(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
     _unlock(engine, ui)
 
 
+def _state_recover(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
+    stack = _load(args, required=False)
+    adopted = engine.recover(stack if stack.resources else None)
+    for rec in adopted:
+        ui.print(f"Recovered {rec.address} (id {rec.id}).")
+    ui.print(
+        f"{len(adopted)} object(s) adopted into the state. Run 'iaas plan' to compare them with the stack."
+        if adopted
+        else "The state already records every object the cloud holds for this stack."
+    )
+
+
 _STATE_COMMANDS: dict[str, Callable[[argparse.Namespace, UI, Engine], None]] = {
     "list": _state_list,
     "show": _state_show,
@@ -314,6 +326,7 @@ _STATE_COMMANDS: dict[str, Callable[[argparse.Namespace, UI, Engine], None]] = {
     "history": _state_history,
     "pull": _state_pull,
     "unlock": _state_unlock,
+    "recover": _state_recover,
 }
 
 

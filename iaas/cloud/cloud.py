@@ -217,10 +217,8 @@ class Cloud:
         self._record(kind, ctx, observed.id, observed.inputs, observed.outputs)
 
     def release(self, id: str) -> None:
-        """Record that no stack manages an object any more (it was removed from its stack's state); it stays."""
-        known = self.inventory.get(id)
-        if known is not None:
-            self.inventory.put(attrs.evolve(known, stack=None, address=None))
+        """Clear the stack and address an object is recorded under: it stays, managed by no stack."""
+        self.inventory.release(id)
 
     def _record(self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])

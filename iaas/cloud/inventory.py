@@ -110,6 +110,11 @@ class Inventory:
             ).fetchone()
         return self._row(row) if row else None
 
+    def release(self, id: str) -> None:
+        """Clear the stack and address of a record (the object is left to no stack)."""
+        with self._lock:
+            self._db.execute("UPDATE objects SET stack=NULL, address=NULL WHERE id=?", (id,))
+
     def delete(self, id: str) -> None:
         """Remove a record; removing a missing one is not an error."""
         with self._lock:

@@ -20,7 +20,7 @@ import attrs
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import apply_fixes
-from iaas.engine.resolve import Values, references, resolve
+from iaas.engine.resolve import Values, recorded_values, references, resolve
 from iaas.errors import PlanError
 from iaas.graph import Graph, find_cycles, walk
 from iaas.model import KINDS, contains_unknown
@@ -310,9 +310,7 @@ def apply_plan(
             f"(serial {plan.serial} -> {snapshot.serial}); plan again"
         )
     apply_fixes(plan.stack, plan.reconciled, store, cloud)
-    values = Values()
-    for rec in store.read().resources.values():
-        values.set(rec.address, rec.inputs, rec.outputs)
+    values = recorded_values(store.read().resources.values())
     applier = Applier(plan, store, cloud, values, on_event=on_event)
     graph = execution_graph(plan)
     result = ApplyResult()
@@ -336,9 +334,7 @@ def apply_plan(
     result.not_started = sorted({a for a, _ in walked.not_started})
     applier.drop_unused_intents(result.skipped + result.not_started)
     result.interrupted = bool(getattr(walked, "interrupted", False))
-    final = Values()
-    for rec in store.read().resources.values():
-        final.set(rec.address, rec.inputs, rec.outputs)
+    final = recorded_values(store.read().resources.values())
     outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
     known = {k: v for k, v in outputs.items() if not contains_unknown(v)}
     if known != snapshot.outputs and not (plan.destroy and plan.targets):  # a targeted destroy keeps them

@@ -21,12 +21,13 @@ import attrs
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
+from iaas.engine.lost import adoption_record, context, known_ids, refuse, unrecorded
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
 from iaas.engine.reconcile import apply_fixes, reconcile
+from iaas.engine.resolve import recorded_values, resolve
 from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, ValidationError
-from iaas.model import KINDS, observe
-from iaas.model.values import complete
+from iaas.model import KINDS, contains_unknown
 from iaas.stack import Stack
 from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_owner, open_store
 
@@ -118,7 +119,11 @@ class Engine:
             return self._plan(stack, destroy=destroy, targets=targets, replace=replace, refresh=refresh)
 
     def _plan(self, stack: Stack, **kw: Any) -> Plan:
-        return make_plan(stack, self.store.read(), self.cloud, on_event=self._event, **kw)
+        snapshot = self.store.read()
+        strays = unrecorded(self.cloud, snapshot)
+        if strays:  # the state lost track of them: planning would create each a second time
+            raise refuse(self.stack_name, self.store.location, strays)
+        return make_plan(stack, snapshot, self.cloud, on_event=self._event, **kw)
 
     def _event(self, kind: str, address: str, info: Any = None) -> None:
         if self.on_event:
@@ -207,32 +212,61 @@ class Engine:
             observed = self.cloud.lookup(kind, ctx, id)
             if observed is None:
                 raise NotFoundError(f"no {kind} named or with id {id!r} exists in the cloud")
-            inputs = dict(observed.inputs)
-            deps: list[str] = []
-            if stack is not None and address in stack.resources:
-                planned = make_plan(
-                    stack, self.store.read(), self.cloud, targets=[address], refresh=False, cloud_checks=False
-                ).changes[address]
-                for key, value in (planned.after or {}).items():
-                    if inputs.get(key) is None:
-                        inputs[key] = value
-                deps = planned.dependencies
-            inputs["name"] = inputs.get("name") or name
-            unread = [k for k in observe.unread(KINDS[kind], observed.inputs) if inputs.get(k) is None]
-            inputs = complete(KINDS[kind], inputs)
+            planned, deps = self._declared(stack, address)
+            rec = adoption_record(address, kind, observed, [planned], deps)
             self.cloud.adopt(kind, ctx, observed, take_over=take_over)
-            rec = ResourceRecord(
-                address=address,
-                kind=kind,
-                id=observed.id,
-                inputs=inputs,
-                outputs=dict(observed.outputs),
-                dependencies=deps,
-                status="ready",
-                extra={"unread": unread} if unread else {},
-            )
             self.store.put(rec)
             return rec
+
+    def _declared(self, stack: Stack | None, *addresses: str) -> tuple[dict[str, Any] | None, list[str]]:
+        """The planned inputs and dependencies of the first address (of those given) that ``stack`` declares."""
+        wanted = [a for a in addresses if stack is not None and a in stack.resources]
+        if stack is None or not wanted:
+            return None, []
+        planned = make_plan(
+            stack, self.store.read(), self.cloud, targets=wanted[:1], refresh=False, cloud_checks=False
+        ).changes[wanted[0]]
+        return planned.after, planned.dependencies
+
+    def recover(self, stack: Stack | None = None) -> list[ResourceRecord]:
+        """Adopt the objects of this stack that the cloud holds but the state does not record.
+
+        After a lost, emptied or replaced state, the cloud's inventory still
+        knows which objects carry this stack's label and address; each one is
+        read from the cloud and recorded again, as an interrupted run's objects
+        are.  An address the state already holds keeps its recorded object and
+        the extra copy is recorded as an old copy for the next apply to delete.
+        With ``stack``, the declaration fills in what the cloud cannot report.
+        Returns the records written.
+        """
+        written: list[ResourceRecord] = []
+        with self._lock("recover"):
+            for obj in unrecorded(self.cloud, self.store.read()):
+                ctx = context(self.stack_name, obj)
+                outputs = dict(obj.data.get("outputs") or {})
+                observed = self.cloud.read(obj.kind, ctx, obj.id, outputs)
+                if observed is None:  # gone from the hosts: only its inventory record was left
+                    self.cloud.delete(obj.kind, ctx, obj.id, outputs)
+                    continue
+                held = self.store.get(ctx.address)
+                if held is not None:
+                    old = {"id": observed.id, "outputs": dict(observed.outputs), "inputs": dict(observed.inputs)}
+                    rec = attrs.evolve(held, extra={**held.extra, "deposed": [*held.extra.get("deposed", []), old]})
+                else:
+                    planned, deps = self._declared(stack, ctx.address)
+                    recorded = obj.data.get("inputs")
+                    rec = adoption_record(ctx.address, obj.kind, observed, [recorded, planned], deps)
+                    self.cloud.adopt(obj.kind, ctx, observed)
+                self.store.put(rec)
+                written.append(rec)
+            if stack is not None and written and not self.store.read().outputs:
+                self._recover_outputs(stack)
+        return written
+
+    def _recover_outputs(self, stack: Stack) -> None:
+        values = recorded_values(self.store.read().resources.values())
+        outputs = {name: resolve(value, values.lookup) for name, value in stack.outputs.items()}
+        self.store.set_outputs({k: v for k, v in outputs.items() if not contains_unknown(v)})
 
     # ------------------------------------------------------------------ state
 
@@ -252,9 +286,12 @@ class Engine:
         """Remove a resource from the state without touching the cloud (``state rm``)."""
         with self._lock("state rm"):
             rec = self.store.get(address)
-            if rec is not None and rec.id:
-                self.cloud.release(rec.id)
-            return self.store.delete(address)
+            if rec is None:
+                return False
+            self.store.delete(address)
+            for id in known_ids([rec]):
+                self.cloud.release(id)  # no longer this stack's: a later plan must not take it for lost state
+            return True
 
     def taint(self, address: str, tainted: bool = True) -> None:
         """Mark a resource to be replaced on the next apply (or clear the mark)."""

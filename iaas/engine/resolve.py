@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from iaas.model import UNKNOWN, Reference
@@ -75,3 +75,11 @@ class Values:
         """Drop a resource's values (it was deleted)."""
         self._known.pop(address, None)
         self._pending.discard(address)
+
+
+def recorded_values(records: Iterable[Any]) -> Values:
+    """The values of recorded resources (objects with ``address``, ``inputs`` and ``outputs``)."""
+    values = Values()
+    for rec in records:
+        values.set(rec.address, rec.inputs, rec.outputs)
+    return values

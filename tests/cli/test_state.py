@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .conftest import ADDRESSES, Runner
 
@@ -97,3 +98,22 @@ def test_taint_unknown_address(applied: Runner) -> None:
     result = applied("taint", "network.nope")
     assert result.code == 1
     assert "network.nope is not in the state of stack 't'" in result.err
+
+
+def test_lost_state_is_refused_then_recovered(applied: Runner, home: Path) -> None:
+    for path in home.glob("state.db*"):
+        path.unlink()
+    for command in (("plan",), ("apply", "--auto-approve"), ("destroy", "--auto-approve")):
+        result = applied(*command)
+        assert result.code == 1, result.out
+        assert "Traceback" not in result.err
+        assert "does not record" in result.err and "iaas state recover" in result.err
+        for address in ADDRESSES:
+            assert address in result.err
+    result = applied("state", "recover")
+    assert result.code == 0, result.err
+    assert "4 object(s) adopted" in result.out
+    plan = applied("plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
+    assert "No changes" in plan.out
+    assert applied("state", "recover").out.startswith("The state already records")

@@ -62,6 +62,19 @@ def holder_is_dead(info: LockInfo) -> bool:
     return started is not None and started > info.acquired_at + _PID_REUSE_MARGIN
 
 
+def stopped_note(info: LockInfo) -> str:
+    """A sentence for messages when the lock's holder is a stopped process on this host, else ''."""
+    if info.hostname != hostname() or info.pid <= 0:
+        return ""
+    state, _ = _proc_stat(info.pid)
+    if state not in ("T", "t"):
+        return ""
+    return (
+        f" Process {info.pid} is stopped (suspended, as Ctrl-Z does): resume it with 'fg' in its "
+        f"terminal or 'kill -CONT {info.pid}'."
+    )
+
+
 def _proc_stat(pid: int) -> tuple[str | None, float | None]:
     """Return the process state letter and start time from /proc, when there is one."""
     try:

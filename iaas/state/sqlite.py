@@ -33,12 +33,15 @@ from iaas.state.sqlite_rows import (
     resource_from_row,
     resource_values,
 )
-from iaas.state.sqlite_schema import connect, translate_errors
+from iaas.state.sqlite_schema import DatabaseBusy, busy_wait, connect, translate_errors
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two attempts to take a held lock.
 LOCK_POLL_INTERVAL = 0.1
+#: Seconds taking the lock waits at least for another process's write transaction, whatever the lock timeout:
+#: a healthy one takes milliseconds, so only a stopped or stuck process keeps the database longer.
+BUSY_GRACE = 1.0
 
 _UPSERT = (
     f"INSERT INTO resources (stack, {', '.join(RESOURCE_COLUMNS)}) VALUES ({', '.join('?' * 10)}) "
@@ -198,8 +201,8 @@ class SQLiteStore:
         with self._mutex:
             if self._conn is None:
                 raise StateError(f"state database {self._path}: checkpoint failed: the store is closed")
-            with translate_errors(self._path, "checkpointing"):
-                self._conn.execute("PRAGMA wal_checkpoint(RESTART)")
+            with translate_errors(self._path, "checkpointing"), busy_wait(self._conn, BUSY_GRACE):
+                self._conn.execute("PRAGMA wal_checkpoint(RESTART)")  # a stopped reader: left for next time
 
     def push(self, snapshot: Snapshot, *, force: bool = False) -> Snapshot:
         """Replace the whole state of the stack with ``snapshot`` in one transaction.
@@ -247,13 +250,38 @@ class SQLiteStore:
             raise StateError("taking a lock needs a non-empty owner and operation")
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
-            info, token = self._try_acquire(owner, operation)
-            if token is not None:
-                return info, token
+            busy: DatabaseBusy | None = None
+            try:
+                found, token = self._try_acquire_within(owner, operation, deadline - time.monotonic())
+            except DatabaseBusy as exc:  # another writer is stuck mid-transaction: who holds the stack?
+                busy, found, token = exc, self.lock_info(), None
+            if token is not None and found is not None:
+                return found, token
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise LockError(_locked_message(info, timeout), owner=info.owner)
+                if found is not None:
+                    raise LockError(_locked_message(found, timeout), owner=found.owner)
+                raise StateError(f"{busy}.{self._stopped_holders()}") from busy
             time.sleep(min(LOCK_POLL_INTERVAL, remaining))
+
+    def _try_acquire_within(self, owner: str, operation: str, seconds: float) -> tuple[LockInfo, str | None]:
+        """:meth:`_try_acquire`, waiting for the database's write lock at most ``seconds`` (or a short grace)."""
+        with self._mutex:
+            if self._conn is None:
+                raise StateError(f"state database {self._path}: taking the lock failed: the store is closed")
+            with busy_wait(self._conn, max(seconds, BUSY_GRACE)):
+                return self._try_acquire(owner, operation)
+
+    def _stopped_holders(self) -> str:
+        """Notes on the stopped processes that hold locks of any stack in this file (the likely writers)."""
+        with self._transaction("reading the locks", write=False) as conn:
+            rows = conn.execute(f"SELECT {', '.join(LOCK_COLUMNS)} FROM locks").fetchall()
+        notes = [
+            f" It holds the lock of stack {info.stack!r} for {info.owner} ({info.operation}).{note}"
+            for info in map(lock_from_row, rows)
+            if (note := holders.stopped_note(info))
+        ]
+        return "".join(notes)
 
     def _try_acquire(self, owner: str, operation: str) -> tuple[LockInfo, str | None]:
         """Take the lock if it is free or stale: return it and its token, else its holder and None."""
@@ -426,5 +454,5 @@ def _locked_message(holder: LockInfo, timeout: float) -> str:
         f"stack {holder.stack!r} is locked by {holder.owner} ({holder.operation}) since "
         f"{holders.describe_time(holder.acquired_at)}; the holder is process {holder.pid} on {holder.hostname}"
         f"{waited}. Wait for that operation to finish, or, if it is no longer running, remove the lock "
-        "with force-unlock."
+        f"with force-unlock.{holders.stopped_note(holder)}"
     )

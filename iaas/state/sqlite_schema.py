@@ -84,21 +84,39 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 _HEADER = b"SQLite format 3\x00"
 
 
+class DatabaseBusy(StateError):
+    """Another connection kept the database's write lock for longer than this one would wait."""
+
+
 @contextlib.contextmanager
 def translate_errors(path: str, action: str) -> Iterator[None]:
     """Turn any sqlite3 error inside the block into a StateError naming ``path``."""
     try:
         yield
     except sqlite3.Error as exc:
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+            raise DatabaseBusy(
+                f"state database {path}: {action} failed: the database is busy: another process is "
+                f"writing to it and did not finish in time ({text})"
+            ) from exc
         raise StateError(f"state database {path}: {action} failed: {_explain(exc)}") from exc
+
+
+@contextlib.contextmanager
+def busy_wait(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """Within the block, wait at most ``seconds`` for another connection's write lock."""
+    conn.execute(f"PRAGMA busy_timeout={max(1, int(seconds * 1000))}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
 
 
 def _explain(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
         return f"the file is corrupt or not a SQLite database ({text})"
-    if "locked" in text or "busy" in text:
-        return f"the database is busy: another process kept it locked for over {BUSY_TIMEOUT:g}s ({text})"
     if "unable to open" in text or "readonly" in text:
         return f"the file cannot be opened for writing ({text})"
     return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -117,3 +119,55 @@ def test_the_lock_error_names_a_command_that_exists(applied: Runner, holder: Loc
     unlock = applied("force-unlock")
     assert unlock.code == 0
     assert "Removed the lock of holder@test pid 1." in unlock.out
+
+
+SUSPENDED = """\
+import os, signal, sys
+from iaas.state import open_store
+
+store = open_store(sys.argv[1], sys.argv[2])
+with store.lock("holder@test pid 1", "apply"):
+    with store._transaction("writing a step"):
+        print("in a transaction", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)  # as Ctrl-Z does to an apply
+"""
+
+
+@pytest.fixture
+def suspended(applied: Runner, home: Path) -> Iterator[int]:
+    """The test stack, applied; then another process holds its lock and is stopped inside a write transaction."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUSPENDED, str(home / "state.db"), "t"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "in a transaction\n"
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    yield proc.pid
+    os.kill(proc.pid, signal.SIGCONT)
+    assert proc.wait(timeout=60) == 0
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["taint", "network.lan"]])
+def test_a_suspended_holder_is_named_within_the_lock_timeout(
+    applied: Runner, suspended: int, command: list[str]
+) -> None:
+    result = applied(*command, "--lock-timeout", "0.5")
+    assert result.code == 1
+    assert "busy" not in result.err, result.err
+    assert "stack 't' is locked by holder@test pid 1 (apply)" in result.err
+    assert f"Process {suspended} is stopped" in result.err and f"kill -CONT {suspended}" in result.err
+    assert "gave up after waiting 0.5s" in result.err
+    assert len(applied("state", "list").out.split()) == 4  # reading is not blocked
+
+
+def test_another_stack_of_the_file_waits_only_the_lock_timeout(applied: Runner, suspended: int) -> None:
+    result = applied("taint", "network.lan", "--stack", "other", "--lock-timeout", "0.5")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "30s" not in result.err, result.err
+    assert "is busy" in result.err and "stack 't'" in result.err
+    assert f"Process {suspended} is stopped" in result.err

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import Cloud, OpContext
+from iaas.engine.claims import claims
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import apply_fixes
 from iaas.engine.resolve import Values, recorded_values, references, resolve
@@ -85,11 +86,27 @@ def execution_graph(plan: Plan) -> Graph[Node]:
             for y in ch.recorded_dependencies:
                 if y in deletes and y not in ch.dependencies and changes[y].action == "delete":
                     g.add_edge((y, "delete"), (a, "apply"))
+    _order_takeovers(g, changes, applies)
     cycles = find_cycles(g)
     if cycles:
         text = "; ".join(" -> ".join(f"{a} ({p})" for a, p in c) for c in cycles)
         raise PlanError(f"the plan's steps cannot be ordered: {text}")
     return g
+
+
+def _order_takeovers(g: Graph[Node], changes: dict[str, ResourceChange], applies: list[str]) -> None:
+    """A new object that takes over what a deleted one holds (a fixed IP, a volume) is created after the delete."""
+    released = {claim: x for x, ch in changes.items() if ch.action == "delete" for claim in claims(ch.kind, ch.before)}
+    if not released:
+        return
+    for a in applies:
+        ch = changes[a]
+        if ch.action != "create":
+            continue
+        for claim in sorted(claims(ch.kind, ch.after), key=repr):
+            x = released.get(claim)
+            if x is not None and (a, "apply") not in g.ancestors([(x, "delete")]):  # never make a cycle
+                g.add_edge((a, "apply"), (x, "delete"))
 
 
 class Applier:

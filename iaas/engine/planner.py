@@ -8,6 +8,7 @@ from typing import Any
 from iaas.cloud import Cloud, PlannedItem
 from iaas.cloud.placement import as_error
 from iaas.cloud.references import References
+from iaas.engine.claims import claims
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import reconcile
 from iaas.engine.resolve import Values, references, resolve
@@ -267,6 +268,22 @@ class Planner:
                         decl.source,
                     )
                 )
+            self._check_takeover(ch, decl)
+
+    def _check_takeover(self, ch: ResourceChange, decl: Declared) -> None:
+        """A replacement created before the old object is deleted cannot take over what the old one holds."""
+        kept = claims(ch.kind, ch.before) & claims(ch.kind, ch.after)
+        if ch.create_first and kept:
+            held = ", ".join(f"{path} {value}" for _, path, value in sorted(kept, key=repr))
+            self.errors.append(
+                FieldError(
+                    ch.address,
+                    "lifecycle.create_before_destroy",
+                    f"the replacement would take over {held} while the old {ch.kind} still holds it: "
+                    "change it, or let the old one be destroyed first",
+                    decl.source,
+                )
+            )
 
     def _planned_items(self, plan: Plan) -> list[PlannedItem]:
         items = []

@@ -111,6 +111,7 @@ class FieldSpec:
     default_doc: str | None = None  # how the default is described when it is computed
     local_path: bool = False  # may name a local file; stack files resolve relative paths against their folder
     recomputed_by: tuple[str, ...] = ()  # computed field: inputs whose in-place change may change its value
+    exclusive: bool = False  # its value is held by one object at a time (an address, an attached volume)
 
     @property
     def replace(self) -> bool:
@@ -136,6 +137,7 @@ def field(
     default_doc: str | None = None,
     local_path: bool = False,
     recomputed_by: Sequence[str] = (),
+    exclusive: bool = False,
 ) -> Any:
     """Declare one field of a resource kind with its schema facts.
 
@@ -143,7 +145,9 @@ def field(
     defaults to None; users cannot set it.  A ``chosen`` field is an optional
     input that the cloud fills in when it is left unset (a placement host).
     ``recomputed_by`` names the inputs whose in-place change may change a
-    computed field; its value is kept across any other update.
+    computed field; its value is kept across any other update.  An
+    ``exclusive`` value is held by one object at a time: a new object that
+    takes it over from one being deleted is created after that delete.
     """
     spec = FieldSpec(
         description=description,
@@ -160,6 +164,7 @@ def field(
         default_doc=default_doc,
         local_path=local_path,
         recomputed_by=tuple(recomputed_by),
+        exclusive=exclusive,
     )
     if required:
         if default is not _NOTHING or factory is not None:

@@ -26,7 +26,7 @@ class Nic:
 
     network: str = field("Network the NIC is attached to.", required=True, ref="network")
     fixed_ip: str | None = field(
-        "Fixed IPv4 address inside the network (a static DHCP entry).", check=checks.ipv4_address
+        "Fixed IPv4 address inside the network (a static DHCP entry).", check=checks.ipv4_address, exclusive=True
     )
     security_groups: list[str] = field("Security groups applied to the NIC.", factory=list, ref="security_group")
 
@@ -76,7 +76,10 @@ class Instance(Resource):
         chosen=True,
     )
     volumes: list[str] = field(
-        "Extra volumes attached to the instance (attached and detached live).", factory=list, ref="volume"
+        "Extra volumes attached to the instance (attached and detached live).",
+        factory=list,
+        ref="volume",
+        exclusive=True,
     )
     nics: list[Nic] = field("Network interfaces, in order.", factory=list)
     key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")

@@ -64,6 +64,8 @@ def _sample_scalar(f: FieldSchema, used: set[Any]) -> Any:
         return "${" + f"{spec.ref}.{EXAMPLE_NAME}" + "}"
     if spec.choices:
         return spec.choices[0]
+    if spec.local_path:
+        return "images/debian-12.qcow2"  # relative to the stack file's folder
     if f.type.name == "boolean":
         return True
     if f.type.name in ("integer", "number"):

@@ -97,6 +97,9 @@ class Stack:
         self.resources: dict[str, Declared] = {}
         self.outputs: dict[str, Any] = {}
         self.problems: list[FieldError] = []  # found while loading; reported by validation
+        #: The folder that relative local paths (an image's source) are relative to: the stack file's
+        #: folder; None for the working directory when planning.
+        self.base: str | None = None
         for r in resources:
             self.add(r)
 

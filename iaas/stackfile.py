@@ -28,7 +28,6 @@ import yaml
 
 from iaas import yamlfile
 from iaas.errors import FieldError, ValidationError
-from iaas.model import KINDS, object_schema
 from iaas.model.values import kind_of
 from iaas.stack import Lifecycle, Stack
 
@@ -125,23 +124,6 @@ def _lifecycle(raw: Any, address: str, where: str) -> Lifecycle:
     )
 
 
-def _absolute_paths(kind: str, body: dict[str, Any], base: Path | None) -> None:
-    """Local-file fields given as relative paths are relative to the stack file's folder."""
-    cls = KINDS.get(kind)
-    if cls is None or base is None:
-        return
-    for f in object_schema(cls).inputs:
-        value = body.get(f.name)
-        if (
-            f.spec.local_path
-            and isinstance(value, str)
-            and value
-            and "://" not in value
-            and not value.startswith(("/", "${"))
-        ):
-            body[f.name] = str((base / value).resolve())
-
-
 def stack_from_data(
     data: Any, name: str | None, origin: str, default_name: str = "default", base: Path | None = None
 ) -> Stack:
@@ -167,6 +149,7 @@ def stack_from_data(
             ]
         )
     stack = Stack(str(name or data.get("stack") or default_name))
+    stack.base = str(base) if base is not None else None
     resources = data.get("resources") or {}
     if not isinstance(resources, dict):
         raise ValidationError(f"{origin}: 'resources' must map kinds to resources")
@@ -193,7 +176,6 @@ def stack_from_data(
                         [FieldError(address, "name", "the name is the key of the resource; do not set it again", where)]
                     )
                 body.pop("name", None)
-                _absolute_paths(str(kind), body, base)
                 stack.add_raw(
                     str(kind),
                     str(rname),

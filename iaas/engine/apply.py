@@ -19,6 +19,7 @@ import attrs
 
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.claims import claims
+from iaas.engine.paths import resolved
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import apply_fixes
 from iaas.engine.resolve import Values, recorded_values, references, resolve
@@ -225,7 +226,9 @@ class Applier:
             )
         self._emit("start", ch.address, action="create" if ch.action == "create" else "replace")
         try:
-            outputs = self.cloud.create(ch.kind, self._ctx(ch, pending), inputs, ch.planned)
+            outputs = self.cloud.create(
+                ch.kind, self._ctx(ch, pending), resolved(ch.kind, inputs, self.plan.base), ch.planned
+            )
         except Exception:
             self._undo_create(ch, pending)
             raise
@@ -256,7 +259,9 @@ class Applier:
         self._emit("start", ch.address, action="update", fields=changed)
         outputs = ch.outputs  # nothing to change in the cloud: the record takes values adopted from the configuration
         if changed:
-            outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, ch.before, inputs, changed, ch.outputs)
+            base = self.plan.base
+            old, new = resolved(ch.kind, ch.before, base), resolved(ch.kind, inputs, base)
+            outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, old, new, changed, ch.outputs)
         extra = {"deposed": ch.deposed} if ch.deposed else {}
         self._record(ch, id=ch.id, inputs=inputs, outputs=outputs, status="ready", extra=extra)
         self._known(ch.address, inputs, outputs)

@@ -68,6 +68,7 @@ class Plan:
     targets: list[str] = attrs.field(factory=list)
     reconciled: list[dict[str, Any]] = attrs.field(factory=list)  # records repaired from the cloud
     drift: list[dict[str, Any]] = attrs.field(factory=list)  # what a refresh found changed outside iaas
+    base: str | None = None  # the folder relative local paths are resolved against (the stack file's)
 
     def count(self, action: str) -> int:
         """How many resources get ``action``."""

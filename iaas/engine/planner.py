@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -9,6 +10,7 @@ from iaas.cloud import Cloud, PlannedItem
 from iaas.cloud.placement import as_error
 from iaas.cloud.references import References
 from iaas.engine.claims import claims
+from iaas.engine.paths import keep_recorded, resolved
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.engine.reconcile import reconcile
 from iaas.engine.resolve import Values, references, resolve
@@ -122,6 +124,7 @@ class Planner:
             list(self.targets),
             fixes,
             drift,
+            self.stack.base or os.getcwd(),
         )
         if self.destroy:
             self._plan_destroy(plan, records)
@@ -186,7 +189,8 @@ class Planner:
             return ch
         ch.before, ch.id, ch.outputs, ch.deposed = rec.inputs, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
         ch.recorded_dependencies = list(rec.dependencies)
-        ch.after = after = ignore_changes(decl.lifecycle.ignore_changes, rec.inputs, after)
+        after = ignore_changes(decl.lifecycle.ignore_changes, rec.inputs, after)
+        ch.after = after = keep_recorded(decl.kind, rec.inputs, after, self.stack.base)
         unread = rec.extra.get("unread") or []  # not read from an imported object: taken from the configuration
         adopted = observe.adopted(unread, rec.inputs, after)
         ch.before = observe.adopt_unread(unread, rec.inputs, after)
@@ -289,6 +293,7 @@ class Planner:
         items = []
         for ch in plan.changes.values():
             after = _name_pending_refs(ch.desired, ch.after) if ch.action != "delete" else None
+            after = resolved(ch.kind, after, plan.base) if after is not None else None  # files as the cloud reads them
             items.append(PlannedItem(ch.address, ch.kind, ch.action, ch.before, after, ch.outputs or None))
         return items
 

@@ -109,7 +109,7 @@ class FieldSpec:
     maximum: int | None = None
     check: Callable[[Any], str | None] | None = None  # returns an error message or None
     default_doc: str | None = None  # how the default is described when it is computed
-    local_path: bool = False  # may name a local file; stack files resolve relative paths against their folder
+    local_path: bool = False  # may name a local file: a relative path is kept, and resolved against the stack's folder
     recomputed_by: tuple[str, ...] = ()  # computed field: inputs whose in-place change may change its value
     exclusive: bool = False  # its value is held by one object at a time (an address, an attached volume)
 

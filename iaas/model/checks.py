@@ -161,12 +161,12 @@ def sha256(value: Any) -> str | None:
 
 
 def image_source(value: Any) -> str | None:
-    """An absolute local path, a ``file://`` URL, or an ``http(s)://`` URL."""
+    """A local path (absolute, or relative), a ``file://`` URL, or an ``http(s)://`` URL."""
     if not isinstance(value, str) or not value:
         return "source must be a local path or an http(s) URL"
-    if value.startswith(("http://", "https://", "file://", "/")):
+    if "://" not in value or value.startswith(("http://", "https://", "file://")):
         return None
-    return f"invalid source {value!r}: use an absolute path, file://, http:// or https:// URL"
+    return f"invalid source {value!r}: use a local path, or a file://, http:// or https:// URL"
 
 
 def absolute_path(value: Any) -> str | None:

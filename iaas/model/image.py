@@ -22,7 +22,8 @@ class Image(Resource):
     updatable: ClassVar[bool] = False
 
     source: str = field(
-        "Absolute local path or http(s) URL of the image file.",
+        "Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder "
+        "(in Python, to the working directory when planning).",
         required=True,
         update="replace",
         check=checks.image_source,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,36 @@ def test_graph_of_an_invalid_stack(iaas: Runner, project: Path) -> None:
     result = iaas("graph", "-f", "bad.yaml")
     assert result.code == 1
     assert "image.nope" in result.err
+
+
+@pytest.mark.parametrize("how", ["move", "copy"])
+def test_a_moved_or_copied_project_plans_no_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    assert main(["apply", "--auto-approve"]) == 0  # state and embedded cloud in the project's own .iaas
+    assert main(["state", "show", "image.tiny"]) == 0
+    assert '"source": "./tiny.qcow2"' in capsys.readouterr().out  # as the stack file says
+    elsewhere = tmp_path / "elsewhere" / "project"
+    elsewhere.parent.mkdir()
+    (shutil.move if how == "move" else shutil.copytree)(project, elsewhere)
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["plan", "--detailed-exitcode"]) == 0, capsys.readouterr().out
+    assert main(["plan", "--detailed-exitcode", "-f", str(elsewhere / "stack.yaml")]) == 0
+    monkeypatch.chdir(tmp_path)  # from another folder too: the path is relative to the stack file
+    assert (
+        main(["plan", "--detailed-exitcode", "-f", str(elsewhere / "stack.yaml"), "--home", str(elsewhere / ".iaas")])
+        == 0
+    )
+
+
+def test_a_state_holding_the_absolute_path_plans_no_change(iaas: Runner, project: Path) -> None:
+    (project / "stack.yaml").write_text(
+        (project / "stack.yaml").read_text().replace("./tiny.qcow2", str(project / "tiny.qcow2"))
+    )
+    assert iaas("apply", "--auto-approve").code == 0
+    (project / "stack.yaml").write_text(
+        (project / "stack.yaml").read_text().replace(str(project / "tiny.qcow2"), "./tiny.qcow2")
+    )
+    result = iaas("plan", "--detailed-exitcode")
+    assert result.code == 0, result.out

@@ -41,7 +41,8 @@ options:
     required: true
   source:
     description:
-    - Absolute local path or http(s) URL of the image file.
+    - Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder
+      (in Python, to the working directory when planning).
     - Required when O(state=present).
     - Changing it replaces the object (it is deleted and created anew).
     type: str
@@ -118,7 +119,8 @@ image:
       returned: always
       type: str
     source:
-      description: Absolute local path or http(s) URL of the image file.
+      description: Local path or http(s) URL of the image file; a relative path is relative to the stack
+        file's folder (in Python, to the working directory when planning).
       returned: always
       type: str
     format:

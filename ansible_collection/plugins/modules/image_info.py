@@ -59,7 +59,8 @@ images:
       returned: always
       type: str
     source:
-      description: Absolute local path or http(s) URL of the image file.
+      description: Local path or http(s) URL of the image file; a relative path is relative to the stack
+        file's folder (in Python, to the working directory when planning).
       returned: always
       type: str
     format:

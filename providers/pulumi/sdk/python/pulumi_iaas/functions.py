@@ -173,7 +173,8 @@ class GetImageResult:
     @pulumi.getter
     def source(self) -> str:
         """
-        Absolute local path or http(s) URL of the image file.
+        Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
+        Python, to the working directory when planning).
         """
         return pulumi.get(self, "source")
 

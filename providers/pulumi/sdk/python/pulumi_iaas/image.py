@@ -25,7 +25,8 @@ class ImageArgs:
         """
         The arguments of a Image.
 
-        :param source: Absolute local path or http(s) URL of the image file. Changing it replaces the resource.
+        :param source: Local path or http(s) URL of the image file; a relative path is relative to the stack file's
+            folder (in Python, to the working directory when planning). Changing it replaces the resource.
         :param name: Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
             Changing it replaces the resource.
         :param format: Disk format of the image file. One of: `qcow2`, `raw`. Changing it replaces the resource.
@@ -59,7 +60,8 @@ class ImageArgs:
     @pulumi.getter
     def source(self) -> pulumi.Input[str]:
         """
-        Absolute local path or http(s) URL of the image file. Changing it replaces the resource.
+        Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
+        Python, to the working directory when planning). Changing it replaces the resource.
         """
         return pulumi.get(self, "source")
 
@@ -233,7 +235,8 @@ class Image(pulumi.CustomResource):
     @pulumi.getter
     def source(self) -> pulumi.Output[str]:
         """
-        Absolute local path or http(s) URL of the image file.
+        Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
+        Python, to the working directory when planning).
         """
         return pulumi.get(self, "source")
 

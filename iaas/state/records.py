@@ -40,6 +40,11 @@ class ResourceRecord:
     extra: dict[str, Any] = attrs.field(factory=dict)  # lifecycle options, deposed objects, host, ...
     updated_at: float = 0.0  # seconds since the epoch of the last write
 
+    def __attrs_post_init__(self) -> None:
+        kind, dot, name = self.address.partition(".")
+        if kind != self.kind or not dot or not name:
+            raise ValueError(f"address {self.address!r} is not {self.kind}.NAME")
+
 
 @attrs.define(kw_only=True)
 class Snapshot:

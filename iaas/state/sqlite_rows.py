@@ -8,6 +8,7 @@ from typing import Any
 from iaas.errors import StateError
 from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord
 from iaas.state.serialize import dump_text, load_text
+from iaas.state.sqlite_schema import DAMAGED_HINT
 
 #: Columns of the resources table, in the order of the tuples below.
 RESOURCE_COLUMNS = ("address", "kind", "id", "inputs", "outputs", "dependencies", "status", "extra", "updated_at")
@@ -66,7 +67,7 @@ def resource_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> Resourc
             updated_at=updated_at,
         )
     except (TypeError, ValueError) as exc:
-        raise StateError(f"{here}: invalid record: {exc.args[0] if exc.args else exc}") from exc
+        raise StateError(f"{here}: invalid record: {exc.args[0] if exc.args else exc}. {DAMAGED_HINT}") from exc
 
 
 def apply_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> ApplyRecord:

@@ -35,6 +35,12 @@ WAL_SIZE_LIMIT = 1 << 20
 #: Seconds a connection waits for another process's write transaction.
 BUSY_TIMEOUT = 30.0
 
+#: What to do about a damaged state file, said with every error that finds one.
+DAMAGED_HINT = (
+    "Restore the file from a backup; or move it aside, then adopt what the cloud holds for the stack "
+    "into a new state with 'iaas state recover'"
+)
+
 #: Statements that bring a database from ``version - 1`` to ``version``.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -101,6 +107,11 @@ def translate_errors(path: str, action: str) -> Iterator[None]:
                 f"writing to it and did not finish in time ({text})"
             ) from exc
         raise StateError(f"state database {path}: {action} failed: {_explain(exc)}") from exc
+    except UnicodeDecodeError as exc:  # SQLite's own message quoting damaged text, which Python cannot decode
+        raise StateError(
+            f"state database {path}: {action} failed: the file is corrupt (text stored in it is not valid "
+            f"UTF-8: {exc.object[max(0, exc.start - 20) : exc.end + 20]!r}). {DAMAGED_HINT}"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -115,8 +126,8 @@ def busy_wait(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
 
 def _explain(exc: sqlite3.Error) -> str:
     text = str(exc)
-    if "not a database" in text or "malformed" in text:
-        return f"the file is corrupt or not a SQLite database ({text})"
+    if "not a database" in text or "malformed" in text or "Could not decode to UTF-8" in text:
+        return f"the file is corrupt or not a SQLite database ({text}). {DAMAGED_HINT}"
     if "unable to open" in text or "readonly" in text:
         return f"the file cannot be opened for writing ({text})"
     return text

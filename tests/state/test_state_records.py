@@ -93,7 +93,8 @@ def _with_resource(**changes: Any) -> dict[str, Any]:
         (_with_resource(status="melted"), r"'status' must be in .* @ resources\[0\] \(instance.vm\)"),
         (_with_resource(dependencies=[1]), r"expected str, found int 1 @ resources\[0\] \(instance.vm\)"),
         (_with_resource(kind=None), r"expected str, found NoneType"),
-        (_with_resource(address="network.web"), "'network.web' appears twice"),
+        (_with_resource(address="network.web", kind="network"), "'network.web' appears twice"),
+        (_with_resource(address="network.web"), r"address 'network.web' is not instance.NAME"),
         (_document(resources=[{"address": "a.b"}]), r"required field missing @ resources\[0\] \(a.b\).kind"),
     ],
 )

@@ -131,6 +131,8 @@ def test_a_path_below_a_file_is_refused(tmp_path: Path) -> None:
         ("resources", "extra", "[1, 2]", "read", r"resource 'instance.vm00000': column extra holds list"),
         ("resources", "dependencies", "{}", "get", r"resource 'instance.vm00000': column dependencies holds dict"),
         ("resources", "status", "melted", "read", r"resource 'instance.vm00000': invalid record: 'status'"),
+        ("resources", "address", "instance/vm", "read", r"'instance/vm': invalid record: .* not instance.NAME"),
+        ("resources", "kind", "instancf", "read", r"'instance.vm00000': invalid record: .* not instancf.NAME"),
         ("stacks", "outputs", "nope", "read", r"column outputs: .*does not parse"),
         ("applies", "summary", "{", "history", r"history entry 1: column summary: .*does not parse"),
     ],

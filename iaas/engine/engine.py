@@ -21,7 +21,7 @@ import attrs
 from iaas.cloud import Cloud, OpContext
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
-from iaas.engine.lost import adoption_record, context, known_ids, refuse, unrecorded
+from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
 from iaas.engine.reconcile import apply_fixes, reconcile
@@ -234,31 +234,14 @@ class Engine:
         After a lost, emptied or replaced state, the cloud's inventory still
         knows which objects carry this stack's label and address; each one is
         read from the cloud and recorded again, as an interrupted run's objects
-        are.  An address the state already holds keeps its recorded object and
-        the extra copy is recorded as an old copy for the next apply to delete.
+        are.  An address the state already holds keeps its recorded object (if
+        that still exists) and the extra copy is recorded as an old copy for the
+        next apply to delete.
         With ``stack``, the declaration fills in what the cloud cannot report.
         Returns the records written.
         """
-        written: list[ResourceRecord] = []
         with self._lock("recover"):
-            for obj in unrecorded(self.cloud, self.store.read()):
-                ctx = context(self.stack_name, obj)
-                outputs = dict(obj.data.get("outputs") or {})
-                observed = self.cloud.read(obj.kind, ctx, obj.id, outputs)
-                if observed is None:  # gone from the hosts: only its inventory record was left
-                    self.cloud.delete(obj.kind, ctx, obj.id, outputs)
-                    continue
-                held = self.store.get(ctx.address)
-                if held is not None:
-                    old = {"id": observed.id, "outputs": dict(observed.outputs), "inputs": dict(observed.inputs)}
-                    rec = attrs.evolve(held, extra={**held.extra, "deposed": [*held.extra.get("deposed", []), old]})
-                else:
-                    planned, deps = self._declared(stack, ctx.address)
-                    recorded = obj.data.get("inputs")
-                    rec = adoption_record(ctx.address, obj.kind, observed, [recorded, planned], deps)
-                    self.cloud.adopt(obj.kind, ctx, observed)
-                self.store.put(rec)
-                written.append(rec)
+            written = recover(self.cloud, self.store, lambda address: self._declared(stack, address))
             if stack is not None and written and not self.store.read().outputs:
                 self._recover_outputs(stack)
         return written

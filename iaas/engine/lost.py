@@ -11,15 +11,17 @@ way back (:func:`recover`, ``iaas state recover``, or ``iaas import`` per object
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+import attrs
 
 from iaas.cloud import Cloud, Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.errors import LostStateError
 from iaas.model import KINDS, contains_unknown, observe
 from iaas.model.values import complete
-from iaas.state import ResourceRecord, Snapshot
+from iaas.state import ResourceRecord, Snapshot, StateStore
 
 
 def known_ids(records: Iterable[ResourceRecord]) -> set[str]:
@@ -86,3 +88,38 @@ def adoption_record(
 def context(stack: str, obj: InventoryRecord) -> OpContext:
     """The operation context of an inventory object of ``stack``."""
     return OpContext(stack, obj.address or "", obj.project)
+
+
+Declared = Callable[[str], tuple[dict[str, Any] | None, list[str]]]
+
+
+def recover(cloud: Cloud, store: StateStore, declared: Declared) -> list[ResourceRecord]:
+    """Record again each object of the stack that the state lost; the records written (see ``Engine.recover``).
+
+    ``declared(address)`` gives the declaration's planned inputs and dependencies.
+    """
+    written: list[ResourceRecord] = []
+    for obj in unrecorded(cloud, store.read()):
+        ctx = context(store.stack, obj)
+        outputs = dict(obj.data.get("outputs") or {})
+        observed = cloud.read(obj.kind, ctx, obj.id, outputs)
+        if observed is None:  # gone from the hosts: only its inventory record was left
+            cloud.delete(obj.kind, ctx, obj.id, outputs)
+            continue
+        held = store.get(ctx.address)
+        if held is not None and _exists(cloud, store.stack, held):  # two copies: the recorded one stays
+            old = {"id": observed.id, "outputs": dict(observed.outputs), "inputs": dict(observed.inputs)}
+            rec = attrs.evolve(held, extra={**held.extra, "deposed": [*held.extra.get("deposed", []), old]})
+        else:
+            planned, deps = declared(ctx.address)
+            rec = adoption_record(ctx.address, obj.kind, observed, [obj.data.get("inputs"), planned], deps)
+            cloud.adopt(obj.kind, ctx, observed)
+        store.put(rec)
+        written.append(rec)
+    return written
+
+
+def _exists(cloud: Cloud, stack: str, rec: ResourceRecord) -> bool:
+    project = rec.inputs.get("project")
+    ctx = OpContext(stack, rec.address, project if isinstance(project, str) else None)
+    return rec.id is not None and cloud.read(rec.kind, ctx, rec.id, rec.outputs) is not None

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 import iaas
+from iaas.cloud import OpContext
 
+from .conftest import PUBLIC_KEY
 from .test_refresh_import import stack_of
 
 
@@ -75,3 +77,45 @@ def test_one_indexed_query_by_stack(engine: iaas.Engine, image_file: Path) -> No
     assert len(by_stack) == 1, plans
     detail = engine.cloud.inventory._db.execute("EXPLAIN QUERY PLAN " + by_stack[0]).fetchall()
     assert any("objects_stack" in str(row) for row in detail), detail
+
+
+def test_a_restored_older_state_adopts_the_current_objects(home: Path, image_file: Path) -> None:
+    stack = stack_of(image_file)
+    with iaas.Engine.open("t", home=home) as engine:
+        engine.apply(stack)
+        engine.store.checkpoint()
+        backup = (home / "state.db").read_bytes()
+        engine.taint("key_pair.k")
+        engine.apply(stack)
+        current = engine.resources()["key_pair.k"].id
+    for path in home.glob("state.db*"):
+        path.unlink()
+    (home / "state.db").write_bytes(backup)  # the key pair it records was replaced since
+    with iaas.Engine.open("t", home=home) as engine:
+        with pytest.raises(iaas.LostStateError) as caught:
+            engine.plan(stack)
+        assert caught.value.objects == [("key_pair.k", "key_pair", current)]
+        engine.recover(stack)
+        assert engine.resources()["key_pair.k"].id == current
+        assert engine.plan(stack).empty
+
+
+def test_a_second_copy_at_a_recorded_address_is_deleted_by_the_next_apply(
+    engine: iaas.Engine, image_file: Path
+) -> None:
+    stack = stack_of(image_file)
+    engine.apply(stack)
+    kept = engine.resources()["key_pair.k"].id
+    extra = "22222222-2222-2222-2222-222222222222"
+    engine.cloud.create(
+        "key_pair", OpContext("t", "key_pair.k", None, extra), {"name": "k", "public_key": PUBLIC_KEY}, {}
+    )
+    with pytest.raises(iaas.LostStateError, match=extra):
+        engine.plan(stack)
+    engine.recover(stack)
+    plan = engine.plan(stack)
+    assert plan.summary()["delete"] == 1, iaas.render_plan(plan)
+    engine.apply(plan)
+    assert engine.resources()["key_pair.k"].id == kept
+    assert engine.cloud.inventory.get(extra) is None
+    assert _copies(engine)["key_pair.k"] == 1

@@ -96,6 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         HostError,
         IaasError,
         LockError,
+        LostStateError,
         NotFoundError,
         PlanError,
         QuotaError,

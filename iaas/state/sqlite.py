@@ -251,6 +251,7 @@ class SQLiteStore:
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
             busy: DatabaseBusy | None = None
+            found: LockInfo | None
             try:
                 found, token = self._try_acquire_within(owner, operation, deadline - time.monotonic())
             except DatabaseBusy as exc:  # another writer is stuck mid-transaction: who holds the stack?

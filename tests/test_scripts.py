@@ -63,3 +63,14 @@ def test_demo_runs_and_shows_a_real_change_and_the_graph_edges(tmp_path: Path) -
     assert "project.web-team will be updated in place" in changed
     graph = out[out.index("$ iaas graph") : out.index("$ iaas destroy")]
     assert graph.count(" --> ") >= 10  # the edges, not only the nodes
+
+
+def test_fresh_root_script_explains_itself_and_refuses_unknown_options() -> None:
+    script = ROOT / "scripts/fresh-root.sh"
+    assert os.access(script, os.X_OK)
+    shown = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert shown.returncode == 0
+    assert "--root DIR" in shown.stdout and "./scripts/setup.sh and ./scripts/test.sh" in shown.stdout
+    refused = subprocess.run([script, "--no-such-option"], capture_output=True, text=True, check=False)
+    assert refused.returncode != 0
+    assert "unknown option: --no-such-option" in refused.stderr

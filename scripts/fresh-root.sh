@@ -18,7 +18,7 @@
 # --variant=minbase) is cached as a tarball under
 # ${XDG_CACHE_HOME:-~/.cache}/iaas-fresh-root, so later runs start in seconds.
 # Each run unpacks a copy (in DIR, or a temporary directory removed at the end),
-# mounts what a machine has (/proc, /sys with its cgroups, /dev with /dev/pts,
+# mounts what a machine has (the root as a mount point of its own, /proc, /sys with its cgroups, /dev with /dev/pts,
 # /run as a memory file system), copies resolv.conf, trusts the certificate
 # authorities of /usr/local/share/ca-certificates, clones CHECKOUT to
 # /root/iaas and runs each COMMAND there with chroot, in a root login's
@@ -132,6 +132,9 @@ network_env() {
 mounted=()
 
 mount_all() {
+    # A machine's root is a mount point (unshare --propagation needs one): the root on itself first.
+    mount --bind "$root" "$root"
+    mounted+=("$root")
     mount -t proc proc "$root/proc"
     mounted+=("$root/proc")
     mount --rbind /sys "$root/sys"

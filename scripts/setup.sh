@@ -5,9 +5,10 @@
 #   ./scripts/setup.sh --no-demo     install what is missing, nothing more
 #   ./scripts/setup.sh --real-hosts  also install what the real-host tests need
 #
-# Installs the Debian packages needed to build libvirt-python (as root, or
-# through sudo), creates .venv and installs into it the exact versions of
-# uv.lock (iaas in editable mode, every face and the test tools), with uv.
+# Installs the Debian packages needed to build libvirt-python and the tools
+# some tests compare with (as root, or through sudo), creates .venv and
+# installs into it the exact versions of uv.lock (iaas in editable mode, every
+# face and the test tools), with uv.
 # A second run with nothing to do is fast and prints nothing before the demo.
 # Set PYTHON to choose the interpreter for .venv (default python3, 3.11 or
 # newer).  --real-hosts installs the ~110 Debian packages (libvirt daemon,
@@ -16,7 +17,8 @@
 # Refresh the lock after changing dependencies: .venv/bin/uv lock --upgrade
 set -euo pipefail
 
-DEBIAN_PACKAGES=(libvirt-dev pkg-config gcc python3-dev python3-venv genisoimage)
+# To build libvirt-python, then the tools some tests compare with (isoinfo, ssh-keygen).
+DEBIAN_PACKAGES=(libvirt-dev pkg-config gcc python3-dev python3-venv genisoimage openssh-client)
 EXTRAS=(test faces)
 STAMP=".venv/.iaas-setup-stamp"
 
@@ -24,7 +26,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 run_demo=1

@@ -74,3 +74,22 @@ def test_fresh_root_script_explains_itself_and_refuses_unknown_options() -> None
     refused = subprocess.run([script, "--no-such-option"], capture_output=True, text=True, check=False)
     assert refused.returncode != 0
     assert "unknown option: --no-such-option" in refused.stderr
+
+
+def _setup_debian_packages() -> set[str]:
+    found = re.search(r"^DEBIAN_PACKAGES=\(([^)]*)\)", (ROOT / "scripts/setup.sh").read_text(), re.MULTILINE)
+    assert found is not None
+    return set(found.group(1).split())
+
+
+@pytest.mark.parametrize(
+    ("test_file", "tool", "package"),
+    [
+        ("tests/model/test_key_pair.py", "ssh-keygen", "openssh-client"),
+        ("tests/cloud/test_instance.py", "isoinfo", "genisoimage"),
+    ],
+)
+def test_setup_installs_the_tools_tests_compare_with(test_file: str, tool: str, package: str) -> None:
+    """A fresh machine set up by setup.sh runs these tests instead of skipping them for want of the tool."""
+    assert f'shutil.which("{tool}")' in (ROOT / test_file).read_text()
+    assert package in _setup_debian_packages()

@@ -96,7 +96,14 @@ class CapacityError(ValidationError):
     """No host can hold what was asked for."""
 
 
-class StateError(IaasError):
+class DatabaseError(IaasError):
+    """A database cannot be reached or used: bad URL, refused login, missing database, lost connection, schema.
+
+    Messages name the database by its URL without the password.
+    """
+
+
+class StateError(DatabaseError):
     """The state store is unreadable, corrupt, or from an incompatible version."""
 
 

@@ -18,10 +18,9 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import attrs
-
 from iaas.errors import LockError, StateError
 from iaas.state import holders
+from iaas.state.common import check_push, locked_message, stamped
 from iaas.state.records import APPLY_STATUSES, ApplyRecord, LockInfo, ResourceRecord, Snapshot
 from iaas.state.serialize import dump_text, load_text
 from iaas.state.sqlite_rows import (
@@ -168,7 +167,7 @@ class SQLiteStore:
         values = resource_values(record, now)
         with self._write(f"writing {record.address}") as conn:
             conn.execute(_UPSERT, (self._stack, *values))
-        return _stamped(record, now)
+        return stamped(record, now)
 
     def delete(self, address: str) -> bool:
         """Remove one record in its own transaction; return whether it existed."""
@@ -220,7 +219,7 @@ class SQLiteStore:
         with self._transaction("replacing state") as conn:
             current = self._current(conn)
             if not force:
-                _check_push(current, snapshot)
+                check_push(current, snapshot)
             conn.execute("DELETE FROM resources WHERE stack = ?", (self._stack,))
             conn.executemany(_UPSERT, rows)
             conn.execute(
@@ -261,7 +260,7 @@ class SQLiteStore:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if found is not None:
-                    raise LockError(_locked_message(found, timeout), owner=found.owner)
+                    raise LockError(locked_message(found, timeout), owner=found.owner)
                 raise StateError(f"{busy}.{self._stopped_holders()}") from busy
             time.sleep(min(LOCK_POLL_INTERVAL, remaining))
 
@@ -421,39 +420,3 @@ class SQLiteStore:
             conn, self._conn = self._conn, None
             with translate_errors(self._path, "closing"):
                 conn.close()
-
-
-def _stamped(record: ResourceRecord, updated_at: float) -> ResourceRecord:
-    return attrs.evolve(record, updated_at=updated_at)
-
-
-def _check_push(current: Snapshot, pushed: Snapshot) -> None:
-    lineage, serial = current.lineage, current.serial
-    if serial == 0 and not current.resources and not current.outputs:
-        return  # a stack that was never written takes any state
-    if pushed.lineage != lineage:
-        raise StateError(
-            f"cannot push: the state has lineage {pushed.lineage}, the stack {current.stack!r} "
-            f"has {lineage}; they are different states (use force to replace anyway)"
-        )
-    if pushed.serial < serial:
-        raise StateError(
-            f"cannot push: the stored state (serial {serial}) is newer than the pushed one "
-            f"(serial {pushed.serial}); pull again (or use force)"
-        )
-    same = pushed.resources == current.resources and pushed.outputs == current.outputs
-    if pushed.serial == serial and not same:
-        raise StateError(
-            f"cannot push: the pushed state differs from the stored one but has the same "
-            f"serial {serial}; raise its serial (or use force)"
-        )
-
-
-def _locked_message(holder: LockInfo, timeout: float) -> str:
-    waited = f"; gave up after waiting {timeout:g}s" if timeout > 0 else ""
-    return (
-        f"stack {holder.stack!r} is locked by {holder.owner} ({holder.operation}) since "
-        f"{holders.describe_time(holder.acquired_at)}; the holder is process {holder.pid} on {holder.hostname}"
-        f"{waited}. Wait for that operation to finish, or, if it is no longer running, remove the lock "
-        f"with force-unlock.{holders.stopped_note(holder)}"
-    )

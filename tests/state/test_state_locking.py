@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from iaas.errors import LockError
-from iaas.state import LockInfo, SQLiteStore, default_owner, open_store
+from iaas.state import LockInfo, StateStore, default_owner, open_store
 from iaas.state.holders import holder_is_dead, hostname
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,9 @@ def _hold_lock(path: str, owner: str, held: Any, release: Any) -> None:
         release.wait(120)
 
 
-def _lock_info(store: SQLiteStore, **overrides: Any) -> LockInfo:
+def _lock_info(**overrides: Any) -> LockInfo:
     values: dict[str, Any] = {
-        "stack": store.stack,
+        "stack": "web",
         "owner": "x",
         "operation": "apply",
         "acquired_at": time.time(),
@@ -43,7 +43,7 @@ def _lock_info(store: SQLiteStore, **overrides: Any) -> LockInfo:
     return LockInfo(**values)
 
 
-def test_lock_is_recorded_while_held(store: SQLiteStore) -> None:
+def test_lock_is_recorded_while_held(store: StateStore) -> None:
     assert store.lock_info() is None
     with store.lock("alice@h pid 1", "apply") as info:
         assert info.owner == "alice@h pid 1"
@@ -53,14 +53,14 @@ def test_lock_is_recorded_while_held(store: SQLiteStore) -> None:
     assert store.lock_info() is None
 
 
-def test_lock_is_released_when_the_block_raises(store: SQLiteStore) -> None:
+def test_lock_is_released_when_the_block_raises(store: StateStore) -> None:
     with pytest.raises(RuntimeError), store.lock("me", "apply"):
         raise RuntimeError("boom")
     assert store.lock_info() is None
 
 
-def test_second_holder_in_the_same_process_is_refused(db_path: Path) -> None:
-    with open_store(db_path, "web") as first, open_store(db_path, "web") as second:
+def test_second_holder_in_the_same_process_is_refused(location: str) -> None:
+    with open_store(location, "web") as first, open_store(location, "web") as second:
         with first.lock("alice@h pid 1", "apply"):
             with pytest.raises(LockError, match=r"locked by alice@h pid 1 \(apply\) since") as caught:
                 with second.lock("bob", "destroy"):
@@ -70,20 +70,20 @@ def test_second_holder_in_the_same_process_is_refused(db_path: Path) -> None:
             pass
 
 
-def test_locks_of_different_stacks_do_not_conflict(db_path: Path) -> None:
-    with open_store(db_path, "web") as web, open_store(db_path, "db") as db:
+def test_locks_of_different_stacks_do_not_conflict(location: str) -> None:
+    with open_store(location, "web") as web, open_store(location, "db") as db:
         with web.lock("me", "apply"), db.lock("me", "apply"):
             assert web.lock_info() is not None and db.lock_info() is not None
 
 
-def test_lock_held_by_another_process(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    open_store(db_path, "web").close()
+def test_lock_held_by_another_process(location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store(location, "web").close()
     held, release = _SPAWN.Event(), _SPAWN.Event()
-    child = _SPAWN.Process(target=_hold_lock, args=(str(db_path), "carol@ci pid child", held, release))
+    child = _SPAWN.Process(target=_hold_lock, args=(location, "carol@ci pid child", held, release))
     child.start()
     try:
         assert held.wait(60), "the child process did not take the lock"
-        with open_store(db_path, "web") as store:
+        with open_store(location, "web") as store:
             with pytest.raises(LockError, match="locked by carol@ci pid child") as caught:
                 with store.lock("me", "apply"):
                     pass
@@ -110,8 +110,8 @@ def test_lock_held_by_another_process(db_path: Path, monkeypatch: pytest.MonkeyP
     assert child.exitcode == 0
 
 
-def test_waiting_runs_out_with_a_lock_error(store: SQLiteStore, db_path: Path) -> None:
-    with open_store(db_path, "web") as other, other.lock("alice", "apply"):
+def test_waiting_runs_out_with_a_lock_error(store: StateStore, location: str) -> None:
+    with open_store(location, "web") as other, other.lock("alice", "apply"):
         expected = r"alice \(apply\) since .* UTC; the holder is process \d+ on .*waiting 0.3s"
         with pytest.raises(LockError, match=expected):
             with store.lock("me", "apply", timeout=0.3):
@@ -131,10 +131,10 @@ _HOLDER_SCRIPT = textwrap.dedent(
 )
 
 
-def _start_holder(db_path: Path) -> subprocess.Popen[str]:
+def _start_holder(location: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER_SCRIPT, str(db_path)], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", _HOLDER_SCRIPT, location], stdout=subprocess.PIPE, text=True, env=env
     )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "locked"
@@ -142,10 +142,10 @@ def _start_holder(db_path: Path) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize("reaped", [True, False], ids=["dead", "zombie"])
-def test_lock_of_a_killed_process_is_taken_over(db_path: Path, caplog: pytest.LogCaptureFixture, reaped: bool) -> None:
-    holder = _start_holder(db_path)
+def test_lock_of_a_killed_process_is_taken_over(location: str, caplog: pytest.LogCaptureFixture, reaped: bool) -> None:
+    holder = _start_holder(location)
     try:
-        with open_store(db_path, "web") as store:
+        with open_store(location, "web") as store:
             with pytest.raises(LockError, match="dave@box pid doomed"):
                 with store.lock("me", "apply"):
                     pass
@@ -174,36 +174,36 @@ def _proc_state(pid: int) -> str | None:
     return stat[stat.rfind(")") + 2]
 
 
-def test_a_lock_from_another_host_is_never_stale(store: SQLiteStore) -> None:
-    assert not holder_is_dead(_lock_info(store, hostname="elsewhere.example", pid=2**22 + 12345))
+def test_a_lock_from_another_host_is_never_stale() -> None:
+    assert not holder_is_dead(_lock_info(hostname="elsewhere.example", pid=2**22 + 12345))
 
 
-def test_a_dead_pid_on_this_host_is_stale(store: SQLiteStore) -> None:
+def test_a_dead_pid_on_this_host_is_stale() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert holder_is_dead(_lock_info(store, pid=child.pid))
-    assert not holder_is_dead(_lock_info(store, pid=os.getppid()))
+    assert holder_is_dead(_lock_info(pid=child.pid))
+    assert not holder_is_dead(_lock_info(pid=os.getppid()))
 
 
-def test_a_reused_pid_is_stale(store: SQLiteStore) -> None:
+def test_a_reused_pid_is_stale() -> None:
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc to know when a process started")
     # Our parent started before this lock was "taken", so it is alive as far as
     # the lock knows; a lock taken before it started belongs to someone else.
     parent = os.getppid()
-    assert not holder_is_dead(_lock_info(store, pid=parent, acquired_at=time.time()))
-    assert holder_is_dead(_lock_info(store, pid=parent, acquired_at=1.0))
+    assert not holder_is_dead(_lock_info(pid=parent, acquired_at=time.time()))
+    assert holder_is_dead(_lock_info(pid=parent, acquired_at=1.0))
 
 
-def test_a_lock_of_this_process_is_stale_only_if_taken_before_it_started(store: SQLiteStore) -> None:
+def test_a_lock_of_this_process_is_stale_only_if_taken_before_it_started() -> None:
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc to know when a process started")
-    assert not holder_is_dead(_lock_info(store))
-    assert holder_is_dead(_lock_info(store, acquired_at=1.0))
+    assert not holder_is_dead(_lock_info())
+    assert holder_is_dead(_lock_info(acquired_at=1.0))
 
 
-def test_force_unlock_removes_any_holder(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with open_store(db_path, "web") as holder, open_store(db_path, "web") as admin:
+def test_force_unlock_removes_any_holder(location: str, caplog: pytest.LogCaptureFixture) -> None:
+    with open_store(location, "web") as holder, open_store(location, "web") as admin:
         assert admin.force_unlock() is None
         with caplog.at_level(logging.WARNING, logger="iaas.state"):
             with holder.lock("alice", "apply"):
@@ -217,9 +217,9 @@ def test_force_unlock_removes_any_holder(db_path: Path, caplog: pytest.LogCaptur
         assert any("already removed" in m for m in messages)
 
 
-def test_close_releases_the_locks_the_store_holds(db_path: Path) -> None:
-    with open_store(db_path, "web") as watcher:
-        holder = open_store(db_path, "web")
+def test_close_releases_the_locks_the_store_holds(location: str) -> None:
+    with open_store(location, "web") as watcher:
+        holder = open_store(location, "web")
         context = holder.lock("alice", "apply")
         context.__enter__()
         assert watcher.lock_info() is not None

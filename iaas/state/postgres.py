@@ -1,0 +1,527 @@
+"""The team state backend: stacks kept in a shared PostgreSQL database.
+
+Rows and rules are those of the SQLite backend (one row per resource, a
+lineage and serial per stack, a history of operations, each write one small
+transaction).  The stack's lock is a session advisory lock of PostgreSQL,
+beside a row that says who holds it: a holder that dies, or whose connection
+is cut, loses the lock at once, on whatever machine it ran.
+
+One connection serves all threads of a store, behind a mutex.  When it
+breaks (connection killed, server restarted), the store reconnects and runs
+the interrupted transaction again, unless it broke while committing, when
+nobody can know whether the change was kept; a lock held at that moment is
+taken back on the new connection if nobody else took it in between, else the
+store refuses to go on writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from iaas import db
+from iaas.errors import DatabaseError, LockError, StateError
+from iaas.state import holders
+from iaas.state.common import check_push, locked_message, stamped
+from iaas.state.postgres_schema import SCHEMA
+from iaas.state.records import APPLY_STATUSES, ApplyRecord, LockInfo, ResourceRecord, Snapshot
+from iaas.state.serialize import dump_text, load_text
+from iaas.state.sqlite_rows import (
+    APPLY_COLUMNS,
+    LOCK_COLUMNS,
+    RESOURCE_COLUMNS,
+    apply_from_row,
+    lock_from_row,
+    resource_from_row,
+    resource_values,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Seconds between two attempts to take a held lock.
+LOCK_POLL_INTERVAL = 0.1
+
+_UPSERT = (
+    f"INSERT INTO state_resources (stack, {', '.join(RESOURCE_COLUMNS)}) VALUES ({', '.join(['%s'] * 10)}) "
+    "ON CONFLICT (stack, address) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
+)
+_SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM state_resources WHERE stack = %s"
+_SELECT_LOCK = f"SELECT {', '.join(LOCK_COLUMNS)}, token, backend_pid FROM state_locks WHERE stack = %s"
+_BUMP = "UPDATE state_stacks SET serial = serial + 1 WHERE name = %s"
+
+
+class _Committing(Exception):
+    """Marks a connection lost while committing: the change may or may not have been kept."""
+
+
+class PostgresStore:
+    """State of one stack in a PostgreSQL database (see :class:`StateStore`)."""
+
+    def __init__(self, url: str, stack: str) -> None:
+        """Connect to the database at ``url`` (creating or upgrading its tables) for ``stack``."""
+        if not isinstance(stack, str) or not stack.strip() or not stack.isprintable():
+            raise StateError(f"invalid stack name {stack!r}: must be a non-empty printable string")
+        with _as_state_error():
+            self._url = db.parse_url(url)
+            if not self._url.is_postgres:
+                raise StateError(f"{self._url.display} is not a PostgreSQL URL")
+        self._stack = stack
+        self._key = db.advisory_key("state", stack)
+        self._mutex = threading.RLock()
+        self._held: set[str] = set()  # token of the lock this store holds
+        self._stack_ensured = False
+        self._closed = False
+        self._conn: Any = None
+        with self._mutex, _as_state_error():
+            conn = self._connection("opening")
+            with db.translate_errors(self._url, "checking the schema"):
+                db.migrate(conn, SCHEMA, where=f"state database {self._url.display}")
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self._url.display!r}, stack={self._stack!r})"
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stack(self) -> str:
+        """The name of the stack this store reads and writes."""
+        return self._stack
+
+    @property
+    def location(self) -> str:
+        """The database's URL, without password."""
+        return self._url.display
+
+    # -- connection and transactions ------------------------------------------------
+
+    def _connection(self, action: str) -> Any:
+        """The open connection, made anew (taking back a held lock) when there is none or it broke."""
+        if self._closed:
+            raise StateError(f"state database {self._url.display}: {action} failed: the store is closed")
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        self._conn = db.connect(self._url, application=f"iaas state {self._stack}")
+        if self._held:
+            self._retake_lock(self._conn)
+        return self._conn
+
+    def _run(self, action: str, work: Callable[[Any], T]) -> T:
+        """Run ``work(conn)`` in one transaction; on a lost connection, reconnect and run it once more."""
+        with self._mutex, _as_state_error():
+            for attempt in (1, 2):
+                conn = self._connection(action)
+                try:
+                    return self._once(conn, action, work)
+                except db.ConnectionLost as exc:
+                    self._drop_connection()
+                    if attempt == 2 or isinstance(exc.__cause__, _Committing):
+                        raise
+                    log.warning("state database %s: %s; connecting again", self._url.display, exc)
+        raise AssertionError("unreachable")
+
+    def _once(self, conn: Any, action: str, work: Callable[[Any], T]) -> T:
+        done = self._ensuring = False
+        try:
+            with db.translate_errors(self._url, action), conn.transaction():
+                result = work(conn)
+                done = True
+        except db.ConnectionLost as exc:
+            if done:  # lost while committing
+                raise db.ConnectionLost(f"{exc}; the change may or may not have been saved") from _Committing()
+            raise
+        if getattr(self, "_ensuring", False):
+            self._stack_ensured, self._ensuring = True, False
+        return result
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _ensure_stack(self, conn: Any) -> None:
+        """Give the stack its row, and so its lineage, if it has none yet."""
+        if self._stack_ensured:  # rows of stacks are never deleted
+            return
+        conn.execute(
+            "INSERT INTO state_stacks (name, lineage, serial, outputs, created_at) VALUES (%s, %s, 0, '{}', %s) "
+            "ON CONFLICT (name) DO NOTHING",
+            (self._stack, uuid.uuid4().hex, time.time()),
+        )
+        self._ensuring = True  # known to exist once this transaction commits
+
+    def _write(self, action: str, work: Callable[[Any], T]) -> T:
+        """A write transaction on this stack's state that bumps its serial."""
+
+        def bumped(conn: Any) -> T:
+            self._ensure_stack(conn)
+            result = work(conn)
+            conn.execute(_BUMP, (self._stack,))
+            return result
+
+        return self._run(action, bumped)
+
+    def _where(self) -> str:
+        return f"state database {self._url.display}, stack {self._stack!r}"
+
+    # -- resources ---------------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        """Return the stack's current state; the first call creates its lineage."""
+
+        def work(conn: Any) -> Snapshot:
+            self._ensure_stack(conn)
+            return self._snapshot(conn)
+
+        return self._run("reading state", work)
+
+    def _snapshot(self, conn: Any) -> Snapshot:
+        where = self._where()
+        row = conn.execute("SELECT lineage, serial, outputs FROM state_stacks WHERE name = %s", (self._stack,))
+        lineage, serial, outputs = row.fetchone()
+        rows = conn.execute(_SELECT_RESOURCES + " ORDER BY address", (self._stack,)).fetchall()
+        resources = {row[0]: resource_from_row(row, where) for row in rows}
+        parsed = load_text(outputs, what=f"{where}: column outputs")
+        if not isinstance(parsed, dict):
+            raise StateError(f"{where}: column outputs holds {type(parsed).__name__}, expected dict")
+        return Snapshot(stack=self._stack, lineage=lineage, serial=serial, resources=resources, outputs=parsed)
+
+    def get(self, address: str) -> ResourceRecord | None:
+        """Return the record at ``address``, or None if there is none."""
+        row = self._run(
+            f"reading {address}",
+            lambda conn: conn.execute(_SELECT_RESOURCES + " AND address = %s", (self._stack, address)).fetchone(),
+        )
+        return None if row is None else resource_from_row(row, self._where())
+
+    def put(self, record: ResourceRecord) -> ResourceRecord:
+        """Insert or replace one record in its own transaction; return it as stored."""
+        now = time.time()
+        values = resource_values(record, now)
+        self._write(f"writing {record.address}", lambda conn: conn.execute(_UPSERT, (self._stack, *values)))
+        return stamped(record, now)
+
+    def delete(self, address: str) -> bool:
+        """Remove one record in its own transaction; return whether it existed."""
+
+        def work(conn: Any) -> bool:
+            cursor = conn.execute(
+                "DELETE FROM state_resources WHERE stack = %s AND address = %s", (self._stack, address)
+            )
+            if cursor.rowcount:
+                conn.execute(_BUMP, (self._stack,))
+            return bool(cursor.rowcount)
+
+        return self._run(f"deleting {address}", work)
+
+    def put_many(self, records: Iterable[ResourceRecord]) -> int:
+        """Insert or replace many records in one transaction; return how many."""
+        now = time.time()
+        rows = [(self._stack, *resource_values(r, now)) for r in records]
+        if not rows:
+            return 0
+        self._write(f"writing {len(rows)} resources", lambda conn: conn.cursor().executemany(_UPSERT, rows))
+        return len(rows)
+
+    def set_outputs(self, outputs: dict[str, Any]) -> None:
+        """Replace the stack's outputs."""
+        if not isinstance(outputs, dict):
+            raise StateError(f"stack outputs must be a dict, got {type(outputs).__name__}")
+        text = dump_text(outputs, what=f"outputs of stack {self._stack!r}")
+        self._write(
+            "writing outputs",
+            lambda conn: conn.execute("UPDATE state_stacks SET outputs = %s WHERE name = %s", (text, self._stack)),
+        )
+
+    def checkpoint(self) -> None:
+        """Nothing to do: every commit is already in the database's main storage."""
+
+    def push(self, snapshot: Snapshot, *, force: bool = False) -> Snapshot:
+        """Replace the whole state of the stack with ``snapshot`` in one transaction (see :class:`StateStore`)."""
+        for address, record in snapshot.resources.items():
+            if address != getattr(record, "address", None):
+                raise StateError(
+                    f"cannot push: the resource under {address!r} has the address {getattr(record, 'address', None)!r}"
+                )
+        rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
+        outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
+
+        def work(conn: Any) -> Snapshot:
+            self._ensure_stack(conn)
+            conn.execute("SELECT 1 FROM state_stacks WHERE name = %s FOR UPDATE", (self._stack,))
+            current = self._snapshot(conn)
+            if not force:
+                check_push(current, snapshot)
+            conn.execute("DELETE FROM state_resources WHERE stack = %s", (self._stack,))
+            if rows:
+                conn.cursor().executemany(_UPSERT, rows)
+            conn.execute(
+                "UPDATE state_stacks SET lineage = %s, serial = %s, outputs = %s WHERE name = %s",
+                (snapshot.lineage, max(current.serial, snapshot.serial) + 1, outputs, self._stack),
+            )
+            return self._snapshot(conn)
+
+        return self._run("replacing state", work)
+
+    # -- lock ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, owner: str, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        """Hold the stack's lock for the ``with`` block (see :class:`StateStore`)."""
+        info, token = self._acquire(owner, operation, timeout)
+        try:
+            yield info
+        finally:
+            self._release(token)
+
+    def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
+        if not owner or not operation:
+            raise StateError("taking a lock needs a non-empty owner and operation")
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            info, token = self._try_acquire(owner, operation)
+            if token is not None:
+                return info, token
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LockError(locked_message(info, timeout), owner=info.owner)
+            time.sleep(min(LOCK_POLL_INTERVAL, remaining))
+
+    def _try_acquire(self, owner: str, operation: str) -> tuple[LockInfo, str | None]:
+        """Take the lock if it is free: return it and its token, else its holder and None."""
+        with self._mutex:
+            if self._held:  # advisory locks nest within a session: refuse a second holder here
+                return self.lock_info() or self._unknown_holder(), None
+            info = LockInfo(
+                stack=self._stack,
+                owner=owner,
+                operation=operation,
+                acquired_at=time.time(),
+                pid=os.getpid(),
+                hostname=holders.hostname(),
+            )
+            token = uuid.uuid4().hex
+            holder = self._run("taking the lock", lambda conn: self._take(conn, info, token))
+            if holder is not None:
+                return holder, None
+            self._held.add(token)
+            return info, token
+
+    def _take(self, conn: Any, info: LockInfo, token: str) -> LockInfo | None:
+        """In a transaction: take the lock and record ``info``; return the holder instead when it is held."""
+        self._ensure_stack(conn)
+        if not db.try_lock(conn, self._key):
+            holder, backend_pid = self._holder_row(conn)
+            if holder is None or backend_pid is None or not holders.holder_is_dead(holder):
+                return holder or self._unknown_holder()
+            db.end_session(conn, backend_pid)  # its process is gone; its session is not, yet
+            if not db.try_lock(conn, self._key):
+                return holder
+        try:
+            stale, _ = self._holder_row(conn)
+            if stale is not None:
+                self._take_over(conn, stale)
+            conn.execute(
+                f"INSERT INTO state_locks ({', '.join(LOCK_COLUMNS)}, token, backend_pid) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (*_lock_values(info), token, conn.info.backend_pid),
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                db.unlock(conn, self._key)
+            raise
+        return None
+
+    def _holder_row(self, conn: Any) -> tuple[LockInfo | None, int | None]:
+        row = conn.execute(_SELECT_LOCK, (self._stack,)).fetchone()
+        return (None, None) if row is None else (lock_from_row(row[:6]), row[7])
+
+    def _unknown_holder(self) -> LockInfo:
+        return LockInfo(
+            stack=self._stack,
+            owner="another session",
+            operation="unknown",
+            acquired_at=time.time(),
+            pid=0,
+            hostname="?",
+        )
+
+    def _take_over(self, conn: Any, holder: LockInfo) -> None:
+        log.warning(
+            "stack %r: taking over the lock of %s (%s) since %s: its connection to the database is gone",
+            self._stack,
+            holder.owner,
+            holder.operation,
+            holders.describe_time(holder.acquired_at),
+        )
+        conn.execute("DELETE FROM state_locks WHERE stack = %s", (self._stack,))
+        conn.execute(
+            "UPDATE state_applies SET status = 'interrupted', finished_at = %s WHERE stack = %s AND status = 'running'",
+            (time.time(), self._stack),
+        )
+
+    def _retake_lock(self, conn: Any) -> None:
+        """On a new connection: hold again the lock the lost one held, if it is still recorded as ours."""
+        token = next(iter(self._held))
+        with db.translate_errors(self._url, "taking the lock back"), conn.transaction():
+            taken = db.try_lock(conn, self._key)
+            row = conn.execute("SELECT token FROM state_locks WHERE stack = %s", (self._stack,)).fetchone()
+            if taken and row is not None and row[0] == token:
+                conn.execute(
+                    "UPDATE state_locks SET backend_pid = %s WHERE stack = %s", (conn.info.backend_pid, self._stack)
+                )
+                return
+            if taken:
+                db.unlock(conn, self._key)
+        self._held.clear()
+        raise LockError(
+            f"stack {self._stack!r}: the lock was lost with the connection to {self._url.display}, and another "
+            "operation took it or it was removed (force-unlock) meanwhile; stopped so as not to write unlocked. "
+            "Run the command again."
+        )
+
+    def _release(self, token: str) -> None:
+        if token not in self._held:
+            return  # already released, by close()
+        self._held.discard(token)  # a reconnect below must not take it back
+
+        def work(conn: Any) -> int:
+            cursor = conn.execute("DELETE FROM state_locks WHERE stack = %s AND token = %s", (self._stack, token))
+            db.unlock(conn, self._key)
+            return cursor.rowcount
+
+        if not self._run("releasing the lock", work):
+            log.warning("stack %r: the lock was already removed by someone else while held", self._stack)
+
+    def lock_info(self) -> LockInfo | None:
+        """Return who holds the stack's lock, or None."""
+
+        def work(conn: Any) -> LockInfo | None:
+            holder, _ = self._holder_row(conn)
+            return holder if holder is not None and db.holder(conn, self._key) is not None else None
+
+        return self._run("reading the lock", work)
+
+    def force_unlock(self) -> LockInfo | None:
+        """Remove the stack's lock whoever holds it, ending the holder's database session; return what was removed."""
+
+        def work(conn: Any) -> LockInfo | None:
+            holder, _ = self._holder_row(conn)
+            session = db.holder(conn, self._key)
+            if session == conn.info.backend_pid:
+                db.unlock(conn, self._key)
+                self._held.clear()
+            elif session is not None:
+                db.end_session(conn, session)
+            conn.execute("DELETE FROM state_locks WHERE stack = %s", (self._stack,))
+            return holder if session is not None else None
+
+        holder = self._run("removing the lock", work)
+        if holder is not None:
+            log.warning(
+                "stack %r: removed the lock of %s (%s) since %s",
+                self._stack,
+                holder.owner,
+                holder.operation,
+                holders.describe_time(holder.acquired_at),
+            )
+        return holder
+
+    # -- history -------------------------------------------------------------------------
+
+    def begin_apply(self, operation: str, owner: str) -> int:
+        """Record the start of an operation; return its history id."""
+        if not operation or not owner:
+            raise StateError("begin_apply needs a non-empty operation and owner")
+
+        def work(conn: Any) -> int:
+            self._ensure_stack(conn)
+            cursor = conn.execute(
+                "INSERT INTO state_applies (stack, operation, owner, started_at, status, summary) "
+                "VALUES (%s, %s, %s, %s, 'running', '{}') RETURNING id",
+                (self._stack, operation, owner, time.time()),
+            )
+            return int(cursor.fetchone()[0])
+
+        return self._run(f"recording the start of {operation}", work)
+
+    def end_apply(self, apply_id: int, status: str, summary: dict[str, Any]) -> None:
+        """Record how the operation ``apply_id`` ended (succeeded, failed or interrupted)."""
+        if status not in APPLY_STATUSES or status == "running":
+            raise StateError(f"end_apply: status must be succeeded, failed or interrupted, not {status!r}")
+        if not isinstance(summary, dict):
+            raise StateError(f"end_apply: summary must be a dict, got {type(summary).__name__}")
+        text = dump_text(summary, what=f"summary of history entry {apply_id}")
+
+        def work(conn: Any) -> None:
+            row = conn.execute(
+                "SELECT status FROM state_applies WHERE id = %s AND stack = %s FOR UPDATE", (apply_id, self._stack)
+            ).fetchone()
+            if row is None:
+                raise StateError(f"{self._where()}: no history entry {apply_id}")
+            if row[0] != "running":
+                raise StateError(f"{self._where()}: history entry {apply_id} already ended ({row[0]})")
+            conn.execute(
+                "UPDATE state_applies SET status = %s, summary = %s, finished_at = %s WHERE id = %s",
+                (status, text, time.time(), apply_id),
+            )
+
+        self._run(f"recording the end of history entry {apply_id}", work)
+
+    def history(self, limit: int = 20) -> list[ApplyRecord]:
+        """Return the stack's latest operations, newest first."""
+        rows = self._run(
+            "reading history",
+            lambda conn: conn.execute(
+                f"SELECT {', '.join(APPLY_COLUMNS)} FROM state_applies WHERE stack = %s ORDER BY id DESC LIMIT %s",
+                (self._stack, max(0, int(limit))),
+            ).fetchall(),
+        )
+        return [apply_from_row(row, self._where()) for row in rows]
+
+    # -- database --------------------------------------------------------------------------
+
+    def list_stacks(self) -> list[str]:
+        """Return the names of all stacks kept in the same database, sorted."""
+        rows = self._run(
+            "listing stacks", lambda conn: conn.execute("SELECT name FROM state_stacks ORDER BY name").fetchall()
+        )
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        """Release the lock this store holds and its connection; later calls raise StateError."""
+        with self._mutex:
+            if self._closed:
+                return
+            for token in list(self._held):
+                with contextlib.suppress(StateError, LockError):
+                    self._release(token)
+            self._closed = True
+            self._drop_connection()
+
+
+def _lock_values(info: LockInfo) -> tuple[Any, ...]:
+    return (info.stack, info.owner, info.operation, info.acquired_at, info.pid, info.hostname)
+
+
+@contextlib.contextmanager
+def _as_state_error() -> Iterator[None]:
+    """Report a database failure as a StateError (the error every state backend raises)."""
+    try:
+        yield
+    except (StateError, LockError):
+        raise
+    except DatabaseError as exc:
+        raise StateError(str(exc)) from exc

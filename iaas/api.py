@@ -25,7 +25,8 @@ Stacks, plans and state for a command line
     :func:`load_stack` and :func:`stack_from_data` (stack files), :func:`validate_stack` (every field and reference,
     and the dependency graph), :func:`render_plan`, :func:`load_plan` and :func:`save_plan`, :func:`to_dot` and
     :func:`to_mermaid` (a graph as text), :func:`export_json` (a state as JSON), :func:`printable` (user input made
-    safe for a terminal: control characters escaped).
+    safe for a terminal: control characters escaped), :func:`migrate_state` (copy stacks' state into another
+    database, e.g. a team's PostgreSQL).
 
 Every name loads on first use, so a provider that only derives its schema starts without the cloud's libraries.
 """
@@ -71,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("to_dot", "to_mermaid"), "iaas.graph"),
     **dict.fromkeys(("printable",), "iaas.errors"),
     **dict.fromkeys(("export_json",), "iaas.state"),
+    **dict.fromkeys(("migrate_state",), "iaas.state.migrate"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -151,3 +153,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from iaas.stack import Lifecycle, Stack
     from iaas.stackfile import load_stack, stack_from_data
     from iaas.state import export_json
+    from iaas.state.migrate import migrate_state

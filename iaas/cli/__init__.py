@@ -33,7 +33,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--state",
         default=os.environ.get("IAAS_STATE"),
-        help="state file or URL (default: <home>/state.db, or $IAAS_STATE)",
+        help="state file or URL, e.g. postgresql://user@host/db (default: $IAAS_STATE, else $IAAS_DATABASE_URL, "
+        "else the cloud config's database, else <home>/state.db)",
     )
     p.add_argument(
         "--lock-timeout",
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("pull", "print the state as JSON"),
         ("unlock", "remove a stale lock"),
         ("recover", "adopt the objects the cloud holds for this stack but the state lost"),
+        ("migrate", "copy every stack's state (or --stack's) into another database, e.g. a team's PostgreSQL"),
     ):
         sp = ssub.add_parser(name, help=text)
         _common(sp)
@@ -134,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("address")
         if name == "list":
             sp.add_argument("--json", action="store_true")
+        if name == "migrate":
+            sp.add_argument(
+                "--to",
+                default=os.environ.get("IAAS_DATABASE_URL"),
+                help="the database to copy into (default: $IAAS_DATABASE_URL); the source is --state, "
+                "else <home>/state.db",
+            )
     p = sub.add_parser(
         "force-unlock", help="remove the stack's lock left by an operation that is gone (same as 'state unlock')"
     )

@@ -25,6 +25,7 @@ from iaas.api import (
     ValidationError,
     export_json,
     load_plan,
+    migrate_state,
     object_schema,
     printable,
     render_plan,
@@ -330,7 +331,27 @@ _STATE_COMMANDS: dict[str, Callable[[argparse.Namespace, UI, Engine], None]] = {
 }
 
 
+def _state_migrate(args: argparse.Namespace, ui: UI) -> int:
+    if not args.to:
+        raise IaasError("state migrate: give the database to copy into with --to URL (or set IAAS_DATABASE_URL)")
+    source = args.state or str(Path(args.home) / "state.db")
+    moved = migrate_state(source, args.to, [args.stack] if args.stack else [], lock_timeout=args.lock_timeout)
+    if not moved:
+        ui.print(f"{source} holds no stack; nothing to move.")
+        return 0
+    for item in moved:
+        done = "already there" if item.unchanged else "copied"
+        ui.print(f"{item.stack}: {item.resources} resource(s) {done}")
+    ui.print(
+        f"Moved {len(moved)} stack(s) to {moved[0].location}. Use it with --state or IAAS_DATABASE_URL; "
+        f"{source} is unchanged."
+    )
+    return 0
+
+
 def _state(args: argparse.Namespace, ui: UI) -> int:
+    if args.state_command == "migrate":
+        return _state_migrate(args, ui)
     stack = _load(args, required=False)
     with _engine(args, stack.name, ui) as engine:
         _STATE_COMMANDS[args.state_command](args, ui, engine)

@@ -12,9 +12,10 @@ import attrs
 from iaas import yamlfile
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.inventory import Inventory, InventoryRecord
+from iaas.db import parse_url
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
-from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
+from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
 
 if TYPE_CHECKING:
     from iaas.cloud.preflight import Problem
@@ -74,6 +75,8 @@ class CloudConfig:
     hosts: list[HostConfig]
     home: str = DEFAULT_HOME
     scheduler: str = "spread"  # spread | pack
+    #: Where stacks' state is kept: a SQLite path or a postgresql:// URL shared by a team (None: in the home).
+    database: str | None = None
 
     @classmethod
     def embedded(cls, home: str | Path = DEFAULT_HOME) -> CloudConfig:
@@ -102,9 +105,30 @@ class CloudConfig:
                 if value is not None and not ok(value):
                     raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}", origin)])
             hosts.append(HostConfig(**h))
+        database = _database(data.get("database"), origin)
         if not hosts:
-            return cls.embedded(data.get("home", DEFAULT_HOME))
-        return cls(hosts=hosts, home=str(data.get("home", DEFAULT_HOME)), scheduler=data.get("scheduler", "spread"))
+            config = cls.embedded(data.get("home", DEFAULT_HOME))
+            config.database = database
+            return config
+        return cls(
+            hosts=hosts,
+            home=str(data.get("home", DEFAULT_HOME)),
+            scheduler=data.get("scheduler", "spread"),
+            database=database,
+        )
+
+
+def _database(value: Any, origin: str) -> str | None:
+    """The config's ``database`` entry, checked: None, a SQLite path or a PostgreSQL URL."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError([FieldError("", "database", "must be a path or a postgresql:// URL", origin)])
+    try:
+        parse_url(value)
+    except DatabaseError as exc:
+        raise ValidationError([FieldError("", "database", str(exc), origin)]) from None
+    return value
 
 
 class Cloud:

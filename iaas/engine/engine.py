@@ -29,7 +29,7 @@ from iaas.engine.resolve import recorded_values, resolve
 from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, ValidationError
 from iaas.model import KINDS, contains_unknown
 from iaas.stack import Stack
-from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_owner, open_store
+from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_location, default_owner, open_store
 
 DEFAULT_HOME = ".iaas"
 
@@ -70,12 +70,18 @@ class Engine:
         """An engine for ``stack``: the embedded cloud and SQLite state under ``home`` unless given.
 
         ``cloud`` is a :class:`Cloud`, a cloud config file or mapping; ``state``
-        a state file path or URL (default ``<home>/state.db``).
+        a state file path or URL (default: ``$IAAS_DATABASE_URL``, else the
+        cloud config's ``database``, else ``<home>/state.db``).
         """
         own = not isinstance(cloud, Cloud)
         the_cloud = cloud if isinstance(cloud, Cloud) else Cloud.open(cloud, home=None if cloud else home)
         Path(home).mkdir(parents=True, exist_ok=True)
-        store = open_store(state or Path(home) / "state.db", stack)
+        try:
+            store = open_store(state or default_location(home, the_cloud.config.database), stack)
+        except BaseException:
+            if own:
+                the_cloud.close()
+            raise
         return cls(the_cloud, store, close_cloud=own, **options)
 
     @property

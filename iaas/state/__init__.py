@@ -9,7 +9,7 @@ Open a store with :func:`open_store` and talk to it through the
         store.put(ResourceRecord(address="network.web", kind="network", id="net-1"))
 """
 
-from iaas.state.backends import open_store
+from iaas.state.backends import DATABASE_ENV, default_location, open_store
 from iaas.state.base import StateStore
 from iaas.state.holders import default_owner
 from iaas.state.records import (
@@ -25,6 +25,7 @@ from iaas.state.sqlite import SQLiteStore
 
 __all__ = [
     "APPLY_STATUSES",
+    "DATABASE_ENV",
     "RESOURCE_STATUSES",
     "ApplyRecord",
     "LockInfo",
@@ -32,6 +33,7 @@ __all__ = [
     "SQLiteStore",
     "Snapshot",
     "StateStore",
+    "default_location",
     "default_owner",
     "export_json",
     "import_json",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from iaas import db
 from iaas.errors import DatabaseError, StateError
@@ -30,3 +31,16 @@ def open_store(url_or_path: str | os.PathLike[str], stack: str) -> StateStore:
         return PostgresStore(url.conninfo, stack)
     assert url.path is not None
     return SQLiteStore(url.path, stack)
+
+
+#: The environment variable naming a database for every stack's state (a team's PostgreSQL URL).
+DATABASE_ENV = "IAAS_DATABASE_URL"
+
+
+def default_location(home: str | os.PathLike[str], configured: str | None = None) -> str:
+    """Where state lives when no location is given.
+
+    That is ``$IAAS_DATABASE_URL``, else ``configured`` (the cloud config's
+    ``database``), else ``state.db`` in ``home``.
+    """
+    return os.environ.get(DATABASE_ENV) or configured or str(Path(home) / "state.db")

@@ -68,7 +68,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (work / "stack.yaml").write_text(STACK)
     (work / "tiny.qcow2").write_bytes(b"QFI\xfb" + b"\0" * 1020)
     monkeypatch.chdir(work)
-    for name in ("IAAS_HOME", "IAAS_CLOUD", "IAAS_STATE"):
+    for name in ("IAAS_HOME", "IAAS_CLOUD", "IAAS_STATE", "IAAS_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return work
 
@@ -108,7 +108,7 @@ def subprocess_env() -> dict[str, str]:
     """The environment for running ``python -m iaas.cli`` from this checkout."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    for name in ("IAAS_HOME", "IAAS_CLOUD", "IAAS_STATE"):
+    for name in ("IAAS_HOME", "IAAS_CLOUD", "IAAS_STATE", "IAAS_DATABASE_URL"):
         env.pop(name, None)
     return env
 

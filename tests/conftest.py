@@ -27,3 +27,14 @@ def postgres_url(postgres_server: Server) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def private_postgres(postgres_server: Server) -> Iterator[Server]:
+    """A server of the module's own, to stop and start at will (the session's server stays up for the others)."""
+    if postgres_server.directory is None:
+        pytest.skip("stopping a server needs one started by the tests (IAAS_TEST_DATABASE_URL is set)")
+    with running_server() as (server, why):
+        if server is None:
+            pytest.fail(why)
+        yield server

@@ -1,8 +1,9 @@
 """Child process of the crash test: apply a stack version, optionally SIGKILLing itself at one probe point.
 
-Usage: python _crash_child.py HOME VERSION KILL_AT WHEN
+Usage: python _crash_child.py HOME VERSION KILL_AT WHEN [STATE]
   VERSION 1 or 2 (two versions of the stack: the second replaces, updates and deletes);
-  KILL_AT the probe call (1-based) at which to die, 0 for none; WHEN "before" or "after" that call.
+  KILL_AT the probe call (1-based) at which to die, 0 for none; WHEN "before" or "after" that call;
+  STATE the state's location (default: state.db in HOME), e.g. a postgresql:// URL.
 Prints the number of probe calls made when it finishes.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import iaas
 from iaas.cloud import Cloud
+from iaas.state.postgres import PostgresStore
 from iaas.state.sqlite import SQLiteStore
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d crash@iaas"
@@ -81,11 +83,13 @@ def build(version: int, image: str) -> iaas.Stack:
 
 def main() -> int:
     home, version, kill_at, when = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    state = sys.argv[5] if len(sys.argv) > 5 else None
     image = Path(home).parent / "img.qcow2"
-    for cls, names in ((Cloud, ("create", "update", "delete")), (SQLiteStore, ("put", "delete"))):
+    store_class = PostgresStore if state and state.startswith("postgresql://") else SQLiteStore
+    for cls, names in ((Cloud, ("create", "update", "delete")), (store_class, ("put", "delete"))):
         for name in names:
             setattr(cls, name, probe(getattr(cls, name), kill_at, when))
-    with iaas.Engine.open("crash", home=home, parallelism=4) as engine:
+    with iaas.Engine.open("crash", home=home, state=state, parallelism=4) as engine:
         engine.apply(build(version, str(image)))
         plan = engine.plan(build(version, str(image)))
         assert plan.empty, iaas.render_plan(plan)

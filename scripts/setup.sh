@@ -4,6 +4,7 @@
 #   ./scripts/setup.sh               install what is missing, then run the demo
 #   ./scripts/setup.sh --no-demo     install what is missing, nothing more
 #   ./scripts/setup.sh --real-hosts  also install what the real-host tests need
+#   ./scripts/setup.sh --postgres    also install PostgreSQL 15 (the tests start a private server)
 #
 # Installs the Debian packages needed to build libvirt-python and the tools
 # some tests compare with (as root, or through sudo), creates .venv and
@@ -14,6 +15,8 @@
 # newer).  --real-hosts installs the ~110 Debian packages (libvirt daemon,
 # QEMU, dnsmasq, nftables...) that the real-host tests otherwise install on
 # their first run; installing libvirt-daemon-system enables libvirt's units.
+# --postgres installs postgresql-15, which the PostgreSQL tests otherwise
+# install on their first run (its own server of the distribution is not started).
 # Refresh the lock after changing dependencies: .venv/bin/uv lock --upgrade
 set -euo pipefail
 
@@ -31,10 +34,12 @@ usage() {
 
 run_demo=1
 real_hosts=0
+postgres=0
 for arg in "$@"; do
     case "$arg" in
         --no-demo) run_demo=0 ;;
         --real-hosts) real_hosts=1 ;;
+        --postgres) postgres=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -149,6 +154,10 @@ create_venv
 install_project
 if [ "$real_hosts" -eq 1 ]; then
     install_real_host_packages
+fi
+if [ "$postgres" -eq 1 ]; then
+    say "installing PostgreSQL 15 for the tests (its Debian packages)"
+    ./scripts/postgres.sh install
 fi
 if [ "$run_demo" -eq 1 ]; then
     demo

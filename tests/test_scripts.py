@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("name", [".ci/run", "scripts/test.sh", "scripts/setup.sh"])
+@pytest.mark.parametrize("name", [".ci/run", "scripts/test.sh", "scripts/setup.sh", "scripts/postgres.sh"])
 def test_script_exists_and_is_executable(name: str) -> None:
     path = ROOT / name
     assert path.is_file()
@@ -93,3 +93,26 @@ def test_setup_installs_the_tools_tests_compare_with(test_file: str, tool: str, 
     """A fresh machine set up by setup.sh runs these tests instead of skipping them for want of the tool."""
     assert f'shutil.which("{tool}")' in (ROOT / test_file).read_text()
     assert package in _setup_debian_packages()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "start DIR"),
+        (["start"], "usage"),
+        (["stop", "/nonexistent/iaas-pg"], "holds no server"),
+        (["stop", "/tmp", "gently"], "fast or immediate"),
+    ],
+)
+def test_postgres_script_explains_its_usage(argv: list[str], message: str) -> None:
+    done = subprocess.run(["scripts/postgres.sh", *argv], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+def test_postgres_script_prints_a_url_without_a_secret(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["scripts/postgres.sh", "url", str(tmp_path / "a b")], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"postgresql://iaas@/iaas?host={tmp_path}/a%20b&passfile={tmp_path}/a%20b/pgpass"

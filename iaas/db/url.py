@@ -93,7 +93,7 @@ def _parse_postgres(text: str) -> DatabaseURL:
     if parts.fragment:
         raise DatabaseError(f"malformed database URL {display}: a fragment (#...) has no meaning here")
     query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
-    password = password or (query.get("password") or [None])[0]
+    password = password or next(iter(query.get("password", [])), None)
     for key, values in query.items():
         if len(values) > 1:
             raise DatabaseError(f"malformed database URL {display}: parameter {key!r} is given twice")

@@ -3,7 +3,7 @@
 Open a store with :func:`open_store` and talk to it through the
 :class:`StateStore` protocol::
 
-    store = open_store("state.db", "web")
+    store = open_store("state.db", "web")   # or "postgresql://user@host/db" for a team
     with store.lock(default_owner(), "apply", timeout=30):
         snapshot = store.read()
         store.put(ResourceRecord(address="network.web", kind="network", id="net-1"))
@@ -21,6 +21,7 @@ from iaas.state.records import (
     Snapshot,
 )
 from iaas.state.serialize import export_json, import_json
+from iaas.state.postgres import PostgresStore
 from iaas.state.sqlite import SQLiteStore
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "RESOURCE_STATUSES",
     "ApplyRecord",
     "LockInfo",
+    "PostgresStore",
     "ResourceRecord",
     "SQLiteStore",
     "Snapshot",

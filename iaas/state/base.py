@@ -108,3 +108,11 @@ class StateStore(Protocol):
     def close(self) -> None:
         """Release the store's connections; later calls raise StateError."""
         ...
+
+    def __enter__(self) -> StateStore:
+        """Return the store itself, to close it at the end of a ``with`` block."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        ...

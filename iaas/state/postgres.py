@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 import uuid
@@ -27,17 +26,15 @@ from typing import Any, TypeVar
 
 from iaas import db
 from iaas.errors import DatabaseError, LockError, StateError
-from iaas.state import holders
-from iaas.state.common import check_push, locked_message, stamped
+from iaas.state.common import check_push, stamped
+from iaas.state.postgres_lock import AdvisoryLock
 from iaas.state.postgres_schema import SCHEMA
-from iaas.state.records import APPLY_STATUSES, ApplyRecord, LockInfo, ResourceRecord, Snapshot
+from iaas.state.records import APPLY_STATUSES, ApplyRecord, ResourceRecord, Snapshot
 from iaas.state.serialize import dump_text, load_text
 from iaas.state.sqlite_rows import (
     APPLY_COLUMNS,
-    LOCK_COLUMNS,
     RESOURCE_COLUMNS,
     apply_from_row,
-    lock_from_row,
     resource_from_row,
     resource_values,
 )
@@ -46,15 +43,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Seconds between two attempts to take a held lock.
-LOCK_POLL_INTERVAL = 0.1
-
 _UPSERT = (
     f"INSERT INTO state_resources (stack, {', '.join(RESOURCE_COLUMNS)}) VALUES ({', '.join(['%s'] * 10)}) "
     "ON CONFLICT (stack, address) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
 )
 _SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM state_resources WHERE stack = %s"
-_SELECT_LOCK = f"SELECT {', '.join(LOCK_COLUMNS)}, token, backend_pid FROM state_locks WHERE stack = %s"
 _BUMP = "UPDATE state_stacks SET serial = serial + 1 WHERE name = %s"
 
 
@@ -62,7 +55,7 @@ class _Committing(Exception):
     """Marks a connection lost while committing: the change may or may not have been kept."""
 
 
-class PostgresStore:
+class PostgresStore(AdvisoryLock):
     """State of one stack in a PostgreSQL database (see :class:`StateStore`)."""
 
     def __init__(self, url: str, stack: str) -> None:
@@ -77,7 +70,8 @@ class PostgresStore:
         self._key = db.advisory_key("state", stack)
         self._mutex = threading.RLock()
         self._held: set[str] = set()  # token of the lock this store holds
-        self._stack_ensured = False
+        self._stack_ensured = False  # the stack's row is known to exist
+        self._ensuring = False  # the running transaction creates it
         self._closed = False
         self._conn: Any = None
         with self._mutex, _as_state_error():
@@ -141,7 +135,7 @@ class PostgresStore:
             if done:  # lost while committing
                 raise db.ConnectionLost(f"{exc}; the change may or may not have been saved") from _Committing()
             raise
-        if getattr(self, "_ensuring", False):
+        if self._ensuring:
             self._stack_ensured, self._ensuring = True, False
         return result
 
@@ -275,170 +269,6 @@ class PostgresStore:
 
         return self._run("replacing state", work)
 
-    # -- lock ----------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def lock(self, owner: str, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
-        """Hold the stack's lock for the ``with`` block (see :class:`StateStore`)."""
-        info, token = self._acquire(owner, operation, timeout)
-        try:
-            yield info
-        finally:
-            self._release(token)
-
-    def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
-        if not owner or not operation:
-            raise StateError("taking a lock needs a non-empty owner and operation")
-        deadline = time.monotonic() + max(0.0, timeout)
-        while True:
-            info, token = self._try_acquire(owner, operation)
-            if token is not None:
-                return info, token
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LockError(locked_message(info, timeout), owner=info.owner)
-            time.sleep(min(LOCK_POLL_INTERVAL, remaining))
-
-    def _try_acquire(self, owner: str, operation: str) -> tuple[LockInfo, str | None]:
-        """Take the lock if it is free: return it and its token, else its holder and None."""
-        with self._mutex:
-            if self._held:  # advisory locks nest within a session: refuse a second holder here
-                return self.lock_info() or self._unknown_holder(), None
-            info = LockInfo(
-                stack=self._stack,
-                owner=owner,
-                operation=operation,
-                acquired_at=time.time(),
-                pid=os.getpid(),
-                hostname=holders.hostname(),
-            )
-            token = uuid.uuid4().hex
-            holder = self._run("taking the lock", lambda conn: self._take(conn, info, token))
-            if holder is not None:
-                return holder, None
-            self._held.add(token)
-            return info, token
-
-    def _take(self, conn: Any, info: LockInfo, token: str) -> LockInfo | None:
-        """In a transaction: take the lock and record ``info``; return the holder instead when it is held."""
-        self._ensure_stack(conn)
-        if not db.try_lock(conn, self._key):
-            holder, backend_pid = self._holder_row(conn)
-            if holder is None or backend_pid is None or not holders.holder_is_dead(holder):
-                return holder or self._unknown_holder()
-            db.end_session(conn, backend_pid)  # its process is gone; its session is not, yet
-            if not db.try_lock(conn, self._key):
-                return holder
-        try:
-            stale, _ = self._holder_row(conn)
-            if stale is not None:
-                self._take_over(conn, stale)
-            conn.execute(
-                f"INSERT INTO state_locks ({', '.join(LOCK_COLUMNS)}, token, backend_pid) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (*_lock_values(info), token, conn.info.backend_pid),
-            )
-        except BaseException:
-            with contextlib.suppress(Exception):
-                db.unlock(conn, self._key)
-            raise
-        return None
-
-    def _holder_row(self, conn: Any) -> tuple[LockInfo | None, int | None]:
-        row = conn.execute(_SELECT_LOCK, (self._stack,)).fetchone()
-        return (None, None) if row is None else (lock_from_row(row[:6]), row[7])
-
-    def _unknown_holder(self) -> LockInfo:
-        return LockInfo(
-            stack=self._stack,
-            owner="another session",
-            operation="unknown",
-            acquired_at=time.time(),
-            pid=0,
-            hostname="?",
-        )
-
-    def _take_over(self, conn: Any, holder: LockInfo) -> None:
-        log.warning(
-            "stack %r: taking over the lock of %s (%s) since %s: its connection to the database is gone",
-            self._stack,
-            holder.owner,
-            holder.operation,
-            holders.describe_time(holder.acquired_at),
-        )
-        conn.execute("DELETE FROM state_locks WHERE stack = %s", (self._stack,))
-        conn.execute(
-            "UPDATE state_applies SET status = 'interrupted', finished_at = %s WHERE stack = %s AND status = 'running'",
-            (time.time(), self._stack),
-        )
-
-    def _retake_lock(self, conn: Any) -> None:
-        """On a new connection: hold again the lock the lost one held, if it is still recorded as ours."""
-        token = next(iter(self._held))
-        with db.translate_errors(self._url, "taking the lock back"), conn.transaction():
-            taken = db.try_lock(conn, self._key)
-            row = conn.execute("SELECT token FROM state_locks WHERE stack = %s", (self._stack,)).fetchone()
-            if taken and row is not None and row[0] == token:
-                conn.execute(
-                    "UPDATE state_locks SET backend_pid = %s WHERE stack = %s", (conn.info.backend_pid, self._stack)
-                )
-                return
-            if taken:
-                db.unlock(conn, self._key)
-        self._held.clear()
-        raise LockError(
-            f"stack {self._stack!r}: the lock was lost with the connection to {self._url.display}, and another "
-            "operation took it or it was removed (force-unlock) meanwhile; stopped so as not to write unlocked. "
-            "Run the command again."
-        )
-
-    def _release(self, token: str) -> None:
-        if token not in self._held:
-            return  # already released, by close()
-        self._held.discard(token)  # a reconnect below must not take it back
-
-        def work(conn: Any) -> int:
-            cursor = conn.execute("DELETE FROM state_locks WHERE stack = %s AND token = %s", (self._stack, token))
-            db.unlock(conn, self._key)
-            return cursor.rowcount
-
-        if not self._run("releasing the lock", work):
-            log.warning("stack %r: the lock was already removed by someone else while held", self._stack)
-
-    def lock_info(self) -> LockInfo | None:
-        """Return who holds the stack's lock, or None."""
-
-        def work(conn: Any) -> LockInfo | None:
-            holder, _ = self._holder_row(conn)
-            return holder if holder is not None and db.holder(conn, self._key) is not None else None
-
-        return self._run("reading the lock", work)
-
-    def force_unlock(self) -> LockInfo | None:
-        """Remove the stack's lock whoever holds it, ending the holder's database session; return what was removed."""
-
-        def work(conn: Any) -> LockInfo | None:
-            holder, _ = self._holder_row(conn)
-            session = db.holder(conn, self._key)
-            if session == conn.info.backend_pid:
-                db.unlock(conn, self._key)
-                self._held.clear()
-            elif session is not None:
-                db.end_session(conn, session)
-            conn.execute("DELETE FROM state_locks WHERE stack = %s", (self._stack,))
-            return holder if session is not None else None
-
-        holder = self._run("removing the lock", work)
-        if holder is not None:
-            log.warning(
-                "stack %r: removed the lock of %s (%s) since %s",
-                self._stack,
-                holder.owner,
-                holder.operation,
-                holders.describe_time(holder.acquired_at),
-            )
-        return holder
-
     # -- history -------------------------------------------------------------------------
 
     def begin_apply(self, operation: str, owner: str) -> int:
@@ -510,10 +340,6 @@ class PostgresStore:
                     self._release(token)
             self._closed = True
             self._drop_connection()
-
-
-def _lock_values(info: LockInfo) -> tuple[Any, ...]:
-    return (info.stack, info.owner, info.operation, info.acquired_at, info.pid, info.hostname)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Converting records to and from rows of the SQLite state database."""
+"""Converting records to and from rows of a state database (the SQLite and the PostgreSQL backends alike)."""
 
 from __future__ import annotations
 

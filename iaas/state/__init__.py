@@ -12,6 +12,7 @@ Open a store with :func:`open_store` and talk to it through the
 from iaas.state.backends import DATABASE_ENV, default_location, open_store
 from iaas.state.base import StateStore
 from iaas.state.holders import default_owner
+from iaas.state.postgres import PostgresStore
 from iaas.state.records import (
     APPLY_STATUSES,
     RESOURCE_STATUSES,
@@ -21,7 +22,6 @@ from iaas.state.records import (
     Snapshot,
 )
 from iaas.state.serialize import export_json, import_json
-from iaas.state.postgres import PostgresStore
 from iaas.state.sqlite import SQLiteStore
 
 __all__ = [

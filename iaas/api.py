@@ -94,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         CapacityError,
         ConflictError,
         CycleError,
+        DatabaseError,
         FieldError,
         HostError,
         IaasError,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -29,15 +28,17 @@ from iaas.errors import DatabaseError, LockError, StateError
 from iaas.state.common import check_push, stamped
 from iaas.state.postgres_lock import AdvisoryLock
 from iaas.state.postgres_schema import SCHEMA
-from iaas.state.records import APPLY_STATUSES, ApplyRecord, ResourceRecord, Snapshot
-from iaas.state.serialize import dump_text, load_text
+from iaas.state.records import ApplyRecord, ResourceRecord, Snapshot
+from iaas.state.serialize import dump_text
 from iaas.state.sqlite_rows import (
     APPLY_COLUMNS,
     RESOURCE_COLUMNS,
     apply_from_row,
     resource_from_row,
     resource_values,
+    snapshot_from_rows,
 )
+from iaas.state.store_base import check_pushed_addresses, outputs_text, summary_text
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +61,12 @@ class PostgresStore(AdvisoryLock):
 
     def __init__(self, url: str, stack: str) -> None:
         """Connect to the database at ``url`` (creating or upgrading its tables) for ``stack``."""
-        if not isinstance(stack, str) or not stack.strip() or not stack.isprintable():
-            raise StateError(f"invalid stack name {stack!r}: must be a non-empty printable string")
+        super().__init__(stack)
         with _as_state_error():
             self._url = db.parse_url(url)
             if not self._url.is_postgres:
                 raise StateError(f"{self._url.display} is not a PostgreSQL URL")
-        self._stack = stack
         self._key = db.advisory_key("state", stack)
-        self._mutex = threading.RLock()
-        self._held: set[str] = set()  # token of the lock this store holds
         self._stack_ensured = False  # the stack's row is known to exist
         self._ensuring = False  # the running transaction creates it
         self._closed = False
@@ -81,17 +78,6 @@ class PostgresStore(AdvisoryLock):
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._url.display!r}, stack={self._stack!r})"
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def stack(self) -> str:
-        """The name of the stack this store reads and writes."""
-        return self._stack
 
     @property
     def location(self) -> str:
@@ -182,15 +168,9 @@ class PostgresStore(AdvisoryLock):
         return self._run("reading state", work)
 
     def _snapshot(self, conn: Any) -> Snapshot:
-        where = self._where()
         row = conn.execute("SELECT lineage, serial, outputs FROM state_stacks WHERE name = %s", (self._stack,))
-        lineage, serial, outputs = row.fetchone()
         rows = conn.execute(_SELECT_RESOURCES + " ORDER BY address", (self._stack,)).fetchall()
-        resources = {row[0]: resource_from_row(row, where) for row in rows}
-        parsed = load_text(outputs, what=f"{where}: column outputs")
-        if not isinstance(parsed, dict):
-            raise StateError(f"{where}: column outputs holds {type(parsed).__name__}, expected dict")
-        return Snapshot(stack=self._stack, lineage=lineage, serial=serial, resources=resources, outputs=parsed)
+        return snapshot_from_rows(self._stack, row.fetchone(), rows, self._where())
 
     def get(self, address: str) -> ResourceRecord | None:
         """Return the record at ``address``, or None if there is none."""
@@ -231,9 +211,7 @@ class PostgresStore(AdvisoryLock):
 
     def set_outputs(self, outputs: dict[str, Any]) -> None:
         """Replace the stack's outputs."""
-        if not isinstance(outputs, dict):
-            raise StateError(f"stack outputs must be a dict, got {type(outputs).__name__}")
-        text = dump_text(outputs, what=f"outputs of stack {self._stack!r}")
+        text = outputs_text(outputs, self._stack)
         self._write(
             "writing outputs",
             lambda conn: conn.execute("UPDATE state_stacks SET outputs = %s WHERE name = %s", (text, self._stack)),
@@ -244,11 +222,7 @@ class PostgresStore(AdvisoryLock):
 
     def push(self, snapshot: Snapshot, *, force: bool = False) -> Snapshot:
         """Replace the whole state of the stack with ``snapshot`` in one transaction (see :class:`StateStore`)."""
-        for address, record in snapshot.resources.items():
-            if address != getattr(record, "address", None):
-                raise StateError(
-                    f"cannot push: the resource under {address!r} has the address {getattr(record, 'address', None)!r}"
-                )
+        check_pushed_addresses(snapshot)
         rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
         outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
 
@@ -289,20 +263,13 @@ class PostgresStore(AdvisoryLock):
 
     def end_apply(self, apply_id: int, status: str, summary: dict[str, Any]) -> None:
         """Record how the operation ``apply_id`` ended (succeeded, failed or interrupted)."""
-        if status not in APPLY_STATUSES or status == "running":
-            raise StateError(f"end_apply: status must be succeeded, failed or interrupted, not {status!r}")
-        if not isinstance(summary, dict):
-            raise StateError(f"end_apply: summary must be a dict, got {type(summary).__name__}")
-        text = dump_text(summary, what=f"summary of history entry {apply_id}")
+        text = summary_text(apply_id, status, summary)
 
         def work(conn: Any) -> None:
             row = conn.execute(
                 "SELECT status FROM state_applies WHERE id = %s AND stack = %s FOR UPDATE", (apply_id, self._stack)
             ).fetchone()
-            if row is None:
-                raise StateError(f"{self._where()}: no history entry {apply_id}")
-            if row[0] != "running":
-                raise StateError(f"{self._where()}: history entry {apply_id} already ended ({row[0]})")
+            self._check_running(apply_id, None if row is None else row[0], self._where())
             conn.execute(
                 "UPDATE state_applies SET status = %s, summary = %s, finished_at = %s WHERE id = %s",
                 (status, text, time.time(), apply_id),

@@ -8,39 +8,27 @@ that says whether a holder whose connection was cut may take the lock back.
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from iaas import db
-from iaas.errors import LockError, StateError
+from iaas.errors import LockError
 from iaas.state import holders
-from iaas.state.common import locked_message
 from iaas.state.records import LockInfo
 from iaas.state.sqlite_rows import LOCK_COLUMNS, lock_from_row
-
-log = logging.getLogger(__name__)
+from iaas.state.store_base import StoreBase
 
 T = TypeVar("T")
-
-#: Seconds between two attempts to take a held lock.
-LOCK_POLL_INTERVAL = 0.1
 
 _SELECT_LOCK = f"SELECT {', '.join(LOCK_COLUMNS)}, token, backend_pid FROM state_locks WHERE stack = %s"
 
 
-class AdvisoryLock:
+class AdvisoryLock(StoreBase):
     """The lock methods of :class:`iaas.state.postgres.PostgresStore`."""
 
-    _stack: str
     _key: int  # the advisory lock's key
-    _held: set[str]  # token of the lock this store holds
     _url: db.DatabaseURL
-    _mutex: threading.RLock
 
     def _run(self, action: str, work: Callable[[Any], T]) -> T:
         raise NotImplementedError
@@ -48,42 +36,12 @@ class AdvisoryLock:
     def _ensure_stack(self, conn: Any) -> None:
         raise NotImplementedError
 
-    @contextlib.contextmanager
-    def lock(self, owner: str, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
-        """Hold the stack's lock for the ``with`` block (see :class:`StateStore`)."""
-        info, token = self._acquire(owner, operation, timeout)
-        try:
-            yield info
-        finally:
-            self._release(token)
-
-    def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
-        if not owner or not operation:
-            raise StateError("taking a lock needs a non-empty owner and operation")
-        deadline = time.monotonic() + max(0.0, timeout)
-        while True:
-            info, token = self._try_acquire(owner, operation)
-            if token is not None:
-                return info, token
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LockError(locked_message(info, timeout), owner=info.owner)
-            time.sleep(min(LOCK_POLL_INTERVAL, remaining))
-
     def _try_acquire(self, owner: str, operation: str) -> tuple[LockInfo, str | None]:
         """Take the lock if it is free: return it and its token, else its holder and None."""
         with self._mutex:
             if self._held:  # advisory locks nest within a session: refuse a second holder here
                 return self.lock_info() or self._unknown_holder(), None
-            info = LockInfo(
-                stack=self._stack,
-                owner=owner,
-                operation=operation,
-                acquired_at=time.time(),
-                pid=os.getpid(),
-                hostname=holders.hostname(),
-            )
-            token = uuid.uuid4().hex
+            info, token = self._new_lock(owner, operation)
             holder = self._run("taking the lock", lambda conn: self._take(conn, info, token))
             if holder is not None:
                 return holder, None
@@ -130,13 +88,7 @@ class AdvisoryLock:
         )
 
     def _take_over(self, conn: Any, holder: LockInfo) -> None:
-        log.warning(
-            "stack %r: taking over the lock of %s (%s) since %s: its connection to the database is gone",
-            self._stack,
-            holder.owner,
-            holder.operation,
-            holders.describe_time(holder.acquired_at),
-        )
+        self._warn_taken_over(holder, "its connection to the database is gone")
         conn.execute("DELETE FROM state_locks WHERE stack = %s", (self._stack,))
         conn.execute(
             "UPDATE state_applies SET status = 'interrupted', finished_at = %s WHERE stack = %s AND status = 'running'",
@@ -171,10 +123,10 @@ class AdvisoryLock:
         def work(conn: Any) -> int:
             cursor = conn.execute("DELETE FROM state_locks WHERE stack = %s AND token = %s", (self._stack, token))
             db.unlock(conn, self._key)
-            return cursor.rowcount
+            return int(cursor.rowcount)
 
         if not self._run("releasing the lock", work):
-            log.warning("stack %r: the lock was already removed by someone else while held", self._stack)
+            self._warn_already_removed()
 
     def lock_info(self) -> LockInfo | None:
         """Return who holds the stack's lock, or None."""
@@ -200,14 +152,7 @@ class AdvisoryLock:
             return holder if session is not None else None
 
         holder = self._run("removing the lock", work)
-        if holder is not None:
-            log.warning(
-                "stack %r: removed the lock of %s (%s) since %s",
-                self._stack,
-                holder.owner,
-                holder.operation,
-                holders.describe_time(holder.acquired_at),
-            )
+        self._warn_removed(holder)
         return holder
 
 

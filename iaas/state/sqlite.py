@@ -9,10 +9,8 @@ holds it.  One connection serves all threads of a process, behind a mutex.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -21,8 +19,8 @@ from typing import Any
 from iaas.errors import LockError, StateError
 from iaas.state import holders
 from iaas.state.common import check_push, locked_message, stamped
-from iaas.state.records import APPLY_STATUSES, ApplyRecord, LockInfo, ResourceRecord, Snapshot
-from iaas.state.serialize import dump_text, load_text
+from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord, Snapshot
+from iaas.state.serialize import dump_text
 from iaas.state.sqlite_rows import (
     APPLY_COLUMNS,
     LOCK_COLUMNS,
@@ -31,13 +29,11 @@ from iaas.state.sqlite_rows import (
     lock_from_row,
     resource_from_row,
     resource_values,
+    snapshot_from_rows,
 )
 from iaas.state.sqlite_schema import DatabaseBusy, busy_wait, connect, translate_errors
+from iaas.state.store_base import LOCK_POLL_INTERVAL, StoreBase, check_pushed_addresses, outputs_text, summary_text
 
-log = logging.getLogger(__name__)
-
-#: Seconds between two attempts to take a held lock.
-LOCK_POLL_INTERVAL = 0.1
 #: Seconds taking the lock waits at least for another process's write transaction, whatever the lock timeout:
 #: a healthy one takes milliseconds, so only a stopped or stuck process keeps the database longer.
 BUSY_GRACE = 1.0
@@ -49,32 +45,17 @@ _UPSERT = (
 _SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM resources WHERE stack = ?"
 
 
-class SQLiteStore:
+class SQLiteStore(StoreBase):
     """State of one stack in a SQLite database file (see :class:`StateStore`)."""
 
     def __init__(self, path: str | os.PathLike[str], stack: str) -> None:
         """Open (creating if needed) the database at ``path`` for ``stack``."""
-        if not isinstance(stack, str) or not stack.strip() or not stack.isprintable():
-            raise StateError(f"invalid stack name {stack!r}: must be a non-empty printable string")
+        super().__init__(stack)
         self._path = os.fspath(path)
-        self._stack = stack
-        self._mutex = threading.RLock()
-        self._held: set[str] = set()  # tokens of locks this store holds
         self._conn: sqlite3.Connection | None = connect(self._path)
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r}, stack={self._stack!r})"
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def stack(self) -> str:
-        """The name of the stack this store reads and writes."""
-        return self._stack
 
     @property
     def location(self) -> str:
@@ -143,17 +124,11 @@ class SQLiteStore:
 
     def _snapshot(self, conn: sqlite3.Connection) -> Snapshot | None:
         """Read the whole state of the stack; None when the stack has no row yet."""
-        where = self._where()
         row = conn.execute("SELECT lineage, serial, outputs FROM stacks WHERE name = ?", (self._stack,)).fetchone()
         if row is None:
             return None
-        lineage, serial, outputs = row
         rows = conn.execute(_SELECT_RESOURCES + " ORDER BY address", (self._stack,)).fetchall()
-        resources = {row[0]: resource_from_row(row, where) for row in rows}
-        parsed = load_text(outputs, what=f"{where}: column outputs")
-        if not isinstance(parsed, dict):
-            raise StateError(f"{where}: column outputs holds {type(parsed).__name__}, expected dict")
-        return Snapshot(stack=self._stack, lineage=lineage, serial=serial, resources=resources, outputs=parsed)
+        return snapshot_from_rows(self._stack, row, rows, self._where())
 
     def get(self, address: str) -> ResourceRecord | None:
         """Return the record at ``address``, or None if there is none."""
@@ -189,9 +164,7 @@ class SQLiteStore:
 
     def set_outputs(self, outputs: dict[str, Any]) -> None:
         """Replace the stack's outputs."""
-        if not isinstance(outputs, dict):
-            raise StateError(f"stack outputs must be a dict, got {type(outputs).__name__}")
-        text = dump_text(outputs, what=f"outputs of stack {self._stack!r}")
+        text = outputs_text(outputs, self._stack)
         with self._write("writing outputs") as conn:
             conn.execute("UPDATE stacks SET outputs = ? WHERE name = ?", (text, self._stack))
 
@@ -209,11 +182,7 @@ class SQLiteStore:
         Refused, unless ``force``, when the lineage differs, when the stored
         serial is newer, or when the serials are equal but the contents differ.
         """
-        for address, record in snapshot.resources.items():
-            if address != getattr(record, "address", None):
-                raise StateError(
-                    f"cannot push: the resource under {address!r} has the address {getattr(record, 'address', None)!r}"
-                )
+        check_pushed_addresses(snapshot)
         rows = [(self._stack, *resource_values(r, r.updated_at)) for r in snapshot.resources.values()]
         outputs = dump_text(snapshot.outputs, what="outputs of the pushed state")
         with self._transaction("replacing state") as conn:
@@ -229,20 +198,6 @@ class SQLiteStore:
             return self._current(conn)
 
     # -- lock -----------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def lock(self, owner: str, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
-        """Hold the stack's lock for the ``with`` block.
-
-        Waits up to ``timeout`` seconds for another holder, then raises
-        :class:`LockError`.  A lock left by a dead process on this host is
-        taken over, with a warning.
-        """
-        info, token = self._acquire(owner, operation, timeout)
-        try:
-            yield info
-        finally:
-            self._release(token)
 
     def _acquire(self, owner: str, operation: str, timeout: float) -> tuple[LockInfo, str]:
         if not owner or not operation:
@@ -293,15 +248,7 @@ class SQLiteStore:
                 holder = None
             if holder is not None:
                 return holder, None
-            info = LockInfo(
-                stack=self._stack,
-                owner=owner,
-                operation=operation,
-                acquired_at=time.time(),
-                pid=os.getpid(),
-                hostname=holders.hostname(),
-            )
-            token = uuid.uuid4().hex
+            info, token = self._new_lock(owner, operation)
             conn.execute(
                 f"INSERT INTO locks ({', '.join(LOCK_COLUMNS)}, token) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (info.stack, info.owner, info.operation, info.acquired_at, info.pid, info.hostname, token),
@@ -314,15 +261,7 @@ class SQLiteStore:
         return None if row is None else lock_from_row(row)
 
     def _take_over(self, conn: sqlite3.Connection, holder: LockInfo) -> None:
-        log.warning(
-            "stack %r: taking over the lock of %s (%s) since %s: process %d on %s is gone",
-            self._stack,
-            holder.owner,
-            holder.operation,
-            holders.describe_time(holder.acquired_at),
-            holder.pid,
-            holder.hostname,
-        )
+        self._warn_taken_over(holder, f"process {holder.pid} on {holder.hostname} is gone")
         conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
         conn.execute(
             "UPDATE applies SET status = 'interrupted', finished_at = ? WHERE stack = ? AND status = 'running'",
@@ -336,7 +275,7 @@ class SQLiteStore:
             cursor = conn.execute("DELETE FROM locks WHERE stack = ? AND token = ?", (self._stack, token))
         self._held.discard(token)
         if not cursor.rowcount:
-            log.warning("stack %r: the lock was already removed by someone else while held", self._stack)
+            self._warn_already_removed()
 
     def lock_info(self) -> LockInfo | None:
         """Return who holds the stack's lock, or None."""
@@ -348,14 +287,7 @@ class SQLiteStore:
         with self._transaction("removing the lock") as conn:
             holder = self._holder(conn)
             conn.execute("DELETE FROM locks WHERE stack = ?", (self._stack,))
-        if holder is not None:
-            log.warning(
-                "stack %r: removed the lock of %s (%s) since %s",
-                self._stack,
-                holder.owner,
-                holder.operation,
-                holders.describe_time(holder.acquired_at),
-            )
+        self._warn_removed(holder)
         return holder
 
     # -- history --------------------------------------------------------------------
@@ -375,19 +307,12 @@ class SQLiteStore:
 
     def end_apply(self, apply_id: int, status: str, summary: dict[str, Any]) -> None:
         """Record how the operation ``apply_id`` ended (succeeded, failed or interrupted)."""
-        if status not in APPLY_STATUSES or status == "running":
-            raise StateError(f"end_apply: status must be succeeded, failed or interrupted, not {status!r}")
-        if not isinstance(summary, dict):
-            raise StateError(f"end_apply: summary must be a dict, got {type(summary).__name__}")
-        text = dump_text(summary, what=f"summary of history entry {apply_id}")
+        text = summary_text(apply_id, status, summary)
         with self._transaction(f"recording the end of history entry {apply_id}") as conn:
             row = conn.execute(
                 "SELECT status FROM applies WHERE id = ? AND stack = ?", (apply_id, self._stack)
             ).fetchone()
-            if row is None:
-                raise StateError(f"{self._where()}: no history entry {apply_id}")
-            if row[0] != "running":
-                raise StateError(f"{self._where()}: history entry {apply_id} already ended ({row[0]})")
+            self._check_running(apply_id, None if row is None else row[0], self._where())
             conn.execute(
                 "UPDATE applies SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
                 (status, text, time.time(), apply_id),

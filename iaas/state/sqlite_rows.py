@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from iaas.errors import StateError
-from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord
+from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord, Snapshot
 from iaas.state.serialize import dump_text, load_text
 from iaas.state.sqlite_schema import DAMAGED_HINT
 
@@ -68,6 +68,15 @@ def resource_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> Resourc
         )
     except (TypeError, ValueError) as exc:
         raise StateError(f"{here}: invalid record: {exc.args[0] if exc.args else exc}. {DAMAGED_HINT}") from exc
+
+
+def snapshot_from_rows(stack: str, stack_row: tuple[Any, ...], rows: list[Any], where: str) -> Snapshot:
+    """Build a stack's snapshot from its row (lineage, serial, outputs) and its resources' rows."""
+    lineage, serial, outputs = stack_row
+    resources = {row[0]: resource_from_row(row, where) for row in rows}
+    return Snapshot(
+        stack=stack, lineage=lineage, serial=serial, resources=resources, outputs=_json(outputs, where, "outputs", dict)
+    )
 
 
 def apply_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> ApplyRecord:

@@ -12,6 +12,11 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+from yaml.composer import ComposerError
+
+from iaas.yamlfile import BoundedLoader
+
 
 def _cached(fn: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
     """Remember the verdicts of a pure check on hashable values (stacks repeat many values)."""
@@ -144,12 +149,48 @@ def host_address(value: Any) -> str | None:
 USER_DATA_MAX = 64 * 1024
 
 
+CLOUD_CONFIG = "#cloud-config"
+
+
+class CloudConfigError(ValueError):
+    """``#cloud-config`` user data that cloud-init could not read (the message holds none of its content)."""
+
+
+def cloud_config(text: str) -> dict[str, Any] | None:
+    """The mapping of ``#cloud-config`` user data (empty user data counts as one); None for other user data.
+
+    Raises :class:`CloudConfigError` for YAML that does not parse (within the bounds of :mod:`iaas.yamlfile`), that
+    is not a mapping, or whose ``ssh_authorized_keys`` is not a list.
+    """
+    if text.strip() and not text.lstrip().startswith(CLOUD_CONFIG):
+        return None
+    try:
+        config = yaml.load(text, Loader=BoundedLoader) if text.strip() else {}  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        bound = f": {exc.problem}" if isinstance(exc, ComposerError) and exc.problem else ""
+        raise CloudConfigError(f"#cloud-config user data is not valid YAML{where}{bound}") from None
+    config = config if config is not None else {}
+    if not isinstance(config, dict):
+        raise CloudConfigError("#cloud-config user data must be a YAML mapping")
+    if not isinstance(config.get("ssh_authorized_keys") or [], list):
+        raise CloudConfigError("ssh_authorized_keys in the #cloud-config user data must be a list")
+    return config
+
+
 def user_data(value: Any) -> str | None:
-    """At most 64 KiB (65,536 bytes as UTF-8), as OpenStack allows."""
-    if isinstance(value, str) and len(value) > USER_DATA_MAX // 4:
+    """At most 64 KiB (65,536 bytes as UTF-8), as OpenStack allows; ``#cloud-config`` user data must be readable."""
+    if not isinstance(value, str):
+        return None
+    if len(value) > USER_DATA_MAX // 4:
         size = len(value.encode("utf-8", "surrogatepass"))
         if size > USER_DATA_MAX:
             return f"user data is {size} bytes; at most {USER_DATA_MAX} bytes (64 KiB) are allowed"
+    try:
+        cloud_config(value)
+    except CloudConfigError as exc:
+        return str(exc)
     return None
 
 

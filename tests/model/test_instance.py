@@ -102,6 +102,17 @@ def test_flavor_choices() -> None:
         ("root_disk_gib", 65537, "must be at most 65536; got 65537"),
         ("power_state", "paused", "must be one of running, stopped; got 'paused'"),
         ("user_data", {"packages": []}, "expected string, got mapping {'packages': []}"),
+        ("user_data", "#cloud-config\n- packages\n", "#cloud-config user data must be a YAML mapping"),
+        (
+            "user_data",
+            "#cloud-config\nkey: [unclosed\n",
+            "#cloud-config user data is not valid YAML at line 3, column 1",
+        ),
+        (
+            "user_data",
+            "#cloud-config\nssh_authorized_keys: ssh-ed25519 AAAA\n",
+            "ssh_authorized_keys in the #cloud-config user data must be a list",
+        ),
         ("volumes", "${volume.a}", "a reference (${volume.a.id}) cannot stand for a list(string)"),
         ("nics", {"network": "n"}, "expected a list, got a mapping"),
     ],

@@ -26,12 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import ComposerError
 
 from iaas.errors import IaasError
-from iaas.yamlfile import BoundedLoader
+from iaas.model.checks import CLOUD_CONFIG, CloudConfigError, cloud_config
 
-CLOUD_CONFIG = "#cloud-config"
 YAML_WIDTH = 1 << 16  # keep every value (an SSH key) on one line
 #: ISO builders tried in order, with the arguments that make a NoCloud seed.
 ISO_TOOLS = (
@@ -52,23 +50,15 @@ def _dump(value: Any) -> str:
 def user_data(text: str | None, public_key: str | None) -> tuple[str, bool]:
     """The ``user-data`` file and whether it carries the public key."""
     text = text or ""
-    if text.strip() and not text.lstrip().startswith(CLOUD_CONFIG):
+    try:
+        config = cloud_config(text)
+    except CloudConfigError as exc:
+        raise UserDataError(str(exc)) from None
+    if config is None:
         return text, False
     if not public_key:
         return text or CLOUD_CONFIG + "\n", True
-    try:
-        config = yaml.load(text, Loader=BoundedLoader) if text.strip() else {}  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        bound = f": {exc.problem}" if isinstance(exc, ComposerError) and exc.problem else ""
-        raise UserDataError(f"#cloud-config user data is not valid YAML{where}{bound}") from None
-    config = config if config is not None else {}
-    if not isinstance(config, dict):
-        raise UserDataError("#cloud-config user data must be a YAML mapping")
     keys = config.get("ssh_authorized_keys") or []
-    if not isinstance(keys, list):
-        raise UserDataError("ssh_authorized_keys in the #cloud-config user data must be a list")
     if public_key not in keys:
         config["ssh_authorized_keys"] = [*keys, public_key]
     return CLOUD_CONFIG + "\n" + _dump(config), True

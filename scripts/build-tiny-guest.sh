@@ -19,11 +19,13 @@
 #   IAAS-GUEST ip=<its IPv4 address>
 #   IAAS-GUEST ready
 #
-# and answers a greeting ("hello from <hostname>") on TCP port 7 (busybox nc).  Needs apt-get (for `apt-get download`), dpkg,
+# and answers a greeting ("hello from <hostname>") on TCP port 7 (busybox nc).  It powers off when the host
+# presses its ACPI power button (busybox acpid), unless its kernel command line has iaas.acpi=ignore: then it is
+# a guest that ignores the request and must be powered off from outside.  Needs apt-get (for `apt-get download`), dpkg,
 # kmod, cpio, qemu-img and busybox-static on the building machine.
 set -euo pipefail
 
-MODULES=(virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs)
+MODULES=(virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs button evdev)
 
 die() { printf 'build-tiny-guest: error: %s\n' "$*" >&2; exit 1; }
 
@@ -66,7 +68,7 @@ build() {
     release=$(ls "$work/k/lib/modules")
     depmod -b "$work/k" "$release"
     local root="$work/root"
-    mkdir -p "$root"/{bin,dev,proc,sys,seed,tmp,lib/modules}
+    mkdir -p "$root"/{bin,dev,proc,sys,seed,tmp,lib/modules,etc/acpi/PWRF}
     cp /bin/busybox "$root/bin/busybox"
     local mod line
     : >"$root/modules.order"
@@ -102,6 +104,12 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 while read -r m; do insmod "/$m" 2>/dev/null; done </modules.order
 say() { echo "IAAS-GUEST $*" >/dev/console; }
+if grep -qw iaas.acpi=ignore /proc/cmdline; then
+    say "acpi=ignored"
+else
+    acpid -f -l /tmp/acpid.log -c /etc/acpi -a /etc/acpid.conf &
+    say "acpi=poweroff"
+fi
 ip link set lo up
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
@@ -135,7 +143,14 @@ case "$1" in
 esac
 exit 0
 EOF
-    chmod +x "$root/init" "$root/udhcpc.sh"
+    cat >"$root/etc/acpi/PWRF/00000080" <<'EOF'
+#!/bin/sh
+echo "IAAS-GUEST acpi power button: powering off" >/dev/console
+sync
+poweroff -f
+EOF
+    printf 'PWRF PWRF/00000080\n' >"$root/etc/acpid.conf"
+    chmod +x "$root/init" "$root/udhcpc.sh" "$root/etc/acpi/PWRF/00000080"
 }
 
 main "$@"

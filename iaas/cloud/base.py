@@ -26,6 +26,7 @@ class OpContext:
     project: str | None = None
     pending_id: str | None = None  # identifier chosen for an object being created
     timeout: float | None = None  # seconds the operation may wait (for addresses, for a guest to shut down)
+    undoing: bool = False  # this delete undoes a create that failed (keep what helps find out why)
 
 
 @attrs.define

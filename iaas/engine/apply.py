@@ -243,7 +243,7 @@ class Applier:
         reconciles it with the cloud.
         """
         try:
-            self.cloud.delete(ch.kind, self._ctx(ch, pending), pending, {})
+            self.cloud.delete(ch.kind, attrs.evolve(self._ctx(ch, pending), undoing=True), pending, {})
         except Exception:  # noqa: BLE001 - the original error is the one to report
             return
         if ch.create_first and ch.id is not None:  # the old object is still there and in use

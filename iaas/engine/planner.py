@@ -20,7 +20,7 @@ from iaas.graph import Graph
 from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema, observe
 from iaas.model.observe import ignore_changes
 from iaas.model.schema import ObjectSchema
-from iaas.model.values import ForbiddenChange, action_of, complete, diff
+from iaas.model.values import ForbiddenChange, action_of, complete, diff, with_later_defaults
 from iaas.stack import Declared, Stack
 from iaas.state import ResourceRecord, Snapshot
 
@@ -187,13 +187,14 @@ class Planner:
         if rec is None:
             self.values.set(decl.address, after, None, pending=True)
             return ch
-        ch.before, ch.id, ch.outputs, ch.deposed = rec.inputs, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
+        before = with_later_defaults(cls, rec.inputs)
+        ch.before, ch.id, ch.outputs, ch.deposed = before, rec.id, rec.outputs, list(rec.extra.get("deposed", []))
         ch.recorded_dependencies = list(rec.dependencies)
-        after = ignore_changes(decl.lifecycle.ignore_changes, rec.inputs, after)
-        ch.after = after = keep_recorded(decl.kind, rec.inputs, after, self.stack.base)
+        after = ignore_changes(decl.lifecycle.ignore_changes, before, after)
+        ch.after = after = keep_recorded(decl.kind, before, after, self.stack.base)
         unread = rec.extra.get("unread") or []  # not read from an imported object: taken from the configuration
-        adopted = observe.adopted(unread, rec.inputs, after)
-        ch.before = observe.adopt_unread(unread, rec.inputs, after)
+        adopted = observe.adopted(unread, before, after)
+        ch.before = observe.adopt_unread(unread, before, after)
         try:
             ch.changes = diff(cls, ch.before, after)
         except ForbiddenChange as exc:

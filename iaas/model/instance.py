@@ -85,19 +85,35 @@ class Instance(Resource):
     key_pair: str | None = field("Key pair injected through cloud-init.", ref="key_pair", update="replace")
     user_data: str | None = field("cloud-init user data.", secret=True, update="replace", check=checks.user_data)
     power_state: str = field("Desired power state.", default="running", choices=("running", "stopped"))
+    stop_timeout: int = field(
+        "Seconds a guest has to shut down by itself (ACPI power button) when it is deleted, replaced, "
+        "stopped or restarted for a change, before it is powered off.",
+        default=60,
+        minimum=0,
+        maximum=3600,
+    )
     wait_for_address: bool = field(
         "When the instance is created or changed while running, wait until every NIC "
-        "holds its DHCP address (up to 300 s), so that ip_address is known when the "
-        "apply ends; on timeout the step fails and says what it saw.",
+        "holds an address (up to address_timeout), so that ip_address is known when the "
+        "apply ends; on timeout the step fails and says what it saw on each NIC.",
         default=False,
     )
     wait_for_port: int | None = field(
         "Also wait until this TCP port of the first address accepts connections "
-        "(implies wait_for_address; same 300 s). The probe is made on the host: "
+        "(implies wait_for_address; within the same address_timeout). The probe is made on the host: "
         "in its network namespace on this machine, through ssh or its "
         "command_prefix on a remote host.",
         minimum=1,
         maximum=65535,
+    )
+    address_timeout: int = field(
+        "Seconds wait_for_address and wait_for_port wait in all.", default=300, minimum=1, maximum=86400
+    )
+    address_source: str = field(
+        "Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent "
+        "(the QEMU guest agent, which must run in the guest).",
+        default="lease",
+        choices=("lease", "agent"),
     )
     host: str | None = field(
         "Host to place the instance on; chosen by the scheduler when unset.", update="replace", chosen=True

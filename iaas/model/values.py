@@ -191,6 +191,20 @@ def _fill(schema: ObjectSchema, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def with_later_defaults(cls: type[Resource], recorded: dict[str, Any]) -> dict[str, Any]:
+    """Recorded inputs plus the default of every field they lack (a field added after they were recorded).
+
+    A field that a newer iaas adds with a default is then no change for the
+    objects an older one recorded.
+    """
+    out = dict(recorded)
+    for f in object_schema(cls).inputs:
+        if f.name not in out and f.default is not attrs.NOTHING and f.default is not None:
+            value = copy.deepcopy(f.default)
+            out[f.name] = _object_plain(value, object_schema(type(value))) if attrs.has(type(value)) else value
+    return out
+
+
 def complete(cls: type[Resource], values: dict[str, Any]) -> dict[str, Any]:
     """Valid inputs with every default filled in and the kind's derived values set."""
     return cls.normalize(_fill(object_schema(cls), values))

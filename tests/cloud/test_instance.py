@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import shutil
 import struct
 import subprocess
@@ -224,18 +225,22 @@ def test_ip_addresses_are_only_those_the_guest_holds(env, make):
     assert observed.outputs["ip_addresses"] == [None]
 
 
-def test_wait_for_address_fails_saying_what_it_saw(env, make, monkeypatch):
-    from iaas.cloud.kinds import instance as instance_kind
-
-    monkeypatch.setattr(instance_kind, "READY_TIMEOUT", 0.3)
+def test_wait_for_address_fails_saying_what_it_saw_on_each_nic(env, make):
     bare = make(env.cloud, "network", "bare", cidr="10.42.0.0/24", dhcp=False)  # no DHCP: no lease ever comes
+    nics = [{"network": env.net.id}, {"network": bare.id}]
     with pytest.raises(IaasError) as caught:
         make(
-            env.cloud, "instance", "never", **env.inputs(nics=[{"network": bare.id}], volumes=[], wait_for_address=True)
+            env.cloud,
+            "instance",
+            "never",
+            **env.inputs(nics=nics, volumes=[], wait_for_address=True, address_timeout=1),
         )
     message = str(caught.value)
     assert message.startswith("instance.never: wait_for_address: after ")
-    assert "the guest is running; leases seen: none; waiting for 52:54:00:" in message
+    assert "(timeout 1 s) the guest is running; leases seen: 52:54:00:" in message
+    assert re.search(
+        r"\(nics\[0\], network front\): 10\.40\.0\.\d+; 52:54:00:\S+ \(nics\[1\], network bare\): none$", message
+    )
 
 
 def test_two_nics_on_one_network_get_distinct_stable_macs(env, make):

@@ -141,17 +141,24 @@ def test_wait_for_addresses(host: Host) -> None:
     spec = dom_spec(nics=[NicSpec("web-net", "52:54:00:00:00:01"), NicSpec("web-net", "52:54:00:00:00:02")])
     host.define_network(net_spec(), META)
     host.define_domain(spec, META)
-    with pytest.raises(HostError, match="the guest is shutoff; leases seen: none; waiting for 52:54:00:00:00:01"):
+    with pytest.raises(
+        HostError, match="the guest is shutoff; leases seen: 52:54:00:00:00:01: none; 52:54:00:00:00:02: none$"
+    ):
         host.wait_for_addresses(UUID1, timeout=30)  # a guest that is off fails at once
     host.start_domain(UUID1)
     found = host.wait_for_addresses(UUID1, timeout=30)
     assert sorted(a.mac for a in found) == ["52:54:00:00:00:01", "52:54:00:00:00:02"]
     with pytest.raises(
         HostError,
-        match=r"timeout 0 s\) the guest is running; leases seen: 52:54:00:00:00:01=.*"
-        r"waiting for 52:54:00:00:00:09",
+        match=r"timeout 0 s\) the guest is running; leases seen: 52:54:00:00:00:01 \(first\): 10\.10\.0\.\d+; "
+        r"52:54:00:00:00:09 \(second\): none$",
     ):
-        host.wait_for_addresses(UUID1, timeout=0, macs=["52:54:00:00:00:01", "52:54:00:00:00:09"])
+        host.wait_for_addresses(
+            UUID1,
+            timeout=0,
+            macs=["52:54:00:00:00:01", "52:54:00:00:00:09"],
+            labels={"52:54:00:00:00:01": "first", "52:54:00:00:00:09": "second"},
+        )
     with pytest.raises(NotFoundError):
         host.wait_for_addresses(UUID2, timeout=0)
 

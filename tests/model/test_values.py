@@ -120,7 +120,10 @@ def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() 
         "nics": [{"network": Reference("network", "web"), "security_groups": [Reference("security_group", "ssh")]}],
         "user_data": Reference("network", "web", "gateway"),
         "power_state": "running",
+        "stop_timeout": 60,
         "wait_for_address": False,
+        "address_timeout": 300,
+        "address_source": "lease",
         "host_labels": {},
     }
 

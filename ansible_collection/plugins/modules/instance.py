@@ -138,22 +138,47 @@ options:
     choices:
     - running
     - stopped
+  stop_timeout:
+    description:
+    - Seconds a guest has to shut down by itself (ACPI power button) when it is deleted, replaced, stopped
+      or restarted for a change, before it is powered off.
+    - From V(0) to V(3600).
+    - Changing it is done in place.
+    type: int
+    default: 60
   wait_for_address:
     description:
-    - When the instance is created or changed while running, wait until every NIC holds its DHCP address
-      (up to 300 s), so that ip_address is known when the apply ends; on timeout the step fails and says
-      what it saw.
+    - When the instance is created or changed while running, wait until every NIC holds an address (up
+      to address_timeout), so that ip_address is known when the apply ends; on timeout the step fails
+      and says what it saw on each NIC.
     - Changing it is done in place.
     type: bool
     default: false
   wait_for_port:
     description:
     - 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
-      same 300 s). The probe is made on the host: in its network namespace on this machine, through ssh
-      or its command_prefix on a remote host.'
+      within the same address_timeout). The probe is made on the host: in its network namespace on this
+      machine, through ssh or its command_prefix on a remote host.'
     - From V(1) to V(65535).
     - Changing it is done in place.
     type: int
+  address_timeout:
+    description:
+    - Seconds wait_for_address and wait_for_port wait in all.
+    - From V(1) to V(86400).
+    - Changing it is done in place.
+    type: int
+    default: 300
+  address_source:
+    description:
+    - 'Where wait_for_address learns the addresses: lease (the host''s DHCP leases) or agent (the QEMU
+      guest agent, which must run in the guest).'
+    - Changing it is done in place.
+    type: str
+    default: lease
+    choices:
+    - lease
+    - agent
   host:
     description:
     - Host to place the instance on; chosen by the scheduler when unset.
@@ -290,18 +315,32 @@ instance:
       description: Desired power state.
       returned: always
       type: str
+    stop_timeout:
+      description: Seconds a guest has to shut down by itself (ACPI power button) when it is deleted,
+        replaced, stopped or restarted for a change, before it is powered off.
+      returned: always
+      type: int
     wait_for_address:
-      description: When the instance is created or changed while running, wait until every NIC holds its
-        DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
-        fails and says what it saw.
+      description: When the instance is created or changed while running, wait until every NIC holds an
+        address (up to address_timeout), so that ip_address is known when the apply ends; on timeout the
+        step fails and says what it saw on each NIC.
       returned: always
       type: bool
     wait_for_port:
       description: 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
-        same 300 s). The probe is made on the host: in its network namespace on this machine, through
-        ssh or its command_prefix on a remote host.'
+        within the same address_timeout). The probe is made on the host: in its network namespace on this
+        machine, through ssh or its command_prefix on a remote host.'
       returned: always
       type: int
+    address_timeout:
+      description: Seconds wait_for_address and wait_for_port wait in all.
+      returned: always
+      type: int
+    address_source:
+      description: 'Where wait_for_address learns the addresses: lease (the host''s DHCP leases) or agent
+        (the QEMU guest agent, which must run in the guest).'
+      returned: always
+      type: str
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
@@ -369,8 +408,11 @@ OPTIONS = {
     'key_pair': {'type': 'str', 'no_log': False},
     'user_data': {'type': 'str', 'no_log': True},
     'power_state': {'type': 'str', 'default': 'running', 'choices': ['running', 'stopped']},
+    'stop_timeout': {'type': 'int', 'default': 60},
     'wait_for_address': {'type': 'bool', 'default': False},
     'wait_for_port': {'type': 'int'},
+    'address_timeout': {'type': 'int', 'default': 300},
+    'address_source': {'type': 'str', 'default': 'lease', 'choices': ['lease', 'agent']},
     'host': {'type': 'str'},
     'host_labels': {'type': 'dict'},
     'server_group': {'type': 'str'},

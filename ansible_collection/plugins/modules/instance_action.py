@@ -139,18 +139,32 @@ instance:
       description: Desired power state.
       returned: always
       type: str
+    stop_timeout:
+      description: Seconds a guest has to shut down by itself (ACPI power button) when it is deleted,
+        replaced, stopped or restarted for a change, before it is powered off.
+      returned: always
+      type: int
     wait_for_address:
-      description: When the instance is created or changed while running, wait until every NIC holds its
-        DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
-        fails and says what it saw.
+      description: When the instance is created or changed while running, wait until every NIC holds an
+        address (up to address_timeout), so that ip_address is known when the apply ends; on timeout the
+        step fails and says what it saw on each NIC.
       returned: always
       type: bool
     wait_for_port:
       description: 'Also wait until this TCP port of the first address accepts connections (implies wait_for_address;
-        same 300 s). The probe is made on the host: in its network namespace on this machine, through
-        ssh or its command_prefix on a remote host.'
+        within the same address_timeout). The probe is made on the host: in its network namespace on this
+        machine, through ssh or its command_prefix on a remote host.'
       returned: always
       type: int
+    address_timeout:
+      description: Seconds wait_for_address and wait_for_port wait in all.
+      returned: always
+      type: int
+    address_source:
+      description: 'Where wait_for_address learns the addresses: lease (the host''s DHCP leases) or agent
+        (the QEMU guest agent, which must run in the guest).'
+      returned: always
+      type: str
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always

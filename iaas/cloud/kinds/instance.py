@@ -33,6 +33,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _seed
@@ -48,14 +50,22 @@ from iaas.model.values import diff
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT = 300.0  # seconds ``wait_for_address`` waits for the DHCP leases
-STOP_TIMEOUT = 60.0  # seconds a guest is given to shut down before a restart powers it off
 BACKING_DEPTH = 8  # layers of a disk's backing chain searched for the image it is built on
 
 SEED_KIND = "instance_seed"  # inventory records holding the seeds of instances on simulated hosts
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 #: Recorded inputs that the host cannot show.
-_EXTRA_INPUTS = ("flavor", "key_pair", "server_group", "project", "wait_for_address", "wait_for_port")
+_EXTRA_INPUTS = (
+    "flavor",
+    "key_pair",
+    "server_group",
+    "project",
+    "stop_timeout",
+    "address_timeout",
+    "address_source",
+    "wait_for_address",
+    "wait_for_port",
+)
 
 
 def seed_record_id(instance_id: str) -> str:
@@ -97,8 +107,8 @@ class Handler(LibvirtHandler):
         nics = parts.nics(inputs, _hostname(name))
         files = self._render_seed(ctx, id, inputs, nics)
         pool_dir = parts.volume_pool_dir()
+        console = None if host.simulated else f"{pool_dir}/{console_name(id)}"
         if existing is None:
-            console = None if host.simulated else f"{pool_dir}/{console_name(id)}"
             spec = DomainSpec(
                 name=name,
                 uuid=id,
@@ -113,14 +123,21 @@ class Handler(LibvirtHandler):
                 **parts.boot(inputs),
             )
             host.define_domain(spec, self.meta(ctx, inputs))
-        parts.root_disk(inputs, image)
-        self._store_seed(ctx, id, name, host_name, files)
-        for nic in nics:
-            parts.dhcp("add", nic)
+        started = False
         held = None
-        if inputs.get("power_state", "running") == "running":
-            host.start_domain(id)
-            held = self._wait_if_asked(ctx, host, id, inputs, nics)
+        try:
+            parts.root_disk(inputs, image)
+            self._store_seed(ctx, id, name, host_name, files)
+            for nic in nics:
+                parts.dhcp("add", nic)
+            if inputs.get("power_state", "running") == "running":
+                host.start_domain(id)
+                started = True
+                held = self._wait_if_asked(ctx, host, id, inputs, nics)
+        except IaasError as exc:
+            if console is None or not started:  # no guest ever wrote to the console
+                raise
+            raise with_console_note(exc, host_name, console) from exc
         return self._outputs(id, host_name, host.get_domain(id), nics, held)
 
     # ------------------------------------------------------------ read
@@ -180,15 +197,23 @@ class Handler(LibvirtHandler):
     def _wait_if_asked(
         self, ctx: OpContext, host: Host, id: str, inputs: dict[str, Any], nics: list[NicPlan]
     ) -> dict[str, str] | None:
-        """With ``wait_for_address`` (or ``wait_for_port``): wait until every NIC of the running guest holds its
-        DHCP address (and the port of the first one accepts connections); the address per MAC it waited for."""
+        """With ``wait_for_address`` (or ``wait_for_port``): wait until every NIC of the running guest holds an
+        address (from ``address_source``) and the port of the first one accepts connections, all within
+        ``address_timeout`` (or the operation's timeout); the address per MAC it waited for."""
         port = inputs.get("wait_for_port")
         if not (inputs.get("wait_for_address") or port) or not nics:
             return None
-        timeout = ctx.timeout or READY_TIMEOUT
+        timeout = ctx.timeout or float(inputs.get("address_timeout") or _default("address_timeout"))
         deadline = time.monotonic() + timeout
+        labels = {n.spec.mac: f"nics[{i}], network {n.spec.network}" for i, n in enumerate(nics)}
         try:
-            found = host.wait_for_addresses(id, timeout, macs=[n.spec.mac for n in nics])
+            found = host.wait_for_addresses(
+                id,
+                timeout,
+                macs=[n.spec.mac for n in nics],
+                source=inputs.get("address_source") or "lease",
+                labels=labels,
+            )
         except HostError as exc:
             raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
         held = {a.mac: a.address for a in found}
@@ -230,7 +255,7 @@ class Handler(LibvirtHandler):
     ) -> None:
         """Stop the guest, define it anew from ``new`` and start it again if it should run."""
         if info.state != "shutoff":
-            host.stop_domain(info.uuid, timeout=ctx.timeout or STOP_TIMEOUT)
+            self._shut_down(ctx, host, info.uuid, ctx.timeout or stop_timeout(new))
         spec = DomainSpec(
             name=info.name,
             uuid=info.uuid,
@@ -285,12 +310,20 @@ class Handler(LibvirtHandler):
         if new.get("power_state", "running") == "running":
             host.start_domain(ref)
         elif info.state != "shutoff":
-            host.stop_domain(ref, timeout=ctx.timeout or STOP_TIMEOUT)
+            host.stop_domain(ref, timeout=ctx.timeout or stop_timeout(new))
 
     # ------------------------------------------------------------ delete
 
     def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
-        """Delete the domain, its root disk, its seed and its static DHCP entries; gone is fine."""
+        """Shut the guest down, then delete the domain, its root disk, its seed and its static DHCP entries.
+
+        The guest gets ``stop_timeout`` seconds to shut down by itself before
+        it is powered off; the rollback of a failed create powers it off at
+        once and keeps its console log (the error of the create says where).
+        Gone is fine.
+        """
+        rollback = ctx.undoing
+        timeout = ctx.timeout or stop_timeout(self.recorded_inputs(id))
         for host_name in self.hosts_to_search(id, outputs):
             host = self.host(host_name)
             info = host.get_domain(id)
@@ -301,13 +334,21 @@ class Handler(LibvirtHandler):
             nics += parts.recorded_nics(self.recorded_inputs(id), outputs)
             for nic in nics:
                 parts.dhcp("delete", nic)
-            if ctx.timeout and info is not None and info.state != "shutoff":
-                host.stop_domain(id, timeout=ctx.timeout)  # a graceful stop first, when the operation has time
+            if info is not None and info.state != "shutoff" and not rollback:
+                self._shut_down(ctx, host, id, timeout)
             host.delete_domain(id)
             host.delete_volume(VOLUME_POOL, root_name(id))
             parts.remove_seed_file(seed_name(id))
-            parts.remove_seed_file(console_name(id))
+            if not rollback:
+                parts.remove_seed_file(console_name(id))
         self.cloud.inventory.delete(seed_record_id(id))
+
+    def _shut_down(self, ctx: OpContext, host: Host, id: str, timeout: float) -> None:
+        """Ask the guest to shut down, wait up to ``timeout`` seconds, then power it off."""
+        if host.stop_domain(id, timeout=timeout):
+            log.info("%s: the guest shut down by itself", ctx.address)
+        else:
+            log.info("%s: the guest did not shut down within %g s; powered off", ctx.address, timeout)
 
     # ------------------------------------------------------------ seed
 
@@ -478,6 +519,25 @@ class Handler(LibvirtHandler):
             "ip_addresses": ips,
             "mac_addresses": [n.spec.mac for n in nics],
         }
+
+
+def with_console_note(exc: IaasError, host_name: str, path: str) -> IaasError:
+    """The error of a failed create, saying where the guest's serial console log is kept."""
+    note = f"the guest's console log is kept on host {host_name!r} at {path}"
+    if isinstance(exc, HostError):
+        return HostError(exc.host, exc.operation, f"{exc.detail}; {note}")
+    return IaasError(f"{exc}; {note}")
+
+
+def stop_timeout(inputs: Mapping[str, Any]) -> float:
+    """The seconds a guest has to shut down by itself (the instance's ``stop_timeout``, else its default)."""
+    value = inputs.get("stop_timeout")
+    return float(value) if isinstance(value, int) else float(_default("stop_timeout"))
+
+
+def _default(name: str) -> Any:
+    """The model's default of an instance field (for records made before the field existed)."""
+    return attrs.fields_dict(Instance)[name].default
 
 
 def _hostname(name: str) -> str | None:

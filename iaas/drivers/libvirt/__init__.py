@@ -38,8 +38,9 @@ Domains (by UUID or name)::
     attach_disk(ref, DiskSpec, live=True);  detach_disk(ref, target, live=True)
     attach_nic(ref, NicSpec, live=True);    detach_nic(ref, mac, live=True)
     domain_addresses(ref, source="lease") -> list[DomainAddress]      source "lease" or "agent" (guest agent)
-    wait_for_addresses(ref, timeout=60.0, *, macs=None, interval=0.5, source="lease") -> list[DomainAddress]
-                                                          every NIC leased; HostError says what it saw
+    wait_for_addresses(ref, timeout=60.0, *, macs=None, interval=0.5, source="lease", labels=None)
+                                                          -> list[DomainAddress] once every NIC holds an
+                                                          address; HostError says what each NIC held
 
 Reaching guests from this machine (:mod:`iaas.drivers.libvirt.reach`)::
 

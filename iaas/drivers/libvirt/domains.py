@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 import libvirt
@@ -283,14 +283,16 @@ class DomainOps(Connection):
         macs: Iterable[str] | None = None,
         interval: float = 0.5,
         source: AddressSource = "lease",
+        labels: Mapping[str, str] | None = None,
     ) -> list[DomainAddress]:
         """The guest's IPv4 addresses once every NIC (or every MAC in ``macs``) holds one.
 
         Polls the host's DHCP leases (or the guest agent, ``source="agent"``;
         an agent that does not answer yet is asked again) every ``interval``
         seconds.  After ``timeout`` seconds :class:`HostError` says what was
-        seen: the guest's state, the addresses found so far and the agent's
-        last answer.  A guest that is not running fails at once.
+        seen: the guest's state, what each NIC holds (named by ``labels``, a
+        text per MAC, when given) and the agent's last answer.  A guest that
+        is not running fails at once.
         """
         start = time.monotonic()
         agent_error = ""
@@ -298,7 +300,7 @@ class DomainOps(Connection):
             info = self.get_domain(ref)
             if info is None:
                 raise NotFoundError(f"host {self.name}: no domain {ref}")
-            wanted = {m.lower() for m in macs} if macs is not None else {n.mac for n in info.nics}
+            wanted = [m.lower() for m in macs] if macs is not None else [n.mac for n in info.nics]
             try:
                 found = [a for a in self.domain_addresses(ref, source) if a.family == "ipv4" and a.mac in wanted]
                 agent_error = ""
@@ -306,18 +308,28 @@ class DomainOps(Connection):
                 if source != "agent":
                     raise
                 found, agent_error = [], exc.detail  # e.g. the agent is not connected yet
-            if info.state == "running" and wanted <= {a.mac for a in found}:
+            if info.state == "running" and set(wanted) <= {a.mac for a in found}:
                 return found
             waited = time.monotonic() - start
             if info.state != "running" or waited >= timeout:
-                seen = ", ".join(f"{a.mac}={a.address}" for a in found) or "none"
-                what = "addresses the guest agent reports" if source == "agent" else "leases seen"
-                agent = f"; the guest agent: {agent_error}" if agent_error else ""
                 raise HostError(
                     self.name,
                     f"wait for the addresses of domain {ref}",
                     f"after {waited:.1f} s (timeout {timeout:g} s) the guest is {info.state}; "
-                    f"{what}: {seen}; "
-                    f"waiting for {', '.join(sorted(wanted - {a.mac for a in found}))}{agent}",
+                    f"{_seen_per_nic(wanted, found, source, labels or {})}"
+                    + (f"; the guest agent: {agent_error}" if agent_error else ""),
                 )
             time.sleep(interval)
+
+
+def _seen_per_nic(
+    wanted: list[str], found: list[DomainAddress], source: AddressSource, labels: Mapping[str, str]
+) -> str:
+    """What each NIC holds, e.g. ``leases seen: 52:54:00:aa:bb:cc (nics[0], network lan): none``."""
+    what = "addresses the guest agent reports" if source == "agent" else "leases seen"
+    parts = []
+    for mac in wanted:
+        label = f" ({labels[mac]})" if mac in labels else ""
+        held = ", ".join(a.address for a in found if a.mac == mac) or "none"
+        parts.append(f"{mac}{label}: {held}")
+    return f"{what}: " + ("; ".join(parts) or "no NIC")

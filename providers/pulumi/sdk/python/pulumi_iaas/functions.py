@@ -814,8 +814,11 @@ class GetInstanceResult:
                  key_pair: str | None = None,
                  user_data: str | None = None,
                  power_state: str = None,
+                 stop_timeout: int = None,
                  wait_for_address: bool = None,
                  wait_for_port: int | None = None,
+                 address_timeout: int = None,
+                 address_source: str = None,
                  host: str | None = None,
                  host_labels: Mapping[str, str] | None = None,
                  server_group: str | None = None,
@@ -851,10 +854,16 @@ class GetInstanceResult:
             pulumi.set(__self__, "user_data", user_data)
         if power_state is not None:
             pulumi.set(__self__, "power_state", power_state)
+        if stop_timeout is not None:
+            pulumi.set(__self__, "stop_timeout", stop_timeout)
         if wait_for_address is not None:
             pulumi.set(__self__, "wait_for_address", wait_for_address)
         if wait_for_port is not None:
             pulumi.set(__self__, "wait_for_port", wait_for_port)
+        if address_timeout is not None:
+            pulumi.set(__self__, "address_timeout", address_timeout)
+        if address_source is not None:
+            pulumi.set(__self__, "address_source", address_source)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -987,11 +996,21 @@ class GetInstanceResult:
         return pulumi.get(self, "power_state")
 
     @property
+    @pulumi.getter(name="stopTimeout")
+    def stop_timeout(self) -> int:
+        """
+        Seconds a guest has to shut down by itself (ACPI power button) when it is deleted, replaced, stopped or
+        restarted for a change, before it is powered off. From 0 to 3600.
+        """
+        return pulumi.get(self, "stop_timeout")
+
+    @property
     @pulumi.getter(name="waitForAddress")
     def wait_for_address(self) -> bool:
         """
-        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
-        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
+        When the instance is created or changed while running, wait until every NIC holds an address (up to
+        address_timeout), so that ip_address is known when the apply ends; on timeout the step fails and says what
+        it saw on each NIC.
         """
         return pulumi.get(self, "wait_for_address")
 
@@ -999,11 +1018,28 @@ class GetInstanceResult:
     @pulumi.getter(name="waitForPort")
     def wait_for_port(self) -> int | None:
         """
-        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
-        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
-        command_prefix on a remote host. From 1 to 65535.
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; within the
+        same address_timeout). The probe is made on the host: in its network namespace on this machine, through ssh
+        or its command_prefix on a remote host. From 1 to 65535.
         """
         return pulumi.get(self, "wait_for_port")
+
+    @property
+    @pulumi.getter(name="addressTimeout")
+    def address_timeout(self) -> int:
+        """
+        Seconds wait_for_address and wait_for_port wait in all. From 1 to 86400.
+        """
+        return pulumi.get(self, "address_timeout")
+
+    @property
+    @pulumi.getter(name="addressSource")
+    def address_source(self) -> str:
+        """
+        Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent (the QEMU guest agent,
+        which must run in the guest). One of: `lease`, `agent`.
+        """
+        return pulumi.get(self, "address_source")
 
     @property
     @pulumi.getter

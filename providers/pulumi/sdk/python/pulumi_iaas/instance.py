@@ -29,8 +29,11 @@ class InstanceArgs:
                  key_pair: pulumi.Input[str] | None = None,
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
+                 stop_timeout: pulumi.Input[int] | None = None,
                  wait_for_address: pulumi.Input[bool] | None = None,
                  wait_for_port: pulumi.Input[int] | None = None,
+                 address_timeout: pulumi.Input[int] | None = None,
+                 address_source: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -63,13 +66,21 @@ class InstanceArgs:
         :param user_data: cloud-init user data. Secret. Changing it replaces the resource.
         :param power_state: Desired power state. One of: `running`, `stopped`. Changed in place, on the running
             object.
+        :param stop_timeout: Seconds a guest has to shut down by itself (ACPI power button) when it is deleted,
+            replaced, stopped or restarted for a change, before it is powered off. From 0 to 3600. Changed in place,
+            on the running object.
         :param wait_for_address: When the instance is created or changed while running, wait until every NIC holds
-            its DHCP address (up to 300 s), so that ip_address is known when the apply ends; on timeout the step
-            fails and says what it saw. Changed in place, on the running object.
+            an address (up to address_timeout), so that ip_address is known when the apply ends; on timeout the step
+            fails and says what it saw on each NIC. Changed in place, on the running object.
         :param wait_for_port: Also wait until this TCP port of the first address accepts connections (implies
-            wait_for_address; same 300 s). The probe is made on the host: in its network namespace on this machine,
-            through ssh or its command_prefix on a remote host. From 1 to 65535. Changed in place, on the running
-            object.
+            wait_for_address; within the same address_timeout). The probe is made on the host: in its network
+            namespace on this machine, through ssh or its command_prefix on a remote host. From 1 to 65535. Changed
+            in place, on the running object.
+        :param address_timeout: Seconds wait_for_address and wait_for_port wait in all. From 1 to 86400. Changed in
+            place, on the running object.
+        :param address_source: Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent
+            (the QEMU guest agent, which must run in the guest). One of: `lease`, `agent`. Changed in place, on the
+            running object.
         :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
             resource.
         :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
@@ -104,10 +115,16 @@ class InstanceArgs:
             pulumi.set(__self__, "user_data", user_data)
         if power_state is not None:
             pulumi.set(__self__, "power_state", power_state)
+        if stop_timeout is not None:
+            pulumi.set(__self__, "stop_timeout", stop_timeout)
         if wait_for_address is not None:
             pulumi.set(__self__, "wait_for_address", wait_for_address)
         if wait_for_port is not None:
             pulumi.set(__self__, "wait_for_port", wait_for_port)
+        if address_timeout is not None:
+            pulumi.set(__self__, "address_timeout", address_timeout)
+        if address_source is not None:
+            pulumi.set(__self__, "address_source", address_source)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -282,12 +299,25 @@ class InstanceArgs:
         pulumi.set(self, "power_state", value)
 
     @property
+    @pulumi.getter(name="stopTimeout")
+    def stop_timeout(self) -> pulumi.Input[int] | None:
+        """
+        Seconds a guest has to shut down by itself (ACPI power button) when it is deleted, replaced, stopped or
+        restarted for a change, before it is powered off. From 0 to 3600. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "stop_timeout")
+
+    @stop_timeout.setter
+    def stop_timeout(self, value: pulumi.Input[int] | None) -> None:
+        pulumi.set(self, "stop_timeout", value)
+
+    @property
     @pulumi.getter(name="waitForAddress")
     def wait_for_address(self) -> pulumi.Input[bool] | None:
         """
-        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
-        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
-        Changed in place, on the running object.
+        When the instance is created or changed while running, wait until every NIC holds an address (up to
+        address_timeout), so that ip_address is known when the apply ends; on timeout the step fails and says what
+        it saw on each NIC. Changed in place, on the running object.
         """
         return pulumi.get(self, "wait_for_address")
 
@@ -299,15 +329,41 @@ class InstanceArgs:
     @pulumi.getter(name="waitForPort")
     def wait_for_port(self) -> pulumi.Input[int] | None:
         """
-        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
-        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
-        command_prefix on a remote host. From 1 to 65535. Changed in place, on the running object.
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; within the
+        same address_timeout). The probe is made on the host: in its network namespace on this machine, through ssh
+        or its command_prefix on a remote host. From 1 to 65535. Changed in place, on the running object.
         """
         return pulumi.get(self, "wait_for_port")
 
     @wait_for_port.setter
     def wait_for_port(self, value: pulumi.Input[int] | None) -> None:
         pulumi.set(self, "wait_for_port", value)
+
+    @property
+    @pulumi.getter(name="addressTimeout")
+    def address_timeout(self) -> pulumi.Input[int] | None:
+        """
+        Seconds wait_for_address and wait_for_port wait in all. From 1 to 86400. Changed in place, on the running
+        object.
+        """
+        return pulumi.get(self, "address_timeout")
+
+    @address_timeout.setter
+    def address_timeout(self, value: pulumi.Input[int] | None) -> None:
+        pulumi.set(self, "address_timeout", value)
+
+    @property
+    @pulumi.getter(name="addressSource")
+    def address_source(self) -> pulumi.Input[str] | None:
+        """
+        Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent (the QEMU guest agent,
+        which must run in the guest). One of: `lease`, `agent`. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "address_source")
+
+    @address_source.setter
+    def address_source(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "address_source", value)
 
     @property
     @pulumi.getter
@@ -380,8 +436,11 @@ class Instance(pulumi.CustomResource):
                  key_pair: pulumi.Input[str] | None = None,
                  user_data: pulumi.Input[str] | None = None,
                  power_state: pulumi.Input[str] | None = None,
+                 stop_timeout: pulumi.Input[int] | None = None,
                  wait_for_address: pulumi.Input[bool] | None = None,
                  wait_for_port: pulumi.Input[int] | None = None,
+                 address_timeout: pulumi.Input[int] | None = None,
+                 address_source: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -407,6 +466,8 @@ class Instance(pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         props = InstanceArgs.__new__(InstanceArgs)
         for key in [
+            'address_source',
+            'address_timeout',
             'flavor',
             'host',
             'host_labels',
@@ -421,6 +482,7 @@ class Instance(pulumi.CustomResource):
             'project',
             'root_disk_gib',
             'server_group',
+            'stop_timeout',
             'user_data',
             'vcpus',
             'volumes',
@@ -561,11 +623,21 @@ class Instance(pulumi.CustomResource):
         return pulumi.get(self, "power_state")
 
     @property
+    @pulumi.getter(name="stopTimeout")
+    def stop_timeout(self) -> pulumi.Output[int]:
+        """
+        Seconds a guest has to shut down by itself (ACPI power button) when it is deleted, replaced, stopped or
+        restarted for a change, before it is powered off. From 0 to 3600.
+        """
+        return pulumi.get(self, "stop_timeout")
+
+    @property
     @pulumi.getter(name="waitForAddress")
     def wait_for_address(self) -> pulumi.Output[bool]:
         """
-        When the instance is created or changed while running, wait until every NIC holds its DHCP address (up to
-        300 s), so that ip_address is known when the apply ends; on timeout the step fails and says what it saw.
+        When the instance is created or changed while running, wait until every NIC holds an address (up to
+        address_timeout), so that ip_address is known when the apply ends; on timeout the step fails and says what
+        it saw on each NIC.
         """
         return pulumi.get(self, "wait_for_address")
 
@@ -573,11 +645,28 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter(name="waitForPort")
     def wait_for_port(self) -> pulumi.Output[int | None]:
         """
-        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; same 300
-        s). The probe is made on the host: in its network namespace on this machine, through ssh or its
-        command_prefix on a remote host. From 1 to 65535.
+        Also wait until this TCP port of the first address accepts connections (implies wait_for_address; within the
+        same address_timeout). The probe is made on the host: in its network namespace on this machine, through ssh
+        or its command_prefix on a remote host. From 1 to 65535.
         """
         return pulumi.get(self, "wait_for_port")
+
+    @property
+    @pulumi.getter(name="addressTimeout")
+    def address_timeout(self) -> pulumi.Output[int]:
+        """
+        Seconds wait_for_address and wait_for_port wait in all. From 1 to 86400.
+        """
+        return pulumi.get(self, "address_timeout")
+
+    @property
+    @pulumi.getter(name="addressSource")
+    def address_source(self) -> pulumi.Output[str]:
+        """
+        Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent (the QEMU guest agent,
+        which must run in the guest). One of: `lease`, `agent`.
+        """
+        return pulumi.get(self, "address_source")
 
     @property
     @pulumi.getter

@@ -1,0 +1,78 @@
+"""Guest lifecycle on a real libvirt host: graceful shutdown on delete, forced after stop_timeout, and the console
+log a failed create leaves behind."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import iaas
+from iaas.cloud.kinds._instance_parts import console_name
+from tests.integration.conftest import NamespacedHost, TinyGuest
+from tests.integration.test_realhost_stack import wait_for_console
+
+pytestmark = pytest.mark.realhost
+
+STACK = "life"
+
+
+def make_stack(guest: TinyGuest, *, late: bool = False) -> iaas.Stack:
+    """A polite guest (powers off on ACPI), a deaf one (ignores it); ``late``: one that cannot get its lease in 1 s."""
+    stack = iaas.Stack(STACK)
+    lan = stack.add(iaas.Network(name="lan", cidr="10.89.0.0/24", mode="isolated"))
+    image = stack.add(iaas.Image(name="tiny", **guest.image))
+    deaf_boot = {**guest.image, "cmdline": guest.image["cmdline"] + " iaas.acpi=ignore"}
+    deaf_image = stack.add(iaas.Image(name="tiny-deaf", **deaf_boot))
+    size = {"vcpus": 1, "memory_mib": 192, "root_disk_gib": 1}
+    nic = [iaas.Nic(network=lan)]
+    stack.add(iaas.Instance(name="polite", image=image, nics=nic, stop_timeout=300, **size))
+    stack.add(iaas.Instance(name="deaf", image=deaf_image, nics=nic, stop_timeout=2, **size))
+    if late:
+        stack.add(iaas.Instance(name="late", image=image, nics=nic, wait_for_address=True, address_timeout=1, **size))
+    return stack
+
+
+@pytest.fixture(scope="module")
+def engine(realhost: NamespacedHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[iaas.Engine]:
+    home = tmp_path_factory.mktemp("life-home")
+    engine = iaas.Engine.open(STACK, home=home, cloud={"hosts": [realhost.config()], "home": str(home / "cloud")})
+    yield engine
+    try:
+        engine.destroy()
+    finally:
+        engine.close()
+
+
+def console(realhost: NamespacedHost, instance_id: str) -> Path:
+    return Path(realhost.pool_path) / "volumes" / console_name(instance_id)
+
+
+def test_a_failed_create_keeps_the_console_log_and_says_where(
+    engine: iaas.Engine, realhost: NamespacedHost, tiny_guest: TinyGuest
+) -> None:
+    with pytest.raises(iaas.ApplyError) as caught:
+        engine.apply(make_stack(tiny_guest, late=True))
+    failure = str(caught.value.failures["instance.late"])
+    assert "wait_for_address: after " in failure
+    found = re.search(r"the guest's console log is kept on host 'h1' at (\S+)$", failure)
+    assert found, failure
+    assert Path(found.group(1)).exists()
+    assert engine.store.get("instance.late") is None  # rolled back
+
+
+def test_delete_shuts_a_guest_down_and_forces_one_that_ignores_acpi(
+    engine: iaas.Engine, realhost: NamespacedHost, tiny_guest: TinyGuest, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine.apply(make_stack(tiny_guest))
+    ids = {name: engine.store.get(f"instance.{name}").id for name in ("polite", "deaf")}  # type: ignore[union-attr]
+    wait_for_console(console(realhost, ids["polite"]), "IAAS-GUEST acpi=poweroff")
+    wait_for_console(console(realhost, ids["deaf"]), "IAAS-GUEST acpi=ignored")
+    caplog.set_level(logging.INFO, logger="iaas.cloud.kinds.instance")
+    engine.destroy()
+    assert "instance.polite: the guest shut down by itself" in caplog.text
+    assert "instance.deaf: the guest did not shut down within 2 s; powered off" in caplog.text
+    assert not console(realhost, ids["polite"]).exists()

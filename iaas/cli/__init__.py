@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from iaas.api import __version__
+from iaas.cli import console
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "force-unlock", help="remove the stack's lock left by an operation that is gone (same as 'state unlock')"
     )
     _common(p)
+    console.add_parser(sub, _common)
     for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
         p = sub.add_parser(name, help=text)
         _common(p)

@@ -34,6 +34,7 @@ from iaas.api import (
     to_mermaid,
     validate_stack,
 )
+from iaas.cli import console
 
 
 def _text(text: str, style: str = "") -> Text:
@@ -448,6 +449,11 @@ def _taint(args: argparse.Namespace, ui: UI) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace, ui: UI) -> int:
+    with _engine(args, _load(args, required=False).name, ui) as engine:
+        return console.show(engine, args.instance, follow=args.follow)
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "validate": _validate,
     "plan": _plan,
@@ -461,6 +467,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "force-unlock": _force_unlock,
     "taint": _taint,
     "untaint": _taint,
+    "console": _console,
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import Cloud, OpContext
+from iaas.cloud.console import console_log
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
@@ -281,6 +282,17 @@ class Engine:
             for id in known_ids([rec]):
                 self.cloud.release(id)  # no longer this stack's: a later plan must not take it for lost state
             return True
+
+    def console_log(self, address: str, offset: int = 0) -> bytes:
+        """What the serial console of instance ``address`` (``instance.web`` or ``web``) has written since
+        byte ``offset``."""
+        address = address if "." in address else f"instance.{address}"
+        rec = self.store.get(address)
+        if rec is None or rec.id is None:
+            raise NotFoundError(f"{address} is not in the state of stack {self.stack_name!r}")
+        if rec.kind != "instance":
+            raise ValidationError([FieldError(address, "", "only instances have a console")])
+        return console_log(self.cloud, rec.id, str(rec.outputs.get("host") or ""), offset)
 
     def taint(self, address: str, tainted: bool = True) -> None:
         """Mark a resource to be replaced on the next apply (or clear the mark)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import iaas
+from iaas.cli import console as cli_console
 from iaas.cloud.kinds._instance_parts import console_name
 from tests.integration.conftest import NamespacedHost, TinyGuest
 from tests.integration.test_realhost_stack import wait_for_console
@@ -71,6 +72,20 @@ def test_delete_shuts_a_guest_down_and_forces_one_that_ignores_acpi(
     ids = {name: engine.store.get(f"instance.{name}").id for name in ("polite", "deaf")}  # type: ignore[union-attr]
     wait_for_console(console(realhost, ids["polite"]), "IAAS-GUEST acpi=poweroff")
     wait_for_console(console(realhost, ids["deaf"]), "IAAS-GUEST acpi=ignored")
+    printed: list[str] = []
+    assert cli_console.show(engine, "polite", follow=False, write=printed.append) == 0
+    assert "IAAS-GUEST acpi=poweroff" in "".join(printed)
+    assert "\x1b" not in "".join(printed)  # the guest's terminal escapes are shown, not sent to the terminal
+    followed: list[str] = []
+    polls: list[float] = []
+
+    def wait(seconds: float) -> None:  # the user presses Ctrl-C after the third look
+        polls.append(seconds)
+        if len(polls) == 3:
+            raise KeyboardInterrupt
+
+    assert cli_console.show(engine, "instance.deaf", follow=True, write=followed.append, wait=wait) == 0
+    assert "IAAS-GUEST acpi=ignored" in "".join(followed) and len(polls) == 3
     caplog.set_level(logging.INFO, logger="iaas.cloud.kinds.instance")
     engine.destroy()
     assert "instance.polite: the guest shut down by itself" in caplog.text

@@ -211,6 +211,39 @@ class StorageOps(Connection):
 
         return self._call(f"upload volume {name} to pool {pool}", run)
 
+    def read_volume(self, pool: str, name: str, offset: int = 0, limit: int = 16 * 1024 * 1024) -> bytes | None:
+        """The bytes of a volume from ``offset`` on (at most ``limit``), through the libvirt connection.
+
+        The pool is rescanned first, so a file that grows (a console log)
+        is read to its current end.  None when there is no such volume; a
+        simulated host holds no data.
+        """
+        if self.simulated:
+            raise HostError(self.name, f"read volume {name}", "a simulated host holds no data")
+
+        def run(conn: libvirt.virConnect) -> bytes | None:
+            lv_pool = self._require_pool(conn, pool)
+            self._refresh(lv_pool)
+            vol = _lookup.volume(lv_pool, name)
+            if vol is None:
+                return None
+            size = vol.info()[1]
+            if offset >= size:
+                return b""
+            stream = conn.newStream(0)
+            chunks: list[bytes] = []
+            try:
+                vol.download(stream, offset, min(size - offset, limit), 0)
+                stream.recvAll(lambda _stream, data, acc: acc.append(data), chunks)
+                stream.finish()
+            except libvirt.libvirtError:
+                with contextlib.suppress(libvirt.libvirtError):
+                    stream.abort()
+                raise
+            return b"".join(chunks)
+
+        return self._call(f"read volume {name} in pool {pool}", run)
+
     def resize_volume(self, pool: str, name: str, capacity_bytes: int) -> VolumeInfo:
         """Grow a volume to ``capacity_bytes`` (the guest sees it after a rescan or restart).
 

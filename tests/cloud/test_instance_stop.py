@@ -92,3 +92,14 @@ def test_an_offline_change_stops_the_guest_with_the_new_stop_timeout(cloud, vm, 
 def test_stop_timeout_is_checked_and_named() -> None:
     errors = validate(Instance, {"name": "vm", "image": "i", "flavor": "m1.tiny", "stop_timeout": -1})
     assert [(e.address, e.field) for e in errors] == [("instance.vm", "stop_timeout")]
+
+
+def test_a_running_instance_starts_with_its_host_and_a_stopped_one_does_not(cloud, vm) -> None:
+    made = vm()
+    host = cloud.hosts["h1"]
+    assert host.get_domain(made.id).autostart is True
+    stopped = {**made.inputs, "power_state": "stopped"}
+    cloud.update("instance", made.ctx, made.id, made.inputs, stopped, ["power_state"], made.outputs)
+    assert host.get_domain(made.id).autostart is False
+    cloud.update("instance", made.ctx, made.id, stopped, made.inputs, ["power_state"], made.outputs)
+    assert host.get_domain(made.id).autostart is True

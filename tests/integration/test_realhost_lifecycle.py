@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +15,14 @@ import pytest
 import iaas
 from iaas.cli import console as cli_console
 from iaas.cloud.kinds._instance_parts import console_name
-from tests.integration.conftest import NamespacedHost, TinyGuest
+from iaas.drivers.libvirt import Host
+from tests.integration.conftest import NamespacedHost, TinyGuest, _host, start_host
 from tests.integration.test_realhost_stack import wait_for_console
 
 pytestmark = pytest.mark.realhost
 
 STACK = "life"
+RESTART_TIMEOUT = 60.0  # seconds for a restarted host's daemon to start its autostart guests
 
 
 def make_stack(guest: TinyGuest, *, late: bool = False) -> iaas.Stack:
@@ -91,3 +95,41 @@ def test_delete_shuts_a_guest_down_and_forces_one_that_ignores_acpi(
     assert "instance.polite: the guest shut down by itself" in caplog.text
     assert "instance.deaf: the guest did not shut down within 2 s; powered off" in caplog.text
     assert not console(realhost, ids["polite"]).exists()
+
+
+def test_guests_that_should_run_run_again_after_the_host_restarts(
+    realhost_factory: dict[str, NamespacedHost], tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The host stops with its guests, its run state is cleared (as a reboot does), its daemon starts again."""
+    host = _host(realhost_factory, "boot", tmp_path_factory)
+    home = tmp_path_factory.mktemp("boot-home")
+    cloud = {"hosts": [host.config()], "home": str(home / "cloud")}
+    stack = iaas.Stack("boot")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.90.0.0/24", mode="isolated"))
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    size = {"vcpus": 1, "memory_mib": 192, "root_disk_gib": 1, "nics": [iaas.Nic(network=lan)]}
+    stack.add(iaas.Instance(name="up", image=image, **size))
+    stack.add(iaas.Instance(name="down", image=image, power_state="stopped", **size))
+    with iaas.Engine.open("boot", home=home, cloud=cloud) as engine:
+        engine.apply(stack)
+        ids = {name: engine.store.get(f"instance.{name}").id for name in ("up", "down")}  # type: ignore[union-attr]
+
+    host.stop()
+    for entry in (host.dir / "run").iterdir():  # what a reboot empties: /run/libvirt
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    host = realhost_factory["boot"] = start_host("boot", host.dir)
+
+    with Host("boot", host.uri) as driver:
+        deadline = time.monotonic() + RESTART_TIMEOUT
+        while driver.get_domain(ids["up"]).state != "running":  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the guest did not start with its host"
+            time.sleep(0.2)
+        assert driver.get_domain(ids["down"]).state == "shutoff"  # type: ignore[union-attr]
+        assert driver.get_network("lan").active  # type: ignore[union-attr]
+    with iaas.Engine.open("boot", home=home, cloud=cloud) as engine:
+        plan = engine.plan(stack)
+        assert plan.empty, {a: c.action for a, c in plan.changes.items() if c.action != "noop"}
+        engine.destroy()

@@ -123,6 +123,7 @@ class Handler(LibvirtHandler):
                 **parts.boot(inputs),
             )
             host.define_domain(spec, self.meta(ctx, inputs))
+        host.set_domain_autostart(id, _runs(inputs))
         started = False
         held = None
         try:
@@ -272,7 +273,8 @@ class Handler(LibvirtHandler):
             cmdline=info.spec.cmdline,
         )
         host.define_domain(spec, self.meta(ctx, new))
-        if new.get("power_state", "running") == "running":
+        host.set_domain_autostart(info.uuid, _runs(new))
+        if _runs(new):
             host.start_domain(info.uuid)
 
     def _live(
@@ -307,7 +309,8 @@ class Handler(LibvirtHandler):
             host.set_memory(ref, int(new["memory_mib"]), max_mib=new.get("max_memory_mib"))
         if "vcpus" in classes:
             host.set_vcpus(ref, int(new["vcpus"]), max_count=new.get("max_vcpus"))
-        if new.get("power_state", "running") == "running":
+        host.set_domain_autostart(ref, _runs(new))
+        if _runs(new):
             host.start_domain(ref)
         elif info.state != "shutoff":
             host.stop_domain(ref, timeout=ctx.timeout or stop_timeout(new))
@@ -538,6 +541,11 @@ def stop_timeout(inputs: Mapping[str, Any]) -> float:
 def _default(name: str) -> Any:
     """The model's default of an instance field (for records made before the field existed)."""
     return attrs.fields_dict(Instance)[name].default
+
+
+def _runs(inputs: Mapping[str, Any]) -> bool:
+    """Whether the instance should run (and so start with its host)."""
+    return inputs.get("power_state", "running") == "running"
 
 
 def _hostname(name: str) -> str | None:

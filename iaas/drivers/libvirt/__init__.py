@@ -30,7 +30,7 @@ Domains (by UUID or name)::
 
     define_domain(DomainSpec, Meta) -> DomainInfo         not started
     get_domain(ref) -> DomainInfo | None
-    start_domain(ref);  reboot_domain(ref)
+    start_domain(ref);  reboot_domain(ref);  set_domain_autostart(ref, bool)
     stop_domain(ref, timeout=60.0, force=True) -> bool    True if it stopped by itself
     delete_domain(ref) -> None                            absent is fine; disks are kept
     set_memory(ref, mib, live=True, *, max_mib=None)

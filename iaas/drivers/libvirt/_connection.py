@@ -262,6 +262,9 @@ class Connection:
             net.setAutostart(int(obj.autostart))
             if obj.state == "inactive" and net.isActive():
                 net.destroy()
+        for obj in self._store.objects("domain"):
+            if obj.autostart:
+                conn.lookupByUUIDString(obj.name).setAutostart(1)
         for obj in self._store.objects("pool"):
             pool = conn.storagePoolLookupByName(obj.name)
             pool.setAutostart(int(obj.autostart))
@@ -288,6 +291,7 @@ class Connection:
                 dom.UUIDString(),
                 dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
                 state=state.get(dom.state()[0], "shutoff"),
+                autostart=bool(dom.autostart()),
             )
 
     def _save_network(self, net: libvirt.virNetwork) -> None:

@@ -55,6 +55,7 @@ def domain_info(dom: libvirt.virDomain) -> DomainInfo:
         disks=live.disks,
         meta=meta_from_element(ET.fromstring(live_xml)),
         spec=readback.domain_spec(dom.XMLDesc(_INACTIVE)),
+        autostart=bool(dom.autostart()),
     )
 
 
@@ -162,6 +163,17 @@ class DomainOps(Connection):
         if dom.isActive():
             _ignore_not_running(dom.destroy)
         self._save_domain(dom)
+
+    def set_domain_autostart(self, ref: str, autostart: bool) -> None:
+        """Start the guest with the host (its libvirt daemon), or not."""
+
+        def run(conn: libvirt.virConnect) -> None:
+            dom = self._require_domain(conn, ref)
+            if bool(dom.autostart()) != autostart:
+                dom.setAutostart(int(autostart))
+                self._save_domain(dom)
+
+        self._call(f"set autostart of domain {ref}", run)
 
     def reboot_domain(self, ref: str) -> None:
         """Ask a running guest to reboot."""

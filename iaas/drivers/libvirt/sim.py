@@ -21,7 +21,7 @@ Node file format (libvirt's test driver)::
 ``test:runstate`` takes libvirt's numeric domain state (1 running, 3 paused,
 5 shut off); without it a domain is loaded running.  Pool capacity is fixed
 by the test driver (100 GiB); pool allocation is the sum of its volumes'.
-Network and pool autostart flags and inactive networks are not expressible
+Domain, network and pool autostart flags and inactive networks are not expressible
 in the file: the host applies them right after connecting.
 
 Several processes may share one store: each writes only the objects it

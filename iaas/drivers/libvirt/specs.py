@@ -257,6 +257,7 @@ class DomainInfo:
     disks: tuple[DiskSpec, ...]
     meta: Meta | None
     spec: DomainSpec
+    autostart: bool = False  # started when the host (its libvirt daemon) starts
 
 
 @attrs.frozen

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import Cloud, OpContext
-from iaas.cloud.console import console_log
+from iaas.cloud.kinds.console import console_log
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded

@@ -32,7 +32,10 @@ def test_add_records_the_inputs_with_references() -> None:
         "volumes": [],
         "nics": [{"network": Reference("network", "web"), "security_groups": []}],
         "power_state": "running",
+        "stop_timeout": 60,
         "wait_for_address": False,
+        "address_timeout": 300,
+        "address_source": "lease",
         "host_labels": {},
     }
     assert (decl.depends_on, decl.lifecycle, decl.source) == ([], Lifecycle(), None)

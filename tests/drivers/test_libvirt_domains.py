@@ -183,3 +183,17 @@ def test_missing_domain(host: Host) -> None:
             call(UUID1)
     with pytest.raises(NotFoundError):
         host.set_memory(UUID1, 100)
+
+
+def test_stop_presses_the_power_button_again_while_it_waits(host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
+    import libvirt
+
+    from iaas.drivers.libvirt import domains
+
+    host.define_domain(dom_spec(), META)
+    host.start_domain(UUID1)
+    presses: list[str] = []
+    monkeypatch.setattr(libvirt.virDomain, "shutdown", lambda self: presses.append(self.name()) or 0)  # booting
+    monkeypatch.setattr(domains, "SHUTDOWN_REPEAT", 0.0)
+    assert host.stop_domain(UUID1, timeout=0.5) is False
+    assert len(presses) > 1

@@ -37,6 +37,8 @@ _INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 _CONFIG, _LIVE = libvirt.VIR_DOMAIN_AFFECT_CONFIG, libvirt.VIR_DOMAIN_AFFECT_LIVE
 #: How often a graceful shutdown is checked for completion, in seconds.
 SHUTDOWN_POLL = 0.25
+#: How often the power button is pressed again while a guest shuts down (a guest still booting misses a press).
+SHUTDOWN_REPEAT = 5.0
 
 
 def domain_info(dom: libvirt.virDomain) -> DomainInfo:
@@ -121,6 +123,8 @@ class DomainOps(Connection):
     def stop_domain(self, ref: str, timeout: float = 60.0, force: bool = True) -> bool:
         """Shut a guest down: ask it (ACPI), wait up to ``timeout`` seconds, then power it off.
 
+        The request is repeated every :data:`SHUTDOWN_REPEAT` seconds meanwhile.
+
         Returns True if the guest stopped by itself (or was already off), False
         if it was powered off.  With ``force=False`` a guest that does not stop
         in time raises :class:`HostError` and keeps running.
@@ -139,8 +143,13 @@ class DomainOps(Connection):
         if not self._call(operation, request):
             return True
         deadline = time.monotonic() + timeout
+        pressed = time.monotonic()
         while self._active(operation, ref):
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now - pressed >= SHUTDOWN_REPEAT and now < deadline:
+                self._call(operation, request)
+                pressed = now
+            if now >= deadline:
                 if not force:
                     raise HostError(self.name, operation, f"guest did not shut down within {timeout:g} s")
                 self._call(operation, lambda conn: self._power_off(conn, ref))

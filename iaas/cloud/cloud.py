@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas import yamlfile
+from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
-from iaas.cloud.inventory import Inventory, InventoryRecord
+from iaas.cloud.store import InventoryRecord, Store
 from iaas.db import parse_url
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
@@ -131,6 +132,11 @@ def _database(value: Any, origin: str) -> str | None:
     return value
 
 
+def kind_of(handler: Any) -> str:
+    """The kind a handler serves."""
+    return str(getattr(handler, "kind", ""))
+
+
 class Cloud:
     """The cloud a stack is applied to: its hosts, its inventory and one handler per kind."""
 
@@ -138,7 +144,8 @@ class Cloud:
         self.config = config
         home = Path(config.home)
         self.home = home
-        self.inventory = Inventory(home / "cloud.db" if config.home != ":memory:" else ":memory:")
+        self.inventory = Store(home / "cloud.db" if config.home != ":memory:" else ":memory:")
+        self.admission = Admission(self)
         self.hosts: dict[str, Host] = {}
         for hc in config.hosts:
             sim_store = None
@@ -157,6 +164,15 @@ class Cloud:
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 
         self.handlers: dict[str, KindHandler] = make_handlers(self)
+        if self.inventory.backfill_needed() is not None:
+            self._backfill()
+
+    def _backfill(self) -> None:
+        """Fill in what the objects of an inventory written by an older iaas hold (once, on open)."""
+        for rec in self.inventory.list():
+            for problem in self.admission.adopt(rec, strict=False):
+                log.warning("cloud inventory: %s (recorded before this rule was kept)", problem)
+        self.inventory.backfill_done()
 
     @classmethod
     def embedded(cls, home: str | Path = DEFAULT_HOME) -> Cloud:
@@ -188,12 +204,47 @@ class Cloud:
     # ------------------------------------------------------------ generic verbs
 
     def create(self, kind: str, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
-        """Create an object (idempotent by ``ctx.pending_id``) and record it in the inventory."""
+        """Create an object (idempotent by ``ctx.pending_id``) and record it in the inventory.
+
+        Admission reserves what it needs first (quota, placement, addresses,
+        attachments); the object is then made on its host and recorded, or the
+        reservation is released when that fails.
+        """
         handler = self.handler(kind)
-        outputs = handler.create(ctx, inputs, planned)
-        if not getattr(handler, "keeps_inventory", False):
-            self._record(kind, ctx, outputs["id"], inputs, outputs)
+        owner = ctx.pending_id
+        if owner:
+            self.admission.reserve(
+                self._subject(kind, ctx, owner, inputs, self._host_for(handler, ctx, inputs, planned))
+            )
+        try:
+            outputs = handler.create(ctx, inputs, planned)
+        except BaseException:
+            if owner and self.inventory.get(owner) is None:
+                self.admission.release(owner)
+            raise
+        self._confirm(handler, kind, ctx, outputs["id"], inputs, outputs)
         return outputs
+
+    def _host_for(self, handler: Any, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> str | None:
+        """The host a new object goes to, when its kind lives on one."""
+        if not hasattr(handler, "host_name_for") or kind_of(handler) not in ("instance", "volume", "network"):
+            return None
+        return str(handler.host_name_for(ctx, inputs, planned))
+
+    def _subject(self, kind: str, ctx: OpContext, owner: str, inputs: dict[str, Any], host: str | None) -> Subject:
+        values = dict(inputs)
+        if values.get("project") is None and ctx.project:
+            values["project"] = ctx.project
+        return Subject(kind, owner, ctx.address, f"{ctx.address} (stack {ctx.stack})", values, host)
+
+    def _confirm(
+        self, handler: Any, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]
+    ) -> None:
+        if getattr(handler, "keeps_inventory", False):
+            with self.inventory.transaction():
+                self.inventory.confirm(id)
+        else:
+            self.admission.confirm(self._record_of(kind, ctx, id, inputs, outputs))
 
     def read(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
         """The object as it is now, or None when it is gone."""
@@ -209,24 +260,33 @@ class Cloud:
         changed: list[str],
         outputs: dict[str, Any],
     ) -> dict[str, Any]:
-        """Change an object in place and update its inventory record."""
+        """Change an object in place and update its inventory record (admission takes what it grows by first)."""
         handler = self.handler(kind)
-        out = handler.update(ctx, id, old, new, changed, outputs)
-        if not getattr(handler, "keeps_inventory", False):
-            self._record(kind, ctx, id, new, out)
+        rec = self.inventory.get(id)
+        host = outputs.get("host") or (rec.host if rec is not None else None)
+        subject = self._subject(kind, ctx, id, new, host)
+        self.admission.reserve(subject)
+        try:
+            out = handler.update(ctx, id, old, new, changed, outputs)
+        except BaseException:
+            self.admission.restore(self._subject(kind, ctx, id, old, host))
+            raise
+        self._confirm(handler, kind, ctx, id, new, out)
         return out
 
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
         """Delete an object (already gone is fine) and drop its inventory record."""
         self.handler(kind).delete(ctx, id, outputs)
-        self.inventory.delete(id)
+        with self.inventory.transaction():
+            self.inventory.release(id)
+            self.inventory.delete(id)
 
     def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
         """Find an existing object by name or id (for import and data lookups)."""
         return self.handler(kind).lookup(ctx, name_or_id)
 
     def adopt(self, kind: str, ctx: OpContext, observed: Observed, *, take_over: bool = False) -> None:
-        """Record an imported object as managed by ``ctx.stack`` / ``ctx.address``.
+        """Record an imported object as managed by ``ctx.stack`` / ``ctx.address``, through admission.
 
         An object another stack manages is refused with a :class:`ConflictError`
         naming that stack, unless ``take_over`` (that stack then no longer owns it).
@@ -238,25 +298,27 @@ class Cloud:
                 f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
                 f"'{TAKE_OVER}{observed.id}' (terraform import)"
             )
-        self._record(kind, ctx, observed.id, observed.inputs, observed.outputs)
+        self.admission.adopt(self._record_of(kind, ctx, observed.id, observed.inputs, observed.outputs))
 
     def release(self, id: str) -> None:
-        """Clear the stack and address an object is recorded under: it stays, managed by no stack."""
-        self.inventory.release(id)
+        """Clear the stack and address an object is recorded under: it stays, managed by no stack (and keeps what
+        it holds: its quota use, its addresses, its attachments)."""
+        self.inventory.disown(id)
 
-    def _record(self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
+    def _record_of(
+        self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]
+    ) -> InventoryRecord:
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
-        self.inventory.put(
-            InventoryRecord(
-                id=id,
-                kind=kind,
-                name=name,
-                stack=ctx.stack,
-                address=ctx.address,
-                project=ctx.project,
-                host=outputs.get("host"),
-                data={"inputs": inputs, "outputs": outputs},
-            )
+        project = ctx.project if ctx.project is not None else inputs.get("project")
+        return InventoryRecord(
+            id=id,
+            kind=kind,
+            name=name,
+            stack=ctx.stack,
+            address=ctx.address,
+            project=project if isinstance(project, str) else None,
+            host=outputs.get("host"),
+            data={"inputs": inputs, "outputs": outputs},
         )
 
     # ------------------------------------------------------------ plan-time checks

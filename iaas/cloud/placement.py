@@ -1,4 +1,4 @@
-"""Plan-time checks of the cloud: quotas, host placement, subnet and port clashes.
+"""Plan-time checks of the cloud: quotas, host placement, and admission's rules in a dry run.
 
 :func:`check_plan` runs before anything is touched.  It looks at the cloud
 as the plan would leave it — every object in the inventory (all stacks), less
@@ -20,36 +20,17 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud import scheduler
+from iaas.cloud.admission import CapacityProblem, QuotaProblem, Ref, Subject, as_error, quota_of, usage_of
 from iaas.cloud.base import PlannedItem
-from iaas.cloud.inventory import InventoryRecord
-from iaas.errors import CapacityError, FieldError, QuotaError, ValidationError
-from iaas.model import UNKNOWN, Instance, Quota, Reference
-from iaas.model.network import subnet_of
+from iaas.cloud.store import InventoryRecord
+from iaas.errors import FieldError
+from iaas.model import UNKNOWN, Reference
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
 
 NEW = ("create", "replace")
 NAME_PREFIX = "name:"
-
-
-@attrs.frozen
-class QuotaProblem(FieldError):
-    """A :class:`FieldError` raised because a project's quota would be exceeded."""
-
-
-@attrs.frozen
-class CapacityProblem(FieldError):
-    """A :class:`FieldError` raised because no host can hold a resource."""
-
-
-def as_error(errors: list[FieldError]) -> ValidationError:
-    """The error to raise for :func:`check_plan`'s problems: quota, capacity, or plain validation."""
-    if all(isinstance(e, QuotaProblem) for e in errors):
-        return QuotaError(errors)
-    if all(isinstance(e, CapacityProblem) for e in errors):
-        return CapacityError(errors)
-    return ValidationError(errors)
 
 
 @attrs.define
@@ -161,39 +142,6 @@ class PlanView:
 # ---------------------------------------------------------------- quotas
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def usage_of(obj: Obj) -> dict[str, int]:
-    """What one object counts against its project's quota."""
-    v = obj.inputs
-    if obj.kind == "instance":
-        v = Instance.normalize(v)
-        return {
-            "instances": 1,
-            "vcpus": _int(v.get("vcpus")),
-            "memory_mib": _int(v.get("memory_mib")),
-            "volume_gib": _int(v.get("root_disk_gib")),
-        }
-    if obj.kind == "volume":
-        return {"volumes": 1, "volume_gib": _int(v.get("size_gib"))}
-    if obj.kind == "network":
-        return {"networks": 1}
-    if obj.kind == "port_forward":
-        return {"port_forwards": 1}
-    return {}
-
-
-def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
-    """A project's limits, defaults filled in."""
-    limits: dict[str, int] = attrs.asdict(Quota())
-    given = inputs.get("quota")
-    if isinstance(given, dict):
-        limits.update({k: v for k, v in given.items() if isinstance(v, int)})
-    return limits
-
-
 def _quota_order(obj: Obj) -> int:
     if obj.item is None:
         return 0
@@ -207,7 +155,7 @@ def check_quotas(view: PlanView) -> list[FieldError]:
     flagged: set[tuple[int, str]] = set()
     errors: list[FieldError] = []
     for obj in sorted(view.objects, key=_quota_order):
-        use = usage_of(obj)
+        use = usage_of(obj.kind, obj.inputs)
         project = view.resolve("project", obj.inputs.get("project")) if use else None
         if project is None:
             continue
@@ -258,6 +206,7 @@ def _lowered_quotas(
 #: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
 #: forwards against projects; the scheduler places instances, networks and volumes; subnets and
 #: listening ports clash.  A plan that changes nothing else has nothing to check.
+CLAIM_KINDS = frozenset({"instance", "network", "port_forward"})
 CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
 
 
@@ -279,66 +228,52 @@ def check_plan(
     errors = check_quotas(view)
     planned, problems = scheduler.place_all(view)
     errors += [CapacityProblem(address, field, message) for address, field, message in problems]
-    errors += check_subnets(view, planned)
-    errors += check_port_forwards(view, planned)
+    errors += check_claims(view, planned)
     return errors, planned
 
 
-# ---------------------------------------------------------------- clashes
+# ---------------------------------------------------------------- what admission holds once
 
 
-def _host(obj: Obj, planned: dict[str, dict[str, Any]]) -> str | None:
-    if obj.item is not None and obj.item.address in planned:
-        return planned[obj.item.address].get("host")
-    return obj.host
+def _plan_key(obj: Obj) -> str:
+    """The owner of an object in the dry run: its id, or its address while it has none."""
+    if obj.record is not None and not obj.new:
+        return obj.record.id
+    return f"plan:{obj.label}"
 
 
-def check_subnets(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
-    """A new network's subnet must not overlap another stack's network on the same host."""
+def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
+    """The admission's rules for things held once (fixed IPs, attachments, subnets, ports), in a dry run.
+
+    What the plan deletes or replaces, and the records of objects it makes
+    anew (gone from their host), are given up first; then every object
+    the plan creates or changes is admitted in plan order; nothing is kept.
+    """
+    admission, store = view.cloud.admission, view.cloud.inventory
+
+    def host(obj: Obj) -> str | None:
+        if obj.item is not None and obj.item.address in planned:
+            return planned[obj.item.address].get("host")
+        return obj.host
+
+    def resolve(kind: str, value: Any) -> Ref | None:
+        obj = view.resolve(kind, value)
+        return None if obj is None else Ref(_plan_key(obj), obj.label, obj.inputs, host(obj))
+
     errors: list[FieldError] = []
-    others = [o for o in view.of_kind("network") if o.record is not None and o.record.stack != view.stack]
-    for net in view.of_kind("network"):
-        subnet, host = subnet_of(net.inputs), _host(net, planned)
-        if not net.new or subnet is None or host is None:
-            continue
-        for other in others:
-            theirs = subnet_of(other.inputs)
-            if other.host == host and theirs is not None and subnet.overlaps(theirs):
-                errors.append(
-                    FieldError(net.label, "cidr", f"{subnet} overlaps {theirs} of network {other.label} on host {host}")
-                )
+    with store.dry_run():
+        for item in view.items:
+            if item.action in ("delete", "replace") and item.outputs and item.outputs.get("id"):
+                store.release(str(item.outputs["id"]))
+        for obj in view.objects:
+            if obj.new and obj.record is not None:
+                store.release(obj.record.id)
+        for obj in view.objects:
+            if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
+                continue
+            subject = Subject(obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj))
+            errors += admission.check(subject, resolve, counters=False)
     return errors
 
 
-def _forward_key(view: PlanView, pf: Obj, planned: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
-    instance = view.resolve("instance", pf.inputs.get("instance"))
-    host = _host(instance, planned) if instance is not None else None
-    return (
-        host,
-        pf.inputs.get("host_address") or "0.0.0.0",
-        pf.inputs.get("host_port"),
-        pf.inputs.get("protocol") or "tcp",
-    )
-
-
-def _clash(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    same_host = a[0] is None or b[0] is None or a[0] == b[0]
-    same_address = a[1] == b[1] or "0.0.0.0" in (a[1], b[1])
-    return same_host and same_address and a[2] == b[2] and a[3] == b[3]
-
-
-def check_port_forwards(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
-    """A new port forward must not listen where another one already does (or will)."""
-    errors: list[FieldError] = []
-    seen: dict[tuple[Any, Any], list[tuple[Obj, tuple[Any, ...]]]] = {}
-    forwards = sorted(view.of_kind("port_forward"), key=lambda o: o.new)
-    for pf in forwards:
-        key = _forward_key(view, pf, planned)
-        same_port = seen.setdefault((key[2], key[3]), [])
-        if pf.new:
-            other = next((o for o, k in same_port if _clash(key, k)), None)
-            if other is not None:
-                where = f"{key[1]}:{key[2]}/{key[3]}" + (f" on host {key[0]}" if key[0] else "")
-                errors.append(FieldError(pf.label, "host_port", f"{where} is already forwarded by {other.label}"))
-        same_port.append((pf, key))
-    return errors
+__all__ = ["CapacityProblem", "PlanView", "QuotaProblem", "as_error", "check_claims", "check_plan", "check_quotas"]

@@ -492,7 +492,9 @@ def test_volume_on_another_host(two_hosts, make, image_file):
 
 
 def test_fixed_ip_taken_or_outside_the_network(env, vm, make):
-    with pytest.raises(ConflictError, match=r"nics\[0\].fixed_ip: 10.40.0.10 is already given to .* \(vm\)"):
+    with pytest.raises(
+        ConflictError, match=r"nics\[0\].fixed_ip: 10.40.0.10 is already given to instance.vm \(stack s1\)"
+    ):
         make(env.cloud, "instance", "other", **env.inputs(volumes=[]))
     with pytest.raises(ValidationError, match=r"nics\[0\].fixed_ip: 10.99.0.1 is not a usable address"):
         make(

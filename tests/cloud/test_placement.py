@@ -34,7 +34,7 @@ def vm(name: str, vcpus: int = 1, memory_mib: int = 1024, root_disk_gib: int = 1
 def put(
     c: Cloud, kind: str, name: str, *, stack: str = "other", host: str | None = None, **inputs: Any
 ) -> InventoryRecord:
-    """An object some stack already has, straight into the inventory."""
+    """An object some stack already has, recorded through admission (as an import is)."""
     rec = InventoryRecord(
         f"{kind}-{name}",
         kind,
@@ -44,7 +44,7 @@ def put(
         host=host,
         data={"inputs": {"name": name, **inputs}, "outputs": {"id": f"{kind}-{name}", "host": host}},
     )
-    c.inventory.put(rec)
+    c.admission.adopt(rec, strict=False)
     return rec
 
 

@@ -177,20 +177,8 @@ class Parts(LibvirtHandler):
                     else f"no volume {ref!r} on host {self.host_name!r}"
                 )
                 raise invalid(self.ctx.address, f"volumes[{i}]", message)
-            self._check_not_attached_elsewhere(i, vid)
             found.append((vid, vol))
         return found
-
-    def _check_not_attached_elsewhere(self, index: int, volume_id: str) -> None:
-        """A volume is attached to one instance at a time."""
-        for rec in self.cloud.inventory.list("instance"):
-            attached = ((rec.data or {}).get("inputs") or {}).get("volumes") or []
-            if rec.id != self.id and volume_id in attached:
-                where = rec.address or f"instance.{rec.name}"
-                owner = f"{where} (stack {rec.stack})" if rec.stack else where
-                raise ConflictError(
-                    f"{self.ctx.address}.volumes[{index}]: volume {volume_id} is already attached to {owner}"
-                )
 
     # ------------------------------------------------------------ NICs
 

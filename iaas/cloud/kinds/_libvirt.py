@@ -183,12 +183,7 @@ class LibvirtHandler:
 
     def record(self, kind: str, ref: str, stack: str | None = None) -> InventoryRecord | None:
         """The inventory record of ``kind`` with this id, else with this name (``stack``'s first)."""
-        rec = self.cloud.inventory.get(ref)
-        if rec is not None and rec.kind == kind:
-            return rec
-        named = [r for r in self.cloud.inventory.list(kind) if r.name == ref]
-        named.sort(key=lambda r: r.stack != stack)
-        return named[0] if named else None
+        return self.cloud.inventory.find(kind, ref, prefer_stack=stack)
 
     def recorded_inputs(self, id: str) -> dict[str, Any]:
         """The inputs recorded for an object (empty when the cloud has no record of it)."""

@@ -124,13 +124,7 @@ class RecordHandler:
 
     def find(self, name_or_id: str, prefer_stack: str | None = None, kind: str | None = None) -> InventoryRecord | None:
         """A record of ``kind`` (default: this kind) by id, else by name, preferring ``prefer_stack``."""
-        kind = kind or self.kind
-        rec = self.inventory.get(name_or_id)
-        if rec is not None and rec.kind == kind:
-            return rec
-        named = [r for r in self.inventory.list(kind) if r.name == name_or_id]
-        named.sort(key=lambda r: r.stack != prefer_stack)
-        return named[0] if named else None
+        return self.inventory.find(kind or self.kind, name_or_id, prefer_stack=prefer_stack)
 
     def refers_to(self, value: Any, rec: InventoryRecord) -> bool:
         """Whether a recorded reference value (an id, or a name) stands for ``rec``."""

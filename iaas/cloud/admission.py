@@ -1,0 +1,392 @@
+"""Admission: the one step every write to the cloud passes through.
+
+For one object being created, changed or imported, admission checks the
+rules that span objects and takes what the object will hold, in the inventory
+store's transaction:
+
+* its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards);
+* its host's placement counters (vCPUs, memory, disk) against the host's size after overcommit;
+* each fixed IP in its network (inside the subnet, not the gateway, given once);
+* each attached volume (attached to one instance at a time);
+* a network's IPv4 range (no overlap with another network on the same host);
+* a port forward's host address and port (used once per host and protocol).
+
+Each check reads only the rows it is about, so its cost does not grow with
+the size of the cloud.  :meth:`Admission.reserve` holds these before the
+object is made on its host; :meth:`Admission.confirm` records the object once
+it is; :meth:`Admission.release` gives them back.  The plan runs the same
+checks in a transaction that is rolled back (:meth:`Store.dry_run`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from iaas.cloud.store import InventoryRecord, Store
+from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
+from iaas.model import Instance, Quota
+from iaas.model.network import subnet_of
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
+
+
+@attrs.frozen
+class QuotaProblem(FieldError):
+    """A :class:`FieldError` raised because a project's quota would be exceeded."""
+
+
+@attrs.frozen
+class CapacityProblem(FieldError):
+    """A :class:`FieldError` raised because no host can hold a resource."""
+
+
+@attrs.frozen
+class ClaimProblem(FieldError):
+    """A :class:`FieldError` raised because another object already holds what this one asks for."""
+
+
+def as_error(errors: list[FieldError]) -> ValidationError | ConflictError:
+    """The error to raise for admission's problems: quota, capacity, conflict, or plain validation."""
+    for cls, error in ((QuotaProblem, QuotaError), (CapacityProblem, CapacityError)):
+        if all(isinstance(e, cls) for e in errors):
+            return error(errors)
+    if all(isinstance(e, ClaimProblem) for e in errors):
+        return ConflictError("\n".join(str(e) for e in errors))
+    return ValidationError(errors)
+
+
+@attrs.frozen
+class Ref:
+    """An object a field refers to, as admission needs it: its id (or plan key), label, inputs and host."""
+
+    id: str
+    label: str
+    inputs: dict[str, Any]
+    host: str | None = None
+
+
+Resolver = Callable[[str, Any], "Ref | None"]
+
+
+@attrs.frozen
+class Subject:
+    """One object being admitted: its kind, owner id, address (for errors), label, inputs and host."""
+
+    kind: str
+    owner: str
+    address: str
+    label: str
+    inputs: dict[str, Any]
+    host: str | None = None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def usage_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
+    """What one object counts against its project's quota."""
+    if kind == "instance":
+        v = Instance.normalize(dict(inputs))
+        return {
+            "instances": 1,
+            "vcpus": _int(v.get("vcpus")),
+            "memory_mib": _int(v.get("memory_mib")),
+            "volume_gib": _int(v.get("root_disk_gib")),
+        }
+    if kind == "volume":
+        return {"volumes": 1, "volume_gib": _int(inputs.get("size_gib"))}
+    if kind == "network":
+        return {"networks": 1}
+    if kind == "port_forward":
+        return {"port_forwards": 1}
+    return {}
+
+
+def allocation_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
+    """What one object takes from its host: vCPUs, memory (MiB) and disk (GiB)."""
+    if kind == "instance":
+        v = Instance.normalize(dict(inputs))
+        return {
+            "vcpus": _int(v.get("vcpus")),
+            "memory_mib": _int(v.get("memory_mib")),
+            "disk_gib": _int(v.get("root_disk_gib")),
+        }
+    if kind == "volume":
+        return {"disk_gib": _int(inputs.get("size_gib"))}
+    return {}
+
+
+def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
+    """A project's limits, defaults filled in."""
+    limits: dict[str, int] = attrs.asdict(Quota())
+    given = inputs.get("quota")
+    if isinstance(given, dict):
+        limits.update({k: v for k, v in given.items() if isinstance(v, int)})
+    return limits
+
+
+_UNITS = {"vcpus": ("vCPUs", ""), "memory_mib": ("memory", " MiB"), "disk_gib": ("disk", " GiB")}
+
+
+class Admission:
+    """The cloud's admission over its inventory store."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self._sizes: dict[str, dict[str, float | None]] | None = None
+
+    @property
+    def store(self) -> Store:
+        """The cloud's inventory store."""
+        return self.cloud.inventory
+
+    # ------------------------------------------------------------ the verbs
+
+    def check(self, subject: Subject, resolve: Resolver, *, counters: bool = True) -> list[FieldError]:
+        """Every rule for ``subject``, taking what it holds; call inside a transaction (or a dry run).
+
+        ``counters=False`` leaves out quotas and placement (the plan counts
+        those over the whole plan, see :mod:`iaas.cloud.placement`).
+        """
+        counted = [*self._quota(subject, resolve), *self._placement(subject)] if counters else []
+        return [
+            *counted,
+            *self._fixed_ips(subject, resolve),
+            *self._attachments(subject, resolve),
+            *self._subnet(subject),
+            *self._listener(subject, resolve),
+        ]
+
+    def reserve(self, subject: Subject) -> None:
+        """Check and hold what ``subject`` needs before it is made on its host; raise when refused.
+
+        The holdings stay marked as a reservation until :meth:`confirm`; see
+        :meth:`reconcile` for one left by a crash.
+        """
+        self.sizes()  # asks the hosts, before the transaction
+        with self.store.transaction():
+            problems = self.check(subject, self.resolver(subject))
+            if problems:
+                raise as_error(problems)
+            self.store.reserve(subject.owner, subject.label, time.time())
+
+    def confirm(self, rec: InventoryRecord) -> None:
+        """The object exists: record it and end its reservation, in one transaction."""
+        with self.store.transaction():
+            self.store.put(rec)
+            self.store.confirm(rec.id)
+
+    def release(self, owner: str) -> None:
+        """Give back everything ``owner`` holds (a failed create, a delete)."""
+        with self.store.transaction():
+            self.store.release(owner)
+
+    def restore(self, subject: Subject) -> None:
+        """Hold again what ``subject`` held before a change that failed (whatever the rules say now)."""
+        with self.store.transaction():
+            self.check(subject, self.resolver(subject))
+            self.store.confirm(subject.owner)
+
+    def adopt(self, rec: InventoryRecord, *, strict: bool = True) -> list[FieldError]:
+        """Record an existing object (import, migration) and take what it holds; refused problems are raised
+        when ``strict``, else returned (and what could be taken is)."""
+        self.sizes()
+        subject = self.subject_of(rec)
+        with self.store.transaction():
+            problems = self.check(subject, self.resolver(subject))
+            if problems and strict:
+                raise as_error(problems)
+            self.store.put(rec)
+            self.store.confirm(rec.id)
+        return problems
+
+    def reconcile(self, older_than: float = 3600.0) -> list[str]:
+        """Release reservations older than ``older_than`` seconds whose object was never recorded.
+
+        A crash between :meth:`reserve` and :meth:`confirm` leaves such a
+        reservation.  A retried create with the same id takes it over; one
+        whose object never comes is released here.  Returns the labels released.
+        """
+        released = []
+        for owner, label, since in self.store.reservations():
+            if time.time() - since >= older_than and self.store.get(owner) is None:
+                self.release(owner)
+                released.append(label)
+        return released
+
+    # ------------------------------------------------------------ subjects and references
+
+    def subject_of(self, rec: InventoryRecord) -> Subject:
+        """The subject of a recorded object."""
+        inputs = dict((rec.data or {}).get("inputs") or {})
+        if inputs.get("project") is None and rec.project:
+            inputs["project"] = rec.project
+        return Subject(rec.kind, rec.id, rec.address or f"{rec.kind}.{rec.name}", self.label(rec), inputs, rec.host)
+
+    def label(self, rec: InventoryRecord) -> str:
+        """How a message names a recorded object: its address, and its stack."""
+        where = rec.address or f"{rec.kind}.{rec.name}"
+        return f"{where} (stack {rec.stack})" if rec.stack else where
+
+    def resolver(self, subject: Subject, stack: str | None = None) -> Resolver:
+        """References resolved against the store: by id, else by name (``stack``'s object first)."""
+
+        def resolve(kind: str, value: Any) -> Ref | None:
+            if not isinstance(value, str) or not value:
+                return None
+            rec = self.store.find(kind, value, prefer_stack=stack)
+            if rec is None:
+                return None
+            return Ref(rec.id, self.label(rec), dict((rec.data or {}).get("inputs") or {}), rec.host)
+
+        return resolve
+
+    # ------------------------------------------------------------ counters
+
+    def sizes(self) -> dict[str, dict[str, float | None]]:
+        """Each host's capacity after overcommit (vcpus, memory_mib, disk_gib; None: unknown), asked once."""
+        if self._sizes is None:
+            from iaas.cloud.scheduler import host_states
+
+            self._sizes = {
+                h.name: {"vcpus": h.vcpus, "memory_mib": h.memory_mib, "disk_gib": h.disk_gib}
+                for h in host_states(self.cloud)
+                if not h.down
+            }
+        return self._sizes
+
+    def _quota(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        use = usage_of(s.kind, s.inputs)
+        project = resolve("project", s.inputs.get("project")) if use else None
+        if project is None:
+            return []
+        scope = f"project:{project.id}"
+        limits = quota_of(project.inputs)
+        name = project.inputs.get("name") or project.id
+        problems: list[FieldError] = []
+        for counter, amount in use.items():
+            grows = amount > self.store.consumption_of(s.owner, scope, counter)
+            self.store.consume(s.owner, scope, counter, amount)
+            used, limit = self.store.used(scope, counter), limits.get(counter, -1)
+            if grows and 0 <= limit < used:
+                problems.append(
+                    QuotaProblem(
+                        s.address, "project", f"project {name}: quota {counter}={limit} exceeded ({used} requested)"
+                    )
+                )
+        return problems
+
+    def _placement(self, s: Subject) -> list[FieldError]:
+        need = allocation_of(s.kind, s.inputs)
+        if not need or not s.host:
+            return []
+        scope = f"host:{s.host}"
+        size = self.sizes().get(s.host, {})
+        over = []
+        for resource, amount in need.items():
+            before = self.store.consumption_of(s.owner, scope, resource)
+            self.store.consume(s.owner, scope, resource, amount)
+            capacity = size.get(resource)
+            used = self.store.used(scope, resource)
+            if amount > before and capacity is not None and used > int(capacity):
+                what, unit = _UNITS[resource]
+                free = max(int(capacity) - used + amount, 0)
+                over.append(f"needs {amount}{unit} {what}, {free}{unit} free")
+        if over:
+            return [CapacityProblem(s.address, "host", f"host {s.host}: " + ", ".join(over))]
+        return []
+
+    # ------------------------------------------------------------ things held once
+
+    def _fixed_ips(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        if s.kind != "instance":
+            return []
+        problems: list[FieldError] = []
+        keep: set[str] = set()
+        for i, nic in enumerate(s.inputs.get("nics") or []):
+            ip = nic.get("fixed_ip") if isinstance(nic, dict) else None
+            net = resolve("network", nic.get("network")) if isinstance(ip, str) else None
+            if net is None:
+                continue
+            field = f"nics[{i}].fixed_ip"
+            subnet = subnet_of(net.inputs)
+            try:
+                addr = ipaddress.IPv4Address(ip)
+            except ValueError:
+                continue  # the field's own check reports it
+            if subnet is not None and (
+                addr not in subnet
+                or addr in (subnet.network_address, subnet.broadcast_address, subnet.network_address + 1)
+            ):
+                gateway = subnet.network_address + 1
+                problems.append(
+                    FieldError(
+                        s.address,
+                        field,
+                        f"{ip} is not a usable address of network {net.label} ({subnet}, gateway {gateway})",
+                    )
+                )
+                continue
+            key = f"{net.id}/{ip}"
+            keep.add(key)
+            holder = self.store.claim("fixed_ip", key, s.owner, s.label)
+            if holder is not None:
+                problems.append(
+                    ClaimProblem(s.address, field, f"{ip} is already given to {holder.label} on network {net.label}")
+                )
+        self.store.release_claims(s.owner, "fixed_ip", keep)
+        return problems
+
+    def _attachments(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        if s.kind != "instance":
+            return []
+        problems: list[FieldError] = []
+        keep: set[str] = set()
+        for i, ref in enumerate(s.inputs.get("volumes") or []):
+            vol = resolve("volume", ref)
+            if vol is None:
+                continue
+            keep.add(vol.id)
+            holder = self.store.claim("attachment", vol.id, s.owner, s.label)
+            if holder is not None:
+                problems.append(
+                    ClaimProblem(s.address, f"volumes[{i}]", f"volume {vol.id} is already attached to {holder.label}")
+                )
+        self.store.release_claims(s.owner, "attachment", keep)
+        return problems
+
+    def _subnet(self, s: Subject) -> list[FieldError]:
+        subnet = subnet_of(s.inputs) if s.kind == "network" else None
+        if subnet is None or not s.host:
+            return []
+        first, last = int(subnet.network_address), int(subnet.broadcast_address)
+        clash = self.store.overlapping_range(f"host:{s.host}", first, last, s.owner)
+        if clash is not None:
+            holder, theirs = clash
+            return [
+                FieldError(s.address, "cidr", f"{subnet} overlaps {theirs} of network {holder.label} on host {s.host}")
+            ]
+        self.store.put_range(s.owner, f"host:{s.host}", first, last, str(subnet), s.label)
+        return []
+
+    def _listener(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        port = s.inputs.get("host_port") if s.kind == "port_forward" else None
+        if not isinstance(port, int):
+            return []
+        instance = resolve("instance", s.inputs.get("instance"))
+        host = (instance.host if instance is not None else None) or ""
+        address = s.inputs.get("host_address") or "0.0.0.0"
+        protocol = s.inputs.get("protocol") or "tcp"
+        holder = self.store.listener(f"host:{host}", protocol, port, address, s.owner)
+        if holder is not None:
+            where = f"{address}:{port}/{protocol}" + (f" on host {host}" if host else "")
+            return [FieldError(s.address, "host_port", f"{where} is already forwarded by {holder.label}")]
+        self.store.put_listener(s.owner, f"host:{host}", protocol, port, address, s.label)
+        return []

@@ -1,0 +1,422 @@
+"""The cloud's inventory store: every managed object and what it holds, in one SQL database.
+
+Every SQL statement of the cloud is in this module.  The statements are
+standard SQL that SQLite and PostgreSQL both accept (``INSERT ... ON CONFLICT``,
+no engine-specific functions), written with ``?`` placeholders.
+
+Besides the objects, the store keeps what the cloud's invariants need, each a
+constraint or an index, so a check reads only the rows it is about:
+
+* ``claims``: things one object holds at a time — a fixed IP in a network,
+  a volume's attachment, a unique name — primary key (scope, key);
+* ``ranges``: the IPv4 range of each network, as integers, indexed by
+  (area, first address): whether a new range overlaps one is one index lookup;
+* ``listeners``: the host address and port of each port forward;
+* ``usage``: counters per project (quota use) and per host (placement),
+  and ``consumptions``, what each object adds to them.
+
+:class:`Store` opens the file (created 0600: it holds user data), runs the
+versioned migrations, and gives one write transaction at a time
+(``BEGIN IMMEDIATE``), inside which the admission checks and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from iaas.errors import StateError
+
+SCHEMA_VERSION = 2
+
+#: Version -> the statements that bring a database from the version before to it.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE IF NOT EXISTS objects (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, stack TEXT,
+            address TEXT, project TEXT, host TEXT, data TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS objects_kind_name ON objects(kind, name)",
+        "CREATE INDEX IF NOT EXISTS objects_project ON objects(project)",
+        "CREATE INDEX IF NOT EXISTS objects_stack ON objects(stack)",
+    ),
+    2: (
+        """CREATE TABLE claims (
+            scope TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, label TEXT NOT NULL,
+            PRIMARY KEY (scope, key))""",
+        "CREATE INDEX claims_owner ON claims(owner)",
+        """CREATE TABLE ranges (
+            owner TEXT PRIMARY KEY, area TEXT NOT NULL, first_ip BIGINT NOT NULL, last_ip BIGINT NOT NULL,
+            cidr TEXT NOT NULL, label TEXT NOT NULL)""",
+        "CREATE INDEX ranges_area_first ON ranges(area, first_ip)",
+        """CREATE TABLE listeners (
+            owner TEXT PRIMARY KEY, area TEXT NOT NULL, protocol TEXT NOT NULL, port INTEGER NOT NULL,
+            address TEXT NOT NULL, label TEXT NOT NULL, UNIQUE (area, protocol, port, address))""",
+        """CREATE TABLE usage (
+            scope TEXT NOT NULL, resource TEXT NOT NULL, used BIGINT NOT NULL, PRIMARY KEY (scope, resource))""",
+        """CREATE TABLE consumptions (
+            owner TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, amount BIGINT NOT NULL,
+            PRIMARY KEY (owner, scope, resource))""",
+        """CREATE TABLE reservations (
+            owner TEXT PRIMARY KEY, label TEXT NOT NULL, since DOUBLE PRECISION NOT NULL)""",
+    ),
+}
+
+_OBJECT_COLUMNS = "id, kind, name, stack, address, project, host, data"
+
+
+@attrs.define
+class InventoryRecord:
+    """One managed object."""
+
+    id: str
+    kind: str
+    name: str
+    stack: str | None = None
+    address: str | None = None
+    project: str | None = None
+    host: str | None = None
+    data: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The inputs recorded when the object was last created, changed or adopted."""
+        return dict((self.data or {}).get("inputs") or {})
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The outputs recorded when the object was last created, changed or adopted."""
+        return dict((self.data or {}).get("outputs") or {})
+
+
+@attrs.frozen
+class Holder:
+    """Who holds a claim, a range or a listener: the owner's id and how a message names it."""
+
+    owner: str
+    label: str
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and SQLite's side files) readable by its owner only."""
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if not p.exists():
+            os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(p, 0o600)
+
+
+class Store:
+    """The inventory database (``:memory:`` for a throwaway cloud); safe to share between threads.
+
+    Reads outside a transaction see the last committed state.  Writes that
+    must be checked together go inside :meth:`transaction`.
+    ``statements`` counts the SQL statements executed (for tests and benchmarks).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.statements = 0
+        self.after_migration: list[Callable[[Store, int], None]] = []
+        self._pending_backfill: list[int] = []
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(self.path))
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+
+    # ------------------------------------------------------------ plumbing
+
+    def _sql(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> sqlite3.Cursor:
+        self.statements += 1
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+
+    def version(self) -> int:
+        """The schema version of the database (0: empty, 1: the layout before versions were kept)."""
+        has = self._sql("SELECT name FROM sqlite_master WHERE type='table' AND name IN ('schema_version', 'objects')")
+        tables = {r[0] for r in has.fetchall()}
+        if "schema_version" in tables:
+            return int(self._sql("SELECT version FROM schema_version").fetchone()[0])
+        return 1 if "objects" in tables else 0
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            current = self.version()
+            if current > SCHEMA_VERSION:
+                raise StateError(
+                    f"cloud inventory {self.path}: schema version {current} was written by a newer iaas "
+                    f"(this one knows up to {SCHEMA_VERSION}); upgrade iaas"
+                )
+            if current == SCHEMA_VERSION:
+                return
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[version]:
+                    self._sql(statement)
+            if current == 0:
+                self._sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            else:
+                self._sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                self._sql("DELETE FROM schema_version")
+                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                self._pending_backfill.append(current)
+
+    def backfill_needed(self) -> int | None:
+        """The version an existing database was migrated from on open, when its claims must be filled in."""
+        return self._pending_backfill[0] if self._pending_backfill else None
+
+    def backfill_done(self) -> None:
+        """The claims of a migrated database are filled in."""
+        self._pending_backfill.clear()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction (``BEGIN IMMEDIATE``: one writer at a time, across processes).
+
+        Commits when the block ends, rolls back when it raises.  Nested
+        blocks join the outer transaction.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._sql("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self._sql("ROLLBACK")
+                raise
+            self._depth = 0
+            self._sql("COMMIT")
+
+    @contextmanager
+    def dry_run(self) -> Iterator[Store]:
+        """A transaction that is always rolled back: the admission's checks without their writes."""
+        with self._lock:
+            outer = self._depth
+            self._sql("SAVEPOINT dry_run" if outer else "BEGIN")
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+                if outer:
+                    self._sql("ROLLBACK TO SAVEPOINT dry_run")
+                    self._sql("RELEASE SAVEPOINT dry_run")
+                else:
+                    self._sql("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------ objects
+
+    def _record(self, row: tuple[Any, ...]) -> InventoryRecord:
+        return InventoryRecord(*row[:7], data=json.loads(row[7]))
+
+    def put(self, rec: InventoryRecord) -> None:
+        """Insert a record, or replace the one with its id."""
+        with self._lock:
+            self._sql(
+                f"INSERT INTO objects ({_OBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
+                "kind=excluded.kind, name=excluded.name, stack=excluded.stack, address=excluded.address, "
+                "project=excluded.project, host=excluded.host, data=excluded.data",
+                (rec.id, rec.kind, rec.name, rec.stack, rec.address, rec.project, rec.host, json.dumps(rec.data)),
+            )
+
+    def get(self, id: str) -> InventoryRecord | None:
+        """The record with this id, or None."""
+        with self._lock:
+            row = self._sql(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE id=?", (id,)).fetchone()
+        return self._record(row) if row else None
+
+    def find(self, kind: str, name_or_id: str, prefer_stack: str | None = None) -> InventoryRecord | None:
+        """A record of ``kind`` by id, else by name (``prefer_stack``'s first); one index lookup each."""
+        rec = self.get(name_or_id)
+        if rec is not None and rec.kind == kind:
+            return rec
+        named = self.named(kind, name_or_id)
+        named.sort(key=lambda r: r.stack != prefer_stack)
+        return named[0] if named else None
+
+    def named(self, kind: str, name: str) -> list[InventoryRecord]:
+        """Every record of ``kind`` with this name."""
+        with self._lock:
+            rows = self._sql(
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE kind=? AND name=? ORDER BY id", (kind, name)
+            ).fetchall()
+        return [self._record(r) for r in rows]
+
+    def disown(self, id: str) -> None:
+        """Clear the stack and address of a record (the object is left to no stack)."""
+        with self._lock:
+            self._sql("UPDATE objects SET stack=NULL, address=NULL WHERE id=?", (id,))
+
+    def delete(self, id: str) -> None:
+        """Remove a record; removing a missing one is not an error."""
+        with self._lock:
+            self._sql("DELETE FROM objects WHERE id=?", (id,))
+
+    def list(
+        self, kind: str | None = None, *, project: str | None = None, stack: str | None = None, host: str | None = None
+    ) -> list[InventoryRecord]:
+        """Records filtered by kind, project, stack and host."""
+        where, args = [], []
+        for col, val in (("kind", kind), ("project", project), ("stack", stack), ("host", host)):
+            if val is not None:
+                where.append(f"{col}=?")
+                args.append(val)
+        sql = f"SELECT {_OBJECT_COLUMNS} FROM objects" + (" WHERE " + " AND ".join(where) if where else "")
+        with self._lock:
+            rows = self._sql(sql + " ORDER BY kind, name", args).fetchall()
+        return [self._record(r) for r in rows]
+
+    # ------------------------------------------------------------ claims (call inside a transaction)
+
+    def claim(self, scope: str, key: str, owner: str, label: str) -> Holder | None:
+        """Take ``key`` in ``scope`` for ``owner``; the other holder when it is taken (then nothing changes)."""
+        row = self._sql("SELECT owner, label FROM claims WHERE scope=? AND key=?", (scope, key)).fetchone()
+        if row is not None and row[0] != owner:
+            return Holder(row[0], row[1])
+        self._sql(
+            "INSERT INTO claims (scope, key, owner, label) VALUES (?,?,?,?) "
+            "ON CONFLICT (scope, key) DO UPDATE SET label=excluded.label",
+            (scope, key, owner, label),
+        )
+        return None
+
+    def overlapping_range(self, area: str, first: int, last: int, owner: str) -> tuple[Holder, str] | None:
+        """A range of another owner in ``area`` that meets [first, last], with its CIDR, or None.
+
+        Ranges in an area never overlap, so the one starting last at or
+        before ``last`` is the only candidate: one index lookup.
+        """
+        row = self._sql(
+            "SELECT owner, label, cidr, last_ip FROM ranges WHERE area=? AND first_ip<=? AND owner<>? "
+            "ORDER BY first_ip DESC LIMIT 1",
+            (area, last, owner),
+        ).fetchone()
+        if row is not None and row[3] >= first:
+            return Holder(row[0], row[1]), row[2]
+        return None
+
+    def put_range(self, owner: str, area: str, first: int, last: int, cidr: str, label: str) -> None:
+        """Record the range of ``owner`` (replacing its earlier one)."""
+        self._sql(
+            "INSERT INTO ranges (owner, area, first_ip, last_ip, cidr, label) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (owner) DO UPDATE SET area=excluded.area, first_ip=excluded.first_ip, "
+            "last_ip=excluded.last_ip, cidr=excluded.cidr, label=excluded.label",
+            (owner, area, first, last, cidr, label),
+        )
+
+    def listener(self, area: str, protocol: str, port: int, address: str, owner: str) -> Holder | None:
+        """Another owner's listener on that port that clashes with ``address`` (``0.0.0.0`` meets every address)."""
+        row = self._sql(
+            "SELECT owner, label FROM listeners WHERE area=? AND protocol=? AND port=? AND owner<>? "
+            "AND (address=? OR address='0.0.0.0' OR ?='0.0.0.0') LIMIT 1",
+            (area, protocol, port, owner, address, address),
+        ).fetchone()
+        return Holder(row[0], row[1]) if row else None
+
+    def put_listener(self, owner: str, area: str, protocol: str, port: int, address: str, label: str) -> None:
+        """Record the listener of ``owner`` (replacing its earlier one)."""
+        self._sql(
+            "INSERT INTO listeners (owner, area, protocol, port, address, label) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (owner) DO UPDATE SET area=excluded.area, protocol=excluded.protocol, "
+            "port=excluded.port, address=excluded.address, label=excluded.label",
+            (owner, area, protocol, port, address, label),
+        )
+
+    # ------------------------------------------------------------ counters (call inside a transaction)
+
+    def used(self, scope: str, resource: str) -> int:
+        """The counter of ``resource`` in ``scope`` (a project's quota use, a host's allocations)."""
+        row = self._sql("SELECT used FROM usage WHERE scope=? AND resource=?", (scope, resource)).fetchone()
+        return int(row[0]) if row else 0
+
+    def consumption(self, owner: str) -> dict[tuple[str, str], int]:
+        """What ``owner`` adds to the counters, by (scope, resource)."""
+        rows = self._sql("SELECT scope, resource, amount FROM consumptions WHERE owner=?", (owner,)).fetchall()
+        return {(s, r): int(a) for s, r, a in rows}
+
+    def consume(self, owner: str, scope: str, resource: str, amount: int) -> None:
+        """Set what ``owner`` adds to one counter (the counter moves by the difference)."""
+        before = self.consumption_of(owner, scope, resource)
+        if amount == before:
+            return
+        self._sql(
+            "INSERT INTO usage (scope, resource, used) VALUES (?,?,?) "
+            "ON CONFLICT (scope, resource) DO UPDATE SET used = usage.used + excluded.used",
+            (scope, resource, amount - before),
+        )
+        if amount:
+            self._sql(
+                "INSERT INTO consumptions (owner, scope, resource, amount) VALUES (?,?,?,?) "
+                "ON CONFLICT (owner, scope, resource) DO UPDATE SET amount=excluded.amount",
+                (owner, scope, resource, amount),
+            )
+        else:
+            self._sql("DELETE FROM consumptions WHERE owner=? AND scope=? AND resource=?", (owner, scope, resource))
+
+    def consumption_of(self, owner: str, scope: str, resource: str) -> int:
+        """What ``owner`` adds to one counter."""
+        row = self._sql(
+            "SELECT amount FROM consumptions WHERE owner=? AND scope=? AND resource=?", (owner, scope, resource)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------ owners
+
+    def release(self, owner: str) -> None:
+        """Drop everything ``owner`` holds: claims, range, listener, counters, reservation."""
+        for (scope, resource), amount in self.consumption(owner).items():
+            self._sql("UPDATE usage SET used = used - ? WHERE scope=? AND resource=?", (amount, scope, resource))
+        for table in ("consumptions", "claims", "ranges", "listeners", "reservations"):
+            self._sql(f"DELETE FROM {table} WHERE owner=?", (owner,))
+
+    def release_claims(self, owner: str, scope: str, keep: set[str]) -> None:
+        """Drop ``owner``'s claims in ``scope`` except ``keep`` (an update that gave some up)."""
+        rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=?", (owner, scope)).fetchall()
+        for (key,) in rows:
+            if key not in keep:
+                self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key))
+
+    def reserve(self, owner: str, label: str, since: float) -> None:
+        """Mark ``owner``'s holdings as a reservation: made before its object exists on a host."""
+        self._sql(
+            "INSERT INTO reservations (owner, label, since) VALUES (?,?,?) ON CONFLICT (owner) DO NOTHING",
+            (owner, label, since),
+        )
+
+    def confirm(self, owner: str) -> None:
+        """``owner``'s object exists: its holdings are no longer a reservation."""
+        self._sql("DELETE FROM reservations WHERE owner=?", (owner,))
+
+    def reservations(self) -> list[tuple[str, str, float]]:
+        """Open reservations: (owner, label, since)."""
+        with self._lock:
+            return [tuple(r) for r in self._sql("SELECT owner, label, since FROM reservations").fetchall()]  # type: ignore[misc]

@@ -1,0 +1,116 @@
+"""Admission under concurrency: processes racing on one cloud home never pass a limit only some may pass."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iaas import Cloud
+from iaas.model import KINDS
+from iaas.model.values import complete
+from iaas.resources import Session
+from tests.cloud._race_child import create_instance
+
+RACERS = 8
+
+
+def _config(cpus: int = 64, cpu_ratio: float = 4.0) -> dict[str, Any]:
+    return {"hosts": [{"name": "h1", "uri": "test:///default", "sim_cpus": cpus, "cpu_ratio": cpu_ratio}]}
+
+
+def _prepare(config: dict[str, Any], home: Path, image_file: Path, **quota: int) -> dict[str, str]:
+    """An image, a network, a volume and a project with ``quota``, made by the stack ``base``; their ids."""
+    cloud = Cloud.open(config, home=home)
+    try:
+        session = Session(cloud, "base")
+
+        def make(kind: str, name: str, **inputs: Any) -> str:
+            full = complete(KINDS[kind], {"name": name, **inputs})
+            return session.create(kind, f"{kind}.{name}", full).id
+
+        return {
+            "image": make("image", "deb", source=str(image_file)),
+            "network": make("network", "lan", cidr="10.50.0.0/24"),
+            "volume": make("volume", "data", size_gib=1),
+            "project": make("project", "team", quota={"instances": -1, "vcpus": -1, "memory_mib": -1, **quota}),
+        }
+    finally:
+        cloud.close()
+
+
+def _race(config: dict[str, Any], home: Path, inputs: list[dict[str, Any]]) -> list[str]:
+    """Each input created by its own process (stack ``s<i>``) at the same moment; the outcomes in order."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(len(inputs))
+        with ctx.Pool(len(inputs)) as pool:
+            jobs = [
+                pool.apply_async(create_instance, (config, str(home), f"s{i}", one, barrier))
+                for i, one in enumerate(inputs)
+            ]
+            return [job.get(timeout=300) for job in jobs]
+
+
+def _instances(config: dict[str, Any], home: Path) -> list[str]:
+    cloud = Cloud.open(config, home=home)
+    try:
+        return [r.stack or "" for r in cloud.inventory.list("instance")]
+    finally:
+        cloud.close()
+
+
+@pytest.mark.slow
+def test_racing_creates_pass_a_quota_exactly_as_often_as_it_allows(tmp_path: Path, image_file: Path) -> None:
+    config, home, quota = _config(), tmp_path / "home", 3
+    ids = _prepare(config, home, image_file, instances=quota)
+    vm = {"image": ids["image"], "flavor": "m1.tiny", "project": ids["project"]}
+    outcomes = _race(config, home, [vm] * RACERS)
+    assert outcomes.count("created") == quota
+    refused = [o for o in outcomes if o != "created"]
+    assert len(refused) == RACERS - quota
+    assert all(
+        o.startswith("QuotaError: instance.vm.project: project team: quota instances=3 exceeded") for o in refused
+    )
+    assert len(_instances(config, home)) == quota
+
+
+@pytest.mark.slow
+def test_racing_creates_never_overcommit_a_host(tmp_path: Path, image_file: Path) -> None:
+    config, home = _config(cpus=2, cpu_ratio=2.0), tmp_path / "home"  # 4 vCPUs after overcommit
+    ids = _prepare(config, home, image_file)
+    vm = {"image": ids["image"], "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "project": ids["project"]}
+    outcomes = _race(config, home, [vm] * RACERS)
+    assert outcomes.count("created") == 4
+    assert all(
+        o.startswith("CapacityError: instance.vm.host: host h1: needs 1 vCPUs, 0 free")
+        for o in outcomes
+        if o != "created"
+    )
+    cloud = Cloud.open(config, home=home)
+    try:
+        with cloud.inventory.transaction():
+            assert cloud.inventory.used("host:h1", "vcpus") == 4
+    finally:
+        cloud.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["fixed_ip", "volume"])
+def test_two_stacks_racing_for_one_thing_one_wins(tmp_path: Path, image_file: Path, what: str) -> None:
+    config, home = _config(), tmp_path / "home"
+    ids = _prepare(config, home, image_file)
+    vm: dict[str, Any] = {"image": ids["image"], "flavor": "m1.tiny"}
+    if what == "fixed_ip":
+        vm["nics"] = [{"network": ids["network"], "fixed_ip": "10.50.0.7"}]
+        lost = r"ConflictError: instance.vm.nics[0].fixed_ip: 10.50.0.7 is already given to instance.vm (stack s"
+    else:
+        vm["volumes"] = [ids["volume"]]
+        lost = (
+            f"ConflictError: instance.vm.volumes[0]: volume {ids['volume']} is already attached to instance.vm (stack s"
+        )
+    outcomes = _race(config, home, [vm, vm])
+    assert sorted(o == "created" for o in outcomes) == [False, True]
+    assert next(o for o in outcomes if o != "created").startswith(lost)

@@ -114,3 +114,30 @@ def test_two_stacks_racing_for_one_thing_one_wins(tmp_path: Path, image_file: Pa
     outcomes = _race(config, home, [vm, vm])
     assert sorted(o == "created" for o in outcomes) == [False, True]
     assert next(o for o in outcomes if o != "created").startswith(lost)
+
+
+def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existing: int, start: int) -> int:
+    for i in range(start, existing):
+        make(cloud, "instance", f"old{i}", image=env["image"], flavor="m1.tiny", nics=[{"network": env["net"]}])
+    volume = make(cloud, "volume", f"v{existing}", size_gib=1).id
+    before = cloud.inventory.statements
+    make(
+        cloud,
+        "instance",
+        f"new{existing}",
+        image=env["image"],
+        flavor="m1.tiny",
+        volumes=[volume],
+        nics=[{"network": env["net"], "fixed_ip": f"10.60.{existing // 250}.{existing % 250 + 2}"}],
+    )
+    return cloud.inventory.statements - before
+
+
+def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(cloud: Cloud, make: Any, image_file: Path) -> None:
+    env = {
+        "image": make(cloud, "image", "deb", source=str(image_file)).id,
+        "net": make(cloud, "network", "lan", cidr="10.60.0.0/16").id,
+    }
+    small = _statements_per_create(cloud, make, env, 10, 0)
+    large = _statements_per_create(cloud, make, env, 200, 10)
+    assert 0 < small == large

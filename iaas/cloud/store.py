@@ -23,7 +23,6 @@ versioned migrations, and gives one write transaction at a time
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -34,6 +33,7 @@ from typing import Any
 import attrs
 
 from iaas.errors import StateError
+from iaas.files import private_database
 
 SCHEMA_VERSION = 2
 
@@ -104,14 +104,6 @@ class Holder:
     label: str
 
 
-def _private_file(path: Path) -> None:
-    """Create ``path`` (and SQLite's side files) readable by its owner only."""
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if not p.exists():
-            os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(p, 0o600)
-
-
 class Store:
     """The inventory database (``:memory:`` for a throwaway cloud); safe to share between threads.
 
@@ -129,8 +121,7 @@ class Store:
         self._pending_backfill: list[int] = []
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                _private_file(Path(self.path))
+                private_database(self.path)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

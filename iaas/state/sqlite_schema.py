@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from iaas.errors import StateError
+from iaas.files import private_database
 
 #: Marks a SQLite file as an iaas state database ("iaas" in ASCII).
 APPLICATION_ID = 0x69616173
@@ -199,6 +200,8 @@ def connect(path: str) -> sqlite3.Connection:
     """Open ``path`` as a state database, creating or migrating its schema."""
     check_file(path)
     with translate_errors(path, "opening"):
+        if path != ":memory:":
+            private_database(path)  # it holds every resource's inputs, user data included
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
     try:
         with translate_errors(path, "opening"):

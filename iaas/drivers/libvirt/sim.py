@@ -40,6 +40,8 @@ from pathlib import Path
 
 import attrs
 
+from iaas.files import private_database
+
 #: XML namespace of the test driver's per-domain extras.
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 #: Domain states as the test driver's ``runstate`` element spells them.
@@ -78,7 +80,7 @@ class SimStore:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)  # guests' definitions may carry what users put in them
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 10000")

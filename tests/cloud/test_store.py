@@ -12,6 +12,7 @@ from iaas.cloud import Cloud, CloudConfig, HostConfig
 from iaas.cloud.admission import Subject
 from iaas.cloud.store import SCHEMA_VERSION, Store
 from iaas.errors import ConflictError, StateError
+from tests.cloud.conftest import new_op
 
 #: The layout of cloud.db before the store kept a schema version.
 OLD_LAYOUT = """
@@ -81,7 +82,8 @@ def test_an_older_cloud_db_is_migrated_and_its_holdings_filled_in(tmp_path: Path
         with pytest.raises(ConflictError) as refused:
             cloud.admission.reserve(other)
         assert str(refused.value).splitlines() == [
-            "instance.other.nics[0].fixed_ip: 10.9.0.5 is already given to instance.vm (stack old) on network network.lan (stack old)",
+            "instance.other.nics[0].fixed_ip: 10.9.0.5 is already given to instance.vm (stack old) "
+            "on network network.lan (stack old)",
             "instance.other.volumes[0]: volume vol-1 is already attached to instance.vm (stack old)",
         ]
     finally:
@@ -113,8 +115,6 @@ def test_a_failed_create_releases_its_reservation(tmp_path: Path) -> None:
     cloud = _cloud(tmp_path / "home")
     try:
         project = {"name": "team", "quota": {"instances": 1}}
-        from tests.cloud.conftest import new_op
-
         team = cloud.create("project", new_op("project.team"), project, {})["id"]
         with pytest.raises(Exception, match="no image"):
             cloud.create(

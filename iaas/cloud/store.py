@@ -22,6 +22,7 @@ versioned migrations, and gives one write transaction at a time
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -227,7 +228,7 @@ class Store:
     # ------------------------------------------------------------ objects
 
     def _record(self, row: tuple[Any, ...]) -> InventoryRecord:
-        return InventoryRecord(*row[:7], data=json.loads(row[7]))
+        return InventoryRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], data=json.loads(row[7]))
 
     def put(self, rec: InventoryRecord) -> None:
         """Insert a record, or replace the one with its id."""
@@ -407,7 +408,8 @@ class Store:
         """``owner``'s object exists: its holdings are no longer a reservation."""
         self._sql("DELETE FROM reservations WHERE owner=?", (owner,))
 
-    def reservations(self) -> list[tuple[str, str, float]]:
+    def reservations(self) -> builtins.list[tuple[str, str, float]]:
         """Open reservations: (owner, label, since)."""
         with self._lock:
-            return [tuple(r) for r in self._sql("SELECT owner, label, since FROM reservations").fetchall()]  # type: ignore[misc]
+            rows = self._sql("SELECT owner, label, since FROM reservations").fetchall()
+        return [(str(o), str(label), float(since)) for o, label, since in rows]

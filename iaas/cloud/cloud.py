@@ -244,7 +244,7 @@ class Cloud:
             with self.inventory.transaction():
                 self.inventory.confirm(id)
         else:
-            self.admission.confirm(self._record_of(kind, ctx, id, inputs, outputs))
+            self.admission.confirm(self.record_of(kind, ctx, id, inputs, outputs))
 
     def read(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
         """The object as it is now, or None when it is gone."""
@@ -298,16 +298,17 @@ class Cloud:
                 f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
                 f"'{TAKE_OVER}{observed.id}' (terraform import)"
             )
-        self.admission.adopt(self._record_of(kind, ctx, observed.id, observed.inputs, observed.outputs))
+        self.admission.adopt(self.record_of(kind, ctx, observed.id, observed.inputs, observed.outputs))
 
     def release(self, id: str) -> None:
         """Clear the stack and address an object is recorded under: it stays, managed by no stack (and keeps what
         it holds: its quota use, its addresses, its attachments)."""
         self.inventory.disown(id)
 
-    def _record_of(
+    def record_of(
         self, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]
     ) -> InventoryRecord:
+        """The inventory record of an object of ``kind`` made by ``ctx``'s stack and resource."""
         name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
         project = ctx.project if ctx.project is not None else inputs.get("project")
         return InventoryRecord(

@@ -149,17 +149,4 @@ class RecordHandler:
         return Observed(rec.id, inputs, outputs, stack=rec.stack, address=rec.address)
 
     def _save(self, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
-        name = str(inputs.get("name") or ctx.address.split(".", 1)[-1])
-        project = ctx.project if ctx.project is not None else inputs.get("project")
-        self.inventory.put(
-            InventoryRecord(
-                id=id,
-                kind=self.kind,
-                name=name,
-                stack=ctx.stack,
-                address=ctx.address,
-                project=project if isinstance(project, str) else None,
-                host=outputs.get("host"),
-                data={"inputs": inputs, "outputs": outputs},
-            )
-        )
+        self.inventory.put(self.cloud.record_of(self.kind, ctx, id, inputs, outputs))

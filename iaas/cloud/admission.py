@@ -84,6 +84,7 @@ class Subject:
     label: str
     inputs: dict[str, Any]
     host: str | None = None
+    stack: str = ""  # the stack making it (reservations of an interrupted create are found by stack and address)
 
 
 def _int(value: Any) -> int:
@@ -172,10 +173,13 @@ class Admission:
         """
         self.sizes()  # asks the hosts, before the transaction
         with self.store.transaction():
+            for other in self.store.reserved_for(subject.stack, subject.address):
+                if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
+                    self.store.release(other)
             problems = self.check(subject, self.resolver(subject))
             if problems:
                 raise as_error(problems)
-            self.store.reserve(subject.owner, subject.label, time.time())
+            self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
 
     def confirm(self, rec: InventoryRecord) -> None:
         """The object exists: record it and end its reservation, in one transaction."""
@@ -228,7 +232,8 @@ class Admission:
         inputs = dict((rec.data or {}).get("inputs") or {})
         if inputs.get("project") is None and rec.project:
             inputs["project"] = rec.project
-        return Subject(rec.kind, rec.id, rec.address or f"{rec.kind}.{rec.name}", self.label(rec), inputs, rec.host)
+        address = rec.address or f"{rec.kind}.{rec.name}"
+        return Subject(rec.kind, rec.id, address, self.label(rec), inputs, rec.host, rec.stack or "")
 
     def label(self, rec: InventoryRecord) -> str:
         """How a message names a recorded object: its address, and its stack."""

@@ -235,7 +235,7 @@ class Cloud:
         values = dict(inputs)
         if values.get("project") is None and ctx.project:
             values["project"] = ctx.project
-        return Subject(kind, owner, ctx.address, f"{ctx.address} (stack {ctx.stack})", values, host)
+        return Subject(kind, owner, ctx.address, f"{ctx.address} (stack {ctx.stack})", values, host, ctx.stack)
 
     def _confirm(
         self, handler: Any, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]

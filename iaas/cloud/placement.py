@@ -245,8 +245,9 @@ def _plan_key(obj: Obj) -> str:
 def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[FieldError]:
     """The admission's rules for things held once (fixed IPs, attachments, subnets, ports), in a dry run.
 
-    What the plan deletes or replaces, and the records of objects it makes
-    anew (gone from their host), are given up first; then every object
+    What the plan deletes or replaces, the records it supersedes (see
+    :func:`_superseded`) and the reservations of interrupted creates of the
+    resources it changes are given up first; then every object
     the plan creates or changes is admitted in plan order; nothing is kept.
     """
     admission, store = view.cloud.admission, view.cloud.inventory
@@ -266,14 +267,31 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
             if item.action in ("delete", "replace") and item.outputs and item.outputs.get("id"):
                 store.release(str(item.outputs["id"]))
         for obj in view.objects:
-            if obj.new and obj.record is not None:
+            if _superseded(obj) and obj.record is not None:
                 store.release(obj.record.id)
+            if obj.item is not None and obj.item.action != "noop" and obj.kind in CLAIM_KINDS:
+                for owner in store.reserved_for(view.stack, obj.item.address):
+                    if owner != _plan_key(obj):  # what an interrupted create of it still holds
+                        store.release(owner)
         for obj in view.objects:
             if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
                 continue
-            subject = Subject(obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj))
-            errors += admission.check(subject, resolve, counters=False)
+            if not _superseded(obj):
+                subject = Subject(obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj))
+                errors += admission.check(subject, resolve, counters=False)
     return errors
+
+
+def _superseded(obj: Obj) -> bool:
+    """An inventory record of a planned resource that is not the resource's object any more.
+
+    The resource is made anew (its object is gone from its host), or the
+    state knows it by another id (a record an interrupted replace left).
+    """
+    if obj.record is None or obj.item is None:
+        return False
+    current = (obj.item.outputs or {}).get("id")
+    return obj.new or (current is not None and current != obj.record.id)
 
 
 __all__ = ["CapacityProblem", "PlanView", "QuotaProblem", "as_error", "check_claims", "check_plan", "check_quotas"]

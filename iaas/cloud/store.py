@@ -66,7 +66,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             owner TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, amount BIGINT NOT NULL,
             PRIMARY KEY (owner, scope, resource))""",
         """CREATE TABLE reservations (
-            owner TEXT PRIMARY KEY, label TEXT NOT NULL, since DOUBLE PRECISION NOT NULL)""",
+            owner TEXT PRIMARY KEY, stack TEXT NOT NULL, address TEXT NOT NULL, label TEXT NOT NULL,
+            since DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX reservations_resource ON reservations(stack, address)",
     ),
 }
 
@@ -397,12 +399,18 @@ class Store:
             if key not in keep:
                 self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key))
 
-    def reserve(self, owner: str, label: str, since: float) -> None:
+    def reserve(self, owner: str, stack: str, address: str, label: str, since: float) -> None:
         """Mark ``owner``'s holdings as a reservation: made before its object exists on a host."""
         self._sql(
-            "INSERT INTO reservations (owner, label, since) VALUES (?,?,?) ON CONFLICT (owner) DO NOTHING",
-            (owner, label, since),
+            "INSERT INTO reservations (owner, stack, address, label, since) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (owner) DO NOTHING",
+            (owner, stack, address, label, since),
         )
+
+    def reserved_for(self, stack: str, address: str) -> builtins.list[str]:
+        """The owners of open reservations for one resource of one stack."""
+        rows = self._sql("SELECT owner FROM reservations WHERE stack=? AND address=?", (stack, address)).fetchall()
+        return [str(r[0]) for r in rows]
 
     def confirm(self, owner: str) -> None:
         """``owner``'s object exists: its holdings are no longer a reservation."""

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
 from iaas.cloud import Cloud, CloudConfig, HostConfig
@@ -134,5 +135,26 @@ def test_a_failed_create_releases_its_reservation(tmp_path: Path) -> None:
         with cloud.inventory.transaction():
             assert cloud.inventory.used(f"project:{team}", "instances") == 0
         assert cloud.inventory.reservations() == []
+    finally:
+        cloud.close()
+
+
+def test_a_reservation_left_by_an_interrupted_create_gives_way_to_the_retry(tmp_path: Path) -> None:
+    from iaas.cloud import PlannedItem
+    from iaas.cloud.placement import check_plan
+
+    cloud = _cloud(tmp_path / "home")
+    try:
+        volume = cloud.create("volume", new_op("volume.data"), {"name": "data", "size_gib": 1}, {})["id"]
+        inputs = {"name": "vm", "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "volumes": [volume]}
+        crashed = Subject("instance", "id-1", "instance.vm", "instance.vm (stack s1)", inputs, "h1", "s1")
+        cloud.admission.reserve(crashed)  # and the process dies before the instance is made
+        item = PlannedItem("instance.vm", "instance", "create", None, inputs, None)
+        assert check_plan(cloud, "s1", [item])[0] == []
+        other_stack = Subject("instance", "id-2", "instance.vm", "instance.vm (stack s2)", inputs, "h1", "s2")
+        with pytest.raises(ConflictError, match="already attached to instance.vm \\(stack s1\\)"):
+            cloud.admission.reserve(other_stack)
+        cloud.admission.reserve(attrs.evolve(crashed, owner="id-3"))  # the retry, with a new id
+        assert [owner for owner, _, _ in cloud.inventory.reservations()] == ["id-3"]
     finally:
         cloud.close()

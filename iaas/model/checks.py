@@ -205,6 +205,8 @@ def image_source(value: Any) -> str | None:
     """A local path (absolute, or relative), a ``file://`` URL, or an ``http(s)://`` URL."""
     if not isinstance(value, str) or not value:
         return "source must be a local path or an http(s) URL"
+    if "\x00" in value:
+        return f"invalid source {value!r}: a path or URL holds no NUL character"
     if "://" not in value or value.startswith(("http://", "https://", "file://")):
         return None
     return f"invalid source {value!r}: use a local path, or a file://, http:// or https:// URL"

@@ -44,6 +44,7 @@ def test_source_is_required() -> None:
     [
         ("ftp://example.com/d.qcow2", "invalid source 'ftp://example.com/d.qcow2': use a local path, or a file://"),
         ("", "source must be a local path or an http(s) URL"),
+        ("disk\x00.qcow2", "invalid source 'disk\\x00.qcow2': a path or URL holds no NUL character"),
     ],
 )
 def test_bad_sources(source: str, message: str) -> None:

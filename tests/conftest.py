@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -38,3 +41,33 @@ def private_postgres(postgres_server: Server) -> Iterator[Server]:
         if server is None:
             pytest.fail(why)
         yield server
+
+
+def _missing_debian_packages(script: str) -> list[str]:
+    """The Debian packages that a project script (scripts/libvirtd-host.sh, scripts/postgres.sh) would install."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", script)
+    found = re.search(r"^PACKAGES=\(([^)]*)\)", open(path, encoding="utf-8").read(), re.MULTILINE)
+    if found is None or shutil.which("dpkg-query") is None:
+        return []
+    wanted = found.group(1).split()
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", *wanted],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    installed = {line.split()[0] for line in done.stdout.splitlines() if line.endswith(" installed")}
+    return [p for p in wanted if p not in installed]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say up front what the session will install on this machine, before it spends minutes doing so."""
+    lines = []
+    for script, what in (("libvirtd-host.sh", "real-host tests"), ("postgres.sh", "PostgreSQL tests")):
+        missing = _missing_debian_packages(script)
+        if missing:
+            lines.append(
+                f"{what}: will install Debian packages on first use, with their dependencies (about a minute or"
+                f" more; ./scripts/setup.sh --real-hosts --postgres installs them ahead): {' '.join(missing)}"
+            )
+    return lines

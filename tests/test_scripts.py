@@ -116,3 +116,12 @@ def test_postgres_script_prints_a_url_without_a_secret(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"postgresql://iaas@/iaas?host={tmp_path}/a%20b&passfile={tmp_path}/a%20b/pgpass"
+
+
+def test_the_test_output_says_up_front_which_debian_packages_it_will_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "_missing_debian_packages", lambda script: ["qemu-system-x86"])
+    header = conftest.pytest_report_header(None)  # type: ignore[arg-type]
+    assert any(line.startswith("real-host tests: will install Debian packages") for line in header)
+    assert all("qemu-system-x86" in line and "--real-hosts --postgres" in line for line in header)

@@ -15,6 +15,7 @@ import pytest
 import iaas
 from iaas.cli import console as cli_console
 from iaas.cloud.kinds._instance_parts import console_name
+from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import Host
 from tests.integration.conftest import NamespacedHost, TinyGuest, _host, start_host
 from tests.integration.test_realhost_stack import wait_for_console
@@ -65,8 +66,14 @@ def test_a_failed_create_keeps_the_console_log_and_says_where(
     assert "wait_for_address: after " in failure
     found = re.search(r"the guest's console log is kept on host 'h1' at (\S+)$", failure)
     assert found, failure
-    assert Path(found.group(1)).exists()
+    kept = Path(found.group(1))
+    assert kept.exists()
     assert engine.store.get("instance.late") is None  # rolled back
+    # The kept log is the user's to read and remove; removed here, so that the later tests on this shared host
+    # find only what they made themselves.
+    with Host("cleanup", realhost.uri) as driver:
+        driver.delete_volume(VOLUME_POOL, kept.name)
+    assert not kept.exists()
 
 
 def test_delete_shuts_a_guest_down_and_forces_one_that_ignores_acpi(

@@ -83,7 +83,7 @@ def test_racing_creates_never_overcommit_a_host(tmp_path: Path, image_file: Path
     ids = _prepare(config, home, image_file)
     vm = {"image": ids["image"], "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "project": ids["project"]}
     outcomes = _race(config, home, [vm] * RACERS)
-    assert outcomes.count("created") == 4
+    assert outcomes.count("created") == 4, " | ".join(outcomes)
     assert all(
         o.startswith("CapacityError: instance.vm.host: host h1: needs 1 vCPUs, 0 free")
         for o in outcomes

@@ -23,7 +23,7 @@ import libvirt
 from iaas.drivers.libvirt import _eventloop
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import guest_domain_types
-from iaas.drivers.libvirt.sim import SimStore, write_node_file
+from iaas.drivers.libvirt.sim import SimStore, StoredObject, write_node_file
 from iaas.errors import HostError
 
 log = logging.getLogger(__name__)
@@ -247,25 +247,27 @@ class Connection:
         finally:
             path.unlink(missing_ok=True)
         try:
-            self._restore_flags(conn)
+            self._restore_flags(conn, objects)
         except libvirt.libvirtError as exc:
             conn.close()
             raise HostError(self.name, "connect", error_detail(exc)) from None
         return conn
 
-    def _restore_flags(self, conn: libvirt.virConnect) -> None:
-        """Apply what the node file cannot say: autostart flags, inactive networks and pools."""
-        if self._store is None:
-            return
-        for obj in self._store.objects("network"):
+    def _restore_flags(self, conn: libvirt.virConnect, objects: list[StoredObject]) -> None:
+        """Apply what the node file cannot say: autostart flags, inactive networks and pools.
+
+        ``objects`` is the snapshot the node file was written from: a second read of the store could hold an
+        object that another process added since, which this connection does not have.
+        """
+        for obj in (o for o in objects if o.type == "network"):
             net = conn.networkLookupByUUIDString(obj.name)
             net.setAutostart(int(obj.autostart))
             if obj.state == "inactive" and net.isActive():
                 net.destroy()
-        for obj in self._store.objects("domain"):
+        for obj in (o for o in objects if o.type == "domain"):
             if obj.autostart:
                 conn.lookupByUUIDString(obj.name).setAutostart(1)
-        for obj in self._store.objects("pool"):
+        for obj in (o for o in objects if o.type == "pool"):
             pool = conn.storagePoolLookupByName(obj.name)
             pool.setAutostart(int(obj.autostart))
             if obj.state == "inactive" and pool.isActive():

@@ -6,6 +6,10 @@ than :data:`MAX_DEPTH`, aliases that refer to the node containing them, and
 aliases that together stand for more than :data:`MAX_ALIAS_NODES` nodes (a
 "billion laughs" document is a few hundred bytes that expand to billions of
 nodes).  Anchors, aliases and merge keys within these bounds work as usual.
+The text is tokenised by libyaml when PyYAML has it (the bounds are checked
+as the document is composed from libyaml's events, in Python, so they hold
+the same); a text that libyaml refuses, or a PyYAML without libyaml, goes
+through the pure-Python parser, whose messages are the ones users see.
 Like :mod:`iaas.errors`, this module may be imported by every part of iaas.
 """
 
@@ -16,10 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.parser import ParserError
+from yaml.reader import ReaderError
+from yaml.resolver import Resolver
+from yaml.scanner import ScannerError
 
 from iaas.errors import FieldError, ValidationError
+
+CParser: Any
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    CParser = None
 
 MAX_BYTES = 4 * 1024 * 1024
 """Largest stack file or cloud config read, in bytes."""
@@ -39,6 +53,9 @@ class BoundedLoader(yaml.SafeLoader):
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
+        self._init_bounds()
+
+    def _init_bounds(self) -> None:
         self._sizes: dict[int, int] = {}  # id(node) -> nodes it stands for once expanded
         self._depth = 0
         self._expanded = 0
@@ -88,6 +105,30 @@ class BoundedLoader(yaml.SafeLoader):
             )
 
 
+_FAST: dict[type[BoundedLoader], type[BoundedLoader]] = {}
+
+
+def _fast(loader: type[BoundedLoader]) -> type[BoundedLoader] | None:
+    """``loader`` reading libyaml's events: the same composer (and bounds), constructor and resolver; None without
+    libyaml."""
+    if CParser is None:
+        return None
+    if loader not in _FAST:
+
+        def __init__(self: Any, stream: Any) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._init_bounds()
+
+        # the composer is the Python one (CParser would compose in C, past the bounds)
+        names = ("get_single_node", "check_node", "get_node")
+        body: dict[str, Any] = {"__init__": __init__, **{n: getattr(Composer, n) for n in names}}
+        _FAST[loader] = type(f"Fast{loader.__name__}", (CParser, loader), body)
+    return _FAST[loader]
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
@@ -118,6 +159,12 @@ def read_text(path: str | Path, what: str) -> str:
 def parse(text: str, origin: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
     """Parse YAML/JSON text; a syntax error or a bound passed is a ValidationError at ``origin:line``."""
     try:
+        fast = _fast(loader)
+        if fast is not None:
+            try:
+                return yaml.load(text, Loader=fast)  # noqa: S506 - a SafeLoader subclass on libyaml's events
+            except (ReaderError, ScannerError, ParserError):
+                pass  # libyaml refused the text: the pure-Python parser says why (or accepts what libyaml does not)
         return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

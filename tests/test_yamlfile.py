@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml.scanner
 
 from iaas import yamlfile
 from iaas.cloud.cloud import CloudConfig
@@ -25,6 +26,16 @@ outputs:
   h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
   i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
 """
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with libyaml's parser and with PyYAML's pure-Python one (a PyYAML built without libyaml)."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlfile, "CParser", None)
+    elif yamlfile.CParser is None:
+        pytest.skip("PyYAML was built without libyaml")
+    return str(request.param)
 
 
 def _file(tmp_path: Path, text: str | bytes, name: str = "stack.yaml") -> Path:
@@ -130,3 +141,24 @@ def test_the_cloud_config_is_read_within_the_same_bounds(tmp_path: Path) -> None
     bad = _file(tmp_path, b"hosts: []\nhome: \xff\n", "bad.yaml")
     with pytest.raises(ValidationError, match=r"bad.yaml:2: not UTF-8 text"):
         CloudConfig.load(bad)
+
+
+def test_a_valid_file_is_tokenised_by_libyaml_with_its_lines(
+    tmp_path: Path, parser: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if parser != "libyaml":
+        pytest.skip("about the libyaml parser")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the pure-Python scanner was used")
+
+    monkeypatch.setattr(yaml.scanner.Scanner, "fetch_more_tokens", refuse)
+    stack = Stack.load(str(_file(tmp_path, "resources:\n  network:\n    lan: {cidr: 10.0.0.0/24}\n")), "t")
+    assert (stack["network.lan"].source or "").endswith("stack.yaml:3")
+    text = _refused(_file(tmp_path, "outputs:\n  a: 1\n  a: 2\n"))
+    assert text.startswith(f"{tmp_path / 'stack.yaml'}:3: not valid YAML/JSON: duplicate key 'a' (first at line 2)")
+
+
+def test_a_syntax_error_names_its_line_with_either_parser(tmp_path: Path) -> None:
+    text = _refused(_file(tmp_path, "resources:\n  network:\n    lan: {cidr: 10.0.0.0/24\noutputs: {}\n"))
+    assert text.startswith(f"{tmp_path / 'stack.yaml'}:4: not valid YAML/JSON: while parsing a flow mapping"), text

@@ -5,96 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
-from iaas.api import (
-    KINDS,
-    ApplyError,
-    ApplyResult,
-    Engine,
-    IaasError,
-    Plan,
-    Stack,
-    ValidationError,
-    export_json,
-    load_plan,
-    migrate_state,
-    object_schema,
-    printable,
-    render_plan,
-    save_plan,
-    to_dot,
-    to_mermaid,
-    validate_stack,
-)
+from iaas import api
+from iaas.api import IaasError, ValidationError
 from iaas.cli import console
+from iaas.cli.ui import UI
 
+if TYPE_CHECKING:
+    from iaas.api import ApplyResult, Engine, Plan, Stack
 
-def _text(text: str, style: str = "") -> Text:
-    """Text for the terminal: what came from user input may hold control characters; they are escaped."""
-    return Text(printable(text), style=style)
-
-
-_STYLE = {"+": "green", "-": "red", "~": "yellow", "-/+": "magenta"}
-
-
-class UI:
-    """Output for humans: plan diffs, progress lines, errors."""
-
-    def __init__(self, color: bool):
-        # Without colour, no styling at all (bold too); with it, each stream is styled only when it is a terminal.
-        system: Any = "auto" if color else None
-        self.out = Console(color_system=system, highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, color_system=system, highlight=False, soft_wrap=True)
-        self._lock = threading.Lock()
-        self._last_tick = 0.0
-        self._counts: dict[str, int] = {}
-        self.total = 0
-
-    def print(self, text: str = "") -> None:
-        """Print plain text (no markup interpretation)."""
-        self.out.print(_text(text))
-
-    def plan(self, text: str) -> None:
-        """Print a rendered plan with its +/-/~ lines coloured."""
-        for line in text.splitlines():
-            head = line.strip().split(" ", 1)[0]
-            self.out.print(_text(line, style=_STYLE.get(head, "")))
-
-    def error(self, text: str) -> None:
-        """Print an error to stderr."""
-        self.err.print(_text("Error: " + text, style="bold red"))
-
-    def event(self, kind: str, address: str, info: dict[str, Any]) -> None:
-        """Progress of an apply: one line per step, or a summary per second on large applies."""
-        with self._lock:
-            if kind == "refresh":
-                return
-            self._counts[kind] = self._counts.get(kind, 0) + 1
-            if self.total > 50:
-                now = time.monotonic()
-                if kind == "failed":
-                    self.err.print(_text(f"{address}: failed: {info.get('error')}", style="red"))
-                if now - self._last_tick >= 1.0:
-                    self._last_tick = now
-                    done = self._counts.get("done", 0)
-                    self.out.print(_text(f"... {done}/{self.total} steps done, {self._counts.get('failed', 0)} failed"))
-                return
-            if kind == "start":
-                self.out.print(_text(f"{address}: {str(info.get('action', '')).capitalize()}..."))
-            elif kind == "done":
-                self.out.print(_text(f"{address}: {info.get('result', 'done')}", style="green"))
-            elif kind == "failed":
-                self.err.print(_text(f"{address}: failed: {info.get('error')}", style="red"))
-            elif kind == "skipped":
-                self.err.print(_text(f"{address}: skipped (a dependency failed)", style="yellow"))
+__all__ = ["UI", "run"]
 
 
 def _stack_file(args: argparse.Namespace, required: bool = True) -> Path | None:
@@ -111,12 +35,12 @@ def _stack_file(args: argparse.Namespace, required: bool = True) -> Path | None:
 def _load(args: argparse.Namespace, required: bool = True) -> Stack:
     path = _stack_file(args, required)
     if path is None:
-        return Stack(args.stack or "default")
-    return Stack.load(str(path), args.stack)
+        return api.Stack(args.stack or "default")
+    return api.Stack.load(str(path), args.stack)
 
 
 def _engine(args: argparse.Namespace, stack_name: str, ui: UI) -> Engine:
-    return Engine.open(
+    return api.Engine.open(
         stack_name,
         home=args.home,
         cloud=args.cloud,
@@ -160,19 +84,17 @@ def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
 
 def _simulated_note(ui: UI, engine: Engine) -> None:
     if engine.cloud.simulated:
-        ui.err.print(
-            _text(
-                "Note: the cloud is simulated (libvirt's test driver, persisted under "
-                f"{engine.cloud.home}); no real machines are touched.",
-                style="dim",
-            )
+        ui.note(
+            "Note: the cloud is simulated (libvirt's test driver, persisted under "
+            f"{engine.cloud.home}); no real machines are touched.",
+            "dim",
         )
 
 
 def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
     if getattr(args, "planfile", None):
         _saved_plan_only(args)
-        plan = load_plan(args.planfile)
+        plan = api.load_plan(args.planfile)
         with _engine(args, plan.stack, ui) as engine:
             _simulated_note(ui, engine)
             return _run_apply(ui, engine, plan, plan.destroy)
@@ -186,7 +108,7 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
             replace=getattr(args, "replace", []),
             refresh=getattr(args, "refresh", True) and not destroy,
         )
-        ui.plan(render_plan(plan))
+        ui.plan(api.render_plan(plan))
         _targeting_warning(ui, args.target)
         if plan.empty:
             return 0
@@ -212,12 +134,10 @@ def _saved_plan_only(args: argparse.Namespace) -> None:
 
 def _targeting_warning(ui: UI, targets: list[str]) -> None:
     if targets:
-        ui.err.print(
-            _text(
-                "Warning: --target is in effect: changes the stack asks for outside the targets are "
-                "left out. Run a plan without --target afterwards to see them.",
-                style="yellow",
-            )
+        ui.note(
+            "Warning: --target is in effect: changes the stack asks for outside the targets are "
+            "left out. Run a plan without --target afterwards to see them.",
+            "yellow",
         )
 
 
@@ -225,7 +145,7 @@ def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
     ui.total = sum(1 for c in plan.pending())
     try:
         result = engine.apply(plan)
-    except ApplyError as exc:
+    except api.ApplyError as exc:
         ui.error(str(exc))
         partial: ApplyResult | None = getattr(exc, "result", None)
         if partial is not None:
@@ -240,11 +160,11 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
     with _engine(args, stack.name, ui) as engine:
         _simulated_note(ui, engine)
         plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace, refresh=args.refresh)
-    ui.plan(render_plan(plan))
+    ui.plan(api.render_plan(plan))
     _targeting_warning(ui, args.target)
     if args.out:
         try:
-            save_plan(plan, args.out)
+            api.save_plan(plan, args.out)
         except OSError as exc:
             raise IaasError(f"cannot save the plan to {args.out}: {exc.strerror or exc}") from exc
         ui.print(f"\nSaved the plan to {args.out}. Apply exactly these actions with: iaas apply {args.out}")
@@ -302,7 +222,7 @@ def _state_history(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
 
 
 def _state_pull(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
-    ui.print(json.dumps(export_json(engine.store.read()), indent=2, default=str))
+    ui.print(json.dumps(api.export_json(engine.store.read()), indent=2, default=str))
 
 
 def _state_unlock(args: argparse.Namespace, ui: UI, engine: Engine) -> None:
@@ -336,7 +256,7 @@ def _state_migrate(args: argparse.Namespace, ui: UI) -> int:
     if not args.to:
         raise IaasError("state migrate: give the database to copy into with --to URL (or set IAAS_DATABASE_URL)")
     source = args.state or str(Path(args.home) / "state.db")
-    moved = migrate_state(source, args.to, [args.stack] if args.stack else [], lock_timeout=args.lock_timeout)
+    moved = api.migrate_state(source, args.to, [args.stack] if args.stack else [], lock_timeout=args.lock_timeout)
     if not moved:
         ui.print(f"{source} holds no stack; nothing to move.")
         return 0
@@ -365,7 +285,7 @@ def _unlock(engine: Engine, ui: UI) -> None:
 
 
 def _secret(kind: str, name: str) -> bool:
-    field = object_schema(KINDS[kind]).field(name) if kind in KINDS else None
+    field = api.object_schema(api.KINDS[kind]).field(name) if kind in api.KINDS else None
     return bool(field and field.spec.secret)
 
 
@@ -404,9 +324,7 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
     elif args.json:
         ui.print(json.dumps(outputs, indent=2, default=str))
     elif not outputs:
-        ui.err.print(
-            _text("No outputs found: the stack declares none, or it has not been applied yet.", style="yellow")
-        )
+        ui.note("No outputs found: the stack declares none, or it has not been applied yet.", "yellow")
     else:
         for name, value in sorted(outputs.items()):
             ui.print(f"{name} = {json.dumps(value, default=str)}")
@@ -415,7 +333,7 @@ def _output(args: argparse.Namespace, ui: UI) -> int:
 
 def _validate(args: argparse.Namespace, ui: UI) -> int:
     stack = _load(args)
-    validate_stack(stack)
+    api.validate_stack(stack)
     ui.print(f"The stack {stack.name!r} is valid: {len(stack)} resource(s).")
     return 0
 
@@ -429,8 +347,8 @@ def _import(args: argparse.Namespace, ui: UI) -> int:
 
 
 def _graph(args: argparse.Namespace, ui: UI) -> int:
-    graph = validate_stack(_load(args))
-    ui.print(to_dot(graph) if args.format == "dot" else to_mermaid(graph))
+    graph = api.validate_stack(_load(args))
+    ui.print(api.to_dot(graph) if args.format == "dot" else api.to_mermaid(graph))
     return 0
 
 

@@ -70,3 +70,20 @@ def test_version_help_and_usage_errors_load_neither_the_engine_nor_libvirt(argv:
     assert "loaded: []" in done.stderr, done.stderr
     if argv == ["--version"]:
         assert done.stdout.strip() == f"iaas {iaas.__version__}"
+
+
+def test_validate_loads_neither_the_apply_machinery_nor_the_cloud_nor_rich(project: Path) -> None:
+    # Checking a stack touches nothing: it must not pay for the cloud's libraries, the state store or the terminal.
+    code = (
+        "import sys\n"
+        "from iaas.cli import main\n"
+        "code = main(['validate', '--no-color'])\n"
+        "heavy = ('libvirt', 'rich', 'jinja2', 'cattrs', 'sqlite3', 'iaas.engine.apply', 'iaas.engine.engine',\n"
+        "         'iaas.cloud', 'iaas.state', 'iaas.drivers')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules), code, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False, cwd=project
+    )
+    assert "loaded: [] 0" in done.stderr, done.stderr
+    assert "is valid" in done.stdout

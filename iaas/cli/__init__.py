@@ -17,6 +17,9 @@ from iaas.cli import console
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 
+COMPACT_ABOVE = 200
+"""Plans with more changes than this are shown one line per resource unless ``--no-compact`` is given."""
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--file", help="stack file (default: stack.yaml in the current directory)")
@@ -70,6 +73,16 @@ def _planning(p: argparse.ArgumentParser) -> None:
         help="read every recorded object from the cloud first (default: on)",
     )
     p.add_argument("--parallelism", type=int, default=10, help="how many steps may run at once (default: 10)")
+    _compact(p)
+
+
+def _compact(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--compact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"show the plan one line per resource (default: when more than {COMPACT_ABOVE} resources change)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="destroy only this resource and what depends on it (repeatable)",
     )
     p.add_argument("--parallelism", type=int, default=10)
+    _compact(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
     p = sub.add_parser("refresh", help="read every object from the cloud and record what changed")
     _common(p)

@@ -108,7 +108,7 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
             replace=getattr(args, "replace", []),
             refresh=getattr(args, "refresh", True) and not destroy,
         )
-        ui.plan(api.render_plan(plan))
+        _show_plan(ui, plan, args)
         _targeting_warning(ui, args.target)
         if plan.empty:
             return 0
@@ -116,6 +116,19 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
             what = "destroy all these resources" if destroy else "perform these actions"
             _confirm(ui, f"\nDo you really want to {what}?", "destroy" if destroy else "apply")
         return _run_apply(ui, engine, plan, destroy)
+
+
+def _show_plan(ui: UI, plan: Plan, args: argparse.Namespace) -> None:
+    """The plan in full, or one line per resource when asked or when it is too long to read whole."""
+    from iaas.cli import COMPACT_ABOVE
+
+    compact = getattr(args, "compact", None)
+    changes = len(plan.pending())
+    if compact is None:
+        compact = changes > COMPACT_ABOVE
+    ui.plan(api.render_plan(plan, compact=compact))
+    if compact and changes and getattr(args, "compact", None) is None:
+        ui.note(f"The plan has {changes} changes, shown one line each: pass --no-compact to see every field.")
 
 
 def _saved_plan_only(args: argparse.Namespace) -> None:
@@ -160,7 +173,7 @@ def _plan(args: argparse.Namespace, ui: UI) -> int:
     with _engine(args, stack.name, ui) as engine:
         _simulated_note(ui, engine)
         plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace, refresh=args.refresh)
-    ui.plan(api.render_plan(plan))
+    _show_plan(ui, plan, args)
     _targeting_warning(ui, args.target)
     if args.out:
         try:

@@ -104,8 +104,24 @@ def render_change(ch: ResourceChange) -> list[str]:
     return lines
 
 
-def render_plan(plan: Plan) -> str:
-    """The whole plan as text: one block per changing resource and a summary line."""
+def render_change_line(ch: ResourceChange) -> str:
+    """One resource's planned change on one line: symbol, address, and what forces it (compact plans)."""
+    line = f"{_SYMBOL[ch.action]:>3} {ch.address}"
+    fields = [c.field for c in ch.changes] if ch.action in ("update", "replace") else []
+    if fields:
+        line += f" ({', '.join(fields)})"
+    if ch.reasons and ch.action != "create" and ch.reasons != ["destroy"]:
+        line += f"  # {', '.join(ch.reasons)}"
+    if ch.action == "noop":
+        line += "  # old copies are removed"
+    return line
+
+
+def render_plan(plan: Plan, compact: bool = False) -> str:
+    """The whole plan as text: one block per changing resource and a summary line.
+
+    ``compact`` gives one line per changing resource instead of its fields, for plans too large to read whole.
+    """
     out: list[str] = []
     if plan.reconciled:
         out.append("Repairs from an interrupted run or a refresh:")
@@ -133,9 +149,13 @@ def render_plan(plan: Plan) -> str:
         return "\n".join(out)
     out.append("iaas will perform the following actions:")
     out.append("")
-    for ch in pending:
-        out += render_change(ch)
+    if compact:
+        out += [render_change_line(ch) for ch in pending]
         out.append("")
+    else:
+        for ch in pending:
+            out += render_change(ch)
+            out.append("")
     s = plan.summary()
     out.append(
         f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change, {s['delete'] + s['replace']} to destroy."

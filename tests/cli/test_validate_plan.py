@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from iaas.cli import main
+from iaas.cli import COMPACT_ABOVE, main
 
-from .conftest import ADDRESSES, Runner
+from .conftest import ADDRESSES, PUBLIC_KEY, Runner
 
 BAD = """\
 stack: bad
@@ -241,3 +241,33 @@ def test_a_state_holding_the_absolute_path_plans_no_change(iaas: Runner, project
     )
     result = iaas("plan", "--detailed-exitcode")
     assert result.code == 0, result.out
+
+
+def _key_pairs(project: Path, n: int) -> None:
+    body = "".join(f"    k{i}: {{public_key: {PUBLIC_KEY}}}\n" for i in range(n))
+    (project / "stack.yaml").write_text(f"stack: t\nresources:\n  key_pair:\n{body}")
+
+
+def test_a_large_plan_is_shown_one_line_per_resource(iaas: Runner, project: Path) -> None:
+    _key_pairs(project, COMPACT_ABOVE + 1)
+    result = iaas("plan")
+    assert result.code == 0, result.err
+    assert "  + key_pair.k0\n" in result.out and "public_key" not in result.out
+    assert f"Plan: {COMPACT_ABOVE + 1} to add, 0 to change, 0 to destroy." in result.out
+    assert "pass --no-compact to see every field" in result.err
+    full = iaas("plan", "--no-compact")
+    assert '+ key_pair "k0" {' in full.out and "+ public_key" in full.out and "--no-compact" not in full.err
+
+
+def test_a_small_plan_is_shown_whole_unless_compact_is_asked_for(iaas: Runner) -> None:
+    assert "+ public_key" in iaas("plan").out
+    result = iaas("plan", "--compact")
+    assert [ln for ln in result.out.splitlines() if ln.startswith("  +")] == [f"  + {a}" for a in ADDRESSES]
+    assert "--no-compact" not in result.err
+
+
+def test_a_compact_plan_names_the_fields_of_an_update(applied: Runner, project: Path) -> None:
+    stack = project / "stack.yaml"
+    stack.write_text(stack.read_text().replace("cidr: 10.60.0.0/24", "cidr: 10.60.0.0/24\n      mtu: 1400"))
+    result = applied("plan", "--compact")
+    assert re.search(r"^\s+~ network\.lan \(mtu\)$", result.out, re.M), result.out

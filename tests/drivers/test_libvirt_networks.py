@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iaas.drivers.libvirt import DhcpHost, Host, Meta
+from iaas.drivers.libvirt import DhcpHost, Host, Meta, NetworkSpec, networks, readback
 from tests.drivers._libvirt_helpers import META, UUID1, net_spec, reopened
 
 
@@ -103,3 +103,41 @@ def test_networks_survive_a_reopen(stored_host: Host) -> None:
     assert back.spec.dhcp_hosts == (DhcpHost("52:54:00:00:00:09", "10.10.0.9", "db"),)
     assert (back.uuid, back.meta, back.active, back.autostart) == (info.uuid, META, True, True)
     assert fresh.get_network(other.uuid) is None
+
+
+def _fresh_read(host: Host, name: str) -> NetworkSpec:
+    """The network's definition parsed afresh from the XML libvirt gives now."""
+    return host._call("read", lambda conn: readback.network_spec(conn.networkLookupByName(name).XMLDesc(0)))
+
+
+def test_dhcp_updates_report_what_the_xml_says(host: Host) -> None:
+    host.define_network(net_spec(), META)
+    macs = [f"52:54:00:00:00:{i:02x}" for i in range(12)]
+    steps = [("add", m, f"10.10.0.{10 + i}", f"vm{i}" if i % 2 else None) for i, m in enumerate(macs)]
+    steps += [("modify", macs[3], "10.10.0.99", "moved"), ("add", macs[5], "10.10.0.98", None)]
+    steps += [
+        ("delete", macs[0], "", None),
+        ("delete", macs[7], "", None),
+        ("modify", "52:54:00:00:01:00", "10.10.0.97", None),
+    ]
+    for action, mac, ip, name in steps:
+        info = host.update_dhcp_host("web-net", action, mac, ip, name)  # type: ignore[arg-type]
+        assert info.spec == _fresh_read(host, "web-net"), (action, mac)
+        assert host.get_network("web-net") == info
+
+
+@pytest.mark.parametrize("n", [10, 40])
+def test_each_network_xml_is_parsed_once_however_many_dhcp_hosts(
+    plain_host: Host, monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    # A network's XML grows with its hosts: parsing it on every update or read made N instances cost N^2.
+    plain_host.define_network(net_spec(), META)
+    parses: list[str] = []
+    real = readback.network_spec
+    monkeypatch.setattr(readback, "network_spec", lambda xml: parses.append(xml) or real(xml))
+    networks._parsed.clear()
+    for i in range(n):
+        plain_host.update_dhcp_host("web-net", "add", f"52:54:00:00:01:{i:02x}", f"10.10.0.{10 + i}", f"vm{i}")
+        plain_host.get_network("web-net")
+    assert len(parses) == 1
+    assert len(plain_host.get_network("web-net").spec.dhcp_hosts) == n  # type: ignore[union-attr]

@@ -296,12 +296,12 @@ class Connection:
                 autostart=bool(dom.autostart()),
             )
 
-    def _save_network(self, net: libvirt.virNetwork) -> None:
+    def _save_network(self, net: libvirt.virNetwork, xml: str | None = None) -> None:
         if self._store is not None:
             self._store.put(
                 "network",
                 net.UUIDString(),
-                net.XMLDesc(0),
+                net.XMLDesc(0) if xml is None else xml,
                 state="active" if net.isActive() else "inactive",
                 autostart=bool(net.autostart()),
             )

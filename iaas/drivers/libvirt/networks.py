@@ -6,6 +6,9 @@ iaas metadata, is persistent, autostarts and is started at once.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import attrs
 import libvirt
 
@@ -23,19 +26,71 @@ _UPDATE_COMMANDS: dict[str, int] = {
 }
 
 
-def network_info(net: libvirt.virNetwork) -> NetworkInfo:
-    """Describe a libvirt network object."""
-    xml = net.XMLDesc(0)
-    spec = readback.network_spec(xml)
+_PARSED_MAX = 64
+_parsed: OrderedDict[str, tuple[NetworkSpec, Meta | None]] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _read_xml(xml: str) -> tuple[NetworkSpec, Meta | None]:
+    """A network's XML read into its spec and metadata, each distinct XML parsed once.
+
+    A network's XML grows with its DHCP hosts: re-parsing it for every instance made an apply of N instances on
+    one network cost N^2.  The last few XML texts seen are kept with what they read as.
+    """
+    with _parsed_lock:
+        if xml in _parsed:
+            _parsed.move_to_end(xml)
+            return _parsed[xml]
+    read = (readback.network_spec(xml), parse_meta(xml))
+    _remember(xml, read)
+    return read
+
+
+def _remember(xml: str, read: tuple[NetworkSpec, Meta | None]) -> None:
+    with _parsed_lock:
+        _parsed[xml] = read
+        while len(_parsed) > _PARSED_MAX:
+            _parsed.popitem(last=False)
+
+
+def network_info(net: libvirt.virNetwork, xml: str | None = None) -> NetworkInfo:
+    """Describe a libvirt network object (``xml``: its current XML, when the caller has just read it)."""
+    spec, meta = _read_xml(net.XMLDesc(0) if xml is None else xml)
     return NetworkInfo(
-        name=net.name(),
-        uuid=net.UUIDString(),
+        name=spec.name or net.name(),
+        uuid=spec.uuid or net.UUIDString(),
         bridge=spec.bridge,
         active=bool(net.isActive()),
         autostart=bool(net.autostart()),
-        meta=parse_meta(xml),
+        meta=meta,
         spec=spec,
     )
+
+
+def _updated_hosts(hosts: tuple[DhcpHost, ...], action: DhcpAction, host: DhcpHost) -> tuple[DhcpHost, ...]:
+    """The static DHCP hosts after ``action`` of ``host``, as libvirt applies it (by MAC, new ones last)."""
+    if action == "delete":
+        return tuple(h for h in hosts if h.mac != host.mac)
+    if any(h.mac == host.mac for h in hosts):
+        return tuple(host if h.mac == host.mac else h for h in hosts)
+    return (*hosts, host)
+
+
+def _carry_forward(old_xml: str, new_xml: str, action: DhcpAction, host: DhcpHost) -> None:
+    """Record what ``new_xml`` reads as, from ``old_xml`` and one DHCP host change, without parsing it.
+
+    Only when the new text agrees (as many host entries, the MAC present or gone); otherwise it is parsed when read.
+    """
+    with _parsed_lock:
+        old = _parsed.get(old_xml)
+    if old is None:
+        return
+    hosts = _updated_hosts(old[0].dhcp_hosts, action, host)
+    if new_xml.count("<host ") != len(hosts) or (f"'{host.mac}'" in new_xml or f'"{host.mac}"' in new_xml) != (
+        action != "delete"
+    ):
+        return
+    _remember(new_xml, (attrs.evolve(old[0], dhcp_hosts=hosts), old[1]))
 
 
 class NetworkOps(Connection):
@@ -130,16 +185,20 @@ class NetworkOps(Connection):
 
         def run(conn: libvirt.virConnect) -> NetworkInfo:
             net = self._require_network(conn, network)
-            known = {h.mac: h for h in readback.network_spec(net.XMLDesc(0)).dhcp_hosts}
+            xml = net.XMLDesc(0)
+            known = {h.mac: h for h in _read_xml(xml)[0].dhcp_hosts}
             command = _dhcp_command(action, known.get(host.mac), host)
-            if command is not None:
-                entry = known[host.mac] if action == "delete" else host
-                flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
-                if net.isActive():
-                    flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
-                net.update(command, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, dhcp_host_xml(entry), flags)
-                self._save_network(net)
-            return network_info(net)
+            if command is None:
+                return network_info(net, xml)
+            entry = known[host.mac] if action == "delete" else host
+            flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+            if net.isActive():
+                flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+            net.update(command, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, dhcp_host_xml(entry), flags)
+            new_xml = net.XMLDesc(0)
+            _carry_forward(xml, new_xml, action, entry)
+            self._save_network(net, new_xml)
+            return network_info(net, new_xml)
 
         return self._call(f"{action} DHCP host {host.mac} on network {network}", run)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -193,6 +194,14 @@ class Cloud:
     def simulated(self) -> bool:
         """True when every host is a simulated (test driver) host."""
         return all(h.simulated for h in self.hosts.values())
+
+    @contextlib.contextmanager
+    def bulk_reads(self) -> Iterator[None]:
+        """Within the block, each host lists its objects once and reads each object once (for a refresh)."""
+        with contextlib.ExitStack() as hosts:
+            for host in self.hosts.values():
+                hosts.enter_context(host.bulk_reads())
+            yield
 
     def handler(self, kind: str) -> KindHandler:
         """The handler of ``kind``."""

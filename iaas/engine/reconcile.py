@@ -50,7 +50,7 @@ def reconcile(
     todo = [r for r in records.values() if refresh or r.status in ("creating", "deleting")]
     if not todo:
         return records, [], []
-    with ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(todo))) as pool:
+    with cloud.bulk_reads(), ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(todo))) as pool:
         observed = list(pool.map(lambda r: _read(cloud, snapshot.stack, r), todo))
     fixes: list[dict[str, Any]] = []
     drift: list[dict[str, Any]] = []

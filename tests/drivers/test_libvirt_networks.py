@@ -141,3 +141,16 @@ def test_each_network_xml_is_parsed_once_however_many_dhcp_hosts(
         plain_host.get_network("web-net")
     assert len(parses) == 1
     assert len(plain_host.get_network("web-net").spec.dhcp_hosts) == n  # type: ignore[union-attr]
+
+
+def test_a_bulk_read_session_reads_once_and_sees_its_own_changes(host: Host) -> None:
+    host.define_network(net_spec(), META)
+    with host.bulk_reads():
+        first = host.get_network("web-net")
+        assert host.get_network(first.uuid) is first  # type: ignore[union-attr]  # read once, by name or UUID
+        host.update_dhcp_host("web-net", "add", "52:54:00:00:02:01", "10.10.0.5")
+        after = host.get_network("web-net")
+        assert after is not None and after.spec.dhcp_hosts == (DhcpHost("52:54:00:00:02:01", "10.10.0.5"),)
+        host.delete_network("web-net")
+        assert host.get_network("web-net") is None
+    assert host.get_network("web-net") is None

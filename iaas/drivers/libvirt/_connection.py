@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import libvirt
 
 from iaas.drivers.libvirt import _eventloop
+from iaas.drivers.libvirt._bulk import BulkReads
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, StoredObject, write_node_file
@@ -76,7 +77,7 @@ def _no_hardware_kvm_here(caps_xml: str) -> bool:
     return not any(os.path.exists(f"/sys/module/{m}") for m in ("kvm_intel", "kvm_amd"))
 
 
-class Connection:
+class Connection(BulkReads):
     """A lazily opened, shared libvirt connection with wrapped errors.
 
     Calls on a simulated (test driver) host are serialised by one lock, which
@@ -110,6 +111,7 @@ class Connection:
         self._conn: libvirt.virConnect | None = None
         self._conn_lock = threading.Lock()
         self._op_lock = threading.RLock()
+        self._init_bulk()
 
     # --- properties ---------------------------------------------------------
 
@@ -164,6 +166,13 @@ class Connection:
         run once more, so ``fn`` must look objects up afresh and be safe to
         repeat.
         """
+        self._changed(operation)
+        try:
+            return self._call_once(operation, fn)
+        finally:
+            self._changed(operation)
+
+    def _call_once(self, operation: str, fn: Callable[[libvirt.virConnect], T]) -> T:
         with self._exclusive():
             conn = self._connection()
             try:

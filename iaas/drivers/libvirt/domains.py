@@ -17,9 +17,18 @@ import libvirt
 from iaas.drivers.libvirt import _lookup, readback
 from iaas.drivers.libvirt._connection import Connection
 from iaas.drivers.libvirt.meta import meta_from_element
+from iaas.drivers.libvirt.networks import network_info
 from iaas.drivers.libvirt.render import domain_xml
 from iaas.drivers.libvirt.simdhcp import simulated_addresses
-from iaas.drivers.libvirt.specs import DomainAddress, DomainInfo, DomainSpec, DomainState, Meta
+from iaas.drivers.libvirt.specs import (
+    DomainAddress,
+    DomainInfo,
+    DomainSpec,
+    DomainState,
+    Meta,
+    NetworkSpec,
+    NicSpec,
+)
 from iaas.errors import HostError, NotFoundError
 
 AddressSource = Literal["lease", "agent"]
@@ -79,6 +88,20 @@ class DomainOps(Connection):
             raise NotFoundError(f"host {self.name!r}: no domain {ref!r}")
         return dom
 
+    def _nics(self, dom: libvirt.virDomain) -> tuple[NicSpec, ...]:
+        """A guest's NICs as they are now (within a bulk-read session, as the session read them)."""
+        if self._bulk is not None:
+            info = self._once(("domain", dom.UUIDString()), lambda: domain_info(dom))
+            return info.nics if info is not None else ()
+        return readback.domain_spec(dom.XMLDesc(0)).nics
+
+    def _sim_network(self, conn: libvirt.virConnect, name: str) -> NetworkSpec | None:
+        net = self._bulk_network(conn, name)
+        if net is None:
+            return None
+        info = self._once(("network", net.UUIDString()), lambda: _lookup.unless_gone(lambda: network_info(net)))
+        return info.spec if info is not None else None
+
     def _host_arch(self, conn: libvirt.virConnect) -> str:
         return str(conn.getInfo()[0])
 
@@ -101,8 +124,10 @@ class DomainOps(Connection):
         """The guest with this UUID (or name), or None if there is none."""
 
         def run(conn: libvirt.virConnect) -> DomainInfo | None:
-            dom = _lookup.domain(conn, ref)
-            return _lookup.unless_gone(lambda: domain_info(dom)) if dom is not None else None
+            dom = self._bulk_domain(conn, ref)
+            if dom is None:
+                return None
+            return self._once(("domain", dom.UUIDString()), lambda: _lookup.unless_gone(lambda: domain_info(dom)))
 
         return self._call(f"read domain {ref}", run)
 
@@ -277,11 +302,13 @@ class DomainOps(Connection):
         }[source]
 
         def run(conn: libvirt.virConnect) -> list[DomainAddress]:
-            dom = self._require_domain(conn, ref)
+            dom = self._bulk_domain(conn, ref)
+            if dom is None:
+                raise NotFoundError(f"host {self.name!r}: no domain {ref!r}")
             if not dom.isActive():
                 return []
             if self.simulated:
-                return simulated_addresses(conn, dom)
+                return simulated_addresses(self._nics(dom), lambda name: self._sim_network(conn, name))
             ifaces = dom.interfaceAddresses(flag, 0) or {}
             return [
                 DomainAddress(

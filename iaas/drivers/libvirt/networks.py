@@ -149,8 +149,10 @@ class NetworkOps(Connection):
         """The network with this UUID or name, or None if there is none."""
 
         def run(conn: libvirt.virConnect) -> NetworkInfo | None:
-            net = _lookup.network(conn, ref)
-            return _lookup.unless_gone(lambda: network_info(net)) if net is not None else None
+            net = self._bulk_network(conn, ref)
+            if net is None:
+                return None
+            return self._once(("network", net.UUIDString()), lambda: _lookup.unless_gone(lambda: network_info(net)))
 
         return self._call(f"read network {ref}", run)
 

@@ -11,42 +11,36 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 
-import libvirt
-
-from iaas.drivers.libvirt.specs import DomainAddress
+from iaas.drivers.libvirt.specs import DomainAddress, NetworkSpec, NicSpec
 
 
-def _lease(net_xml: str, mac: str) -> DomainAddress | None:
-    ip = ET.fromstring(net_xml).find("ip")
-    if ip is None or ip.get("address") is None:
+def lease(spec: NetworkSpec, mac: str) -> DomainAddress | None:
+    """The address a NIC with ``mac`` gets from the DHCP of the network ``spec`` describes, if any."""
+    if spec.ipv4_address is None or spec.ipv4_prefix is None:
         return None
-    prefix = int(ip.get("prefix") or ipaddress.IPv4Network(f"0.0.0.0/{ip.get('netmask')}").prefixlen)
-    for host in ip.iterfind("dhcp/host"):
-        if (host.get("mac") or "").lower() == mac and host.get("ip"):
-            return DomainAddress(mac=mac, address=host.get("ip") or "", prefix=prefix, family="ipv4")
-    rng = ip.find("dhcp/range")
-    if rng is None:
+    prefix = spec.ipv4_prefix
+    for host in spec.dhcp_hosts:
+        if host.mac == mac and host.ip:
+            return DomainAddress(mac=mac, address=host.ip, prefix=prefix, family="ipv4")
+    if spec.dhcp_start is None or spec.dhcp_end is None:
         return None
-    start = int(ipaddress.IPv4Address(rng.get("start")))
-    size = int(ipaddress.IPv4Address(rng.get("end"))) - start + 1
+    start = int(ipaddress.IPv4Address(spec.dhcp_start))
+    size = int(ipaddress.IPv4Address(spec.dhcp_end)) - start + 1
     offset = int.from_bytes(hashlib.sha256(mac.encode()).digest()[:4], "big") % max(size, 1)
     return DomainAddress(mac=mac, address=str(ipaddress.IPv4Address(start + offset)), prefix=prefix, family="ipv4")
 
 
-def simulated_addresses(conn: libvirt.virConnect, dom: libvirt.virDomain) -> list[DomainAddress]:
-    """The addresses a running guest of a simulated host would have leased, one per NIC on a DHCP network."""
+def simulated_addresses(nics: Iterable[NicSpec], network: Callable[[str], NetworkSpec | None]) -> list[DomainAddress]:
+    """The addresses a running guest with ``nics`` would have leased, one per NIC on a DHCP network.
+
+    ``network(name)`` gives a network's definition, or None when it is gone (no lease then).
+    """
     out = []
-    for iface in ET.fromstring(dom.XMLDesc(0)).iterfind("devices/interface"):
-        mac_el, src = iface.find("mac"), iface.find("source")
-        if mac_el is None or src is None or src.get("network") is None:
-            continue
-        try:
-            net_xml = conn.networkLookupByName(src.get("network")).XMLDesc(0)
-        except libvirt.libvirtError:
-            continue  # the network is gone: no lease
-        lease = _lease(net_xml, (mac_el.get("address") or "").lower())
-        if lease is not None:
-            out.append(lease)
+    for nic in nics:
+        spec = network(nic.network)
+        found = lease(spec, nic.mac) if spec is not None else None
+        if found is not None:
+            out.append(found)
     return out

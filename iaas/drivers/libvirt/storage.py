@@ -119,9 +119,10 @@ class StorageOps(Connection):
         """The volume ``name`` of ``pool``, or None if either does not exist."""
 
         def run(conn: libvirt.virConnect) -> VolumeInfo | None:
-            lv_pool = _lookup.pool(conn, pool)
-            vol = _lookup.volume(lv_pool, name) if lv_pool is not None else None
-            return volume_info(lv_pool, vol) if lv_pool is not None and vol is not None else None
+            lv_pool, vol = self._bulk_volume(conn, pool, name)
+            if lv_pool is None or vol is None:
+                return None
+            return self._once(("volume", pool, name), lambda: volume_info(lv_pool, vol))
 
         return self._call(f"read volume {name} in pool {pool}", run)
 

@@ -1,0 +1,124 @@
+"""Guards that keep the engine linear: per-object costs counted as operations, never timed.
+
+Each test runs the same operation on a small and a larger stack and checks that what it costs per object does not
+grow with the size of the stack: libvirt round trips per refreshed instance, parses of a network's XML per instance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import libvirt
+import pytest
+
+import iaas
+from iaas.drivers.libvirt import networks, readback
+
+#: libvirt calls answered by the client library alone (names and UUIDs are kept in the object; freeing is local).
+_LOCAL = ("Free", "GetName", "GetUUIDString", "GetConnect")
+
+
+class LibvirtCalls:
+    """Counts the calls into libvirt's C library (each one a round trip to the daemon on a real host)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.counts: Counter[str] = Counter()
+        self.on = False
+        mod = libvirt.libvirtmod
+        for name in dir(mod):
+            fn = getattr(mod, name)
+            if name.startswith("vir") and callable(fn) and not name.endswith(_LOCAL):
+                monkeypatch.setattr(mod, name, self._counted(name, fn))
+
+    def _counted(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.on:
+                self.counts[name] += 1
+            return fn(*args, **kwargs)
+
+        return call
+
+    def during(self, action: Callable[[], object]) -> Counter[str]:
+        """The calls made while ``action`` runs."""
+        self.counts.clear()
+        self.on = True
+        try:
+            action()
+        finally:
+            self.on = False
+        return Counter(self.counts)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> LibvirtCalls:
+    """libvirt calls, counted while :meth:`LibvirtCalls.during` runs."""
+    return LibvirtCalls(monkeypatch)
+
+
+def _stack(n: int, image: Path) -> iaas.Stack:
+    """``n`` instances on two networks, each with a fixed IP."""
+    stack = iaas.Stack("t")
+    stack.add(iaas.Image(name="img", source=str(image)))
+    for j in range(2):
+        stack.add(iaas.Network(name=f"n{j}", cidr=f"10.{j}.0.0/16"))
+    for i in range(n):
+        nic = iaas.Nic(network=iaas.Reference("network", f"n{i % 2}"), fixed_ip=f"10.{i % 2}.1.{i // 2 + 1}")
+        stack.add(iaas.Instance(name=f"vm{i}", image=iaas.Reference("image", "img"), flavor="m1.tiny", nics=[nic]))
+    return stack
+
+
+@pytest.fixture
+def engine_of(tmp_path: Path, image_file: Path) -> Iterator[Callable[[int], iaas.Engine]]:
+    """An engine on a fresh embedded cloud with ``n`` instances applied."""
+    opened: list[iaas.Engine] = []
+
+    def make(n: int) -> iaas.Engine:
+        engine = iaas.Engine.open("t", home=tmp_path / f"home-{n}")
+        opened.append(engine)
+        engine.apply(_stack(n, image_file), refresh=False)
+        return engine
+
+    yield make
+    for engine in opened:
+        engine.close()
+
+
+def test_a_refresh_costs_the_same_libvirt_round_trips_per_instance_however_many(
+    engine_of: Callable[[int], iaas.Engine], calls: LibvirtCalls, image_file: Path
+) -> None:
+    small, large = 6, 30
+    counted = {}
+    for n in (small, large):
+        engine = engine_of(n)
+        counted[n] = calls.during(lambda e=engine, n=n: _empty(e.plan(_stack(n, image_file), refresh=True)))
+    per_instance = (sum(counted[large].values()) - sum(counted[small].values())) / (large - small)
+    assert per_instance <= 6, counted[large].most_common(8)
+    # every domain, network and volume comes from one listing, whatever the size: no lookup per object
+    for listing in ("virConnectListAllDomains", "virConnectListAllNetworks", "virStoragePoolListAllVolumes"):
+        assert 1 <= counted[large][listing] == counted[small][listing], listing
+    for lookup in ("virDomainLookupByUUIDString", "virNetworkLookupByName", "virStorageVolLookupByName"):
+        assert counted[large][lookup] == 0, lookup
+    # each network is read once, not once per instance on it
+    assert counted[large]["virNetworkGetXMLDesc"] == counted[small]["virNetworkGetXMLDesc"] <= 2
+
+
+def test_an_apply_parses_each_network_xml_a_fixed_number_of_times(
+    engine_of: Callable[[int], iaas.Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses: list[int] = []
+    real = readback.network_spec
+    monkeypatch.setattr(readback, "network_spec", lambda xml: parses.append(1) or real(xml))
+    counted = {}
+    for n in (6, 30):
+        networks._parsed.clear()
+        parses.clear()
+        engine_of(n)
+        counted[n] = len(parses)
+    assert counted[30] == counted[6], counted
+
+
+def _empty(plan: iaas.Plan) -> None:
+    assert plan.empty, plan.summary()

@@ -74,7 +74,7 @@ def run(args: Sequence[str], cwd: Path, log: Path, ok: Sequence[int] = (0,)) -> 
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}; see {log}")
-    return {"s": seconds, "rss_mib": usage.ru_maxrss / 1024}
+    return {"s": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024}
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -89,7 +89,11 @@ def _iaas(work: Path, *args: str, ok: Sequence[int] = (0,)) -> dict[str, float]:
 def case_startup(work: Path, repeat: int) -> dict[str, object]:
     """``iaas --version`` and ``iaas --help``."""
     _iaas(work, "--version")  # warm the bytecode cache
-    return {flag: spread([_iaas(work, f"--{flag}")["s"] for _ in range(repeat)]) for flag in ("version", "help")}
+    out: dict[str, object] = {}
+    for flag in ("version", "help"):
+        runs = [_iaas(work, f"--{flag}") for _ in range(repeat)]
+        out[flag] = {"s": spread([r["s"] for r in runs]), "cpu_s": spread([r["cpu_s"] for r in runs])}
+    return out
 
 
 def case_validate(work: Path, repeat: int, n: int = 1000) -> dict[str, object]:
@@ -97,7 +101,12 @@ def case_validate(work: Path, repeat: int, n: int = 1000) -> dict[str, object]:
     (work / "stack.yaml").write_text(stack_yaml("independent", n))
     _iaas(work, "validate")
     runs = [_iaas(work, "validate") for _ in range(repeat)]
-    return {"n": n, "s": spread([r["s"] for r in runs]), "rss_mib": max(r["rss_mib"] for r in runs)}
+    return {
+        "n": n,
+        "s": spread([r["s"] for r in runs]),
+        "cpu_s": spread([r["cpu_s"] for r in runs]),
+        "rss_mib": max(r["rss_mib"] for r in runs),
+    }
 
 
 def _iaas_apply_plan(work: Path, refresh_only: bool = False) -> dict[str, dict[str, float]]:
@@ -119,7 +128,11 @@ def case_scale(work: Path, repeat: int, n: int = 10_000) -> dict[str, object]:
     return {
         "n": n,
         **{
-            step: {"s": spread([r[step]["s"] for r in runs]), "rss_mib": max(r[step]["rss_mib"] for r in runs)}
+            step: {
+                "s": spread([r[step]["s"] for r in runs]),
+                "cpu_s": spread([r[step]["cpu_s"] for r in runs]),
+                "rss_mib": max(r[step]["rss_mib"] for r in runs),
+            }
             for step in ("apply", "plan_no_refresh", "plan")
         },
     }
@@ -146,6 +159,8 @@ def case_peer(work: Path, shapes: Sequence[str], pairs: int, n: int = 1000) -> d
         row = {
             "iaas_apply": spread([r["apply"]["s"] for r in iaas_runs]),
             "iaas_plan": spread([r["plan"]["s"] for r in iaas_runs]),
+            "iaas_apply_cpu": spread([r["apply"]["cpu_s"] for r in iaas_runs]),
+            "iaas_plan_cpu": spread([r["plan"]["cpu_s"] for r in iaas_runs]),
             "iaas_rss_mib": max(max(r["apply"]["rss_mib"], r["plan"]["rss_mib"]) for r in iaas_runs),
             "tf_apply": spread([r["apply_s"] for r in tf_runs]),
             "tf_plan": spread([r["plan_s"] for r in tf_runs]),
@@ -163,25 +178,26 @@ def _fmt(s: dict[str, float]) -> str:
 
 def table(results: dict[str, object]) -> str:
     """The results as Markdown table rows."""
-    lines = ["| case | median (min–max) | peak RSS |", "|---|---:|---:|"]
+    lines = ["| case | wall: median (min–max) | CPU: median | peak RSS |", "|---|---:|---:|---:|"]
     startup = results.get("startup") or {}
-    for flag, s in startup.items():  # type: ignore[attr-defined]
-        lines.append(f"| iaas --{flag} | {_fmt(s)} | |")
+    for flag, r in startup.items():  # type: ignore[attr-defined]
+        lines.append(f"| iaas --{flag} | {_fmt(r['s'])} | {r['cpu_s']['median']:.3f} s | |")
     if v := results.get("validate"):
-        lines.append(f"| iaas validate, {v['n']:,} key pairs | {_fmt(v['s'])} | {v['rss_mib']:.0f} MiB |")  # type: ignore[index]
+        cpu = v["cpu_s"]["median"]  # type: ignore[index]
+        lines.append(f"| iaas validate, {v['n']:,} key pairs | {_fmt(v['s'])} | {cpu:.3f} s | {v['rss_mib']:.0f} MiB |")  # type: ignore[index]
     if sc := results.get("scale"):
         for step in ("apply", "plan_no_refresh", "plan"):
             r = sc[step]  # type: ignore[index]
-            lines.append(
-                f"| {sc['n']:,} key pairs: iaas {step.replace('_', ' ')} | {_fmt(r['s'])} | {r['rss_mib']:.0f} MiB |"
-            )  # type: ignore[index]
+            what = f"{sc['n']:,} key pairs: iaas {step.replace('_', ' ')}"  # type: ignore[index]
+            lines.append(f"| {what} | {_fmt(r['s'])} | {r['cpu_s']['median']:.2f} s | {r['rss_mib']:.0f} MiB |")
     for shape, row in (results.get("peer") or {}).items():  # type: ignore[attr-defined]
         head = f"| {shape} 1,000:"
         apply, plan = (f"{_fmt(row[f'iaas_{v}'])} / {_fmt(row[f'tf_{v}'])}" for v in ("apply", "plan"))
+        cpu = f"{row['iaas_apply_cpu']['median']:.2f} s", f"{row['iaas_plan_cpu']['median']:.2f} s"
         rss = f"{row['iaas_rss_mib']:.0f} / {row['tf_rss_mib']:.0f} MiB"
-        lines.append(f"{head} iaas apply / terraform apply | {apply} | {rss} |")
-        lines.append(f"{head} iaas plan / terraform plan (refresh) | {plan} | |")
-        lines.append(f"{head} iaas faster, apply / plan | {row['apply_ratio']:.1f}x / {row['plan_ratio']:.1f}x | |")
+        lines.append(f"{head} iaas apply / terraform apply | {apply} | {cpu[0]} (iaas) | {rss} |")
+        lines.append(f"{head} iaas plan / terraform plan (refresh) | {plan} | {cpu[1]} (iaas) | |")
+        lines.append(f"{head} iaas faster, apply / plan | {row['apply_ratio']:.1f}x / {row['plan_ratio']:.1f}x | | |")
     return "\n".join(lines)
 
 

@@ -56,28 +56,37 @@ class BoundedLoader(yaml.SafeLoader):
         self._init_bounds()
 
     def _init_bounds(self) -> None:
-        self._sizes: dict[int, int] = {}  # id(node) -> nodes it stands for once expanded
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes it stands for once expanded (anchored nodes, on use)
+        self._complete: set[int] = set()  # id() of the anchored nodes composed to their end
         self._depth = 0
         self._expanded = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - see the class
-        if self.check_event(yaml.AliasEvent):
-            self._count_alias(self.peek_event())
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._count_alias(event)
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            mark: Any = self.peek_event().start_mark
-            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
         try:
             node: Any = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        self._sizes[id(node)] = 1 + sum([self._sizes.get(id(child), 1) for child in _children(node)])
+        if event.anchor is not None:
+            self._complete.add(id(node))
         return node
+
+    def _size(self, node: yaml.Node) -> int:
+        """The nodes ``node`` stands for once its aliases are expanded (known for nodes an alias refers to)."""
+        size = self._sizes.get(id(node))
+        if size is None:
+            size = self._sizes[id(node)] = 1 + sum([self._size(child) for child in _children(node)])
+        return size
 
     def construct_scalar(self, node: Any) -> Any:  # noqa: D102 - escaped surrogate pairs joined, lone ones refused
         value = super().construct_scalar(node)
-        if isinstance(value, str) and _SURROGATE.search(value):
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
             try:
                 return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
             except UnicodeDecodeError:
@@ -90,12 +99,11 @@ class BoundedLoader(yaml.SafeLoader):
         node = self.anchors.get(event.anchor)
         if node is None:
             return  # the composer reports the undefined alias
-        size = self._sizes.get(id(node))
-        if size is None:
+        if id(node) not in self._complete:
             raise ComposerError(
                 None, None, f"alias *{event.anchor} refers to a node that contains it", event.start_mark
             )
-        self._expanded += size
+        self._expanded += self._size(node)
         if self._expanded > MAX_ALIAS_NODES:
             raise ComposerError(
                 None,

@@ -7,6 +7,7 @@ returns 2 when the plan has changes.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -177,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # --help, --version and usage errors answer at once.
     from iaas.api import IaasError
     from iaas.cli import commands
+
+    # One command, then exit: the cycle collector need not rescan the modules loaded so far, nor run every 700
+    # allocations over the hundreds of thousands of objects a large stack makes (a third of a 10,000-resource plan).
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(message)s", stream=sys.stderr

@@ -7,6 +7,7 @@ validation and the reference documentation.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any
@@ -72,17 +73,18 @@ class ObjectSchema:
 
     def field(self, name: str) -> FieldSchema | None:
         """Return the named field, or None."""
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._by_name.get(name)
 
-    @property
+    @functools.cached_property
+    def _by_name(self) -> dict[str, FieldSchema]:
+        return {f.name: f for f in reversed(self.fields)}  # the first of a name wins, as a scan would find it
+
+    @functools.cached_property
     def inputs(self) -> tuple[FieldSchema, ...]:
         """The fields a user may set."""
         return tuple(f for f in self.fields if f.input)
 
-    @property
+    @functools.cached_property
     def outputs(self) -> tuple[FieldSchema, ...]:
         """The fields the cloud reports."""
         return tuple(f for f in self.fields if f.output)

@@ -24,7 +24,6 @@ import logging
 import os
 import stat
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
@@ -278,6 +277,8 @@ class Handler(LibvirtHandler):
         return size
 
     def _download(self, address: str, url: str, out: IO[bytes]) -> tuple[str, int]:
+        import urllib.request  # only for a download: loading it costs every command a few hundredths of a second
+
         request = urllib.request.Request(url, headers={"User-Agent": "iaas"})
         try:
             with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310

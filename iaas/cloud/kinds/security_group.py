@@ -22,12 +22,13 @@ import ipaddress
 import logging
 import uuid
 from functools import cache
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ def filter_uuid(group_id: str, part: str = "") -> str:
 
 @cache
 def _templates() -> jinja2.Environment:
+    import jinja2  # loaded on the first render only
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("iaas.cloud", "templates"),
         autoescape=True,

@@ -7,28 +7,36 @@ and a missing value is an error rather than an empty string.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, Meta, NetworkSpec, NicSpec, VolumeSpec
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+if TYPE_CHECKING:
+    import jinja2
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    """The template environment, made on the first render (jinja2 is not loaded by a command that renders none)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render(template: str, **values: Any) -> str:
     """Render one template (file name in ``templates/``) with the given values."""
-    return _ENV.get_template(template).render(**values).strip() + "\n"
+    return _env().get_template(template).render(**values).strip() + "\n"
 
 
 def domain_xml(spec: DomainSpec, meta: Meta, *, domain_type: str, arch: str) -> str:

@@ -8,6 +8,7 @@ for Terraform, the largest process of its tree, as ``bench/terraform_peer.py`` m
 - ``validate``: ``iaas validate`` of a file of 1,000 key pairs;
 - ``scale``: 10,000 independent key pairs: ``iaas apply``, then ``iaas plan --no-refresh`` and ``iaas plan``
   (with a refresh of every object);
+- ``huge``: the same with 100,000 key pairs, once;
 - ``peer``: for each shape at 1,000 resources, pairs of runs, iaas then Terraform 1.0.3 + hashicorp/null, A B A B:
   each side applies into a fresh directory, then plans with a refresh (which must find no change).
 
@@ -41,17 +42,22 @@ from terraform_peer import SHAPES, run_peer, shape_dependencies  # noqa: E402
 
 IAAS = Path(sys.executable).with_name("iaas")
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d bench@iaas"
-CASES = ("startup", "validate", "scale", "peer")
+CASES = ("startup", "validate", "scale", "huge", "peer")
 
 
-def stack_yaml(shape: str, n: int) -> str:
-    """A stack file of ``n`` key pairs wired as ``shape`` (the graphs of ``terraform_peer.shape_dependencies``)."""
+def stack_yaml(shape: str, n: int, alias_keys: bool = False) -> str:
+    """A stack file of ``n`` key pairs wired as ``shape`` (the graphs of ``terraform_peer.shape_dependencies``).
+
+    ``alias_keys`` writes the public key once and refers to it (``*pk``) from every other key pair: 100,000 key
+    pairs then fit in the 4 MiB a stack file may have.
+    """
     deps = shape_dependencies(shape, n)
     width = len(str(n - 1))
     names = [f"r{i:0{width}d}" for i in range(n)]
     lines = [f"stack: {shape}", "resources:", "  key_pair:"]
     for i, name in enumerate(names):
-        lines += [f"    {name}:", f"      public_key: {PUBLIC_KEY}"]
+        key = PUBLIC_KEY if not alias_keys else (f"&pk {PUBLIC_KEY}" if i == 0 else "*pk")
+        lines.append(f"    {name}: {{public_key: {key}}}" if alias_keys else f"    {name}:\n      public_key: {key}")
         if deps[i]:
             lines.append("      depends_on: [" + ", ".join(f"key_pair.{names[d]}" for d in deps[i]) + "]")
     return "\n".join(lines) + "\n"
@@ -123,7 +129,7 @@ def _iaas_apply_plan(work: Path, refresh_only: bool = False) -> dict[str, dict[s
 
 def case_scale(work: Path, repeat: int, n: int = 10_000) -> dict[str, object]:
     """``n`` independent key pairs: apply, no-op plan, plan with refresh."""
-    (work / "stack.yaml").write_text(stack_yaml("independent", n))
+    (work / "stack.yaml").write_text(stack_yaml("independent", n, alias_keys=n > 10_000))
     runs = [_iaas_apply_plan(work) for _ in range(repeat)]
     return {
         "n": n,
@@ -185,7 +191,9 @@ def table(results: dict[str, object]) -> str:
     if v := results.get("validate"):
         cpu = v["cpu_s"]["median"]  # type: ignore[index]
         lines.append(f"| iaas validate, {v['n']:,} key pairs | {_fmt(v['s'])} | {cpu:.3f} s | {v['rss_mib']:.0f} MiB |")  # type: ignore[index]
-    if sc := results.get("scale"):
+    for sc in (results.get("scale"), results.get("huge")):
+        if not sc:
+            continue
         for step in ("apply", "plan_no_refresh", "plan"):
             r = sc[step]  # type: ignore[index]
             what = f"{sc['n']:,} key pairs: iaas {step.replace('_', ' ')}"  # type: ignore[index]
@@ -226,19 +234,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     cases = args.cases.split(",")
     results: dict[str, object] = {"machine_before": _machine(), "command": " ".join(sys.argv)}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    runs = {
+        "startup": lambda work: case_startup(work, args.repeat * 2),
+        "validate": lambda work: case_validate(work, args.repeat),
+        "scale": lambda work: case_scale(work, args.scale_repeat),
+        "huge": lambda work: case_scale(work, 1, n=100_000),
+        "peer": lambda work: case_peer(work, args.shapes.split(","), args.pairs),
+    }
     with tempfile.TemporaryDirectory(prefix="iaas-cli-bench-") as tmp:
-        work = Path(tmp)
-        if "startup" in cases:
-            results["startup"] = case_startup(work, args.repeat * 2)
-        if "validate" in cases:
-            results["validate"] = case_validate(work, args.repeat)
-        if "scale" in cases:
-            results["scale"] = case_scale(work, args.scale_repeat)
-        if "peer" in cases:
-            results["peer"] = case_peer(work, args.shapes.split(","), args.pairs)
-    results["machine_after"] = _machine()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2))
+        for case in cases:
+            results[case] = runs[case](Path(tmp))
+            results["machine_after"] = _machine()
+            out.write_text(json.dumps(results, indent=2))  # saved after every case
     print(table(results))
     print(f"\nmachine: {results['machine_before']}; load after: {results['machine_after']['load']}")  # type: ignore[index]
     return 0

@@ -78,21 +78,25 @@ class BulkReads:
 
     def _bulk_domain(self, conn: libvirt.virConnect, ref: str) -> libvirt.virDomain | None:
         """The domain by UUID or name; within a session from one listing of all domains."""
-        if self._bulk is None:
-            return _lookup.domain(conn, ref)
-        table = self._once(
-            (id(conn), "domains"), lambda: _index(conn.listAllDomains(0), lambda d: (d.UUIDString(), d.name()))
-        )
-        return table.get(ref) or table.get(ref.lower()) or _lookup.domain(conn, ref)
+        return self._listed(conn, "domains", ref, lambda: conn.listAllDomains(0), _lookup.domain)
 
     def _bulk_network(self, conn: libvirt.virConnect, ref: str) -> libvirt.virNetwork | None:
         """The network by UUID or name; within a session from one listing of all networks."""
+        return self._listed(conn, "networks", ref, lambda: conn.listAllNetworks(0), _lookup.network)
+
+    def _listed(
+        self,
+        conn: libvirt.virConnect,
+        what: str,
+        ref: str,
+        listing: Callable[[], list[Any]],
+        lookup: Callable[[libvirt.virConnect, str], Any],
+    ) -> Any:
+        """An object by UUID or name: from the session's one ``listing`` of its type, else looked up alone."""
         if self._bulk is None:
-            return _lookup.network(conn, ref)
-        table = self._once(
-            (id(conn), "networks"), lambda: _index(conn.listAllNetworks(0), lambda n: (n.UUIDString(), n.name()))
-        )
-        return table.get(ref) or table.get(ref.lower()) or _lookup.network(conn, ref)
+            return lookup(conn, ref)
+        table = self._once((id(conn), what), lambda: _index(listing(), lambda o: (o.UUIDString(), o.name())))
+        return table.get(ref) or table.get(ref.lower()) or lookup(conn, ref)
 
     def _bulk_volume(
         self, conn: libvirt.virConnect, pool: str, name: str

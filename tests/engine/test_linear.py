@@ -95,7 +95,8 @@ def test_a_refresh_costs_the_same_libvirt_round_trips_per_instance_however_many(
         engine = engine_of(n)
         counted[n] = calls.during(lambda e=engine, n=n: _empty(e.plan(_stack(n, image_file), refresh=True)))
     per_instance = (sum(counted[large].values()) - sum(counted[small].values())) / (large - small)
-    assert per_instance <= 6, counted[large].most_common(8)
+    # the domain's own reads (XML live and as defined, state, autostart, info) and its root volume's: about 7
+    assert per_instance <= 8, counted[large].most_common(8)
     # every domain, network and volume comes from one listing, whatever the size: no lookup per object
     for listing in ("virConnectListAllDomains", "virConnectListAllNetworks", "virStoragePoolListAllVolumes"):
         assert 1 <= counted[large][listing] == counted[small][listing], listing

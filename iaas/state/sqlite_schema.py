@@ -213,11 +213,25 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another process holds the new file: SQLite answers that
+    pragma "database is locked" at once, without waiting, when several processes create one database together."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     # Small pages: a change rewrites whole pages (in the WAL, then in the file), so the cost of changing
     # one resource follows the page size. Takes effect when the file is created (before WAL mode).
     conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
-    conn.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")

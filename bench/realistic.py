@@ -65,30 +65,70 @@ def cloud_text(home: Path) -> str:
     return json.dumps({"home": str(home), "hosts": [host]})
 
 
-def run(n: int, work: Path) -> float:
-    """Seconds of one ``iaas apply`` of N instances in ``work``."""
+STEPS = ("apply", "plan", "change", "destroy")
+COMMANDS = {
+    "apply": ("apply", "--auto-approve"),
+    "plan": ("plan", "--detailed-exitcode"),
+    "change": ("apply", "--auto-approve"),
+    "destroy": ("destroy", "--auto-approve"),
+}
+
+
+def _env() -> dict[str, str]:
+    """The environment of a user's shell: Python may write its bytecode cache, as an installed iaas has one."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE")}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _timed(n: int, work: Path, step: str) -> float:
+    """Seconds of one whole ``iaas`` process doing ``step`` in ``work``."""
+    cmd = [str(IAAS), *COMMANDS[step], "--cloud", "cloud.yaml", "--home", "home", "--no-color"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, env=_env())
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"N={n}: {step} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
+    return took
+
+
+def run(n: int, work: Path, steps: tuple[str, ...] = STEPS) -> dict[str, float]:
+    """Seconds of each step for N instances in ``work`` (the steps run in the order of ``STEPS``)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "stack.yaml").write_text(stack_text(n))
     (work / "cloud.yaml").write_text(cloud_text(work / "home"))
     (work / "base.qcow2").write_bytes(b"QFI\xfb" + b"\0" * 1020)
-    cmd = [str(IAAS), "apply", "--auto-approve", "--cloud", "cloud.yaml", "--home", "home", "--no-color"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"N={n}: iaas apply failed:\n{proc.stderr[-3000:]}")
-    return took
+    out: dict[str, float] = {}
+    for step in STEPS:
+        if step not in steps:
+            continue
+        if step == "change":
+            text = (work / "stack.yaml").read_text().replace("    vm0:\n", "    vm0:\n      memory_mib: 256\n", 1)
+            (work / "stack.yaml").write_text(text)
+        out[step] = _timed(n, work, step)
+    return out
 
 
 def main() -> int:
     """Run the sizes asked for and print one JSON line per size."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="1000,2000", help="comma-separated N (default 1000,2000)")
+    p.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated steps (default {','.join(STEPS)})")
+    p.add_argument("--keep", type=Path, help="work in this directory (N appended) and keep it, for profiling")
     args = p.parse_args()
+    steps = tuple(s for s in args.steps.split(",") if s)
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        p.error(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
     for n in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix=f"iaas-realistic-{n}-") as tmp:
-            seconds = run(n, Path(tmp))
-        print(json.dumps({"n": n, "apply_s": round(seconds, 1), "load": os.getloadavg()[0]}), flush=True)
+        before = os.getloadavg()[0]
+        if args.keep:
+            seconds = run(n, args.keep / str(n), steps)
+        else:
+            with tempfile.TemporaryDirectory(prefix=f"iaas-realistic-{n}-") as tmp:
+                seconds = run(n, Path(tmp), steps)
+        row = {"n": n, **{f"{k}_s": round(v, 2) for k, v in seconds.items()}}
+        print(json.dumps({**row, "load_before": before, "load_after": os.getloadavg()[0]}), flush=True)
     return 0
 
 

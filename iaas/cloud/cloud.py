@@ -203,6 +203,14 @@ class Cloud:
                 hosts.enter_context(host.bulk_reads())
             yield
 
+    def read_waits(self, kind: str) -> bool:
+        """Whether reading an object of ``kind`` waits on a remote host, so that reads are worth a thread each.
+
+        Kinds whose object is their inventory record, and every kind on a cloud of simulated hosts (libvirt's
+        test driver runs in this process), are read faster one after another than from a pool of threads.
+        """
+        return getattr(self.handler(kind), "reads_hosts", True) and not self.simulated
+
     def handler(self, kind: str) -> KindHandler:
         """The handler of ``kind``."""
         try:

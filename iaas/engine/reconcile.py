@@ -37,6 +37,19 @@ def _read(cloud: Cloud, stack: str, rec: ResourceRecord) -> Observed | None:
     return cloud.read(rec.kind, _ctx(stack, rec), rec.id, rec.outputs)
 
 
+def _read_all(cloud: Cloud, stack: str, todo: list[ResourceRecord]) -> list[Observed | None]:
+    """Read each record's object: those that wait on a remote host from a pool of threads, the rest in order."""
+    waits = {kind: cloud.read_waits(kind) for kind in {r.kind for r in todo}}
+    remote = [r for r in todo if waits[r.kind]]
+    with cloud.bulk_reads():
+        found: dict[str, Observed | None] = {}
+        if remote:
+            with ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(remote))) as pool:
+                results = pool.map(lambda r: _read(cloud, stack, r), remote)
+                found = {r.address: obs for r, obs in zip(remote, results, strict=True)}
+        return [found[r.address] if waits[r.kind] else _read(cloud, stack, r) for r in todo]
+
+
 def record_to_dict(rec: ResourceRecord) -> dict[str, Any]:
     """A plain mapping of a record (plan files, reconciliation lists)."""
     return attrs.asdict(rec)
@@ -50,8 +63,7 @@ def reconcile(
     todo = [r for r in records.values() if refresh or r.status in ("creating", "deleting")]
     if not todo:
         return records, [], []
-    with cloud.bulk_reads(), ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(todo))) as pool:
-        observed = list(pool.map(lambda r: _read(cloud, snapshot.stack, r), todo))
+    observed = _read_all(cloud, snapshot.stack, todo)
     fixes: list[dict[str, Any]] = []
     drift: list[dict[str, Any]] = []
     for rec, obs in zip(todo, observed, strict=True):

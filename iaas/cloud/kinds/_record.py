@@ -27,6 +27,7 @@ class RecordHandler:
 
     kind = ""
     keeps_inventory = True  # writes its own inventory record: the cloud need not write it again
+    reads_hosts = False  # read answers from the inventory alone (see Cloud.read_waits)
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud

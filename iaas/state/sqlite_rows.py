@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -55,15 +56,23 @@ def resource_from_row(row: sqlite3.Row | tuple[Any, ...], where: str) -> Resourc
     address, kind, rid, inputs, outputs, deps, status, extra, updated_at = row
     here = f"{where}, resource {address!r}"
     try:
+        values = _columns(inputs, outputs, deps, extra)
+        if values is None:  # one column is damaged: parsed one by one, the error names it
+            values = (
+                _json(inputs, here, "inputs", dict),
+                _json(outputs, here, "outputs", dict),
+                _json(deps, here, "dependencies", list),
+                _json(extra, here, "extra", dict),
+            )
         return ResourceRecord(
             address=address,
             kind=kind,
             id=rid,
-            inputs=_json(inputs, here, "inputs", dict),
-            outputs=_json(outputs, here, "outputs", dict),
-            dependencies=_json(deps, here, "dependencies", list),
+            inputs=values[0],
+            outputs=values[1],
+            dependencies=values[2],
             status=status,
-            extra=_json(extra, here, "extra", dict),
+            extra=values[3],
             updated_at=updated_at,
         )
     except (TypeError, ValueError) as exc:
@@ -102,6 +111,23 @@ def lock_from_row(row: sqlite3.Row | tuple[Any, ...]) -> LockInfo:
     """Build lock information from a row of LOCK_COLUMNS."""
     stack, owner, operation, acquired_at, pid, host = row
     return LockInfo(stack=stack, owner=owner, operation=operation, acquired_at=acquired_at, pid=pid, hostname=host)
+
+
+_SHAPES = (dict, dict, list, dict)
+
+
+def _columns(*texts: Any) -> tuple[Any, ...] | None:
+    """The JSON columns of a record parsed in one call (a refresh reads thousands), or None when one is not the
+    JSON text of its shape."""
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    try:
+        values = json.loads("[" + ",".join(texts) + "]")
+    except ValueError:
+        return None
+    if len(values) != len(_SHAPES) or not all(isinstance(v, t) for v, t in zip(values, _SHAPES, strict=True)):
+        return None
+    return tuple(values)
 
 
 def _json(text: Any, where: str, column: str, shape: type) -> Any:

@@ -30,14 +30,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
@@ -340,6 +340,8 @@ class Handler(LibvirtHandler):
             if info is not None and info.state != "shutoff" and not rollback:
                 self._shut_down(ctx, host, id, timeout)
             host.delete_domain(id)
+            for nic in nics:  # a host joined to a network for this guest leaves it when no guest uses it there
+                _overlay.leave_if_unused(self.cloud, host_name, nic.network_id, parts.network_home(nic.network_id))
             host.delete_volume(VOLUME_POOL, root_name(id))
             parts.remove_seed_file(seed_name(id))
             if not rollback:
@@ -494,17 +496,22 @@ class Handler(LibvirtHandler):
             ]
         return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
 
-    def _leases(self, host_name: str, id: str) -> dict[str, str]:
-        """IPv4 address per MAC from the host's DHCP leases; none when the host cannot tell (best effort)."""
+    def _leases(self, host_name: str, id: str, nics: Sequence[NicPlan] = ()) -> dict[str, str]:
+        """IPv4 address per MAC from the host's DHCP leases, and for a NIC on a network that another host
+        serves, from that host's; none when the hosts cannot tell (best effort)."""
+        leases: dict[str, str] = {}
         try:
-            found = self.host(host_name).domain_addresses(id)
+            for addr in self.host(host_name).domain_addresses(id):
+                if addr.family == "ipv4":
+                    leases.setdefault(addr.mac, addr.address)
+            for nic in nics:
+                home = _overlay.home_of(self.cloud, nic.network_id, host_name)
+                if home is not None and nic.spec.mac not in leases:
+                    address = self.host(home).network_leases(nic.network_id).get(nic.spec.mac.lower())
+                    if address:
+                        leases[nic.spec.mac] = address
         except (HostError, NotFoundError) as exc:  # e.g. a NIC's network was deleted meanwhile
             log.info("instance %s: no addresses from host %s: %s", id, host_name, exc)
-            return {}
-        leases: dict[str, str] = {}
-        for addr in found:
-            if addr.family == "ipv4":
-                leases.setdefault(addr.mac, addr.address)
         return leases
 
     def _outputs(
@@ -513,7 +520,7 @@ class Handler(LibvirtHandler):
         """id, host, MACs and the IP address each NIC holds (None while it holds none, as when the guest is off):
         those an apply waited for (``held``), else what the host's leases say."""
         running = info is not None and info.state == "running"
-        leases = held if held is not None else self._leases(host_name, id) if running else {}
+        leases = held if held is not None else self._leases(host_name, id, nics) if running else {}
         ips = [leases.get(n.spec.mac) for n in nics]
         return {
             "id": id,

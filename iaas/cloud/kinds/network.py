@@ -14,6 +14,7 @@ import ipaddress
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.kinds import _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.errors import NotFoundError
@@ -34,9 +35,17 @@ def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
 
 
 def network_spec(
-    id: str, inputs: dict[str, Any], *, bridge: str | None = None, current: NetworkInfo | None = None
+    id: str,
+    inputs: dict[str, Any],
+    *,
+    bridge: str | None = None,
+    current: NetworkInfo | None = None,
+    mtu: int | None = None,
 ) -> NetworkSpec:
-    """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts)."""
+    """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts).
+
+    ``mtu`` is the MTU when the inputs leave it unset (room for VXLAN on a host that has an underlay).
+    """
     net = ipaddress.IPv4Network(str(inputs["cidr"]))
     start = end = None
     if inputs.get("dhcp", True):
@@ -54,7 +63,7 @@ def network_spec(
         dhcp_end=end,
         dhcp_hosts=current.spec.dhcp_hosts if current is not None else (),
         dns_domain=inputs.get("domain") or None,
-        mtu=inputs.get("mtu"),
+        mtu=inputs.get("mtu") or mtu,
     )
 
 
@@ -80,6 +89,8 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
         inputs["cidr"] = str(net)
+        if spec.mtu == _overlay.OVERLAY_MTU and recorded.get("mtu") is None:
+            inputs["mtu"] = None  # the overlay's default
         for key, default in zip(("dhcp_start", "dhcp_end"), default_range(net), strict=True):
             if inputs[key] == default and recorded.get(key) is None:
                 inputs[key] = None
@@ -104,7 +115,8 @@ class Handler(LibvirtHandler):
             same_name = host.get_network(name)
             if same_name is not None:
                 raise self.name_taken(ctx, "network", name, host_name, same_name.meta, same_name.uuid)
-            info = host.define_network(network_spec(id, inputs), self.meta(ctx, inputs))
+            mtu = _overlay.default_mtu(self.cloud, host_name, str(inputs.get("mode") or "nat"))
+            info = host.define_network(network_spec(id, inputs, mtu=mtu), self.meta(ctx, inputs))
         return self._outputs(info, host_name)
 
     def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
@@ -128,15 +140,20 @@ class Handler(LibvirtHandler):
         if found is None:
             raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
         host_name, current = found
-        spec = network_spec(current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current)
+        mtu = _overlay.default_mtu(self.cloud, host_name, current.spec.mode)
+        spec = network_spec(
+            current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current, mtu=mtu
+        )
         info = self.host(host_name).redefine_network(spec, self.meta(ctx, new))
+        _overlay.rejoin(self.cloud, host_name, info, self.meta(ctx, new))
         return self._outputs(info, host_name)
 
     def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
-        """Stop and undefine the network; a network already gone is fine."""
+        """Stop and undefine the network, on its host and every host it spans; a network already gone is fine."""
         found = self._find(id, outputs)
         if found is not None:
             self.host(found[0]).delete_network(found[1].uuid)
+            _overlay.remove_everywhere(self.cloud, found[0], found[1].uuid)
 
     def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
         """A network by UUID or name on any host (this stack's first), managed by iaas or not."""

@@ -156,6 +156,23 @@ class NetworkOps(Connection):
 
         return self._call(f"read network {ref}", run)
 
+    def network_leases(self, ref: str) -> dict[str, str]:
+        """The IPv4 address the network's DHCP service leased to each MAC (empty on a simulated host)."""
+
+        def run(conn: libvirt.virConnect) -> dict[str, str]:
+            if self.simulated:
+                return {}
+            net = self._require_network(conn, ref)
+            if not net.isActive():
+                return {}
+            return {
+                str(lease["mac"]).lower(): str(lease["ipaddr"])
+                for lease in net.DHCPLeases() or []
+                if lease.get("type") == libvirt.VIR_IP_ADDR_TYPE_IPV4
+            }
+
+        return self._call(f"read DHCP leases of network {ref}", run)
+
     def delete_network(self, ref: str) -> None:
         """Stop and undefine a network; nothing happens if it does not exist."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 import iaas
 from iaas.errors import IaasError
+from iaas.stackfile import load_stack
 
 
 def cloud(tmp_path: Path, underlay: bool) -> dict[str, Any]:
@@ -30,7 +32,14 @@ def web_tier(image_file: Path, servers: int = 2, fixed: bool = False) -> iaas.St
         nic: dict[str, Any] = {"network": net, "fixed_ip": f"10.20.0.{9 + i}"} if fixed else {"network": net}
         stack.add(
             iaas.Instance(
-                name=f"web-{i}", image=image, vcpus=1, memory_mib=256, root_disk_gib=1, server_group=group, nics=[nic]
+                name=f"web-{i}",
+                image=image,
+                vcpus=1,
+                memory_mib=256,
+                root_disk_gib=1,
+                server_group=group,
+                nics=[nic],
+                wait_for_address=True,  # on the host that joined the network: a lease of the network's own host
             )
         )
     return stack
@@ -66,6 +75,8 @@ def test_two_anti_affinity_servers_share_a_network_across_hosts(tmp_path: Path, 
         own = hosts[home].get_network(net.id)
         assert own.spec.mtu == 1450 and segment.spec.mtu == 1450  # room for the VXLAN header
         assert own.spec.dhcp_start == "10.20.0.2"  # the one DHCP service, on the network's own host
+        addresses = [resources[f"instance.web-{i}"].outputs["ip_address"] for i in (1, 2)]
+        assert all(a.startswith("10.20.0.") for a in addresses) and len(set(addresses)) == 2
 
         one = web_tier(image_file, servers=1)  # the host of web-2 leaves the network, which stays
         plan = engine.plan(one)
@@ -87,4 +98,15 @@ def test_a_fixed_ip_on_a_spanned_network_is_served_by_its_own_host(tmp_path: Pat
         net = engine.resources()["network.web"]
         own = engine.cloud.hosts[net.outputs["host"]].get_network(net.id)
         assert sorted(h.ip for h in own.spec.dhcp_hosts) == ["10.20.0.10", "10.20.0.11"]
+        engine.destroy()
+
+
+def test_the_three_tier_example_plans_and_applies_over_two_hosts(tmp_path: Path, image_file: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "three-tier"
+    shutil.copy(example / "stack.yaml", tmp_path / "stack.yaml")  # next to image_file, the tiny.qcow2 it names
+    stack = load_stack(tmp_path / "stack.yaml")
+    with iaas.Engine.open("three-tier", home=tmp_path, cloud=cloud(tmp_path, underlay=True)) as engine:
+        assert engine.plan(stack).summary()["create"] == 9
+        engine.apply(stack)
+        assert {engine.outputs()["web_1_host"], engine.outputs()["web_2_host"]} == {"ho1", "ho2"}
         engine.destroy()

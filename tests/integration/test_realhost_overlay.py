@@ -53,6 +53,7 @@ def test_two_guests_on_two_hosts_share_one_network(
                 root_disk_gib=1,
                 server_group=group,
                 nics=[{"network": net}],
+                wait_for_address=True,  # the guest on h2 waits for its lease from h1's DHCP
             )
         )
     hosts = [realhost.config() | {"underlay": UNDERLAY["h1"]}, realhost2.config() | {"underlay": UNDERLAY["h2"]}]

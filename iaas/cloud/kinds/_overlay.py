@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from iaas.cloud.kinds._hostcmd import host_runner, run
+from iaas.cloud.kinds._hostcmd import host_runner, link_problem, run
 from iaas.cloud.kinds._libvirt import lock_for
 from iaas.drivers.libvirt import Meta, NetworkInfo, NetworkSpec
 from iaas.errors import IaasError
@@ -105,6 +105,7 @@ def join(cloud: Cloud, home_host: str, home: NetworkInfo, host_name: str, meta: 
         host = cloud.hosts[host_name]
         info = host.get_network(home.uuid)
         if info is None:
+            _check_provider_link(cloud, host_name, home)
             info = host.define_network(segment_spec(home), meta)
         if home.spec.mode not in PROVIDER_MODES:
             wire_all(cloud, home)
@@ -199,6 +200,17 @@ def unwire(cloud: Cloud, host_name: str, network_id: str) -> None:
         run(where, ["ip", "link", "del", "dev", vxlan_name(network_id)])
     except IaasError:
         pass  # not there
+
+
+def _check_provider_link(cloud: Cloud, host_name: str, home: NetworkInfo) -> None:
+    """A provider network's bridge or interface exists on a host that joins it (iaas never makes it)."""
+    link = home.spec.bridge if home.spec.mode == "bridge" else home.spec.interface
+    where = host_runner(cloud, host_name, resolve=True)
+    if home.spec.mode not in PROVIDER_MODES or not link or where is None:
+        return
+    problem = link_problem(where, link, home.spec.mode == "bridge")
+    if problem:
+        raise IaasError(f"host {host_name} {problem}: provider network {home.name} sits on it; create it there first")
 
 
 def _flood_entries(fdb: str) -> set[str]:

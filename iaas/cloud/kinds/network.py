@@ -16,7 +16,9 @@ from typing import Any
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.kinds import _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
+from iaas.cloud.kinds._overlay import PROVIDER_MODES
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
+from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
 
 BRIDGE_PREFIX = "iaas-"
@@ -46,6 +48,16 @@ def network_spec(
 
     ``mtu`` is the MTU when the inputs leave it unset (room for VXLAN on a host that has an underlay).
     """
+    mode: NetworkMode = inputs.get("mode") or "nat"
+    if mode in PROVIDER_MODES:  # the operator's LAN: its own addresses and DHCP
+        return NetworkSpec(
+            name=str(inputs["name"]),
+            uuid=id,
+            mode=mode,
+            bridge=inputs.get("bridge") if mode == "bridge" else None,
+            interface=inputs.get("interface") if mode == "macvtap" else None,
+            mtu=inputs.get("mtu"),
+        )
     net = ipaddress.IPv4Network(str(inputs["cidr"]))
     start = end = None
     if inputs.get("dhcp", True):
@@ -55,8 +67,8 @@ def network_spec(
     return NetworkSpec(
         name=str(inputs["name"]),
         uuid=id,
-        mode=inputs.get("mode") or "nat",
-        bridge=bridge or bridge_name(id),
+        mode=mode,
+        bridge=bridge or inputs.get("bridge") or bridge_name(id),
         ipv4_address=str(net.network_address + 1),
         ipv4_prefix=net.prefixlen,
         dhcp_start=start,
@@ -86,6 +98,13 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
         "dhcp_end": spec.dhcp_end,
         "cidr": None,
     }
+    if spec.mode == "bridge" or recorded.get("bridge"):
+        inputs["bridge"] = spec.bridge
+    if spec.mode == "macvtap":
+        inputs["interface"] = spec.interface
+    if spec.mode in PROVIDER_MODES:  # the LAN's subnet and DHCP are not the host's to tell
+        inputs.update({k: recorded.get(k) for k in ("cidr", "dhcp_start", "dhcp_end", "domain")})
+        inputs["dhcp"] = recorded.get("dhcp", True)
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
         inputs["cidr"] = str(net)

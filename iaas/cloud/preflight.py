@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from iaas.cloud.kinds._hostcmd import host_runner, link_problem
+from iaas.cloud.kinds.network import missing_link
 from iaas.cloud.pools import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
@@ -106,11 +106,8 @@ def host_reports(
 
 def _check_links(cloud: Cloud, name: str, need: Need, report: HostReport) -> None:
     """The bridges and interfaces the host's provider networks sit on exist (iaas never makes them)."""
-    where = host_runner(cloud, name, resolve=True)
-    if where is None:
-        return  # simulated, or no way to run a program there
     for what, link in sorted(need.links):
-        problem = link_problem(where, link, what == "bridge")
+        problem = missing_link(cloud, name, what, link)
         if problem:
             message = f"{problem}: a provider network sits on it; create it on the host first"
             report.problems.append(Problem(name, what, message))

@@ -202,13 +202,18 @@ def unwire(cloud: Cloud, host_name: str, network_id: str) -> None:
         pass  # not there
 
 
+def missing_link(cloud: Cloud, host_name: str, what: str, name: str) -> str | None:
+    """Why a host lacks the bridge (``what`` "bridge") or interface a provider network sits on; None when it has
+    it, or when iaas cannot run a program there (a simulated host)."""
+    where = host_runner(cloud, host_name, resolve=True)
+    return None if where is None else link_problem(where, name, what == "bridge")
+
+
 def _check_provider_link(cloud: Cloud, host_name: str, home: NetworkInfo) -> None:
     """A provider network's bridge or interface exists on a host that joins it (iaas never makes it)."""
-    link = home.spec.bridge if home.spec.mode == "bridge" else home.spec.interface
-    where = host_runner(cloud, host_name, resolve=True)
-    if home.spec.mode not in PROVIDER_MODES or not link or where is None:
-        return
-    problem = link_problem(where, link, home.spec.mode == "bridge")
+    what = "bridge" if home.spec.mode == "bridge" else "interface"
+    link = home.spec.bridge if what == "bridge" else home.spec.interface
+    problem = missing_link(cloud, host_name, what, link) if home.spec.mode in PROVIDER_MODES and link else None
     if problem:
         raise IaasError(f"host {host_name} {problem}: provider network {home.name} sits on it; create it there first")
 

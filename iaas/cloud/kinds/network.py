@@ -16,7 +16,7 @@ from typing import Any
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.kinds import _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
-from iaas.cloud.kinds._overlay import PROVIDER_MODES
+from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
@@ -205,3 +205,6 @@ class Handler(LibvirtHandler):
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:
         return {"id": info.uuid, "bridge": info.bridge, "gateway": info.spec.ipv4_address, "host": host_name}
+
+
+__all__ = ["Handler", "missing_link", "network_spec", "observed_inputs"]

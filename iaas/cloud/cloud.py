@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -51,6 +52,9 @@ class HostConfig:
     #: The command that runs a program on the host, for what libvirt cannot do (port forwards' DNAT rules), such
     #: as ["ssh", "root@h2"].  None: this machine for a local host, ssh for a qemu+ssh:// URI, else nothing.
     command_prefix: list[str] | None = None
+    #: The host's IPv4 address on the underlay network between the hosts: networks whose instances run on several
+    #: hosts reach it over VXLAN to this address.  None: the host's networks stay on it alone.
+    underlay: str | None = None
 
     @property
     def is_remote(self) -> bool:
@@ -67,7 +71,16 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ),
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
+    ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
 )
+
+
+def _is_ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
 
 
 @attrs.define
@@ -107,6 +120,10 @@ class CloudConfig:
                 if value is not None and not ok(value):
                     raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}", origin)])
             hosts.append(HostConfig(**h))
+            twin = next((o for o in hosts[:-1] if o.underlay and o.underlay == hosts[-1].underlay), None)
+            if twin is not None:
+                message = f"{twin.underlay} is already the underlay address of host {twin.name}"
+                raise ValidationError([FieldError(f"hosts[{i}]", "underlay", message, origin)])
         database = _database(data.get("database"), origin)
         if not hosts:
             config = cls.embedded(data.get("home", DEFAULT_HOME))

@@ -33,6 +33,14 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _links(write: Write) -> frozenset[tuple[str, str]]:
+    """The host bridge or interface a provider network's write needs."""
+    mode = write.inputs.get("mode")
+    key = {"bridge": "bridge", "macvtap": "interface"}.get(str(mode)) if write.kind == "network" else None
+    value = write.inputs.get(key) if key else None
+    return frozenset({(key, value)}) if key and isinstance(value, str) and value else frozenset()
+
+
 def needs_of(cloud: Cloud, writes: Iterable[Write]) -> dict[str, Need]:
     """The real hosts the writes touch, with what new guests ask of each."""
     real = sorted(n for n, h in cloud.hosts.items() if not h.simulated)
@@ -44,9 +52,10 @@ def needs_of(cloud: Cloud, writes: Iterable[Write]) -> dict[str, Need]:
         if w.kind == "instance" and w.action in ("create", "replace"):
             sizes = Instance.normalize(dict(w.inputs))
             vcpus, memory = _int(sizes.get("vcpus")), _int(sizes.get("memory_mib"))
+        links = _links(w)
         for name in ([w.host] if w.host in real else []) if w.host else real:
             had = needs.get(name, Need())
-            needs[name] = Need(max(had.vcpus, vcpus), had.memory_mib + memory)
+            needs[name] = Need(max(had.vcpus, vcpus), had.memory_mib + memory, had.links | links)
     return needs
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from iaas.cloud.kinds.network import missing_link
 from iaas.cloud.pools import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
@@ -46,6 +47,8 @@ class Need:
 
     vcpus: int = 0
     memory_mib: int = 0
+    #: Host links that provider networks sit on: ("bridge", name) or ("interface", name).
+    links: frozenset[tuple[str, str]] = frozenset()
 
 
 @attrs.frozen
@@ -53,7 +56,7 @@ class Problem:
     """One reason a host cannot take work, with what to do about it."""
 
     host: str
-    check: str  # "reachable", "acceleration", "firmware", "pool", "cpus" or "memory"
+    check: str  # "reachable", "acceleration", "firmware", "pool", "cpus", "memory", "bridge" or "interface"
     message: str
 
     def __str__(self) -> str:
@@ -91,7 +94,23 @@ def host_reports(
 ) -> list[HostReport]:
     """Check ``hosts`` (default: every host of the cloud), each against its ``needs``."""
     names = list(cloud.hosts) if hosts is None else list(hosts)
-    return [check_host(cloud.hosts[n], cloud.host_configs[n], (needs or {}).get(n, Need())) for n in names]
+    reports = []
+    for name in names:
+        need = (needs or {}).get(name, Need())
+        report = check_host(cloud.hosts[name], cloud.host_configs[name], need)
+        if report.reachable and need.links:
+            _check_links(cloud, name, need, report)
+        reports.append(report)
+    return reports
+
+
+def _check_links(cloud: Cloud, name: str, need: Need, report: HostReport) -> None:
+    """The bridges and interfaces the host's provider networks sit on exist (iaas never makes them)."""
+    for what, link in sorted(need.links):
+        problem = missing_link(cloud, name, what, link)
+        if problem:
+            message = f"{problem}: a provider network sits on it; create it on the host first"
+            report.problems.append(Problem(name, what, message))
 
 
 def preflight(

@@ -90,6 +90,8 @@ class Request:
     labels: dict[str, str] = attrs.field(factory=dict)  # the instance's ``host_labels``
     arch: str | None = None  # the image's ``architecture``
     disk_gib: int = 0  # the root disk and the new volumes that go with the instance
+    networks: dict[str, str] = attrs.field(factory=dict)  # label of each network in ``bound`` -> its mode
+    underlays: dict[str, str | None] = attrs.field(factory=dict)  # host -> its underlay address (cloud config)
 
 
 @attrs.frozen
@@ -142,10 +144,36 @@ def arch_filter(host: HostState, req: Request) -> str | None:
     return None
 
 
+#: Network modes whose segment is the operator's LAN: present on every host that has the bridge or interface.
+PROVIDER_MODES = ("bridge", "macvtap")
+
+
 def locality_filter(host: HostState, req: Request) -> str | None:
-    """The host is the one every network and volume of the instance lives on."""
-    elsewhere = [f"{label} is on host {where}" for label, where in req.bound.items() if where != host.name]
+    """Every volume of the instance lives on the host, and every network lives there or can span to it.
+
+    A virtual network spans hosts over VXLAN between their underlay addresses, so its own host and this one
+    both need one; a provider network is the operator's LAN, on every host.
+    """
+    elsewhere = [
+        why for label, where in req.bound.items() if where != host.name and (why := _away(label, where, host, req))
+    ]
     return ", ".join(elsewhere) or None
+
+
+def _away(label: str, where: str, host: HostState, req: Request) -> str | None:
+    """Why the instance cannot use ``label`` (on host ``where``) from ``host``; None when it can."""
+    mode = req.networks.get(label)
+    if mode is None:
+        return f"{label} is on host {where}"
+    if mode in PROVIDER_MODES:
+        return None
+    missing = [name for name in (where, host.name) if not req.underlays.get(name)]
+    if not missing:
+        return None
+    return (
+        f"{label} is on host {where} and cannot span to host {host.name}: no underlay address for host "
+        f"{' and '.join(missing)} in the cloud config"
+    )
 
 
 def group_filter(host: HostState, req: Request) -> str | None:
@@ -345,6 +373,7 @@ class _Run:
             labels=dict(labels) if isinstance(labels, dict) else {},
             arch=arch if isinstance(arch, str) else None,
             disk_gib=disk,
+            underlays={name: cfg.underlay for name, cfg in self.view.cloud.host_configs.items()},
         )
         unplaced = []
         nics = inst.inputs.get("nics") or []
@@ -357,6 +386,8 @@ class _Run:
             where = self.host_of(obj)
             if where:
                 req.bound[obj.label] = where
+                if kind == "network":
+                    req.networks[obj.label] = str(obj.inputs.get("mode") or "nat")
             elif obj.new:
                 unplaced.append(obj)
                 if kind == "volume":

@@ -27,10 +27,11 @@ class Network(Resource):
         check=checks.ipv4_cidr,
     )
     mode: str = field(
-        "Forwarding mode: nat (outbound through the host), isolated, or routed.",
+        "Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on the "
+        "operator's LAN: bridge (an existing host bridge) or macvtap (a host interface).",
         default="nat",
         update="replace",
-        choices=("nat", "isolated", "routed"),
+        choices=("nat", "isolated", "routed", "bridge", "macvtap"),
     )
     dhcp: bool = field("Serve addresses by DHCP.", default=True, update="offline")
     dhcp_start: str | None = field(
@@ -46,14 +47,25 @@ class Network(Resource):
     host: str | None = field(
         "Host to create the network on; chosen by the scheduler when unset.", update="replace", chosen=True
     )
+    interface: str | None = field(
+        "Mode macvtap: the host interface the guests sit on (it must exist on every host of the network).",
+        update="replace",
+        check=checks.name,
+    )
     id: str | None = field("UUID of the network.", computed=True)
-    bridge: str | None = field("Name of the host bridge.", computed=True)
+    bridge: str | None = field(
+        "Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never creates or "
+        "deletes; nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the id).",
+        update="replace",
+        chosen=True,
+        check=checks.name,
+    )
     gateway: str | None = field("Gateway address of the subnet.", computed=True)
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
-        """DHCP range inside the subnet and in order."""
-        errors: list[tuple[str, str]] = []
+        """DHCP range inside the subnet and in order; a provider network names its bridge or interface."""
+        errors = _provider_errors(values)
         cidr = values.get("cidr")
         if not isinstance(cidr, str) or checks.ipv4_cidr(cidr):
             return errors
@@ -73,6 +85,27 @@ class Network(Resource):
                 ("dhcp_end", f"DHCP range ends ({bounds['dhcp_end']}) before it starts ({bounds['dhcp_start']})")
             )
         return errors
+
+
+#: Modes whose segment is the operator's LAN, and the field naming what each sits on.
+PROVIDER_MODES = {"bridge": "bridge", "macvtap": "interface"}
+
+
+def _provider_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """``bridge`` with mode bridge, ``interface`` with mode macvtap (and only then)."""
+    mode = values.get("mode") or "nat"
+    if isinstance(mode, Reference):
+        return []
+    errors = []
+    for want_mode, key in PROVIDER_MODES.items():
+        value = values.get(key)
+        if mode == want_mode and not value:
+            errors.append((key, f"a network of mode {mode} needs the name of the host's {key}"))
+        elif mode != want_mode and key == "interface" and isinstance(value, str) and value:
+            errors.append((key, f"set only with mode {want_mode} (this network's mode is {mode})"))
+    if mode == "macvtap" and isinstance(values.get("bridge"), str) and values.get("bridge"):
+        errors.append(("bridge", "a network of mode macvtap has no bridge: its guests sit on `interface`"))
+    return errors
 
 
 def subnet_of(values: dict[str, Any]) -> ipaddress.IPv4Network | None:

@@ -45,12 +45,19 @@ def test_remote_and_domain_type_are_read_from_a_config() -> None:
     [
         ("remote", "yes", "must be true or false, got 'yes'"),
         ("domain_type", "xen", "must be 'kvm' or 'qemu', got 'xen'"),
+        ("underlay", "h2.lan", "must be an IPv4 address, got 'h2.lan'"),
+        ("underlay", "192.0.2.1", "192.0.2.1 is already the underlay address of host h1"),
     ],
 )
 def test_bad_host_entries_are_named(field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         CloudConfig.load(
-            {"hosts": [{"name": "h1", "uri": "qemu:///system"}, {"name": "h2", "uri": "qemu:///system", field: value}]}
+            {
+                "hosts": [
+                    {"name": "h1", "uri": "qemu:///system", "underlay": "192.0.2.1"},
+                    {"name": "h2", "uri": "qemu:///system", field: value},
+                ]
+            }
         )
     [error] = caught.value.errors
     assert (error.address, error.field, error.message) == ("hosts[1]", field, message)

@@ -347,8 +347,21 @@ def test_an_instance_goes_where_its_network_and_volume_are(make_cloud) -> None:
     vol = put(c, "volume", "data", stack="s1", host="h1", size_gib=10)
     errors, _ = check_plan(c, "s1", [vm("b", nics=[{"network": net.id}], volumes=[vol.id])])
     assert messages(errors) == [
-        "instance.b.host: no host can take it: host h1: network.lan is on host h2; host h2: volume.data is on host h1"
+        "instance.b.host: no host can take it: host h1: network.lan is on host h2 and cannot span to host h1: "
+        "no underlay address for host h2 and h1 in the cloud config; host h2: volume.data is on host h1"
     ]
+
+
+def test_a_network_spans_to_the_host_of_an_instance_when_both_have_an_underlay(make_cloud) -> None:
+    c = make_cloud({"h1": (8, 16384), "h2": (8, 8192)})
+    c.host_configs["h1"].underlay, c.host_configs["h2"].underlay = "192.0.2.1", "192.0.2.2"
+    net = put(c, "network", "lan", stack="s1", host="h2", cidr="10.0.0.0/24")
+    vol = put(c, "volume", "data", stack="s1", host="h1", size_gib=10)
+    errors, planned = check_plan(c, "s1", [vm("b", nics=[{"network": net.id}], volumes=[vol.id])])
+    assert errors == [] and planned["instance.b"] == {"host": "h1"}
+    c.host_configs["h2"].underlay = None
+    errors, _ = check_plan(c, "s1", [vm("b", nics=[{"network": net.id}], volumes=[vol.id])])
+    assert "network.lan is on host h2 and cannot span to host h1: no underlay address for host h2 " in str(errors)
 
 
 def test_new_networks_and_volumes_follow_the_instance_that_uses_them(make_cloud) -> None:

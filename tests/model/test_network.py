@@ -55,7 +55,26 @@ def test_a_bad_cidr_is_reported_alone() -> None:
 
 
 def test_mode_choices() -> None:
-    assert problems(Network, _net(mode="bridge")) == {"mode": "must be one of nat, isolated, routed; got 'bridge'"}
+    assert problems(Network, _net(mode="flat")) == {
+        "mode": "must be one of nat, isolated, routed, bridge, macvtap; got 'flat'"
+    }
+
+
+def test_a_provider_network_names_what_it_sits_on() -> None:
+    assert problems(Network, _net(mode="bridge")) == {
+        "bridge": "a network of mode bridge needs the name of the host's bridge"
+    }
+    assert problems(Network, _net(mode="macvtap")) == {
+        "interface": "a network of mode macvtap needs the name of the host's interface"
+    }
+    assert problems(Network, _net(mode="bridge", bridge="br0")) == {}
+    assert problems(Network, _net(mode="macvtap", interface="eth1")) == {}
+    assert problems(Network, _net(interface="eth1")) == {
+        "interface": "set only with mode macvtap (this network's mode is nat)"
+    }
+    assert problems(Network, _net(mode="macvtap", interface="eth1", bridge="br0")) == {
+        "bridge": "a network of mode macvtap has no bridge: its guests sit on `interface`"
+    }
 
 
 def test_dhcp_is_a_boolean() -> None:
@@ -122,7 +141,7 @@ def test_bad_ipv6_cidrs(cidr: str, message: str) -> None:
     assert_invalid(Network, _net(ipv6_cidr=cidr), "ipv6_cidr", message)
 
 
-@pytest.mark.parametrize("name", ["id", "bridge", "gateway"])
+@pytest.mark.parametrize("name", ["id", "gateway"])
 def test_computed_fields_cannot_be_set(name: str) -> None:
     assert problems(Network, _net(**{name: "x"})) == {name: "is computed by the cloud and cannot be set"}
 

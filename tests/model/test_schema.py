@@ -42,7 +42,7 @@ COMPUTED = {
     "project": {"id"},
     "image": {"id", "size"},
     "key_pair": {"id", "fingerprint"},
-    "network": {"id", "bridge", "gateway"},
+    "network": {"id", "gateway"},
     "security_group": {"id"},
     "server_group": {"id"},
     "volume": {"id", "path"},

@@ -47,7 +47,8 @@ options:
     type: str
   mode:
     description:
-    - 'Forwarding mode: nat (outbound through the host), isolated, or routed.'
+    - 'Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on the
+      operator''s LAN: bridge (an existing host bridge) or macvtap (a host interface).'
     - Changing it replaces the object (it is deleted and created anew).
     type: str
     default: nat
@@ -55,6 +56,8 @@ options:
     - nat
     - isolated
     - routed
+    - bridge
+    - macvtap
   dhcp:
     description:
     - Serve addresses by DHCP.
@@ -98,6 +101,17 @@ options:
     - Host to create the network on; chosen by the scheduler when unset.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
+  interface:
+    description:
+    - 'Mode macvtap: the host interface the guests sit on (it must exist on every host of the network).'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+  bridge:
+    description:
+    - 'Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never creates
+      or deletes; nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the id).'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
 seealso:
 - module: iaas.cloud.network_info
 """
@@ -133,7 +147,8 @@ network:
       returned: always
       type: str
     mode:
-      description: 'Forwarding mode: nat (outbound through the host), isolated, or routed.'
+      description: 'Forwarding mode: nat (outbound through the host), isolated, routed; or a provider
+        network on the operator''s LAN: bridge (an existing host bridge) or macvtap (a host interface).'
       returned: always
       type: str
     dhcp:
@@ -168,12 +183,19 @@ network:
       description: Host to create the network on; chosen by the scheduler when unset.
       returned: always
       type: str
+    interface:
+      description: 'Mode macvtap: the host interface the guests sit on (it must exist on every host of
+        the network).'
+      returned: always
+      type: str
     id:
       description: UUID of the network.
       returned: always
       type: str
     bridge:
-      description: Name of the host bridge.
+      description: 'Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas
+        never creates or deletes; nat, isolated, routed: the bridge iaas makes (default: iaas- and the
+        start of the id).'
       returned: always
       type: str
     gateway:
@@ -193,7 +215,7 @@ from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_res
 OPTIONS = {
     'name': {'type': 'str', 'required': True},
     'cidr': {'type': 'str'},
-    'mode': {'type': 'str', 'default': 'nat', 'choices': ['nat', 'isolated', 'routed']},
+    'mode': {'type': 'str', 'default': 'nat', 'choices': ['nat', 'isolated', 'routed', 'bridge', 'macvtap']},
     'dhcp': {'type': 'bool', 'default': True},
     'dhcp_start': {'type': 'str'},
     'dhcp_end': {'type': 'str'},
@@ -202,6 +224,8 @@ OPTIONS = {
     'ipv6_cidr': {'type': 'str'},
     'project': {'type': 'str'},
     'host': {'type': 'str'},
+    'interface': {'type': 'str'},
+    'bridge': {'type': 'str'},
 }
 
 REQUIRED_WHEN_PRESENT = ['cidr']

@@ -65,7 +65,8 @@ networks:
       returned: always
       type: str
     mode:
-      description: 'Forwarding mode: nat (outbound through the host), isolated, or routed.'
+      description: 'Forwarding mode: nat (outbound through the host), isolated, routed; or a provider
+        network on the operator''s LAN: bridge (an existing host bridge) or macvtap (a host interface).'
       returned: always
       type: str
     dhcp:
@@ -100,12 +101,19 @@ networks:
       description: Host to create the network on; chosen by the scheduler when unset.
       returned: always
       type: str
+    interface:
+      description: 'Mode macvtap: the host interface the guests sit on (it must exist on every host of
+        the network).'
+      returned: always
+      type: str
     id:
       description: UUID of the network.
       returned: always
       type: str
     bridge:
-      description: Name of the host bridge.
+      description: 'Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas
+        never creates or deletes; nat, isolated, routed: the bridge iaas makes (default: iaas- and the
+        start of the id).'
       returned: always
       type: str
     gateway:

@@ -70,6 +70,18 @@ def run(where: Sequence[str], argv: list[str], stdin: str | None = None, timeout
     return done.stdout
 
 
+def link_problem(where: Sequence[str], name: str, bridge: bool) -> str | None:
+    """Why the host has no usable link ``name`` (a bridge when ``bridge``); None when it has."""
+    what = "bridge" if bridge else "interface"
+    try:
+        shown = run(where, ["ip", "-d", "-o", "link", "show", "dev", name])
+    except IaasError:
+        return f"has no {what} {name}"
+    if bridge and " bridge " not in shown.replace("\\", " "):
+        return f"has an interface {name}, but it is not a bridge"
+    return None
+
+
 def tcp_probe(where: Sequence[str]) -> Probe:
     """A connection attempt made on the host (bash's /dev/tcp there): a probe for ``wait_for_port``."""
 

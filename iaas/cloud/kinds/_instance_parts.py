@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud.base import OpContext
-from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.kinds.security_group import policy_name, render_policy
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
-from iaas.drivers.libvirt import DiskSpec, DomainSpec, NetworkInfo, NicSpec, VolumeInfo
+from iaas.drivers.libvirt import DiskSpec, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
 from iaas.errors import ConflictError, NotFoundError
 
 if TYPE_CHECKING:
@@ -211,8 +211,11 @@ class Parts(LibvirtHandler):
         return plans
 
     def dhcp(self, action: str, nic: NicPlan) -> None:
-        """Add (or change) the NIC's static DHCP entry, or delete it; a missing network is fine on delete."""
-        host = self.host(self.host_name)
+        """Add (or change) the NIC's static DHCP entry, or delete it; a missing network is fine on delete.
+
+        The entry goes to the network's own host, where its DHCP service runs (see :mod:`._overlay`).
+        """
+        host = self.host(self.network_home(nic.network_id) or self.host_name)
         try:
             if action == "delete":
                 host.update_dhcp_host(nic.spec.network, "delete", nic.spec.mac, nic.fixed_ip or "")
@@ -222,8 +225,23 @@ class Parts(LibvirtHandler):
             if action != "delete":
                 raise
 
+    def network_home(self, network_id: str) -> str | None:
+        """The network's own host when it is another host of the cloud than the instance's (a spanned network)."""
+        return _overlay.home_of(self.cloud, network_id, self.host_name)
+
     def _network(self, index: int, ref: str) -> NetworkInfo:
+        """The network of a NIC as its own host has it; a network of another host is spanned to this one."""
         rec = self.record("network", ref, self.ctx.stack)
+        home = self.network_home(rec.id) if rec is not None else None
+        if rec is not None and home is not None:
+            info = self.host(home).get_network(rec.id)
+            if info is not None:
+                problem = _overlay.span_problem(self.cloud, home, info, self.host_name)
+                if problem:
+                    raise invalid(self.ctx.address, f"nics[{index}].network", problem)
+                meta = Meta(rec.stack or "", rec.address or "", rec.project or "")
+                _overlay.join(self.cloud, home, info, self.host_name, meta)
+                return info
         host = self.host(self.host_name)
         info = host.get_network(rec.id) if rec is not None else None
         info = info or host.get_network(ref)

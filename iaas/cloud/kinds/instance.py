@@ -30,25 +30,27 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _seed
+from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
+from iaas.drivers.libvirt.domains import AddressSource
 from iaas.errors import HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
 
 log = logging.getLogger(__name__)
+LEASE_POLL = 0.5  # seconds between two reads of the leases of a network another host serves
 
 BACKING_DEPTH = 8  # layers of a disk's backing chain searched for the image it is built on
 
@@ -207,23 +209,23 @@ class Handler(LibvirtHandler):
         timeout = ctx.timeout or float(inputs.get("address_timeout") or _default("address_timeout"))
         deadline = time.monotonic() + timeout
         labels = {n.spec.mac: f"nics[{i}], network {n.spec.network}" for i, n in enumerate(nics)}
-        try:
-            found = host.wait_for_addresses(
-                id,
-                timeout,
-                macs=[n.spec.mac for n in nics],
-                source=inputs.get("address_source") or "lease",
-                labels=labels,
-            )
-        except HostError as exc:
-            raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
-        held = {a.mac: a.address for a in found}
+        source: AddressSource = inputs.get("address_source") or "lease"
+        if source == "lease" and any(_overlay.home_of(self.cloud, n.network_id, host.name) for n in nics):
+            held = self._wait_for_spanned_leases(ctx, host.name, id, nics, deadline)
+        else:
+            try:
+                found = host.wait_for_addresses(
+                    id, timeout, macs=[n.spec.mac for n in nics], source=source, labels=labels
+                )
+            except HostError as exc:
+                raise IaasError(f"{ctx.address}: wait_for_address: {exc.detail}") from None
+            held = {a.mac: a.address for a in found}
         if not port:
             return held
         if host.simulated:
             log.info("%s: wait_for_port: host %s is simulated, no guest listens", ctx.address, host.name)
             return held
-        address = next(a.address for a in found if a.mac == nics[0].spec.mac)
+        address = held[nics[0].spec.mac]
         remaining = max(deadline - time.monotonic(), 1.0)
         config = self.cloud.host_configs[host.name]
         probe = None
@@ -340,6 +342,8 @@ class Handler(LibvirtHandler):
             if info is not None and info.state != "shutoff" and not rollback:
                 self._shut_down(ctx, host, id, timeout)
             host.delete_domain(id)
+            for nic in nics:  # a host joined to a network for this guest leaves it when no guest uses it there
+                _overlay.leave_if_unused(self.cloud, host_name, nic.network_id, parts.network_home(nic.network_id))
             host.delete_volume(VOLUME_POOL, root_name(id))
             parts.remove_seed_file(seed_name(id))
             if not rollback:
@@ -494,17 +498,36 @@ class Handler(LibvirtHandler):
             ]
         return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
 
-    def _leases(self, host_name: str, id: str) -> dict[str, str]:
-        """IPv4 address per MAC from the host's DHCP leases; none when the host cannot tell (best effort)."""
+    def _wait_for_spanned_leases(
+        self, ctx: OpContext, host_name: str, id: str, nics: list[NicPlan], deadline: float
+    ) -> dict[str, str]:
+        """The address per MAC once every NIC holds a lease, on networks whose DHCP runs on another host."""
+        while True:
+            held = self._leases(host_name, id, nics)
+            missing = [f"nics[{i}] ({n.spec.mac})" for i, n in enumerate(nics) if n.spec.mac not in held]
+            if not missing:
+                return held
+            if time.monotonic() >= deadline:
+                raise IaasError(f"{ctx.address}: wait_for_address: no lease for {', '.join(missing)} in time")
+            time.sleep(LEASE_POLL)
+
+    def _leases(self, host_name: str, id: str, nics: Sequence[NicPlan] = ()) -> dict[str, str]:
+        """IPv4 address per MAC from the host's DHCP leases, and for a NIC on a network that another host
+        serves, from that host's; none when the hosts cannot tell (best effort)."""
+        leases: dict[str, str] = {}
         try:
-            found = self.host(host_name).domain_addresses(id)
+            for addr in self.host(host_name).domain_addresses(id):
+                if addr.family == "ipv4":
+                    leases.setdefault(addr.mac, addr.address)
+            for nic in nics:
+                home = _overlay.home_of(self.cloud, nic.network_id, host_name)
+                if home is not None and nic.spec.mac not in leases:
+                    served = self.host(home).network_leases(nic.network_id, [nic.spec.mac.lower()])
+                    address = served.get(nic.spec.mac.lower())
+                    if address:
+                        leases[nic.spec.mac] = address
         except (HostError, NotFoundError) as exc:  # e.g. a NIC's network was deleted meanwhile
             log.info("instance %s: no addresses from host %s: %s", id, host_name, exc)
-            return {}
-        leases: dict[str, str] = {}
-        for addr in found:
-            if addr.family == "ipv4":
-                leases.setdefault(addr.mac, addr.address)
         return leases
 
     def _outputs(
@@ -513,7 +536,7 @@ class Handler(LibvirtHandler):
         """id, host, MACs and the IP address each NIC holds (None while it holds none, as when the guest is off):
         those an apply waited for (``held``), else what the host's leases say."""
         running = info is not None and info.state == "running"
-        leases = held if held is not None else self._leases(host_name, id) if running else {}
+        leases = held if held is not None else self._leases(host_name, id, nics) if running else {}
         ips = [leases.get(n.spec.mac) for n in nics]
         return {
             "id": id,

@@ -14,8 +14,11 @@ import ipaddress
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.kinds import _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
+from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
+from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
 
 BRIDGE_PREFIX = "iaas-"
@@ -34,9 +37,27 @@ def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
 
 
 def network_spec(
-    id: str, inputs: dict[str, Any], *, bridge: str | None = None, current: NetworkInfo | None = None
+    id: str,
+    inputs: dict[str, Any],
+    *,
+    bridge: str | None = None,
+    current: NetworkInfo | None = None,
+    mtu: int | None = None,
 ) -> NetworkSpec:
-    """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts)."""
+    """The libvirt definition of a network resource (keeping ``current``'s static DHCP hosts).
+
+    ``mtu`` is the MTU when the inputs leave it unset (room for VXLAN on a host that has an underlay).
+    """
+    mode: NetworkMode = inputs.get("mode") or "nat"
+    if mode in PROVIDER_MODES:  # the operator's LAN: its own addresses and DHCP
+        return NetworkSpec(
+            name=str(inputs["name"]),
+            uuid=id,
+            mode=mode,
+            bridge=inputs.get("bridge") if mode == "bridge" else None,
+            interface=inputs.get("interface") if mode == "macvtap" else None,
+            mtu=inputs.get("mtu"),
+        )
     net = ipaddress.IPv4Network(str(inputs["cidr"]))
     start = end = None
     if inputs.get("dhcp", True):
@@ -46,15 +67,15 @@ def network_spec(
     return NetworkSpec(
         name=str(inputs["name"]),
         uuid=id,
-        mode=inputs.get("mode") or "nat",
-        bridge=bridge or bridge_name(id),
+        mode=mode,
+        bridge=bridge or inputs.get("bridge") or bridge_name(id),
         ipv4_address=str(net.network_address + 1),
         ipv4_prefix=net.prefixlen,
         dhcp_start=start,
         dhcp_end=end,
         dhcp_hosts=current.spec.dhcp_hosts if current is not None else (),
         dns_domain=inputs.get("domain") or None,
-        mtu=inputs.get("mtu"),
+        mtu=inputs.get("mtu") or mtu,
     )
 
 
@@ -77,9 +98,18 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
         "dhcp_end": spec.dhcp_end,
         "cidr": None,
     }
+    if spec.mode == "bridge" or recorded.get("bridge"):
+        inputs["bridge"] = spec.bridge
+    if spec.mode == "macvtap":
+        inputs["interface"] = spec.interface
+    if spec.mode in PROVIDER_MODES:  # the LAN's subnet and DHCP are not the host's to tell
+        inputs.update({k: recorded.get(k) for k in ("cidr", "dhcp_start", "dhcp_end", "domain")})
+        inputs["dhcp"] = recorded.get("dhcp", True)
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
         inputs["cidr"] = str(net)
+        if spec.mtu == _overlay.OVERLAY_MTU and recorded.get("mtu") is None:
+            inputs["mtu"] = None  # the overlay's default
         for key, default in zip(("dhcp_start", "dhcp_end"), default_range(net), strict=True):
             if inputs[key] == default and recorded.get(key) is None:
                 inputs[key] = None
@@ -104,7 +134,8 @@ class Handler(LibvirtHandler):
             same_name = host.get_network(name)
             if same_name is not None:
                 raise self.name_taken(ctx, "network", name, host_name, same_name.meta, same_name.uuid)
-            info = host.define_network(network_spec(id, inputs), self.meta(ctx, inputs))
+            mtu = _overlay.default_mtu(self.cloud, host_name, str(inputs.get("mode") or "nat"))
+            info = host.define_network(network_spec(id, inputs, mtu=mtu), self.meta(ctx, inputs))
         return self._outputs(info, host_name)
 
     def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
@@ -128,15 +159,20 @@ class Handler(LibvirtHandler):
         if found is None:
             raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
         host_name, current = found
-        spec = network_spec(current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current)
+        mtu = _overlay.default_mtu(self.cloud, host_name, current.spec.mode)
+        spec = network_spec(
+            current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current, mtu=mtu
+        )
         info = self.host(host_name).redefine_network(spec, self.meta(ctx, new))
+        _overlay.rejoin(self.cloud, host_name, info, self.meta(ctx, new))
         return self._outputs(info, host_name)
 
     def delete(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
-        """Stop and undefine the network; a network already gone is fine."""
+        """Stop and undefine the network, on its host and every host it spans; a network already gone is fine."""
         found = self._find(id, outputs)
         if found is not None:
             self.host(found[0]).delete_network(found[1].uuid)
+            _overlay.remove_everywhere(self.cloud, found[0], found[1].uuid)
 
     def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
         """A network by UUID or name on any host (this stack's first), managed by iaas or not."""
@@ -169,3 +205,6 @@ class Handler(LibvirtHandler):
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:
         return {"id": info.uuid, "bridge": info.bridge, "gateway": info.spec.ipv4_address, "host": host_name}
+
+
+__all__ = ["Handler", "missing_link", "network_spec", "observed_inputs"]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import attrs
 import libvirt
 
-from iaas.drivers.libvirt import _lookup, readback
+from iaas.drivers.libvirt import _lookup, readback, simdhcp
 from iaas.drivers.libvirt._connection import Connection
 from iaas.drivers.libvirt.meta import parse_meta
 from iaas.drivers.libvirt.render import dhcp_host_xml, network_xml
@@ -155,6 +156,27 @@ class NetworkOps(Connection):
             return self._once(("network", net.UUIDString()), lambda: _lookup.unless_gone(lambda: network_info(net)))
 
         return self._call(f"read network {ref}", run)
+
+    def network_leases(self, ref: str, macs: Iterable[str] = ()) -> dict[str, str]:
+        """The IPv4 address the network's DHCP service leased to each MAC.
+
+        A simulated host answers for ``macs`` as its DHCP would (see :mod:`~iaas.drivers.libvirt.simdhcp`).
+        """
+
+        def run(conn: libvirt.virConnect) -> dict[str, str]:
+            net = self._require_network(conn, ref)
+            if self.simulated:
+                spec = _read_xml(net.XMLDesc(0))[0]
+                return {mac: found.address for mac in macs if (found := simdhcp.lease(spec, mac)) is not None}
+            if not net.isActive():
+                return {}
+            return {
+                str(lease["mac"]).lower(): str(lease["ipaddr"])
+                for lease in net.DHCPLeases() or []
+                if lease.get("type") == libvirt.VIR_IP_ADDR_TYPE_IPV4
+            }
+
+        return self._call(f"read DHCP leases of network {ref}", run)
 
     def delete_network(self, ref: str) -> None:
         """Stop and undefine a network; nothing happens if it does not exist."""

@@ -82,6 +82,9 @@ def network_spec(xml: str) -> NetworkSpec:
             DhcpHost(mac=h.get("mac", ""), ip=h.get("ip", ""), name=h.get("name")) for h in ip.findall("dhcp/host")
         ]
     mode = _attr(root, "forward", "mode")
+    interface = _attr(root, "forward/interface", "dev")
+    if mode == "bridge" and interface:
+        mode = "macvtap"  # guests on macvtap devices over a host interface
     mtu = _attr(root, "mtu", "size")
     return NetworkSpec(
         name=_text(root, "name") or "",
@@ -95,6 +98,7 @@ def network_spec(xml: str) -> NetworkSpec:
         dhcp_hosts=tuple(hosts),
         dns_domain=_attr(root, "domain", "name"),
         mtu=int(mtu) if mtu else None,
+        interface=interface,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 import attrs
 
-NetworkMode = Literal["nat", "isolated", "routed"]
+NetworkMode = Literal["nat", "isolated", "routed", "bridge", "macvtap"]
 VolumeFormat = Literal["qcow2", "raw"]
 DhcpAction = Literal["add", "modify", "delete"]
 ObjectType = Literal["domain", "network", "volume", "nwfilter"]
@@ -95,6 +95,7 @@ class NetworkSpec:
     dhcp_hosts: tuple[DhcpHost, ...] = attrs.field(default=(), converter=_dhcp_hosts)
     dns_domain: str | None = None
     mtu: int | None = None
+    interface: str | None = None  # mode macvtap: the host interface the guests' macvtap devices sit on
 
     def __attrs_post_init__(self) -> None:
         if (self.ipv4_address is None) != (self.ipv4_prefix is None):

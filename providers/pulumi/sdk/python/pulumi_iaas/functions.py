@@ -351,6 +351,7 @@ class GetNetworkResult:
                  ipv6_cidr: str | None = None,
                  project: str | None = None,
                  host: str | None = None,
+                 interface: str | None = None,
                  bridge: str | None = None,
                  gateway: str | None = None):
         if id is not None:
@@ -377,6 +378,8 @@ class GetNetworkResult:
             pulumi.set(__self__, "project", project)
         if host is not None:
             pulumi.set(__self__, "host", host)
+        if interface is not None:
+            pulumi.set(__self__, "interface", interface)
         if bridge is not None:
             pulumi.set(__self__, "bridge", bridge)
         if gateway is not None:
@@ -410,7 +413,9 @@ class GetNetworkResult:
     @pulumi.getter
     def mode(self) -> str:
         """
-        Forwarding mode: nat (outbound through the host), isolated, or routed. One of: `nat`, `isolated`, `routed`.
+        Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on the operator's
+        LAN: bridge (an existing host bridge) or macvtap (a host interface). One of: `nat`, `isolated`, `routed`,
+        `bridge`, `macvtap`.
         """
         return pulumi.get(self, "mode")
 
@@ -480,9 +485,19 @@ class GetNetworkResult:
 
     @property
     @pulumi.getter
+    def interface(self) -> str | None:
+        """
+        Mode macvtap: the host interface the guests sit on (it must exist on every host of the network).
+        """
+        return pulumi.get(self, "interface")
+
+    @property
+    @pulumi.getter
     def bridge(self) -> str | None:
         """
-        Name of the host bridge.
+        Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never creates or deletes;
+        nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the id). Chosen by the cloud
+        when unset.
         """
         return pulumi.get(self, "bridge")
 

@@ -24,7 +24,9 @@ class NetworkArgs:
                  mtu: pulumi.Input[int] | None = None,
                  ipv6_cidr: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None,
-                 host: pulumi.Input[str] | None = None):
+                 host: pulumi.Input[str] | None = None,
+                 interface: pulumi.Input[str] | None = None,
+                 bridge: pulumi.Input[str] | None = None):
         """
         The arguments of a Network.
 
@@ -32,8 +34,9 @@ class NetworkArgs:
             resource.
         :param name: Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
             Changing it replaces the resource.
-        :param mode: Forwarding mode: nat (outbound through the host), isolated, or routed. One of: `nat`,
-            `isolated`, `routed`. Changing it replaces the resource.
+        :param mode: Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on
+            the operator's LAN: bridge (an existing host bridge) or macvtap (a host interface). One of: `nat`,
+            `isolated`, `routed`, `bridge`, `macvtap`. Changing it replaces the resource.
         :param dhcp: Serve addresses by DHCP. Changed in place; the object is stopped and started again.
         :param dhcp_start: First address of the DHCP range (default: gateway + 1). Changed in place; the object is
             stopped and started again.
@@ -46,6 +49,11 @@ class NetworkArgs:
             resource.
         :param host: Host to create the network on; chosen by the scheduler when unset. Changing it replaces the
             resource.
+        :param interface: Mode macvtap: the host interface the guests sit on (it must exist on every host of the
+            network). Changing it replaces the resource.
+        :param bridge: Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never
+            creates or deletes; nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the
+            id). Chosen by the cloud when unset. Changing it replaces the resource.
         """
         pulumi.set(__self__, "cidr", cidr)
         if name is not None:
@@ -68,6 +76,10 @@ class NetworkArgs:
             pulumi.set(__self__, "project", project)
         if host is not None:
             pulumi.set(__self__, "host", host)
+        if interface is not None:
+            pulumi.set(__self__, "interface", interface)
+        if bridge is not None:
+            pulumi.set(__self__, "bridge", bridge)
 
     @property
     @pulumi.getter
@@ -98,8 +110,9 @@ class NetworkArgs:
     @pulumi.getter
     def mode(self) -> pulumi.Input[str] | None:
         """
-        Forwarding mode: nat (outbound through the host), isolated, or routed. One of: `nat`, `isolated`, `routed`.
-        Changing it replaces the resource.
+        Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on the operator's
+        LAN: bridge (an existing host bridge) or macvtap (a host interface). One of: `nat`, `isolated`, `routed`,
+        `bridge`, `macvtap`. Changing it replaces the resource.
         """
         return pulumi.get(self, "mode")
 
@@ -205,6 +218,33 @@ class NetworkArgs:
     def host(self, value: pulumi.Input[str] | None) -> None:
         pulumi.set(self, "host", value)
 
+    @property
+    @pulumi.getter
+    def interface(self) -> pulumi.Input[str] | None:
+        """
+        Mode macvtap: the host interface the guests sit on (it must exist on every host of the network). Changing it
+        replaces the resource.
+        """
+        return pulumi.get(self, "interface")
+
+    @interface.setter
+    def interface(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "interface", value)
+
+    @property
+    @pulumi.getter
+    def bridge(self) -> pulumi.Input[str] | None:
+        """
+        Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never creates or deletes;
+        nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the id). Chosen by the cloud
+        when unset. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "bridge")
+
+    @bridge.setter
+    def bridge(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "bridge", value)
+
 
 class Network(pulumi.CustomResource):
     """
@@ -223,7 +263,9 @@ class Network(pulumi.CustomResource):
                  mtu: pulumi.Input[int] | None = None,
                  ipv6_cidr: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None,
-                 host: pulumi.Input[str] | None = None) -> None: ...
+                 host: pulumi.Input[str] | None = None,
+                 interface: pulumi.Input[str] | None = None,
+                 bridge: pulumi.Input[str] | None = None) -> None: ...
 
     @overload
     def __init__(__self__, resource_name: str, args: NetworkArgs,
@@ -245,12 +287,14 @@ class Network(pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         props = NetworkArgs.__new__(NetworkArgs)
         for key in [
+            'bridge',
             'cidr',
             'dhcp',
             'dhcp_end',
             'dhcp_start',
             'domain',
             'host',
+            'interface',
             'ipv6_cidr',
             'mode',
             'mtu',
@@ -263,7 +307,6 @@ class Network(pulumi.CustomResource):
         if props.__dict__['cidr'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'cidr'")
         for key in [
-            'bridge',
             'gateway',
         ]:
             props.__dict__[key] = None  # filled in by the provider
@@ -298,7 +341,9 @@ class Network(pulumi.CustomResource):
     @pulumi.getter
     def mode(self) -> pulumi.Output[str]:
         """
-        Forwarding mode: nat (outbound through the host), isolated, or routed. One of: `nat`, `isolated`, `routed`.
+        Forwarding mode: nat (outbound through the host), isolated, routed; or a provider network on the operator's
+        LAN: bridge (an existing host bridge) or macvtap (a host interface). One of: `nat`, `isolated`, `routed`,
+        `bridge`, `macvtap`.
         """
         return pulumi.get(self, "mode")
 
@@ -368,9 +413,19 @@ class Network(pulumi.CustomResource):
 
     @property
     @pulumi.getter
+    def interface(self) -> pulumi.Output[str | None]:
+        """
+        Mode macvtap: the host interface the guests sit on (it must exist on every host of the network).
+        """
+        return pulumi.get(self, "interface")
+
+    @property
+    @pulumi.getter
     def bridge(self) -> pulumi.Output[str | None]:
         """
-        Name of the host bridge.
+        Name of the host bridge. Mode bridge: the existing bridge on each host, which iaas never creates or deletes;
+        nat, isolated, routed: the bridge iaas makes (default: iaas- and the start of the id). Chosen by the cloud
+        when unset.
         """
         return pulumi.get(self, "bridge")
 

@@ -20,6 +20,7 @@ import attrs
 
 from iaas.cloud import Cloud, OpContext
 from iaas.cloud.kinds.console import console_log
+from iaas.cloud.kinds.snapshot import snapshot_list
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
@@ -293,6 +294,18 @@ class Engine:
         if rec.kind != "instance":
             raise ValidationError([FieldError(address, "", "only instances have a console")])
         return console_log(self.cloud, rec.id, str(rec.outputs.get("host") or ""), offset)
+
+    def snapshots(self, address: str) -> list[dict[str, Any]]:
+        """The snapshots instance ``address`` (``instance.web`` or ``web``) has on its host, oldest first: name,
+        memory, description, created_at, state, disks, and the ``address`` and ``stack`` of the resource that
+        manages each (None for a snapshot iaas did not take)."""
+        address = address if "." in address else f"instance.{address}"
+        rec = self.store.get(address)
+        if rec is None or rec.id is None:
+            raise NotFoundError(f"{address} is not in the state of stack {self.stack_name!r}")
+        if rec.kind != "instance":
+            raise ValidationError([FieldError(address, "", "only instances have snapshots")])
+        return snapshot_list(self.cloud, rec.id)
 
     def taint(self, address: str, tainted: bool = True) -> None:
         """Mark a resource to be replaced on the next apply (or clear the mark)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
@@ -29,6 +29,9 @@ from iaas.cloud.kinds._record import RecordHandler
 from iaas.drivers.libvirt import Host
 from iaas.drivers.libvirt.snapshots import SnapshotInfo
 from iaas.errors import ConflictError, IaasError, NotFoundError
+
+if TYPE_CHECKING:
+    from iaas.cloud.cloud import Cloud
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,16 @@ def _iso(seconds: float) -> str:
 def snapshot_outputs(info: SnapshotInfo) -> dict[str, Any]:
     """The computed fields a snapshot on its host gives."""
     return {"created_at": _iso(info.created_at), "state": info.state, "disks": list(info.disks)}
+
+
+def snapshot_list(cloud: Cloud, instance_id: str) -> list[dict[str, Any]]:
+    """Every snapshot of instance ``instance_id`` on its host, oldest first (see :meth:`Handler.list_of`)."""
+    instance = cloud.inventory.get(instance_id)
+    if instance is None or instance.kind != "instance":
+        raise NotFoundError(f"instance {instance_id} is not in the cloud")
+    handler = cloud.handler("snapshot")
+    assert isinstance(handler, Handler)
+    return handler.list_of(instance)
 
 
 class Handler(RecordHandler):

@@ -94,3 +94,30 @@ def test_bad_revert_is_refused_before_anything_is_touched(engine: iaas.Engine, i
     with pytest.raises(iaas.ValidationError, match=r"snapshot\.before\.revert"):
         engine.apply(_stack(image_file, revert=-1))
     assert engine.cloud.managed_objects() == []
+
+
+def _clones(image_file: Path, power: str, **source: str) -> iaas.Stack:
+    stack = _stack(image_file, power=power, memory=False)
+    refs = {"instance": iaas.Reference("instance", "vm"), "snapshot": iaas.Reference("snapshot", "before")}
+    copy = stack.add(iaas.Image(name="copy", **{f"source_{k}": refs[v] for k, v in source.items()}))  # type: ignore[arg-type]
+    stack.add(iaas.Instance(name="clone", image=copy, flavor="m1.tiny", power_state="stopped"))
+    return stack
+
+
+@pytest.mark.parametrize("source", ["instance", "snapshot"])
+def test_an_image_copied_from_an_instance_or_a_snapshot_boots_new_instances(
+    engine: iaas.Engine, image_file: Path, source: str
+) -> None:
+    assert engine.apply(_clones(image_file, "stopped", **{source: source})).ok
+    records = {r.address: r for r in engine.cloud.managed_objects("t")}
+    host = engine.cloud.hosts["default"]
+    copy = host.get_volume("iaas-images", f"iaas-{records['image.copy'].id}.qcow2")
+    assert copy is not None and copy.capacity_bytes == 2**30  # the m1.tiny root disk it was copied from
+    assert records["instance.clone"].data["outputs"]["id"]
+    assert engine.plan(_clones(image_file, "stopped", **{source: source})).empty
+
+
+def test_a_copy_of_a_running_instance_is_refused_naming_the_field(engine: iaas.Engine, image_file: Path) -> None:
+    with pytest.raises(iaas.ApplyError, match=r"image\.copy\.source_instance: instance 'vm' is running: stop it"):
+        engine.apply(_clones(image_file, "running", instance="instance"))
+    assert engine.apply(_clones(image_file, "running", snapshot="snapshot")).ok  # a snapshot's copy is fine

@@ -28,7 +28,7 @@ ALL_TYPES = (*KINDS.values(), *NESTED)
 
 REQUIRED = {
     "project": {"name"},
-    "image": {"name", "source"},
+    "image": {"name"},
     "key_pair": {"name", "public_key"},
     "network": {"name", "cidr"},
     "security_group": {"name"},

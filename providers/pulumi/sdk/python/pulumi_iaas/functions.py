@@ -127,7 +127,9 @@ class GetImageResult:
     def __init__(__self__, *,
                  id: str = None,
                  name: str = None,
-                 source: str = None,
+                 source: str | None = None,
+                 source_instance: str | None = None,
+                 source_snapshot: str | None = None,
                  format: str = None,
                  sha256: str | None = None,
                  architecture: str | None = None,
@@ -141,6 +143,10 @@ class GetImageResult:
             pulumi.set(__self__, "name", name)
         if source is not None:
             pulumi.set(__self__, "source", source)
+        if source_instance is not None:
+            pulumi.set(__self__, "source_instance", source_instance)
+        if source_snapshot is not None:
+            pulumi.set(__self__, "source_snapshot", source_snapshot)
         if format is not None:
             pulumi.set(__self__, "format", format)
         if sha256 is not None:
@@ -174,12 +180,30 @@ class GetImageResult:
 
     @property
     @pulumi.getter
-    def source(self) -> str:
+    def source(self) -> str | None:
         """
         Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
-        Python, to the working directory when planning).
+        Python, to the working directory when planning). Set this, source_instance or source_snapshot.
         """
         return pulumi.get(self, "source")
+
+    @property
+    @pulumi.getter(name="sourceInstance")
+    def source_instance(self) -> str | None:
+        """
+        Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image is kept
+        on the instance's host. The id (or name) of an instance.
+        """
+        return pulumi.get(self, "source_instance")
+
+    @property
+    @pulumi.getter(name="sourceSnapshot")
+    def source_snapshot(self) -> str | None:
+        """
+        Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image is kept on
+        the instance's host. The id (or name) of a snapshot.
+        """
+        return pulumi.get(self, "source_snapshot")
 
     @property
     @pulumi.getter

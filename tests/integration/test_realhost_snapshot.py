@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import libvirt
@@ -30,10 +30,11 @@ pytestmark = pytest.mark.realhost
 STACK = "snap"
 READY = "IAAS-GUEST ready"
 Snaps = dict[str, tuple[bool, int]]  # snapshot name -> (memory, revert)
+Clones = Sequence[tuple[str, str, iaas.Reference, str]]  # image name, source field, source, power of its instance
 
 
-def make_stack(guest: TinyGuest, snapshots: Snaps, power: str = "running") -> iaas.Stack:
-    """One guest and its snapshots."""
+def make_stack(guest: TinyGuest, snapshots: Snaps, power: str = "running", clones: Clones = ()) -> iaas.Stack:
+    """One guest and its snapshots; and images copied from it, each with an instance built on it."""
     stack = iaas.Stack(STACK)
     lan = stack.add(iaas.Network(name="snap-lan", cidr="10.87.0.0/24", mode="isolated"))
     image = stack.add(iaas.Image(name="snap-tiny", **guest.image))
@@ -52,6 +53,20 @@ def make_stack(guest: TinyGuest, snapshots: Snaps, power: str = "running") -> ia
     )
     for name, (memory, revert) in snapshots.items():
         stack.add(iaas.Snapshot(name=name, instance=vm, memory=memory, revert=revert, description=f"test {name}"))
+    for name, field, source, clone_power in clones:
+        copy = stack.add(iaas.Image(name=name, **{**guest.image, "source": None, field: source}))
+        stack.add(
+            iaas.Instance(
+                name=f"{name}-vm",
+                image=copy,
+                vcpus=1,
+                memory_mib=192,
+                root_disk_gib=1,
+                nics=[iaas.Nic(network=lan)],
+                power_state=clone_power,
+                wait_for_port=7,
+            )
+        )
     return stack
 
 
@@ -73,12 +88,12 @@ def world(
 # ------------------------------------------------------------ the guest's disk
 
 
-def _domain(world: dict) -> libvirt.virDomain:
-    return world["conn"].lookupByName("snap-vm")
+def _domain(world: dict, name: str = "snap-vm") -> libvirt.virDomain:
+    return world["conn"].lookupByName(name)
 
 
-def _root_disk(world: dict) -> str:
-    found = re.search(r"<source file='([^']+-root\.qcow2)'", _domain(world).XMLDesc(0))
+def _root_disk(world: dict, name: str = "snap-vm") -> str:
+    found = re.search(r"<source file='([^']+-root\.qcow2)'", _domain(world, name).XMLDesc(0))
     assert found
     return found.group(1)
 
@@ -95,7 +110,7 @@ def write_offline(world: dict, byte: int) -> None:
     assert "wrote 65536/65536 bytes" in done.stdout, done.stdout + done.stderr
 
 
-def holds(world: dict, byte: int) -> bool:
+def holds(world: dict, byte: int, name: str = "snap-vm") -> bool:
     """Whether the first 64 KiB of the guest's disk all hold ``byte``.
 
     While the guest runs the file is read alongside QEMU (``-U``): nothing
@@ -103,7 +118,7 @@ def holds(world: dict, byte: int) -> bool:
     the file before it lets the guest run.
     """
     done = subprocess.run(
-        ["qemu-io", "-r", "-U", "-f", "qcow2", "-c", f"read -P {byte:#x} 0 64k", _root_disk(world)],
+        ["qemu-io", "-r", "-U", "-f", "qcow2", "-c", f"read -P {byte:#x} 0 64k", _root_disk(world, name)],
         capture_output=True,
         text=True,
         check=False,
@@ -136,8 +151,8 @@ def wait_for_boots(world: dict, count: int) -> int:
     return boots(world)
 
 
-def _address(world: dict) -> str:
-    rec = next(r for r in world["engine"].cloud.managed_objects(STACK) if r.address == "instance.snap-vm")
+def _address(world: dict, name: str = "snap-vm") -> str:
+    rec = next(r for r in world["engine"].cloud.managed_objects(STACK) if r.address == f"instance.{name}")
     return str(rec.data["outputs"]["ip_address"])
 
 
@@ -145,8 +160,8 @@ def _changes(plan: iaas.Plan) -> dict[str, str]:
     return {a: c.action for a, c in plan.changes.items() if c.action != "noop"}
 
 
-def _apply(world: dict, snaps: Snaps, power: str = "running") -> None:
-    assert world["engine"].apply(make_stack(world["guest"], snaps, power)).ok
+def _apply(world: dict, snaps: Snaps, power: str = "running", clones: Clones = ()) -> None:
+    assert world["engine"].apply(make_stack(world["guest"], snaps, power, clones)).ok
 
 
 # ------------------------------------------------------------ the scenario
@@ -213,6 +228,24 @@ def test_a_snapshot_deleted_out_of_band_is_drift_and_taken_again(world: dict) ->
     assert _changes(world["engine"].plan(make_stack(world["guest"], snaps))) == {"snapshot.disk-only": "create"}
     _apply(world, snaps)
     assert sorted(_domain(world).snapshotListNames()) == ["disk-only", "with-memory"]
+
+
+def test_images_copied_from_a_snapshot_and_from_a_stopped_instance_hold_their_data(world: dict) -> None:
+    snaps: Snaps = {"with-memory": (True, 2), "disk-only": (False, 2)}
+    from_snapshot = ("from-disk-only", "source_snapshot", iaas.Reference("snapshot", "disk-only"), "running")
+    # The instance runs (it holds 0x43 since its disk-only revert); a snapshot's copy does not need it stopped.
+    _apply(world, snaps, clones=[from_snapshot])
+    assert holds(world, 0x43, "from-disk-only-vm")
+    answer = connect(world["ns"], _address(world, "from-disk-only-vm"), 7, attempts=30)
+    assert "hello from from-disk-only-vm" in answer.stdout, answer.stderr
+    _apply(world, snaps, "stopped", clones=[from_snapshot])
+    write_offline(world, 0x45)
+    from_instance = ("from-vm", "source_instance", iaas.Reference("instance", "snap-vm"), "stopped")
+    _apply(world, snaps, "stopped", clones=[from_snapshot, from_instance])
+    assert holds(world, 0x45, "from-vm-vm") and holds(world, 0x43, "from-disk-only-vm")
+    images = world["engine"].cloud.managed_objects(STACK)
+    copy = next(r for r in images if r.address == "image.from-vm")
+    assert copy.data["outputs"]["size"] > 65536
 
 
 def test_destroy_deletes_the_snapshots_before_the_guest(world: dict) -> None:

@@ -70,7 +70,7 @@ class Handler(RecordHandler):
         rec = self.inventory.get(id)
         if rec is not None and rec.kind == self.kind:
             return dict(rec.data.get("outputs") or {"id": id})
-        instance = self._instance(ctx.address, inputs, ctx.stack)
+        instance = self.instance_of(ctx.address, inputs, ctx.stack)
         host_name, host = self._host_of(ctx.address, instance)
         name = str(inputs["name"])
         info = host.get_snapshot(instance.id, name)
@@ -172,13 +172,6 @@ class Handler(RecordHandler):
         return rows
 
     # ------------------------------------------------------------ helpers
-
-    def _instance(self, label: str, inputs: dict[str, Any], stack: str | None) -> InventoryRecord:
-        value = inputs.get("instance")
-        instance = self.find(value, prefer_stack=stack, kind="instance") if isinstance(value, str) else None
-        if instance is None:
-            raise NotFoundError(f"{label}: instance {value!r} is not in the cloud")
-        return instance
 
     def _host_of(self, label: str, instance: InventoryRecord) -> tuple[str, Host]:
         name = instance.host or (instance.data.get("outputs") or {}).get("host")

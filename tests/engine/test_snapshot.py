@@ -19,19 +19,6 @@ def _stack(
     return stack
 
 
-@pytest.fixture
-def image_file(tmp_path: Path) -> Path:
-    p = tmp_path / "tiny.qcow2"
-    p.write_bytes(b"QFI\xfb" + b"\0" * 1020)
-    return p
-
-
-@pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with iaas.Engine.open("t", home=tmp_path / "home") as e:
-        yield e
-
-
 def _host_and_domain(engine: iaas.Engine) -> tuple[object, str]:
     rec = next(r for r in engine.cloud.managed_objects("t") if r.address == "instance.vm")
     return engine.cloud.hosts[str(rec.host)], rec.id

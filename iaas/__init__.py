@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
             "Rule",
             "SecurityGroup",
             "ServerGroup",
+            "Snapshot",
             "Volume",
         ),
         "iaas.model",
@@ -120,6 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         Rule,
         SecurityGroup,
         ServerGroup,
+        Snapshot,
         Volume,
     )
     from iaas.stack import Lifecycle, Stack

@@ -127,6 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         Rule,
         SecurityGroup,
         ServerGroup,
+        Snapshot,
         TypeSpec,
         Volume,
         contains_unknown,

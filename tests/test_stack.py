@@ -128,7 +128,7 @@ def test_add_raw_refuses_an_unknown_kind() -> None:
     assert (error.address, error.source) == ("floating_ip.x", "s.yaml:2")
     assert error.message == (
         "unknown kind 'floating_ip' (known kinds: project, image, key_pair, network, "
-        "security_group, server_group, volume, instance, port_forward)"
+        "security_group, server_group, volume, instance, snapshot, port_forward)"
     )
 
 

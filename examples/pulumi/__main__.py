@@ -45,6 +45,8 @@ for i in range(2):
     )
 
 ssh = iaas.PortForward("ssh", instance=servers[0].id, target_port=22, host_port=2222, project=team.id)
+# Set revert=1 (then 2, ...) to put web-0 back as it was when this snapshot was taken.
+before = iaas.Snapshot("before-upgrade", instance=servers[0].id, memory=True, description="before the upgrade")
 
 pulumi.export("gateway", lan.gateway)
 pulumi.export("addresses", [s.ip_address for s in servers])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from iaas import api
 from iaas.api import IaasError, ValidationError
-from iaas.cli import console
+from iaas.cli import console, snapshots
 from iaas.cli.ui import UI
 
 if TYPE_CHECKING:
@@ -385,6 +385,11 @@ def _console(args: argparse.Namespace, ui: UI) -> int:
         return console.show(engine, args.instance, follow=args.follow)
 
 
+def _snapshot(args: argparse.Namespace, ui: UI) -> int:
+    with _engine(args, _load(args, required=False).name, ui) as engine:
+        return snapshots.show(engine, args.instance, as_json=args.json, write=ui.print)
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "validate": _validate,
     "plan": _plan,
@@ -399,6 +404,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "taint": _taint,
     "untaint": _taint,
     "console": _console,
+    "snapshot": _snapshot,
 }
 
 

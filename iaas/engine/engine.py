@@ -20,6 +20,7 @@ import attrs
 
 from iaas.cloud import Cloud, OpContext
 from iaas.cloud.kinds.console import console_log
+from iaas.cloud.kinds.snapshot import snapshot_list
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
@@ -286,13 +287,24 @@ class Engine:
     def console_log(self, address: str, offset: int = 0) -> bytes:
         """What the serial console of instance ``address`` (``instance.web`` or ``web``) has written since
         byte ``offset``."""
+        rec = self._instance(address, "only instances have a console")
+        return console_log(self.cloud, str(rec.id), str(rec.outputs.get("host") or ""), offset)
+
+    def snapshots(self, address: str) -> list[dict[str, Any]]:
+        """The snapshots instance ``address`` (``instance.web`` or ``web``) has on its host, oldest first: name,
+        memory, description, created_at, state, disks, and the ``address`` and ``stack`` of the resource that
+        manages each (None for a snapshot iaas did not take)."""
+        return snapshot_list(self.cloud, str(self._instance(address, "only instances have snapshots").id))
+
+    def _instance(self, address: str, refusal: str) -> ResourceRecord:
+        """The recorded instance at ``address`` (``instance.web`` or ``web``); ``refusal`` when it is another kind."""
         address = address if "." in address else f"instance.{address}"
         rec = self.store.get(address)
         if rec is None or rec.id is None:
             raise NotFoundError(f"{address} is not in the state of stack {self.stack_name!r}")
         if rec.kind != "instance":
-            raise ValidationError([FieldError(address, "", "only instances have a console")])
-        return console_log(self.cloud, rec.id, str(rec.outputs.get("host") or ""), offset)
+            raise ValidationError([FieldError(address, "", refusal)])
+        return rec
 
     def taint(self, address: str, tainted: bool = True) -> None:
         """Mark a resource to be replaced on the next apply (or clear the mark)."""

@@ -15,12 +15,13 @@ from iaas.model.project import Project, Quota
 from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec, object_schema
 from iaas.model.security_group import Rule, SecurityGroup
 from iaas.model.server_group import ServerGroup
+from iaas.model.snapshot import Snapshot
 from iaas.model.volume import Volume
 
 #: Every kind, in the order documentation lists them.
 KINDS: dict[str, type[Resource]] = {
     cls.kind: cls
-    for cls in (Project, Image, KeyPair, Network, SecurityGroup, ServerGroup, Volume, Instance, PortForward)
+    for cls in (Project, Image, KeyPair, Network, SecurityGroup, ServerGroup, Volume, Instance, Snapshot, PortForward)
 }
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Rule",
     "SecurityGroup",
     "ServerGroup",
+    "Snapshot",
     "TypeSpec",
     "UpdateClass",
     "Volume",

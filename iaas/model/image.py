@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Resource, field
+from iaas.model.base import UNKNOWN, Resource, field
 
 #: CPU architectures as libvirt names them.
 ARCHITECTURES = ("x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64")
@@ -21,13 +21,24 @@ class Image(Resource):
     description_doc: ClassVar[str] = "A bootable disk image, imported once per host and shared by copy-on-write."
     updatable: ClassVar[bool] = False
 
-    source: str = field(
+    source: str | None = field(
         "Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder "
-        "(in Python, to the working directory when planning).",
-        required=True,
+        "(in Python, to the working directory when planning). Set this, source_instance or source_snapshot.",
         update="replace",
         check=checks.image_source,
         local_path=True,
+    )
+    source_instance: str | None = field(
+        "Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image is "
+        "kept on the instance's host.",
+        ref="instance",
+        update="replace",
+    )
+    source_snapshot: str | None = field(
+        "Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image is "
+        "kept on the instance's host.",
+        ref="snapshot",
+        update="replace",
     )
     format: str = field("Disk format of the image file.", default="qcow2", update="replace", choices=("qcow2", "raw"))
     sha256: str | None = field(
@@ -55,11 +66,23 @@ class Image(Resource):
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
-        """initrd and cmdline go with a kernel."""
+        """One source, of the three kinds; initrd and cmdline go with a kernel."""
+        errors = _one_source(values)
         if values.get("kernel"):
-            return []
-        return [
+            return errors
+        return errors + [
             (f, "is booted with a kernel: set kernel too")
             for f in ("initrd", "cmdline")
             if isinstance(values.get(f), str) and values.get(f)
         ]
+
+
+SOURCES = ("source", "source_instance", "source_snapshot")
+
+
+def _one_source(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Exactly one of source, source_instance and source_snapshot is set."""
+    if all(values.get(f) is None for f in SOURCES):
+        return [("source", "set source (a file or URL), source_instance or source_snapshot")]
+    given = [f for f in SOURCES if values.get(f) is not None and values.get(f) is not UNKNOWN]  # unknown: not yet
+    return [(f, f"set only one of {', '.join(given)}") for f in given[1:]]

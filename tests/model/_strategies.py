@@ -142,6 +142,10 @@ VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         optional={"image": ref("image"), "format": st.sampled_from(["qcow2", "raw"]), "host": names},
     ),
     "instance": instances(),
+    "snapshot": st.fixed_dictionaries(
+        {"name": names, "instance": ref("instance")},
+        optional={"memory": st.booleans(), "description": st.text(max_size=40), "revert": st.integers(0, 1000)},
+    ),
     "port_forward": st.fixed_dictionaries(
         {"name": names, "instance": ref("instance"), "target_port": _ports, "host_port": _ports},
         optional={

@@ -63,5 +63,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "flavor": "m1.tiny",
         "nics": [{"network": "${network.web}"}],
     },
+    "snapshot": {"name": "before", "instance": "${instance.vm}"},
     "port_forward": {"name": "ssh", "instance": "${instance.vm}", "target_port": 22, "host_port": 2222},
 }

@@ -35,8 +35,15 @@ def test_valid_format_and_checksum() -> None:
     assert_valid(Image, _image(format="qcow2", sha256=SHA.upper()))
 
 
-def test_source_is_required() -> None:
-    assert problems(Image, {"name": "debian"}) == {"source": "is required"}
+def test_one_source_is_required() -> None:
+    assert problems(Image, {"name": "debian"}) == {
+        "source": "set source (a file or URL), source_instance or source_snapshot"
+    }
+    assert_valid(Image, {"name": "copy", "source_instance": "${instance.vm}"})
+    assert_valid(Image, {"name": "copy", "source_snapshot": "${snapshot.before}"})
+    assert problems(Image, _image(source_snapshot="${snapshot.before}")) == {
+        "source_snapshot": "set only one of source, source_snapshot"
+    }
 
 
 @pytest.mark.parametrize(
@@ -85,6 +92,8 @@ def test_python_objects_give_the_same_inputs() -> None:
 def test_complete_fills_the_format() -> None:
     assert complete(Image, _image()) == {
         **_image(),
+        "source_instance": None,
+        "source_snapshot": None,
         "format": "qcow2",
         "sha256": None,
         "architecture": None,

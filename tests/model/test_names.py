@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iaas.model import KINDS, Instance, Network, object_schema
+from iaas.model import KINDS, Instance, Network, Snapshot, object_schema
 from iaas.model.checks import NAME_MAX, free_name, stack_name
 
 from ._util import SAMPLES, problems
@@ -31,15 +31,15 @@ def test_hostile_names_are_refused_for_every_kind(kind: str, name: str) -> None:
     assert got["name"].startswith(f"invalid name {name!r}: ")
 
 
-@pytest.mark.parametrize("kind", [k for k, cls in KINDS.items() if cls not in (Network, Instance)])
+@pytest.mark.parametrize("kind", [k for k, cls in KINDS.items() if cls not in (Network, Instance, Snapshot)])
 @pytest.mark.parametrize("name", ["data", "Data Disk 2", "été", "a.b-c_d", "x" * NAME_MAX])
 def test_names_on_the_cloud_only_are_free_text(kind: str, name: str) -> None:
     assert problems(KINDS[kind], {**SAMPLES[kind], "name": name}) == {}
 
 
-@pytest.mark.parametrize("cls", [Network, Instance])
+@pytest.mark.parametrize("cls", [Network, Instance, Snapshot])
 @pytest.mark.parametrize("name", ["Data Disk", "été", "-x", "x" * 64])
-def test_names_on_the_hosts_are_strict(cls: type[Network | Instance], name: str) -> None:
+def test_names_on_the_hosts_are_strict(cls: type[Network | Instance | Snapshot], name: str) -> None:
     got = problems(cls, {**SAMPLES[cls.kind], "name": name})
     assert got == {
         "name": f"invalid name {name!r}: use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"

@@ -28,13 +28,14 @@ ALL_TYPES = (*KINDS.values(), *NESTED)
 
 REQUIRED = {
     "project": {"name"},
-    "image": {"name", "source"},
+    "image": {"name"},
     "key_pair": {"name", "public_key"},
     "network": {"name", "cidr"},
     "security_group": {"name"},
     "server_group": {"name", "policy"},
     "volume": {"name", "size_gib"},
     "instance": {"name", "image"},
+    "snapshot": {"name", "instance"},
     "port_forward": {"name", "instance", "target_port", "host_port"},
 }
 
@@ -47,6 +48,7 @@ COMPUTED = {
     "server_group": {"id"},
     "volume": {"id", "path"},
     "instance": {"id", "ip_address", "ip_addresses", "mac_addresses"},
+    "snapshot": {"id", "host", "created_at", "state", "disks", "reverted_at"},
     "port_forward": {"id", "host", "target_address"},
 }
 
@@ -67,6 +69,7 @@ def test_kinds_are_listed_in_documentation_order_under_their_own_names() -> None
         "server_group",
         "volume",
         "instance",
+        "snapshot",
         "port_forward",
     ]
     for name, cls in KINDS.items():

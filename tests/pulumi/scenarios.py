@@ -45,6 +45,9 @@ SCENARIOS: dict[str, Scenario] = {
         {"memoryMib": 1024, "volumes": ["$volume"]},
         {"userData": secret("#cloud-config\n# v2\n")},
     ),
+    "snapshot": Scenario(
+        {"instance": "$instance", "memory": True}, {"revert": 1, "description": "x"}, {"memory": False}
+    ),
     "port_forward": Scenario({"instance": "$instance", "targetPort": 22, "hostPort": 2222}, None, {"hostPort": 2223}),
 }
 

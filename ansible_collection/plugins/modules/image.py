@@ -42,8 +42,21 @@ options:
   source:
     description:
     - Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder
-      (in Python, to the working directory when planning).
-    - Required when O(state=present).
+      (in Python, to the working directory when planning). Set this, source_instance or source_snapshot.
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+  source_instance:
+    description:
+    - Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image
+      is kept on the instance's host.
+    - The name or id of an instance; a name is looked up in O(stack) first.
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+  source_snapshot:
+    description:
+    - Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image
+      is kept on the instance's host.
+    - The name or id of a snapshot; a name is looked up in O(stack) first.
     - Changing it replaces the object (it is deleted and created anew).
     type: str
   format:
@@ -120,7 +133,18 @@ image:
       type: str
     source:
       description: Local path or http(s) URL of the image file; a relative path is relative to the stack
-        file's folder (in Python, to the working directory when planning).
+        file's folder (in Python, to the working directory when planning). Set this, source_instance or
+        source_snapshot.
+      returned: always
+      type: str
+    source_instance:
+      description: Instance whose root disk the image is a copy of (a clone; the instance must be stopped).
+        The image is kept on the instance's host.
+      returned: always
+      type: str
+    source_snapshot:
+      description: Snapshot whose saved root disk the image is a copy of (a clone; the instance may run).
+        The image is kept on the instance's host.
       returned: always
       type: str
     format:
@@ -170,6 +194,8 @@ from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_res
 OPTIONS = {
     'name': {'type': 'str', 'required': True},
     'source': {'type': 'str'},
+    'source_instance': {'type': 'str'},
+    'source_snapshot': {'type': 'str'},
     'format': {'type': 'str', 'default': 'qcow2', 'choices': ['qcow2', 'raw']},
     'sha256': {'type': 'str'},
     'architecture': {
@@ -181,7 +207,7 @@ OPTIONS = {
     'cmdline': {'type': 'str'},
 }
 
-REQUIRED_WHEN_PRESENT = ['source']
+REQUIRED_WHEN_PRESENT = []
 
 
 def main() -> None:

@@ -60,7 +60,18 @@ images:
       type: str
     source:
       description: Local path or http(s) URL of the image file; a relative path is relative to the stack
-        file's folder (in Python, to the working directory when planning).
+        file's folder (in Python, to the working directory when planning). Set this, source_instance or
+        source_snapshot.
+      returned: always
+      type: str
+    source_instance:
+      description: Instance whose root disk the image is a copy of (a clone; the instance must be stopped).
+        The image is kept on the instance's host.
+      returned: always
+      type: str
+    source_snapshot:
+      description: Snapshot whose saved root disk the image is a copy of (a clone; the instance may run).
+        The image is kept on the instance's host.
       returned: always
       type: str
     format:

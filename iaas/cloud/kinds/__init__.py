@@ -20,9 +20,21 @@ def make_handlers(cloud: Cloud) -> dict[str, KindHandler]:
         project,
         security_group,
         server_group,
+        snapshot,
         volume,
     )
 
-    modules = (project, image, key_pair, network, security_group, server_group, volume, instance, port_forward)
+    modules = (
+        project,
+        image,
+        key_pair,
+        network,
+        security_group,
+        server_group,
+        volume,
+        instance,
+        snapshot,
+        port_forward,
+    )
     handlers = [m.Handler(cloud) for m in modules]
     return {h.kind: h for h in handlers}

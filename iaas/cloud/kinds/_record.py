@@ -138,6 +138,14 @@ class RecordHandler:
         found = self.find(value, kind=rec.kind)
         return found is not None and found.id == rec.id
 
+    def instance_of(self, label: str, inputs: dict[str, Any], stack: str | None) -> InventoryRecord:
+        """The instance the ``instance`` input names (this stack's first); NotFoundError when the cloud has none."""
+        value = inputs.get("instance")
+        instance = self.find(value, prefer_stack=stack, kind="instance") if isinstance(value, str) else None
+        if instance is None:
+            raise NotFoundError(f"{label}: instance {value!r} is not in the cloud")
+        return instance
+
     def label(self, rec: InventoryRecord) -> str:
         """How a message names another object: its address, and its stack."""
         where = rec.address or f"{rec.kind}.{rec.name}"

@@ -1,7 +1,9 @@
 """Images: a disk image file imported once into every host's ``iaas-images`` pool.
 
 The image volume is named ``iaas-<id>.<format>``; volumes and root disks are
-copy-on-write overlays on it.  The source is read when the image is created:
+copy-on-write overlays on it.  An image copied from an instance or a snapshot
+is made on that instance's host only (:mod:`iaas.cloud.kinds._clone`).  The
+source is read when the image is created:
 
 * a local path (or ``file://`` URL) must exist; its SHA-256 is checked when
   ``sha256`` is given, and ``size`` is the file's size;
@@ -29,6 +31,7 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 from iaas.cloud.base import Observed, OpContext, PlannedItem
+from iaas.cloud.kinds._clone import create_clone, is_clone
 from iaas.cloud.kinds._libvirt import LibvirtHandler, fmt_of, invalid, lock_for, volume_name
 from iaas.cloud.pools import IMAGE_POOL
 from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
@@ -91,8 +94,13 @@ class Handler(LibvirtHandler):
     # ------------------------------------------------------------ verbs
 
     def create(self, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
-        """Check the source and import it into every host (hosts that have it already are skipped)."""
+        """Check the source and import it into every host (hosts that have it already are skipped).
+
+        A copy of an instance or a snapshot is made on the instance's host only (see :mod:`._clone`).
+        """
         id = self.pending_id(ctx)
+        if is_clone(inputs):
+            return create_clone(self, ctx, id, inputs)
         size = self._check_source(ctx.address, inputs)
         for host_name in self.cloud.hosts:
             imported = self._import(ctx.address, id, inputs, host_name)
@@ -169,6 +177,14 @@ class Handler(LibvirtHandler):
         if rec is None:
             raise invalid(ctx.address, field, f"no image {ref!r} on host {host_name!r}")
         inputs = dict((rec.data or {}).get("inputs") or {})
+        if is_clone(inputs):
+            held = [h for h in self.cloud.hosts if self.find_volume(h, IMAGE_POOL, image_id) is not None]
+            raise invalid(
+                ctx.address,
+                field,
+                f"image {rec.name!r} is a copy kept only on host(s) {', '.join(held) or '(none)'}, "
+                f"not on {host_name!r}: place it there (host)",
+            )
         self._check_source(rec.address or f"image.{rec.name}", inputs)
         self._import(rec.address or f"image.{rec.name}", image_id, inputs, host_name)
         vol = self.find_volume(host_name, IMAGE_POOL, image_id)

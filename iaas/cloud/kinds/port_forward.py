@@ -27,7 +27,7 @@ from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _dnat
 from iaas.cloud.kinds._hostcmd import host_runner
 from iaas.cloud.kinds._record import RecordHandler
-from iaas.errors import IaasError, NotFoundError
+from iaas.errors import IaasError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Handler(RecordHandler):
 
     def computed(self, ctx: OpContext, id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """The instance's host and address."""
-        return self._target(self._instance(ctx.address, inputs, ctx.stack))
+        return self._target(self.instance_of(ctx.address, inputs, ctx.stack))
 
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         """Program the DNAT rules on a real host iaas can run commands on; elsewhere say that nothing is forwarded."""
@@ -50,7 +50,7 @@ class Handler(RecordHandler):
             note = self._note(host_name)
             log.warning("port forward %s: %s", id, note)
             return {"dataplane": note}
-        instance = self._instance(f"port_forward {id}", inputs, None)
+        instance = self.instance_of(f"port_forward {id}", inputs, None)
         target = outputs.get("target_address") or self._wait_for_address(instance)
         which = _dnat.add(
             self._where(str(host_name)),
@@ -84,13 +84,6 @@ class Handler(RecordHandler):
         return {**outputs, **target}
 
     # ------------------------------------------------------------ helpers
-
-    def _instance(self, label: str, inputs: dict[str, Any], stack: str | None) -> InventoryRecord:
-        value = inputs.get("instance")
-        instance = self.find(value, prefer_stack=stack, kind="instance") if isinstance(value, str) else None
-        if instance is None:
-            raise NotFoundError(f"{label}: instance {value!r} is not in the cloud")
-        return instance
 
     def _target(self, instance: InventoryRecord) -> dict[str, Any]:
         outputs = instance.data.get("outputs") or {}

@@ -38,6 +38,12 @@ KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 5, 3
 _X86_ARCHES = frozenset({"x86_64", "i686"})
 
 
+def _created(snapshot_xml: str) -> int:
+    """The creation time a stored snapshot's XML records (0 when it says none)."""
+    text = ET.fromstring(snapshot_xml).findtext("creationTime") or "0"
+    return int(text) if text.isdigit() else 0
+
+
 def _silence(_ctx: object, _err: object) -> None:
     """Swallow libvirt's own error report; errors reach users as HostError."""
 
@@ -276,6 +282,11 @@ class Connection(BulkReads):
         for obj in (o for o in objects if o.type == "domain"):
             if obj.autostart:
                 conn.lookupByUUIDString(obj.name).setAutostart(1)
+        snapshots = [o for o in objects if o.type == "snapshot"]
+        snapshots.sort(key=lambda o: (_created(o.xml), o.name))  # a snapshot's parent is defined before it
+        for obj in snapshots:
+            dom = conn.lookupByUUIDString(obj.parent)
+            dom.snapshotCreateXML(obj.xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
         for obj in (o for o in objects if o.type == "pool"):
             pool = conn.storagePoolLookupByName(obj.name)
             pool.setAutostart(int(obj.autostart))
@@ -332,3 +343,5 @@ class Connection(BulkReads):
     def _forget(self, type: str, name: str, *, parent: str = "") -> None:
         if self._store is not None:
             self._store.delete(type, name, parent=parent)
+            if type == "domain":  # its snapshots go with it
+                self._store.delete_children("snapshot", name)

@@ -44,11 +44,12 @@ from iaas.drivers.libvirt.devices import DeviceOps
 from iaas.drivers.libvirt.inventory import InventoryOps
 from iaas.drivers.libvirt.networks import NetworkOps
 from iaas.drivers.libvirt.nwfilters import NwfilterOps
+from iaas.drivers.libvirt.snapshots import SnapshotOps
 from iaas.drivers.libvirt.specs import HostInfo
 from iaas.drivers.libvirt.storage import StorageOps
 
 
-class Host(DeviceOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
+class Host(DeviceOps, SnapshotOps, NetworkOps, StorageOps, NwfilterOps, InventoryOps):
     """A libvirt host and the primitives iaas uses on it.
 
     ``Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144,

@@ -21,8 +21,9 @@ Node file format (libvirt's test driver)::
 ``test:runstate`` takes libvirt's numeric domain state (1 running, 3 paused,
 5 shut off); without it a domain is loaded running.  Pool capacity is fixed
 by the test driver (100 GiB); pool allocation is the sum of its volumes'.
-Domain, network and pool autostart flags and inactive networks are not expressible
-in the file: the host applies them right after connecting.
+Domain, network and pool autostart flags, inactive networks and domain snapshots are
+not expressible in the file: the host applies them right after connecting (snapshots
+are defined again from their stored XML, oldest first).
 
 Several processes may share one store: each writes only the objects it
 changes, but a process does not see objects another process creates after it
@@ -49,8 +50,8 @@ RUNSTATE = {"running": 1, "paused": 3, "shutoff": 5}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
-    type TEXT NOT NULL,           -- domain | network | pool | volume
-    parent TEXT NOT NULL DEFAULT '',  -- the pool of a volume
+    type TEXT NOT NULL,           -- domain | network | pool | volume | snapshot
+    parent TEXT NOT NULL DEFAULT '',  -- the pool of a volume, the domain uuid of a snapshot
     name TEXT NOT NULL,           -- uuid of a domain or network, name of a pool or volume
     xml TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT '',   -- running/paused/shutoff, active/inactive
@@ -105,6 +106,11 @@ class SimStore:
         """Remove one object; nothing happens if it is absent."""
         with self._lock:
             self._db.execute("DELETE FROM objects WHERE type = ? AND parent = ? AND name = ?", (type, parent, name))
+
+    def delete_children(self, type: str, parent: str) -> None:
+        """Remove every object of ``type`` under ``parent`` (the snapshots of a domain)."""
+        with self._lock:
+            self._db.execute("DELETE FROM objects WHERE type = ? AND parent = ?", (type, parent))
 
     def objects(self, type: str | None = None) -> list[StoredObject]:
         """Every stored object (of one type when given), in a stable order."""

@@ -29,6 +29,8 @@ from .functions import (
     get_security_group_output,
     get_server_group,
     get_server_group_output,
+    get_snapshot,
+    get_snapshot_output,
     get_volume,
     get_volume_output,
 )
@@ -68,6 +70,10 @@ from .server_group import (
     ServerGroup,
     ServerGroupArgs,
 )
+from .snapshot import (
+    Snapshot,
+    SnapshotArgs,
+)
 from .volume import (
     Volume,
     VolumeArgs,
@@ -95,6 +101,8 @@ __all__ = [
     'SecurityGroupArgs',
     'ServerGroup',
     'ServerGroupArgs',
+    'Snapshot',
+    'SnapshotArgs',
     'Volume',
     'VolumeArgs',
     'get_image',
@@ -113,6 +121,8 @@ __all__ = [
     'get_security_group_output',
     'get_server_group',
     'get_server_group_output',
+    'get_snapshot',
+    'get_snapshot_output',
     'get_volume',
     'get_volume_output',
     'outputs',
@@ -128,6 +138,7 @@ _utilities.register(
         'iaas:index:ServerGroup': ServerGroup,
         'iaas:index:Volume': Volume,
         'iaas:index:Instance': Instance,
+        'iaas:index:Snapshot': Snapshot,
         'iaas:index:PortForward': PortForward,
     },
     provider=Provider,

@@ -36,6 +36,9 @@ __all__ = [
     'get_instance',
     'get_instance_output',
     'GetInstanceResult',
+    'get_snapshot',
+    'get_snapshot_output',
+    'GetSnapshotResult',
     'get_port_forward',
     'get_port_forward_output',
     'GetPortForwardResult',
@@ -124,7 +127,9 @@ class GetImageResult:
     def __init__(__self__, *,
                  id: str = None,
                  name: str = None,
-                 source: str = None,
+                 source: str | None = None,
+                 source_instance: str | None = None,
+                 source_snapshot: str | None = None,
                  format: str = None,
                  sha256: str | None = None,
                  architecture: str | None = None,
@@ -138,6 +143,10 @@ class GetImageResult:
             pulumi.set(__self__, "name", name)
         if source is not None:
             pulumi.set(__self__, "source", source)
+        if source_instance is not None:
+            pulumi.set(__self__, "source_instance", source_instance)
+        if source_snapshot is not None:
+            pulumi.set(__self__, "source_snapshot", source_snapshot)
         if format is not None:
             pulumi.set(__self__, "format", format)
         if sha256 is not None:
@@ -171,12 +180,30 @@ class GetImageResult:
 
     @property
     @pulumi.getter
-    def source(self) -> str:
+    def source(self) -> str | None:
         """
         Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
-        Python, to the working directory when planning).
+        Python, to the working directory when planning). Set this, source_instance or source_snapshot.
         """
         return pulumi.get(self, "source")
+
+    @property
+    @pulumi.getter(name="sourceInstance")
+    def source_instance(self) -> str | None:
+        """
+        Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image is kept
+        on the instance's host. The id (or name) of an instance.
+        """
+        return pulumi.get(self, "source_instance")
+
+    @property
+    @pulumi.getter(name="sourceSnapshot")
+    def source_snapshot(self) -> str | None:
+        """
+        Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image is kept on
+        the instance's host. The id (or name) of a snapshot.
+        """
+        return pulumi.get(self, "source_snapshot")
 
     @property
     @pulumi.getter
@@ -1133,6 +1160,171 @@ def get_instance_output(name_or_id: pulumi.Input[str] | None = None,
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     result = pulumi.runtime.invoke_output('iaas:index:getInstance', {'nameOrId': name_or_id},
                                    opts=opts, typ=GetInstanceResult)
+    return result
+
+
+@pulumi.output_type
+class GetSnapshotResult:
+    """
+    What get_snapshot returns.
+    """
+    def __init__(__self__, *,
+                 id: str = None,
+                 name: str = None,
+                 instance: str = None,
+                 memory: bool = None,
+                 description: str | None = None,
+                 revert: int = None,
+                 project: str | None = None,
+                 host: str | None = None,
+                 created_at: str | None = None,
+                 state: str | None = None,
+                 disks: Sequence[str] | None = None,
+                 reverted_at: str | None = None):
+        if id is not None:
+            pulumi.set(__self__, "id", id)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if instance is not None:
+            pulumi.set(__self__, "instance", instance)
+        if memory is not None:
+            pulumi.set(__self__, "memory", memory)
+        if description is not None:
+            pulumi.set(__self__, "description", description)
+        if revert is not None:
+            pulumi.set(__self__, "revert", revert)
+        if project is not None:
+            pulumi.set(__self__, "project", project)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+        if created_at is not None:
+            pulumi.set(__self__, "created_at", created_at)
+        if state is not None:
+            pulumi.set(__self__, "state", state)
+        if disks is not None:
+            pulumi.set(__self__, "disks", disks)
+        if reverted_at is not None:
+            pulumi.set(__self__, "reverted_at", reverted_at)
+
+    @property
+    @pulumi.getter
+    def id(self) -> str:
+        """
+        Id of the object.
+        """
+        return pulumi.get(self, "id")
+
+    @property
+    @pulumi.getter
+    def name(self) -> str:
+        """
+        Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
+        """
+        return pulumi.get(self, "name")
+
+    @property
+    @pulumi.getter
+    def instance(self) -> str:
+        """
+        Instance to snapshot. The id (or name) of an instance.
+        """
+        return pulumi.get(self, "instance")
+
+    @property
+    @pulumi.getter
+    def memory(self) -> bool:
+        """
+        Also save the guest's memory: a revert resumes the guest where it was, instead of booting it from the
+        restored disks. Needs the instance running when the snapshot is taken.
+        """
+        return pulumi.get(self, "memory")
+
+    @property
+    @pulumi.getter
+    def description(self) -> str | None:
+        """
+        Free text kept with the snapshot.
+        """
+        return pulumi.get(self, "description")
+
+    @property
+    @pulumi.getter
+    def revert(self) -> int:
+        """
+        Change this number (for instance add 1) to revert the instance to this snapshot: the plan shows it as an
+        update of the snapshot, and apply puts the instance's disks (and memory) back. The instance keeps its
+        power_state. Creating the snapshot never reverts. At least 0.
+        """
+        return pulumi.get(self, "revert")
+
+    @property
+    @pulumi.getter
+    def project(self) -> str | None:
+        """
+        Project the snapshot belongs to. The id (or name) of a project.
+        """
+        return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def host(self) -> str | None:
+        """
+        Host the snapshot is kept on (the instance's host).
+        """
+        return pulumi.get(self, "host")
+
+    @property
+    @pulumi.getter(name="createdAt")
+    def created_at(self) -> str | None:
+        """
+        When the snapshot was taken (UTC, ISO 8601).
+        """
+        return pulumi.get(self, "created_at")
+
+    @property
+    @pulumi.getter
+    def state(self) -> str | None:
+        """
+        The instance's state when the snapshot was taken: running or shutoff.
+        """
+        return pulumi.get(self, "state")
+
+    @property
+    @pulumi.getter
+    def disks(self) -> Sequence[str] | None:
+        """
+        Disks whose state the snapshot keeps (vda, vdb, ...).
+        """
+        return pulumi.get(self, "disks")
+
+    @property
+    @pulumi.getter(name="revertedAt")
+    def reverted_at(self) -> str | None:
+        """
+        When the instance was last reverted to this snapshot (UTC, ISO 8601).
+        """
+        return pulumi.get(self, "reverted_at")
+
+
+def get_snapshot(name_or_id: str | None = None,
+                 opts: pulumi.InvokeOptions | None = None) -> GetSnapshotResult:
+    """
+    Look up an existing snapshot by name or id.
+    """
+    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
+    result = pulumi.runtime.invoke('iaas:index:getSnapshot', {'nameOrId': name_or_id},
+                                   opts=opts, typ=GetSnapshotResult)
+    return result.value
+
+
+def get_snapshot_output(name_or_id: pulumi.Input[str] | None = None,
+                        opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[GetSnapshotResult]:
+    """
+    Look up an existing snapshot by name or id. Takes and gives outputs.
+    """
+    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
+    result = pulumi.runtime.invoke_output('iaas:index:getSnapshot', {'nameOrId': name_or_id},
+                                   opts=opts, typ=GetSnapshotResult)
     return result
 
 

@@ -14,8 +14,10 @@ __all__ = ['Image', 'ImageArgs']
 @pulumi.input_type
 class ImageArgs:
     def __init__(__self__, *,
-                 source: pulumi.Input[str],
                  name: pulumi.Input[str] | None = None,
+                 source: pulumi.Input[str] | None = None,
+                 source_instance: pulumi.Input[str] | None = None,
+                 source_snapshot: pulumi.Input[str] | None = None,
                  format: pulumi.Input[str] | None = None,
                  sha256: pulumi.Input[str] | None = None,
                  architecture: pulumi.Input[str] | None = None,
@@ -25,10 +27,17 @@ class ImageArgs:
         """
         The arguments of a Image.
 
-        :param source: Local path or http(s) URL of the image file; a relative path is relative to the stack file's
-            folder (in Python, to the working directory when planning). Changing it replaces the resource.
         :param name: Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
             Changing it replaces the resource.
+        :param source: Local path or http(s) URL of the image file; a relative path is relative to the stack file's
+            folder (in Python, to the working directory when planning). Set this, source_instance or
+            source_snapshot. Changing it replaces the resource.
+        :param source_instance: Instance whose root disk the image is a copy of (a clone; the instance must be
+            stopped). The image is kept on the instance's host. The id (or name) of an instance. Changing it
+            replaces the resource.
+        :param source_snapshot: Snapshot whose saved root disk the image is a copy of (a clone; the instance may
+            run). The image is kept on the instance's host. The id (or name) of a snapshot. Changing it replaces the
+            resource.
         :param format: Disk format of the image file. One of: `qcow2`, `raw`. Changing it replaces the resource.
         :param sha256: Expected SHA-256 checksum of the file; verified on import. Changing it replaces the resource.
         :param architecture: CPU architecture the image runs on; its instances go only to hosts of that architecture
@@ -40,9 +49,14 @@ class ImageArgs:
             the resource.
         :param cmdline: Kernel command line booted with kernel. Changing it replaces the resource.
         """
-        pulumi.set(__self__, "source", source)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
+        if source_instance is not None:
+            pulumi.set(__self__, "source_instance", source_instance)
+        if source_snapshot is not None:
+            pulumi.set(__self__, "source_snapshot", source_snapshot)
         if format is not None:
             pulumi.set(__self__, "format", format)
         if sha256 is not None:
@@ -58,19 +72,6 @@ class ImageArgs:
 
     @property
     @pulumi.getter
-    def source(self) -> pulumi.Input[str]:
-        """
-        Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
-        Python, to the working directory when planning). Changing it replaces the resource.
-        """
-        return pulumi.get(self, "source")
-
-    @source.setter
-    def source(self, value: pulumi.Input[str]) -> None:
-        pulumi.set(self, "source", value)
-
-    @property
-    @pulumi.getter
     def name(self) -> pulumi.Input[str] | None:
         """
         Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name. Changing it
@@ -81,6 +82,46 @@ class ImageArgs:
     @name.setter
     def name(self, value: pulumi.Input[str] | None) -> None:
         pulumi.set(self, "name", value)
+
+    @property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[str] | None:
+        """
+        Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
+        Python, to the working directory when planning). Set this, source_instance or source_snapshot. Changing it
+        replaces the resource.
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "source", value)
+
+    @property
+    @pulumi.getter(name="sourceInstance")
+    def source_instance(self) -> pulumi.Input[str] | None:
+        """
+        Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image is kept
+        on the instance's host. The id (or name) of an instance. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "source_instance")
+
+    @source_instance.setter
+    def source_instance(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "source_instance", value)
+
+    @property
+    @pulumi.getter(name="sourceSnapshot")
+    def source_snapshot(self) -> pulumi.Input[str] | None:
+        """
+        Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image is kept on
+        the instance's host. The id (or name) of a snapshot. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "source_snapshot")
+
+    @source_snapshot.setter
+    def source_snapshot(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "source_snapshot", value)
 
     @property
     @pulumi.getter
@@ -167,6 +208,8 @@ class Image(pulumi.CustomResource):
     def __init__(__self__, resource_name: str, opts: pulumi.ResourceOptions | None = None, *,
                  name: pulumi.Input[str] | None = None,
                  source: pulumi.Input[str] | None = None,
+                 source_instance: pulumi.Input[str] | None = None,
+                 source_snapshot: pulumi.Input[str] | None = None,
                  format: pulumi.Input[str] | None = None,
                  sha256: pulumi.Input[str] | None = None,
                  architecture: pulumi.Input[str] | None = None,
@@ -202,12 +245,12 @@ class Image(pulumi.CustomResource):
             'name',
             'sha256',
             'source',
+            'source_instance',
+            'source_snapshot',
         ]:
             props.__dict__[key] = values.pop(key, None)
         if values:
             raise TypeError(f'Image: unknown argument(s) {", ".join(sorted(values))}')
-        if props.__dict__['source'] is None and opts.id is None and not opts.urn:
-            raise TypeError("Missing required property 'source'")
         for key in [
             'size',
         ]:
@@ -233,12 +276,30 @@ class Image(pulumi.CustomResource):
 
     @property
     @pulumi.getter
-    def source(self) -> pulumi.Output[str]:
+    def source(self) -> pulumi.Output[str | None]:
         """
         Local path or http(s) URL of the image file; a relative path is relative to the stack file's folder (in
-        Python, to the working directory when planning).
+        Python, to the working directory when planning). Set this, source_instance or source_snapshot.
         """
         return pulumi.get(self, "source")
+
+    @property
+    @pulumi.getter(name="sourceInstance")
+    def source_instance(self) -> pulumi.Output[str | None]:
+        """
+        Instance whose root disk the image is a copy of (a clone; the instance must be stopped). The image is kept
+        on the instance's host. The id (or name) of an instance.
+        """
+        return pulumi.get(self, "source_instance")
+
+    @property
+    @pulumi.getter(name="sourceSnapshot")
+    def source_snapshot(self) -> pulumi.Output[str | None]:
+        """
+        Snapshot whose saved root disk the image is a copy of (a clone; the instance may run). The image is kept on
+        the instance's host. The id (or name) of a snapshot.
+        """
+        return pulumi.get(self, "source_snapshot")
 
     @property
     @pulumi.getter

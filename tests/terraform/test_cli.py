@@ -154,7 +154,7 @@ resource "iaas_network" "web" {
   name = "web"
   cidr = "10.64.0.0/24"
   mtu  = 100
-  mode = "bridge"
+  mode = "hub"
 }
 resource "iaas_security_group" "web" {
   name  = "web"
@@ -173,7 +173,7 @@ resource "iaas_instance" "vm" {
     out = bad.stderr + bad.stdout
     for line, message in (
         (5, "mtu: must be at least 576; got 100"),
-        (6, "mode: must be one of nat, isolated, routed; got 'bridge'"),
+        (6, "mode: must be one of nat, isolated, routed, bridge, macvtap; got 'hub'"),
         (10, "rules[0].port_min: ports apply only to tcp and udp, not icmp"),
         (15, "vcpus: expected integer, got float 1.5"),
         (16, "nics[0].fixed_ip: invalid IPv4 address '10.64.0.300'"),

@@ -215,12 +215,14 @@ class Session:
         """Quotas, capacity and placement for one resource about to be created (or replaced/updated).
 
         Returns the values the cloud chooses now (``{"host": ...}``); raises
-        :class:`ValidationError` (``QuotaError``, ``CapacityError``) naming the field.
+        :class:`ValidationError` (``QuotaError``, ``CapacityError``, a
+        reference that names nothing) naming the field.
         """
         from iaas.cloud import PlannedItem
         from iaas.cloud.placement import as_error
 
         address = address or f"{kind}.{inputs.get('name', '?')}"
+        self.resolve(kind, inputs, address)  # every reference names an object, before anything is touched
         item = PlannedItem(address, kind, action, before, inputs, outputs)
         errors, planned = self.cloud.check_plan(self.stack, [item])
         if errors:

@@ -41,6 +41,8 @@ class Case:
     address: str | None = None
     depends_on: dict[str, tuple[str, ...]] = attrs.field(factory=dict)  # address -> addresses
     cannot: dict[str, str] = attrs.field(factory=dict)  # face -> why it cannot express the case
+    #: face -> (field, message fragment) in the face's own words, where the face's own checks speak (not the core)
+    words: dict[str, tuple[str, str]] = attrs.field(factory=dict)
 
     @property
     def bad(self) -> bool:
@@ -116,6 +118,7 @@ CASES: list[Case] = [
         "image",
         "image.nope",
         cannot={"pulumi": REGISTERED_IN_ORDER, "ansible": "a task refers to an object by name: see image-is-nothing"},
+        words={"terraform": ("image", "Reference to undeclared resource")},
     ),
     Case(
         "cycle",
@@ -151,6 +154,9 @@ CASES: list[Case] = [
         {"rules": [{"protocol": "icmpx", "port_min": 1}]},
         "rules[0].protocol",
         "icmpx",
+        words={
+            "ansible": ("protocol", "value of protocol must be one of: tcp, udp, icmp, any, got: icmpx found in rules")
+        },
     ),
     bad(
         "rule-cidr",

@@ -123,14 +123,6 @@ def _camel(value: Any) -> Any:
 # ---------------------------------------------------------------------- Ansible: one task per resource
 
 
-def ansible_task(item: Item, title: str, check_mode: bool = False) -> dict[str, Any]:
-    """The task of one item: its kind's module, references by name."""
-    task: dict[str, Any] = {
-        "name": title,
-        f"iaas.cloud.{item[0]}": inputs_for(item, lambda k, n: n),
-        "register": "result",
-        "ignore_errors": True,
-    }
-    if check_mode:
-        task["check_mode"] = True
-    return task
+def ansible_task(item: Item) -> dict[str, Any]:
+    """The task of one item: its kind's module, named by the item's address; references by name."""
+    return {"name": address(item), f"iaas.cloud.{item[0]}": inputs_for(item, lambda k, n: n)}

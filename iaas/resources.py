@@ -356,6 +356,10 @@ class Session:
         ctx = self._ctx(address, state.inputs)
         self.cloud.adopt(kind, ctx, Observed(state.id, state.inputs, state.outputs), take_over=take_over)
 
+    def check_owner(self, kind: str, address: str, id: str) -> None:
+        """Refuse (:class:`ConflictError`, naming the stack) to change an object another stack manages."""
+        self.cloud.check_owner(kind, self._ctx(address, {}), id)
+
     def get(self, kind: str, address: str, id: str) -> ResourceState:
         """Like :meth:`read`, but a missing object is :class:`NotFoundError`."""
         found = self.read(kind, address, id)

@@ -12,8 +12,8 @@ from typing import Any
 
 from iaas.model import KINDS, Reference
 from iaas.model.schema import ObjectSchema, object_schema
-from iaas_pulumi.names import camel
 from tests.parity.cases import Case, Item
+from tests.pulumi.test_check import wire
 
 STACK = "parity"
 
@@ -109,15 +109,7 @@ def tf_resources(case: Case, items: tuple[Item, ...], provider: str | None = Non
 
 def pulumi_inputs(item: Item, ids: dict[str, Any]) -> dict[str, Any]:
     """An item's inputs as a program sends them: camelCase keys, same-stack references as the ids created."""
-    return _camel(inputs_for(item, lambda k, n: ids[f"{k}.{n}"]))
-
-
-def _camel(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {camel(k): _camel(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_camel(v) for v in value]
-    return value
+    return wire(inputs_for(item, lambda k, n: ids[f"{k}.{n}"]))
 
 
 # ---------------------------------------------------------------------- Ansible: one task per resource

@@ -7,8 +7,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from iaas import Cloud
-from tests.admission_cases import seed
+from tests.admission_cases import owners, seed
 from tests.brownfield import hand_made_world
 from tests.pulumi.harness import Plugin
 
@@ -67,11 +66,3 @@ def test_an_imported_object_of_another_stack_is_changed_only_once_taken_over(tmp
         assert owners(tmp_path / "home") == [("image", "deb", "base"), ("network", "lan", "pulumi.proj.dev")]
     finally:
         plugin.close()
-
-
-def owners(home: Path) -> list[tuple[str, str, str | None]]:
-    cloud = Cloud.open(None, home=home)
-    try:
-        return sorted((r.kind, r.name, r.stack) for r in cloud.managed_objects())
-    finally:
-        cloud.close()

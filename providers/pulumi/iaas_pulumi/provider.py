@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
@@ -234,7 +235,7 @@ class IaasProvider(p.Provider):
             if found is None:
                 return p.ReadResponse()
             if take_over:  # another stack's object becomes this stack's
-                await self._run(lambda: session.adopt(kind, _address(request.urn), found, take_over=True))
+                await self._run(partial(session.adopt, take_over=True), kind, _address(request.urn), found)
             observed = {k: v for k, v in found.inputs.items() if v is not None}
             checked = api.check(kind, observed)
             inputs = checked.inputs if checked.ok else observed

@@ -111,6 +111,7 @@ CASES: list[Case] = [
         "instance",
         "novm",
     ),
+    bad("snapshot-of-nothing", "snapshot", {"instance": "novm"}, "instance", "novm"),
     bad(
         "undeclared-reference",
         "instance",

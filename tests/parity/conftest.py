@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def face_world(world: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     """A face's own directory, holding a copy of the world's home."""
     where = tmp_path_factory.mktemp(f"parity-{name}")
-    shutil.copytree(world / "home", where / "home")
+    faces.copy_home(world / "home", where / "home")
     return where
 
 

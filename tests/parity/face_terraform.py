@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,7 @@ def run_terraform(face: Face, terraform: Path, cli_config: Path) -> dict[str, Ou
     """Every case through ``terraform apply`` / ``plan`` in one initialised working directory."""
     ws = Workspace(face.world / "tf", terraform, cli_config)
     ws.dir.mkdir()
-    shutil.copytree(face.world / "home", ws.home)
+    face.fresh_home(ws.home)
     (ws.dir / "main.tf.json").write_text(json.dumps(configuration([])))
     ws.run("init", "-input=false")
     world = world_objects(ws.home)

@@ -6,6 +6,7 @@ resource, the text names it the face's way) and, for a change case, the planned 
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
@@ -59,8 +60,18 @@ class Face:
 
     def fresh_home(self, where: Path) -> Path:
         """A copy of the world's cloud home at ``where``."""
-        shutil.copytree(self.world / "home", where)
-        return where
+        return copy_home(self.world / "home", where)
+
+
+def copy_home(source: Path, where: Path) -> Path:
+    """Copy a cloud home no one is writing to.
+
+    A closed cloud's simulated hosts keep their SQLite store open until they are collected (a cycle), and the
+    collector may close it, removing its -wal file, in the middle of a copy: collect them first.
+    """
+    gc.collect()
+    shutil.copytree(source, where)
+    return where
 
 
 def bad_cases(face: str) -> list[Case]:

@@ -215,12 +215,14 @@ class Session:
         """Quotas, capacity and placement for one resource about to be created (or replaced/updated).
 
         Returns the values the cloud chooses now (``{"host": ...}``); raises
-        :class:`ValidationError` (``QuotaError``, ``CapacityError``) naming the field.
+        :class:`ValidationError` (``QuotaError``, ``CapacityError``, a
+        reference that names nothing) naming the field.
         """
         from iaas.cloud import PlannedItem
         from iaas.cloud.placement import as_error
 
         address = address or f"{kind}.{inputs.get('name', '?')}"
+        self.resolve(kind, inputs, address)  # every reference names an object, before anything is touched
         item = PlannedItem(address, kind, action, before, inputs, outputs)
         errors, planned = self.cloud.check_plan(self.stack, [item])
         if errors:
@@ -353,6 +355,10 @@ class Session:
 
         ctx = self._ctx(address, state.inputs)
         self.cloud.adopt(kind, ctx, Observed(state.id, state.inputs, state.outputs), take_over=take_over)
+
+    def check_owner(self, kind: str, address: str, id: str) -> None:
+        """Refuse (:class:`ConflictError`, naming the stack) to change an object another stack manages."""
+        self.cloud.check_owner(kind, self._ctx(address, {}), id)
 
     def get(self, kind: str, address: str, id: str) -> ResourceState:
         """Like :meth:`read`, but a missing object is :class:`NotFoundError`."""

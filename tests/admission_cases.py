@@ -33,3 +33,12 @@ def seed(home: Path, image: Path) -> None:
             session.create(kind, f"{kind}.{inputs['name']}", complete(KINDS[kind], inputs))
     finally:
         cloud.close()
+
+
+def owners(home: Path) -> list[tuple[str, str, str | None]]:
+    """(kind, name, stack) of every object the cloud at ``home`` manages."""
+    cloud = Cloud.open(None, home=home)
+    try:
+        return sorted((r.kind, r.name, r.stack) for r in cloud.managed_objects())
+    finally:
+        cloud.close()

@@ -57,7 +57,11 @@ def test_lifecycle_through_a_session(session: resources.Session) -> None:
     assert session.read("network", "network.web", state.id) is None
 
 
-def test_quota_checked_per_resource(session: resources.Session) -> None:
+def test_quota_checked_per_resource(session: resources.Session, tmp_path: Path) -> None:
+    (tmp_path / "x.qcow2").write_bytes(b"QFI\xfb" + bytes(1020))
+    session.create(
+        "image", "image.x", resources.check("image", {"name": "x", "source": str(tmp_path / "x.qcow2")}).inputs
+    )
     proj = session.create(
         "project", "project.p", resources.check("project", {"name": "p", "quota": {"instances": 0}}).inputs
     )
@@ -135,3 +139,10 @@ def test_resolve_names_in_reference_fields(session: resources.Session) -> None:
     with pytest.raises(iaas.ValidationError, match=r"instance.vm.nics\[0\].network: no network named or with id "):
         session.resolve("instance", {"name": "vm", "nics": [{"network": "nope"}]})
     assert session.resolve("instance", {"name": "vm", "image": "gone"}, strict=False)["image"] == "gone"
+
+
+def test_plan_create_refuses_a_reference_to_nothing(session: resources.Session) -> None:
+    network = resources.check("network", {"name": "n", "cidr": "10.0.0.0/24", "project": "noproj"}).inputs
+    with pytest.raises(iaas.ValidationError, match=r"network.n.project: no project named or with id 'noproj'"):
+        session.plan_create("network", network)
+    assert session.cloud.managed_objects() == []

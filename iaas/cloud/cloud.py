@@ -325,14 +325,19 @@ class Cloud:
         An object another stack manages is refused with a :class:`ConflictError`
         naming that stack, unless ``take_over`` (that stack then no longer owns it).
         """
-        known = self.inventory.get(observed.id)
-        if known is not None and known.stack and known.stack != ctx.stack and not take_over:
-            raise ConflictError(
-                f"{ctx.address}: {kind} {observed.id} is managed by stack {known.stack!r}. Remove it from that "
-                f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
-                f"'{TAKE_OVER}{observed.id}' (terraform import)"
-            )
+        if not take_over:
+            self.check_owner(kind, ctx, observed.id)
         self.admission.adopt(self.record_of(kind, ctx, observed.id, observed.inputs, observed.outputs))
+
+    def check_owner(self, kind: str, ctx: OpContext, id: str) -> None:
+        """A :class:`ConflictError` naming the stack when another stack than ``ctx.stack`` manages object ``id``."""
+        known = self.inventory.get(id)
+        if known is not None and known.stack and known.stack != ctx.stack:
+            raise ConflictError(
+                f"{ctx.address}: {kind} {id} is managed by stack {known.stack!r}. Remove it from that "
+                f"stack's state first, or take it over: 'iaas import --take-over', or the import id "
+                f"'{TAKE_OVER}{id}' (terraform import, pulumi import)"
+            )
 
     def release(self, id: str) -> None:
         """Clear the stack and address an object is recorded under: it stays, managed by no stack (and keeps what

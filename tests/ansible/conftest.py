@@ -69,15 +69,14 @@ class Run:
         return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
 
 
-@pytest.fixture
-def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
-    """Run an Ansible command (``ansible-playbook``, ...) of this Python's environment, in ``tmp_path``."""
+def ansible_runner(collections_path: Path, work: Path) -> Callable[..., Run]:
+    """Run an Ansible command (``ansible-playbook``, ...) of this Python's environment, in ``work``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "IAAS_"))}
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(collections_path),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible-tmp"),
+        ANSIBLE_LOCAL_TEMP=str(work / ".ansible-tmp"),
         ANSIBLE_RETRY_FILES_ENABLED="0",
         ANSIBLE_LOCALHOST_WARNING="0",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
@@ -86,7 +85,7 @@ def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
 
     def run(command: str, *args: str, check: bool = True) -> Run:
         done = subprocess.run(
-            [str(BIN / command), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+            [str(BIN / command), *args], cwd=work, env=env, capture_output=True, text=True, timeout=600
         )
         out = Run(done.returncode, done.stdout, done.stderr)
         if check:
@@ -94,6 +93,12 @@ def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
         return out
 
     return run
+
+
+@pytest.fixture
+def ansible(collections_path: Path, tmp_path: Path) -> Callable[..., Run]:
+    """Run an Ansible command (``ansible-playbook``, ...) of this Python's environment, in ``tmp_path``."""
+    return ansible_runner(collections_path, tmp_path)
 
 
 def extra_vars(**values: Any) -> list[str]:

@@ -42,3 +42,19 @@ def test_the_records_default_to_what_the_cloud_manages(cloud: Cloud) -> None:
     cloud.inventory.put(forward("ssh", 22, 2222))
     assert endpoint(cloud, VM, None, 22) == Endpoint("127.0.0.1", 2222)
     assert endpoint(cloud, VM, None, 2222) is None
+
+
+def test_an_instance_on_a_remote_host_without_a_forward_is_reached_through_the_host(cloud: Cloud) -> None:
+    cloud.host_configs["h1"] = HostConfig("h1", "qemu+ssh://admin@hv.example.net:2022/system")
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM]) == Endpoint(
+        "10.0.0.5", None, jump="admin@hv.example.net:2022"
+    )
+    cloud.host_configs["h1"] = HostConfig("h1", "qemu+tcp://[2001:db8::7]:16509/system")
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM]) == Endpoint("10.0.0.5", None, jump="[2001:db8::7]")
+
+
+def test_a_forward_or_a_local_host_needs_no_jump(cloud: Cloud) -> None:
+    cloud.host_configs["h1"] = HostConfig("h1", "qemu+ssh://admin@hv.example.net/system")
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[forward("ssh", 22, 2222)]).jump is None
+    cloud.host_configs["h1"] = HostConfig("h1", "qemu:///system")
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM]) == Endpoint("10.0.0.5", None)

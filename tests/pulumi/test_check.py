@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -173,7 +174,9 @@ def test_unknown_values_pass_check_and_diff_as_the_core_decides(plugin: Plugin) 
     assert list(d.replaces) == ["host"]
 
 
-def test_quota_and_capacity_fail_the_preview(plugin: Plugin) -> None:
+def test_quota_and_capacity_fail_the_preview(plugin: Plugin, image_file: Path) -> None:
+    image, _ = plugin.check("image", "img", {"name": "img", "source": str(image_file)})
+    plugin.create("image", "img", image)  # the image the instances name: a reference to nothing fails first
     inputs, _ = plugin.check("project", "tight", {"quota": {"instances": 0}})
     project_id, _ = plugin.create("project", "tight", inputs)
     vm, _ = plugin.check("instance", "vm", {"image": "img", "flavor": "m1.tiny", "project": project_id})

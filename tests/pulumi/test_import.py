@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import grpc
+import pytest
+
+from tests.admission_cases import owners, seed
 from tests.brownfield import hand_made_world
 from tests.pulumi.harness import Plugin
 
@@ -37,5 +41,28 @@ def test_the_first_diff_after_importing_a_hand_made_guest_replaces_nothing(tmp_p
         assert list(plugin.diff("instance", "legacy", uuid, refreshed, {**news, "memoryMib": 1024}).replaces) == []
         updated = plugin.update("instance", "legacy", uuid, refreshed, {**news, "memoryMib": 1024})
         assert updated["image"] == "tiny" and "unread" not in updated and updated["memoryMib"] == 1024
+    finally:
+        plugin.close()
+
+
+def test_an_imported_object_of_another_stack_is_changed_only_once_taken_over(tmp_path: Path) -> None:
+    seed(tmp_path / "home", tmp_path / "deb.qcow2")  # network lan of stack base
+    plugin = Plugin(tmp_path)
+    try:
+        plugin.configure({"home": str(tmp_path / "home")})
+        id, props, imported = plugin.read("network", "lan", "lan")  # pulumi import
+        news, _ = plugin.check("network", "lan", {**imported, "mtu": 1400}, imported)
+        for attempt in (
+            lambda: plugin.update("network", "lan", id, props, news, preview=True),
+            lambda: plugin.update("network", "lan", id, props, news),
+            lambda: plugin.delete("network", "lan", id, props),
+        ):
+            with pytest.raises(grpc.RpcError, match="managed by stack 'base'"):
+                attempt()
+        assert owners(tmp_path / "home") == [("image", "deb", "base"), ("network", "lan", "base")]
+        taken, props, _ = plugin.read("network", "lan", "take-over:lan")  # pulumi import ... take-over:lan
+        assert taken == id
+        assert plugin.update("network", "lan", id, props, news)["mtu"] == 1400
+        assert owners(tmp_path / "home") == [("image", "deb", "base"), ("network", "lan", "pulumi.proj.dev")]
     finally:
         plugin.close()

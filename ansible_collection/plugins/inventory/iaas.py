@@ -14,7 +14,8 @@ description:
   - One host per instance of an iaas cloud, named after the instance.
   - V(ansible_host) is an address Ansible can reach. When a port forward sends a host port to the instance's SSH
     port (O(ssh_port)), it is the forward's host address and V(ansible_port) its host port; otherwise it is the
-    instance's first IP address.
+    instance's first IP address; for an instance on a remote hypervisor host (a C(qemu+ssh://) URI), Ansible then
+    goes through that host (V(ansible_ssh_common_args) holds C(-o ProxyJump=user@host:port) from the host's URI).
   - Groups by stack (C(stack_<name>)), project (C(project_<name>)), hypervisor host (C(host_<name>)), server
     group (C(server_group_<name>)) and power state (C(power_state_running), C(power_state_stopped)).
   - Every field of the instance is a host variable prefixed with C(iaas_) (C(iaas_id), C(iaas_flavor),
@@ -187,6 +188,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             hostvars["ansible_host"] = reach.address
             if reach.port is not None:
                 hostvars["ansible_port"] = reach.port
+            if reach.jump is not None:
+                hostvars["ansible_ssh_common_args"] = f"-o ProxyJump={reach.jump}"
         return hostvars
 
     # ------------------------------------------------------------ hosts and groups

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from pulumi.provider.experimental import provider as p
@@ -229,9 +230,12 @@ class IaasProvider(p.Provider):
         session = self._session(request.urn)
         state = from_wire(kind, request.properties).values
         if not state:  # import, or a get of an existing object
-            found = await self._run(session.lookup, kind, request.resource_id, f"{kind}.{request.name}")
+            name_or_id, take_over = api.import_id(request.resource_id)
+            found = await self._run(session.lookup, kind, name_or_id, f"{kind}.{request.name}")
             if found is None:
                 return p.ReadResponse()
+            if take_over:  # another stack's object becomes this stack's
+                await self._run(partial(session.adopt, take_over=True), kind, _address(request.urn), found)
             observed = {k: v for k, v in found.inputs.items() if v is not None}
             checked = api.check(kind, observed)
             inputs = checked.inputs if checked.ok else observed
@@ -266,6 +270,7 @@ class IaasProvider(p.Provider):
         outputs = output_values(kind, state, extras_from_wire(kind, request.olds), request.resource_id)
         address = _address(request.urn)
         session = self._session(request.urn)
+        await self._run(session.check_owner, kind, address, request.resource_id)
         await self._run(lambda: session.plan_create(kind, new, address, before=old, outputs=outputs, action="update"))
         if request.preview:
             return p.UpdateResponse(properties=to_wire(kind, {**state, **new}, inbound.secrets))
@@ -278,6 +283,7 @@ class IaasProvider(p.Provider):
         state = from_wire(kind, request.properties).values
         outputs = output_values(kind, state, extras_from_wire(kind, request.properties), request.resource_id)
         session = self._session(request.urn)
+        await self._run(session.check_owner, kind, _address(request.urn), request.resource_id)
         await self._run(session.delete, kind, _address(request.urn), request.resource_id, outputs)
 
     # ------------------------------------------------------------ functions

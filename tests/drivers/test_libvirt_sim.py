@@ -180,3 +180,28 @@ def test_corrupt_store_is_a_connect_error(tmp_path: Path, xml: str) -> None:
     with pytest.raises(HostError) as caught:
         Host("sim", "test:///default", sim_store=tmp_path / "s.db").info()
     assert caught.value.operation == "connect"
+
+
+def _open_files(path: Path) -> list[str]:
+    """The descriptors of this process open on ``path`` (or its WAL and shared-memory files)."""
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            found.append(target)
+    return found
+
+
+def test_close_closes_the_sim_store_and_the_next_call_opens_it_again(tmp_path: Path) -> None:
+    store = tmp_path / "host.db"
+    host = Host("sim", "test:///default", sim_store=store)
+    host.define_network(net_spec(), META)
+    assert _open_files(store)
+    host.close()
+    assert _open_files(store) == []  # a copy of the home or its removal sees no open file
+    assert host.get_network("web-net") is not None
+    host.close()

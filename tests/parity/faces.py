@@ -6,7 +6,6 @@ resource, the text names it the face's way) and, for a change case, the planned 
 
 from __future__ import annotations
 
-import gc
 import re
 import shutil
 import subprocess
@@ -64,12 +63,7 @@ class Face:
 
 
 def copy_home(source: Path, where: Path) -> Path:
-    """Copy a cloud home no one is writing to.
-
-    A closed cloud's simulated hosts keep their SQLite store open until they are collected (a cycle), and the
-    collector may close it, removing its -wal file, in the middle of a copy: collect them first.
-    """
-    gc.collect()
+    """Copy a cloud home no one is writing to (a closed cloud has closed its files)."""
     shutil.copytree(source, where)
     return where
 

@@ -302,6 +302,8 @@ class Connection(BulkReads):
             conn, self._conn, self._detected_type = self._conn, None, None
         if conn is not None:
             _close_quietly(conn)
+        if self._store is not None:
+            self._store.close()
 
     # --- sim store -----------------------------------------------------------
 

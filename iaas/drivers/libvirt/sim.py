@@ -83,14 +83,22 @@ class SimStore:
         self.path = Path(path)
         private_database(self.path)  # guests' definitions may carry what users put in them
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        # WAL with synchronous=NORMAL: a commit survives a crash of the process (what the engine's
-        # crash safety needs); only a power loss may lose the last commits, as with a real host's disk.
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._conn: sqlite3.Connection | None = None
         with self._lock:
             self._db.execute(_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The open database (opened again after :meth:`close`); call with the lock held."""
+        if self._conn is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = 10000")
+            # WAL with synchronous=NORMAL: a commit survives a crash of the process (what the engine's
+            # crash safety needs); only a power loss may lose the last commits, as with a real host's disk.
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._conn = db
+        return self._conn
 
     def put(
         self, type: str, name: str, xml: str, *, state: str = "", autostart: bool = False, parent: str = ""
@@ -123,9 +131,11 @@ class SimStore:
         return [StoredObject(t, p, n, x, s, bool(a)) for t, p, n, x, s, a in rows]
 
     def close(self) -> None:
-        """Close the database file."""
+        """Close the database file (the next call opens it again)."""
         with self._lock:
-            self._db.close()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def _splice(xml: str, closing: str, inner: str) -> str:

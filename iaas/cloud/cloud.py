@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from iaas import yamlfile
 from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.store import InventoryRecord, Store
-from iaas.db import parse_url
+from iaas.db import DATABASE_ENV, is_postgres_url, parse_url
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
@@ -150,6 +151,22 @@ def _database(value: Any, origin: str) -> str | None:
     return value
 
 
+def inventory_location(config: CloudConfig, database: str | None = None) -> str:
+    """Where a cloud keeps its inventory.
+
+    A PostgreSQL URL, first found of ``database`` (given with ``--state``),
+    ``$IAAS_DATABASE_URL`` and the config's ``database``, puts it in that
+    shared database beside the stacks' state; otherwise it is ``cloud.db``
+    in the cloud's home (``:memory:`` for a home of ``:memory:``).
+    """
+    if config.home == ":memory:":
+        return ":memory:"
+    for candidate in (database, os.environ.get(DATABASE_ENV), config.database):
+        if candidate and is_postgres_url(candidate):
+            return candidate
+    return str(Path(config.home) / "cloud.db")
+
+
 def kind_of(handler: Any) -> str:
     """The kind a handler serves."""
     return str(getattr(handler, "kind", ""))
@@ -158,11 +175,12 @@ def kind_of(handler: Any) -> str:
 class Cloud:
     """The cloud a stack is applied to: its hosts, its inventory and one handler per kind."""
 
-    def __init__(self, config: CloudConfig):
+    def __init__(self, config: CloudConfig, *, database: str | None = None):
+        """Open the cloud of ``config``; ``database`` overrides where its inventory is (:func:`inventory_location`)."""
         self.config = config
         home = Path(config.home)
         self.home = home
-        self.inventory = Store(home / "cloud.db" if config.home != ":memory:" else ":memory:")
+        self.inventory = Store(inventory_location(config, database))
         self.admission = Admission(self)
         self.hosts: dict[str, Host] = {}
         for hc in config.hosts:
@@ -198,14 +216,20 @@ class Cloud:
         return cls(CloudConfig.embedded(home))
 
     @classmethod
-    def open(cls, config: str | Path | dict[str, Any] | None = None, home: str | Path | None = None) -> Cloud:
+    def open(
+        cls,
+        config: str | Path | dict[str, Any] | None = None,
+        home: str | Path | None = None,
+        *,
+        database: str | None = None,
+    ) -> Cloud:
         """Open the cloud described by a config file or mapping; the embedded default when None."""
         if config is None:
-            return cls.embedded(home or DEFAULT_HOME)
+            return cls(CloudConfig.embedded(home or DEFAULT_HOME), database=database)
         cfg = CloudConfig.load(config)
         if home is not None:
             cfg.home = str(home)
-        return cls(cfg)
+        return cls(cfg, database=database)
 
     @property
     def simulated(self) -> bool:

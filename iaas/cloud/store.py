@@ -15,62 +15,30 @@ constraint or an index, so a check reads only the rows it is about:
 * ``usage``: counters per project (quota use) and per host (placement),
   and ``consumptions``, what each object adds to them.
 
-:class:`Store` opens the file (created 0600: it holds user data), runs the
-versioned migrations, and gives one write transaction at a time
-(``BEGIN IMMEDIATE``), inside which the admission checks and writes.
+:class:`Store` opens the database — a SQLite file of the cloud home
+(created 0600: it holds user data) or a PostgreSQL database a team shares —,
+runs the versioned migrations, and gives one write transaction at a time,
+inside which the admission checks and writes.  What differs between the two
+engines (connecting, keeping other writers out, the version check) is in
+:mod:`iaas.cloud.store_backends`.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from iaas.errors import StateError
-from iaas.files import private_database
+from iaas.cloud.store_backends import PostgresBackend, open_backend
+from iaas.cloud.store_schema import MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 2
-
-#: Version -> the statements that bring a database from the version before to it.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE IF NOT EXISTS objects (
-            id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, stack TEXT,
-            address TEXT, project TEXT, host TEXT, data TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS objects_kind_name ON objects(kind, name)",
-        "CREATE INDEX IF NOT EXISTS objects_project ON objects(project)",
-        "CREATE INDEX IF NOT EXISTS objects_stack ON objects(stack)",
-    ),
-    2: (
-        """CREATE TABLE claims (
-            scope TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, label TEXT NOT NULL,
-            PRIMARY KEY (scope, key))""",
-        "CREATE INDEX claims_owner ON claims(owner)",
-        """CREATE TABLE ranges (
-            owner TEXT PRIMARY KEY, area TEXT NOT NULL, first_ip BIGINT NOT NULL, last_ip BIGINT NOT NULL,
-            cidr TEXT NOT NULL, label TEXT NOT NULL)""",
-        "CREATE INDEX ranges_area_first ON ranges(area, first_ip)",
-        """CREATE TABLE listeners (
-            owner TEXT PRIMARY KEY, area TEXT NOT NULL, protocol TEXT NOT NULL, port INTEGER NOT NULL,
-            address TEXT NOT NULL, label TEXT NOT NULL, UNIQUE (area, protocol, port, address))""",
-        """CREATE TABLE usage (
-            scope TEXT NOT NULL, resource TEXT NOT NULL, used BIGINT NOT NULL, PRIMARY KEY (scope, resource))""",
-        """CREATE TABLE consumptions (
-            owner TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, amount BIGINT NOT NULL,
-            PRIMARY KEY (owner, scope, resource))""",
-        """CREATE TABLE reservations (
-            owner TEXT PRIMARY KEY, stack TEXT NOT NULL, address TEXT NOT NULL, label TEXT NOT NULL,
-            since DOUBLE PRECISION NOT NULL)""",
-        "CREATE INDEX reservations_resource ON reservations(stack, address)",
-    ),
-}
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Holder", "InventoryRecord", "Store"]
 
 _OBJECT_COLUMNS = "id, kind, name, stack, address, project, host, data"
 
@@ -108,80 +76,55 @@ class Holder:
 
 
 class Store:
-    """The inventory database (``:memory:`` for a throwaway cloud); safe to share between threads.
+    """The inventory database, one API on SQLite and PostgreSQL; safe to share between threads.
 
-    Reads outside a transaction see the last committed state.  Writes that
-    must be checked together go inside :meth:`transaction`.
-    ``statements`` counts the SQL statements executed (for tests and benchmarks).
+    ``location`` is a file path (``:memory:`` for a throwaway cloud),
+    ``sqlite:///path`` or a ``postgresql://`` URL shared by a team (see
+    :mod:`iaas.cloud.store_backends`).  Reads outside a transaction see the
+    last committed state.  Writes that must be checked together go inside
+    :meth:`transaction`.  ``statements`` counts the SQL statements executed
+    (for tests and benchmarks).
     """
 
-    def __init__(self, path: str | Path):
-        self.path = str(path)
+    def __init__(self, location: str | Path):
         self._lock = threading.RLock()
         self._depth = 0
         self.statements = 0
-        self.after_migration: list[Callable[[Store, int], None]] = []
-        self._pending_backfill: list[int] = []
-        try:
-            if self.path != ":memory:":
-                private_database(self.path)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+        self._backend = open_backend(str(location))
+        self._pending_backfill = self._backend.migrated_from
+
+    @property
+    def location(self) -> str:
+        """The database: a file path, or a URL without its password."""
+        return self._backend.location
+
+    @property
+    def shared(self) -> bool:
+        """True when the database is a server's (PostgreSQL) that other cloud homes may use too."""
+        return isinstance(self._backend, PostgresBackend)
 
     # ------------------------------------------------------------ plumbing
 
-    def _sql(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> sqlite3.Cursor:
+    def _sql(self, sql: str, args: tuple[Any, ...] | builtins.list[Any] = ()) -> Any:
         self.statements += 1
-        try:
-            return self._db.execute(sql, args)
-        except sqlite3.OperationalError as exc:
-            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+        return self._backend.execute(sql, args)
 
     def version(self) -> int:
         """The schema version of the database (0: empty, 1: the layout before versions were kept)."""
-        has = self._sql("SELECT name FROM sqlite_master WHERE type='table' AND name IN ('schema_version', 'objects')")
-        tables = {r[0] for r in has.fetchall()}
-        if "schema_version" in tables:
-            return int(self._sql("SELECT version FROM schema_version").fetchone()[0])
-        return 1 if "objects" in tables else 0
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            current = self.version()
-            if current > SCHEMA_VERSION:
-                raise StateError(
-                    f"cloud inventory {self.path}: schema version {current} was written by a newer iaas "
-                    f"(this one knows up to {SCHEMA_VERSION}); upgrade iaas"
-                )
-            if current == SCHEMA_VERSION:
-                return
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[version]:
-                    self._sql(statement)
-            if current == 0:
-                self._sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            else:
-                self._sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                self._sql("DELETE FROM schema_version")
-                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                self._pending_backfill.append(current)
+        with self._lock:
+            return self._backend.version()
 
     def backfill_needed(self) -> int | None:
         """The version an existing database was migrated from on open, when its claims must be filled in."""
-        return self._pending_backfill[0] if self._pending_backfill else None
+        return self._pending_backfill
 
     def backfill_done(self) -> None:
         """The claims of a migrated database are filled in."""
-        self._pending_backfill.clear()
+        self._pending_backfill = None
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One write transaction (``BEGIN IMMEDIATE``: one writer at a time, across processes).
+        """One write transaction: one writer at a time, across processes and, on PostgreSQL, machines.
 
         Commits when the block ends, rolls back when it raises.  Nested
         blocks join the outer transaction.
@@ -194,23 +137,29 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._sql("BEGIN IMMEDIATE")
+            self.statements += 1
+            self._backend.begin()
             self._depth = 1
             try:
                 yield self
             except BaseException:
                 self._depth = 0
-                self._sql("ROLLBACK")
+                self._backend.end(commit=False)
                 raise
             self._depth = 0
-            self._sql("COMMIT")
+            self.statements += 1
+            self._backend.end(commit=True)
 
     @contextmanager
     def dry_run(self) -> Iterator[Store]:
         """A transaction that is always rolled back: the admission's checks without their writes."""
         with self._lock:
             outer = self._depth
-            self._sql("SAVEPOINT dry_run" if outer else "BEGIN")
+            if outer:
+                self._sql("SAVEPOINT dry_run")
+            else:
+                self.statements += 1
+                self._backend.begin()
             self._depth += 1
             try:
                 yield self
@@ -220,12 +169,12 @@ class Store:
                     self._sql("ROLLBACK TO SAVEPOINT dry_run")
                     self._sql("RELEASE SAVEPOINT dry_run")
                 else:
-                    self._sql("ROLLBACK")
+                    self._backend.end(commit=False)
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
-            self._db.close()
+            self._backend.close()
 
     # ------------------------------------------------------------ objects
 

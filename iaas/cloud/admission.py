@@ -172,43 +172,48 @@ class Admission:
         :meth:`reconcile` for one left by a crash.
         """
         self.sizes()  # asks the hosts, before the transaction
-        with self.store.transaction():
-            for other in self.store.reserved_for(subject.stack, subject.address):
-                if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
-                    self.store.release(other)
-            problems = self.check(subject, self.resolver(subject))
-            if problems:
-                raise as_error(problems)
-            self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
+        for attempt in self.store.attempts():
+            with attempt:
+                for other in self.store.reserved_for(subject.stack, subject.address):
+                    if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
+                        self.store.release(other)
+                problems = self.check(subject, self.resolver(subject))
+                if problems:
+                    raise as_error(problems)
+                self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
 
     def confirm(self, rec: InventoryRecord) -> None:
         """The object exists: record it and end its reservation, in one transaction."""
-        with self.store.transaction():
-            self.store.put(rec)
-            self.store.confirm(rec.id)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.store.put(rec)
+                self.store.confirm(rec.id)
 
     def release(self, owner: str) -> None:
         """Give back everything ``owner`` holds (a failed create, a delete)."""
-        with self.store.transaction():
-            self.store.release(owner)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.store.release(owner)
 
     def restore(self, subject: Subject) -> None:
         """Hold again what ``subject`` held before a change that failed (whatever the rules say now)."""
-        with self.store.transaction():
-            self.check(subject, self.resolver(subject))
-            self.store.confirm(subject.owner)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.check(subject, self.resolver(subject))
+                self.store.confirm(subject.owner)
 
     def adopt(self, rec: InventoryRecord, *, strict: bool = True) -> list[FieldError]:
         """Record an existing object (import, migration) and take what it holds; refused problems are raised
         when ``strict``, else returned (and what could be taken is)."""
         self.sizes()
         subject = self.subject_of(rec)
-        with self.store.transaction():
-            problems = self.check(subject, self.resolver(subject))
-            if problems and strict:
-                raise as_error(problems)
-            self.store.put(rec)
-            self.store.confirm(rec.id)
+        for attempt in self.store.attempts():
+            with attempt:
+                problems = self.check(subject, self.resolver(subject))
+                if problems and strict:
+                    raise as_error(problems)
+                self.store.put(rec)
+                self.store.confirm(rec.id)
         return problems
 
     def reconcile(self, older_than: float = 3600.0) -> list[str]:

@@ -299,8 +299,9 @@ class Cloud:
         self, handler: Any, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]
     ) -> None:
         if getattr(handler, "keeps_inventory", False):
-            with self.inventory.transaction():
-                self.inventory.confirm(id)
+            for attempt in self.inventory.attempts():
+                with attempt:
+                    self.inventory.confirm(id)
         else:
             self.admission.confirm(self.record_of(kind, ctx, id, inputs, outputs))
 
@@ -335,9 +336,10 @@ class Cloud:
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
         """Delete an object (already gone is fine) and drop its inventory record."""
         self.handler(kind).delete(ctx, id, outputs)
-        with self.inventory.transaction():
-            self.inventory.release(id)
-            self.inventory.delete(id)
+        for attempt in self.inventory.attempts():
+            with attempt:
+                self.inventory.release(id)
+                self.inventory.delete(id)
 
     def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
         """Find an existing object by name or id (for import and data lookups)."""

@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import attrs
 
-from iaas.cloud.store_backends import PostgresBackend, open_backend
+from iaas.cloud.store_backends import PostgresBackend, TransactionLost, open_backend
 from iaas.cloud.store_schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Holder", "InventoryRecord", "Store"]
 
@@ -73,6 +77,33 @@ class Holder:
 
     owner: str
     label: str
+
+
+class Attempt:
+    """One attempt at a write transaction (see :meth:`Store.attempts`)."""
+
+    def __init__(self, store: Store, last: bool) -> None:
+        self._store, self._last = store, last
+        self._tx: AbstractContextManager[Store] | None = None
+        self._outer = False
+        self.finished = True
+
+    def __enter__(self) -> Store:
+        self._outer = self._store._depth == 0  # an inner block joins the outer transaction and its attempts
+        self._tx = self._store.transaction()
+        return self._tx.__enter__()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        assert self._tx is not None
+        try:
+            self._tx.__exit__(kind, exc, tb)
+        except TransactionLost as lost:
+            exc = lost
+        if isinstance(exc, TransactionLost) and self._outer and not self._last:
+            log.warning("%s; running the transaction again", exc)
+            self.finished = False
+            return True
+        return False
 
 
 class Store:
@@ -149,6 +180,23 @@ class Store:
             self._depth = 0
             self.statements += 1
             self._backend.end(commit=True)
+
+    def attempts(self) -> Iterator[Attempt]:
+        """Attempts at one write transaction, for work that may simply run again::
+
+            for attempt in store.attempts():
+                with attempt:
+                    ...  # reads and writes of the inventory only, no call to a host
+
+        Each attempt is a :meth:`transaction`; when the connection to a
+        PostgreSQL server broke inside it (nothing of it was kept), the block
+        runs once more on a new connection.  Other errors end the loop.
+        """
+        for last in (False, True):
+            attempt = Attempt(self, last)
+            yield attempt
+            if attempt.finished:
+                return
 
     @contextmanager
     def dry_run(self) -> Iterator[Store]:

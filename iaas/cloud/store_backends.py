@@ -61,6 +61,10 @@ class Backend(Protocol):
         """Close the connection."""
 
 
+class TransactionLost(StateError):
+    """The connection broke inside a transaction, before its commit: nothing of it was kept, it may run again."""
+
+
 def open_backend(location: str) -> Backend:
     """The backend of ``location``: ``:memory:``, a file path, ``sqlite:///path`` or ``postgresql://…``."""
     if location == ":memory:":
@@ -212,8 +216,10 @@ class PostgresBackend:
                 with self._errors(action, keep_lost=True):
                     return self._connection().execute(self._sql(sql), tuple(args) or None)
             except db.ConnectionLost as exc:
-                if self._in_transaction or attempt == 2:
+                if self._in_transaction:
                     self._in_transaction = False
+                    raise TransactionLost(f"cloud inventory: {exc}") from None
+                if attempt == 2:
                     raise StateError(f"cloud inventory: {exc}") from None
                 log.warning("cloud inventory %s: %s; connecting again", self.location, exc)
         raise AssertionError("unreachable")
@@ -223,10 +229,17 @@ class PostgresBackend:
         return self._run("a statement" if self._in_transaction else "reading", sql, args)
 
     def begin(self) -> None:
-        """Start a transaction holding the inventory's advisory lock until it ends."""
-        self._run("starting a transaction", "BEGIN", ())
-        self._in_transaction = True
-        self._run("waiting for the inventory's lock", "SELECT pg_advisory_xact_lock(?)", (self._lock_key,))
+        """Start a transaction holding the inventory's advisory lock until it ends (on a new connection if need be)."""
+        for attempt in (1, 2):
+            self._run("starting a transaction", "BEGIN", ())
+            self._in_transaction = True
+            try:
+                self._run("waiting for the inventory's lock", "SELECT pg_advisory_xact_lock(?)", (self._lock_key,))
+                return
+            except TransactionLost as exc:  # nothing was done yet: start again on a new connection
+                if attempt == 2:
+                    raise StateError(str(exc)) from None
+                log.warning("cloud inventory %s: %s; connecting again", self.location, exc)
 
     def end(self, commit: bool) -> None:
         """Commit (a connection lost now leaves unknown whether it was kept) or roll back."""

@@ -45,6 +45,9 @@ class HostConfig:
     sim_cpus: int = 64  # size of a simulated (test://) host
     sim_memory_mib: int = 262144
     sim_disk_gib: int = 10240
+    #: The file a simulated (test://) host keeps its objects in (None: ``hosts/<name>.db`` in the cloud's home).
+    #: Cloud homes that name the same file share the host, as a team's homes share a real one.
+    sim_store: str | None = None
     #: True when the host's files are not on this machine: images and seeds are then sent through the libvirt
     #: connection.  None decides from the URI: a host name other than localhost / 127.0.0.1 / ::1 is remote.
     remote: bool | None = None
@@ -73,6 +76,7 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
     ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
+    ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
 )
 
 
@@ -120,6 +124,8 @@ class CloudConfig:
                 value = h.get(key)
                 if value is not None and not ok(value):
                     raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}", origin)])
+            if h.get("sim_store") is not None and not str(h["uri"]).startswith("test://"):
+                raise ValidationError([FieldError(f"hosts[{i}]", "sim_store", "only a test:// host has one", origin)])
             hosts.append(HostConfig(**h))
             twin = next((o for o in hosts[:-1] if o.underlay and o.underlay == hosts[-1].underlay), None)
             if twin is not None:
@@ -186,7 +192,7 @@ class Cloud:
         for hc in config.hosts:
             sim_store = None
             if hc.uri.startswith("test://") and config.home != ":memory:":
-                sim_store = str(home / "hosts" / f"{hc.name}.db")
+                sim_store = hc.sim_store or str(home / "hosts" / f"{hc.name}.db")
             self.hosts[hc.name] = Host(
                 hc.name,
                 hc.uri,

@@ -418,3 +418,75 @@ class Store:
         with self._lock:
             rows = self._sql("SELECT owner, label, since FROM reservations").fetchall()
         return [(str(o), str(label), float(since)) for o, label, since in rows]
+
+    # ------------------------------------------------------------ copying a whole inventory
+
+    def rows(self) -> dict[str, builtins.list[tuple[Any, ...]]]:
+        """Every row of every table but the counters (which follow from ``consumptions``), by table."""
+        with self._lock:
+            return {
+                table: [tuple(r) for r in self._sql(f"SELECT {', '.join(columns)} FROM {table}").fetchall()]
+                for table, (columns, _) in COPIED_TABLES.items()
+            }
+
+    def take_rows(self, rows: dict[str, builtins.list[tuple[Any, ...]]]) -> tuple[dict[str, int], builtins.list[str]]:
+        """Add ``rows`` (from :meth:`rows` of another inventory), in one transaction.
+
+        A row whose key is free is added, one already here unchanged is
+        left; a key held by another row is a conflict.  Returns the number of
+        rows added by table, and the conflicts: with any, nothing is added.
+        The counters are then summed again from ``consumptions``.
+        """
+        added: dict[str, int] = {}
+        conflicts: builtins.list[str] = []
+        try:
+            for attempt in self.attempts():
+                with attempt:
+                    added, conflicts = self._take(rows)
+        except _Conflicts as clash:
+            return {}, list(clash.args[0])
+        return added, conflicts
+
+    def _take(self, rows: dict[str, builtins.list[tuple[Any, ...]]]) -> tuple[dict[str, int], builtins.list[str]]:
+        added, conflicts = dict.fromkeys(COPIED_TABLES, 0), []
+        for table, (columns, key) in COPIED_TABLES.items():
+            for row in rows.get(table, []):
+                found = self._copy_row(table, columns, key, row)
+                added[table] += found is None
+                if found is not None and found != row:
+                    conflicts.append(f"{table} {dict(zip(key, row[: len(key)], strict=True))}")
+        if conflicts:
+            raise _Conflicts(conflicts)
+        self._sql("DELETE FROM usage")
+        self._sql(
+            "INSERT INTO usage (scope, resource, used) "
+            "SELECT scope, resource, SUM(amount) FROM consumptions GROUP BY scope, resource"
+        )
+        return added, conflicts
+
+    def _copy_row(
+        self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: tuple[Any, ...]
+    ) -> tuple[Any, ...] | None:
+        """The row already at ``row``'s key (unchanged), or None after inserting ``row``."""
+        where = " AND ".join(f"{c}=?" for c in key)
+        found = self._sql(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", row[: len(key)]).fetchone()
+        if found is not None:
+            return tuple(found)
+        marks = ",".join("?" * len(columns))
+        self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", row)
+        return None
+
+
+class _Conflicts(Exception):
+    """Rows of a copy clash with rows already there: the copy is rolled back."""
+
+
+#: The tables a copy of an inventory carries: their columns, the key columns first.
+COPIED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "objects": (tuple(_OBJECT_COLUMNS.split(", ")), ("id",)),
+    "claims": (("scope", "key", "owner", "label"), ("scope", "key")),
+    "ranges": (("owner", "area", "first_ip", "last_ip", "cidr", "label"), ("owner",)),
+    "listeners": (("owner", "area", "protocol", "port", "address", "label"), ("owner",)),
+    "consumptions": (("owner", "scope", "resource", "amount"), ("owner", "scope", "resource")),
+    "reservations": (("owner", "stack", "address", "label", "since"), ("owner",)),
+}

@@ -15,7 +15,7 @@ import pytest
 
 from iaas.cloud import Cloud, CloudConfig, HostConfig
 from iaas.cloud.admission import Subject
-from iaas.cloud.store import SCHEMA_VERSION, InventoryRecord, Store
+from iaas.cloud.store import SCHEMA_VERSION, Holder, InventoryRecord, Store
 from iaas.errors import ConflictError, StateError
 from tests.cloud.conftest import new_op
 
@@ -191,3 +191,29 @@ def test_a_reservation_left_by_an_interrupted_create_gives_way_to_the_retry(
         assert [owner for owner, _, _ in cloud.inventory.reservations()] == ["id-3"]
     finally:
         cloud.close()
+
+
+def test_an_inventory_is_copied_whole_once_and_never_over_other_holdings(tmp_path: Path, store: Store) -> None:
+    source = Store(tmp_path / "home" / "cloud.db")
+    with source.transaction():
+        source.put(InventoryRecord("vm-1", "instance", "vm", "s1", "instance.vm", "p", "h1"))
+        assert source.claim("attachment", "vol-1", "vm-1", "instance.vm (stack s1)") is None
+        source.consume("vm-1", "project:p", "instances", 1)
+        source.consume("vm-1", "host:h1", "vcpus", 2)
+    rows = source.rows()
+    source.close()
+    with store.transaction():
+        store.consume("vm-0", "host:h1", "vcpus", 1)  # what the destination held already
+    assert store.take_rows(rows)[0]["objects"] == 1
+    assert store.take_rows(rows)[0]["objects"] == 0  # again: nothing to add
+    with store.transaction():
+        assert store.used("host:h1", "vcpus") == 3
+        assert store.used("project:p", "instances") == 1
+        assert store.claim("attachment", "vol-1", "vm-2", "b") == Holder("vm-1", "instance.vm (stack s1)")
+    clash = {
+        **rows,
+        "claims": [("attachment", "vol-1", "vm-9", "other")],
+        "objects": [rows["objects"][0][:1] + ("x",) * 7],
+    }
+    added, conflicts = store.take_rows(clash)
+    assert added == {} and conflicts == ["objects {'id': 'vm-1'}", "claims {'scope': 'attachment', 'key': 'vol-1'}"]

@@ -142,6 +142,7 @@ class Admission:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
         self._sizes: dict[str, dict[str, float | None]] | None = None
+        self._down: dict[str, str] = {}  # hosts found unreachable when sizes were asked, and why
 
     @property
     def store(self) -> Store:
@@ -265,9 +266,11 @@ class Admission:
         if self._sizes is None:
             from iaas.cloud.scheduler import host_states
 
+            states = host_states(self.cloud)
+            self._down = {h.name: h.down for h in states if h.down}
             self._sizes = {
                 h.name: {"vcpus": h.vcpus, "memory_mib": h.memory_mib, "disk_gib": h.disk_gib}
-                for h in host_states(self.cloud)
+                for h in states
                 if not h.down
             }
         return self._sizes
@@ -299,16 +302,21 @@ class Admission:
             return []
         scope = f"host:{s.host}"
         size = self.sizes().get(s.host, {})
-        over = []
+        over, grows = [], False
         for resource, amount in need.items():
             before = self.store.consumption_of(s.owner, scope, resource)
             self.store.consume(s.owner, scope, resource, amount)
             capacity = size.get(resource)
             used = self.store.used(scope, resource)
+            grows = grows or amount > before
             if amount > before and capacity is not None and used > int(capacity):
                 what, unit = _UNITS[resource]
                 free = max(int(capacity) - used + amount, 0)
                 over.append(f"needs {amount}{unit} {what}, {free}{unit} free")
+        down = self._down.get(s.host)
+        if grows and down:  # its room is unknown: placing more there could overcommit it
+            why = f"host {s.host}: its capacity cannot be read, so nothing more is placed on it: {down}"
+            return [CapacityProblem(s.address, "host", why)]
         if over:
             return [CapacityProblem(s.address, "host", f"host {s.host}: " + ", ".join(over))]
         return []

@@ -96,14 +96,20 @@ class Attempt:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
         assert self._tx is not None
         try:
-            self._tx.__exit__(kind, exc, tb)
-        except TransactionLost as lost:
-            exc = lost
-        if isinstance(exc, TransactionLost) and self._outer and not self._last:
-            log.warning("%s; running the transaction again", exc)
-            self.finished = False
+            self._tx.__exit__(kind, exc, tb)  # commits, or rolls back the block's error (then raised by the caller)
+        except TransactionLost as lost:  # the commit was not kept
+            if not self._again(lost):
+                raise
             return True
-        return False
+        return isinstance(exc, TransactionLost) and self._again(exc)
+
+    def _again(self, lost: TransactionLost) -> bool:
+        """Whether the block runs once more after ``lost`` (not when nested, nor after the last attempt)."""
+        if not self._outer or self._last:
+            return False
+        log.warning("%s; running the transaction again", lost)
+        self.finished = False
+        return True
 
 
 class Store:

@@ -13,7 +13,9 @@ and checked, how placeholders are spelled.
   component ``inventory`` in table ``iaas_schema``.  A connection that broke
   (killed, server restarted) is made again before the next transaction or
   read; one that breaks inside a transaction fails that transaction, whose
-  writes are then all lost, never half kept.
+  writes are then all lost, never half kept (a break during the commit
+  itself is settled by asking the server, ``txid_status``, whether the
+  transaction was kept).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -30,6 +33,9 @@ from iaas.errors import DatabaseError, StateError
 from iaas.files import private_database
 
 log = logging.getLogger(__name__)
+
+#: How many times to ask whether a transaction whose commit was cut was kept, while its session ends.
+SETTLE_CHECKS = 100
 
 #: The inventory's tables and versions, as the PostgreSQL migration runner takes them.
 SCHEMA = db.Schema("inventory", MIGRATIONS)
@@ -167,6 +173,7 @@ class PostgresBackend:
         self._conn: Any = None
         self._in_transaction = False
         self._lock_key = db.advisory_key("inventory", "writes")
+        self._xid = 0  # the id of the running write transaction
         self._marks: dict[str, str] = {}
         with self._errors("opening"):
             found = db.current_version(self._connection(), SCHEMA.component)
@@ -234,7 +241,12 @@ class PostgresBackend:
             self._run("starting a transaction", "BEGIN", ())
             self._in_transaction = True
             try:
-                self._run("waiting for the inventory's lock", "SELECT pg_advisory_xact_lock(?)", (self._lock_key,))
+                row = self._run(
+                    "waiting for the inventory's lock",
+                    "SELECT pg_advisory_xact_lock(?), txid_current()",
+                    (self._lock_key,),
+                ).fetchone()
+                self._xid = int(row[1])
                 return
             except TransactionLost as exc:  # nothing was done yet: start again on a new connection
                 if attempt == 2:
@@ -257,7 +269,22 @@ class PostgresBackend:
             with self._errors("committing", keep_lost=True):
                 self._connection().execute("COMMIT")
         except db.ConnectionLost as exc:
-            raise StateError(f"cloud inventory: {exc}; the change may or may not have been saved") from None
+            self._settle(exc)
+
+    def _settle(self, lost: db.ConnectionLost) -> None:
+        """Whether the transaction whose commit was cut was kept: return if it was; TransactionLost if not."""
+        for _ in range(SETTLE_CHECKS):
+            with self._errors("asking whether the interrupted commit was kept"):
+                row = self._connection().execute("SELECT txid_status(%s)", (self._xid,)).fetchone()
+            if row[0] == "committed":
+                log.warning("cloud inventory %s: %s; the commit was kept", self.location, lost)
+                return
+            if row[0] == "aborted":
+                raise TransactionLost(f"cloud inventory: {lost}")
+            if row[0] is None:
+                break
+            time.sleep(0.05)  # in progress: the cut session is still ending
+        raise StateError(f"cloud inventory: {lost}; the change may or may not have been saved")
 
     def version(self) -> int:
         """The version of the inventory's schema recorded in ``iaas_schema``."""

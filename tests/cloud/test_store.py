@@ -16,6 +16,8 @@ import pytest
 from iaas.cloud import Cloud, CloudConfig, HostConfig
 from iaas.cloud.admission import Subject
 from iaas.cloud.store import SCHEMA_VERSION, Holder, InventoryRecord, Store
+from iaas.cloud.store_backends import PostgresBackend, TransactionLost
+from iaas.db import ConnectionLost
 from iaas.errors import ConflictError, StateError
 from tests.cloud.conftest import new_op
 
@@ -217,3 +219,20 @@ def test_an_inventory_is_copied_whole_once_and_never_over_other_holdings(tmp_pat
     }
     added, conflicts = store.take_rows(clash)
     assert added == {} and conflicts == ["objects {'id': 'vm-1'}", "claims {'scope': 'attachment', 'key': 'vol-1'}"]
+
+
+def test_a_commit_cut_in_flight_is_settled_by_the_server(
+    postgres_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend = postgres_store._backend
+    assert isinstance(backend, PostgresBackend)
+    with postgres_store.transaction():
+        postgres_store.put(InventoryRecord("k-1", "key_pair", "k"))
+    backend._settle(ConnectionLost("cut while committing"))  # the server kept it: nothing to do again
+    assert "the commit was kept" in caplog.text
+    with pytest.raises(TransactionLost):  # one the server rolled back runs again
+        with postgres_store.dry_run():
+            postgres_store.put(InventoryRecord("k-2", "key_pair", "k2"))
+            aborted = backend._xid
+        backend._xid = aborted
+        backend._settle(ConnectionLost("cut while committing"))

@@ -16,6 +16,7 @@ import pytest
 
 import iaas
 from iaas.cloud.store import Store
+from iaas.cloud.store_backends import PostgresBackend
 from iaas.errors import ApplyError, StateError
 from tests.postgres_server import Server
 
@@ -35,7 +36,10 @@ def _stack() -> iaas.Stack:
 def _terminate(url: str, application: str) -> int:
     """End the session of the client named ``application`` from outside, as an administrator would."""
     with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application,)).fetchone()
+        row = admin.execute(  # the newest: one just ended may still be listed
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s ORDER BY backend_start DESC LIMIT 1",
+            (application,),
+        ).fetchone()
         assert row is not None, f"no session of {application!r}"
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", (row[0],))
     return int(row[0])
@@ -53,7 +57,8 @@ def test_a_connection_killed_mid_apply_is_made_again_and_the_apply_finishes(
             done.set()
             kills.append(_terminate(postgres_url, victim))
 
-    with iaas.Engine.open("t", home=home, state=postgres_url, on_event=on_event) as engine:
+    # One step at a time, so the kill falls between two writes (a commit cut in flight is another test's).
+    with iaas.Engine.open("t", home=home, state=postgres_url, on_event=on_event, parallelism=1) as engine:
         assert engine.cloud.inventory.shared
         result = engine.apply(_stack())
         assert kills, "the connection was never killed"
@@ -95,6 +100,31 @@ def test_an_inventory_connection_killed_inside_a_write_runs_that_write_again(
         assert kills
         assert result.counts["create"] == 13
         assert any("running the transaction again" in r.getMessage() for r in caplog.records)
+        assert engine.plan(_stack()).empty
+        _converged(engine)
+
+
+def test_an_inventory_commit_whose_connection_breaks_is_settled_by_asking_the_server(
+    home: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    kills: list[int] = []
+    commits: list[bool] = []
+    end = PostgresBackend.end
+
+    def commit_on_a_cut_connection(backend: PostgresBackend, commit: bool) -> None:
+        if commit:
+            commits.append(True)
+            if len(commits) in (1, 3, 5):  # three transactions, each cut once (the 2nd, 4th, 6th run them again)
+                kills.append(_terminate(postgres_url, "iaas inventory"))
+        end(backend, commit)
+
+    monkeypatch.setattr(PostgresBackend, "end", commit_on_a_cut_connection)
+    with iaas.Engine.open("t", home=home, state=postgres_url, parallelism=1) as engine:
+        with caplog.at_level(logging.WARNING, logger="iaas.cloud.store"):
+            result = engine.apply(_stack())
+        assert len(kills) == 3
+        assert result.counts["create"] == 13
+        assert sum("running the transaction again" in r.getMessage() for r in caplog.records) == 3, caplog.text
         assert engine.plan(_stack()).empty
         _converged(engine)
 

@@ -206,9 +206,7 @@ class PostgresBackend:
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
+        db.close_quietly(conn)
 
     def _sql(self, sql: str) -> str:
         marked = self._marks.get(sql)

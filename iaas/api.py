@@ -26,7 +26,7 @@ Stacks, plans and state for a command line
     and the dependency graph), :func:`render_plan`, :func:`load_plan` and :func:`save_plan`, :func:`to_dot` and
     :func:`to_mermaid` (a graph as text), :func:`export_json` (a state as JSON), :func:`printable` (user input made
     safe for a terminal: control characters escaped), :func:`migrate_state` (copy stacks' state into another
-    database, e.g. a team's PostgreSQL).
+    database, e.g. a team's PostgreSQL) and :func:`migrate_inventory` (copy a home's cloud inventory there).
 
 Every name loads on first use, so a provider that only derives its schema starts without the cloud's libraries.
 """
@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("printable",), "iaas.errors"),
     **dict.fromkeys(("export_json",), "iaas.state"),
     **dict.fromkeys(("migrate_state",), "iaas.state.migrate"),
+    **dict.fromkeys(("migrate_inventory",), "iaas.cloud.move"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -84,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from iaas.cloud import Cloud, CloudConfig, HostConfig
     from iaas.cloud.access import Endpoint, endpoint
     from iaas.cloud.inventory import InventoryRecord
+    from iaas.cloud.move import migrate_inventory
     from iaas.cloud.settings import CloudSettings, open_cloud
     from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
     from iaas.engine.planfile import load_plan, save_plan

@@ -276,6 +276,12 @@ def _state_migrate(args: argparse.Namespace, ui: UI) -> int:
     for item in moved:
         done = "already there" if item.unchanged else "copied"
         ui.print(f"{item.stack}: {item.resources} resource(s) {done}")
+    inventory = api.migrate_inventory(Path(args.home) / "cloud.db", args.to)
+    if inventory is not None:
+        ui.print(
+            f"cloud inventory: {inventory.objects} object(s), "
+            f"{inventory.objects - inventory.added} of them already there"
+        )
     ui.print(
         f"Moved {len(moved)} stack(s) to {moved[0].location}. Use it with --state or IAAS_DATABASE_URL; "
         f"{source} is unchanged."

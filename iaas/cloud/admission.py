@@ -142,6 +142,7 @@ class Admission:
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
         self._sizes: dict[str, dict[str, float | None]] | None = None
+        self._down: dict[str, str] = {}  # hosts found unreachable when sizes were asked, and why
 
     @property
     def store(self) -> Store:
@@ -172,43 +173,48 @@ class Admission:
         :meth:`reconcile` for one left by a crash.
         """
         self.sizes()  # asks the hosts, before the transaction
-        with self.store.transaction():
-            for other in self.store.reserved_for(subject.stack, subject.address):
-                if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
-                    self.store.release(other)
-            problems = self.check(subject, self.resolver(subject))
-            if problems:
-                raise as_error(problems)
-            self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
+        for attempt in self.store.attempts():
+            with attempt:
+                for other in self.store.reserved_for(subject.stack, subject.address):
+                    if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
+                        self.store.release(other)
+                problems = self.check(subject, self.resolver(subject))
+                if problems:
+                    raise as_error(problems)
+                self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
 
     def confirm(self, rec: InventoryRecord) -> None:
         """The object exists: record it and end its reservation, in one transaction."""
-        with self.store.transaction():
-            self.store.put(rec)
-            self.store.confirm(rec.id)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.store.put(rec)
+                self.store.confirm(rec.id)
 
     def release(self, owner: str) -> None:
         """Give back everything ``owner`` holds (a failed create, a delete)."""
-        with self.store.transaction():
-            self.store.release(owner)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.store.release(owner)
 
     def restore(self, subject: Subject) -> None:
         """Hold again what ``subject`` held before a change that failed (whatever the rules say now)."""
-        with self.store.transaction():
-            self.check(subject, self.resolver(subject))
-            self.store.confirm(subject.owner)
+        for attempt in self.store.attempts():
+            with attempt:
+                self.check(subject, self.resolver(subject))
+                self.store.confirm(subject.owner)
 
     def adopt(self, rec: InventoryRecord, *, strict: bool = True) -> list[FieldError]:
         """Record an existing object (import, migration) and take what it holds; refused problems are raised
         when ``strict``, else returned (and what could be taken is)."""
         self.sizes()
         subject = self.subject_of(rec)
-        with self.store.transaction():
-            problems = self.check(subject, self.resolver(subject))
-            if problems and strict:
-                raise as_error(problems)
-            self.store.put(rec)
-            self.store.confirm(rec.id)
+        for attempt in self.store.attempts():
+            with attempt:
+                problems = self.check(subject, self.resolver(subject))
+                if problems and strict:
+                    raise as_error(problems)
+                self.store.put(rec)
+                self.store.confirm(rec.id)
         return problems
 
     def reconcile(self, older_than: float = 3600.0) -> list[str]:
@@ -260,9 +266,11 @@ class Admission:
         if self._sizes is None:
             from iaas.cloud.scheduler import host_states
 
+            states = host_states(self.cloud)
+            self._down = {h.name: h.down for h in states if h.down}
             self._sizes = {
                 h.name: {"vcpus": h.vcpus, "memory_mib": h.memory_mib, "disk_gib": h.disk_gib}
-                for h in host_states(self.cloud)
+                for h in states
                 if not h.down
             }
         return self._sizes
@@ -294,16 +302,21 @@ class Admission:
             return []
         scope = f"host:{s.host}"
         size = self.sizes().get(s.host, {})
-        over = []
+        over, grows = [], False
         for resource, amount in need.items():
             before = self.store.consumption_of(s.owner, scope, resource)
             self.store.consume(s.owner, scope, resource, amount)
             capacity = size.get(resource)
             used = self.store.used(scope, resource)
+            grows = grows or amount > before
             if amount > before and capacity is not None and used > int(capacity):
                 what, unit = _UNITS[resource]
                 free = max(int(capacity) - used + amount, 0)
                 over.append(f"needs {amount}{unit} {what}, {free}{unit} free")
+        down = self._down.get(s.host)
+        if grows and down:  # its room is unknown: placing more there could overcommit it
+            why = f"host {s.host}: its capacity cannot be read, so nothing more is placed on it: {down}"
+            return [CapacityProblem(s.address, "host", why)]
         if over:
             return [CapacityProblem(s.address, "host", f"host {s.host}: " + ", ".join(over))]
         return []

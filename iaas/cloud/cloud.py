@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from iaas import yamlfile
 from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.store import InventoryRecord, Store
-from iaas.db import parse_url
+from iaas.db import DATABASE_ENV, is_postgres_url, parse_url
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
@@ -44,6 +45,9 @@ class HostConfig:
     sim_cpus: int = 64  # size of a simulated (test://) host
     sim_memory_mib: int = 262144
     sim_disk_gib: int = 10240
+    #: The file a simulated (test://) host keeps its objects in (None: ``hosts/<name>.db`` in the cloud's home).
+    #: Cloud homes that name the same file share the host, as a team's homes share a real one.
+    sim_store: str | None = None
     #: True when the host's files are not on this machine: images and seeds are then sent through the libvirt
     #: connection.  None decides from the URI: a host name other than localhost / 127.0.0.1 / ::1 is remote.
     remote: bool | None = None
@@ -72,6 +76,7 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
     ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
+    ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
 )
 
 
@@ -119,6 +124,8 @@ class CloudConfig:
                 value = h.get(key)
                 if value is not None and not ok(value):
                     raise ValidationError([FieldError(f"hosts[{i}]", key, f"must be {want}, got {value!r}", origin)])
+            if h.get("sim_store") is not None and not str(h["uri"]).startswith("test://"):
+                raise ValidationError([FieldError(f"hosts[{i}]", "sim_store", "only a test:// host has one", origin)])
             hosts.append(HostConfig(**h))
             twin = next((o for o in hosts[:-1] if o.underlay and o.underlay == hosts[-1].underlay), None)
             if twin is not None:
@@ -150,6 +157,22 @@ def _database(value: Any, origin: str) -> str | None:
     return value
 
 
+def inventory_location(config: CloudConfig, database: str | None = None) -> str:
+    """Where a cloud keeps its inventory.
+
+    A PostgreSQL URL, first found of ``database`` (given with ``--state``),
+    ``$IAAS_DATABASE_URL`` and the config's ``database``, puts it in that
+    shared database beside the stacks' state; otherwise it is ``cloud.db``
+    in the cloud's home (``:memory:`` for a home of ``:memory:``).
+    """
+    if config.home == ":memory:":
+        return ":memory:"
+    for candidate in (database, os.environ.get(DATABASE_ENV), config.database):
+        if candidate and is_postgres_url(candidate):
+            return candidate
+    return str(Path(config.home) / "cloud.db")
+
+
 def kind_of(handler: Any) -> str:
     """The kind a handler serves."""
     return str(getattr(handler, "kind", ""))
@@ -158,17 +181,18 @@ def kind_of(handler: Any) -> str:
 class Cloud:
     """The cloud a stack is applied to: its hosts, its inventory and one handler per kind."""
 
-    def __init__(self, config: CloudConfig):
+    def __init__(self, config: CloudConfig, *, database: str | None = None):
+        """Open the cloud of ``config``; ``database`` overrides where its inventory is (:func:`inventory_location`)."""
         self.config = config
         home = Path(config.home)
         self.home = home
-        self.inventory = Store(home / "cloud.db" if config.home != ":memory:" else ":memory:")
+        self.inventory = Store(inventory_location(config, database))
         self.admission = Admission(self)
         self.hosts: dict[str, Host] = {}
         for hc in config.hosts:
             sim_store = None
             if hc.uri.startswith("test://") and config.home != ":memory:":
-                sim_store = str(home / "hosts" / f"{hc.name}.db")
+                sim_store = hc.sim_store or str(home / "hosts" / f"{hc.name}.db")
             self.hosts[hc.name] = Host(
                 hc.name,
                 hc.uri,
@@ -198,14 +222,20 @@ class Cloud:
         return cls(CloudConfig.embedded(home))
 
     @classmethod
-    def open(cls, config: str | Path | dict[str, Any] | None = None, home: str | Path | None = None) -> Cloud:
+    def open(
+        cls,
+        config: str | Path | dict[str, Any] | None = None,
+        home: str | Path | None = None,
+        *,
+        database: str | None = None,
+    ) -> Cloud:
         """Open the cloud described by a config file or mapping; the embedded default when None."""
         if config is None:
-            return cls.embedded(home or DEFAULT_HOME)
+            return cls(CloudConfig.embedded(home or DEFAULT_HOME), database=database)
         cfg = CloudConfig.load(config)
         if home is not None:
             cfg.home = str(home)
-        return cls(cfg)
+        return cls(cfg, database=database)
 
     @property
     def simulated(self) -> bool:
@@ -275,8 +305,9 @@ class Cloud:
         self, handler: Any, kind: str, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]
     ) -> None:
         if getattr(handler, "keeps_inventory", False):
-            with self.inventory.transaction():
-                self.inventory.confirm(id)
+            for attempt in self.inventory.attempts():
+                with attempt:
+                    self.inventory.confirm(id)
         else:
             self.admission.confirm(self.record_of(kind, ctx, id, inputs, outputs))
 
@@ -311,9 +342,10 @@ class Cloud:
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
         """Delete an object (already gone is fine) and drop its inventory record."""
         self.handler(kind).delete(ctx, id, outputs)
-        with self.inventory.transaction():
-            self.inventory.release(id)
-            self.inventory.delete(id)
+        for attempt in self.inventory.attempts():
+            with attempt:
+                self.inventory.release(id)
+                self.inventory.delete(id)
 
     def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
         """Find an existing object by name or id (for import and data lookups)."""

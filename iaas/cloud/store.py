@@ -15,62 +15,34 @@ constraint or an index, so a check reads only the rows it is about:
 * ``usage``: counters per project (quota use) and per host (placement),
   and ``consumptions``, what each object adds to them.
 
-:class:`Store` opens the file (created 0600: it holds user data), runs the
-versioned migrations, and gives one write transaction at a time
-(``BEGIN IMMEDIATE``), inside which the admission checks and writes.
+:class:`Store` opens the database — a SQLite file of the cloud home
+(created 0600: it holds user data) or a PostgreSQL database a team shares —,
+runs the versioned migrations, and gives one write transaction at a time,
+inside which the admission checks and writes.  What differs between the two
+engines (connecting, keeping other writers out, the version check) is in
+:mod:`iaas.cloud.store_backends`.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
+import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import attrs
 
-from iaas.errors import StateError
-from iaas.files import private_database
+from iaas.cloud.store_backends import PostgresBackend, TransactionLost, open_backend
+from iaas.cloud.store_schema import MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 2
+log = logging.getLogger(__name__)
 
-#: Version -> the statements that bring a database from the version before to it.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE IF NOT EXISTS objects (
-            id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, stack TEXT,
-            address TEXT, project TEXT, host TEXT, data TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS objects_kind_name ON objects(kind, name)",
-        "CREATE INDEX IF NOT EXISTS objects_project ON objects(project)",
-        "CREATE INDEX IF NOT EXISTS objects_stack ON objects(stack)",
-    ),
-    2: (
-        """CREATE TABLE claims (
-            scope TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, label TEXT NOT NULL,
-            PRIMARY KEY (scope, key))""",
-        "CREATE INDEX claims_owner ON claims(owner)",
-        """CREATE TABLE ranges (
-            owner TEXT PRIMARY KEY, area TEXT NOT NULL, first_ip BIGINT NOT NULL, last_ip BIGINT NOT NULL,
-            cidr TEXT NOT NULL, label TEXT NOT NULL)""",
-        "CREATE INDEX ranges_area_first ON ranges(area, first_ip)",
-        """CREATE TABLE listeners (
-            owner TEXT PRIMARY KEY, area TEXT NOT NULL, protocol TEXT NOT NULL, port INTEGER NOT NULL,
-            address TEXT NOT NULL, label TEXT NOT NULL, UNIQUE (area, protocol, port, address))""",
-        """CREATE TABLE usage (
-            scope TEXT NOT NULL, resource TEXT NOT NULL, used BIGINT NOT NULL, PRIMARY KEY (scope, resource))""",
-        """CREATE TABLE consumptions (
-            owner TEXT NOT NULL, scope TEXT NOT NULL, resource TEXT NOT NULL, amount BIGINT NOT NULL,
-            PRIMARY KEY (owner, scope, resource))""",
-        """CREATE TABLE reservations (
-            owner TEXT PRIMARY KEY, stack TEXT NOT NULL, address TEXT NOT NULL, label TEXT NOT NULL,
-            since DOUBLE PRECISION NOT NULL)""",
-        "CREATE INDEX reservations_resource ON reservations(stack, address)",
-    ),
-}
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Holder", "InventoryRecord", "Store"]
 
 _OBJECT_COLUMNS = "id, kind, name, stack, address, project, host, data"
 
@@ -107,81 +79,89 @@ class Holder:
     label: str
 
 
-class Store:
-    """The inventory database (``:memory:`` for a throwaway cloud); safe to share between threads.
+class Attempt:
+    """One attempt at a write transaction (see :meth:`Store.attempts`)."""
 
-    Reads outside a transaction see the last committed state.  Writes that
-    must be checked together go inside :meth:`transaction`.
-    ``statements`` counts the SQL statements executed (for tests and benchmarks).
+    def __init__(self, store: Store, last: bool) -> None:
+        self._store, self._last = store, last
+        self._tx: AbstractContextManager[Store] | None = None
+        self._outer = False
+        self.finished = True
+
+    def __enter__(self) -> Store:
+        self._outer = self._store._depth == 0  # an inner block joins the outer transaction and its attempts
+        self._tx = self._store.transaction()
+        return self._tx.__enter__()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        assert self._tx is not None
+        try:
+            self._tx.__exit__(kind, exc, tb)  # commits, or rolls back the block's error (then raised by the caller)
+        except TransactionLost as lost:  # the commit was not kept
+            if not self._again(lost):
+                raise
+            return True
+        return isinstance(exc, TransactionLost) and self._again(exc)
+
+    def _again(self, lost: TransactionLost) -> bool:
+        """Whether the block runs once more after ``lost`` (not when nested, nor after the last attempt)."""
+        if not self._outer or self._last:
+            return False
+        log.warning("%s; running the transaction again", lost)
+        self.finished = False
+        return True
+
+
+class Store:
+    """The inventory database, one API on SQLite and PostgreSQL; safe to share between threads.
+
+    ``location`` is a file path (``:memory:`` for a throwaway cloud),
+    ``sqlite:///path`` or a ``postgresql://`` URL shared by a team (see
+    :mod:`iaas.cloud.store_backends`).  Reads outside a transaction see the
+    last committed state.  Writes that must be checked together go inside
+    :meth:`transaction`.  ``statements`` counts the SQL statements executed
+    (for tests and benchmarks).
     """
 
-    def __init__(self, path: str | Path):
-        self.path = str(path)
+    def __init__(self, location: str | Path):
         self._lock = threading.RLock()
         self._depth = 0
         self.statements = 0
-        self.after_migration: list[Callable[[Store, int], None]] = []
-        self._pending_backfill: list[int] = []
-        try:
-            if self.path != ":memory:":
-                private_database(self.path)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+        self._backend = open_backend(str(location))
+        self._pending_backfill = self._backend.migrated_from
+
+    @property
+    def location(self) -> str:
+        """The database: a file path, or a URL without its password."""
+        return self._backend.location
+
+    @property
+    def shared(self) -> bool:
+        """True when the database is a server's (PostgreSQL) that other cloud homes may use too."""
+        return isinstance(self._backend, PostgresBackend)
 
     # ------------------------------------------------------------ plumbing
 
-    def _sql(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> sqlite3.Cursor:
+    def _sql(self, sql: str, args: tuple[Any, ...] | builtins.list[Any] = ()) -> Any:
         self.statements += 1
-        try:
-            return self._db.execute(sql, args)
-        except sqlite3.OperationalError as exc:
-            raise StateError(f"cloud inventory {self.path}: {exc}") from exc
+        return self._backend.execute(sql, args)
 
     def version(self) -> int:
         """The schema version of the database (0: empty, 1: the layout before versions were kept)."""
-        has = self._sql("SELECT name FROM sqlite_master WHERE type='table' AND name IN ('schema_version', 'objects')")
-        tables = {r[0] for r in has.fetchall()}
-        if "schema_version" in tables:
-            return int(self._sql("SELECT version FROM schema_version").fetchone()[0])
-        return 1 if "objects" in tables else 0
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            current = self.version()
-            if current > SCHEMA_VERSION:
-                raise StateError(
-                    f"cloud inventory {self.path}: schema version {current} was written by a newer iaas "
-                    f"(this one knows up to {SCHEMA_VERSION}); upgrade iaas"
-                )
-            if current == SCHEMA_VERSION:
-                return
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[version]:
-                    self._sql(statement)
-            if current == 0:
-                self._sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            else:
-                self._sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                self._sql("DELETE FROM schema_version")
-                self._sql("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                self._pending_backfill.append(current)
+        with self._lock:
+            return self._backend.version()
 
     def backfill_needed(self) -> int | None:
         """The version an existing database was migrated from on open, when its claims must be filled in."""
-        return self._pending_backfill[0] if self._pending_backfill else None
+        return self._pending_backfill
 
     def backfill_done(self) -> None:
         """The claims of a migrated database are filled in."""
-        self._pending_backfill.clear()
+        self._pending_backfill = None
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One write transaction (``BEGIN IMMEDIATE``: one writer at a time, across processes).
+        """One write transaction: one writer at a time, across processes and, on PostgreSQL, machines.
 
         Commits when the block ends, rolls back when it raises.  Nested
         blocks join the outer transaction.
@@ -194,23 +174,46 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._sql("BEGIN IMMEDIATE")
+            self.statements += 1
+            self._backend.begin()
             self._depth = 1
             try:
                 yield self
             except BaseException:
                 self._depth = 0
-                self._sql("ROLLBACK")
+                self._backend.end(commit=False)
                 raise
             self._depth = 0
-            self._sql("COMMIT")
+            self.statements += 1
+            self._backend.end(commit=True)
+
+    def attempts(self) -> Iterator[Attempt]:
+        """Attempts at one write transaction, for work that may simply run again::
+
+            for attempt in store.attempts():
+                with attempt:
+                    ...  # reads and writes of the inventory only, no call to a host
+
+        Each attempt is a :meth:`transaction`; when the connection to a
+        PostgreSQL server broke inside it (nothing of it was kept), the block
+        runs once more on a new connection.  Other errors end the loop.
+        """
+        for last in (False, True):
+            attempt = Attempt(self, last)
+            yield attempt
+            if attempt.finished:
+                return
 
     @contextmanager
     def dry_run(self) -> Iterator[Store]:
         """A transaction that is always rolled back: the admission's checks without their writes."""
         with self._lock:
             outer = self._depth
-            self._sql("SAVEPOINT dry_run" if outer else "BEGIN")
+            if outer:
+                self._sql("SAVEPOINT dry_run")
+            else:
+                self.statements += 1
+                self._backend.begin()
             self._depth += 1
             try:
                 yield self
@@ -220,12 +223,12 @@ class Store:
                     self._sql("ROLLBACK TO SAVEPOINT dry_run")
                     self._sql("RELEASE SAVEPOINT dry_run")
                 else:
-                    self._sql("ROLLBACK")
+                    self._backend.end(commit=False)
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
-            self._db.close()
+            self._backend.close()
 
     # ------------------------------------------------------------ objects
 
@@ -421,3 +424,75 @@ class Store:
         with self._lock:
             rows = self._sql("SELECT owner, label, since FROM reservations").fetchall()
         return [(str(o), str(label), float(since)) for o, label, since in rows]
+
+    # ------------------------------------------------------------ copying a whole inventory
+
+    def rows(self) -> dict[str, builtins.list[tuple[Any, ...]]]:
+        """Every row of every table but the counters (which follow from ``consumptions``), by table."""
+        with self._lock:
+            return {
+                table: [tuple(r) for r in self._sql(f"SELECT {', '.join(columns)} FROM {table}").fetchall()]
+                for table, (columns, _) in COPIED_TABLES.items()
+            }
+
+    def take_rows(self, rows: dict[str, builtins.list[tuple[Any, ...]]]) -> tuple[dict[str, int], builtins.list[str]]:
+        """Add ``rows`` (from :meth:`rows` of another inventory), in one transaction.
+
+        A row whose key is free is added, one already here unchanged is
+        left; a key held by another row is a conflict.  Returns the number of
+        rows added by table, and the conflicts: with any, nothing is added.
+        The counters are then summed again from ``consumptions``.
+        """
+        added: dict[str, int] = {}
+        conflicts: builtins.list[str] = []
+        try:
+            for attempt in self.attempts():
+                with attempt:
+                    added, conflicts = self._take(rows)
+        except _Conflicts as clash:
+            return {}, list(clash.args[0])
+        return added, conflicts
+
+    def _take(self, rows: dict[str, builtins.list[tuple[Any, ...]]]) -> tuple[dict[str, int], builtins.list[str]]:
+        added, conflicts = dict.fromkeys(COPIED_TABLES, 0), []
+        for table, (columns, key) in COPIED_TABLES.items():
+            for row in rows.get(table, []):
+                found = self._copy_row(table, columns, key, row)
+                added[table] += found is None
+                if found is not None and found != row:
+                    conflicts.append(f"{table} {dict(zip(key, row[: len(key)], strict=True))}")
+        if conflicts:
+            raise _Conflicts(conflicts)
+        self._sql("DELETE FROM usage")
+        self._sql(
+            "INSERT INTO usage (scope, resource, used) "
+            "SELECT scope, resource, SUM(amount) FROM consumptions GROUP BY scope, resource"
+        )
+        return added, conflicts
+
+    def _copy_row(
+        self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: tuple[Any, ...]
+    ) -> tuple[Any, ...] | None:
+        """The row already at ``row``'s key (unchanged), or None after inserting ``row``."""
+        where = " AND ".join(f"{c}=?" for c in key)
+        found = self._sql(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", row[: len(key)]).fetchone()
+        if found is not None:
+            return tuple(found)
+        marks = ",".join("?" * len(columns))
+        self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", row)
+        return None
+
+
+class _Conflicts(Exception):
+    """Rows of a copy clash with rows already there: the copy is rolled back."""
+
+
+#: The tables a copy of an inventory carries: their columns, the key columns first.
+COPIED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "objects": (tuple(_OBJECT_COLUMNS.split(", ")), ("id",)),
+    "claims": (("scope", "key", "owner", "label"), ("scope", "key")),
+    "ranges": (("owner", "area", "first_ip", "last_ip", "cidr", "label"), ("owner",)),
+    "listeners": (("owner", "area", "protocol", "port", "address", "label"), ("owner",)),
+    "consumptions": (("owner", "scope", "resource", "amount"), ("owner", "scope", "resource")),
+    "reservations": (("owner", "stack", "address", "label", "since"), ("owner",)),
+}

@@ -17,13 +17,15 @@ imports nothing from iaas but :mod:`iaas.errors`.
 
 from iaas.db.locks import advisory_key, end_session, holder, try_lock, unlock
 from iaas.db.migrations import Schema, current_version, migrate
-from iaas.db.postgres import ConnectionLost, connect, explain, is_connection_lost, translate_errors
-from iaas.db.url import POSTGRESQL, SQLITE, DatabaseURL, is_postgres_url, mask_password, parse_url
+from iaas.db.postgres import ConnectionLost, close_quietly, connect, explain, is_connection_lost, translate_errors
+from iaas.db.url import DATABASE_ENV, POSTGRESQL, SQLITE, DatabaseURL, is_postgres_url, mask_password, parse_url
 
 __all__ = [
+    "DATABASE_ENV",
     "POSTGRESQL",
     "SQLITE",
     "ConnectionLost",
+    "close_quietly",
     "DatabaseURL",
     "Schema",
     "advisory_key",

@@ -102,3 +102,10 @@ def explain(exc: BaseException) -> str:
         return f"the connection to the server was lost ({detail}); nothing after the last commit was kept"
     sqlstate = getattr(exc, "sqlstate", None)
     return f"{text} (SQLSTATE {sqlstate})" if sqlstate else text
+
+
+def close_quietly(conn: Any) -> None:
+    """Close ``conn`` (None is fine), ignoring errors: it may be broken already."""
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.close()

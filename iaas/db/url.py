@@ -21,6 +21,8 @@ _SQLITE_PREFIX = "sqlite:///"
 #: Schemes taken for PostgreSQL; the ``+driver`` forms are those of SQLAlchemy URLs.
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2")
 _MASK = "***"
+#: The environment variable naming a database for every stack's state and the cloud's inventory (a team's URL).
+DATABASE_ENV = "IAAS_DATABASE_URL"
 
 
 @attrs.frozen

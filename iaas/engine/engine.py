@@ -21,6 +21,7 @@ import attrs
 from iaas.cloud import Cloud, OpContext
 from iaas.cloud.kinds.console import console_log
 from iaas.cloud.kinds.snapshot import snapshot_list
+from iaas.db import is_postgres_url
 from iaas.engine.apply import ApplyResult, EventFn, apply_plan
 from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
@@ -76,7 +77,10 @@ class Engine:
         cloud config's ``database``, else ``<home>/state.db``).
         """
         own = not isinstance(cloud, Cloud)
-        the_cloud = cloud if isinstance(cloud, Cloud) else Cloud.open(cloud, home=None if cloud else home)
+        shared = str(state) if state is not None and is_postgres_url(state) else None  # the inventory goes there too
+        the_cloud = (
+            cloud if isinstance(cloud, Cloud) else Cloud.open(cloud, home=None if cloud else home, database=shared)
+        )
         Path(home).mkdir(parents=True, exist_ok=True)
         try:
             store = open_store(state or default_location(home, the_cloud.config.database), stack)

@@ -34,7 +34,7 @@ def open_store(url_or_path: str | os.PathLike[str], stack: str) -> StateStore:
 
 
 #: The environment variable naming a database for every stack's state (a team's PostgreSQL URL).
-DATABASE_ENV = "IAAS_DATABASE_URL"
+DATABASE_ENV = db.DATABASE_ENV
 
 
 def default_location(home: str | os.PathLike[str], configured: str | None = None) -> str:

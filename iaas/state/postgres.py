@@ -127,9 +127,7 @@ class PostgresStore(AdvisoryLock):
 
     def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
+        db.close_quietly(conn)
 
     def _ensure_stack(self, conn: Any) -> None:
         """Give the stack its row, and so its lineage, if it has none yet."""

@@ -67,11 +67,14 @@ def test_state_migrate_moves_a_sqlite_home_into_postgres(
     moved = applied("state", "migrate", "--to", postgres_url)
     assert moved.code == 0, moved.err
     assert "t: 4 resource(s) copied" in moved.out
+    assert "cloud inventory: 5 object(s), 0 of them already there" in moved.out
     with open_store(postgres_url, "t") as shared:
         after = shared.read()
     assert after.lineage == before.lineage
     assert after.resources == before.resources and after.outputs == before.outputs
-    assert "already there" in applied("state", "migrate", "--to", postgres_url).out
+    again = applied("state", "migrate", "--to", postgres_url).out
+    assert "t: 4 resource(s) already there" in again
+    assert "cloud inventory: 5 object(s), 5 of them already there" in again
     monkeypatch.setenv("IAAS_DATABASE_URL", postgres_url)
     assert applied("plan", "--detailed-exitcode").code == 0
     assert applied("state", "list").out.split() == ADDRESSES

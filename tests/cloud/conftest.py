@@ -1,4 +1,9 @@
-"""Fixtures: clouds of simulated hosts on libvirt's in-process test driver."""
+"""Fixtures: clouds of simulated hosts on libvirt's in-process test driver, inventories on each backend.
+
+``database`` is where a test cloud keeps its inventory, on each backend in
+turn: None (``cloud.db`` in its home, SQLite) or a fresh PostgreSQL
+database; ``store`` an open inventory store on each backend.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,49 @@ from typing import Any
 
 import attrs
 import pytest
+from pytest_lazy_fixtures import lf
 
 from iaas.cloud import Cloud, CloudConfig, HostConfig, Observed, OpContext
+from iaas.cloud.store import Store
 from iaas.drivers.libvirt import Host
 from iaas.model import KINDS
 from iaas.model.values import complete
 
 MakeCloud = Callable[..., Cloud]
+
+
+@pytest.fixture
+def no_database() -> None:
+    """No database given: the inventory is ``cloud.db`` in the cloud's home."""
+    return None
+
+
+@pytest.fixture(params=[lf("no_database"), lf("postgres_url")], ids=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> str | None:
+    """Where a test cloud keeps its inventory, on each backend in turn (the cloud config's ``database``)."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """An inventory store in a new SQLite file."""
+    opened = Store(tmp_path / "cloud.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def postgres_store(postgres_url: str) -> Iterator[Store]:
+    """An inventory store in a new PostgreSQL database."""
+    opened = Store(postgres_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=[lf("sqlite_store"), lf("postgres_store")], ids=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """An open inventory store, on each backend in turn."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Admission under concurrency: processes racing on one cloud home never pass a limit only some may pass."""
+"""Admission under concurrency: processes racing on one cloud never pass a limit only some may pass.
+
+Every race runs on each inventory backend: ``cloud.db`` in the shared home, and a PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from tests.cloud._race_child import create_instance
 RACERS = 8
 
 
-def _config(cpus: int = 64, cpu_ratio: float = 4.0) -> dict[str, Any]:
-    return {"hosts": [{"name": "h1", "uri": "test:///default", "sim_cpus": cpus, "cpu_ratio": cpu_ratio}]}
+def _config(database: str | None, cpus: int = 64, cpu_ratio: float = 4.0) -> dict[str, Any]:
+    hosts = [{"name": "h1", "uri": "test:///default", "sim_cpus": cpus, "cpu_ratio": cpu_ratio}]
+    return {"hosts": hosts, **({"database": database} if database else {})}
 
 
 def _prepare(config: dict[str, Any], home: Path, image_file: Path, **quota: int) -> dict[str, str]:
@@ -63,8 +67,10 @@ def _instances(config: dict[str, Any], home: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_racing_creates_pass_a_quota_exactly_as_often_as_it_allows(tmp_path: Path, image_file: Path) -> None:
-    config, home, quota = _config(), tmp_path / "home", 3
+def test_racing_creates_pass_a_quota_exactly_as_often_as_it_allows(
+    tmp_path: Path, image_file: Path, database: str | None
+) -> None:
+    config, home, quota = _config(database), tmp_path / "home", 3
     ids = _prepare(config, home, image_file, instances=quota)
     vm = {"image": ids["image"], "flavor": "m1.tiny", "project": ids["project"]}
     outcomes = _race(config, home, [vm] * RACERS)
@@ -78,8 +84,8 @@ def test_racing_creates_pass_a_quota_exactly_as_often_as_it_allows(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_racing_creates_never_overcommit_a_host(tmp_path: Path, image_file: Path) -> None:
-    config, home = _config(cpus=2, cpu_ratio=2.0), tmp_path / "home"  # 4 vCPUs after overcommit
+def test_racing_creates_never_overcommit_a_host(tmp_path: Path, image_file: Path, database: str | None) -> None:
+    config, home = _config(database, cpus=2, cpu_ratio=2.0), tmp_path / "home"  # 4 vCPUs after overcommit
     ids = _prepare(config, home, image_file)
     vm = {"image": ids["image"], "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "project": ids["project"]}
     outcomes = _race(config, home, [vm] * RACERS)
@@ -99,8 +105,10 @@ def test_racing_creates_never_overcommit_a_host(tmp_path: Path, image_file: Path
 
 @pytest.mark.slow
 @pytest.mark.parametrize("what", ["fixed_ip", "volume"])
-def test_two_stacks_racing_for_one_thing_one_wins(tmp_path: Path, image_file: Path, what: str) -> None:
-    config, home = _config(), tmp_path / "home"
+def test_two_stacks_racing_for_one_thing_one_wins(
+    tmp_path: Path, image_file: Path, what: str, database: str | None
+) -> None:
+    config, home = _config(database), tmp_path / "home"
     ids = _prepare(config, home, image_file)
     vm: dict[str, Any] = {"image": ids["image"], "flavor": "m1.tiny"}
     if what == "fixed_ip":
@@ -133,7 +141,17 @@ def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existin
     return cloud.inventory.statements - before
 
 
-def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(cloud: Cloud, make: Any, image_file: Path) -> None:
+def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(
+    tmp_path: Path, make: Any, image_file: Path, database: str | None
+) -> None:
+    cloud = Cloud.open(_config(database), home=tmp_path / "home")
+    try:
+        _check_constant_work(cloud, make, image_file)
+    finally:
+        cloud.close()
+
+
+def _check_constant_work(cloud: Cloud, make: Any, image_file: Path) -> None:
     env = {
         "image": make(cloud, "image", "deb", source=str(image_file)).id,
         "net": make(cloud, "network", "lan", cidr="10.60.0.0/16").id,

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from iaas.cloud import Cloud, PlannedItem
+from iaas.cloud.admission import Subject
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.placement import CapacityProblem, QuotaProblem, as_error, check_plan
 from iaas.drivers.libvirt import Host
@@ -464,3 +465,18 @@ def test_a_forward_the_plan_removes_frees_its_port(cloud: Cloud, action: str) ->
     new = item("port_forward", "web2", instance=app.id, host_port=8080, target_port=80)
     errors, _ = check_plan(cloud, "s1", [gone, new] if action == "delete" else [gone])
     assert errors == []
+
+
+def test_admission_refuses_to_place_on_a_host_whose_capacity_it_cannot_read(make_cloud, tmp_path) -> None:
+    c = make_cloud({"h1": (4, 8192), "h2": (64, 262144)})
+    c.hosts["h2"].close()
+    c.hosts["h2"] = Host("h2", f"test://{tmp_path}/no-such-node.xml")
+    inputs = {"name": "a", "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1}
+    with pytest.raises(CapacityError) as refused:
+        c.admission.reserve(Subject("instance", "vm-1", "instance.a", "instance.a (stack s1)", inputs, "h2", "s1"))
+    assert str(refused.value).startswith(
+        "instance.a.host: host h2: its capacity cannot be read, so nothing more is placed on it: unreachable (host 'h2'"
+    )
+    with c.inventory.transaction():
+        assert c.inventory.used("host:h2", "vcpus") == 0
+    c.admission.reserve(Subject("instance", "vm-2", "instance.b", "instance.b (stack s1)", inputs, "h1", "s1"))

@@ -1,17 +1,23 @@
-"""The inventory store: schema versions, migration of an older cloud.db, private files, dry runs."""
+"""The inventory store, on each backend: schema versions, migration of an older inventory, private files, dry runs."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
+import psycopg
 import pytest
 
 from iaas.cloud import Cloud, CloudConfig, HostConfig
 from iaas.cloud.admission import Subject
-from iaas.cloud.store import SCHEMA_VERSION, Store
+from iaas.cloud.store import SCHEMA_VERSION, Holder, InventoryRecord, Store
+from iaas.cloud.store_backends import PostgresBackend, TransactionLost
+from iaas.db import ConnectionLost
 from iaas.errors import ConflictError, StateError
 from tests.cloud.conftest import new_op
 
@@ -23,7 +29,21 @@ CREATE INDEX objects_kind_name ON objects(kind, name);
 """
 
 
-def _old_cloud_db(path: Path) -> None:
+def _execute(location: str, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+    """Run ``statements`` (written with ``?``) in one transaction on the database at ``location``, outside iaas."""
+    if location.startswith("postgresql://"):
+        with psycopg.connect(location, autocommit=True) as conn, conn.transaction():
+            for sql, args in statements:
+                conn.execute(sql.replace("?", "%s"), args or None)
+        return
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(location) as db:
+        for sql, args in statements:
+            db.execute(sql, args)
+
+
+def _old_inventory(location: str) -> None:
+    """An inventory as an iaas before the store kept what objects hold wrote it (schema version 1)."""
     rows = [
         ("net-1", "network", "lan", {"name": "lan", "cidr": "10.9.0.0/24"}, "h1"),
         ("vol-1", "volume", "data", {"name": "data", "size_gib": 5}, "h1"),
@@ -42,24 +62,30 @@ def _old_cloud_db(path: Path) -> None:
             "h1",
         ),
     ]
-    path.parent.mkdir(parents=True)
-    with sqlite3.connect(path) as db:
-        db.executescript(OLD_LAYOUT)
-        for id, kind, name, inputs, host in rows:
-            data = json.dumps({"inputs": inputs, "outputs": {"id": id, "host": host}})
-            db.execute(
+    statements: list[tuple[str, tuple[Any, ...]]] = [(sql, ()) for sql in OLD_LAYOUT.split(";") if sql.strip()]
+    for id, kind, name, inputs, host in rows:
+        data = json.dumps({"inputs": inputs, "outputs": {"id": id, "host": host}})
+        statements.append(
+            (
                 "INSERT INTO objects VALUES (?,?,?,?,?,?,?,?)",
                 (id, kind, name, "old", f"{kind}.{name}", None, host, data),
             )
+        )
+    if location.startswith("postgresql://"):  # versions are kept in iaas_schema there, from the first
+        statements.append(
+            ("CREATE TABLE iaas_schema (component TEXT PRIMARY KEY, version INTEGER, updated_at REAL)", ())
+        )
+        statements.append(("INSERT INTO iaas_schema VALUES ('inventory', 1, ?)", (time.time(),)))
+    _execute(location, statements)
 
 
-def _cloud(home: Path) -> Cloud:
-    return Cloud(CloudConfig(hosts=[HostConfig("h1", "test:///default")], home=str(home)))
+def _cloud(home: Path, database: str | None = None) -> Cloud:
+    return Cloud(CloudConfig(hosts=[HostConfig("h1", "test:///default")], home=str(home), database=database))
 
 
-def test_an_older_cloud_db_is_migrated_and_its_holdings_filled_in(tmp_path: Path) -> None:
-    _old_cloud_db(tmp_path / "home" / "cloud.db")
-    cloud = _cloud(tmp_path / "home")
+def test_an_older_inventory_is_migrated_and_its_holdings_filled_in(tmp_path: Path, database: str | None) -> None:
+    _old_inventory(database or str(tmp_path / "home" / "cloud.db"))
+    cloud = _cloud(tmp_path / "home", database)
     try:
         assert cloud.inventory.version() == SCHEMA_VERSION
         assert [r.id for r in cloud.inventory.list("instance")] == ["vm-1"]
@@ -89,31 +115,38 @@ def test_an_older_cloud_db_is_migrated_and_its_holdings_filled_in(tmp_path: Path
         ]
     finally:
         cloud.close()
-    assert (tmp_path / "home" / "cloud.db").stat().st_mode & 0o777 == 0o600
+    if database is None:
+        assert (tmp_path / "home" / "cloud.db").stat().st_mode & 0o777 == 0o600
 
 
-def test_a_cloud_db_of_a_newer_iaas_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "cloud.db"
-    Store(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE schema_version SET version=?", (SCHEMA_VERSION + 1,))
-    with pytest.raises(StateError, match=f"schema version {SCHEMA_VERSION + 1} was written by a newer iaas"):
-        Store(path)
+def test_an_inventory_of_a_newer_iaas_is_refused_and_left_alone(tmp_path: Path, database: str | None) -> None:
+    location = database or str(tmp_path / "cloud.db")
+    store = Store(location)
+    with store.transaction():
+        store.put(InventoryRecord("k-1", "key_pair", "k"))
+    store.close()
+    newer = SCHEMA_VERSION + 1
+    if database is None:
+        _execute(location, [("UPDATE schema_version SET version=?", (newer,))])
+    else:
+        _execute(location, [("UPDATE iaas_schema SET version=? WHERE component='inventory'", (newer,))])
+    with pytest.raises(StateError, match=f"schema version {newer} was written by a newer iaas") as refused:
+        Store(location)
+    assert "upgrade iaas" in str(refused.value)
+    _execute(location, [("UPDATE objects SET name=name", ())])  # the tables are still there
 
 
-def test_a_dry_run_keeps_nothing(tmp_path: Path) -> None:
-    store = Store(tmp_path / "cloud.db")
+def test_a_dry_run_keeps_nothing(store: Store) -> None:
     with store.dry_run():
         assert store.claim("attachment", "vol-1", "vm-1", "instance.a") is None
         store.consume("vm-1", "project:p", "instances", 1)
     with store.transaction():
         assert store.claim("attachment", "vol-1", "vm-2", "instance.b") is None
         assert store.used("project:p", "instances") == 0
-    store.close()
 
 
-def test_a_failed_create_releases_its_reservation(tmp_path: Path) -> None:
-    cloud = _cloud(tmp_path / "home")
+def test_a_failed_create_releases_its_reservation(tmp_path: Path, database: str | None) -> None:
+    cloud = _cloud(tmp_path / "home", database)
     try:
         project = {"name": "team", "quota": {"instances": 1}}
         team = cloud.create("project", new_op("project.team"), project, {})["id"]
@@ -139,11 +172,13 @@ def test_a_failed_create_releases_its_reservation(tmp_path: Path) -> None:
         cloud.close()
 
 
-def test_a_reservation_left_by_an_interrupted_create_gives_way_to_the_retry(tmp_path: Path) -> None:
+def test_a_reservation_left_by_an_interrupted_create_gives_way_to_the_retry(
+    tmp_path: Path, database: str | None
+) -> None:
     from iaas.cloud import PlannedItem
     from iaas.cloud.placement import check_plan
 
-    cloud = _cloud(tmp_path / "home")
+    cloud = _cloud(tmp_path / "home", database)
     try:
         volume = cloud.create("volume", new_op("volume.data"), {"name": "data", "size_gib": 1}, {})["id"]
         inputs = {"name": "vm", "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "volumes": [volume]}
@@ -158,3 +193,46 @@ def test_a_reservation_left_by_an_interrupted_create_gives_way_to_the_retry(tmp_
         assert [owner for owner, _, _ in cloud.inventory.reservations()] == ["id-3"]
     finally:
         cloud.close()
+
+
+def test_an_inventory_is_copied_whole_once_and_never_over_other_holdings(tmp_path: Path, store: Store) -> None:
+    source = Store(tmp_path / "home" / "cloud.db")
+    with source.transaction():
+        source.put(InventoryRecord("vm-1", "instance", "vm", "s1", "instance.vm", "p", "h1"))
+        assert source.claim("attachment", "vol-1", "vm-1", "instance.vm (stack s1)") is None
+        source.consume("vm-1", "project:p", "instances", 1)
+        source.consume("vm-1", "host:h1", "vcpus", 2)
+    rows = source.rows()
+    source.close()
+    with store.transaction():
+        store.consume("vm-0", "host:h1", "vcpus", 1)  # what the destination held already
+    assert store.take_rows(rows)[0]["objects"] == 1
+    assert store.take_rows(rows)[0]["objects"] == 0  # again: nothing to add
+    with store.transaction():
+        assert store.used("host:h1", "vcpus") == 3
+        assert store.used("project:p", "instances") == 1
+        assert store.claim("attachment", "vol-1", "vm-2", "b") == Holder("vm-1", "instance.vm (stack s1)")
+    clash = {
+        **rows,
+        "claims": [("attachment", "vol-1", "vm-9", "other")],
+        "objects": [rows["objects"][0][:1] + ("x",) * 7],
+    }
+    added, conflicts = store.take_rows(clash)
+    assert added == {} and conflicts == ["objects {'id': 'vm-1'}", "claims {'scope': 'attachment', 'key': 'vol-1'}"]
+
+
+def test_a_commit_cut_in_flight_is_settled_by_the_server(
+    postgres_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend = postgres_store._backend
+    assert isinstance(backend, PostgresBackend)
+    with postgres_store.transaction():
+        postgres_store.put(InventoryRecord("k-1", "key_pair", "k"))
+    backend._settle(ConnectionLost("cut while committing"))  # the server kept it: nothing to do again
+    assert "the commit was kept" in caplog.text
+    with pytest.raises(TransactionLost):  # one the server rolled back runs again
+        with postgres_store.dry_run():
+            postgres_store.put(InventoryRecord("k-2", "key_pair", "k2"))
+            aborted = backend._xid
+        backend._xid = aborted
+        backend._settle(ConnectionLost("cut while committing"))

@@ -61,7 +61,7 @@ def check_converged(home: Path, state: str = "") -> None:
             assert records[obj.meta.address].id == obj.uuid, f"stale {obj.type} {obj.name} for {obj.meta.address}"
         else:
             assert any(i and i in obj.name for i in ids), f"orphan {obj.type} {obj.name}"
-    inventory = Inventory(home / "cloud.db")
+    inventory = Inventory(state or home / "cloud.db")  # a PostgreSQL state holds the cloud's inventory too
     try:
         records_of = [rec.id for rec in inventory.list()]
     finally:

@@ -68,14 +68,14 @@ def test_forgotten_resource_is_no_longer_the_stacks(engine: iaas.Engine, image_f
 def test_one_indexed_query_by_stack(engine: iaas.Engine, image_file: Path) -> None:
     engine.apply(stack_of(image_file))
     plans = []
-    engine.cloud.inventory._db.set_trace_callback(plans.append)
+    engine.cloud.inventory._backend._db.set_trace_callback(plans.append)
     try:
         engine.plan(stack_of(image_file), refresh=False)
     finally:
-        engine.cloud.inventory._db.set_trace_callback(None)
+        engine.cloud.inventory._backend._db.set_trace_callback(None)
     by_stack = [q for q in plans if "stack=" in q]
     assert len(by_stack) == 1, plans
-    detail = engine.cloud.inventory._db.execute("EXPLAIN QUERY PLAN " + by_stack[0]).fetchall()
+    detail = engine.cloud.inventory._backend._db.execute("EXPLAIN QUERY PLAN " + by_stack[0]).fetchall()
     assert any("objects_stack" in str(row) for row in detail), detail
 
 

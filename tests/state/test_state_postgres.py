@@ -1,14 +1,20 @@
-"""What only the PostgreSQL backend has to face: connections cut or refused, servers away, newer schemas."""
+"""What only the PostgreSQL backend has to face: connections cut or refused, servers away, newer schemas.
+
+The errors on opening are those of the stack state and of the cloud's inventory alike (``opener``).
+"""
 
 from __future__ import annotations
 
 import logging
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from iaas.cloud.store import Store
 from iaas.errors import LockError, StateError
 from iaas.state import open_store
 from iaas.state.postgres import PostgresStore
@@ -65,32 +71,43 @@ def test_a_lock_taken_by_another_while_disconnected_stops_the_writer(postgres_ur
         assert store.get("network.a") is None
 
 
+@pytest.fixture(params=["state", "inventory"])
+def opener(request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """Open a database as the stack state does, or as the cloud's inventory does."""
+    if request.param == "state":
+        return lambda url: open_store(url, "web")
+    return Store
+
+
 def _replace(url: str, **parts: str) -> str:
     return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(**parts))
 
 
-def test_a_wrong_password_is_a_state_error_without_the_password(postgres_url: str) -> None:
+def test_a_wrong_password_is_a_state_error_without_the_password(
+    postgres_url: str, opener: Callable[[str], Any]
+) -> None:
     parts = urllib.parse.urlsplit(postgres_url)
     query = "&".join(p for p in parts.query.split("&") if not p.startswith("passfile="))
     url = _replace(postgres_url, netloc=f"iaas:Wr0ng-Secret@{parts.hostname or ''}", query=query)
     with pytest.raises(StateError, match="refused the login") as caught:
-        open_store(url, "web")
+        opener(url)
     assert "Wr0ng-Secret" not in str(caught.value)
 
 
-def test_a_missing_database_is_a_state_error(postgres_url: str) -> None:
+def test_a_missing_database_is_a_state_error(postgres_url: str, opener: Callable[[str], Any]) -> None:
     with pytest.raises(StateError, match='database "absent" does not exist'):
-        open_store(_replace(postgres_url, path="/absent"), "web")
+        opener(_replace(postgres_url, path="/absent"))
 
 
-def test_a_server_that_is_down_is_a_state_error(tmp_path: Path) -> None:
-    with pytest.raises(StateError, match="not reachable"):
-        open_store(f"postgresql://iaas:Secret9@/iaas?host={tmp_path}", "web")
+def test_a_server_that_is_down_is_a_state_error(tmp_path: Path, opener: Callable[[str], Any]) -> None:
+    with pytest.raises(StateError, match="not reachable") as caught:
+        opener(f"postgresql://iaas:Secret9@/iaas?host={tmp_path}")
+    assert "Secret9" not in str(caught.value)
 
 
-def test_a_malformed_url_is_a_state_error_without_the_password() -> None:
+def test_a_malformed_url_is_a_state_error_without_the_password(opener: Callable[[str], Any]) -> None:
     with pytest.raises(StateError, match="malformed database URL") as caught:
-        open_store("postgresql://iaas:Secret9@db:notaport/iaas", "web")
+        opener("postgresql://iaas:Secret9@db:notaport/iaas")
     assert "Secret9" not in str(caught.value)
 
 

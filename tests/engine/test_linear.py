@@ -6,50 +6,14 @@ grow with the size of the stack: libvirt round trips per refreshed instance, par
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import libvirt
 import pytest
 
 import iaas
 from iaas.drivers.libvirt import networks, readback
-
-#: libvirt calls answered by the client library alone (names and UUIDs are kept in the object; freeing is local).
-_LOCAL = ("Free", "GetName", "GetUUIDString", "GetConnect")
-
-
-class LibvirtCalls:
-    """Counts the calls into libvirt's C library (each one a round trip to the daemon on a real host)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.counts: Counter[str] = Counter()
-        self.on = False
-        mod = libvirt.libvirtmod
-        for name in dir(mod):
-            fn = getattr(mod, name)
-            if name.startswith("vir") and callable(fn) and not name.endswith(_LOCAL):
-                monkeypatch.setattr(mod, name, self._counted(name, fn))
-
-    def _counted(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if self.on:
-                self.counts[name] += 1
-            return fn(*args, **kwargs)
-
-        return call
-
-    def during(self, action: Callable[[], object]) -> Counter[str]:
-        """The calls made while ``action`` runs."""
-        self.counts.clear()
-        self.on = True
-        try:
-            action()
-        finally:
-            self.on = False
-        return Counter(self.counts)
+from tests.libvirt_calls import LibvirtCalls
 
 
 @pytest.fixture

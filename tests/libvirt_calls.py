@@ -13,8 +13,9 @@ from typing import Any
 import libvirt
 import pytest
 
-#: libvirt calls answered by the client library alone (names and UUIDs are kept in the object; freeing is local).
-_LOCAL = ("Free", "GetName", "GetUUIDString", "GetConnect")
+#: libvirt calls answered by the client library alone (names and UUIDs are kept in the object; freeing is local;
+#: the event loop's iterations wait for what the daemon sends, on a thread of their own).
+_LOCAL = ("Free", "GetName", "GetUUIDString", "GetConnect", "EventRunDefaultImpl")
 
 
 class LibvirtCalls:

@@ -182,13 +182,7 @@ class NamespacedHost:
 
     def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
         """Run a command inside the host's network namespace (where its guests' networks are)."""
-        return subprocess.run(
-            ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return in_netns(self.process.pid, argv, timeout)
 
     def client(self, bridge: str, address: str) -> Client:
         """A client machine plugged into ``bridge`` with ``address`` (CIDR), in a network namespace of its own.
@@ -248,13 +242,7 @@ class Client:
 
     def run(self, *argv: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
         """Run a command inside the client's network namespace."""
-        return subprocess.run(
-            ["nsenter", f"--net=/proc/{self.process.pid}/ns/net", *argv],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return in_netns(self.process.pid, argv, timeout)
 
     def stop(self) -> None:
         """End the client; its namespace and interface go with it."""
@@ -331,6 +319,13 @@ class Tunnel:
             if process.poll() is None:
                 process.kill()
             process.wait()
+
+
+def in_netns(pid: int, argv: tuple[str, ...], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a command inside the network namespace of process ``pid``."""
+    return subprocess.run(
+        ["nsenter", f"--net=/proc/{pid}/ns/net", *argv], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def _netns(pid: int) -> str:

@@ -13,8 +13,9 @@ cannot run them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -31,6 +32,8 @@ from tests.realhosts import (
 
 # What the test modules import from here.
 __all__ = ["Client", "NamespacedHost", "TinyGuest", "start_host"]
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -77,23 +80,23 @@ def farhost(realhost_factory: dict[str, NamespacedHost], tmp_path_factory: pytes
     return _host(realhost_factory, "far", tmp_path_factory)
 
 
+def _built(build: Callable[[], T], offline: str, failed: str) -> T:
+    """What a build script made; skip when its packages cannot be downloaded from here, fail on any other error."""
+    try:
+        return build()
+    except BuildError as error:
+        if error.offline:  # the Debian archive cannot be reached from here
+            pytest.skip(f"{offline}: {error}")
+        pytest.fail(f"{failed}: {error}")
+
+
 @pytest.fixture(scope="session")
 def tiny_guest(realhost_ready: None) -> TinyGuest:
     """The tiny guest, built once and cached under ~/.cache/iaas-test-guest."""
-    try:
-        return build_tiny_guest()
-    except BuildError as error:
-        if error.offline:  # the Debian archive cannot be reached from here
-            pytest.skip(f"the tiny guest's kernel cannot be downloaded: {error}")
-        pytest.fail(f"building the tiny guest failed: {error}")
+    return _built(build_tiny_guest, "the tiny guest's kernel cannot be downloaded", "building the tiny guest failed")
 
 
 @pytest.fixture(scope="session")
 def sshd(realhost_ready: None) -> Path:
     """OpenSSH's server, unpacked (not installed) by scripts/build-test-sshd.sh."""
-    try:
-        return build_sshd()
-    except BuildError as error:
-        if error.offline:  # the Debian archive cannot be reached from here
-            pytest.skip(f"openssh-server cannot be downloaded: {error}")
-        pytest.fail(f"unpacking openssh-server failed: {error}")
+    return _built(build_sshd, "openssh-server cannot be downloaded", "unpacking openssh-server failed")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,16 +42,10 @@ sys.path.insert(0, str(ROOT))
 import iaas  # noqa: E402
 from iaas.cloud.kinds import _seed  # noqa: E402
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, Host, Meta, NetworkSpec, NicSpec, VolumeSpec  # noqa: E402
-from tests.integration.conftest import NamespacedHost, TinyGuest, start_host  # noqa: E402
+from tests.realhosts import NamespacedHost, TinyGuest, build_tiny_guest, start_host  # noqa: E402
 
 LEASE_TIMEOUT = 300.0
 MEMORY_MIB = 256
-
-
-def build_guest() -> TinyGuest:
-    """The tiny guest's files (built once, then cached)."""
-    done = subprocess.run([str(ROOT / "scripts" / "build-tiny-guest.sh")], capture_output=True, text=True, check=True)
-    return TinyGuest(Path(done.stdout.strip().splitlines()[-1]))
 
 
 def run_iaas(ns: NamespacedHost, guest: TinyGuest, n: int, home: Path, cpu_ratio: float, parallelism: int) -> float:
@@ -170,7 +163,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case; the best is kept")
     parser.add_argument("--out", default=str(BENCH / "results" / "realhost.json"))
     args = parser.parse_args()
-    guest = build_guest()
+    guest = build_tiny_guest()
     rows = []
     with tempfile.TemporaryDirectory(prefix="iaas-bench-") as tmp:
         ns = start_host("bench", Path(tmp) / "host")

@@ -17,8 +17,8 @@
 # outside): storage pools there behave like those of a remote machine, whose
 # files can only be reached through libvirt.  When /dev/kvm exists but comes
 # from neither kvm_intel nor kvm_amd (e.g. kvm_pvm in a virtual machine, which
-# cannot run stock guest kernels), the daemon sees an empty file instead, so
-# its capabilities offer software emulation only, as they should.
+# cannot run stock guest kernels), the daemon sees an empty read-only file
+# instead, so its capabilities offer software emulation only, as they should.
 # The namespace has only a loopback interface: guests' networks reach nothing
 # outside it.  Reach a guest with `nsenter --net=/proc/PID/ns/net`, where PID
 # is the process of `run`.  SIGTERM (or SIGINT) stops the daemons and every
@@ -111,6 +111,9 @@ run_host() {
             if [ -e /dev/kvm ] && [ ! -d /sys/module/kvm_intel ] && [ ! -d /sys/module/kvm_amd ]; then
                 : >"$dir/no-kvm"
                 mount --bind "$dir/no-kvm" /dev/kvm
+                # read-only: libvirtd (as root) finds it not writable, so not usable; writable, it would probe
+                # QEMU again on every call that reads the capabilities, "KVM should be usable now"
+                mount -o remount,bind,ro /dev/kvm
             fi
             hostname "$name"
             ip link set lo up

@@ -444,8 +444,13 @@ def place_all(view: PlanView) -> tuple[Planned, list[Problem]]:
 
     Instances go first, in plan order; a new network or volume that a new
     instance uses lands on that instance's host.  Returns the choices by
-    address and the problems as (address, field, message).
+    address and the problems as (address, field, message).  A plan that creates nothing and updates no instance
+    has nothing to place or check: the hosts are not asked for their size.
     """
+    if not any(
+        o.new or (o.kind == "instance" and o.item is not None and o.item.action == "update") for o in view.objects
+    ):
+        return {}, []
     run = _Run(view)
     run.pinned()
     run.existing()

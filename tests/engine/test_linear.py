@@ -6,50 +6,14 @@ grow with the size of the stack: libvirt round trips per refreshed instance, par
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import libvirt
 import pytest
 
 import iaas
 from iaas.drivers.libvirt import networks, readback
-
-#: libvirt calls answered by the client library alone (names and UUIDs are kept in the object; freeing is local).
-_LOCAL = ("Free", "GetName", "GetUUIDString", "GetConnect")
-
-
-class LibvirtCalls:
-    """Counts the calls into libvirt's C library (each one a round trip to the daemon on a real host)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.counts: Counter[str] = Counter()
-        self.on = False
-        mod = libvirt.libvirtmod
-        for name in dir(mod):
-            fn = getattr(mod, name)
-            if name.startswith("vir") and callable(fn) and not name.endswith(_LOCAL):
-                monkeypatch.setattr(mod, name, self._counted(name, fn))
-
-    def _counted(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if self.on:
-                self.counts[name] += 1
-            return fn(*args, **kwargs)
-
-        return call
-
-    def during(self, action: Callable[[], object]) -> Counter[str]:
-        """The calls made while ``action`` runs."""
-        self.counts.clear()
-        self.on = True
-        try:
-            action()
-        finally:
-            self.on = False
-        return Counter(self.counts)
+from tests.libvirt_calls import LibvirtCalls
 
 
 @pytest.fixture
@@ -58,15 +22,16 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> LibvirtCalls:
     return LibvirtCalls(monkeypatch)
 
 
-def _stack(n: int, image: Path) -> iaas.Stack:
-    """``n`` instances on two networks, each with a fixed IP."""
+def _stack(n: int, image: Path, memory_mib: int | None = None) -> iaas.Stack:
+    """``n`` instances on two networks, each with a fixed IP (and with ``memory_mib``, that much memory)."""
     stack = iaas.Stack("t")
     stack.add(iaas.Image(name="img", source=str(image)))
     for j in range(2):
         stack.add(iaas.Network(name=f"n{j}", cidr=f"10.{j}.0.0/16"))
     for i in range(n):
         nic = iaas.Nic(network=iaas.Reference("network", f"n{i % 2}"), fixed_ip=f"10.{i % 2}.1.{i // 2 + 1}")
-        stack.add(iaas.Instance(name=f"vm{i}", image=iaas.Reference("image", "img"), flavor="m1.tiny", nics=[nic]))
+        image_ref = iaas.Reference("image", "img")
+        stack.add(iaas.Instance(name=f"vm{i}", image=image_ref, flavor="m1.tiny", memory_mib=memory_mib, nics=[nic]))
     return stack
 
 
@@ -104,6 +69,18 @@ def test_a_refresh_costs_the_same_libvirt_round_trips_per_instance_however_many(
         assert counted[large][lookup] == 0, lookup
     # each network is read once, not once per instance on it
     assert counted[large]["virNetworkGetXMLDesc"] == counted[small]["virNetworkGetXMLDesc"] <= 2
+
+
+def test_a_plan_that_places_and_grows_nothing_reads_no_host_capacity(
+    engine_of: Callable[[int], iaas.Engine], calls: LibvirtCalls, image_file: Path
+) -> None:
+    # A host's size (and on a QEMU host its capabilities, which libvirtd rebuilds on every call: about a second)
+    # only matters to a plan that places something new or grows an instance.
+    engine = engine_of(4)
+    counted = calls.during(lambda: _empty(engine.plan(_stack(4, image_file), refresh=True)))
+    assert counted["virNodeGetInfo"] == 0, counted.most_common(8)
+    counted = calls.during(lambda: engine.plan(_stack(4, image_file, memory_mib=1024), refresh=True))
+    assert counted["virNodeGetInfo"] >= 1  # a growing instance must still fit its host
 
 
 def test_an_apply_parses_each_network_xml_a_fixed_number_of_times(

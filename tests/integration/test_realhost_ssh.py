@@ -10,7 +10,6 @@ known-hosts file for the DNAT rules and the port probe.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,25 +17,13 @@ import pytest
 
 import iaas
 from iaas.drivers.libvirt import Host
-from tests.integration.conftest import ROOT, NamespacedHost, TinyGuest
+from tests.integration.conftest import NamespacedHost, TinyGuest
 from tests.integration.test_realhost_remote import iaas_volumes
 from tests.integration.test_realhost_stack import KEY, connect
 
 pytestmark = pytest.mark.realhost
 
 STACK = "viassh"
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Path:
-    """OpenSSH's server, unpacked (not installed) by scripts/build-test-sshd.sh."""
-    done = subprocess.run([str(ROOT / "scripts" / "build-test-sshd.sh")], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        detail = done.stderr.strip()[-800:]
-        if "apt-get download" in detail:  # the Debian archive cannot be reached from here
-            pytest.skip(f"openssh-server cannot be downloaded: {detail}")
-        pytest.fail(f"unpacking openssh-server failed: {detail}")
-    return Path(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

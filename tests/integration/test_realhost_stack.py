@@ -24,6 +24,7 @@ from iaas.cloud.kinds._instance_parts import disk_serial
 from iaas.drivers.libvirt import Host, libvirtd_netns, wait_for_port
 from iaas.errors import HostError
 from tests.integration.conftest import Client, NamespacedHost, TinyGuest
+from tests.libvirt_calls import LibvirtCalls
 
 pytestmark = pytest.mark.realhost
 
@@ -158,9 +159,11 @@ def test_readiness_from_the_lease_the_port_and_the_guest_agent(world: dict) -> N
         host.wait_for_addresses(ids["vm2"], timeout=2, source="agent")
 
 
-def test_refresh_reports_the_leased_addresses(world: dict) -> None:
+def test_refresh_reports_the_leased_addresses(world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     engine, ids = world["engine"], world["ids"]
-    engine.refresh()
+    counted = LibvirtCalls(monkeypatch).during(engine.refresh)
+    # the addresses of both guests come from one listing of the network's leases, not one call per guest
+    assert counted["virNetworkGetDHCPLeases"] == 1 and counted["virDomainInterfaceAddresses"] == 0, counted
     plan = engine.plan(make_stack(world["guest"]))
     assert plan.empty, {a: c.action for a, c in plan.changes.items() if c.action != "noop"}
     records = {r.address: r for r in engine.cloud.managed_objects(STACK)}

@@ -321,11 +321,11 @@ class Parts(LibvirtHandler):
     def remove_seed_file(self, name: str) -> None:
         """Delete a file of the instance in the volume pool, such as its seed ISO or console log.
 
-        It goes as a volume, and as a file on a local real host.
+        It goes as a volume, and as a file on a local real host.  The pool is rescanned first: the console log is
+        written by the host, so libvirt knows it as a volume only after a scan.
         """
         host = self.host(self.host_name)
+        pool = None if host.simulated else host.pool_info(VOLUME_POOL)
         host.delete_volume(VOLUME_POOL, name)
-        if not host.simulated and self.local(self.host_name):
-            pool = host.pool_info(VOLUME_POOL)
-            if pool is not None and pool.path:
-                (Path(pool.path) / name).unlink(missing_ok=True)
+        if pool is not None and pool.path and self.local(self.host_name):
+            (Path(pool.path) / name).unlink(missing_ok=True)

@@ -2,9 +2,9 @@
 
 A refresh reads every object of a stack.  One at a time, each instance cost a lookup of its domain, of each of its
 networks and of its root volume, and each network was read again for every instance on it.  Within
-:meth:`BulkReads.bulk_reads`, the host lists its domains, networks and a pool's volumes once, and what was read
-of an object (its info) is kept for the session.  A change made through the host clears what was kept, so a
-session never answers from before a change of its own.
+:meth:`BulkReads.bulk_reads`, the host lists its domains, networks, a pool's volumes and a network's DHCP leases
+once, and what was read of an object (its info) is kept for the session.  A change made through the host clears
+what was kept, so a session never answers from before a change of its own.
 """
 
 from __future__ import annotations
@@ -112,3 +112,10 @@ class BulkReads:
             (id(conn), "volumes", pool), lambda: _index(lv_pool.listAllVolumes(0), lambda v: (v.name(),))
         )
         return lv_pool, table.get(name) or _lookup.volume(lv_pool, name)
+
+    def _bulk_leases(self, conn: libvirt.virConnect, network: str) -> list[dict[str, Any]]:
+        """The DHCP leases of a network (none when it is gone), listed once per session."""
+        net = self._bulk_network(conn, network)
+        if net is None:
+            return []
+        return self._once((id(conn), "leases", net.UUIDString()), lambda: list(net.DHCPLeases() or []))

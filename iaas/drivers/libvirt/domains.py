@@ -309,6 +309,8 @@ class DomainOps(Connection):
                 return []
             if self.simulated:
                 return simulated_addresses(self._nics(dom), lambda name: self._sim_network(conn, name))
+            if source == "lease" and self._bulk is not None:
+                return self._leased(conn, self._nics(dom))
             ifaces = dom.interfaceAddresses(flag, 0) or {}
             return [
                 DomainAddress(
@@ -322,6 +324,20 @@ class DomainOps(Connection):
             ]
 
         return self._call(f"read addresses of domain {ref} ({source})", run)
+
+    def _leased(self, conn: libvirt.virConnect, nics: Iterable[NicSpec]) -> list[DomainAddress]:
+        """The addresses of ``nics`` from their networks' DHCP leases, each network's listed once per session."""
+        return [
+            DomainAddress(
+                mac=nic.mac,
+                address=lease["ipaddr"],
+                prefix=int(lease["prefix"]),
+                family="ipv4" if lease["type"] == libvirt.VIR_IP_ADDR_TYPE_IPV4 else "ipv6",
+            )
+            for nic in nics
+            for lease in self._bulk_leases(conn, nic.network)
+            if (lease.get("mac") or "").lower() == nic.mac
+        ]
 
     def wait_for_addresses(
         self,

@@ -16,6 +16,7 @@ from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.db import parse_url
+from iaas.drivers.libvirt import DEFAULT_TIMEOUT
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
@@ -55,6 +56,8 @@ class HostConfig:
     #: The host's IPv4 address on the underlay network between the hosts: networks whose instances run on several
     #: hosts reach it over VXLAN to this address.  None: the host's networks stay on it alone.
     underlay: str | None = None
+    #: Seconds the host's libvirtd may leave a call unanswered before the call fails (a hung or unreachable host).
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def is_remote(self) -> bool:
@@ -72,6 +75,7 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
     ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
+    ("timeout", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
 )
 
 
@@ -177,6 +181,7 @@ class Cloud:
                 sim_memory_mib=hc.sim_memory_mib,
                 domain_type=hc.domain_type,
                 remote=hc.is_remote,
+                timeout=float(hc.timeout),
             )
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers

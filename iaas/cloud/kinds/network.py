@@ -201,6 +201,7 @@ class Handler(LibvirtHandler):
             self._outputs(info, host_name),
             stack=meta.stack if meta else None,
             address=meta.address if meta else None,
+            lost=() if info.active else (f"network running on host {host_name}",),
         )
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:

@@ -83,6 +83,15 @@ class Handler(RecordHandler):
             target["target_address"] = outputs["target_address"]
         return {**outputs, **target}
 
+    def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
+        """The DNAT rules, when they were programmed and are no longer there (the host rebooted, say)."""
+        host_name = outputs.get("host")
+        if not outputs.get("target_address") or not self._programmable(host_name):
+            return []
+        if _dnat.present(self._where(str(host_name)), rec.id):
+            return []
+        return [f"DNAT rules on host {host_name}"]
+
     # ------------------------------------------------------------ helpers
 
     def _target(self, instance: InventoryRecord) -> dict[str, Any]:

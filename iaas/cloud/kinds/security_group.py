@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
+from iaas.errors import HostUnreachableError
 
 if TYPE_CHECKING:
     import jinja2
@@ -165,6 +166,22 @@ class Handler(RecordHandler):
             if not host.simulated:
                 host.undefine_nwfilter(policy_name(id))
                 host.undefine_nwfilter(rules_name(id))
+
+    def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
+        """The real hosts that lack the group's filters (a host added to the cloud later, say)."""
+        wanted = {policy_name(rec.id), rules_name(rec.id)}
+        missing = []
+        for name, host in self.cloud.hosts.items():
+            if host.simulated:
+                continue
+            try:
+                names = set(host.nwfilter_names())
+            except HostUnreachableError as exc:
+                log.warning("security group %s: filters on host %s not checked: %s", rec.name, name, exc.detail)
+                continue
+            if not wanted <= names:
+                missing.append(f"network filters on host {name}")
+        return missing
 
     def users(self, rec: InventoryRecord) -> list[str]:
         """Instances with a NIC in the group, and groups whose rules name it as remote group."""

@@ -336,6 +336,22 @@ def start_host(name: str, dir: Path) -> NamespacedHost:
     return host
 
 
+def restart_host(hosts: dict[str, NamespacedHost], name: str) -> NamespacedHost:
+    """Stop a host with its guests, clear its run state (as a reboot does) and start its daemon again.
+
+    Its network namespace is new: whatever was programmed there (firewall rules) is gone.
+    """
+    host = hosts[name]
+    host.stop()
+    for entry in (host.dir / "run").iterdir():  # what a reboot empties: /run/libvirt
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    hosts[name] = start_host(name, host.dir)
+    return hosts[name]
+
+
 def _unavailable() -> str | None:
     """Why this machine cannot run real-host tests, or None."""
     if os.geteuid() != 0:

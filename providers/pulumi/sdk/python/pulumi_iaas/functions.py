@@ -490,7 +490,7 @@ class GetNetworkResult:
     @pulumi.getter(name="ipv6Cidr")
     def ipv6_cidr(self) -> str | None:
         """
-        Optional IPv6 subnet in CIDR notation.
+        IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.
         """
         return pulumi.get(self, "ipv6_cidr")
 

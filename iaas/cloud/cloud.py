@@ -262,6 +262,7 @@ class Cloud:
                 self.admission.release(owner)
             raise
         self._confirm(handler, kind, ctx, outputs["id"], inputs, outputs)
+        self._follow_members(kind, inputs)
         return outputs
 
     def _host_for(self, handler: Any, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> str | None:
@@ -311,14 +312,33 @@ class Cloud:
             self.admission.restore(self._subject(kind, ctx, id, old, host))
             raise
         self._confirm(handler, kind, ctx, id, new, out)
+        self._follow_members(kind, old, new)
         return out
 
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
         """Delete an object (already gone is fine) and drop its inventory record."""
+        rec = self.inventory.get(id)
         self.handler(kind).delete(ctx, id, outputs)
         with self.inventory.transaction():
             self.inventory.release(id)
             self.inventory.delete(id)
+        if rec is not None:
+            self._follow_members(rec.kind, rec.data.get("inputs") or {})
+
+    def _follow_members(self, kind: str, *inputs: dict[str, Any]) -> None:
+        """An instance joined, changed or left its security groups: the rules that name them follow, live."""
+        if kind != "instance":
+            return
+        groups = {
+            str(g)
+            for values in inputs
+            for nic in values.get("nics") or []
+            if isinstance(nic, dict)
+            for g in nic.get("security_groups") or []
+        }
+        follow = getattr(self.handlers.get("security_group"), "follow", None)
+        if groups and follow is not None:
+            follow(groups)
 
     def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
         """Find an existing object by name or id (for import and data lookups)."""

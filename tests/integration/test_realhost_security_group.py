@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+import iaas
 from iaas.cloud import Cloud, CloudConfig, HostConfig
-from iaas.cloud.kinds.security_group import policy_name, rules_name
+from iaas.cloud.kinds.security_group import allowed_peers, policy_name, render_rules, rules_name
 from iaas.drivers.libvirt import Host
 from tests.cloud.conftest import new_op
 from tests.cloud.test_security_group import inputs
-from tests.integration.conftest import NamespacedHost
+from tests.integration.conftest import NamespacedHost, TinyGuest
 
 pytestmark = pytest.mark.realhost
 
@@ -28,3 +29,53 @@ def test_a_real_host_gets_the_filters(realhost: NamespacedHost, tmp_path: Path) 
             assert not {policy_name(out["id"]), rules_name(out["id"])} & set(host.nwfilter_names())
     finally:
         c.close()
+
+
+def _allowed(host: Host, group_id: str) -> set[str]:
+    """The peer addresses a group's rules filter on the host allows."""
+    xml = host.nwfilter_xml(rules_name(group_id)) or ""
+    return {peer for _, _, peer in allowed_peers(xml)}
+
+
+def _members_stack(guest: TinyGuest, members: dict[str, str]) -> iaas.Stack:
+    stack = iaas.Stack("follow")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.94.0.0/24", mode="isolated"))
+    image = stack.add(iaas.Image(name="tiny", **guest.image))
+    web = stack.add(iaas.SecurityGroup(name="web", rules=[iaas.Rule(protocol="icmp")]))
+    stack.add(iaas.SecurityGroup(name="db", rules=[iaas.Rule(protocol="tcp", port_min=5432, remote_group=web)]))
+    for name, address in members.items():
+        nic = iaas.Nic(network=lan, fixed_ip=address, security_groups=[web])
+        stack.add(iaas.Instance(name=name, image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[nic]))
+    return stack
+
+
+def test_remote_group_rules_follow_members_joining_and_leaving(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    cloud = {"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
+    with iaas.Engine.open("follow", home=tmp_path, cloud=cloud) as engine, Host("h1", realhost.uri) as host:
+        try:
+            engine.apply(_members_stack(tiny_guest, {"a": "10.94.0.10"}))
+            db = engine.store.get("security_group.db").id  # type: ignore[union-attr]
+            assert _allowed(host, db) == {"10.94.0.10"}
+
+            joined = engine.plan(_members_stack(tiny_guest, {"a": "10.94.0.10", "b": "10.94.0.11"}))
+            assert {a: c.action for a, c in joined.changes.items() if c.action != "noop"} == {"instance.b": "create"}
+            engine.apply(joined)
+            assert _allowed(host, db) == {"10.94.0.10", "10.94.0.11"}  # db itself was not changed
+
+            engine.apply(_members_stack(tiny_guest, {"b": "10.94.0.11"}))
+            assert _allowed(host, db) == {"10.94.0.11"}
+
+            stack = _members_stack(tiny_guest, {"b": "10.94.0.11"})
+            rules = engine.store.get("security_group.db").inputs["rules"]  # type: ignore[union-attr]
+            host.define_nwfilter(render_rules(db, rules, {}))  # rules written without the members
+            plan = engine.plan(stack)
+            assert plan.changes["security_group.db"].repairs == [
+                "rules for the current members of its remote groups on host h1"
+            ]
+            engine.apply(plan)
+            assert _allowed(host, db) == {"10.94.0.11"}
+            assert engine.plan(stack).empty
+        finally:
+            engine.destroy()

@@ -12,8 +12,12 @@ group's id:
 
 Simulated hosts have no packet filtering: there the group is recorded only,
 and the ``dataplane`` output and the log say so.  A rule with a
-``remote_group`` allows the addresses the group's member instances have when
-the rules are written; they are written again whenever the group is updated.
+``remote_group`` allows the addresses of the group's member instances (a
+NIC's address, else its fixed IP).  The rules follow membership: when an
+instance is created, changed or deleted, every group whose rules name one of
+its groups is written again on every real host (:meth:`Handler.follow`), and
+a refresh shows rules whose members differ from the cloud's as ``dataplane``
+drift.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
-from iaas.errors import HostUnreachableError
+from iaas.errors import HostUnreachableError, IaasError
 
 if TYPE_CHECKING:
     import jinja2
@@ -168,20 +174,42 @@ class Handler(RecordHandler):
                 host.undefine_nwfilter(rules_name(id))
 
     def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
-        """The real hosts that lack the group's filters (a host added to the cloud later, say)."""
+        """The real hosts that lack the group's filters (a host added to the cloud later, say), or whose rules
+        allow other addresses than the remote groups' members have now."""
+        rules = (rec.data.get("inputs") or {}).get("rules") or []
         wanted = {policy_name(rec.id), rules_name(rec.id)}
+        expected = allowed_peers(render_rules(rec.id, rules, self._members(rules))) if _remote(rules) else None
         missing = []
         for name, host in self.cloud.hosts.items():
             if host.simulated:
                 continue
             try:
-                names = set(host.nwfilter_names())
+                if not wanted <= set(host.nwfilter_names()):
+                    missing.append(f"network filters on host {name}")
+                elif expected is not None and allowed_peers(host.nwfilter_xml(rules_name(rec.id)) or "") != expected:
+                    missing.append(f"rules for the current members of its remote groups on host {name}")
             except HostUnreachableError as exc:
                 log.warning("security group %s: filters on host %s not checked: %s", rec.name, name, exc.detail)
-                continue
-            if not wanted <= names:
-                missing.append(f"network filters on host {name}")
         return missing
+
+    def follow(self, groups: Iterable[str]) -> None:
+        """Write again, on every real host, the rules of each group that names one of ``groups`` as remote group
+        (their members changed).  A host that fails is logged; the next refresh shows it as drift."""
+        changed = set(groups)
+        if not changed or self.cloud.simulated:
+            return
+        for rec in self.inventory.list(self.kind):
+            rules = (rec.data.get("inputs") or {}).get("rules") or []
+            if not _remote(rules) & changed:
+                continue
+            xml = render_rules(rec.id, rules, self._members(rules))
+            for name, host in self.cloud.hosts.items():
+                if host.simulated:
+                    continue
+                try:
+                    host.define_nwfilter(xml)
+                except IaasError as exc:
+                    log.warning("security group %s: rules on host %s not updated: %s", rec.name, name, exc)
 
     def users(self, rec: InventoryRecord) -> list[str]:
         """Instances with a NIC in the group, and groups whose rules name it as remote group."""
@@ -205,7 +233,26 @@ class Handler(RecordHandler):
             inputs, outputs = inst.data.get("inputs") or {}, inst.data.get("outputs") or {}
             addresses = outputs.get("ip_addresses") or []
             for i, nic in enumerate(inputs.get("nics") or []):
+                address = (addresses[i] if i < len(addresses) else None) or nic.get("fixed_ip")
                 for group in wanted & set(nic.get("security_groups") or []):
-                    if i < len(addresses) and addresses[i]:
-                        found[group].append(addresses[i])
+                    if address:
+                        found[group].append(address)
         return found
+
+
+def _remote(rules: list[dict[str, Any]]) -> set[str]:
+    """The remote groups the rules name."""
+    return {str(r["remote_group"]) for r in rules if r.get("remote_group")}
+
+
+def allowed_peers(xml: str) -> set[tuple[str, str, str]]:
+    """(direction, protocol element, peer address) of each rule of a filter: what membership changes."""
+    if not xml:
+        return set()
+    found = set()
+    for rule in ET.fromstring(xml).iter("rule"):
+        for match in rule:
+            peer = match.get("srcipaddr") or match.get("dstipaddr")
+            if peer:
+                found.add((rule.get("direction") or "", match.tag, peer))
+    return found

@@ -53,6 +53,7 @@ Network filters (real hosts; the test driver has none)::
     define_nwfilter(xml) -> str                           returns the filter's name
     undefine_nwfilter(name) -> None                       absent (or simulated host) is fine
     nwfilter_names() -> list[str]
+    nwfilter_xml(name) -> str | None                      absent (or simulated host): None
 
 Inventory::
 

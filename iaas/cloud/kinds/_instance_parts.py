@@ -284,6 +284,7 @@ class Parts(LibvirtHandler):
                 raise invalid(self.ctx.address, f"nics[{index}].security_groups[{j}]", f"no security group {ref!r}")
             ids.append(rec.id)
         ids = sorted(set(ids))
+        self.cloud.handler("security_group").ensure_on(self.host_name, ids)  # type: ignore[attr-defined]
         if len(ids) == 1:
             return policy_name(ids[0])
         name = COMBINED_FILTER_PREFIX + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]

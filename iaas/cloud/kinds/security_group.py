@@ -192,6 +192,19 @@ class Handler(RecordHandler):
                 log.warning("security group %s: filters on host %s not checked: %s", rec.name, name, exc.detail)
         return missing
 
+    def ensure_on(self, host_name: str, ids: Iterable[str]) -> None:
+        """Define the filters of the groups ``ids`` on a host that lacks them (one added to the cloud later)."""
+        host = self.cloud.hosts[host_name]
+        present = set(host.nwfilter_names())
+        for id in ids:
+            rec = self.inventory.get(id)
+            if rec is None or {policy_name(id), rules_name(id)} <= present:
+                continue
+            rules = (rec.data.get("inputs") or {}).get("rules") or []
+            log.info("security group %s: defining its filters on host %s", rec.name, host_name)
+            host.define_nwfilter(render_rules(id, rules, self._members(rules)))
+            host.define_nwfilter(render_policy(policy_name(id), filter_uuid(id), [id]))
+
     def follow(self, groups: Iterable[str]) -> None:
         """Write again, on every real host, the rules of each group that names one of ``groups`` as remote group
         (their members changed).  A host that fails is logged; the next refresh shows it as drift."""

@@ -13,6 +13,7 @@ from iaas.drivers.libvirt import Host
 from tests.cloud.conftest import new_op
 from tests.cloud.test_security_group import inputs
 from tests.integration.conftest import NamespacedHost, TinyGuest, _host
+from tests.integration.test_realhost_stack import connect
 
 pytestmark = pytest.mark.realhost
 
@@ -114,5 +115,44 @@ def test_a_host_added_later_gets_every_groups_filters(
             )
             engine.apply(stack, refresh=False)
             assert filters <= set(host.nwfilter_names())
+        finally:
+            engine.destroy()
+
+
+def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    stack = iaas.Stack("egress")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.96.0.0/24", mode="isolated"))
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    tight = stack.add(
+        iaas.SecurityGroup(
+            name="tight",
+            rules=[iaas.Rule(protocol="tcp", port_min=7), iaas.Rule(direction="egress", protocol="tcp", port_min=443)],
+        )
+    )
+    nic = iaas.Nic(network=lan, security_groups=[tight])
+    stack.add(
+        iaas.Instance(
+            name="vm", image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[nic], wait_for_address=True
+        )
+    )
+    cloud = {"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
+    with iaas.Engine.open("egress", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(stack)  # the lease came: DHCP passes a restricted egress
+            vm = engine.store.get("instance.vm").outputs  # type: ignore[union-attr]
+            bridge = engine.store.get("network.lan").outputs["bridge"]  # type: ignore[union-attr]
+            client = realhost.client(bridge, "10.96.0.250/24")
+            answer = connect(client, vm["ip_address"], 7, attempts=60)  # replies are established traffic
+            assert "hello from vm" in answer.stdout, answer.stderr
+            mac = vm["mac_addresses"][0].lower()
+            ebtables = realhost.run("ebtables", "-t", "nat", "-L").stdout.lower()
+            assert mac in ebtables, ebtables  # clean-traffic: frames from another MAC are dropped
+            rules = realhost.run("iptables", "-S").stdout.splitlines()
+            sent = [r for r in rules if r.startswith("-A FI-")]  # what the guest sends: libvirt's "from VM" chain
+            assert any("--dport 443" in r and "--ctstate NEW -j RETURN" in r for r in sent), sent
+            assert not [r for r in sent if r.endswith(" -j RETURN") and " -p " not in r and "ctstate" not in r], sent
+            assert sent[-1].endswith(" -j DROP"), sent
         finally:
             engine.destroy()

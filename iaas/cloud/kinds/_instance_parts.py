@@ -20,7 +20,7 @@ from iaas.cloud.base import OpContext
 from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
-from iaas.cloud.kinds.security_group import policy_name, render_policy
+from iaas.cloud.kinds.security_group import policy_name
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
@@ -288,7 +288,8 @@ class Parts(LibvirtHandler):
         if len(ids) == 1:
             return policy_name(ids[0])
         name = COMBINED_FILTER_PREFIX + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
-        xml = render_policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)
+        groups_handler = self.cloud.handler("security_group")
+        xml = groups_handler.policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)  # type: ignore[attr-defined]
         self.host(self.host_name).define_nwfilter(xml)
         return name
 

@@ -6,9 +6,12 @@ group's id:
 
 * ``iaas-sg-<id>-rules`` holds the group's allow rules;
 * ``iaas-sg-<id>`` is the firewall of a NIC that uses only this group:
-  established traffic and egress allowed, the group's rules, every other
-  ingress dropped.  A NIC with several groups uses a filter made by
-  :func:`render_policy` that refers to each group's rules filter.
+  libvirt's ``clean-traffic`` (no MAC, IP or ARP spoofing), established
+  traffic allowed, egress allowed unless the group has egress rules (then
+  only what they allow, as in OpenStack), the group's rules, every other
+  packet dropped.  A NIC with several groups uses a filter made by
+  :meth:`Handler.policy` that refers to each group's rules filter; its
+  egress is restricted when any of them has an egress rule.
 
 Simulated hosts have no packet filtering: there the group is recorded only,
 and the ``dataplane`` output and the log say so.  A rule with a
@@ -137,12 +140,17 @@ def render_rules(group_id: str, rules: list[dict[str, Any]], members: dict[str, 
     )
 
 
-def render_policy(name: str, filter_uuid: str, group_ids: list[str]) -> str:
-    """The XML of a NIC firewall that allows what any of the given groups allows."""
+def render_policy(name: str, filter_uuid: str, group_ids: list[str], *, egress_open: bool = True) -> str:
+    """The XML of a NIC firewall that allows what any of the given groups allows.
+
+    Every NIC gets libvirt's ``clean-traffic`` (no MAC, IP or ARP spoofing).
+    With ``egress_open`` (none of the groups has an egress rule) the guest
+    may send anything; else only what an egress rule allows (and DHCP).
+    """
     return (
         _templates()
         .get_template("nwfilter_policy.xml.j2")
-        .render(name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids])
+        .render(name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids], egress_open=egress_open)
     )
 
 
@@ -155,9 +163,11 @@ class Handler(RecordHandler):
         """Define (or redefine) the group's filters on every host that is not simulated."""
         members = self._members(inputs.get("rules") or [])
         real = [name for name, host in self.cloud.hosts.items() if not host.simulated]
+        egress = any(r.get("direction") == "egress" for r in inputs.get("rules") or [])
+        policy = render_policy(policy_name(id), filter_uuid(id), [id], egress_open=not egress)
         for name in real:
             self.cloud.hosts[name].define_nwfilter(render_rules(id, inputs.get("rules") or [], members))
-            self.cloud.hosts[name].define_nwfilter(render_policy(policy_name(id), filter_uuid(id), [id]))
+            self.cloud.hosts[name].define_nwfilter(policy)
         simulated = sorted(set(self.cloud.hosts) - set(real))
         note = f"nwfilter {policy_name(id)} defined on " + ", ".join(real) if real else ""
         if simulated:
@@ -192,6 +202,11 @@ class Handler(RecordHandler):
                 log.warning("security group %s: filters on host %s not checked: %s", rec.name, name, exc.detail)
         return missing
 
+    def policy(self, name: str, uuid: str, ids: list[str]) -> str:
+        """The firewall of a NIC in the groups ``ids``: egress is restricted when any of them has an egress rule."""
+        rules = [r for id in ids if (rec := self.inventory.get(id)) for r in _rules_of(rec)]
+        return render_policy(name, uuid, ids, egress_open=not any(r.get("direction") == "egress" for r in rules))
+
     def ensure_on(self, host_name: str, ids: Iterable[str]) -> None:
         """Define the filters of the groups ``ids`` on a host that lacks them (one added to the cloud later)."""
         host = self.cloud.hosts[host_name]
@@ -203,7 +218,7 @@ class Handler(RecordHandler):
             rules = (rec.data.get("inputs") or {}).get("rules") or []
             log.info("security group %s: defining its filters on host %s", rec.name, host_name)
             host.define_nwfilter(render_rules(id, rules, self._members(rules)))
-            host.define_nwfilter(render_policy(policy_name(id), filter_uuid(id), [id]))
+            host.define_nwfilter(self.policy(policy_name(id), filter_uuid(id), [id]))
 
     def follow(self, groups: Iterable[str]) -> None:
         """Write again, on every real host, the rules of each group that names one of ``groups`` as remote group
@@ -251,6 +266,10 @@ class Handler(RecordHandler):
                     if address:
                         found[group].append(address)
         return found
+
+
+def _rules_of(rec: InventoryRecord) -> list[dict[str, Any]]:
+    return list((rec.data.get("inputs") or {}).get("rules") or [])
 
 
 def _remote(rules: list[dict[str, Any]]) -> set[str]:

@@ -131,12 +131,9 @@ def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
             rules=[iaas.Rule(protocol="tcp", port_min=7), iaas.Rule(direction="egress", protocol="tcp", port_min=443)],
         )
     )
-    nic = iaas.Nic(network=lan, security_groups=[tight])
-    stack.add(
-        iaas.Instance(
-            name="vm", image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[nic], wait_for_address=True
-        )
-    )
+    size = {"vcpus": 1, "memory_mib": 128, "root_disk_gib": 1, "wait_for_address": True}
+    stack.add(iaas.Instance(name="vm", image=image, nics=[iaas.Nic(network=lan, security_groups=[tight])], **size))
+    stack.add(iaas.Instance(name="plain", image=image, nics=[iaas.Nic(network=lan)], **size))  # in no group
     cloud = {"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
     with iaas.Engine.open("egress", home=tmp_path, cloud=cloud) as engine:
         try:
@@ -146,9 +143,11 @@ def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
             client = realhost.client(bridge, "10.96.0.250/24")
             answer = connect(client, vm["ip_address"], 7, attempts=60)  # replies are established traffic
             assert "hello from vm" in answer.stdout, answer.stderr
-            mac = vm["mac_addresses"][0].lower()
             ebtables = realhost.run("ebtables", "-t", "nat", "-L").stdout.lower()
-            assert mac in ebtables, ebtables  # clean-traffic: frames from another MAC are dropped
+            for name in ("vm", "plain"):  # clean-traffic on every NIC: frames from another MAC are dropped
+                mac = engine.store.get(f"instance.{name}").outputs["mac_addresses"][0]  # type: ignore[union-attr]
+                assert mac.lower() in ebtables, ebtables
+            assert engine.plan(stack).empty
             rules = realhost.run("iptables", "-S").stdout.splitlines()
             sent = [r for r in rules if r.startswith("-A FI-")]  # what the guest sends: libvirt's "from VM" chain
             assert any("--dport 443" in r and "--ctstate NEW -j RETURN" in r for r in sent), sent

@@ -20,7 +20,7 @@ from iaas.cloud.base import OpContext
 from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
-from iaas.cloud.kinds.security_group import policy_name
+from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
@@ -274,9 +274,11 @@ class Parts(LibvirtHandler):
             )
 
     def _filter(self, index: int, groups: list[Any]) -> str | None:
-        """The nwfilter of a NIC in these security groups (None on simulated hosts)."""
-        if not groups or self.host(self.host_name).simulated:
+        """The nwfilter of a NIC in these groups: anti-spoofing only without groups; None on simulated hosts."""
+        if self.host(self.host_name).simulated:
             return None
+        if not groups:
+            return CLEAN_TRAFFIC
         ids = []
         for j, ref in enumerate(groups):
             rec = self.record("security_group", str(ref), self.ctx.stack)

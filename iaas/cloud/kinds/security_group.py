@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: libvirt's own filter against MAC, IP and ARP spoofing: the whole firewall of a NIC in no security group.
+CLEAN_TRAFFIC = "clean-traffic"
+
 _ELEMENTS = {  # protocol -> (IPv4 element, IPv6 element)
     "tcp": ("tcp", "tcp-ipv6"),
     "udp": ("udp", "udp-ipv6"),

@@ -196,7 +196,8 @@ class Parts(LibvirtHandler):
             fixed = nic.get("fixed_ip")
             if fixed:
                 self._check_fixed_ip(i, info, str(fixed), own_macs | {mac})
-            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, nic.get("security_groups") or []))
+            groups = nic.get("security_groups") or []
+            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, groups, info.spec.mode))
             plans.append(NicPlan(spec, info.uuid, str(fixed) if fixed else None, hostname))
         return plans
 
@@ -273,12 +274,12 @@ class Parts(LibvirtHandler):
                 f"{f' ({holder.name})' if holder.name else ''} on network {info.name!r}"
             )
 
-    def _filter(self, index: int, groups: list[Any]) -> str | None:
+    def _filter(self, index: int, groups: list[Any], mode: str = "nat") -> str | None:
         """The nwfilter of a NIC in these groups: anti-spoofing only without groups; None on simulated hosts."""
         if self.host(self.host_name).simulated:
             return None
-        if not groups:
-            return CLEAN_TRAFFIC
+        if not groups:  # libvirt filters no macvtap NIC
+            return CLEAN_TRAFFIC if mode != "macvtap" else None
         ids = []
         for j, ref in enumerate(groups):
             rec = self.record("security_group", str(ref), self.ctx.stack)

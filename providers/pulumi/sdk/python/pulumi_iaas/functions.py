@@ -1409,7 +1409,7 @@ class GetPortForwardResult:
     @pulumi.getter(name="hostAddress")
     def host_address(self) -> str:
         """
-        Host address to listen on (0.0.0.0: every address).
+        Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.
         """
         return pulumi.get(self, "host_address")
 

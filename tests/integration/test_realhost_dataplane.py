@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libvirt
 import pytest
 
@@ -10,6 +12,7 @@ from iaas.cloud.kinds import _dnat, _hostcmd
 from iaas.drivers.libvirt import Host
 from iaas.engine.render import render_plan
 from tests.integration.conftest import NamespacedHost, TinyGuest, _host, restart_host
+from tests.integration.test_realhost_stack import connect
 
 pytestmark = pytest.mark.realhost
 
@@ -63,3 +66,33 @@ def test_a_reboot_and_a_stopped_network_show_as_drift_and_apply_restores_them(
         assert engine.plan(stack).empty
         engine.destroy()
     assert host.run("nft", "list", "table", "ip", _dnat.TABLE).returncode != 0  # no empty table is left
+
+
+def test_a_forward_is_reachable_from_another_machine(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    """A client namespace plays a machine on the host's LAN: it reaches the host's address, the forward takes it on."""
+    stack = iaas.Stack("outside")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.97.0.0/24", mode="nat"))
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    vm = stack.add(
+        iaas.Instance(name="vm", image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[iaas.Nic(network=lan)])
+    )
+    stack.add(iaas.PortForward(name="echo", instance=vm, target_port=7, host_port=10017))
+    cloud = {"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
+    for argv in (
+        ["ip", "link", "add", "ext0", "type", "bridge"],
+        ["ip", "addr", "add", "198.51.100.1/24", "dev", "ext0"],
+        ["ip", "link", "set", "ext0", "up"],
+    ):
+        assert realhost.run(*argv).returncode == 0
+    with iaas.Engine.open("outside", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(stack)
+            client = realhost.client("ext0", "198.51.100.2/24")
+            answer = connect(client, "198.51.100.1", 10017, attempts=60)
+            assert "hello from vm" in answer.stdout, answer.stderr
+        finally:
+            engine.destroy()
+            realhost.run("ip", "link", "del", "ext0")
+    assert "iaas:" not in realhost.run("iptables", "-w", "-S").stdout  # the admission went with the forward

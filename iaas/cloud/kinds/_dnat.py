@@ -26,6 +26,7 @@ import shutil
 import threading
 from collections.abc import Sequence
 
+from iaas.cloud.kinds import _admit
 from iaas.cloud.kinds._hostcmd import run as _run
 from iaas.errors import IaasError
 
@@ -66,7 +67,9 @@ def add(
             if stale != id:
                 log.warning("port forward %s: removing the rules of %s left behind on port %s", id, stale, host_port)
                 _remove(where, stale, drop_table=False)
-        return _add(where, id, match, local, host_port, f"{target}:{target_port}", protocol, host_address)
+        which = _add(where, id, match, local, host_port, f"{target}:{target_port}", protocol, host_address)
+        _admit.admit(where, id, target, target_port, protocol)
+        return which
 
 
 def _add(
@@ -119,6 +122,7 @@ def remove(where: Sequence[str], id: str) -> None:
 
 
 def _remove(where: Sequence[str], id: str, *, drop_table: bool = True) -> None:
+    _admit.revoke(where, id)
     which = tool(where)
     if which == "nft":
         try:
@@ -161,10 +165,13 @@ def _holders(
 
 
 def present(where: Sequence[str], id: str) -> bool:
-    """Whether rules of port forward ``id`` are programmed."""
+    """Whether the rules of port forward ``id`` are programmed (its DNAT rules, and its admission by libvirt's
+    firewall where the host has one)."""
     if tool(where) == "nft":
         try:
-            return f'comment "iaas:{id}"' in _run(where, ["nft", "list", "table", "ip", TABLE])
+            found = f'comment "iaas:{id}"' in _run(where, ["nft", "list", "table", "ip", TABLE])
         except IaasError:
             return False
-    return f"iaas:{id}" in _run(where, ["iptables", "-w", "-t", "nat", "-S"])
+    else:
+        found = f"iaas:{id}" in _run(where, ["iptables", "-w", "-t", "nat", "-S"])
+    return found and _admit.admitted(where, id)

@@ -99,6 +99,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         DatabaseError,
         FieldError,
         HostError,
+        HostUnreachableError,
         IaasError,
         LockError,
         LostStateError,

@@ -145,6 +145,10 @@ class HostError(IaasError):
         super().__init__(f"host {host!r}: {operation} failed: {detail}")
 
 
+class HostUnreachableError(HostError):
+    """The host's libvirtd could not be reached, or stopped answering within the host's timeout."""
+
+
 class PlanError(IaasError):
     """A plan cannot be made or applied (stale plan file, prevent_destroy, ...)."""
 

@@ -43,6 +43,13 @@ class Observed:
     outputs: dict[str, Any]
     stack: str | None = None
     address: str | None = None
+    #: What the object's host no longer carries although the record says it exists (a port forward's DNAT rules,
+    #: a security group's filters, a network that is not running): a refresh reports it, an update restores it.
+    lost: tuple[str, ...] = ()
+
+
+#: The drift field under which :attr:`Observed.lost` is reported.
+DATAPLANE = "dataplane"
 
 
 @attrs.frozen

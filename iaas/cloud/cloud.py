@@ -17,6 +17,7 @@ from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.db import DATABASE_ENV, is_postgres_url, parse_url
+from iaas.drivers.libvirt import DEFAULT_TIMEOUT
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
@@ -59,6 +60,8 @@ class HostConfig:
     #: The host's IPv4 address on the underlay network between the hosts: networks whose instances run on several
     #: hosts reach it over VXLAN to this address.  None: the host's networks stay on it alone.
     underlay: str | None = None
+    #: Seconds the host's libvirtd may leave a call unanswered before the call fails (a hung or unreachable host).
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def is_remote(self) -> bool:
@@ -77,6 +80,7 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
     ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
     ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
+    ("timeout", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
 )
 
 
@@ -201,6 +205,7 @@ class Cloud:
                 sim_memory_mib=hc.sim_memory_mib,
                 domain_type=hc.domain_type,
                 remote=hc.is_remote,
+                timeout=float(hc.timeout),
             )
         self.host_configs = {hc.name: hc for hc in config.hosts}
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
@@ -287,6 +292,7 @@ class Cloud:
                 self.admission.release(owner)
             raise
         self._confirm(handler, kind, ctx, outputs["id"], inputs, outputs)
+        self._follow_members(kind, inputs)
         return outputs
 
     def _host_for(self, handler: Any, ctx: OpContext, inputs: dict[str, Any], planned: dict[str, Any]) -> str | None:
@@ -337,15 +343,34 @@ class Cloud:
             self.admission.restore(self._subject(kind, ctx, id, old, host))
             raise
         self._confirm(handler, kind, ctx, id, new, out)
+        self._follow_members(kind, old, new)
         return out
 
     def delete(self, kind: str, ctx: OpContext, id: str, outputs: dict[str, Any]) -> None:
         """Delete an object (already gone is fine) and drop its inventory record."""
+        rec = self.inventory.get(id)
         self.handler(kind).delete(ctx, id, outputs)
         for attempt in self.inventory.attempts():
             with attempt:
                 self.inventory.release(id)
                 self.inventory.delete(id)
+        if rec is not None:
+            self._follow_members(rec.kind, rec.data.get("inputs") or {})
+
+    def _follow_members(self, kind: str, *inputs: dict[str, Any]) -> None:
+        """An instance joined, changed or left its security groups: the rules that name them follow, live."""
+        if kind != "instance":
+            return
+        groups = {
+            str(g)
+            for values in inputs
+            for nic in values.get("nics") or []
+            if isinstance(nic, dict)
+            for g in nic.get("security_groups") or []
+        }
+        follow = getattr(self.handlers.get("security_group"), "follow", None)
+        if groups and follow is not None:
+            follow(groups)
 
     def lookup(self, kind: str, ctx: OpContext, name_or_id: str) -> Observed | None:
         """Find an existing object by name or id (for import and data lookups)."""

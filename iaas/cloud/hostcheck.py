@@ -2,11 +2,14 @@
 
 One rule for the engine's apply and for every face's create and update.
 Deletes and simulated hosts skip it.  A write whose host is not known yet
-may touch any real host.
+may touch any real host; an unreachable host does not stop it (the scheduler
+passes over such a host, and an image reaches it when it is first needed
+there) unless no real host is reachable.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +20,8 @@ from iaas.model import Instance
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -61,10 +66,17 @@ def needs_of(cloud: Cloud, writes: Iterable[Write]) -> dict[str, Need]:
 
 def check_writes(cloud: Cloud, writes: Iterable[Write]) -> None:
     """Raise :class:`PreflightError` when a real host the writes touch cannot take the work."""
+    writes = list(writes)
     needs = needs_of(cloud, writes)
     if not needs:
         return
     problems = preflight(cloud, sorted(needs), needs)
+    named = {w.host for w in writes if w.host}
+    passed = [p for p in problems if p.check == "reachable" and p.host not in named]
+    if passed and len({p.host for p in passed}) < len(needs):
+        for p in passed:
+            log.warning("%s (no write of this apply is bound to it: going on without it)", p)
+        problems = [p for p in problems if p not in passed]
     if problems:
         raise PreflightError(problems)
 

@@ -144,7 +144,8 @@ class Applier:
             id=id,
             inputs=inputs,
             outputs=outputs,
-            dependencies=list(ch.dependencies),
+            # a delete has no desired dependencies: the recorded ones keep ordering a later run's deletes
+            dependencies=list(ch.recorded_dependencies if ch.action == "delete" else ch.dependencies),
             status=status,
             extra={"lifecycle": ch.lifecycle, **extra},
             updated_at=time.time(),
@@ -258,7 +259,7 @@ class Applier:
         changed = [k for k in inputs if inputs.get(k) != ch.before.get(k)]
         self._emit("start", ch.address, action="update", fields=changed)
         outputs = ch.outputs  # nothing to change in the cloud: the record takes values adopted from the configuration
-        if changed:
+        if changed or ch.repairs:  # a repair re-applies the recorded inputs
             base = self.plan.base
             old, new = resolved(ch.kind, ch.before, base), resolved(ch.kind, inputs, base)
             outputs = self.cloud.update(ch.kind, self._ctx(ch), ch.id, old, new, changed, ch.outputs)

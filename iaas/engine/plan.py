@@ -43,6 +43,7 @@ class ResourceChange:
     reasons: list[str] = attrs.field(factory=list)  # why: "tainted", "forced", "drift", "gone", ...
     deposed: list[dict[str, Any]] = attrs.field(factory=list)  # old objects left by create_before_destroy
     project: str | None = None
+    repairs: list[str] = attrs.field(factory=list)  # what the host lost of the object; the update restores it
 
     @property
     def create_first(self) -> bool:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from iaas.cloud import Cloud, PlannedItem
+from iaas.cloud import DATAPLANE, Cloud, PlannedItem
 from iaas.cloud.placement import as_error
 from iaas.cloud.references import References
 from iaas.engine.claims import claims
@@ -103,6 +103,7 @@ class Planner:
         self.errors: list[FieldError] = []
         self.values = Values()
         self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
+        self.lost: dict[str, list[str]] = {}  # per address, what its host no longer carries
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
@@ -113,6 +114,9 @@ class Planner:
                     [FieldError(a, "", f"{what} is neither declared nor in the state") for a in unknown]
                 )
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
+        for d in drift:
+            if d["field"] == DATAPLANE:
+                self.lost.setdefault(d["address"], []).append(str(d["actual"]).removeprefix("missing: "))
         outputs = {} if self.destroy else dict(self.stack.outputs)  # a destroyed stack has no outputs
         plan = Plan(
             self.stack.name,
@@ -202,6 +206,10 @@ class Planner:
         ch.action = action_of(ch.changes)
         if adopted:
             ch.reasons.append(f"adopts {', '.join(adopted)} from the configuration")
+            ch.action = "update" if ch.action == "noop" else ch.action
+        ch.repairs = self.lost.get(decl.address, [])
+        if ch.repairs:
+            ch.reasons.append(f"restores {'; '.join(ch.repairs)}")
             ch.action = "update" if ch.action == "noop" else ch.action
         if rec.status == "tainted":
             ch.action, ch.reasons = "replace", ["tainted"]

@@ -3,7 +3,9 @@
 Records left ``creating`` or ``deleting`` by an interrupted run are checked
 against the cloud: an object that was created is adopted, one that never came
 to be (or is already gone) is dropped.  With ``refresh``, every record is read
-and differences made outside iaas are reported as drift.
+and differences made outside iaas are reported as drift, including what an
+object's host no longer carries (field ``dataplane``), which the plan restores
+with an update.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from iaas.cloud import Cloud, Observed, OpContext
+from iaas.cloud import DATAPLANE, Cloud, Observed, OpContext
 from iaas.model.observe import merge_observed
 from iaas.state import ResourceRecord, Snapshot, StateStore
 
@@ -90,6 +92,10 @@ def reconcile(
         inputs = merged.inputs
         drift += [
             {"address": rec.address, "field": d.field, "recorded": d.recorded, "actual": d.actual} for d in merged.drift
+        ]
+        drift += [
+            {"address": rec.address, "field": DATAPLANE, "recorded": "present", "actual": f"missing: {what}"}
+            for what in obs.lost
         ]
         status = "tainted" if rec.status == "tainted" else "ready"
         new = attrs.evolve(

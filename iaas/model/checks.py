@@ -138,11 +138,19 @@ def ipv4_address(value: Any) -> str | None:
 
 @_cached
 def host_address(value: Any) -> str | None:
-    """An IPv4 or IPv6 address a host listens on (``0.0.0.0`` for all)."""
+    """An IPv4 address of a host that traffic can be forwarded from (``0.0.0.0`` for all): not loopback, whose
+    packets the kernel never routes to a guest, and not IPv6, which forwards do not carry yet."""
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except (ValueError, TypeError):
         return f"invalid IP address {value!r}"
+    if address.version == 6:
+        return f"{value} is an IPv6 address: port forwards are IPv4 only (use 0.0.0.0 or an IPv4 address of the host)"
+    if address.is_loopback:
+        return (
+            f"{value} is a loopback address, which the kernel never forwards to a guest: use 0.0.0.0 (every address "
+            "of the host, loopback connections made on the host included) or another address of the host"
+        )
     return None
 
 

@@ -42,7 +42,11 @@ class Network(Resource):
     )
     domain: str | None = field("DNS domain served to guests.", update="offline")
     mtu: int | None = field("MTU of the bridge.", update="offline", minimum=576, maximum=9216)
-    ipv6_cidr: str | None = field("Optional IPv6 subnet in CIDR notation.", update="replace", check=checks.ipv6_cidr)
+    ipv6_cidr: str | None = field(
+        "IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.",
+        update="replace",
+        check=checks.ipv6_cidr,
+    )
     project: str | None = field("Project the network counts against.", ref="project", update="replace")
     host: str | None = field(
         "Host to create the network on; chosen by the scheduler when unset.", update="replace", chosen=True
@@ -64,8 +68,14 @@ class Network(Resource):
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:
-        """DHCP range inside the subnet and in order; a provider network names its bridge or interface."""
+        """DHCP range inside the subnet and in order; a provider network names its bridge or interface; no IPv6
+        subnet (not supported yet)."""
         errors = _provider_errors(values)
+        v6 = values.get("ipv6_cidr")
+        if isinstance(v6, str) and not checks.ipv6_cidr(v6):
+            errors.append(
+                ("ipv6_cidr", "IPv6 subnets are not supported yet (networks are IPv4 only): remove ipv6_cidr")
+            )
         cidr = values.get("cidr")
         if not isinstance(cidr, str) or checks.ipv4_cidr(cidr):
             return errors

@@ -22,7 +22,7 @@ class PortForward(Resource):
     target_port: int = field("Port on the instance.", required=True, minimum=1, maximum=65535, update="replace")
     host_port: int = field("Port on the host.", required=True, minimum=1, maximum=65535, update="replace")
     host_address: str = field(
-        "Host address to listen on (0.0.0.0: every address).",
+        "Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.",
         default="0.0.0.0",
         update="replace",
         check=checks.host_address,

@@ -47,6 +47,8 @@ def test_remote_and_domain_type_are_read_from_a_config() -> None:
         ("domain_type", "xen", "must be 'kvm' or 'qemu', got 'xen'"),
         ("underlay", "h2.lan", "must be an IPv4 address, got 'h2.lan'"),
         ("underlay", "192.0.2.1", "192.0.2.1 is already the underlay address of host h1"),
+        ("timeout", 0, "must be a positive number, got 0"),
+        ("timeout", "30s", "must be a positive number, got '30s'"),
     ],
 )
 def test_bad_host_entries_are_named(field: str, value: object, message: str) -> None:
@@ -61,6 +63,18 @@ def test_bad_host_entries_are_named(field: str, value: object, message: str) -> 
         )
     [error] = caught.value.errors
     assert (error.address, error.field, error.message) == ("hosts[1]", field, message)
+
+
+def test_timeout_reaches_the_host_and_defaults_to_30_seconds(tmp_path: Path) -> None:
+    config = CloudConfig.load(
+        {"hosts": [{"name": "a", "uri": "test:///default", "timeout": 5}, {"name": "b", "uri": "test:///default"}]}
+    )
+    config.home = str(tmp_path)
+    cloud = Cloud(config)
+    try:
+        assert (cloud.hosts["a"].timeout, cloud.hosts["b"].timeout) == (5.0, 30.0)
+    finally:
+        cloud.close()
 
 
 def test_domain_type_reaches_the_host(tmp_path: Path) -> None:

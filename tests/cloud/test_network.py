@@ -194,11 +194,6 @@ def test_names_that_libvirt_cannot_take(cloud, make):
         make(cloud, "network", "x" * 64, cidr="10.20.0.0/24")
 
 
-def test_ipv6_is_refused_clearly(cloud, make):
-    with pytest.raises(ValidationError, match="network.v6.ipv6_cidr: IPv6 subnets are not supported"):
-        make(cloud, "network", "v6", cidr="10.20.0.0/24", ipv6_cidr="fd00::/64")
-
-
 def test_bridge_name_fits_linux_limits():
     assert bridge_name("0b7e5d2c-2c6b-4a51-9d55-3f0e4a1b2c3d") == "iaas-0b7e5d2c2c"
 

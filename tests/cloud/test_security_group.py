@@ -145,11 +145,25 @@ def test_policy_allows_established_and_egress_then_the_groups_then_drops_ingress
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     root = ET.fromstring(render_policy(policy_name(a), a, [a, b]))
     assert root.get("name") == f"iaas-sg-{a}" and root.findtext("uuid") == a
-    assert [f.get("filter") for f in root.iter("filterref")] == [rules_name(a), rules_name(b)]
+    assert [f.get("filter") for f in root.iter("filterref")][1:] == [rules_name(a), rules_name(b)]
+    assert [f.get("filter") for f in root.iter("filterref")][0] == "clean-traffic"  # no spoofing on any NIC
     rules = _rules(render_policy(policy_name(a), a, [a]))
     assert ("accept", "inout", "all", {"state": "ESTABLISHED,RELATED"}) in rules
     assert ("accept", "out", "all", {}) in rules
     assert rules[-2:] == [("drop", "in", "all", {}), ("drop", "in", "all-ipv6", {})]
+
+
+def test_egress_rules_restrict_egress_when_present() -> None:
+    a = str(uuid.uuid4())
+    rules = _rules(render_policy(policy_name(a), a, [a], egress_open=False))
+    assert ("accept", "out", "all", {}) not in rules
+    assert (
+        "accept",
+        "out",
+        "udp",
+        {"srcportstart": "68", "srcportend": "68", "dstportstart": "67", "dstportend": "67"},
+    ) in rules
+    assert rules[-2:] == [("drop", "out", "all", {}), ("drop", "out", "all-ipv6", {})]
 
 
 def test_values_are_escaped_in_the_xml() -> None:

@@ -257,3 +257,9 @@ def test_an_image_source_that_is_not_a_readable_file_is_refused_at_plan(
 def test_an_image_source_given_by_url_is_not_read_at_plan(engine: iaas.Engine) -> None:
     stack = iaas.Stack("t", [iaas.Image(name="img", source="https://example.invalid/x.qcow2")])
     assert engine.plan(stack).count("create") == 1
+
+
+def test_an_ipv6_subnet_is_refused_before_anything_is_touched(engine: iaas.Engine) -> None:
+    stack = iaas.Stack("t")
+    stack.add(iaas.Network(name="v6", cidr="10.20.0.0/24", ipv6_cidr="fd00::/64"))
+    _fails(engine, stack, "network.v6.ipv6_cidr: IPv6 subnets are not supported yet")

@@ -35,3 +35,31 @@ def test_failure_skips_dependents_and_finishes_independent_branches(engine: iaas
     assert result.counts["create"] == 2
     assert set(engine.resources()) == {"key_pair.k", "network.n", "image.broken", "volume.v"}
     assert engine.plan(stack).empty
+
+
+def test_a_destroy_run_again_after_a_failed_delete_keeps_the_dependency_order(
+    engine: iaas.Engine, image_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = iaas.Stack("t")
+    img = stack.add(iaas.Image(name="tiny", source=str(image_file)))
+    net = stack.add(iaas.Network(name="web", cidr="10.21.0.0/24"))
+    stack.add(iaas.Instance(name="vm", image=img, vcpus=1, memory_mib=256, nics=[iaas.Nic(network=net)]))
+    engine.apply(stack)
+    recorded = sorted(engine.resources()["instance.vm"].dependencies)
+    handler = engine.cloud.handlers["instance"]
+    delete = handler.delete
+
+    def unreachable(*args: object, **kw: object) -> None:
+        raise iaas.HostError("default", "delete domain vm", "the host did not answer")
+
+    monkeypatch.setattr(handler, "delete", unreachable)
+    with pytest.raises(iaas.ApplyError):
+        engine.destroy()
+    assert sorted(engine.resources()["instance.vm"].dependencies) == recorded == ["image.tiny", "network.web"]
+    monkeypatch.setattr(handler, "delete", delete)
+    order: list[str] = []
+    engine.on_event = lambda kind, address, info: order.append(address) if kind == "done" else None
+    engine.destroy()
+    assert order.index("instance.vm") < order.index("network.web")
+    assert order.index("instance.vm") < order.index("image.tiny")
+    assert engine.resources() == {}

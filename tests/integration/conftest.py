@@ -13,6 +13,7 @@ cannot run them.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -31,9 +32,25 @@ from tests.realhosts import (
 )
 
 # What the test modules import from here.
-__all__ = ["Client", "NamespacedHost", "TinyGuest", "start_host"]
+__all__ = ["Client", "NamespacedHost", "TinyGuest", "restart_host", "start_host"]
 
 T = TypeVar("T")
+
+
+def restart_host(hosts: dict[str, NamespacedHost], name: str) -> NamespacedHost:
+    """Stop a host with its guests, clear its run state (as a reboot does) and start its daemon again.
+
+    Its network namespace is new: whatever was programmed there (firewall rules) is gone.
+    """
+    host = hosts[name]
+    host.stop()
+    for entry in (host.dir / "run").iterdir():  # what a reboot empties: /run/libvirt
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    hosts[name] = start_host(name, host.dir)
+    return hosts[name]
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,24 @@ def test_nftables_rules_are_replaced_not_duplicated_and_removed(realhost: Namesp
     assert _dnat.present(where, "pf-nft")
     _dnat.remove(where, "pf-nft")
     assert not _dnat.present(where, "pf-nft")
+    assert realhost.run("nft", "list", "table", "ip", _dnat.TABLE).returncode != 0  # no empty table is left
     _dnat.remove(where, "pf-nft")  # nothing there is fine
+
+
+@pytest.mark.parametrize("firewall", ["nft", "iptables"])
+def test_rules_left_behind_on_a_port_are_removed_before_a_new_forward_takes_it(
+    realhost: NamespacedHost, monkeypatch: pytest.MonkeyPatch, firewall: str
+) -> None:
+    monkeypatch.setattr(_dnat, "tool", lambda *_: firewall)
+    where = _hostcmd.local_runner(realhost.uri)
+    _dnat.add(where, "pf-gone", "0.0.0.0", 2300, "10.1.2.5", 22, "tcp")  # its delete never reached the host
+    _dnat.add(where, "pf-other", "0.0.0.0", 2301, "10.1.2.6", 22, "tcp")  # another port: kept
+    _dnat.add(where, "pf-new", "0.0.0.0", 2300, "10.1.2.7", 22, "tcp")
+    assert not _dnat.present(where, "pf-gone")
+    assert _dnat.present(where, "pf-new") and _dnat.present(where, "pf-other")
+    for id in ("pf-new", "pf-other"):
+        _dnat.remove(where, id)
+    assert not _dnat.present(where, "pf-new") and not _dnat.present(where, "pf-other")
 
 
 def test_iptables_is_the_fallback(realhost: NamespacedHost, monkeypatch: pytest.MonkeyPatch) -> None:

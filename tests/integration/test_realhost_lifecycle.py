@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from iaas.cli import console as cli_console
 from iaas.cloud.kinds._instance_parts import console_name
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import Host
-from tests.integration.conftest import NamespacedHost, TinyGuest, _host, start_host
+from tests.integration.conftest import NamespacedHost, TinyGuest, _host, restart_host
 from tests.integration.test_realhost_stack import wait_for_console
 
 pytestmark = pytest.mark.realhost
@@ -121,13 +120,7 @@ def test_guests_that_should_run_run_again_after_the_host_restarts(
         engine.apply(stack)
         ids = {name: engine.store.get(f"instance.{name}").id for name in ("up", "down")}  # type: ignore[union-attr]
 
-    host.stop()
-    for entry in (host.dir / "run").iterdir():  # what a reboot empties: /run/libvirt
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-    host = realhost_factory["boot"] = start_host("boot", host.dir)
+    host = restart_host(realhost_factory, "boot")
 
     with Host("boot", host.uri) as driver:
         deadline = time.monotonic() + RESTART_TIMEOUT

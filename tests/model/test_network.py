@@ -24,7 +24,7 @@ def test_valid_networks() -> None:
     assert_valid(Network, _net())
     for mode in ("nat", "isolated", "routed"):
         assert_valid(Network, _net(mode=mode))
-    assert_valid(Network, _net(dhcp=False, domain="lan", mtu=1500, ipv6_cidr="fd00:1::/64", host="node1"))
+    assert_valid(Network, _net(dhcp=False, domain="lan", mtu=1500, host="node1"))
     assert_valid(Network, _net(dhcp_start="10.0.0.2", dhcp_end="10.0.0.254"))
     assert_valid(Network, _net(dhcp_start="10.0.0.100", dhcp_end="10.0.0.100"))
 
@@ -139,6 +139,15 @@ def test_mtu_bounds(mtu: object, message: str) -> None:
 )
 def test_bad_ipv6_cidrs(cidr: str, message: str) -> None:
     assert_invalid(Network, _net(ipv6_cidr=cidr), "ipv6_cidr", message)
+
+
+def test_an_ipv6_subnet_is_refused_at_validate_naming_the_field() -> None:
+    assert_invalid(
+        Network,
+        _net(ipv6_cidr="fd00:1::/64"),
+        "ipv6_cidr",
+        "IPv6 subnets are not supported yet (networks are IPv4 only): remove ipv6_cidr",
+    )
 
 
 @pytest.mark.parametrize("name", ["id", "gateway"])

@@ -21,7 +21,7 @@ def _fwd(**values: Any) -> dict[str, Any]:
 def test_valid_port_forwards() -> None:
     assert_valid(PortForward, _fwd())
     assert_valid(PortForward, _fwd(host_address="192.0.2.10", protocol="udp", target_port=1, host_port=65535))
-    assert_valid(PortForward, _fwd(host_address="::", project="${project.team}"))
+    assert_valid(PortForward, _fwd(host_address="0.0.0.0", project="${project.team}"))
     fwd = PortForward(
         name="web", instance=Instance(name="vm", image="i", flavor="m1.tiny"), target_port=80, host_port=8080
     )
@@ -55,6 +55,19 @@ def test_host_address_is_an_ip_address(address: str) -> None:
     assert problems(PortForward, _fwd(host_address=address)) == {"host_address": f"invalid IP address {address!r}"}
 
 
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("127.0.0.1", "127.0.0.1 is a loopback address, which the kernel never forwards to a guest"),
+        ("127.0.1.1", "127.0.1.1 is a loopback address"),
+        ("::", ":: is an IPv6 address: port forwards are IPv4 only"),
+        ("::1", "::1 is an IPv6 address"),
+    ],
+)
+def test_loopback_and_ipv6_host_addresses_are_refused(address: str, why: str) -> None:
+    assert why in problems(PortForward, _fwd(host_address=address))["host_address"]
+
+
 def test_protocol_choices() -> None:
     assert problems(PortForward, _fwd(protocol="icmp")) == {"protocol": "must be one of tcp, udp; got 'icmp'"}
 
@@ -81,7 +94,7 @@ def test_complete_fills_address_and_protocol() -> None:
         ("instance", Reference("instance", "other")),
         ("target_port", 23),
         ("host_port", 2223),
-        ("host_address", "127.0.0.1"),
+        ("host_address", "192.0.2.9"),
         ("protocol", "udp"),
         ("project", "team"),
     ],

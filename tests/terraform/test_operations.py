@@ -56,7 +56,6 @@ NETWORK = {"name": "n", "cidr": "10.70.0.0/24"}
 NETWORK_CHANGES = [
     ("cidr", "10.71.0.0/24"),
     ("mode", "isolated"),
-    ("ipv6_cidr", "fd00:70::/64"),
     ("name", "m"),
     ("dhcp", False),
     ("mtu", 1400),

@@ -87,7 +87,8 @@ options:
     type: int
   ipv6_cidr:
     description:
-    - Optional IPv6 subnet in CIDR notation.
+    - 'IPv6 subnet in CIDR notation. Not supported yet: the hosts'' networks are IPv4 only, and a value
+      is refused.'
     - Changing it replaces the object (it is deleted and created anew).
     type: str
   project:
@@ -172,7 +173,8 @@ network:
       returned: always
       type: int
     ipv6_cidr:
-      description: Optional IPv6 subnet in CIDR notation.
+      description: 'IPv6 subnet in CIDR notation. Not supported yet: the hosts'' networks are IPv4 only,
+        and a value is refused.'
       returned: always
       type: str
     project:

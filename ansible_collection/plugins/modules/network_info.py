@@ -90,7 +90,8 @@ networks:
       returned: always
       type: int
     ipv6_cidr:
-      description: Optional IPv6 subnet in CIDR notation.
+      description: 'IPv6 subnet in CIDR notation. Not supported yet: the hosts'' networks are IPv4 only,
+        and a value is refused.'
       returned: always
       type: str
     project:

@@ -62,7 +62,7 @@ options:
     type: int
   host_address:
     description:
-    - 'Host address to listen on (0.0.0.0: every address).'
+    - 'Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.'
     - Changing it replaces the object (it is deleted and created anew).
     type: str
     default: 0.0.0.0
@@ -118,7 +118,7 @@ port_forward:
       returned: always
       type: int
     host_address:
-      description: 'Host address to listen on (0.0.0.0: every address).'
+      description: 'Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.'
       returned: always
       type: str
     protocol:

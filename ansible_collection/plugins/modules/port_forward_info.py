@@ -66,7 +66,7 @@ port_forwards:
       returned: always
       type: int
     host_address:
-      description: 'Host address to listen on (0.0.0.0: every address).'
+      description: 'Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.'
       returned: always
       type: str
     protocol:

@@ -11,19 +11,30 @@ nftables: table ``ip iaas_port_forwards`` with a ``prerouting`` chain (traffic
 arriving at the host) and an ``output`` chain (connections made on the host
 itself).  iptables: the same rules in the ``nat`` table's PREROUTING and OUTPUT
 chains.
+
+Adding a forward first removes any other iaas rule for the same address,
+protocol and port: one left behind by a delete that could not reach the host
+would otherwise take the new forward's traffic.  Removing the last rule drops
+the nftables table.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
+import threading
 from collections.abc import Sequence
 
+from iaas.cloud.kinds import _admit
 from iaas.cloud.kinds._hostcmd import run as _run
 from iaas.errors import IaasError
 
 TABLE = "iaas_port_forwards"
 _CHAINS = {"prerouting": ("PREROUTING", "dstnat"), "output": ("OUTPUT", "-100")}
+#: Held while rules are changed, so that dropping an empty table never races with adding a rule to it.
+_LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def tool(where: Sequence[str] = ()) -> str:
@@ -45,18 +56,32 @@ def tool(where: Sequence[str] = ()) -> str:
 def add(
     where: Sequence[str], id: str, host_address: str, host_port: int, target: str, target_port: int, protocol: str
 ) -> str:
-    """Program the DNAT rules of port forward ``id`` (replacing earlier ones); which tool did."""
-    remove(where, id)
-    which = tool(where)
+    """Program the DNAT rules of port forward ``id`` (replacing its own and leftovers on its port); which tool did."""
     local = host_address in ("0.0.0.0", "")
+    match = "fib daddr type local" if local else f"ip daddr {host_address}"
+    with _LOCK:
+        _remove(where, id, drop_table=False)
+        for stale in _holders(
+            where, f"{match} {protocol} dport {host_port} ", local, host_address, protocol, host_port
+        ):
+            if stale != id:
+                log.warning("port forward %s: removing the rules of %s left behind on port %s", id, stale, host_port)
+                _remove(where, stale, drop_table=False)
+        which = _add(where, id, match, local, host_port, f"{target}:{target_port}", protocol, host_address)
+        _admit.admit(where, id, target, target_port, protocol)
+        return which
+
+
+def _add(
+    where: Sequence[str], id: str, match: str, local: bool, host_port: int, to: str, protocol: str, host_address: str
+) -> str:
+    which = tool(where)
     if which == "nft":
-        match = "fib daddr type local" if local else f"ip daddr {host_address}"
         lines = [f"table ip {TABLE} {{"]
         lines += [f"  chain {c} {{ type nat hook {c} priority {p}; policy accept; }}" for c, (_, p) in _CHAINS.items()]
         lines.append("}")
         lines += [
-            f"add rule ip {TABLE} {c} {match} {protocol} dport {host_port} dnat to {target}:{target_port} "
-            f'comment "iaas:{id}"'
+            f'add rule ip {TABLE} {c} {match} {protocol} dport {host_port} dnat to {to} comment "iaas:{id}"'
             for c in _CHAINS
         ]
         _run(where, ["nft", "-f", "-"], "\n".join(lines) + "\n")
@@ -84,14 +109,20 @@ def add(
                     "-j",
                     "DNAT",
                     "--to-destination",
-                    f"{target}:{target_port}",
+                    to,
                 ],
             )
     return which
 
 
 def remove(where: Sequence[str], id: str) -> None:
-    """Delete the rules of port forward ``id``; none there is fine."""
+    """Delete the rules of port forward ``id``, and the table once it holds no rule; none there is fine."""
+    with _LOCK:
+        _remove(where, id)
+
+
+def _remove(where: Sequence[str], id: str, *, drop_table: bool = True) -> None:
+    _admit.revoke(where, id)
     which = tool(where)
     if which == "nft":
         try:
@@ -99,11 +130,16 @@ def remove(where: Sequence[str], id: str) -> None:
         except IaasError:
             return  # no table: no rules
         chain = None
+        others = False
         for line in listing.splitlines():
             if m := re.match(r"\s*chain (\S+) \{", line):
                 chain = m.group(1)
             elif f'comment "iaas:{id}"' in line and (h := re.search(r"# handle (\d+)", line)) and chain:
                 _run(where, ["nft", "delete", "rule", "ip", TABLE, chain, "handle", h.group(1)])
+            elif "dnat to" in line:
+                others = True
+        if drop_table and not others:
+            _run(where, ["nft", "delete", "table", "ip", TABLE])
         return
     listing = _run(where, ["iptables", "-w", "-t", "nat", "-S"])
     for line in listing.splitlines():
@@ -111,11 +147,31 @@ def remove(where: Sequence[str], id: str) -> None:
             _run(where, ["iptables", "-w", "-t", "nat", "-D", *line[3:].replace('"', "").split()])
 
 
-def present(where: Sequence[str], id: str) -> bool:
-    """Whether rules of port forward ``id`` are programmed."""
+def _holders(
+    where: Sequence[str], nft_match: str, local: bool, host_address: str, protocol: str, host_port: int
+) -> set[str]:
+    """The ids of the iaas rules that forward this address, protocol and port."""
     if tool(where) == "nft":
         try:
-            return f'comment "iaas:{id}"' in _run(where, ["nft", "list", "table", "ip", TABLE])
+            listing = _run(where, ["nft", "list", "table", "ip", TABLE])
+        except IaasError:
+            return set()
+        lines = [line for line in listing.splitlines() if nft_match in f"{line.strip()} "]
+    else:
+        wanted = ["--dst-type LOCAL" if local else f"-d {host_address}/32", f"-p {protocol} ", f"--dport {host_port} "]
+        listing = _run(where, ["iptables", "-w", "-t", "nat", "-S"])
+        lines = [line for line in listing.splitlines() if all(w in line for w in wanted)]
+    return {m.group(1) for line in lines if (m := re.search(r'iaas:([^"\s]+)', line))}
+
+
+def present(where: Sequence[str], id: str) -> bool:
+    """Whether the rules of port forward ``id`` are programmed (its DNAT rules, and its admission by libvirt's
+    firewall where the host has one)."""
+    if tool(where) == "nft":
+        try:
+            found = f'comment "iaas:{id}"' in _run(where, ["nft", "list", "table", "ip", TABLE])
         except IaasError:
             return False
-    return f"iaas:{id}" in _run(where, ["iptables", "-w", "-t", "nat", "-S"])
+    else:
+        found = f"iaas:{id}" in _run(where, ["iptables", "-w", "-t", "nat", "-S"])
+    return found and _admit.admitted(where, id)

@@ -20,7 +20,7 @@ from iaas.cloud.base import OpContext
 from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
-from iaas.cloud.kinds.security_group import policy_name, render_policy
+from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DiskSpec, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
@@ -196,7 +196,8 @@ class Parts(LibvirtHandler):
             fixed = nic.get("fixed_ip")
             if fixed:
                 self._check_fixed_ip(i, info, str(fixed), own_macs | {mac})
-            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, nic.get("security_groups") or []))
+            groups = nic.get("security_groups") or []
+            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, groups, info.spec.mode))
             plans.append(NicPlan(spec, info.uuid, str(fixed) if fixed else None, hostname))
         return plans
 
@@ -273,10 +274,12 @@ class Parts(LibvirtHandler):
                 f"{f' ({holder.name})' if holder.name else ''} on network {info.name!r}"
             )
 
-    def _filter(self, index: int, groups: list[Any]) -> str | None:
-        """The nwfilter of a NIC in these security groups (None on simulated hosts)."""
-        if not groups or self.host(self.host_name).simulated:
+    def _filter(self, index: int, groups: list[Any], mode: str = "nat") -> str | None:
+        """The nwfilter of a NIC in these groups: anti-spoofing only without groups; None on simulated hosts."""
+        if self.host(self.host_name).simulated:
             return None
+        if not groups:  # libvirt filters no macvtap NIC
+            return CLEAN_TRAFFIC if mode != "macvtap" else None
         ids = []
         for j, ref in enumerate(groups):
             rec = self.record("security_group", str(ref), self.ctx.stack)
@@ -284,10 +287,12 @@ class Parts(LibvirtHandler):
                 raise invalid(self.ctx.address, f"nics[{index}].security_groups[{j}]", f"no security group {ref!r}")
             ids.append(rec.id)
         ids = sorted(set(ids))
+        self.cloud.handler("security_group").ensure_on(self.host_name, ids)  # type: ignore[attr-defined]
         if len(ids) == 1:
             return policy_name(ids[0])
         name = COMBINED_FILTER_PREFIX + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
-        xml = render_policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)
+        groups_handler = self.cloud.handler("security_group")
+        xml = groups_handler.policy(name, str(uuid.uuid5(uuid.NAMESPACE_URL, f"iaas:nwfilter:{name}")), ids)  # type: ignore[attr-defined]
         self.host(self.host_name).define_nwfilter(xml)
         return name
 

@@ -27,7 +27,7 @@ class RecordHandler:
 
     kind = ""
     keeps_inventory = True  # writes its own inventory record: the cloud need not write it again
-    reads_hosts = False  # read answers from the inventory alone (see Cloud.read_waits)
+    reads_hosts = False  # read answers from the inventory alone, unless lost asks hosts (see Cloud.read_waits)
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
@@ -61,6 +61,10 @@ class RecordHandler:
     def refresh(self, rec: InventoryRecord, outputs: dict[str, Any]) -> dict[str, Any]:
         """Outputs as they are now, for :meth:`read` (by default: as recorded)."""
         return outputs
+
+    def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
+        """What :meth:`apply` put on the hosts and they no longer carry (see :attr:`Observed.lost`)."""
+        return []
 
     # ------------------------------------------------------------ verbs
 
@@ -155,7 +159,8 @@ class RecordHandler:
         data = rec.data or {}
         inputs = dict(data.get("inputs") or {})
         outputs = self.refresh(rec, {**(data.get("outputs") or {}), "id": rec.id})
-        return Observed(rec.id, inputs, outputs, stack=rec.stack, address=rec.address)
+        lost = tuple(self.lost(rec, outputs))
+        return Observed(rec.id, inputs, outputs, stack=rec.stack, address=rec.address, lost=lost)
 
     def _save(self, ctx: OpContext, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> None:
         self.inventory.put(self.cloud.record_of(self.kind, ctx, id, inputs, outputs))

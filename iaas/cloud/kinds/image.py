@@ -35,7 +35,7 @@ from iaas.cloud.kinds._clone import create_clone, is_clone
 from iaas.cloud.kinds._libvirt import LibvirtHandler, fmt_of, invalid, lock_for, volume_name
 from iaas.cloud.pools import IMAGE_POOL
 from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
-from iaas.errors import FieldError, HostError, IaasError
+from iaas.errors import FieldError, HostError, HostUnreachableError, IaasError
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +102,30 @@ class Handler(LibvirtHandler):
         if is_clone(inputs):
             return create_clone(self, ctx, id, inputs)
         size = self._check_source(ctx.address, inputs)
+        down: list[HostUnreachableError] = []
         for host_name in self.cloud.hosts:
-            imported = self._import(ctx.address, id, inputs, host_name)
+            try:
+                imported = self._import(ctx.address, id, inputs, host_name)
+            except HostUnreachableError as exc:  # it gets its copy when first needed there
+                log.warning("%s: not imported to host %s yet: %s", ctx.address, host_name, exc.detail)
+                down.append(exc)
+                continue
             if size is None and imported is not None:
                 size = imported
+        if down and len(down) == len(self.cloud.hosts):
+            raise down[0]
         return {"id": id, "size": size}
 
     def read(self, ctx: OpContext, id: str, outputs: dict[str, Any]) -> Observed | None:
         """The image as the hosts hold it: present on at least one host, with its format."""
         rec = self.cloud.inventory.get(id)
+        down: HostUnreachableError | None = None
         for host_name in self.cloud.hosts:
-            vol = self.find_volume(host_name, IMAGE_POOL, id)
+            try:
+                vol = self.find_volume(host_name, IMAGE_POOL, id)
+            except HostUnreachableError as exc:
+                down = exc
+                continue
             if vol is not None:
                 inputs: dict[str, Any] = {"format": fmt_of(vol.format)}
                 if rec is not None and rec.kind == self.kind:
@@ -124,6 +137,8 @@ class Handler(LibvirtHandler):
                     stack=rec.stack if rec else None,
                     address=rec.address if rec else None,
                 )
+        if down is not None:  # it may be on the host that does not answer: gone cannot be told
+            raise down
         return None
 
     def update(

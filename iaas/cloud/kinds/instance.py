@@ -41,7 +41,7 @@ from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
 from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
-from iaas.cloud.kinds.security_group import policy_name
+from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.drivers.libvirt.domains import AddressSource
@@ -492,7 +492,7 @@ class Handler(LibvirtHandler):
         rec_groups = list(rec_nics[index].get("security_groups") or []) if 0 <= index < len(rec_nics) else []
         if host.simulated or (nic.spec.filter or "").startswith("iaas-sgs-"):
             groups = rec_groups
-        elif nic.spec.filter:
+        elif nic.spec.filter and nic.spec.filter != CLEAN_TRAFFIC:
             groups = [g for g in rec_groups if policy_name(g) == nic.spec.filter] or [
                 nic.spec.filter.removeprefix("iaas-sg-")
             ]

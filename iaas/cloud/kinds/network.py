@@ -15,7 +15,7 @@ from typing import Any
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.kinds import _overlay
-from iaas.cloud.kinds._libvirt import LibvirtHandler, invalid
+from iaas.cloud.kinds._libvirt import LibvirtHandler
 from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.drivers.libvirt.specs import NetworkMode
@@ -125,8 +125,6 @@ class Handler(LibvirtHandler):
         """Define and start the network (or adopt the one an interrupted create left)."""
         id = self.pending_id(ctx)
         name = self.check_name(ctx, inputs.get("name"))
-        if inputs.get("ipv6_cidr"):
-            raise invalid(ctx.address, "ipv6_cidr", "IPv6 subnets are not supported by the cloud's hosts yet")
         host_name = self.host_name_for(ctx, inputs, planned)
         host = self.host(host_name)
         info = host.get_network(id)
@@ -201,6 +199,7 @@ class Handler(LibvirtHandler):
             self._outputs(info, host_name),
             stack=meta.stack if meta else None,
             address=meta.address if meta else None,
+            lost=() if info.active else (f"network running on host {host_name}",),
         )
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:

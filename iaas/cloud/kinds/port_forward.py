@@ -38,6 +38,7 @@ class Handler(RecordHandler):
     """Port forwards: DNAT rules on local real hosts, recorded only elsewhere."""
 
     kind = "port_forward"
+    reads_hosts = True  # a refresh asks the hosts whether they still carry it (see lost)
 
     def computed(self, ctx: OpContext, id: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """The instance's host and address."""
@@ -82,6 +83,15 @@ class Handler(RecordHandler):
         if outputs.get("target_address") and self._programmable(outputs.get("host")):
             target["target_address"] = outputs["target_address"]
         return {**outputs, **target}
+
+    def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
+        """The DNAT rules, when they were programmed and are no longer there (the host rebooted, say)."""
+        host_name = outputs.get("host")
+        if not outputs.get("target_address") or not self._programmable(host_name):
+            return []
+        if _dnat.present(self._where(str(host_name)), rec.id):
+            return []
+        return [f"DNAT rules on host {host_name}"]
 
     # ------------------------------------------------------------ helpers
 

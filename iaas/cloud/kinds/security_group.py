@@ -6,14 +6,21 @@ group's id:
 
 * ``iaas-sg-<id>-rules`` holds the group's allow rules;
 * ``iaas-sg-<id>`` is the firewall of a NIC that uses only this group:
-  established traffic and egress allowed, the group's rules, every other
-  ingress dropped.  A NIC with several groups uses a filter made by
-  :func:`render_policy` that refers to each group's rules filter.
+  libvirt's ``clean-traffic`` (no MAC, IP or ARP spoofing), established
+  traffic allowed, egress allowed unless the group has egress rules (then
+  only what they allow, as in OpenStack), the group's rules, every other
+  packet dropped.  A NIC with several groups uses a filter made by
+  :meth:`Handler.policy` that refers to each group's rules filter; its
+  egress is restricted when any of them has an egress rule.
 
 Simulated hosts have no packet filtering: there the group is recorded only,
 and the ``dataplane`` output and the log say so.  A rule with a
-``remote_group`` allows the addresses the group's member instances have when
-the rules are written; they are written again whenever the group is updated.
+``remote_group`` allows the addresses of the group's member instances (a
+NIC's address, else its fixed IP).  The rules follow membership: when an
+instance is created, changed or deleted, every group whose rules name one of
+its groups is written again on every real host (:meth:`Handler.follow`), and
+a refresh shows rules whose members differ from the cloud's as ``dataplane``
+drift.
 """
 
 from __future__ import annotations
@@ -21,16 +28,22 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
+from iaas.errors import HostUnreachableError, IaasError
 
 if TYPE_CHECKING:
     import jinja2
 
 log = logging.getLogger(__name__)
+
+#: libvirt's own filter against MAC, IP and ARP spoofing: the whole firewall of a NIC in no security group.
+CLEAN_TRAFFIC = "clean-traffic"
 
 _ELEMENTS = {  # protocol -> (IPv4 element, IPv6 element)
     "tcp": ("tcp", "tcp-ipv6"),
@@ -130,12 +143,17 @@ def render_rules(group_id: str, rules: list[dict[str, Any]], members: dict[str, 
     )
 
 
-def render_policy(name: str, filter_uuid: str, group_ids: list[str]) -> str:
-    """The XML of a NIC firewall that allows what any of the given groups allows."""
+def render_policy(name: str, filter_uuid: str, group_ids: list[str], *, egress_open: bool = True) -> str:
+    """The XML of a NIC firewall that allows what any of the given groups allows.
+
+    Every NIC gets libvirt's ``clean-traffic`` (no MAC, IP or ARP spoofing).
+    With ``egress_open`` (none of the groups has an egress rule) the guest
+    may send anything; else only what an egress rule allows (and DHCP).
+    """
     return (
         _templates()
         .get_template("nwfilter_policy.xml.j2")
-        .render(name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids])
+        .render(name=name, uuid=filter_uuid, rule_filters=[rules_name(g) for g in group_ids], egress_open=egress_open)
     )
 
 
@@ -143,14 +161,17 @@ class Handler(RecordHandler):
     """Security groups: kept in the inventory, defined as nwfilters on every real host."""
 
     kind = "security_group"
+    reads_hosts = True  # a refresh asks the hosts whether they still carry it (see lost)
 
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         """Define (or redefine) the group's filters on every host that is not simulated."""
         members = self._members(inputs.get("rules") or [])
         real = [name for name, host in self.cloud.hosts.items() if not host.simulated]
+        egress = any(r.get("direction") == "egress" for r in inputs.get("rules") or [])
+        policy = render_policy(policy_name(id), filter_uuid(id), [id], egress_open=not egress)
         for name in real:
             self.cloud.hosts[name].define_nwfilter(render_rules(id, inputs.get("rules") or [], members))
-            self.cloud.hosts[name].define_nwfilter(render_policy(policy_name(id), filter_uuid(id), [id]))
+            self.cloud.hosts[name].define_nwfilter(policy)
         simulated = sorted(set(self.cloud.hosts) - set(real))
         note = f"nwfilter {policy_name(id)} defined on " + ", ".join(real) if real else ""
         if simulated:
@@ -165,6 +186,62 @@ class Handler(RecordHandler):
             if not host.simulated:
                 host.undefine_nwfilter(policy_name(id))
                 host.undefine_nwfilter(rules_name(id))
+
+    def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
+        """The real hosts that lack the group's filters (a host added to the cloud later, say), or whose rules
+        allow other addresses than the remote groups' members have now."""
+        rules = (rec.data.get("inputs") or {}).get("rules") or []
+        wanted = {policy_name(rec.id), rules_name(rec.id)}
+        expected = allowed_peers(render_rules(rec.id, rules, self._members(rules))) if _remote(rules) else None
+        missing = []
+        for name, host in self.cloud.hosts.items():
+            if host.simulated:
+                continue
+            try:
+                if not wanted <= set(host.nwfilter_names()):
+                    missing.append(f"network filters on host {name}")
+                elif expected is not None and allowed_peers(host.nwfilter_xml(rules_name(rec.id)) or "") != expected:
+                    missing.append(f"rules for the current members of its remote groups on host {name}")
+            except HostUnreachableError as exc:
+                log.warning("security group %s: filters on host %s not checked: %s", rec.name, name, exc.detail)
+        return missing
+
+    def policy(self, name: str, uuid: str, ids: list[str]) -> str:
+        """The firewall of a NIC in the groups ``ids``: egress is restricted when any of them has an egress rule."""
+        rules = [r for id in ids if (rec := self.inventory.get(id)) for r in _rules_of(rec)]
+        return render_policy(name, uuid, ids, egress_open=not any(r.get("direction") == "egress" for r in rules))
+
+    def ensure_on(self, host_name: str, ids: Iterable[str]) -> None:
+        """Define the filters of the groups ``ids`` on a host that lacks them (one added to the cloud later)."""
+        host = self.cloud.hosts[host_name]
+        present = set(host.nwfilter_names())
+        for id in ids:
+            rec = self.inventory.get(id)
+            if rec is None or {policy_name(id), rules_name(id)} <= present:
+                continue
+            rules = (rec.data.get("inputs") or {}).get("rules") or []
+            log.info("security group %s: defining its filters on host %s", rec.name, host_name)
+            host.define_nwfilter(render_rules(id, rules, self._members(rules)))
+            host.define_nwfilter(self.policy(policy_name(id), filter_uuid(id), [id]))
+
+    def follow(self, groups: Iterable[str]) -> None:
+        """Write again, on every real host, the rules of each group that names one of ``groups`` as remote group
+        (their members changed).  A host that fails is logged; the next refresh shows it as drift."""
+        changed = set(groups)
+        if not changed or self.cloud.simulated:
+            return
+        for rec in self.inventory.list(self.kind):
+            rules = (rec.data.get("inputs") or {}).get("rules") or []
+            if not _remote(rules) & changed:
+                continue
+            xml = render_rules(rec.id, rules, self._members(rules))
+            for name, host in self.cloud.hosts.items():
+                if host.simulated:
+                    continue
+                try:
+                    host.define_nwfilter(xml)
+                except IaasError as exc:
+                    log.warning("security group %s: rules on host %s not updated: %s", rec.name, name, exc)
 
     def users(self, rec: InventoryRecord) -> list[str]:
         """Instances with a NIC in the group, and groups whose rules name it as remote group."""
@@ -188,7 +265,30 @@ class Handler(RecordHandler):
             inputs, outputs = inst.data.get("inputs") or {}, inst.data.get("outputs") or {}
             addresses = outputs.get("ip_addresses") or []
             for i, nic in enumerate(inputs.get("nics") or []):
+                address = (addresses[i] if i < len(addresses) else None) or nic.get("fixed_ip")
                 for group in wanted & set(nic.get("security_groups") or []):
-                    if i < len(addresses) and addresses[i]:
-                        found[group].append(addresses[i])
+                    if address:
+                        found[group].append(address)
         return found
+
+
+def _rules_of(rec: InventoryRecord) -> list[dict[str, Any]]:
+    return list((rec.data.get("inputs") or {}).get("rules") or [])
+
+
+def _remote(rules: list[dict[str, Any]]) -> set[str]:
+    """The remote groups the rules name."""
+    return {str(r["remote_group"]) for r in rules if r.get("remote_group")}
+
+
+def allowed_peers(xml: str) -> set[tuple[str, str, str]]:
+    """(direction, protocol element, peer address) of each rule of a filter: what membership changes."""
+    if not xml:
+        return set()
+    found = set()
+    for rule in ET.fromstring(xml).iter("rule"):
+        for match in rule:
+            peer = match.get("srcipaddr") or match.get("dstipaddr")
+            if peer:
+                found.add((rule.get("direction") or "", match.tag, peer))
+    return found

@@ -5,7 +5,7 @@ reads, changes and deletes libvirt objects and marks the ones iaas makes.
 
 Connection (:class:`Host`, see :mod:`iaas.drivers.libvirt.host`)::
 
-    Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144, domain_type=None)
+    Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144, domain_type=None, timeout=30.0)
     host.simulated -> bool;  host.domain_type -> str;  host.info() -> HostInfo;  host.close()
 
 Networks (by UUID or name)::
@@ -53,6 +53,7 @@ Network filters (real hosts; the test driver has none)::
     define_nwfilter(xml) -> str                           returns the filter's name
     undefine_nwfilter(name) -> None                       absent (or simulated host) is fine
     nwfilter_names() -> list[str]
+    nwfilter_xml(name) -> str | None                      absent (or simulated host): None
 
 Inventory::
 
@@ -67,6 +68,7 @@ operation named); changing an object that does not exist is
 :class:`iaas.errors.NotFoundError`.
 """
 
+from iaas.drivers.libvirt._opening import DEFAULT_TIMEOUT
 from iaas.drivers.libvirt.host import Host
 from iaas.drivers.libvirt.inventory import VOLUME_PREFIX
 from iaas.drivers.libvirt.meta import META_NS, parse_meta
@@ -89,6 +91,7 @@ from iaas.drivers.libvirt.specs import (
 )
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "META_NS",
     "VOLUME_PREFIX",
     "DhcpHost",

@@ -22,6 +22,7 @@ import libvirt
 
 from iaas.drivers.libvirt import _eventloop
 from iaas.drivers.libvirt._bulk import BulkReads
+from iaas.drivers.libvirt._opening import DEFAULT_TIMEOUT, Opener, hung
 from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, StoredObject, write_node_file
@@ -32,8 +33,6 @@ T = TypeVar("T")
 
 #: Error codes that may mean the connection itself broke.
 _BROKEN_CODES = frozenset({libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_ERR_NO_CONNECT})
-#: Keepalive on non-test connections: probe every 5 s, give up after 3 lost probes.
-KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 5, 3
 #: Architectures whose hardware KVM comes from the kvm_intel or kvm_amd module.
 _X86_ARCHES = frozenset({"x86_64", "i686"})
 
@@ -101,8 +100,10 @@ class Connection(BulkReads):
         sim_memory_mib: int = 256 * 1024,
         domain_type: str | None = None,
         remote: bool | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ):
         self.name = name
+        self.timeout = timeout  # seconds a real host may leave a call unanswered
         self.uri = uri
         self._scheme = urlsplit(uri).scheme
         if sim_store is not None and not self.simulated:
@@ -117,6 +118,7 @@ class Connection(BulkReads):
         self._conn: libvirt.virConnect | None = None
         self._conn_lock = threading.Lock()
         self._op_lock = threading.RLock()
+        self._opener = Opener(name, uri, timeout)
         self._init_bulk()
 
     # --- properties ---------------------------------------------------------
@@ -186,6 +188,9 @@ class Connection(BulkReads):
             except libvirt.libvirtError as exc:
                 if not self._broken(conn, exc):
                     raise HostError(self.name, operation, error_detail(exc)) from None
+                if "keepalive" in error_detail(exc):  # the daemon stopped answering: reopening would wait again
+                    self._reconnect(conn, reopen=False)
+                    raise hung(self.name, operation, self.timeout) from None
                 log.warning("host %s: connection lost during %s; reconnecting", self.name, operation)
             conn = self._reconnect(conn)
             try:
@@ -219,33 +224,25 @@ class Connection(BulkReads):
                 self._detected_type = None  # the daemon may have been restarted or reconfigured
             return self._conn
 
-    def _reconnect(self, broken: libvirt.virConnect) -> libvirt.virConnect:
+    def _reconnect(self, broken: libvirt.virConnect, *, reopen: bool = True) -> libvirt.virConnect:
         with self._conn_lock:
             stale = self._conn is broken
             if stale:
                 self._conn = None
         if stale:  # another thread may have reopened already
             _close_quietly(broken)
-        return self._connection()
+        return self._connection() if reopen else broken
 
     def _open(self) -> libvirt.virConnect:
         if self._generate:
             return self._open_generated()
         if not self.simulated:
-            _eventloop.ensure_running()
+            _eventloop.ensure_running()  # keepalive needs it
+            return self._opener.open()
         try:
-            conn = libvirt.open(self.uri)
+            return libvirt.open(self.uri)
         except libvirt.libvirtError as exc:
             raise HostError(self.name, "connect", error_detail(exc)) from None
-        if not self.simulated:
-            self._keepalive(conn)
-        return conn
-
-    def _keepalive(self, conn: libvirt.virConnect) -> None:
-        try:
-            conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
-        except libvirt.libvirtError as exc:
-            log.warning("host %s: keepalive not enabled: %s", self.name, error_detail(exc))
 
     def _open_generated(self) -> libvirt.virConnect:
         try:

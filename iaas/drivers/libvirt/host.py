@@ -23,6 +23,12 @@ URIs:
     module: a /dev/kvm from another module (e.g. kvm_pvm) cannot run stock
     guest kernels.  Pass ``domain_type=`` to decide otherwise.
     libvirt keepalive is enabled, with libvirt's event loop in a thread.
+    ``timeout`` (seconds, default 30) bounds how long the daemon may leave
+    a call unanswered: opening the connection waits at most that long, and
+    keepalive closes an open connection whose daemon stopped answering
+    about that long ago.  Either way the call raises
+    :class:`iaas.errors.HostError` naming the host (see
+    :mod:`iaas.drivers.libvirt._opening`).
 ``test:///default``
     a simulated host (libvirt's in-process test driver), empty and roomy:
     ``sim_cpus`` CPUs and ``sim_memory_mib`` memory.  Each ``Host`` gets its
@@ -53,7 +59,7 @@ class Host(DeviceOps, SnapshotOps, NetworkOps, StorageOps, NwfilterOps, Inventor
     """A libvirt host and the primitives iaas uses on it.
 
     ``Host(name, uri, *, sim_store=None, sim_cpus=64, sim_memory_mib=262144,
-    domain_type=None, remote=None)``; see the module documentation.
+    domain_type=None, remote=None, timeout=30.0)``; see the module documentation.
     """
 
     def __repr__(self) -> str:

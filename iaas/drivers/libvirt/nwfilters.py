@@ -43,6 +43,21 @@ class NwfilterOps(Connection):
 
         self._call(f"undefine network filter {name}", run)
 
+    def nwfilter_xml(self, name: str) -> str | None:
+        """The definition of a network filter, or None when there is none (always on a simulated host)."""
+        if self.simulated:
+            return None
+
+        def run(conn: libvirt.virConnect) -> str | None:
+            try:
+                return str(conn.nwfilterLookupByName(name).XMLDesc(0))
+            except libvirt.libvirtError as exc:
+                if _lookup.absent(exc):
+                    return None
+                raise
+
+        return self._call(f"read network filter {name}", run)
+
     def nwfilter_names(self) -> list[str]:
         """Names of every network filter on the host, sorted (none on a simulated host)."""
         if self.simulated:

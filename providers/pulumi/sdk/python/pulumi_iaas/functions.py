@@ -490,7 +490,7 @@ class GetNetworkResult:
     @pulumi.getter(name="ipv6Cidr")
     def ipv6_cidr(self) -> str | None:
         """
-        Optional IPv6 subnet in CIDR notation.
+        IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.
         """
         return pulumi.get(self, "ipv6_cidr")
 
@@ -1409,7 +1409,7 @@ class GetPortForwardResult:
     @pulumi.getter(name="hostAddress")
     def host_address(self) -> str:
         """
-        Host address to listen on (0.0.0.0: every address).
+        Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.
         """
         return pulumi.get(self, "host_address")
 

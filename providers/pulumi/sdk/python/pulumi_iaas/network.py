@@ -44,7 +44,8 @@ class NetworkArgs:
             is stopped and started again.
         :param domain: DNS domain served to guests. Changed in place; the object is stopped and started again.
         :param mtu: MTU of the bridge. From 576 to 9216. Changed in place; the object is stopped and started again.
-        :param ipv6_cidr: Optional IPv6 subnet in CIDR notation. Changing it replaces the resource.
+        :param ipv6_cidr: IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a
+            value is refused. Changing it replaces the resource.
         :param project: Project the network counts against. The id (or name) of a project. Changing it replaces the
             resource.
         :param host: Host to create the network on; chosen by the scheduler when unset. Changing it replaces the
@@ -186,7 +187,8 @@ class NetworkArgs:
     @pulumi.getter(name="ipv6Cidr")
     def ipv6_cidr(self) -> pulumi.Input[str] | None:
         """
-        Optional IPv6 subnet in CIDR notation. Changing it replaces the resource.
+        IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.
+        Changing it replaces the resource.
         """
         return pulumi.get(self, "ipv6_cidr")
 
@@ -391,7 +393,7 @@ class Network(pulumi.CustomResource):
     @pulumi.getter(name="ipv6Cidr")
     def ipv6_cidr(self) -> pulumi.Output[str | None]:
         """
-        Optional IPv6 subnet in CIDR notation.
+        IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.
         """
         return pulumi.get(self, "ipv6_cidr")
 

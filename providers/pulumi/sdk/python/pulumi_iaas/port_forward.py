@@ -30,7 +30,8 @@ class PortForwardArgs:
         :param host_port: Port on the host. From 1 to 65535. Changing it replaces the resource.
         :param name: Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
             Changing it replaces the resource.
-        :param host_address: Host address to listen on (0.0.0.0: every address). Changing it replaces the resource.
+        :param host_address: Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.
+            Changing it replaces the resource.
         :param protocol: Transport protocol. One of: `tcp`, `udp`. Changing it replaces the resource.
         :param project: Project the port forward counts against. The id (or name) of a project. Changing it replaces
             the resource.
@@ -100,7 +101,8 @@ class PortForwardArgs:
     @pulumi.getter(name="hostAddress")
     def host_address(self) -> pulumi.Input[str] | None:
         """
-        Host address to listen on (0.0.0.0: every address). Changing it replaces the resource.
+        Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address. Changing it replaces the
+        resource.
         """
         return pulumi.get(self, "host_address")
 
@@ -237,7 +239,7 @@ class PortForward(pulumi.CustomResource):
     @pulumi.getter(name="hostAddress")
     def host_address(self) -> pulumi.Output[str]:
         """
-        Host address to listen on (0.0.0.0: every address).
+        Host IPv4 address to listen on (0.0.0.0: every address); not a loopback address.
         """
         return pulumi.get(self, "host_address")
 

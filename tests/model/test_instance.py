@@ -289,9 +289,25 @@ def test_a_new_flavor_needs_a_restart() -> None:
     }
 
 
-def test_a_new_flavor_with_the_same_ceilings_is_still_offline() -> None:
+def test_a_new_flavor_that_fits_the_ceilings_is_live() -> None:
     base = _raw(flavor="m1.tiny", max_vcpus=4, max_memory_mib=8192)
-    assert _change(base, flavor="m1.small") == {"flavor": "offline", "memory_mib": "offline", "root_disk_gib": "live"}
+    assert _change(base, flavor="m1.small") == {"flavor": "live", "memory_mib": "live", "root_disk_gib": "live"}
+    assert _change(base, flavor="m1.medium") == {
+        "flavor": "live",
+        "vcpus": "live",
+        "memory_mib": "live",
+        "root_disk_gib": "live",
+    }
+
+
+def test_a_new_flavor_above_the_ceilings_needs_a_restart() -> None:
+    base = _raw(flavor="m1.tiny", max_vcpus=2, max_memory_mib=4096)
+    assert _change(base, flavor="m1.large") == {
+        "flavor": "offline",
+        "vcpus": "offline",
+        "memory_mib": "offline",
+        "root_disk_gib": "live",
+    }
 
 
 def test_the_root_disk_grows_live_and_never_shrinks() -> None:

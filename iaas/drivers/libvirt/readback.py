@@ -110,12 +110,20 @@ def _disk(disk: ET.Element) -> DiskSpec | None:
     target = _attr(disk, "target", "dev") or ""
     fmt = _attr(disk, "driver", "type") or "raw"
     serial = _text(disk, "serial")
+    bus = _attr(disk, "target", "bus") or "virtio"
     if source is None:
         return None
     if source.get("file") is not None:
-        return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial)  # type: ignore[arg-type]
+        return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial, bus=bus)  # type: ignore[arg-type]
     if source.get("pool") is not None and source.get("volume") is not None:
-        return DiskSpec(target=target, pool=source.get("pool"), volume=source.get("volume"), format=fmt, serial=serial)  # type: ignore[arg-type]
+        return DiskSpec(
+            target=target,
+            pool=source.get("pool"),
+            volume=source.get("volume"),
+            format=fmt,  # type: ignore[arg-type]
+            serial=serial,
+            bus=bus,
+        )
     return None
 
 
@@ -149,6 +157,58 @@ def _cdrom(root: ET.Element) -> str | None:
     return None
 
 
+_BOOT_DEVICES = {"hd": "disk", "network": "network", "cdrom": "cdrom"}
+_CPU_MODES = ("host-passthrough", "host-model", "maximum")
+
+
+def _cpu_mode(root: ET.Element) -> str | None:
+    """The guest's CPU: a mode, or the model name of a custom CPU; None for the hypervisor's default."""
+    cpu = root.find("cpu")
+    if cpu is None:
+        return None
+    mode = cpu.get("mode", "custom")
+    if mode in _CPU_MODES:
+        return mode
+    return _text(cpu, "model")
+
+
+def _hardware(root: ET.Element) -> dict[str, object]:
+    """The virtual hardware of a parsed domain, as :class:`DomainSpec` fields."""
+    os_el = root.find("os")
+    efi = os_el is not None and (os_el.get("firmware") == "efi" or _attr(os_el, "loader", "type") == "pflash")
+    secure = (
+        any(f.get("name") == "secure-boot" and f.get("enabled") == "yes" for f in root.findall("os/firmware/feature"))
+        or _attr(root, "os/loader", "secure") == "yes"
+    )
+    graphics = root.find("devices/graphics")
+    boot = tuple(_BOOT_DEVICES.get(b.get("dev", ""), "disk") for b in root.findall("os/boot"))
+    return {
+        "cpu_mode": _cpu_mode(root),
+        "machine": _attr(root, "os/type", "machine"),
+        "firmware": "uefi" if efi else "bios",
+        "secure_boot": bool(efi and secure),
+        "tpm": root.find("devices/tpm") is not None,
+        "boot": () if boot == ("disk",) else boot,  # the default reads back as unset
+        "graphics": graphics.get("type") if graphics is not None else None,
+        "graphics_listen": (_listen(graphics) if graphics is not None else None) or "127.0.0.1",
+    }
+
+
+def _listen(graphics: ET.Element) -> str | None:
+    return _attr(graphics, "listen", "address") or graphics.get("listen")
+
+
+def graphics_address(xml: str) -> str | None:
+    """``address:port`` of a running guest's VNC or SPICE server, from its live XML; None without one."""
+    graphics = ET.fromstring(xml).find("devices/graphics")
+    if graphics is None:
+        return None
+    port = graphics.get("port")
+    if not port or not port.isdigit() or int(port) <= 0:
+        return None
+    return f"{_listen(graphics) or '127.0.0.1'}:{port}"
+
+
 def domain_spec(xml: str) -> DomainSpec:
     """Read a domain's XML into a :class:`DomainSpec`.
 
@@ -175,6 +235,7 @@ def domain_spec(xml: str) -> DomainSpec:
         kernel=_text(root, "os/kernel"),
         initrd=_text(root, "os/initrd"),
         cmdline=_text(root, "os/cmdline"),
+        **_hardware(root),  # type: ignore[arg-type]
     )
 
 

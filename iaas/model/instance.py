@@ -135,51 +135,49 @@ class Instance(Resource):
         "CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the named "
         "model closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU model "
         "name such as Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it "
-        "(checked at plan). A change restarts the guest.",
+        "(checked at plan).",
         check=checks.cpu_mode,
         update="offline",
     )
     machine: str | None = field(
         "Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such "
-        "as pc-q35-7.2 (default: the hypervisor's, pc). A change replaces the instance.",
+        "as pc-q35-7.2 (default: the hypervisor's, pc).",
         check=checks.machine,
         update="replace",
     )
     firmware: str = field(
-        "Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package). "
-        "A change replaces the instance.",
+        "Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package).",
         default="bios",
         choices=hardware.FIRMWARES,
         update="replace",
     )
     secure_boot: bool = field(
-        "UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35). "
-        "A change replaces the instance.",
+        "UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35).",
         default=False,
         update="replace",
     )
     tpm: bool = field(
-        "An emulated TPM 2.0 device (needs swtpm on the host). A change restarts the guest.",
+        "An emulated TPM 2.0 device (needs swtpm on the host).",
         default=False,
         update="offline",
     )
     boot_order: list[str] = field(
         "Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom "
-        "(default: disk). Ignored when the image boots a kernel directly. A change restarts the guest.",
+        "(default: disk). Ignored when the image boots a kernel directly.",
         factory=list,
         choices=hardware.BOOT_DEVICES,
         update="offline",
     )
     disk_bus: str = field(
         "Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only). "
-        "Volumes attach live on virtio and scsi, with a restart on sata and ide. A change replaces the instance.",
+        "Volumes attach live on virtio and scsi, with a restart on sata and ide.",
         default="virtio",
         choices=hardware.DISK_BUSES,
         update="replace",
     )
     graphics: str = field(
         "A graphical console: vnc, spice or none; it listens on the host's loopback address, on a port "
-        "the host picks (see graphics_address). A change restarts the guest.",
+        "the host picks (see graphics_address).",
         default="none",
         choices=hardware.GRAPHICS,
         update="offline",

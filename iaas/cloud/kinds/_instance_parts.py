@@ -116,6 +116,20 @@ def hardware(inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def observed_hardware(spec: DomainSpec) -> dict[str, Any]:
+    """The hardware fields a host shows as they were asked (machine and CPU read back expanded: left out)."""
+    root = next((d for d in spec.disks if d.target in ROOT_TARGETS), None)
+    out: dict[str, Any] = {
+        "firmware": spec.firmware,
+        "secure_boot": spec.secure_boot,
+        "tpm": spec.tpm,
+        "graphics": spec.graphics or "none",
+    }
+    if root is not None:
+        out["disk_bus"] = root.bus
+    return out
+
+
 @attrs.frozen
 class NicPlan:
     """One NIC of an instance: its device, the network's id, its static IP and DHCP host name."""

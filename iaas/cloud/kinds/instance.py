@@ -35,7 +35,7 @@ from typing import Any
 
 import attrs
 
-from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.base import Observed, OpContext, PlannedItem, errors_to_fields
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
@@ -46,15 +46,17 @@ from iaas.cloud.kinds._instance_parts import (
     console_name,
     disk_specs,
     hardware,
+    observed_hardware,
     root_name,
     seed_name,
 )
 from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import policy_name
 from iaas.cloud.pools import VOLUME_POOL
+from iaas.cloud.preflight import HARDWARE_FIELDS, hardware_problems
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.drivers.libvirt.domains import AddressSource
-from iaas.errors import HostError, IaasError, NotFoundError
+from iaas.errors import FieldError, HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
 
@@ -152,6 +154,19 @@ class Handler(LibvirtHandler):
                 raise
             raise with_console_note(exc, host_name, console) from exc
         return self._outputs(id, host_name, host.get_domain(id), nics, held)
+
+    # ------------------------------------------------------------ plan
+
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """Hardware the instance's host cannot give (CPU model, machine, UEFI, TPM, bus, graphics), checked
+        when the instance is made or its hardware changes; nothing is known of a host not chosen yet."""
+        after = item.after or {}
+        host = after.get("host") or (item.outputs or {}).get("host")
+        if not isinstance(host, str) or host not in self.cloud.hosts:
+            return []
+        if item.action == "update" and all((item.before or {}).get(f) == after.get(f) for f in HARDWARE_FIELDS):
+            return []
+        return errors_to_fields(item.address, hardware_problems(self.cloud.hosts[host], after))
 
     # ------------------------------------------------------------ read
 
@@ -455,7 +470,7 @@ class Handler(LibvirtHandler):
             "power_state": "running" if info.state == "running" else "stopped",
             "volumes": vol_ids,
             "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
-            **_observed_hardware(info),
+            **observed_hardware(info.spec),
         }
         made_here = info.meta is not None  # made by iaas: a missing root disk is drift (no image: a replacement)
         image = self._image_of(host, root) if root is not None else None
@@ -579,21 +594,6 @@ def stop_timeout(inputs: Mapping[str, Any]) -> float:
 def _default(name: str) -> Any:
     """The model's default of an instance field (for records made before the field existed)."""
     return attrs.fields_dict(Instance)[name].default
-
-
-def _observed_hardware(info: DomainInfo) -> dict[str, Any]:
-    """The hardware fields a host shows as they were asked (machine and CPU read back expanded: left out)."""
-    spec = info.spec
-    root = next((d for d in spec.disks if d.target in ROOT_TARGETS), None)
-    out: dict[str, Any] = {
-        "firmware": spec.firmware,
-        "secure_boot": spec.secure_boot,
-        "tpm": spec.tpm,
-        "graphics": spec.graphics or "none",
-    }
-    if root is not None:
-        out["disk_bus"] = root.bus
-    return out
 
 
 def _bus(inputs: Mapping[str, Any]) -> str:

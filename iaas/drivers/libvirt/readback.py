@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import xml.etree.ElementTree as ET
 
-from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, NetworkSpec, NicSpec, VolumeInfo
+from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, GuestCaps, NetworkSpec, NicSpec, VolumeInfo
 
 _UNITS = {
     "b": 1,
@@ -284,3 +284,50 @@ def guest_domain_types(caps_xml: str, arch: str | None = None) -> frozenset[str]
 def boot_supported(domcaps_xml: str) -> bool:
     """False when a host's domain capabilities say its guests cannot boot (``<os supported='no'>``)."""
     return _attr(ET.fromstring(domcaps_xml), "os", "supported") != "no"
+
+
+def machine_types(caps_xml: str, arch: str, domain_type: str) -> frozenset[str]:
+    """The machine types (with their short aliases, such as q35 and pc) a host offers guests of ``arch`` and
+    ``domain_type``, from its capabilities XML."""
+    names: set[str] = set()
+    for guest in ET.fromstring(caps_xml).findall("guest"):
+        arch_el = guest.find("arch")
+        if arch_el is None or arch_el.get("name") != arch:
+            continue
+        machines = list(arch_el.findall("machine"))
+        for domain in arch_el.findall("domain"):
+            if domain.get("type") == domain_type:
+                machines += domain.findall("machine")
+        names.update((m.text or "").strip() for m in machines)
+    return frozenset(n for n in names if n)
+
+
+def _values(root: ET.Element, path: str, name: str) -> frozenset[str]:
+    return frozenset(v.text or "" for e in root.findall(path) if e.get("name") == name for v in e.findall("value"))
+
+
+def guest_caps(domcaps_xml: str) -> GuestCaps:
+    """What guests of one machine type can use, from a host's domain capabilities XML."""
+    root = ET.fromstring(domcaps_xml)
+    modes = frozenset(m.get("name", "") for m in root.findall("cpu/mode") if m.get("supported") == "yes")
+    models = frozenset((m.text or "").strip() for m in root.findall("cpu/mode[@name='custom']/model"))
+    loader = root.find("os/loader")
+    loaders = [v.text or "" for v in loader.findall("value")] if loader is not None else []
+    firmware = _values(root, "os/enum", "firmware")
+    tpm = root.find("devices/tpm")
+    emulated = (
+        tpm is not None
+        and tpm.get("supported") == "yes"
+        and "emulator" in _values(tpm, "enum", "backendModel")
+        and "2.0" in (_values(tpm, "enum", "backendVersion") or {"2.0"})
+    )
+    return GuestCaps(
+        machine=_text(root, "machine") or "",
+        cpu_modes=modes,
+        cpu_models=frozenset(m for m in models if m),
+        uefi="efi" in firmware or any("OVMF" in p or "edk2" in p for p in loaders),
+        secure_boot="yes" in (_values(loader, "enum", "secure") if loader is not None else frozenset()),
+        tpm_emulator=bool(emulated),
+        disk_buses=_values(root, "devices/disk/enum", "bus"),
+        graphics=_values(root, "devices/graphics/enum", "type"),
+    )

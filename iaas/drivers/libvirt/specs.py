@@ -63,6 +63,20 @@ class HostInfo:
     domain_type: str  # "kvm", "qemu" (TCG) or "test"
 
 
+@attrs.frozen
+class GuestCaps:
+    """What a host's guests of one machine type can use (from its domain capabilities)."""
+
+    machine: str  # the machine type these capabilities are for, as the host names it (e.g. pc-q35-7.2)
+    cpu_modes: frozenset[str]  # supported modes: host-passthrough, host-model, maximum
+    cpu_models: frozenset[str]  # the named CPU models the hypervisor knows
+    uefi: bool  # UEFI firmware is installed for this machine type
+    secure_boot: bool  # a secure-boot capable UEFI firmware is installed for it
+    tpm_emulator: bool  # an emulated TPM 2.0 can be added (swtpm is installed)
+    disk_buses: frozenset[str]
+    graphics: frozenset[str]
+
+
 # --- networks ---------------------------------------------------------------
 
 

@@ -20,20 +20,8 @@ FLAVORS: dict[str, tuple[int, int, int]] = {
 }
 
 
-#: Inputs whose change may restart the guest (and so move its graphics port).
-_RESTARTS = (
-    "graphics",
-    "power_state",
-    "cpu_mode",
-    "tpm",
-    "boot_order",
-    "flavor",
-    "vcpus",
-    "memory_mib",
-    "max_vcpus",
-    "max_memory_mib",
-    "volumes",
-)
+#: Inputs whose change restarts the guest with other devices (its graphics port is then chosen anew).
+_RESTARTS = ("graphics", "power_state", "cpu_mode", "tpm", "boot_order")
 
 
 @attrs.define(kw_only=True)

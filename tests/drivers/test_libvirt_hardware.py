@@ -44,8 +44,9 @@ def test_hardware_is_rendered_as_libvirt_expects_it() -> None:
     assert (root.find("cpu").get("mode"), root.find("cpu/model").text) == ("custom", "Nehalem")
     assert root.find("devices/controller[@type='scsi']").get("model") == "virtio-scsi"
     assert [d.find("target").get("bus") for d in root.findall("devices/disk[@device='disk']")] == ["scsi", "scsi"]
-    cdrom = root.find("devices/disk[@device='cdrom']/target")
-    assert (cdrom.get("dev"), cdrom.get("bus")) == ("sdz", "sata")  # q35 has no IDE
+    cdrom = root.find("devices/disk[@device='cdrom']")
+    assert (cdrom.find("target").get("dev"), cdrom.find("target").get("bus")) == ("sdz", "scsi")  # q35 has no IDE
+    assert cdrom.find("address").attrib == {"type": "drive", "controller": "0", "bus": "0", "target": "1", "unit": "0"}
     assert root.find("devices/tpm/backend").attrib == {"type": "emulator", "version": "2.0"}
     graphics = root.find("devices/graphics")
     assert (graphics.get("type"), graphics.get("autoport"), graphics.find("listen").get("address")) == (
@@ -69,6 +70,12 @@ def test_the_defaults_render_as_before() -> None:
 def test_cpu_modes_render_as_modes(mode: str) -> None:
     cpu = xml_of(dom_spec(cpu_mode=mode)).find("cpu")
     assert cpu.get("mode") == mode and cpu.find("model") is None
+
+
+def test_on_q35_the_seed_cdrom_brings_its_scsi_controller() -> None:
+    root = xml_of(dom_spec(machine="pc-q35-7.2", disks=[DiskSpec("vda", path="/r.qcow2")], cdrom="/seed.iso"))
+    assert [c.get("model") for c in root.findall("devices/controller")] == ["virtio-scsi"]
+    assert root.find("devices/disk[@device='cdrom']/target").get("bus") == "scsi"
 
 
 def test_uefi_without_secure_boot_asks_for_firmware_without_it() -> None:

@@ -260,8 +260,14 @@ class DomainSpec:
 
     @property
     def cdrom_target(self) -> tuple[str, str]:
-        """The CD-ROM's (device name, bus): hdc on IDE, or a SATA name the disks do not take on Q35."""
-        return ("sdz", "sata") if self.q35 else ("hdc", "ide")
+        """The CD-ROM's (device name, bus): hdc on IDE; on Q35 (no IDE) a virtio-scsi name the disks do not take
+        (cloud kernels, such as Debian's, carry virtio-scsi but not the SATA driver)."""
+        return ("sdz", "scsi") if self.q35 else ("hdc", "ide")
+
+    @property
+    def scsi_controller(self) -> bool:
+        """Whether the guest needs its virtio-scsi controller (SCSI disks, or the CD-ROM on Q35)."""
+        return any(d.bus == "scsi" for d in self.disks) or (self.cdrom is not None and self.q35)
 
     @property
     def effective_max_vcpus(self) -> int:

@@ -159,7 +159,7 @@ class Parts(LibvirtHandler):
         assert isinstance(handler, ImageHandler)
         return handler.on_host(self.ctx, "image", str(inputs["image"]), self.host_name)
 
-    def boot(self, inputs: dict[str, Any]) -> dict[str, str | None]:
+    def boot(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """The image's direct kernel boot (``kernel``, ``initrd``, ``cmdline``); empty when it boots its disk."""
         rec = self.record("image", str(inputs["image"]), self.ctx.stack)
         recorded = ((rec.data or {}).get("inputs") or {}) if rec is not None else {}

@@ -25,7 +25,7 @@
 # kmod, cpio, qemu-img and busybox-static on the building machine.
 set -euo pipefail
 
-MODULES=(virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs button evdev)
+MODULES=(virtio_pci virtio_net virtio_blk virtio_balloon ata_piix virtio_scsi sr_mod isofs button evdev)
 
 die() { printf 'build-tiny-guest: error: %s\n' "$*" >&2; exit 1; }
 

@@ -26,7 +26,8 @@
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libvirt-clients
-          dnsmasq-base iptables nftables iproute2 busybox-static genisoimage cpio kmod util-linux openssh-client)
+          dnsmasq-base iptables nftables iproute2 busybox-static genisoimage cpio kmod util-linux openssh-client
+          ovmf swtpm swtpm-tools)
 
 die() { printf 'libvirtd-host: error: %s\n' "$*" >&2; exit 1; }
 

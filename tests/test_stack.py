@@ -37,6 +37,12 @@ def test_add_records_the_inputs_with_references() -> None:
         "address_timeout": 300,
         "address_source": "lease",
         "host_labels": {},
+        "firmware": "bios",
+        "secure_boot": False,
+        "tpm": False,
+        "boot_order": [],
+        "disk_bus": "virtio",
+        "graphics": "none",
     }
     assert (decl.depends_on, decl.lifecycle, decl.source) == ([], Lifecycle(), None)
 

@@ -431,7 +431,10 @@ class Cloud:
         items = list(items)
         errors, planned = check_plan(self, stack, items)
         for item in items:
-            if item.action in ("create", "replace") and item.after is not None:
+            if item.action in ("create", "replace", "update") and item.after is not None:
+                host = (planned.get(item.address) or {}).get("host")
+                if host and not item.after.get("host"):  # where the scheduler puts it, for the host's checks
+                    item = attrs.evolve(item, after={**item.after, "host": host})
                 errors += self.handler(item.kind).plan_problems(item)
         return errors, planned
 

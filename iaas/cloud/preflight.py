@@ -18,17 +18,20 @@ Usage::
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from iaas.cloud.kinds.network import missing_link
 from iaas.cloud.pools import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
 from iaas.drivers.libvirt.reach import on_this_machine
-from iaas.drivers.libvirt.readback import boot_supported, guest_domain_types
+from iaas.drivers.libvirt.readback import boot_supported, guest_caps, guest_domain_types, machine_types
+from iaas.drivers.libvirt.specs import GuestCaps
 from iaas.errors import HostError, IaasError
+from iaas.model import hardware
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud, HostConfig
@@ -301,3 +304,114 @@ def _check_capacity(name: str, cpus: int, free_mib: int, need: Need, report: Hos
                 ),
             )
         )
+
+
+# ------------------------------------------------------------ an instance's hardware
+
+HARDWARE_FIELDS = ("cpu_mode", "machine", "firmware", "secure_boot", "tpm", "disk_bus", "graphics")
+_CAPS_TTL = 30.0  # seconds a host's capabilities are trusted (a plan reads them once per host and machine)
+_caps_cache: dict[tuple[str, str | None], tuple[float, tuple[str, frozenset[str], GuestCaps | None]]] = {}
+
+
+def hardware_problems(host: Host, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a real host cannot give an instance's hardware, as (field, message) pairs; none on simulated hosts.
+
+    Checks the machine type, the CPU mode or model, UEFI firmware and secure
+    boot, the emulated TPM, the disk bus and the graphics against what the
+    host's libvirt reports (its capabilities and domain capabilities).
+    """
+    if host.simulated:
+        return []
+    machine = inputs.get("machine") if isinstance(inputs.get("machine"), str) else None
+    try:
+        where, machines, caps = _guest_caps(host, machine)
+    except HostError as exc:
+        return [("machine" if machine else "host", f"cannot read what host {host.name!r} offers guests: {exc.detail}")]
+    if caps is None:
+        short = sorted(m for m in machines if not any(ch.isdigit() for ch in m))
+        return [
+            (
+                "machine",
+                f"host {host.name!r} has no machine type {machine!r} for {where} "
+                f"(it has {', '.join(short)} and versioned ones)",
+            )
+        ]
+    return _cpu_problem(host.name, caps, inputs.get("cpu_mode")) + _device_problems(host.name, caps, inputs)
+
+
+def _guest_caps(host: Host, machine: str | None) -> tuple[str, frozenset[str], GuestCaps | None]:
+    """(what guests, the machine types, the capabilities of ``machine`` or None when the host lacks it), cached."""
+    key = (host.uri, machine)
+    now = time.monotonic()
+    hit = _caps_cache.get(key)
+    if hit is not None and now - hit[0] < _CAPS_TTL:
+        return hit[1]
+    info = host.info()
+    where = f"{info.arch} guests (<domain type='{info.domain_type}'>)"
+    machines = machine_types(host.capabilities(), info.arch, info.domain_type)
+    caps = None
+    if machine is None or machine in machines:
+        caps = guest_caps(host.domain_capabilities(info.arch, info.domain_type, machine))
+    _caps_cache[key] = (now, (where, machines, caps))
+    return where, machines, caps
+
+
+def _cpu_problem(host: str, caps: GuestCaps, mode: Any) -> list[tuple[str, str]]:
+    if not isinstance(mode, str):
+        return []
+    if mode in hardware.CPU_MODES:
+        if mode in caps.cpu_modes:
+            return []
+        why = " (it needs KVM; this host emulates guests with TCG)" if mode == "host-passthrough" else ""
+        return [("cpu_mode", f"host {host!r} does not offer CPU mode {mode}{why}: use host-model or a CPU model name")]
+    if mode in caps.cpu_models:
+        return []
+    known = ", ".join(sorted(caps.cpu_models, key=str.lower)[:40])
+    return [("cpu_mode", f"host {host!r} knows no CPU model {mode!r} (it knows {known})")]
+
+
+def _device_problems(host: str, caps: GuestCaps, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    on = f"machine {caps.machine}"
+    if inputs.get("firmware") == "uefi" and not caps.uefi:
+        found.append(
+            (
+                "firmware",
+                f"host {host!r} has no UEFI firmware for {on}: install ovmf there (Debian: "
+                "apt-get install ovmf) and restart libvirtd",
+            )
+        )
+    elif inputs.get("secure_boot") is True and not caps.secure_boot:
+        found.append(
+            (
+                "secure_boot",
+                f"host {host!r} has no secure-boot UEFI firmware for {on}: install ovmf there and restart libvirtd",
+            )
+        )
+    if inputs.get("tpm") is True and not caps.tpm_emulator:
+        found.append(
+            (
+                "tpm",
+                f"host {host!r} cannot emulate a TPM 2.0: install swtpm and swtpm-tools there "
+                "(Debian: apt-get install swtpm swtpm-tools) and restart libvirtd",
+            )
+        )
+    bus = inputs.get("disk_bus")
+    if isinstance(bus, str) and caps.disk_buses and bus not in caps.disk_buses:
+        found.append(
+            (
+                "disk_bus",
+                f"{on} on host {host!r} has no {bus} disk bus (it has "
+                f"{', '.join(sorted(b for b in caps.disk_buses if b in hardware.DISK_BUSES))})",
+            )
+        )
+    graphics = inputs.get("graphics")
+    if isinstance(graphics, str) and graphics != "none" and caps.graphics and graphics not in caps.graphics:
+        found.append(
+            (
+                "graphics",
+                f"host {host!r} offers no {graphics} graphics (it offers "
+                f"{', '.join(sorted(g for g in caps.graphics if g in hardware.GRAPHICS))})",
+            )
+        )
+    return found

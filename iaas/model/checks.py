@@ -306,3 +306,26 @@ def fingerprint(value: str) -> str:
     _, blob = _parse_public_key(value)
     digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return f"SHA256:{digest}"
+
+
+_CPU_MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+
+
+def cpu_mode(value: Any) -> str | None:
+    """A CPU mode (host-passthrough, host-model, maximum) or the name of a CPU model (letters, digits, ``_.+-``)."""
+    if not isinstance(value, str) or not _CPU_MODEL_RE.match(value):
+        return (
+            f"invalid CPU mode {value!r}: use host-passthrough, host-model, maximum or a CPU model name "
+            "such as Skylake-Client"
+        )
+    return None
+
+
+_MACHINE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def machine(value: Any) -> str | None:
+    """A QEMU machine type: q35, pc or a versioned one such as pc-q35-7.2."""
+    if not isinstance(value, str) or not _MACHINE_RE.match(value):
+        return f"invalid machine type {value!r}: use q35, pc or a versioned one such as pc-q35-7.2"
+    return None

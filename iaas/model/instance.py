@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from iaas.model import checks
+from iaas.model import checks, hardware
 from iaas.model.base import UNKNOWN, Reference, Resource, UpdateClass, field
 
 #: Built-in flavors, as OpenStack defines them: (vcpus, memory_mib, root_disk_gib).
@@ -18,6 +18,10 @@ FLAVORS: dict[str, tuple[int, int, int]] = {
     "m1.large": (4, 8192, 80),
     "m1.xlarge": (8, 16384, 160),
 }
+
+
+#: Inputs whose change restarts the guest with other devices (its graphics port is then chosen anew).
+_RESTARTS = ("graphics", "power_state", "cpu_mode", "tpm", "boot_order")
 
 
 @attrs.define(kw_only=True)
@@ -115,6 +119,57 @@ class Instance(Resource):
         default="lease",
         choices=("lease", "agent"),
     )
+    cpu_mode: str | None = field(
+        "CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the named "
+        "model closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU model "
+        "name such as Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it "
+        "(checked at plan).",
+        check=checks.cpu_mode,
+        update="offline",
+    )
+    machine: str | None = field(
+        "Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such "
+        "as pc-q35-7.2 (default: the hypervisor's, pc).",
+        check=checks.machine,
+        update="replace",
+    )
+    firmware: str = field(
+        "Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package).",
+        default="bios",
+        choices=hardware.FIRMWARES,
+        update="replace",
+    )
+    secure_boot: bool = field(
+        "UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35).",
+        default=False,
+        update="replace",
+    )
+    tpm: bool = field(
+        "An emulated TPM 2.0 device (needs swtpm on the host).",
+        default=False,
+        update="offline",
+    )
+    boot_order: list[str] = field(
+        "Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom "
+        "(default: disk). Ignored when the image boots a kernel directly.",
+        factory=list,
+        choices=hardware.BOOT_DEVICES,
+        update="offline",
+    )
+    disk_bus: str = field(
+        "Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only). "
+        "Volumes attach live on virtio and scsi, with a restart on sata and ide.",
+        default="virtio",
+        choices=hardware.DISK_BUSES,
+        update="replace",
+    )
+    graphics: str = field(
+        "A graphical console: vnc, spice or none; it listens on the host's loopback address, on a port "
+        "the host picks (see graphics_address).",
+        default="none",
+        choices=hardware.GRAPHICS,
+        update="offline",
+    )
     host: str | None = field(
         "Host to place the instance on; chosen by the scheduler when unset.", update="replace", chosen=True
     )
@@ -138,6 +193,11 @@ class Instance(Resource):
     )
     mac_addresses: list[str] | None = field(
         "MAC addresses, one per NIC in order.", computed=True, recomputed_by=("nics",)
+    )
+    graphics_address: str | None = field(
+        "Where to connect a VNC or SPICE viewer (address:port on the host) while the guest runs with graphics.",
+        computed=True,
+        recomputed_by=_RESTARTS,
     )
 
     @classmethod
@@ -177,18 +237,26 @@ class Instance(Resource):
             if key in seen:
                 errors.append((f"volumes[{i}]", f"volume {key} is attached twice"))
             seen.add(key)
-        return errors
+        return errors + hardware.problems(values)
 
     @classmethod
     def update_class(cls, name: str, old_values: dict[str, Any], new_values: dict[str, Any]) -> UpdateClass | None:
-        """vCPUs and memory change live within unchanged ceilings; the root disk only grows."""
+        """vCPUs, memory and the flavor change live within unchanged ceilings; the root disk only grows;
+        volumes attach with a restart on buses without hot-plug."""
         old, new = old_values.get(name), new_values.get(name)
         if name == "root_disk_gib" and isinstance(old, int) and isinstance(new, int) and new < old:
             raise ValueError(f"cannot shrink the root disk from {old} GiB to {new} GiB")
-        ceilings = {"vcpus": "max_vcpus", "memory_mib": "max_memory_mib"}
-        if name in ceilings:
-            same_flavor = old_values.get("flavor") == new_values.get("flavor")
-            same_ceiling = old_values.get(ceilings[name]) == new_values.get(ceilings[name])
-            if same_flavor and same_ceiling and isinstance(new, int) and new <= (new_values.get(ceilings[name]) or 0):
-                return "live"
+        if name == "volumes" and new_values.get("disk_bus") in hardware.COLD_PLUG_BUSES:
+            return "offline"
+        if name in ("vcpus", "memory_mib", "flavor"):
+            return "live" if _fits_ceilings(old_values, new_values) else "offline"
         return None
+
+
+def _fits_ceilings(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether new sizes fit the ceilings the guest was defined with (which must not change)."""
+    for size, ceiling in (("vcpus", "max_vcpus"), ("memory_mib", "max_memory_mib")):
+        value, high = new.get(size), new.get(ceiling)
+        if old.get(ceiling) != high or not isinstance(value, int) or not isinstance(high, int) or value > high:
+            return False
+    return True

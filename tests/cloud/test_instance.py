@@ -292,6 +292,11 @@ def test_read_without_drift(env, vm, drift):
         "image": env.image.id,
         "volumes": [env.data.id],
         "nics": [{"network": env.net.id, "fixed_ip": "10.40.0.10", "security_groups": []}],
+        "firmware": "bios",
+        "secure_boot": False,
+        "tpm": False,
+        "graphics": "none",
+        "disk_bus": "virtio",
     }
     assert observed.outputs == vm.outputs
     assert drift(observed, vm.inputs) == {}

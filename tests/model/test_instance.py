@@ -289,9 +289,25 @@ def test_a_new_flavor_needs_a_restart() -> None:
     }
 
 
-def test_a_new_flavor_with_the_same_ceilings_is_still_offline() -> None:
+def test_a_new_flavor_that_fits_the_ceilings_is_live() -> None:
     base = _raw(flavor="m1.tiny", max_vcpus=4, max_memory_mib=8192)
-    assert _change(base, flavor="m1.small") == {"flavor": "offline", "memory_mib": "offline", "root_disk_gib": "live"}
+    assert _change(base, flavor="m1.small") == {"flavor": "live", "memory_mib": "live", "root_disk_gib": "live"}
+    assert _change(base, flavor="m1.medium") == {
+        "flavor": "live",
+        "vcpus": "live",
+        "memory_mib": "live",
+        "root_disk_gib": "live",
+    }
+
+
+def test_a_new_flavor_above_the_ceilings_needs_a_restart() -> None:
+    base = _raw(flavor="m1.tiny", max_vcpus=2, max_memory_mib=4096)
+    assert _change(base, flavor="m1.large") == {
+        "flavor": "offline",
+        "vcpus": "offline",
+        "memory_mib": "offline",
+        "root_disk_gib": "live",
+    }
 
 
 def test_the_root_disk_grows_live_and_never_shrinks() -> None:
@@ -359,3 +375,64 @@ def test_user_data_is_at_most_64_kib() -> None:
     }
     two_bytes_each = "é" * (USER_DATA_MAX // 2 + 1)
     assert "65538 bytes" in problems(Instance, {**base, "user_data": two_bytes_each})["user_data"]
+
+
+# ---------------------------------------------------------------- hardware
+
+
+def test_hardware_fields_are_valid() -> None:
+    assert_valid(
+        Instance,
+        _raw(
+            cpu_mode="host-model",
+            machine="q35",
+            firmware="uefi",
+            secure_boot=True,
+            tpm=True,
+            boot_order=["network", "disk"],
+            disk_bus="sata",
+            graphics="spice",
+        ),
+    )
+    assert_valid(Instance, _raw(cpu_mode="Skylake-Client", machine="pc-i440fx-7.2", disk_bus="ide"))
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "words"),
+    [
+        ({"secure_boot": True, "machine": "q35"}, "secure_boot", "needs firmware: uefi"),
+        ({"secure_boot": True, "firmware": "uefi", "machine": "pc"}, "secure_boot", "needs machine q35"),
+        ({"secure_boot": True, "firmware": "uefi"}, "secure_boot", "needs machine: q35"),
+        ({"disk_bus": "ide", "machine": "pc-q35-7.2"}, "disk_bus", "has no IDE bus"),
+        ({"boot_order": ["disk", "cdrom", "disk"]}, "boot_order[2]", "listed twice"),
+        ({"boot_order": ["floppy"]}, "boot_order[0]", "must be one of disk, network, cdrom"),
+        ({"firmware": "efi"}, "firmware", "must be one of bios, uefi"),
+        ({"disk_bus": "nvme"}, "disk_bus", "must be one of virtio, scsi, sata, ide"),
+        ({"graphics": "rdp"}, "graphics", "must be one of none, vnc, spice"),
+        ({"cpu_mode": "host model"}, "cpu_mode", "invalid CPU mode"),
+        ({"machine": "Q35!"}, "machine", "invalid machine type"),
+    ],
+)
+def test_hardware_that_cannot_be_is_named_by_field(values: dict[str, Any], field: str, words: str) -> None:
+    found = problems(Instance, _raw(**values))
+    assert words in found.get(field, ""), found
+
+
+def test_how_hardware_changes_apply() -> None:
+    base = _raw()
+    assert _change(base, cpu_mode="host-model") == {"cpu_mode": "offline"}
+    assert _change(base, tpm=True) == {"tpm": "offline"}
+    assert _change(base, boot_order=["network", "disk"]) == {"boot_order": "offline"}
+    assert _change(base, graphics="vnc") == {"graphics": "offline"}
+    assert _change(base, machine="q35") == {"machine": "replace"}
+    assert _change(base, firmware="uefi") == {"firmware": "replace"}
+    assert _change(base, disk_bus="scsi") == {"disk_bus": "replace"}
+    uefi = _raw(firmware="uefi", machine="q35")
+    assert _change(uefi, secure_boot=True) == {"secure_boot": "replace"}
+
+
+def test_volumes_attach_with_a_restart_on_buses_without_hot_plug() -> None:
+    assert _change(_raw(), volumes=["${volume.a}"]) == {"volumes": "live"}
+    assert _change(_raw(disk_bus="scsi"), volumes=["${volume.a}"]) == {"volumes": "live"}
+    assert _change(_raw(disk_bus="sata"), volumes=["${volume.a}"]) == {"volumes": "offline"}
+    assert _change(_raw(disk_bus="ide"), volumes=["${volume.a}"]) == {"volumes": "offline"}

@@ -47,7 +47,7 @@ COMPUTED = {
     "security_group": {"id"},
     "server_group": {"id"},
     "volume": {"id", "path"},
-    "instance": {"id", "ip_address", "ip_addresses", "mac_addresses"},
+    "instance": {"id", "ip_address", "ip_addresses", "mac_addresses", "graphics_address"},
     "snapshot": {"id", "host", "created_at", "state", "disks", "reverted_at"},
     "port_forward": {"id", "host", "target_address"},
 }

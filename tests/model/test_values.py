@@ -125,6 +125,12 @@ def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() 
         "address_timeout": 300,
         "address_source": "lease",
         "host_labels": {},
+        "firmware": "bios",
+        "secure_boot": False,
+        "tpm": False,
+        "boot_order": [],
+        "disk_bus": "virtio",
+        "graphics": "none",
     }
 
 

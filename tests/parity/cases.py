@@ -57,6 +57,7 @@ def bad(id: str, kind: str, inputs: dict[str, Any], field: str, fragment: str, *
 
 
 VM = {"image": "deb", "flavor": "m1.tiny"}
+ROOM = {"max_vcpus": 2, "max_memory_mib": 4096}  # ceilings above the flavor: a larger flavor fits them
 NIC_ON_LAN = {"network": "lan"}
 TASKS_IN_ORDER = "tasks run in order: a task cannot depend on one that comes after it"
 REGISTERED_IN_ORDER = "a program registers resources in order: it cannot refer to one not yet registered"
@@ -193,6 +194,8 @@ CASES: list[Case] = [
         "banana",
     ),
     bad("wait-port", "instance", {**VM, "wait_for_port": 70000}, "wait_for_port", "70000"),
+    bad("secure-boot-bios", "instance", {**VM, "machine": "q35", "secure_boot": True}, "secure_boot", "uefi"),
+    bad("disk-bus", "instance", {**VM, "disk_bus": "nvme"}, "disk_bus", "nvme"),
 ]
 
 
@@ -218,6 +221,9 @@ CASES += [
     change("network-cidr", "network", {"cidr": "10.82.0.0/24"}, {"cidr": "10.83.0.0/24"}, "replace"),
     change("key-pair-key", "key_pair", {"public_key": KEY}, {"public_key": KEY.replace("test@", "other@")}, "replace"),
     change("vm-key-pair", "instance", {**VM}, {**VM, "key_pair": "wkey"}, "replace"),
+    change("vm-cpu-mode", "instance", {**VM}, {**VM, "cpu_mode": "host-model"}, "restart"),
+    change("vm-firmware", "instance", {**VM}, {**VM, "firmware": "uefi"}, "replace"),
+    change("vm-flavor-fits", "instance", {**VM, **ROOM}, {**VM, **ROOM, "flavor": "m1.small"}, "live"),
 ]
 
 

@@ -179,6 +179,75 @@ options:
     choices:
     - lease
     - agent
+  cpu_mode:
+    description:
+    - 'CPU the guest sees: host-passthrough (the host''s own CPU; KVM hosts only), host-model (the named
+      model closest to the host''s CPU), maximum (every feature the hypervisor can emulate) or a CPU model
+      name such as Skylake-Client or Nehalem (default: the hypervisor''s, qemu64). The host must offer
+      it (checked at plan).'
+    - Changing it stops and starts the object.
+    type: str
+  machine:
+    description:
+    - 'Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such
+      as pc-q35-7.2 (default: the hypervisor''s, pc).'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+  firmware:
+    description:
+    - 'Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host''s ovmf package).'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+    default: bios
+    choices:
+    - bios
+    - uefi
+  secure_boot:
+    description:
+    - UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35).
+    - Changing it replaces the object (it is deleted and created anew).
+    type: bool
+    default: false
+  tpm:
+    description:
+    - An emulated TPM 2.0 device (needs swtpm on the host).
+    - Changing it stops and starts the object.
+    type: bool
+    default: false
+  boot_order:
+    description:
+    - 'Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default: disk). Ignored
+      when the image boots a kernel directly.'
+    - Changing it stops and starts the object.
+    type: list
+    choices:
+    - disk
+    - network
+    - cdrom
+    elements: str
+  disk_bus:
+    description:
+    - 'Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only).
+      Volumes attach live on virtio and scsi, with a restart on sata and ide.'
+    - Changing it replaces the object (it is deleted and created anew).
+    type: str
+    default: virtio
+    choices:
+    - virtio
+    - scsi
+    - sata
+    - ide
+  graphics:
+    description:
+    - 'A graphical console: vnc, spice or none; it listens on the host''s loopback address, on a port
+      the host picks (see graphics_address).'
+    - Changing it stops and starts the object.
+    type: str
+    default: none
+    choices:
+    - none
+    - vnc
+    - spice
   host:
     description:
     - Host to place the instance on; chosen by the scheduler when unset.
@@ -341,6 +410,48 @@ instance:
         (the QEMU guest agent, which must run in the guest).'
       returned: always
       type: str
+    cpu_mode:
+      description: 'CPU the guest sees: host-passthrough (the host''s own CPU; KVM hosts only), host-model
+        (the named model closest to the host''s CPU), maximum (every feature the hypervisor can emulate)
+        or a CPU model name such as Skylake-Client or Nehalem (default: the hypervisor''s, qemu64). The
+        host must offer it (checked at plan).'
+      returned: always
+      type: str
+    machine:
+      description: 'Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned
+        one such as pc-q35-7.2 (default: the hypervisor''s, pc).'
+      returned: always
+      type: str
+    firmware:
+      description: 'Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host''s ovmf
+        package).'
+      returned: always
+      type: str
+    secure_boot:
+      description: UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine
+        q35).
+      returned: always
+      type: bool
+    tpm:
+      description: An emulated TPM 2.0 device (needs swtpm on the host).
+      returned: always
+      type: bool
+    boot_order:
+      description: 'Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default:
+        disk). Ignored when the image boots a kernel directly.'
+      returned: always
+      type: list
+      elements: str
+    disk_bus:
+      description: 'Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine
+        pc only). Volumes attach live on virtio and scsi, with a restart on sata and ide.'
+      returned: always
+      type: str
+    graphics:
+      description: 'A graphical console: vnc, spice or none; it listens on the host''s loopback address,
+        on a port the host picks (see graphics_address).'
+      returned: always
+      type: str
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
@@ -376,6 +487,11 @@ instance:
       returned: always
       type: list
       elements: str
+    graphics_address:
+      description: Where to connect a VNC or SPICE viewer (address:port on the host) while the guest runs
+        with graphics.
+      returned: always
+      type: str
 action:
   description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
     or V(none).'
@@ -413,6 +529,14 @@ OPTIONS = {
     'wait_for_port': {'type': 'int'},
     'address_timeout': {'type': 'int', 'default': 300},
     'address_source': {'type': 'str', 'default': 'lease', 'choices': ['lease', 'agent']},
+    'cpu_mode': {'type': 'str'},
+    'machine': {'type': 'str'},
+    'firmware': {'type': 'str', 'default': 'bios', 'choices': ['bios', 'uefi']},
+    'secure_boot': {'type': 'bool', 'default': False},
+    'tpm': {'type': 'bool', 'default': False},
+    'boot_order': {'type': 'list', 'choices': ['disk', 'network', 'cdrom'], 'elements': 'str'},
+    'disk_bus': {'type': 'str', 'default': 'virtio', 'choices': ['virtio', 'scsi', 'sata', 'ide']},
+    'graphics': {'type': 'str', 'default': 'none', 'choices': ['none', 'vnc', 'spice']},
     'host': {'type': 'str'},
     'host_labels': {'type': 'dict'},
     'server_group': {'type': 'str'},

@@ -165,6 +165,48 @@ instance:
         (the QEMU guest agent, which must run in the guest).'
       returned: always
       type: str
+    cpu_mode:
+      description: 'CPU the guest sees: host-passthrough (the host''s own CPU; KVM hosts only), host-model
+        (the named model closest to the host''s CPU), maximum (every feature the hypervisor can emulate)
+        or a CPU model name such as Skylake-Client or Nehalem (default: the hypervisor''s, qemu64). The
+        host must offer it (checked at plan).'
+      returned: always
+      type: str
+    machine:
+      description: 'Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned
+        one such as pc-q35-7.2 (default: the hypervisor''s, pc).'
+      returned: always
+      type: str
+    firmware:
+      description: 'Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host''s ovmf
+        package).'
+      returned: always
+      type: str
+    secure_boot:
+      description: UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine
+        q35).
+      returned: always
+      type: bool
+    tpm:
+      description: An emulated TPM 2.0 device (needs swtpm on the host).
+      returned: always
+      type: bool
+    boot_order:
+      description: 'Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default:
+        disk). Ignored when the image boots a kernel directly.'
+      returned: always
+      type: list
+      elements: str
+    disk_bus:
+      description: 'Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine
+        pc only). Volumes attach live on virtio and scsi, with a restart on sata and ide.'
+      returned: always
+      type: str
+    graphics:
+      description: 'A graphical console: vnc, spice or none; it listens on the host''s loopback address,
+        on a port the host picks (see graphics_address).'
+      returned: always
+      type: str
     host:
       description: Host to place the instance on; chosen by the scheduler when unset.
       returned: always
@@ -200,6 +242,11 @@ instance:
       returned: always
       type: list
       elements: str
+    graphics_address:
+      description: Where to connect a VNC or SPICE viewer (address:port on the host) while the guest runs
+        with graphics.
+      returned: always
+      type: str
 """
 
 from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_instance_action  # noqa: E402

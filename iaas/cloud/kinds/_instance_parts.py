@@ -50,14 +50,20 @@ def console_name(instance_id: str) -> str:
     return f"iaas-{instance_id}{CONSOLE_SUFFIX}.log"
 
 
-def disk_target(index: int) -> str:
-    """Guest device name of the ``index``-th virtio disk: vda, vdb, ..., vdz, vdaa, ..."""
+#: The device names' prefix per disk bus.
+_PREFIXES = {"virtio": "vd", "scsi": "sd", "sata": "sd", "ide": "hd"}
+#: The names the root disk has on each bus (a guest's first disk).
+ROOT_TARGETS = ("vda", "sda", "hda")
+
+
+def disk_target(index: int, bus: str = "virtio") -> str:
+    """Guest device name of the ``index``-th disk on ``bus``: vda, vdb, ..., vdz, vdaa, ... (sd*, hd*)."""
     letters = ""
     index += 1
     while index:
         index, rest = divmod(index - 1, 26)
         letters = chr(ord("a") + rest) + letters
-    return "vd" + letters
+    return _PREFIXES.get(bus, "vd") + letters
 
 
 def disk_serial(volume_id: str) -> str:
@@ -66,15 +72,16 @@ def disk_serial(volume_id: str) -> str:
 
 
 def disk_specs(
-    root_path: str | None, volumes: list[tuple[str, VolumeInfo]], current: DomainSpec | None
+    root_path: str | None, volumes: list[tuple[str, VolumeInfo]], current: DomainSpec | None, bus: str = "virtio"
 ) -> tuple[DiskSpec, ...]:
-    """The disks of a guest: the root disk as vda, then the volumes.
+    """The disks of a guest on ``bus``: the root disk first (vda), then the volumes.
 
     A volume already attached to ``current`` keeps its target; the others get
     the first free targets in order.
     """
-    disks = [DiskSpec(target="vda", path=root_path, format="qcow2")] if root_path else []
-    taken = {"vda"}
+    root = disk_target(0, bus)
+    disks = [DiskSpec(target=root, path=root_path, format="qcow2", bus=bus)] if root_path else []
+    taken = {root}
     attached = {d.path: d.target for d in current.disks} if current is not None else {}
     targets: dict[str, str] = {}
     for vid, vol in volumes:
@@ -85,12 +92,42 @@ def disk_specs(
     index = 1
     for vid, vol in volumes:
         if vid not in targets:
-            while disk_target(index) in taken:
+            while disk_target(index, bus) in taken:
                 index += 1
-            targets[vid] = disk_target(index)
+            targets[vid] = disk_target(index, bus)
             taken.add(targets[vid])
-        disks.append(DiskSpec(target=targets[vid], path=vol.path, format=fmt_of(vol.format), serial=disk_serial(vid)))
+        disks.append(
+            DiskSpec(target=targets[vid], path=vol.path, format=fmt_of(vol.format), serial=disk_serial(vid), bus=bus)
+        )
     return tuple(disks)
+
+
+def hardware(inputs: dict[str, Any]) -> dict[str, Any]:
+    """An instance's virtual hardware, as :class:`DomainSpec` fields (see :mod:`iaas.model.hardware`)."""
+    graphics = inputs.get("graphics") or "none"
+    return {
+        "cpu_mode": inputs.get("cpu_mode"),
+        "machine": inputs.get("machine"),
+        "firmware": inputs.get("firmware") or "bios",
+        "secure_boot": bool(inputs.get("secure_boot")),
+        "tpm": bool(inputs.get("tpm")),
+        "boot": tuple(inputs.get("boot_order") or ()),
+        "graphics": None if graphics == "none" else graphics,
+    }
+
+
+def observed_hardware(spec: DomainSpec) -> dict[str, Any]:
+    """The hardware fields a host shows as they were asked (machine and CPU read back expanded: left out)."""
+    root = next((d for d in spec.disks if d.target in ROOT_TARGETS), None)
+    out: dict[str, Any] = {
+        "firmware": spec.firmware,
+        "secure_boot": spec.secure_boot,
+        "tpm": spec.tpm,
+        "graphics": spec.graphics or "none",
+    }
+    if root is not None:
+        out["disk_bus"] = root.bus
+    return out
 
 
 @attrs.frozen
@@ -122,7 +159,7 @@ class Parts(LibvirtHandler):
         assert isinstance(handler, ImageHandler)
         return handler.on_host(self.ctx, "image", str(inputs["image"]), self.host_name)
 
-    def boot(self, inputs: dict[str, Any]) -> dict[str, str | None]:
+    def boot(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """The image's direct kernel boot (``kernel``, ``initrd``, ``cmdline``); empty when it boots its disk."""
         rec = self.record("image", str(inputs["image"]), self.ctx.stack)
         recorded = ((rec.data or {}).get("inputs") or {}) if rec is not None else {}

@@ -209,6 +209,8 @@ class Handler(LibvirtHandler):
 
     def plan_problems(self, item: PlannedItem) -> list[FieldError]:
         """A local source that is missing, a directory, a device or unreadable (URLs are read at apply)."""
+        if item.action not in ("create", "replace"):
+            return []
         source = (item.after or {}).get("source")
         problem = source_problem(source) if isinstance(source, str) and source else None
         return [FieldError(item.address, "source", problem)] if problem else []

@@ -35,17 +35,28 @@ from typing import Any
 
 import attrs
 
-from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.base import Observed, OpContext, PlannedItem, errors_to_fields
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
-from iaas.cloud.kinds._instance_parts import NicPlan, Parts, console_name, disk_specs, root_name, seed_name
+from iaas.cloud.kinds._instance_parts import (
+    ROOT_TARGETS,
+    NicPlan,
+    Parts,
+    console_name,
+    disk_specs,
+    hardware,
+    observed_hardware,
+    root_name,
+    seed_name,
+)
 from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.pools import VOLUME_POOL
+from iaas.cloud.preflight import HARDWARE_FIELDS, hardware_problems
 from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.drivers.libvirt.domains import AddressSource
-from iaas.errors import HostError, IaasError, NotFoundError
+from iaas.errors import FieldError, HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
 
@@ -118,11 +129,12 @@ class Handler(LibvirtHandler):
                 memory_mib=int(inputs["memory_mib"]),
                 max_vcpus=inputs.get("max_vcpus"),
                 max_memory_mib=inputs.get("max_memory_mib"),
-                disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None),
+                disks=disk_specs(f"{pool_dir}/{root_name(id)}", volumes, None, _bus(inputs)),
                 nics=[n.spec for n in nics],
                 cdrom=f"{pool_dir}/{seed_name(id)}",
                 console_log=console,
                 **parts.boot(inputs),
+                **hardware(inputs),
             )
             host.define_domain(spec, self.meta(ctx, inputs))
         host.set_domain_autostart(id, _runs(inputs))
@@ -142,6 +154,19 @@ class Handler(LibvirtHandler):
                 raise
             raise with_console_note(exc, host_name, console) from exc
         return self._outputs(id, host_name, host.get_domain(id), nics, held)
+
+    # ------------------------------------------------------------ plan
+
+    def plan_problems(self, item: PlannedItem) -> list[FieldError]:
+        """Hardware the instance's host cannot give (CPU model, machine, UEFI, TPM, bus, graphics), checked
+        when the instance is made or its hardware changes; nothing is known of a host not chosen yet."""
+        after = item.after or {}
+        host = after.get("host") or (item.outputs or {}).get("host")
+        if not isinstance(host, str) or host not in self.cloud.hosts:
+            return []
+        if item.action == "update" and all((item.before or {}).get(f) == after.get(f) for f in HARDWARE_FIELDS):
+            return []
+        return errors_to_fields(item.address, hardware_problems(self.cloud.hosts[host], after))
 
     # ------------------------------------------------------------ read
 
@@ -189,7 +214,7 @@ class Handler(LibvirtHandler):
         if new.get("power_state", "running") == "running":
             self._ensure_seed(ctx, info, host_name, new, nics)
         if any(cls == "offline" for cls in classes.values()):
-            root = next((d.path for d in info.spec.disks if d.target == "vda" and d.path), None)
+            root = next((d.path for d in info.spec.disks if d.target in ROOT_TARGETS and d.path), None)
             root = root or f"{parts.volume_pool_dir()}/{root_name(id)}"
             self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
@@ -266,13 +291,14 @@ class Handler(LibvirtHandler):
             memory_mib=int(new["memory_mib"]),
             max_vcpus=new.get("max_vcpus"),
             max_memory_mib=new.get("max_memory_mib"),
-            disks=disk_specs(root, volumes, info.spec),
+            disks=disk_specs(root, volumes, info.spec, _bus(new)),
             nics=[n.spec for n in nics],
             cdrom=info.spec.cdrom,
             console_log=info.spec.console_log,
             kernel=info.spec.kernel,
             initrd=info.spec.initrd,
             cmdline=info.spec.cmdline,
+            **hardware(new),
         )
         host.define_domain(spec, self.meta(ctx, new))
         host.set_domain_autostart(info.uuid, _runs(new))
@@ -291,9 +317,9 @@ class Handler(LibvirtHandler):
     ) -> None:
         """Change a guest without restarting it: devices, memory, vCPUs, power state."""
         ref = info.uuid
-        wanted_disks = {d.path: d for d in disk_specs(None, volumes, info.spec)}
+        wanted_disks = {d.path: d for d in disk_specs(None, volumes, info.spec, _bus(new))}
         for disk in info.spec.disks:
-            if disk.target != "vda" and disk.path not in wanted_disks:
+            if disk.target not in ROOT_TARGETS and disk.path not in wanted_disks:
                 host.detach_disk(ref, disk.target)
         present = {d.path for d in info.spec.disks}
         for path, disk in wanted_disks.items():
@@ -432,7 +458,7 @@ class Handler(LibvirtHandler):
         order = list(recorded_out.get("mac_addresses") or [])
         nics.sort(key=lambda n: order.index(n.spec.mac) if n.spec.mac in order else len(order))
         root = self._root_volume(host, info)
-        vol_ids = [v for d in info.disks if d.target != "vda" and (v := id_of_path(d.path))]
+        vol_ids = [v for d in info.disks if d.target not in ROOT_TARGETS and (v := id_of_path(d.path))]
         wanted = list(recorded.get("volumes") or [])
         vol_ids.sort(key=lambda v: wanted.index(v) if v in wanted else len(wanted))
         inputs: dict[str, Any] = {
@@ -444,6 +470,7 @@ class Handler(LibvirtHandler):
             "power_state": "running" if info.state == "running" else "stopped",
             "volumes": vol_ids,
             "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
+            **observed_hardware(info.spec),
         }
         made_here = info.meta is not None  # made by iaas: a missing root disk is drift (no image: a replacement)
         image = self._image_of(host, root) if root is not None else None
@@ -469,7 +496,7 @@ class Handler(LibvirtHandler):
         root = host.get_volume(VOLUME_POOL, root_name(info.uuid))
         if root is not None:
             return root
-        first = next((d.path for d in info.spec.disks if d.path and d.target in ("vda", "sda", "hda")), None)
+        first = next((d.path for d in info.spec.disks if d.path and d.target in ROOT_TARGETS), None)
         return host.volume_at(first) if first else None
 
     @staticmethod
@@ -538,13 +565,16 @@ class Handler(LibvirtHandler):
         running = info is not None and info.state == "running"
         leases = held if held is not None else self._leases(host_name, id, nics) if running else {}
         ips = [leases.get(n.spec.mac) for n in nics]
-        return {
+        out = {
             "id": id,
             "host": host_name,
             "ip_address": ips[0] if ips else None,
             "ip_addresses": ips,
             "mac_addresses": [n.spec.mac for n in nics],
         }
+        if running and info is not None and info.graphics_address:
+            out["graphics_address"] = info.graphics_address  # reported only while a viewer can connect
+        return out
 
 
 def with_console_note(exc: IaasError, host_name: str, path: str) -> IaasError:
@@ -564,6 +594,11 @@ def stop_timeout(inputs: Mapping[str, Any]) -> float:
 def _default(name: str) -> Any:
     """The model's default of an instance field (for records made before the field existed)."""
     return attrs.fields_dict(Instance)[name].default
+
+
+def _bus(inputs: Mapping[str, Any]) -> str:
+    """The bus of the instance's disks."""
+    return str(inputs.get("disk_bus") or "virtio")
 
 
 def _runs(inputs: Mapping[str, Any]) -> bool:

@@ -67,6 +67,7 @@ def domain_info(dom: libvirt.virDomain) -> DomainInfo:
         meta=meta_from_element(ET.fromstring(live_xml)),
         spec=readback.domain_spec(dom.XMLDesc(_INACTIVE)),
         autostart=bool(dom.autostart()),
+        graphics_address=readback.graphics_address(live_xml),
     )
 
 

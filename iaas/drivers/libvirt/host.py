@@ -99,18 +99,21 @@ class Host(DeviceOps, SnapshotOps, NetworkOps, StorageOps, NwfilterOps, Inventor
         """The host's capabilities XML: the guest architectures and domain types it can run."""
         return self._call("read capabilities", lambda conn: str(conn.getCapabilities()))
 
-    def domain_capabilities(self, arch: str | None = None, domain_type: str | None = None) -> str:
+    def domain_capabilities(
+        self, arch: str | None = None, domain_type: str | None = None, machine: str | None = None
+    ) -> str:
         """The host's domain capabilities XML for guests of ``arch`` and ``domain_type``.
 
         It says what such guests can use here: firmware (``<os>``), CPU modes
-        and devices.  ``arch`` defaults to the host's architecture and
-        ``domain_type`` to :attr:`domain_type`.  A host with no emulator for
+        and devices.  ``arch`` defaults to the host's architecture,
+        ``domain_type`` to :attr:`domain_type` and ``machine`` to the
+        hypervisor's default machine type.  A host with no emulator for
         them raises :class:`iaas.errors.HostError`, as does a simulated host
         (the test driver has no domain capabilities).
         """
         virt_type = domain_type or self.domain_type
-        what = f"{arch} {virt_type}" if arch else virt_type
+        what = " ".join(w for w in (arch, virt_type, machine) if w)
         return self._call(
             f"read domain capabilities ({what})",
-            lambda conn: str(conn.getDomainCapabilities(None, arch, None, virt_type, 0)),
+            lambda conn: str(conn.getDomainCapabilities(None, arch, machine, virt_type, 0)),
         )

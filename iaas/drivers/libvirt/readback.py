@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import xml.etree.ElementTree as ET
 
-from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, NetworkSpec, NicSpec, VolumeInfo
+from iaas.drivers.libvirt.specs import DhcpHost, DiskSpec, DomainSpec, GuestCaps, NetworkSpec, NicSpec, VolumeInfo
 
 _UNITS = {
     "b": 1,
@@ -110,12 +110,20 @@ def _disk(disk: ET.Element) -> DiskSpec | None:
     target = _attr(disk, "target", "dev") or ""
     fmt = _attr(disk, "driver", "type") or "raw"
     serial = _text(disk, "serial")
+    bus = _attr(disk, "target", "bus") or "virtio"
     if source is None:
         return None
     if source.get("file") is not None:
-        return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial)  # type: ignore[arg-type]
+        return DiskSpec(target=target, path=source.get("file"), format=fmt, serial=serial, bus=bus)  # type: ignore[arg-type]
     if source.get("pool") is not None and source.get("volume") is not None:
-        return DiskSpec(target=target, pool=source.get("pool"), volume=source.get("volume"), format=fmt, serial=serial)  # type: ignore[arg-type]
+        return DiskSpec(
+            target=target,
+            pool=source.get("pool"),
+            volume=source.get("volume"),
+            format=fmt,  # type: ignore[arg-type]
+            serial=serial,
+            bus=bus,
+        )
     return None
 
 
@@ -149,6 +157,58 @@ def _cdrom(root: ET.Element) -> str | None:
     return None
 
 
+_BOOT_DEVICES = {"hd": "disk", "network": "network", "cdrom": "cdrom"}
+_CPU_MODES = ("host-passthrough", "host-model", "maximum")
+
+
+def _cpu_mode(root: ET.Element) -> str | None:
+    """The guest's CPU: a mode, or the model name of a custom CPU; None for the hypervisor's default."""
+    cpu = root.find("cpu")
+    if cpu is None:
+        return None
+    mode = cpu.get("mode", "custom")
+    if mode in _CPU_MODES:
+        return mode
+    return _text(cpu, "model")
+
+
+def _hardware(root: ET.Element) -> dict[str, object]:
+    """The virtual hardware of a parsed domain, as :class:`DomainSpec` fields."""
+    os_el = root.find("os")
+    efi = os_el is not None and (os_el.get("firmware") == "efi" or _attr(os_el, "loader", "type") == "pflash")
+    secure = (
+        any(f.get("name") == "secure-boot" and f.get("enabled") == "yes" for f in root.findall("os/firmware/feature"))
+        or _attr(root, "os/loader", "secure") == "yes"
+    )
+    graphics = root.find("devices/graphics")
+    boot = tuple(_BOOT_DEVICES.get(b.get("dev", ""), "disk") for b in root.findall("os/boot"))
+    return {
+        "cpu_mode": _cpu_mode(root),
+        "machine": _attr(root, "os/type", "machine"),
+        "firmware": "uefi" if efi else "bios",
+        "secure_boot": bool(efi and secure),
+        "tpm": root.find("devices/tpm") is not None,
+        "boot": () if boot == ("disk",) else boot,  # the default reads back as unset
+        "graphics": graphics.get("type") if graphics is not None else None,
+        "graphics_listen": (_listen(graphics) if graphics is not None else None) or "127.0.0.1",
+    }
+
+
+def _listen(graphics: ET.Element) -> str | None:
+    return _attr(graphics, "listen", "address") or graphics.get("listen")
+
+
+def graphics_address(xml: str) -> str | None:
+    """``address:port`` of a running guest's VNC or SPICE server, from its live XML; None without one."""
+    graphics = ET.fromstring(xml).find("devices/graphics")
+    if graphics is None:
+        return None
+    port = graphics.get("port")
+    if not port or not port.isdigit() or int(port) <= 0:
+        return None
+    return f"{_listen(graphics) or '127.0.0.1'}:{port}"
+
+
 def domain_spec(xml: str) -> DomainSpec:
     """Read a domain's XML into a :class:`DomainSpec`.
 
@@ -175,6 +235,7 @@ def domain_spec(xml: str) -> DomainSpec:
         kernel=_text(root, "os/kernel"),
         initrd=_text(root, "os/initrd"),
         cmdline=_text(root, "os/cmdline"),
+        **_hardware(root),  # type: ignore[arg-type]
     )
 
 
@@ -223,3 +284,50 @@ def guest_domain_types(caps_xml: str, arch: str | None = None) -> frozenset[str]
 def boot_supported(domcaps_xml: str) -> bool:
     """False when a host's domain capabilities say its guests cannot boot (``<os supported='no'>``)."""
     return _attr(ET.fromstring(domcaps_xml), "os", "supported") != "no"
+
+
+def machine_types(caps_xml: str, arch: str, domain_type: str) -> frozenset[str]:
+    """The machine types (with their short aliases, such as q35 and pc) a host offers guests of ``arch`` and
+    ``domain_type``, from its capabilities XML."""
+    names: set[str] = set()
+    for guest in ET.fromstring(caps_xml).findall("guest"):
+        arch_el = guest.find("arch")
+        if arch_el is None or arch_el.get("name") != arch:
+            continue
+        machines = list(arch_el.findall("machine"))
+        for domain in arch_el.findall("domain"):
+            if domain.get("type") == domain_type:
+                machines += domain.findall("machine")
+        names.update((m.text or "").strip() for m in machines)
+    return frozenset(n for n in names if n)
+
+
+def _values(root: ET.Element, path: str, name: str) -> frozenset[str]:
+    return frozenset(v.text or "" for e in root.findall(path) if e.get("name") == name for v in e.findall("value"))
+
+
+def guest_caps(domcaps_xml: str) -> GuestCaps:
+    """What guests of one machine type can use, from a host's domain capabilities XML."""
+    root = ET.fromstring(domcaps_xml)
+    modes = frozenset(m.get("name", "") for m in root.findall("cpu/mode") if m.get("supported") == "yes")
+    models = frozenset((m.text or "").strip() for m in root.findall("cpu/mode[@name='custom']/model"))
+    loader = root.find("os/loader")
+    loaders = [v.text or "" for v in loader.findall("value")] if loader is not None else []
+    firmware = _values(root, "os/enum", "firmware")
+    tpm = root.find("devices/tpm")
+    emulated = (
+        tpm is not None
+        and tpm.get("supported") == "yes"
+        and "emulator" in _values(tpm, "enum", "backendModel")
+        and "2.0" in (_values(tpm, "enum", "backendVersion") or {"2.0"})
+    )
+    return GuestCaps(
+        machine=_text(root, "machine") or "",
+        cpu_modes=modes,
+        cpu_models=frozenset(m for m in models if m),
+        uefi="efi" in firmware or any("OVMF" in p or "edk2" in p for p in loaders),
+        secure_boot="yes" in (_values(loader, "enum", "secure") if loader is not None else frozenset()),
+        tpm_emulator=bool(emulated),
+        disk_buses=_values(root, "devices/disk/enum", "bus"),
+        graphics=_values(root, "devices/graphics/enum", "type"),
+    )

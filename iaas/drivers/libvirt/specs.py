@@ -63,6 +63,20 @@ class HostInfo:
     domain_type: str  # "kvm", "qemu" (TCG) or "test"
 
 
+@attrs.frozen
+class GuestCaps:
+    """What a host's guests of one machine type can use (from its domain capabilities)."""
+
+    machine: str  # the machine type these capabilities are for, as the host names it (e.g. pc-q35-7.2)
+    cpu_modes: frozenset[str]  # supported modes: host-passthrough, host-model, maximum
+    cpu_models: frozenset[str]  # the named CPU models the hypervisor knows
+    uefi: bool  # UEFI firmware is installed for this machine type
+    secure_boot: bool  # a secure-boot capable UEFI firmware is installed for it
+    tpm_emulator: bool  # an emulated TPM 2.0 can be added (swtpm is installed)
+    disk_buses: frozenset[str]
+    graphics: frozenset[str]
+
+
 # --- networks ---------------------------------------------------------------
 
 
@@ -166,14 +180,15 @@ class VolumeInfo:
 
 @attrs.frozen
 class DiskSpec:
-    """A virtio disk: either a file ``path`` or a ``pool`` + ``volume`` pair."""
+    """A disk: either a file ``path`` or a ``pool`` + ``volume`` pair, on a ``bus`` (virtio, scsi, sata, ide)."""
 
-    target: str  # guest device name: "vda", "vdb", ...
+    target: str  # guest device name: "vda", "vdb", ... ("sda" on scsi and sata, "hda" on ide)
     path: str | None = None
     pool: str | None = None
     volume: str | None = None
     format: VolumeFormat = "qcow2"
     serial: str | None = None  # shows in the guest as /dev/disk/by-id/virtio-<serial>
+    bus: str = "virtio"
 
     def __attrs_post_init__(self) -> None:
         by_file = self.path is not None
@@ -203,6 +218,13 @@ class DomainSpec:
     ``cmdline``); otherwise it boots from its first disk.  ``cdrom`` is the
     path of an ISO (e.g. a cloud-init seed) and ``console_log`` a file that
     receives the serial console.
+
+    The virtual hardware: ``cpu_mode`` (host-passthrough, host-model,
+    maximum or a CPU model name; None: the hypervisor's default),
+    ``machine`` (None: the hypervisor's default), ``firmware`` (bios or
+    uefi, with ``secure_boot``), an emulated TPM 2.0 (``tpm``), the ``boot``
+    devices in order (disk, network, cdrom; empty: disk) and ``graphics``
+    (vnc or spice, listening on ``graphics_listen``, port chosen by the host).
     """
 
     name: str
@@ -218,10 +240,34 @@ class DomainSpec:
     kernel: str | None = None
     initrd: str | None = None
     cmdline: str | None = None
+    cpu_mode: str | None = None
+    machine: str | None = None
+    firmware: str = "bios"
+    secure_boot: bool = False
+    tpm: bool = False
+    boot: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    graphics: str | None = None
+    graphics_listen: str = "127.0.0.1"
 
     def __attrs_post_init__(self) -> None:
         if self.kernel is None and (self.initrd is not None or self.cmdline is not None):
             raise ValueError(f"domain {self.name}: initrd and cmdline need a kernel")
+
+    @property
+    def q35(self) -> bool:
+        """Whether the machine is a Q35 one (no IDE bus: the CD-ROM goes on SATA)."""
+        return self.machine is not None and (self.machine == "q35" or self.machine.startswith("pc-q35"))
+
+    @property
+    def cdrom_target(self) -> tuple[str, str]:
+        """The CD-ROM's (device name, bus): hdc on IDE; on Q35 (no IDE) a virtio-scsi name the disks do not take
+        (cloud kernels, such as Debian's, carry virtio-scsi but not the SATA driver)."""
+        return ("sdz", "scsi") if self.q35 else ("hdc", "ide")
+
+    @property
+    def scsi_controller(self) -> bool:
+        """Whether the guest needs its virtio-scsi controller (SCSI disks, or the CD-ROM on Q35)."""
+        return any(d.bus == "scsi" for d in self.disks) or (self.cdrom is not None and self.q35)
 
     @property
     def effective_max_vcpus(self) -> int:
@@ -259,6 +305,7 @@ class DomainInfo:
     meta: Meta | None
     spec: DomainSpec
     autostart: bool = False  # started when the host (its libvirt daemon) starts
+    graphics_address: str | None = None  # "address:port" of the running guest's VNC or SPICE server
 
 
 @attrs.frozen

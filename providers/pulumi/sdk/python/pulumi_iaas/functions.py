@@ -861,13 +861,22 @@ class GetInstanceResult:
                  wait_for_port: int | None = None,
                  address_timeout: int = None,
                  address_source: str = None,
+                 cpu_mode: str | None = None,
+                 machine: str | None = None,
+                 firmware: str = None,
+                 secure_boot: bool = None,
+                 tpm: bool = None,
+                 boot_order: Sequence[str] = None,
+                 disk_bus: str = None,
+                 graphics: str = None,
                  host: str | None = None,
                  host_labels: Mapping[str, str] | None = None,
                  server_group: str | None = None,
                  project: str | None = None,
                  ip_address: str | None = None,
                  ip_addresses: Sequence[str] | None = None,
-                 mac_addresses: Sequence[str] | None = None):
+                 mac_addresses: Sequence[str] | None = None,
+                 graphics_address: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -906,6 +915,22 @@ class GetInstanceResult:
             pulumi.set(__self__, "address_timeout", address_timeout)
         if address_source is not None:
             pulumi.set(__self__, "address_source", address_source)
+        if cpu_mode is not None:
+            pulumi.set(__self__, "cpu_mode", cpu_mode)
+        if machine is not None:
+            pulumi.set(__self__, "machine", machine)
+        if firmware is not None:
+            pulumi.set(__self__, "firmware", firmware)
+        if secure_boot is not None:
+            pulumi.set(__self__, "secure_boot", secure_boot)
+        if tpm is not None:
+            pulumi.set(__self__, "tpm", tpm)
+        if boot_order is not None:
+            pulumi.set(__self__, "boot_order", boot_order)
+        if disk_bus is not None:
+            pulumi.set(__self__, "disk_bus", disk_bus)
+        if graphics is not None:
+            pulumi.set(__self__, "graphics", graphics)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -920,6 +945,8 @@ class GetInstanceResult:
             pulumi.set(__self__, "ip_addresses", ip_addresses)
         if mac_addresses is not None:
             pulumi.set(__self__, "mac_addresses", mac_addresses)
+        if graphics_address is not None:
+            pulumi.set(__self__, "graphics_address", graphics_address)
 
     @property
     @pulumi.getter
@@ -1084,6 +1111,77 @@ class GetInstanceResult:
         return pulumi.get(self, "address_source")
 
     @property
+    @pulumi.getter(name="cpuMode")
+    def cpu_mode(self) -> str | None:
+        """
+        CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the named model
+        closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU model name such as
+        Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it (checked at plan).
+        """
+        return pulumi.get(self, "cpu_mode")
+
+    @property
+    @pulumi.getter
+    def machine(self) -> str | None:
+        """
+        Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such as
+        pc-q35-7.2 (default: the hypervisor's, pc).
+        """
+        return pulumi.get(self, "machine")
+
+    @property
+    @pulumi.getter
+    def firmware(self) -> str:
+        """
+        Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package). One of: `bios`,
+        `uefi`.
+        """
+        return pulumi.get(self, "firmware")
+
+    @property
+    @pulumi.getter(name="secureBoot")
+    def secure_boot(self) -> bool:
+        """
+        UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35).
+        """
+        return pulumi.get(self, "secure_boot")
+
+    @property
+    @pulumi.getter
+    def tpm(self) -> bool:
+        """
+        An emulated TPM 2.0 device (needs swtpm on the host).
+        """
+        return pulumi.get(self, "tpm")
+
+    @property
+    @pulumi.getter(name="bootOrder")
+    def boot_order(self) -> Sequence[str]:
+        """
+        Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default: disk). Ignored when
+        the image boots a kernel directly. One of: `disk`, `network`, `cdrom`.
+        """
+        return pulumi.get(self, "boot_order")
+
+    @property
+    @pulumi.getter(name="diskBus")
+    def disk_bus(self) -> str:
+        """
+        Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only). Volumes
+        attach live on virtio and scsi, with a restart on sata and ide. One of: `virtio`, `scsi`, `sata`, `ide`.
+        """
+        return pulumi.get(self, "disk_bus")
+
+    @property
+    @pulumi.getter
+    def graphics(self) -> str:
+        """
+        A graphical console: vnc, spice or none; it listens on the host's loopback address, on a port the host picks
+        (see graphics_address). One of: `none`, `vnc`, `spice`.
+        """
+        return pulumi.get(self, "graphics")
+
+    @property
     @pulumi.getter
     def host(self) -> str | None:
         """
@@ -1139,6 +1237,14 @@ class GetInstanceResult:
         MAC addresses, one per NIC in order.
         """
         return pulumi.get(self, "mac_addresses")
+
+    @property
+    @pulumi.getter(name="graphicsAddress")
+    def graphics_address(self) -> str | None:
+        """
+        Where to connect a VNC or SPICE viewer (address:port on the host) while the guest runs with graphics.
+        """
+        return pulumi.get(self, "graphics_address")
 
 
 def get_instance(name_or_id: str | None = None,

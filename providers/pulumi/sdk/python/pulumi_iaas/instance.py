@@ -34,6 +34,14 @@ class InstanceArgs:
                  wait_for_port: pulumi.Input[int] | None = None,
                  address_timeout: pulumi.Input[int] | None = None,
                  address_source: pulumi.Input[str] | None = None,
+                 cpu_mode: pulumi.Input[str] | None = None,
+                 machine: pulumi.Input[str] | None = None,
+                 firmware: pulumi.Input[str] | None = None,
+                 secure_boot: pulumi.Input[bool] | None = None,
+                 tpm: pulumi.Input[bool] | None = None,
+                 boot_order: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+                 disk_bus: pulumi.Input[str] | None = None,
+                 graphics: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -81,6 +89,27 @@ class InstanceArgs:
         :param address_source: Where wait_for_address learns the addresses: lease (the host's DHCP leases) or agent
             (the QEMU guest agent, which must run in the guest). One of: `lease`, `agent`. Changed in place, on the
             running object.
+        :param cpu_mode: CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the
+            named model closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU
+            model name such as Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it
+            (checked at plan). Changed in place; the object is stopped and started again.
+        :param machine: Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one
+            such as pc-q35-7.2 (default: the hypervisor's, pc). Changing it replaces the resource.
+        :param firmware: Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package).
+            One of: `bios`, `uefi`. Changing it replaces the resource.
+        :param secure_boot: UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine
+            q35). Changing it replaces the resource.
+        :param tpm: An emulated TPM 2.0 device (needs swtpm on the host). Changed in place; the object is stopped
+            and started again.
+        :param boot_order: Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default:
+            disk). Ignored when the image boots a kernel directly. One of: `disk`, `network`, `cdrom`. Changed in
+            place; the object is stopped and started again.
+        :param disk_bus: Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc
+            only). Volumes attach live on virtio and scsi, with a restart on sata and ide. One of: `virtio`, `scsi`,
+            `sata`, `ide`. Changing it replaces the resource.
+        :param graphics: A graphical console: vnc, spice or none; it listens on the host's loopback address, on a
+            port the host picks (see graphics_address). One of: `none`, `vnc`, `spice`. Changed in place; the object
+            is stopped and started again.
         :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
             resource.
         :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
@@ -125,6 +154,22 @@ class InstanceArgs:
             pulumi.set(__self__, "address_timeout", address_timeout)
         if address_source is not None:
             pulumi.set(__self__, "address_source", address_source)
+        if cpu_mode is not None:
+            pulumi.set(__self__, "cpu_mode", cpu_mode)
+        if machine is not None:
+            pulumi.set(__self__, "machine", machine)
+        if firmware is not None:
+            pulumi.set(__self__, "firmware", firmware)
+        if secure_boot is not None:
+            pulumi.set(__self__, "secure_boot", secure_boot)
+        if tpm is not None:
+            pulumi.set(__self__, "tpm", tpm)
+        if boot_order is not None:
+            pulumi.set(__self__, "boot_order", boot_order)
+        if disk_bus is not None:
+            pulumi.set(__self__, "disk_bus", disk_bus)
+        if graphics is not None:
+            pulumi.set(__self__, "graphics", graphics)
         if host is not None:
             pulumi.set(__self__, "host", host)
         if host_labels is not None:
@@ -366,6 +411,115 @@ class InstanceArgs:
         pulumi.set(self, "address_source", value)
 
     @property
+    @pulumi.getter(name="cpuMode")
+    def cpu_mode(self) -> pulumi.Input[str] | None:
+        """
+        CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the named model
+        closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU model name such as
+        Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it (checked at plan).
+        Changed in place; the object is stopped and started again.
+        """
+        return pulumi.get(self, "cpu_mode")
+
+    @cpu_mode.setter
+    def cpu_mode(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "cpu_mode", value)
+
+    @property
+    @pulumi.getter
+    def machine(self) -> pulumi.Input[str] | None:
+        """
+        Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such as
+        pc-q35-7.2 (default: the hypervisor's, pc). Changing it replaces the resource.
+        """
+        return pulumi.get(self, "machine")
+
+    @machine.setter
+    def machine(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "machine", value)
+
+    @property
+    @pulumi.getter
+    def firmware(self) -> pulumi.Input[str] | None:
+        """
+        Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package). One of: `bios`,
+        `uefi`. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "firmware")
+
+    @firmware.setter
+    def firmware(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "firmware", value)
+
+    @property
+    @pulumi.getter(name="secureBoot")
+    def secure_boot(self) -> pulumi.Input[bool] | None:
+        """
+        UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35). Changing it
+        replaces the resource.
+        """
+        return pulumi.get(self, "secure_boot")
+
+    @secure_boot.setter
+    def secure_boot(self, value: pulumi.Input[bool] | None) -> None:
+        pulumi.set(self, "secure_boot", value)
+
+    @property
+    @pulumi.getter
+    def tpm(self) -> pulumi.Input[bool] | None:
+        """
+        An emulated TPM 2.0 device (needs swtpm on the host). Changed in place; the object is stopped and started
+        again.
+        """
+        return pulumi.get(self, "tpm")
+
+    @tpm.setter
+    def tpm(self, value: pulumi.Input[bool] | None) -> None:
+        pulumi.set(self, "tpm", value)
+
+    @property
+    @pulumi.getter(name="bootOrder")
+    def boot_order(self) -> pulumi.Input[Sequence[pulumi.Input[str]]] | None:
+        """
+        Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default: disk). Ignored when
+        the image boots a kernel directly. One of: `disk`, `network`, `cdrom`. Changed in place; the object is
+        stopped and started again.
+        """
+        return pulumi.get(self, "boot_order")
+
+    @boot_order.setter
+    def boot_order(self, value: pulumi.Input[Sequence[pulumi.Input[str]]] | None) -> None:
+        pulumi.set(self, "boot_order", value)
+
+    @property
+    @pulumi.getter(name="diskBus")
+    def disk_bus(self) -> pulumi.Input[str] | None:
+        """
+        Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only). Volumes
+        attach live on virtio and scsi, with a restart on sata and ide. One of: `virtio`, `scsi`, `sata`, `ide`.
+        Changing it replaces the resource.
+        """
+        return pulumi.get(self, "disk_bus")
+
+    @disk_bus.setter
+    def disk_bus(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "disk_bus", value)
+
+    @property
+    @pulumi.getter
+    def graphics(self) -> pulumi.Input[str] | None:
+        """
+        A graphical console: vnc, spice or none; it listens on the host's loopback address, on a port the host picks
+        (see graphics_address). One of: `none`, `vnc`, `spice`. Changed in place; the object is stopped and started
+        again.
+        """
+        return pulumi.get(self, "graphics")
+
+    @graphics.setter
+    def graphics(self, value: pulumi.Input[str] | None) -> None:
+        pulumi.set(self, "graphics", value)
+
+    @property
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
@@ -441,6 +595,14 @@ class Instance(pulumi.CustomResource):
                  wait_for_port: pulumi.Input[int] | None = None,
                  address_timeout: pulumi.Input[int] | None = None,
                  address_source: pulumi.Input[str] | None = None,
+                 cpu_mode: pulumi.Input[str] | None = None,
+                 machine: pulumi.Input[str] | None = None,
+                 firmware: pulumi.Input[str] | None = None,
+                 secure_boot: pulumi.Input[bool] | None = None,
+                 tpm: pulumi.Input[bool] | None = None,
+                 boot_order: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+                 disk_bus: pulumi.Input[str] | None = None,
+                 graphics: pulumi.Input[str] | None = None,
                  host: pulumi.Input[str] | None = None,
                  host_labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  server_group: pulumi.Input[str] | None = None,
@@ -468,11 +630,17 @@ class Instance(pulumi.CustomResource):
         for key in [
             'address_source',
             'address_timeout',
+            'boot_order',
+            'cpu_mode',
+            'disk_bus',
+            'firmware',
             'flavor',
+            'graphics',
             'host',
             'host_labels',
             'image',
             'key_pair',
+            'machine',
             'max_memory_mib',
             'max_vcpus',
             'memory_mib',
@@ -481,8 +649,10 @@ class Instance(pulumi.CustomResource):
             'power_state',
             'project',
             'root_disk_gib',
+            'secure_boot',
             'server_group',
             'stop_timeout',
+            'tpm',
             'user_data',
             'vcpus',
             'volumes',
@@ -495,6 +665,7 @@ class Instance(pulumi.CustomResource):
         if props.__dict__['image'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'image'")
         for key in [
+            'graphics_address',
             'ip_address',
             'ip_addresses',
             'mac_addresses',
@@ -669,6 +840,77 @@ class Instance(pulumi.CustomResource):
         return pulumi.get(self, "address_source")
 
     @property
+    @pulumi.getter(name="cpuMode")
+    def cpu_mode(self) -> pulumi.Output[str | None]:
+        """
+        CPU the guest sees: host-passthrough (the host's own CPU; KVM hosts only), host-model (the named model
+        closest to the host's CPU), maximum (every feature the hypervisor can emulate) or a CPU model name such as
+        Skylake-Client or Nehalem (default: the hypervisor's, qemu64). The host must offer it (checked at plan).
+        """
+        return pulumi.get(self, "cpu_mode")
+
+    @property
+    @pulumi.getter
+    def machine(self) -> pulumi.Output[str | None]:
+        """
+        Machine type: q35 (PCIe, SATA; needed for secure boot), pc (i440fx, IDE) or a versioned one such as
+        pc-q35-7.2 (default: the hypervisor's, pc).
+        """
+        return pulumi.get(self, "machine")
+
+    @property
+    @pulumi.getter
+    def firmware(self) -> pulumi.Output[str]:
+        """
+        Firmware the guest boots with: bios (SeaBIOS) or uefi (OVMF, from the host's ovmf package). One of: `bios`,
+        `uefi`.
+        """
+        return pulumi.get(self, "firmware")
+
+    @property
+    @pulumi.getter(name="secureBoot")
+    def secure_boot(self) -> pulumi.Output[bool]:
+        """
+        UEFI secure boot with the usual vendor keys enrolled (needs firmware uefi and machine q35).
+        """
+        return pulumi.get(self, "secure_boot")
+
+    @property
+    @pulumi.getter
+    def tpm(self) -> pulumi.Output[bool]:
+        """
+        An emulated TPM 2.0 device (needs swtpm on the host).
+        """
+        return pulumi.get(self, "tpm")
+
+    @property
+    @pulumi.getter(name="bootOrder")
+    def boot_order(self) -> pulumi.Output[Sequence[str]]:
+        """
+        Devices to boot from, in order: disk, network (PXE on the first NIC), cdrom (default: disk). Ignored when
+        the image boots a kernel directly. One of: `disk`, `network`, `cdrom`.
+        """
+        return pulumi.get(self, "boot_order")
+
+    @property
+    @pulumi.getter(name="diskBus")
+    def disk_bus(self) -> pulumi.Output[str]:
+        """
+        Bus of the root disk and the volumes: virtio, scsi (virtio-scsi), sata or ide (machine pc only). Volumes
+        attach live on virtio and scsi, with a restart on sata and ide. One of: `virtio`, `scsi`, `sata`, `ide`.
+        """
+        return pulumi.get(self, "disk_bus")
+
+    @property
+    @pulumi.getter
+    def graphics(self) -> pulumi.Output[str]:
+        """
+        A graphical console: vnc, spice or none; it listens on the host's loopback address, on a port the host picks
+        (see graphics_address). One of: `none`, `vnc`, `spice`.
+        """
+        return pulumi.get(self, "graphics")
+
+    @property
     @pulumi.getter
     def host(self) -> pulumi.Output[str | None]:
         """
@@ -724,3 +966,11 @@ class Instance(pulumi.CustomResource):
         MAC addresses, one per NIC in order.
         """
         return pulumi.get(self, "mac_addresses")
+
+    @property
+    @pulumi.getter(name="graphicsAddress")
+    def graphics_address(self) -> pulumi.Output[str | None]:
+        """
+        Where to connect a VNC or SPICE viewer (address:port on the host) while the guest runs with graphics.
+        """
+        return pulumi.get(self, "graphics_address")

@@ -280,6 +280,7 @@ class Session:
     ) -> ResourceState:
         """Change the object in place (the diff must not be a replacement); ``timeout`` (seconds) bounds the waiting
         (a guest's graceful stop before a restart, ``wait_for_address``)."""
+        old, new = self.cloud.flavored(kind, old), self.cloud.flavored(kind, new)
         d = diff(kind, old, new, address=address)
         if d.action == "replace":
             raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
@@ -344,10 +345,12 @@ class Session:
         return observe.merge_observed(recorded, observed, skip=skip, resolve=self.same_object_resolver(kind, address))
 
     def diff(self, kind: str, old: dict[str, Any], new: dict[str, Any], address: str | None = None) -> Diff:
-        """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal."""
+        """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal,
+        and an instance's flavor of the cloud config stands for the sizes and extra specs it sets."""
         address = address or f"{kind}.{new.get('name', '?')}"
         same = self.same_object_resolver(kind, address)
-        return diff(kind, same(old), same(new), address=address)
+        flavored = self.cloud.flavored
+        return diff(kind, flavored(kind, same(old)), flavored(kind, same(new)), address=address)
 
     def adopt(self, kind: str, address: str, state: ResourceState, *, take_over: bool = False) -> None:
         """Record an imported object as this session's stack's; another stack's object only with ``take_over``."""

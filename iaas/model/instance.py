@@ -19,6 +19,23 @@ FLAVORS: dict[str, tuple[int, int, int]] = {
     "m1.xlarge": (8, 16384, 160),
 }
 
+#: The instance fields a flavor may set (an operator's flavor in the cloud config: sizes and extra specs).
+FLAVOR_FIELDS = (
+    "vcpus",
+    "memory_mib",
+    "root_disk_gib",
+    "max_vcpus",
+    "max_memory_mib",
+    "cpu_mode",
+    "machine",
+    "firmware",
+    "secure_boot",
+    "tpm",
+    "boot_order",
+    "disk_bus",
+    "graphics",
+)
+
 
 #: Inputs whose change restarts the guest with other devices (its graphics port is then chosen anew).
 _RESTARTS = ("graphics", "power_state", "cpu_mode", "tpm", "boot_order")
@@ -47,7 +64,10 @@ class Instance(Resource):
 
     image: str = field("Image the root disk is built on.", required=True, ref="image", update="replace")
     flavor: str | None = field(
-        "Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.", choices=tuple(FLAVORS), update="offline"
+        "A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib. "
+        "Fields set on the instance win over the flavor's.",
+        check=checks.flavor,
+        update="offline",
     )
     vcpus: int | None = field(
         "Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.",

@@ -263,9 +263,13 @@ class Session:
         return ResourceState(outputs["id"], dict(inputs), outputs)
 
     def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
-        """The object as it is now, or None when it is gone."""
+        """The object as it is now, or None when it is gone; its outputs hold the values the cloud chose
+        (a host, a flavor's sizes)."""
         obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
-        return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+        if obs is None:
+            return None
+        chosen = {f: obs.inputs[f] for f in computed_outputs(kind) if obs.inputs.get(f) is not None}
+        return ResourceState(obs.id, obs.inputs, {**chosen, **obs.outputs})  # what the cloud chose, as outputs
 
     def update(
         self,

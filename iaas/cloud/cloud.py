@@ -285,14 +285,14 @@ class Cloud:
         reservation is released when that fails.
         """
         handler = self.handler(kind)
-        inputs = self.flavored(kind, inputs)
+        given, inputs = inputs, self.flavored(kind, inputs)
         owner = ctx.pending_id
         if owner:
             self.admission.reserve(
                 self._subject(kind, ctx, owner, inputs, self._host_for(handler, ctx, inputs, planned))
             )
         try:
-            outputs = handler.create(ctx, inputs, planned)
+            outputs = {**flavors.chosen(given, inputs), **handler.create(ctx, inputs, planned)}
         except BaseException:
             if owner and self.inventory.get(owner) is None:
                 self.admission.release(owner)
@@ -339,13 +339,13 @@ class Cloud:
     ) -> dict[str, Any]:
         """Change an object in place and update its inventory record (admission takes what it grows by first)."""
         handler = self.handler(kind)
-        old, new = self.flavored(kind, old), self.flavored(kind, new)
+        given, old, new = new, self.flavored(kind, old), self.flavored(kind, new)
         rec = self.inventory.get(id)
         host = outputs.get("host") or (rec.host if rec is not None else None)
         subject = self._subject(kind, ctx, id, new, host)
         self.admission.reserve(subject)
         try:
-            out = handler.update(ctx, id, old, new, changed, outputs)
+            out = {**flavors.chosen(given, new), **handler.update(ctx, id, old, new, changed, outputs)}
         except BaseException:
             self.admission.restore(self._subject(kind, ctx, id, old, host))
             raise

@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from iaas.model.hardware import problems as hardware_problems
-from iaas.model.instance import FLAVOR_FIELDS, FLAVORS, Instance
+from iaas.model.instance import DEFAULT_ROOT_DISK_GIB, FLAVOR_FIELDS, FLAVORS, Instance
 from iaas.model.values import check_fields, complete
 
 #: A size and the ceiling derived from it when the ceiling is unset.
@@ -56,4 +56,6 @@ def apply(values: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     for name, value in spec.items():
         if out.get(name) is None or out.get(name) == plain.get(name):
             out[name] = copy.deepcopy(value)
+    if out.get("root_disk_gib") is None:
+        out["root_disk_gib"] = DEFAULT_ROOT_DISK_GIB
     return Instance.normalize(out)

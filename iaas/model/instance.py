@@ -18,6 +18,8 @@ FLAVORS: dict[str, tuple[int, int, int]] = {
     "m1.large": (4, 8192, 80),
     "m1.xlarge": (8, 16384, 160),
 }
+#: Root disk size of an instance whose flavor does not set one.
+DEFAULT_ROOT_DISK_GIB = 10
 
 #: The instance fields a flavor may set (an operator's flavor in the cloud config: sizes and extra specs).
 FLAVOR_FIELDS = (
@@ -222,15 +224,15 @@ class Instance(Resource):
 
     @classmethod
     def normalize(cls, values: dict[str, Any]) -> dict[str, Any]:
-        """Fill vcpus, memory and root disk from the flavor, and the ceilings from them."""
+        """Fill vcpus, memory and root disk from a built-in flavor, and the ceilings from them."""
         out = dict(values)
         flavor = FLAVORS.get(out.get("flavor") or "")
         if flavor:
             for key, value in zip(("vcpus", "memory_mib", "root_disk_gib"), flavor, strict=True):
                 if out.get(key) is None:
                     out[key] = value
-        if out.get("root_disk_gib") is None:
-            out["root_disk_gib"] = 10
+        if out.get("root_disk_gib") is None and (flavor or not out.get("flavor")):
+            out["root_disk_gib"] = DEFAULT_ROOT_DISK_GIB  # an operator's flavor (applied by the cloud) may set it
         if out.get("max_vcpus") is None and isinstance(out.get("vcpus"), int):
             out["max_vcpus"] = out["vcpus"]
         if out.get("max_memory_mib") is None and isinstance(out.get("memory_mib"), int):

@@ -329,8 +329,9 @@ class Session:
         return resolved
 
     def same_object_resolver(self, kind: str, address: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """Inputs in the cloud's terms (names in reference fields as ids; a name of nothing stays as written)."""
-        return lambda values: self.resolve(kind, values, address, strict=False)
+        """Inputs in the cloud's terms (names in reference fields as ids, a name of nothing staying as written;
+        an instance's flavor of the cloud config applied)."""
+        return lambda values: self.cloud.flavored(kind, self.resolve(kind, values, address, strict=False))
 
     def merge_observed(
         self,
@@ -344,7 +345,8 @@ class Session:
         """The recorded inputs with what the cloud reports differently in their place (drift).
 
         A value written as the name of the object the cloud reports by id is
-        kept as written: a name and the id of the same object are equal.
+        kept as written: a name and the id of the same object are equal; so is
+        a value left to an instance's flavor.
         """
         return observe.merge_observed(recorded, observed, skip=skip, resolve=self.same_object_resolver(kind, address))
 
@@ -353,8 +355,7 @@ class Session:
         and an instance's flavor of the cloud config stands for the sizes and extra specs it sets."""
         address = address or f"{kind}.{new.get('name', '?')}"
         same = self.same_object_resolver(kind, address)
-        flavored = self.cloud.flavored
-        return diff(kind, flavored(kind, same(old)), flavored(kind, same(new)), address=address)
+        return diff(kind, same(old), same(new), address=address)
 
     def adopt(self, kind: str, address: str, state: ResourceState, *, take_over: bool = False) -> None:
         """Record an imported object as this session's stack's; another stack's object only with ``take_over``."""

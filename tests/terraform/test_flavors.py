@@ -38,8 +38,8 @@ def test_the_plan_shows_the_flavor_s_sizes_and_the_guest_gets_them(ops: Operatio
     refreshed = ops.read("instance", vm, private)
     assert refreshed is not None
     plan = ops.plan("instance", refreshed, _config("instance", values), private)
-    assert plan.requires_replace == []
-    assert plan.state is not None and plan.state["vcpus"] == 4
+    assert plan.state is refreshed  # no change: the values left to the flavor are kept as written
+    assert refreshed["vcpus"] == 4 and refreshed["machine"] is None
 
 
 def test_an_unknown_flavor_is_refused_at_plan(ops: Operations, tmp_path: Path) -> None:

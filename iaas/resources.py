@@ -263,9 +263,13 @@ class Session:
         return ResourceState(outputs["id"], dict(inputs), outputs)
 
     def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
-        """The object as it is now, or None when it is gone."""
+        """The object as it is now, or None when it is gone; its outputs hold the values the cloud chose
+        (a host, a flavor's sizes)."""
         obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
-        return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+        if obs is None:
+            return None
+        chosen = {f: obs.inputs[f] for f in computed_outputs(kind) if obs.inputs.get(f) is not None}
+        return ResourceState(obs.id, obs.inputs, {**chosen, **obs.outputs})  # what the cloud chose, as outputs
 
     def update(
         self,
@@ -280,6 +284,7 @@ class Session:
     ) -> ResourceState:
         """Change the object in place (the diff must not be a replacement); ``timeout`` (seconds) bounds the waiting
         (a guest's graceful stop before a restart, ``wait_for_address``)."""
+        old, new = self.cloud.flavored(kind, old), self.cloud.flavored(kind, new)
         d = diff(kind, old, new, address=address)
         if d.action == "replace":
             raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
@@ -324,8 +329,9 @@ class Session:
         return resolved
 
     def same_object_resolver(self, kind: str, address: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """Inputs in the cloud's terms (names in reference fields as ids; a name of nothing stays as written)."""
-        return lambda values: self.resolve(kind, values, address, strict=False)
+        """Inputs in the cloud's terms (names in reference fields as ids, a name of nothing staying as written;
+        an instance's flavor of the cloud config applied)."""
+        return lambda values: self.cloud.flavored(kind, self.resolve(kind, values, address, strict=False))
 
     def merge_observed(
         self,
@@ -339,12 +345,14 @@ class Session:
         """The recorded inputs with what the cloud reports differently in their place (drift).
 
         A value written as the name of the object the cloud reports by id is
-        kept as written: a name and the id of the same object are equal.
+        kept as written: a name and the id of the same object are equal; so is
+        a value left to an instance's flavor.
         """
         return observe.merge_observed(recorded, observed, skip=skip, resolve=self.same_object_resolver(kind, address))
 
     def diff(self, kind: str, old: dict[str, Any], new: dict[str, Any], address: str | None = None) -> Diff:
-        """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal."""
+        """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal,
+        and an instance's flavor of the cloud config stands for the sizes and extra specs it sets."""
         address = address or f"{kind}.{new.get('name', '?')}"
         same = self.same_object_resolver(kind, address)
         return diff(kind, same(old), same(new), address=address)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas import yamlfile
+from iaas.cloud import flavors
 from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.store import InventoryRecord, Store
@@ -101,6 +102,8 @@ class CloudConfig:
     scheduler: str = "spread"  # spread | pack
     #: Where stacks' state is kept: a SQLite path or a postgresql:// URL shared by a team (None: in the home).
     database: str | None = None
+    #: Operator-defined flavors: name -> instance fields (sizes and extra specs); see :mod:`iaas.cloud.flavors`.
+    flavors: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
     @classmethod
     def embedded(cls, home: str | Path = DEFAULT_HOME) -> CloudConfig:
@@ -136,15 +139,17 @@ class CloudConfig:
                 message = f"{twin.underlay} is already the underlay address of host {twin.name}"
                 raise ValidationError([FieldError(f"hosts[{i}]", "underlay", message, origin)])
         database = _database(data.get("database"), origin)
+        defined = flavors.load(data.get("flavors"), origin)
         if not hosts:
             config = cls.embedded(data.get("home", DEFAULT_HOME))
-            config.database = database
+            config.database, config.flavors = database, defined
             return config
         return cls(
             hosts=hosts,
             home=str(data.get("home", DEFAULT_HOME)),
             scheduler=data.get("scheduler", "spread"),
             database=database,
+            flavors=defined,
         )
 
 
@@ -280,13 +285,14 @@ class Cloud:
         reservation is released when that fails.
         """
         handler = self.handler(kind)
+        given, inputs = inputs, self.flavored(kind, inputs)
         owner = ctx.pending_id
         if owner:
             self.admission.reserve(
                 self._subject(kind, ctx, owner, inputs, self._host_for(handler, ctx, inputs, planned))
             )
         try:
-            outputs = handler.create(ctx, inputs, planned)
+            outputs = {**flavors.chosen(given, inputs), **handler.create(ctx, inputs, planned)}
         except BaseException:
             if owner and self.inventory.get(owner) is None:
                 self.admission.release(owner)
@@ -333,12 +339,13 @@ class Cloud:
     ) -> dict[str, Any]:
         """Change an object in place and update its inventory record (admission takes what it grows by first)."""
         handler = self.handler(kind)
+        given, old, new = new, self.flavored(kind, old), self.flavored(kind, new)
         rec = self.inventory.get(id)
         host = outputs.get("host") or (rec.host if rec is not None else None)
         subject = self._subject(kind, ctx, id, new, host)
         self.admission.reserve(subject)
         try:
-            out = handler.update(ctx, id, old, new, changed, outputs)
+            out = {**flavors.chosen(given, new), **handler.update(ctx, id, old, new, changed, outputs)}
         except BaseException:
             self.admission.restore(self._subject(kind, ctx, id, old, host))
             raise
@@ -428,8 +435,16 @@ class Cloud:
         """
         from iaas.cloud.placement import check_plan
 
-        items = list(items)
+        given = list(items)
+        errors = [e for i in given for e in flavors.problems(self.config.flavors, i.kind, i.address, i.after)]
+        if errors:  # sizes are not known: placement and quotas cannot be checked
+            return errors, {}
+        items = [self._flavored_item(item) for item in given]
         errors, planned = check_plan(self, stack, items)
+        for old, new in zip(given, items, strict=True):  # the sizes a flavor chose, shown in the plan
+            chosen = flavors.chosen(old.after, new.after)
+            if chosen:
+                planned[new.address] = {**chosen, **planned.get(new.address, {})}
         for item in items:
             if item.action in ("create", "replace", "update") and item.after is not None:
                 host = (planned.get(item.address) or {}).get("host")
@@ -437,6 +452,17 @@ class Cloud:
                     item = attrs.evolve(item, after={**item.after, "host": host})
                 errors += self.handler(item.kind).plan_problems(item)
         return errors, planned
+
+    def flavored(self, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        """An instance's inputs with the cloud config's flavor applied (sizes and extra specs it leaves unset)."""
+        return flavors.expand(self.config.flavors, kind, values)
+
+    def _flavored_item(self, item: PlannedItem) -> PlannedItem:
+        if item.kind != "instance":
+            return item
+        before = None if item.before is None else self.flavored(item.kind, item.before)
+        after = None if item.after is None else self.flavored(item.kind, item.after)
+        return attrs.evolve(item, before=before, after=after)
 
     def preflight(self, hosts: Iterable[str] | None = None) -> list[Problem]:
         """What keeps ``hosts`` (default: all) from taking work: libvirtd reachable, acceleration, firmware,

@@ -158,7 +158,7 @@ class Applier:
             return ch.after  # no references: the planned inputs are final
         cls = KINDS[ch.kind]
         with self._lock:
-            inputs = complete(cls, resolve(ch.desired or {}, self.values.lookup))
+            inputs = self.cloud.flavored(ch.kind, complete(cls, resolve(ch.desired or {}, self.values.lookup)))
         ignore = ch.lifecycle.get("ignore_changes") or []
         if ch.before is not None:
             inputs = ignore_changes(ignore, ch.before, inputs)

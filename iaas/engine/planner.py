@@ -174,7 +174,7 @@ class Planner:
             )
             desired = refs.walk(object_schema(cls), desired)
             self.errors += refs.errors
-        after = complete(cls, resolve(desired, self.values.lookup))
+        after = self.cloud.flavored(decl.kind, complete(cls, resolve(desired, self.values.lookup)))
         if desired is not decl.inputs or _has_references(desired):  # a resolved value may have the wrong type
             self.errors += check_values(decl, {k: v for k, v in after.items() if v is not None})
         ch = ResourceChange(

@@ -329,3 +329,13 @@ def machine(value: Any) -> str | None:
     if not isinstance(value, str) or not _MACHINE_RE.match(value):
         return f"invalid machine type {value!r}: use q35, pc or a versioned one such as pc-q35-7.2"
     return None
+
+
+_FLAVOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def flavor(value: Any) -> str | None:
+    """A flavor name: letters, digits and ``_.-``, up to 64 characters (whether it exists is the cloud's check)."""
+    if not isinstance(value, str) or not _FLAVOR_RE.match(value):
+        return f"invalid flavor name {value!r}: use letters, digits, '_', '.' and '-' (such as m1.small)"
+    return None

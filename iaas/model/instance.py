@@ -18,6 +18,25 @@ FLAVORS: dict[str, tuple[int, int, int]] = {
     "m1.large": (4, 8192, 80),
     "m1.xlarge": (8, 16384, 160),
 }
+#: Root disk size of an instance whose flavor does not set one.
+DEFAULT_ROOT_DISK_GIB = 10
+
+#: The instance fields a flavor may set (an operator's flavor in the cloud config: sizes and extra specs).
+FLAVOR_FIELDS = (
+    "vcpus",
+    "memory_mib",
+    "root_disk_gib",
+    "max_vcpus",
+    "max_memory_mib",
+    "cpu_mode",
+    "machine",
+    "firmware",
+    "secure_boot",
+    "tpm",
+    "boot_order",
+    "disk_bus",
+    "graphics",
+)
 
 
 #: Inputs whose change restarts the guest with other devices (its graphics port is then chosen anew).
@@ -47,7 +66,10 @@ class Instance(Resource):
 
     image: str = field("Image the root disk is built on.", required=True, ref="image", update="replace")
     flavor: str | None = field(
-        "Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.", choices=tuple(FLAVORS), update="offline"
+        "A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib. "
+        "Fields set on the instance win over the flavor's.",
+        check=checks.flavor,
+        update="offline",
     )
     vcpus: int | None = field(
         "Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.",
@@ -202,15 +224,15 @@ class Instance(Resource):
 
     @classmethod
     def normalize(cls, values: dict[str, Any]) -> dict[str, Any]:
-        """Fill vcpus, memory and root disk from the flavor, and the ceilings from them."""
+        """Fill vcpus, memory and root disk from a built-in flavor, and the ceilings from them."""
         out = dict(values)
         flavor = FLAVORS.get(out.get("flavor") or "")
         if flavor:
             for key, value in zip(("vcpus", "memory_mib", "root_disk_gib"), flavor, strict=True):
                 if out.get(key) is None:
                     out[key] = value
-        if out.get("root_disk_gib") is None:
-            out["root_disk_gib"] = 10
+        if out.get("root_disk_gib") is None and (flavor or not out.get("flavor")):
+            out["root_disk_gib"] = DEFAULT_ROOT_DISK_GIB  # an operator's flavor (applied by the cloud) may set it
         if out.get("max_vcpus") is None and isinstance(out.get("vcpus"), int):
             out["max_vcpus"] = out["vcpus"]
         if out.get("max_memory_mib") is None and isinstance(out.get("memory_mib"), int):

@@ -175,6 +175,27 @@ def validate(
     return [FieldError(address, path, msg, source) for path, msg in errors]
 
 
+def check_fields(
+    cls: type[Resource], values: dict[str, Any], allowed: tuple[str, ...], prefix: str = ""
+) -> list[tuple[str, str]]:
+    """Check some of a kind's fields on their own (type, choices, bounds, the field's check).
+
+    A key outside ``allowed`` is an unknown field; each problem is a
+    (``prefix`` + field, message) pair.
+    """
+    schema = object_schema(cls)
+    errors: list[tuple[str, str]] = []
+    for key, value in values.items():
+        f = schema.field(key) if key in allowed else None
+        if f is None:
+            errors.append((f"{prefix}{key}", f"unknown field (known fields: {', '.join(allowed)})"))
+        elif value is None:
+            errors.append((f"{prefix}{key}", "must not be null"))
+        else:
+            _check_value(f, value, prefix + key, errors)
+    return errors
+
+
 def _fill(schema: ObjectSchema, values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in schema.inputs:

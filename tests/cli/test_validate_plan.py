@@ -20,7 +20,7 @@ resources:
       cidr: 10.0.0.0/33
   instance:
     vm:
-      flavor: m1.huge
+      flavor: m1 huge  # malformed: an unknown but well-formed name is the cloud's to refuse, at plan
       image: ${image.nope}
 """
 
@@ -39,7 +39,7 @@ def test_validate_names_file_line_resource_and_field(iaas: Runner, project: Path
     assert result.out == ""
     assert "Error: 3 problems:" in result.err
     assert "bad.yaml:5: network.lan.cidr: invalid IPv4 CIDR '10.0.0.0/33'" in result.err  # the field's own line
-    assert "bad.yaml:8: instance.vm.flavor: must be one of" in result.err
+    assert "bad.yaml:8: instance.vm.flavor: invalid flavor name 'm1 huge'" in result.err
     assert "bad.yaml:7: instance.vm: refers to image.nope, which is not declared" in result.err  # the resource
     assert "Traceback" not in result.err
 

@@ -48,15 +48,10 @@ options:
     type: str
   flavor:
     description:
-    - Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.
+    - A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib.
+      Fields set on the instance win over the flavor's.
     - Changing it stops and starts the object.
     type: str
-    choices:
-    - m1.tiny
-    - m1.small
-    - m1.medium
-    - m1.large
-    - m1.xlarge
   vcpus:
     description:
     - 'Number of virtual CPUs (default: from the flavor). Live up to max_vcpus.'
@@ -325,7 +320,8 @@ instance:
       returned: always
       type: str
     flavor:
-      description: Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.
+      description: A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus
+        and memory_mib. Fields set on the instance win over the flavor's.
       returned: always
       type: str
     vcpus:
@@ -505,7 +501,7 @@ from ansible_collections.iaas.cloud.plugins.module_utils.resource import run_res
 OPTIONS = {
     'name': {'type': 'str', 'required': True},
     'image': {'type': 'str'},
-    'flavor': {'type': 'str', 'choices': ['m1.tiny', 'm1.small', 'm1.medium', 'm1.large', 'm1.xlarge']},
+    'flavor': {'type': 'str'},
     'vcpus': {'type': 'int'},
     'memory_mib': {'type': 'int'},
     'max_vcpus': {'type': 'int'},

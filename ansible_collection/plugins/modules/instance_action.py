@@ -80,7 +80,8 @@ instance:
       returned: always
       type: str
     flavor:
-      description: Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib.
+      description: A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus
+        and memory_mib. Fields set on the instance win over the flavor's.
       returned: always
       type: str
     vcpus:

@@ -97,7 +97,7 @@ class Operations:
         outputs = outputs_of(kind, prior)
         old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
         old = api.adopt_unread(unread, old, resolved)  # not read at import: taken from the configuration
-        change = api.diff(kind, old, resolved, address=address)
+        change = self.session.diff(kind, old, resolved, address)
         if change.action == "replace":
             return self._plan_create(
                 kind,

@@ -976,8 +976,8 @@ class GetInstanceResult:
     @pulumi.getter
     def flavor(self) -> str | None:
         """
-        Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib. One of: `m1.tiny`, `m1.small`,
-        `m1.medium`, `m1.large`, `m1.xlarge`.
+        A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib. Fields
+        set on the instance win over the flavor's.
         """
         return pulumi.get(self, "flavor")
 

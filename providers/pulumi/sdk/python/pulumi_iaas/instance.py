@@ -53,9 +53,9 @@ class InstanceArgs:
             resource.
         :param name: Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
             Changing it replaces the resource.
-        :param flavor: Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib. One of: `m1.tiny`,
-            `m1.small`, `m1.medium`, `m1.large`, `m1.xlarge`. Changed in place; the object is stopped and started
-            again.
+        :param flavor: A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and
+            memory_mib. Fields set on the instance win over the flavor's. Changed in place; the object is stopped
+            and started again.
         :param vcpus: Number of virtual CPUs (default: from the flavor). Live up to max_vcpus. From 1 to 256. Chosen
             by the cloud when unset. Changed in place; the object is stopped and started again.
         :param memory_mib: Memory in MiB (default: from the flavor). Live up to max_memory_mib. From 64 to 4194304.
@@ -208,8 +208,8 @@ class InstanceArgs:
     @pulumi.getter
     def flavor(self) -> pulumi.Input[str] | None:
         """
-        Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib. One of: `m1.tiny`, `m1.small`,
-        `m1.medium`, `m1.large`, `m1.xlarge`. Changed in place; the object is stopped and started again.
+        A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib. Fields
+        set on the instance win over the flavor's. Changed in place; the object is stopped and started again.
         """
         return pulumi.get(self, "flavor")
 
@@ -705,8 +705,8 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter
     def flavor(self) -> pulumi.Output[str | None]:
         """
-        Built-in size (m1.tiny ... m1.xlarge); or set vcpus and memory_mib. One of: `m1.tiny`, `m1.small`,
-        `m1.medium`, `m1.large`, `m1.xlarge`.
+        A built-in size (m1.tiny ... m1.xlarge) or a flavor of the cloud config; or set vcpus and memory_mib. Fields
+        set on the instance win over the flavor's.
         """
         return pulumi.get(self, "flavor")
 

@@ -20,6 +20,7 @@ class ReadAhead:
     """
 
     _ahead: dict[str, InventoryRecord | None] | None = None
+    _writes = 0  # writes to the objects seen so far
 
     def get_many(self, ids: Iterable[str]) -> dict[str, InventoryRecord]:
         """The records of ``ids`` that exist, by id (a few queries in all, not one per id)."""
@@ -30,12 +31,12 @@ class ReadAhead:
         """Within the block, ``get`` of one of ``ids`` is answered from one read of them all."""
         wanted = set(ids)
         found = self.get_many(wanted)
-        outer = self._ahead
+        outer, writes = self._ahead, self._writes
         self._ahead = {id: found.get(id) for id in wanted}
         try:
             yield
         finally:
-            self._ahead = outer
+            self._ahead = outer if outer is None or writes == self._writes else {}
 
     def _read_ahead(self, id: str) -> object:
         """The record of ``id`` read ahead (None: it does not exist), else ``_MISSING``."""
@@ -44,5 +45,6 @@ class ReadAhead:
 
     def _forget(self) -> None:
         """A write changed the objects: what was read ahead is no longer sure."""
+        self._writes += 1
         if self._ahead is not None:
             self._ahead = {}

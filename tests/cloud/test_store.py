@@ -249,3 +249,12 @@ def test_records_read_ahead_come_from_one_query_and_a_write_forgets_them(store: 
         changed = store.get("id-1")
         assert changed is not None and changed.inputs == {"n": 10}  # not the record read before the write
     assert store.get("id-2") is not None and store.get_many(["id-0", "id-2", "gone"]).keys() == {"id-0", "id-2"}
+
+
+def test_a_write_inside_a_nested_read_ahead_forgets_the_outer_one_too(sqlite_store: Store) -> None:
+    sqlite_store.put(InventoryRecord("id-0", "key_pair", "k0", data={"inputs": {"n": 0}}))
+    with sqlite_store.read_ahead(["id-0"]):
+        with sqlite_store.read_ahead(["other"]):
+            sqlite_store.put(InventoryRecord("id-0", "key_pair", "k0", data={"inputs": {"n": 1}}))
+        found = sqlite_store.get("id-0")
+        assert found is not None and found.inputs == {"n": 1}

@@ -7,28 +7,16 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from iaas.model import KINDS
+
 if TYPE_CHECKING:
     from iaas.cloud.base import KindHandler
     from iaas.cloud.cloud import Cloud
 
-#: The kinds, each served by the module of its name, in the order they were always listed.
-KINDS = (
-    "project",
-    "image",
-    "key_pair",
-    "network",
-    "security_group",
-    "server_group",
-    "volume",
-    "instance",
-    "snapshot",
-    "port_forward",
-)
-
 
 class Handlers(Mapping[str, "KindHandler"]):
-    """The handler of each kind, bound to one cloud; a kind's module loads when its handler is first asked for
-    (a stack of key pairs then never loads what instances and volumes need)."""
+    """The handler of each kind, bound to one cloud; a kind's module (``iaas.cloud.kinds.<kind>``) loads when its
+    handler is first asked for (a stack of key pairs then never loads what instances and volumes need)."""
 
     def __init__(self, cloud: Cloud):
         self._cloud = cloud

@@ -6,7 +6,7 @@ import contextlib
 import ipaddress
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,15 +16,15 @@ from iaas import yamlfile
 from iaas.cloud import flavors
 from iaas.cloud.admission import Admission, Subject
 from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
+from iaas.cloud.hosts import Hosts
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.db import DATABASE_ENV, is_postgres_url, parse_url
-from iaas.drivers.libvirt import DEFAULT_TIMEOUT
-from iaas.drivers.libvirt.host import Host
-from iaas.drivers.libvirt.reach import on_this_machine
+from iaas.drivers.libvirt.uri import DEFAULT_TIMEOUT, on_this_machine, simulated_uri
 from iaas.errors import ConflictError, DatabaseError, FieldError, IaasError, ValidationError
 
 if TYPE_CHECKING:
     from iaas.cloud.preflight import Problem
+    from iaas.drivers.libvirt import Host
 
 log = logging.getLogger(__name__)
 
@@ -197,27 +197,33 @@ class Cloud:
         self.home = home
         self.inventory = Store(inventory_location(config, database))
         self.admission = Admission(self)
-        self.hosts: dict[str, Host] = {}
-        for hc in config.hosts:
-            sim_store = None
-            if hc.uri.startswith("test://") and config.home != ":memory:":
-                sim_store = hc.sim_store or str(home / "hosts" / f"{hc.name}.db")
-            self.hosts[hc.name] = Host(
-                hc.name,
-                hc.uri,
-                sim_store=sim_store,
-                sim_cpus=hc.sim_cpus,
-                sim_memory_mib=hc.sim_memory_mib,
-                domain_type=hc.domain_type,
-                remote=hc.is_remote,
-                timeout=float(hc.timeout),
-            )
         self.host_configs = {hc.name: hc for hc in config.hosts}
+        #: The hosts by name; each opens when first used (see :mod:`iaas.cloud.hosts`).
+        self.hosts = Hosts(list(self.host_configs), self._open_host)
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 
-        self.handlers: dict[str, KindHandler] = make_handlers(self)
+        self.handlers: Mapping[str, KindHandler] = make_handlers(self)
         if self.inventory.backfill_needed() is not None:
             self._backfill()
+
+    def _open_host(self, name: str) -> Host:
+        """The host of that name, opened (the first use of a host loads the libvirt driver)."""
+        from iaas.drivers.libvirt.host import Host
+
+        hc = self.host_configs[name]
+        sim_store = None
+        if simulated_uri(hc.uri) and self.config.home != ":memory:":
+            sim_store = hc.sim_store or str(self.home / "hosts" / f"{hc.name}.db")
+        return Host(
+            hc.name,
+            hc.uri,
+            sim_store=sim_store,
+            sim_cpus=hc.sim_cpus,
+            sim_memory_mib=hc.sim_memory_mib,
+            domain_type=hc.domain_type,
+            remote=hc.is_remote,
+            timeout=float(hc.timeout),
+        )
 
     def _backfill(self) -> None:
         """Fill in what the objects of an inventory written by an older iaas hold (once, on open)."""
@@ -250,14 +256,18 @@ class Cloud:
     @property
     def simulated(self) -> bool:
         """True when every host is a simulated (test driver) host."""
-        return all(h.simulated for h in self.hosts.values())
+        return all(simulated_uri(hc.uri) for hc in self.host_configs.values())
+
+    @property
+    def real_hosts(self) -> list[str]:
+        """The names of the hosts that are not simulated, in the config's order."""
+        return [name for name, hc in self.host_configs.items() if not simulated_uri(hc.uri)]
 
     @contextlib.contextmanager
-    def bulk_reads(self) -> Iterator[None]:
-        """Within the block, each host lists its objects once and reads each object once (for a refresh)."""
-        with contextlib.ExitStack() as hosts:
-            for host in self.hosts.values():
-                hosts.enter_context(host.bulk_reads())
+    def bulk_reads(self, ids: Iterable[str] = ()) -> Iterator[None]:
+        """Within the block, each host lists its objects once and reads each object once, and the inventory
+        records of ``ids`` come from one query (for a refresh)."""
+        with self.hosts.bulk_reads(), self.inventory.read_ahead(ids):
             yield
 
     def read_waits(self, kind: str) -> bool:
@@ -477,6 +487,6 @@ class Cloud:
 
     def close(self) -> None:
         """Close host connections and the inventory."""
-        for host in self.hosts.values():
+        for host in self.hosts.opened():
             host.close()
         self.inventory.close()

@@ -48,7 +48,7 @@ def _links(write: Write) -> frozenset[tuple[str, str]]:
 
 def needs_of(cloud: Cloud, writes: Iterable[Write]) -> dict[str, Need]:
     """The real hosts the writes touch, with what new guests ask of each."""
-    real = sorted(n for n, h in cloud.hosts.items() if not h.simulated)
+    real = sorted(cloud.real_hosts)
     needs: dict[str, Need] = {}
     if not real:
         return needs

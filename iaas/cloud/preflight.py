@@ -27,9 +27,9 @@ import attrs
 
 from iaas.cloud.kinds.network import missing_link
 from iaas.cloud.pools import DEFAULT_POOL_ROOT, IMAGE_POOL, VOLUME_POOL
-from iaas.drivers.libvirt.reach import on_this_machine
 from iaas.drivers.libvirt.readback import boot_supported, guest_caps, guest_domain_types, machine_types
 from iaas.drivers.libvirt.specs import GuestCaps
+from iaas.drivers.libvirt.uri import on_this_machine
 from iaas.errors import HostError, IaasError
 from iaas.model import hardware
 

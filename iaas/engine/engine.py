@@ -14,16 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from iaas.cloud import Cloud, OpContext
-from iaas.cloud.kinds.console import console_log
-from iaas.cloud.kinds.snapshot import snapshot_list
 from iaas.db import is_postgres_url
-from iaas.engine.apply import ApplyResult, EventFn, apply_plan
-from iaas.engine.hostcheck import check_hosts, explain_unreachable
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
@@ -33,6 +29,9 @@ from iaas.errors import ApplyError, FieldError, NotFoundError, PlanError, Valida
 from iaas.model import KINDS, contains_unknown
 from iaas.stack import Stack
 from iaas.state import ApplyRecord, ResourceRecord, StateStore, default_location, default_owner, open_store
+
+if TYPE_CHECKING:
+    from iaas.engine.apply import ApplyResult, EventFn
 
 DEFAULT_HOME = ".iaas"
 
@@ -155,6 +154,9 @@ class Engine:
         Raises :class:`ApplyError` (with ``.result``) when a step failed; the
         steps that finished are saved and the next apply continues from there.
         """
+        from iaas.engine.apply import apply_plan  # what only an apply needs: loaded when one runs
+        from iaas.engine.hostcheck import check_hosts, explain_unreachable
+
         operation = "destroy" if destroy or (isinstance(target, Plan) and target.destroy) else "apply"
         with self._lock(operation):
             if isinstance(target, Stack):
@@ -291,6 +293,8 @@ class Engine:
     def console_log(self, address: str, offset: int = 0) -> bytes:
         """What the serial console of instance ``address`` (``instance.web`` or ``web``) has written since
         byte ``offset``."""
+        from iaas.cloud.kinds.console import console_log  # instances' machinery: loaded when used
+
         rec = self._instance(address, "only instances have a console")
         return console_log(self.cloud, str(rec.id), str(rec.outputs.get("host") or ""), offset)
 
@@ -298,6 +302,8 @@ class Engine:
         """The snapshots instance ``address`` (``instance.web`` or ``web``) has on its host, oldest first: name,
         memory, description, created_at, state, disks, and the ``address`` and ``stack`` of the resource that
         manages each (None for a snapshot iaas did not take)."""
+        from iaas.cloud.kinds.snapshot import snapshot_list  # instances' machinery: loaded when used
+
         return snapshot_list(self.cloud, str(self._instance(address, "only instances have snapshots").id))
 
     def _instance(self, address: str, refusal: str) -> ResourceRecord:

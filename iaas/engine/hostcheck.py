@@ -40,7 +40,7 @@ def check_hosts(cloud: Cloud, plan: Plan) -> None:
 
 def explain_unreachable(cloud: Cloud) -> None:
     """Raise :class:`PreflightError` naming every real host whose libvirtd does not answer."""
-    real = sorted(n for n, h in cloud.hosts.items() if not h.simulated)
+    real = sorted(cloud.real_hosts)
     problems = [p for p in preflight(cloud, real) if p.check == "reachable"] if real else []
     if problems:
         raise PreflightError(problems)

@@ -43,7 +43,8 @@ def _read_all(cloud: Cloud, stack: str, todo: list[ResourceRecord]) -> list[Obse
     """Read each record's object: those that wait on a remote host from a pool of threads, the rest in order."""
     waits = {kind: cloud.read_waits(kind) for kind in {r.kind for r in todo}}
     remote = [r for r in todo if waits[r.kind]]
-    with cloud.bulk_reads():
+    ids = [r.extra.get("pending_id") if r.status == "creating" else r.id for r in todo]
+    with cloud.bulk_reads(i for i in ids if i):
         found: dict[str, Observed | None] = {}
         if remote:
             with ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(remote))) as pool:

@@ -7,8 +7,13 @@ Open a store with :func:`open_store` and talk to it through the
     with store.lock(default_owner(), "apply", timeout=30):
         snapshot = store.read()
         store.put(ResourceRecord(address="network.web", kind="network", id="net-1"))
+
+:func:`export_json` and :func:`import_json` load on first use (with cattrs), so reading and writing state does not.
 """
 
+from typing import TYPE_CHECKING
+
+from iaas._lazy import lazy_exports
 from iaas.state.backends import DATABASE_ENV, default_location, open_store
 from iaas.state.base import StateStore
 from iaas.state.holders import default_owner
@@ -21,7 +26,6 @@ from iaas.state.records import (
     ResourceRecord,
     Snapshot,
 )
-from iaas.state.serialize import export_json, import_json
 from iaas.state.sqlite import SQLiteStore
 
 __all__ = [
@@ -41,3 +45,8 @@ __all__ = [
     "import_json",
     "open_store",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(("export_json", "import_json"), "iaas.state.serialize"))
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from iaas.state.serialize import export_json, import_json

@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 from iaas import db
 from iaas.errors import DatabaseError, LockError, StateError
 from iaas.state.common import check_push, stamped
+from iaas.state.jsontext import dump_text
 from iaas.state.postgres_lock import AdvisoryLock
 from iaas.state.postgres_schema import SCHEMA
 from iaas.state.records import ApplyRecord, ResourceRecord, Snapshot
-from iaas.state.serialize import dump_text
 from iaas.state.sqlite_rows import (
     APPLY_COLUMNS,
     RESOURCE_COLUMNS,

@@ -1,4 +1,4 @@
-"""Snapshots as JSON documents, and the JSON text kept in store columns.
+"""Snapshots as JSON documents (the JSON text kept in store columns is :mod:`iaas.state.jsontext`'s).
 
 :func:`export_json` and :func:`import_json` give the portable document behind
 ``iaas state pull`` and ``iaas state push``::
@@ -12,12 +12,12 @@ byte-for-byte equal.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import cattrs
 
 from iaas.errors import StateError
+from iaas.state.jsontext import dump_text
 from iaas.state.records import ResourceRecord, Snapshot
 
 #: The ``format`` tag of an exported state document.
@@ -53,28 +53,6 @@ def _problems(exc: cattrs.BaseValidationError, path: str) -> str:
 _strict(str, (str,))
 _strict(int, (int,))
 _strict(float, (int, float))
-
-
-def dump_text(value: Any, *, what: str) -> str:
-    """Return ``value`` as compact, key-sorted JSON text.
-
-    ``what`` names the value in the error raised when it is not JSON-able
-    (``"inputs of network.web"``).
-    """
-    try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise StateError(f"{what} cannot be stored as JSON: {exc}") from exc
-
-
-def load_text(text: Any, *, what: str) -> Any:
-    """Parse JSON text read from a store; ``what`` names it in the error."""
-    if not isinstance(text, str):
-        raise StateError(f"{what}: expected JSON text, found {type(text).__name__}")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"{what}: stored JSON does not parse ({exc})") from exc
 
 
 def export_json(snapshot: Snapshot) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from typing import Any
 from iaas.errors import LockError, StateError
 from iaas.state import holders
 from iaas.state.common import check_push, locked_message, stamped
+from iaas.state.jsontext import dump_text
 from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord, Snapshot
-from iaas.state.serialize import dump_text
 from iaas.state.sqlite_rows import (
     APPLY_COLUMNS,
     LOCK_COLUMNS,

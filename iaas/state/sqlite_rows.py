@@ -7,8 +7,8 @@ import sqlite3
 from typing import Any
 
 from iaas.errors import StateError
+from iaas.state.jsontext import dump_text, load_text
 from iaas.state.records import ApplyRecord, LockInfo, ResourceRecord, Snapshot
-from iaas.state.serialize import dump_text, load_text
 from iaas.state.sqlite_schema import DAMAGED_HINT
 
 #: Columns of the resources table, in the order of the tuples below.

@@ -20,8 +20,8 @@ from typing import Any, Self
 from iaas.errors import LockError, StateError
 from iaas.state import holders
 from iaas.state.common import locked_message
+from iaas.state.jsontext import dump_text
 from iaas.state.records import APPLY_STATUSES, LockInfo, Snapshot
-from iaas.state.serialize import dump_text
 
 log = logging.getLogger(__name__)
 

@@ -87,3 +87,26 @@ def test_validate_loads_neither_the_apply_machinery_nor_the_cloud_nor_rich(proje
     )
     assert "loaded: [] 0" in done.stderr, done.stderr
     assert "is valid" in done.stdout
+
+
+def test_a_plan_of_key_pairs_does_not_load_libvirt(tmp_path: Path) -> None:
+    # A stack of inventory-only kinds on the simulated host never uses a host: its plan must not pay for libvirt.
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d t@iaas"
+    (tmp_path / "stack.yaml").write_text(f"stack: keys\nresources:\n  key_pair:\n    k1: {{public_key: {key}}}\n")
+    home = str(tmp_path / "home")
+    code = (
+        "import sys\n"
+        "from iaas.cli import main\n"
+        f"code = main(['plan', '--detailed-exitcode', '--no-color', '--home', {home!r}])\n"
+        "heavy = ('libvirt', 'iaas.drivers.libvirt.host')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules), code, file=sys.stderr)\n"
+    )
+    for applied in (False, True):
+        if applied:
+            assert (
+                main(["apply", "--auto-approve", "--no-color", "--home", home, "-f", str(tmp_path / "stack.yaml")]) == 0
+            )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+        )
+        assert f"loaded: [] {0 if applied else 2}" in done.stderr, done.stderr

@@ -236,3 +236,25 @@ def test_a_commit_cut_in_flight_is_settled_by_the_server(
             aborted = backend._xid
         backend._xid = aborted
         backend._settle(ConnectionLost("cut while committing"))
+
+
+def test_records_read_ahead_come_from_one_query_and_a_write_forgets_them(store: Store) -> None:
+    for i in range(3):
+        store.put(InventoryRecord(f"id-{i}", "key_pair", f"k{i}", stack="s", data={"inputs": {"n": i}}))
+    with store.read_ahead(["id-0", "id-1", "id-2", "gone"]):
+        before = store.statements
+        assert store.get("id-0") is not None and store.get("gone") is None
+        assert store.statements == before  # answered from the read ahead
+        store.put(InventoryRecord("id-1", "key_pair", "k1", stack="s", data={"inputs": {"n": 10}}))
+        changed = store.get("id-1")
+        assert changed is not None and changed.inputs == {"n": 10}  # not the record read before the write
+    assert store.get("id-2") is not None and store.get_many(["id-0", "id-2", "gone"]).keys() == {"id-0", "id-2"}
+
+
+def test_a_write_inside_a_nested_read_ahead_forgets_the_outer_one_too(sqlite_store: Store) -> None:
+    sqlite_store.put(InventoryRecord("id-0", "key_pair", "k0", data={"inputs": {"n": 0}}))
+    with sqlite_store.read_ahead(["id-0"]):
+        with sqlite_store.read_ahead(["other"]):
+            sqlite_store.put(InventoryRecord("id-0", "key_pair", "k0", data={"inputs": {"n": 1}}))
+        found = sqlite_store.get("id-0")
+        assert found is not None and found.inputs == {"n": 1}

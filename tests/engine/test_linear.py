@@ -100,3 +100,19 @@ def test_an_apply_parses_each_network_xml_a_fixed_number_of_times(
 
 def _empty(plan: iaas.Plan) -> None:
     assert plan.empty, plan.summary()
+
+
+def test_a_refresh_reads_the_inventory_records_of_a_stack_together(tmp_path: Path) -> None:
+    # Kinds whose object is their inventory record are read for a refresh with a few queries, not one each.
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d t@iaas"
+    counted = {}
+    for n in (5, 50):
+        stack = iaas.Stack("keys")
+        for i in range(n):
+            stack.add(iaas.KeyPair(name=f"k{i}", public_key=key))
+        with iaas.Engine.open("keys", home=tmp_path / f"home-{n}") as engine:
+            engine.apply(stack, refresh=False)
+            before = engine.cloud.inventory.statements
+            _empty(engine.plan(stack, refresh=True))
+            counted[n] = engine.cloud.inventory.statements - before
+    assert counted[50] == counted[5], counted

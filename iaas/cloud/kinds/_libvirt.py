@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from iaas.cloud.base import OpContext, PlannedItem
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.pools import DEFAULT_POOL_ROOT
-from iaas.drivers.libvirt import Host, Meta, PoolInfo, VolumeInfo
+from iaas.drivers.libvirt import Meta, PoolInfo, VolumeInfo
 from iaas.drivers.libvirt.specs import VolumeFormat
 from iaas.errors import ConflictError, FieldError, IaasError, ValidationError
 from iaas.model import checks
@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
+    from iaas.drivers.libvirt import Host
 
 GIB = 2**30
 FORMATS = ("qcow2", "raw")
@@ -167,7 +168,7 @@ class LibvirtHandler:
         """
         rec = self.record(self.kind, name_or_id, ctx.stack)
         refs = [rec.id, name_or_id] if rec is not None else [name_or_id]
-        hosts = [rec.host] if rec is not None and rec.host in self.cloud.hosts else []
+        hosts = [rec.host] if rec is not None and rec.host is not None and rec.host in self.cloud.hosts else []
         hosts += [h for h in self.cloud.hosts if h not in hosts]
         matches: list[tuple[str, T]] = []
         for host_name in hosts:

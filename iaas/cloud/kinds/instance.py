@@ -31,7 +31,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -54,11 +54,14 @@ from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.cloud.preflight import HARDWARE_FIELDS, hardware_problems
-from iaas.drivers.libvirt import DomainInfo, DomainSpec, Host, VolumeInfo, libvirtd_netns, wait_for_port
-from iaas.drivers.libvirt.domains import AddressSource
+from iaas.drivers.libvirt import DomainInfo, DomainSpec, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.errors import FieldError, HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
+
+if TYPE_CHECKING:
+    from iaas.drivers.libvirt import Host
+    from iaas.drivers.libvirt.domains import AddressSource
 
 log = logging.getLogger(__name__)
 LEASE_POLL = 0.5  # seconds between two reads of the leases of a network another host serves

@@ -166,7 +166,7 @@ class Handler(RecordHandler):
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         """Define (or redefine) the group's filters on every host that is not simulated."""
         members = self._members(inputs.get("rules") or [])
-        real = [name for name, host in self.cloud.hosts.items() if not host.simulated]
+        real = self.cloud.real_hosts
         egress = any(r.get("direction") == "egress" for r in inputs.get("rules") or [])
         policy = render_policy(policy_name(id), filter_uuid(id), [id], egress_open=not egress)
         for name in real:
@@ -182,10 +182,9 @@ class Handler(RecordHandler):
 
     def remove(self, id: str, outputs: dict[str, Any]) -> None:
         """Undefine the group's filters on every real host."""
-        for host in self.cloud.hosts.values():
-            if not host.simulated:
-                host.undefine_nwfilter(policy_name(id))
-                host.undefine_nwfilter(rules_name(id))
+        for name in self.cloud.real_hosts:
+            self.cloud.hosts[name].undefine_nwfilter(policy_name(id))
+            self.cloud.hosts[name].undefine_nwfilter(rules_name(id))
 
     def lost(self, rec: InventoryRecord, outputs: dict[str, Any]) -> list[str]:
         """The real hosts that lack the group's filters (a host added to the cloud later, say), or whose rules
@@ -194,9 +193,8 @@ class Handler(RecordHandler):
         wanted = {policy_name(rec.id), rules_name(rec.id)}
         expected = allowed_peers(render_rules(rec.id, rules, self._members(rules))) if _remote(rules) else None
         missing = []
-        for name, host in self.cloud.hosts.items():
-            if host.simulated:
-                continue
+        for name in self.cloud.real_hosts:
+            host = self.cloud.hosts[name]
             try:
                 if not wanted <= set(host.nwfilter_names()):
                     missing.append(f"network filters on host {name}")
@@ -235,11 +233,9 @@ class Handler(RecordHandler):
             if not _remote(rules) & changed:
                 continue
             xml = render_rules(rec.id, rules, self._members(rules))
-            for name, host in self.cloud.hosts.items():
-                if host.simulated:
-                    continue
+            for name in self.cloud.real_hosts:
                 try:
-                    host.define_nwfilter(xml)
+                    self.cloud.hosts[name].define_nwfilter(xml)
                 except IaasError as exc:
                     log.warning("security group %s: rules on host %s not updated: %s", rec.name, name, exc)
 

@@ -26,12 +26,12 @@ from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._libvirt import invalid
 from iaas.cloud.kinds._record import RecordHandler
-from iaas.drivers.libvirt import Host
-from iaas.drivers.libvirt.snapshots import SnapshotInfo
 from iaas.errors import ConflictError, IaasError, NotFoundError
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
+    from iaas.drivers.libvirt import Host
+    from iaas.drivers.libvirt.snapshots import SnapshotInfo
 
 log = logging.getLogger(__name__)
 

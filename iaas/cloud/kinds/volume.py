@@ -9,14 +9,17 @@ grown through the guest, with libvirt's block resize).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.base import Observed, OpContext
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, gib, id_of_path, invalid, volume_name
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.pools import VOLUME_POOL
-from iaas.drivers.libvirt import Host, VolumeInfo, VolumeSpec
+from iaas.drivers.libvirt import VolumeInfo, VolumeSpec
 from iaas.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from iaas.drivers.libvirt import Host
 
 
 def overlay_spec(name: str, capacity_bytes: int, backing: VolumeInfo | None, fmt: str = "qcow2") -> VolumeSpec:

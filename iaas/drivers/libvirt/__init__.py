@@ -66,30 +66,43 @@ domain and network; :func:`parse_meta` reads it back from XML.
 Errors: every libvirt failure is :class:`iaas.errors.HostError` (host and
 operation named); changing an object that does not exist is
 :class:`iaas.errors.NotFoundError`.
+
+The names below load on first use: the data types (:mod:`iaas.drivers.libvirt.specs`) come without libvirt-python,
+which loads with :class:`Host`, when a host is first used.
 """
 
-from iaas.drivers.libvirt._opening import DEFAULT_TIMEOUT
-from iaas.drivers.libvirt.host import Host
-from iaas.drivers.libvirt.inventory import VOLUME_PREFIX
-from iaas.drivers.libvirt.meta import META_NS, parse_meta
-from iaas.drivers.libvirt.reach import libvirtd_netns, wait_for_port
-from iaas.drivers.libvirt.specs import (
-    DhcpHost,
-    DiskSpec,
-    DomainAddress,
-    DomainInfo,
-    DomainSpec,
-    GuestCaps,
-    HostInfo,
-    ManagedObject,
-    Meta,
-    NetworkInfo,
-    NetworkSpec,
-    NicSpec,
-    PoolInfo,
-    VolumeInfo,
-    VolumeSpec,
+# ruff: noqa: F401  (names below are imported for type checkers only; runtime loading is lazy)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from iaas._lazy import lazy_exports
+
+_SPECS = (
+    "DhcpHost",
+    "DiskSpec",
+    "DomainAddress",
+    "DomainInfo",
+    "DomainSpec",
+    "GuestCaps",
+    "HostInfo",
+    "ManagedObject",
+    "Meta",
+    "NetworkInfo",
+    "NetworkSpec",
+    "NicSpec",
+    "PoolInfo",
+    "VolumeInfo",
+    "VolumeSpec",
 )
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(_SPECS, "iaas.drivers.libvirt.specs"),
+    "Host": "iaas.drivers.libvirt.host",
+    "VOLUME_PREFIX": "iaas.drivers.libvirt.inventory",
+    "DEFAULT_TIMEOUT": "iaas.drivers.libvirt.uri",
+    **dict.fromkeys(("META_NS", "parse_meta"), "iaas.drivers.libvirt.meta"),
+    **dict.fromkeys(("libvirtd_netns", "wait_for_port"), "iaas.drivers.libvirt.reach"),
+}
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -115,3 +128,29 @@ __all__ = [
     "parse_meta",
     "wait_for_port",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from iaas.drivers.libvirt.host import Host
+    from iaas.drivers.libvirt.inventory import VOLUME_PREFIX
+    from iaas.drivers.libvirt.meta import META_NS, parse_meta
+    from iaas.drivers.libvirt.reach import libvirtd_netns, wait_for_port
+    from iaas.drivers.libvirt.specs import (
+        DhcpHost,
+        DiskSpec,
+        DomainAddress,
+        DomainInfo,
+        DomainSpec,
+        GuestCaps,
+        HostInfo,
+        ManagedObject,
+        Meta,
+        NetworkInfo,
+        NetworkSpec,
+        NicSpec,
+        PoolInfo,
+        VolumeInfo,
+        VolumeSpec,
+    )
+    from iaas.drivers.libvirt.uri import DEFAULT_TIMEOUT

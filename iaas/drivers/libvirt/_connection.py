@@ -22,10 +22,10 @@ import libvirt
 
 from iaas.drivers.libvirt import _eventloop
 from iaas.drivers.libvirt._bulk import BulkReads
-from iaas.drivers.libvirt._opening import DEFAULT_TIMEOUT, Opener, hung
-from iaas.drivers.libvirt.reach import on_this_machine
+from iaas.drivers.libvirt._opening import Opener, hung
 from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, StoredObject, write_node_file
+from iaas.drivers.libvirt.uri import DEFAULT_TIMEOUT, on_this_machine, simulated_uri
 from iaas.errors import HostError
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class Connection(BulkReads):
     @property
     def simulated(self) -> bool:
         """True for libvirt's in-process test driver (``test://`` URIs)."""
-        return self.uri.startswith("test://")
+        return simulated_uri(self.uri)
 
     @property
     def sim_store_path(self) -> Path | None:

@@ -25,8 +25,6 @@ import libvirt
 
 from iaas.errors import HostUnreachableError
 
-#: Seconds a host may leave a call unanswered before it fails, unless its cloud config says otherwise.
-DEFAULT_TIMEOUT = 30.0
 #: Unanswered keepalive probes after which a connection is closed.
 KEEPALIVE_COUNT = 3
 

@@ -22,15 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from iaas.errors import HostError, IaasError
 
 DEFAULT_SOCKET = "/run/libvirt/libvirt-sock"
-#: Host names in a URI that mean this machine.
-LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 _CLONE_NEWNET = 0x40000000
 CONNECT_TIMEOUT = 3.0  # seconds one connection attempt may take
-
-
-def on_this_machine(uri: str) -> bool:
-    """Whether a libvirt URI names this machine: no host name, or a loopback one."""
-    return urlsplit(uri).hostname in (None, "", *LOCAL_NAMES)
 
 
 def libvirtd_netns(uri: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import libvirt
@@ -228,3 +229,40 @@ def test_network_filters_on_a_simulated_host(plain_host: Host) -> None:
     assert caught.value.operation == "define network filter iaas-sg-x"
     plain_host.undefine_nwfilter("iaas-sg-x")  # nothing to undefine: fine
     assert plain_host.nwfilter_names() == []
+
+
+def test_threads_asking_for_one_object_in_a_bulk_session_wait_for_one_read() -> None:
+    host = Host("sim", "test:///default")
+    calls: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    def read() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "leases"
+
+    with host.bulk_reads(), ThreadPoolExecutor(max_workers=4) as pool:
+        first = pool.submit(host._once, "key", read)
+        assert started.wait(10)
+        others = [pool.submit(host._once, "key", read) for _ in range(3)]
+        release.set()
+        assert [f.result(10) for f in (first, *others)] == ["leases"] * 4
+    assert len(calls) == 1
+
+
+def test_a_failed_read_in_a_bulk_session_is_read_again() -> None:
+    host = Host("sim", "test:///default")
+    answers = iter([HostError("sim", "read", "gone away"), "found"])
+
+    def read() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with host.bulk_reads():
+        with pytest.raises(HostError, match="gone away"):
+            host._once("key", read)
+        assert host._once("key", read) == "found"
+        assert host._once("key", read) == "found"

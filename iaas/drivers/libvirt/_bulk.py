@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import libvirt
@@ -63,17 +64,30 @@ class BulkReads:
                     self._bulk = {}
 
     def _once(self, key: Hashable, read: Callable[[], T]) -> T:
-        """``read()``, or within a session what it gave the first time."""
+        """``read()``, or within a session what it gave the first time.
+
+        Threads that ask for the same key while it is being read wait for that one read (a refresh reads a
+        host's objects from several threads: each would otherwise list the same leases or domains again).
+        """
         cache = self._bulk
         if cache is None:
             return read()
         with self._bulk_lock:
-            if key in cache:
-                return cache[key]
-        value = read()
-        with self._bulk_lock:
-            if self._bulk is cache:
-                cache.setdefault(key, value)
+            found: Future[T] | None = cache.get(key)
+            if found is None:
+                entry: Future[T] = Future()
+                cache[key] = entry
+        if found is not None:
+            return found.result()
+        try:
+            value = read()
+        except BaseException as exc:
+            with self._bulk_lock:
+                if cache.get(key) is entry:
+                    del cache[key]  # a later call reads again
+            entry.set_exception(exc)
+            raise
+        entry.set_result(value)
         return value
 
     def _bulk_domain(self, conn: libvirt.virConnect, ref: str) -> libvirt.virDomain | None:

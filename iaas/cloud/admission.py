@@ -9,7 +9,8 @@ store's transaction:
 * each fixed IP in its network (inside the subnet, not the gateway, given once);
 * each attached volume (attached to one instance at a time);
 * a network's IPv4 range (no overlap with another network on the same host);
-* a port forward's host address and port (used once per host and protocol).
+* a port forward's host address and port (used once per host and protocol);
+* a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`).
 
 Each check reads only the rows it is about, so its cost does not grow with
 the size of the cloud.  :meth:`Admission.reserve` holds these before the
@@ -133,6 +134,18 @@ def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
     return limits
 
 
+VNI_SCOPE = "vni"  # claims of VXLAN network identifiers, keyed by the VNI in decimal
+VNI_MAX = (1 << 24) - 1  # VNIs are 24 bits; 0 is never used
+
+
+def first_vni(id: str) -> int:
+    """Where the search for a network's VNI starts: the first 24 bits of its id (1 when they are not hex, or 0)."""
+    try:
+        return int(id.replace("-", "")[:6], 16) or 1
+    except ValueError:
+        return 1
+
+
 _UNITS = {"vcpus": ("vCPUs", ""), "memory_mib": ("memory", " MiB"), "disk_gib": ("disk", " GiB")}
 
 
@@ -164,6 +177,7 @@ class Admission:
             *self._attachments(subject, resolve),
             *self._subnet(subject),
             *self._listener(subject, resolve),
+            *self._vni(subject),
         ]
 
     def reserve(self, subject: Subject) -> None:
@@ -230,6 +244,20 @@ class Admission:
                 self.release(owner)
                 released.append(label)
         return released
+
+    def vni(self, network_id: str, label: str = "") -> int:
+        """The VXLAN network identifier of a network: the one it holds, else one claimed for it now.
+
+        A network recorded before VNIs were claimed gets the one its id hashes
+        to, when that is free.
+        """
+        held = self.store.claimed(network_id, VNI_SCOPE)
+        if held:
+            return int(held[0])
+        for attempt in self.store.attempts():
+            with attempt:
+                number = self._take_vni(network_id, label or f"network {network_id}")
+        return number
 
     # ------------------------------------------------------------ subjects and references
 
@@ -408,3 +436,20 @@ class Admission:
             return [FieldError(s.address, "host_port", f"{where} is already forwarded by {holder.label}")]
         self.store.put_listener(s.owner, f"host:{host}", protocol, port, address, s.label)
         return []
+
+    def _vni(self, s: Subject) -> list[FieldError]:
+        if s.kind == "network":
+            self._take_vni(s.owner, s.label)
+        return []
+
+    def _take_vni(self, owner: str, label: str) -> int:
+        """The VNI ``owner`` holds, else the first free one from :func:`first_vni` on, claimed for it."""
+        held = self.store.claimed(owner, VNI_SCOPE)
+        if held:
+            return int(held[0])
+        number = first_vni(owner)
+        for _ in range(VNI_MAX):
+            if self.store.claim(VNI_SCOPE, str(number), owner, label) is None:
+                return number
+            number = number % VNI_MAX + 1
+        raise CapacityError(f"{label}: every VXLAN network identifier is taken")

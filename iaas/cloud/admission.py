@@ -10,6 +10,8 @@ store's transaction:
 * each attached volume (attached to one instance at a time);
 * a network's IPv4 range (no overlap with another network on the same host);
 * a port forward's host address and port (used once per host and protocol);
+* a name, for kinds whose names are unique (:attr:`iaas.model.base.Resource.unique_name`: per project,
+  or cloud-wide for projects);
 * a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`).
 
 Each check reads only the rows it is about, so its cost does not grow with
@@ -30,7 +32,7 @@ import attrs
 
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
-from iaas.model import Instance, Quota
+from iaas.model import KINDS, Instance, Quota
 from iaas.model.network import subnet_of
 
 if TYPE_CHECKING:
@@ -178,6 +180,7 @@ class Admission:
             *self._subnet(subject),
             *self._listener(subject, resolve),
             *self._vni(subject),
+            *self._name(subject, resolve),
         ]
 
     def reserve(self, subject: Subject) -> None:
@@ -453,3 +456,33 @@ class Admission:
                 return number
             number = number % VNI_MAX + 1
         raise CapacityError(f"{label}: every VXLAN network identifier is taken")
+
+    def _name(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        unique = getattr(KINDS.get(s.kind), "unique_name", None)
+        name = s.inputs.get("name")
+        if unique is None or not isinstance(name, str):
+            return []
+        where = "the cloud"
+        key = name
+        if unique == "project":
+            given = s.inputs.get("project")
+            project = resolve("project", given)
+            key = f"{project.id if project is not None else given or ''}/{name}"
+            where = f"project {project.inputs.get('name') or project.id}" if project else "the default project"
+        scope = f"name:{s.kind}"
+        holder = self.store.claim(scope, key, s.owner, s.label)
+        rec = self.store.get(holder.owner) if holder is not None else None
+        if holder is not None and rec is not None and rec.stack and (rec.stack, rec.address) == (s.stack, s.address):
+            self.store.hand_over(scope, key, s.owner, s.label)  # its replacement, made before it is deleted
+            holder = None
+        self.store.release_claims(s.owner, scope, {key})  # a rename gives the old name up
+        if holder is None:
+            return []
+        if rec is None:
+            by = holder.label
+        elif rec.stack:
+            by = self.label(rec)
+        else:
+            by = f"{rec.kind} {rec.id}, which no stack manages (import it)"
+        why = f"{s.kind} name {name!r} is already used in {where} by {by}; choose another name"
+        return [ClaimProblem(s.address, "name", why)]

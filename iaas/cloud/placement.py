@@ -24,7 +24,7 @@ from iaas.cloud.admission import CapacityProblem, QuotaProblem, Ref, Subject, as
 from iaas.cloud.base import PlannedItem
 from iaas.cloud.store import InventoryRecord
 from iaas.errors import FieldError
-from iaas.model import UNKNOWN, Reference
+from iaas.model import KINDS, UNKNOWN, Reference
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -205,9 +205,10 @@ def _lowered_quotas(
 
 #: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
 #: forwards against projects; the scheduler places instances, networks and volumes; subnets and
-#: listening ports clash.  A plan that changes nothing else has nothing to check.
-CLAIM_KINDS = frozenset({"instance", "network", "port_forward"})
-CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
+#: listening ports clash; the names of some kinds are unique.  A plan that changes nothing else has nothing to check.
+UNIQUE_NAMED = frozenset(kind for kind, cls in KINDS.items() if cls.unique_name)  # names held once
+CLAIM_KINDS = frozenset({"instance", "network", "port_forward"}) | UNIQUE_NAMED
+CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"}) | UNIQUE_NAMED
 
 
 def check_plan(

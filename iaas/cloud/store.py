@@ -326,6 +326,10 @@ class Store(ReadAhead):
         )
         return None
 
+    def hand_over(self, scope: str, key: str, owner: str, label: str) -> None:
+        """Give the claim of ``key`` in ``scope`` to ``owner``, whoever held it."""
+        self._sql("UPDATE claims SET owner=?, label=? WHERE scope=? AND key=?", (owner, label, scope, key))
+
     def claimed(self, owner: str, scope: str) -> builtins.list[str]:
         """The keys ``owner`` holds in ``scope``."""
         with self._lock:

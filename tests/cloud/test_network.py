@@ -178,7 +178,7 @@ def test_name_taken_by_another_stack(cloud, make):
     make(cloud, "network", "web", cidr="10.20.0.0/24", stack="other")
     with pytest.raises(
         ConflictError,
-        match="network named 'web' already exists on host 'h1': it belongs to network.web of stack 'other'",
+        match=r"network name 'web' is already used in the default project by network.web \(stack other\)",
     ):
         make(cloud, "network", "web", cidr="10.30.0.0/24")
     assert networks(cloud) == ["web"]

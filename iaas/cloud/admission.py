@@ -12,6 +12,7 @@ store's transaction:
 * a port forward's host address and port (used once per host and protocol);
 * a name, for kinds whose names are unique (:attr:`iaas.model.base.Resource.unique_name`: per project,
   or cloud-wide for projects);
+* a snapshot of a running instance with UEFI firmware (which libvirt refuses);
 * a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`).
 
 Each check reads only the rows it is about, so its cost does not grow with
@@ -181,6 +182,7 @@ class Admission:
             *self._listener(subject, resolve),
             *self._vni(subject),
             *self._name(subject, resolve),
+            *self._snapshot(subject, resolve),
         ]
 
     def reserve(self, subject: Subject) -> None:
@@ -486,3 +488,16 @@ class Admission:
             by = f"{rec.kind} {rec.id}, which no stack manages (import it)"
         why = f"{s.kind} name {name!r} is already used in {where} by {by}; choose another name"
         return [ClaimProblem(s.address, "name", why)]
+
+    def _snapshot(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        """libvirt refuses an internal snapshot of a running guest with pflash (UEFI) firmware."""
+        instance = resolve("instance", s.inputs.get("instance")) if s.kind == "snapshot" else None
+        if instance is None or instance.inputs.get("firmware") != "uefi":
+            return []
+        if instance.inputs.get("power_state", "running") != "running" and not s.inputs.get("memory"):
+            return []  # a stopped guest's disks can be snapshotted
+        why = (
+            f"instance {instance.label} runs with firmware uefi, and libvirt cannot snapshot a running guest with "
+            "UEFI (pflash) firmware: set its power_state to stopped (and memory to false), or use firmware bios"
+        )
+        return [FieldError(s.address, "instance", why)]

@@ -205,10 +205,11 @@ def _lowered_quotas(
 
 #: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
 #: forwards against projects; the scheduler places instances, networks and volumes; subnets and
-#: listening ports clash; the names of some kinds are unique.  A plan that changes nothing else has nothing to check.
+#: listening ports clash; the names of some kinds are unique; UEFI guests
+#: are not snapshotted while they run.  A plan that changes nothing else has nothing to check.
 UNIQUE_NAMED = frozenset(kind for kind, cls in KINDS.items() if cls.unique_name)  # names held once
-CLAIM_KINDS = frozenset({"instance", "network", "port_forward"}) | UNIQUE_NAMED
-CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"}) | UNIQUE_NAMED
+CLAIM_KINDS = frozenset({"instance", "network", "port_forward", "snapshot"}) | UNIQUE_NAMED
+CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project", "snapshot"}) | UNIQUE_NAMED
 
 
 def check_plan(

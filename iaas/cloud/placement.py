@@ -280,7 +280,9 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
             if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
                 continue
             if not _superseded(obj):
-                subject = Subject(obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj))
+                subject = Subject(
+                    obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj), view.stack
+                )
                 errors += admission.check(subject, resolve, counters=False)
     return errors
 
@@ -299,7 +301,9 @@ def check_names(cloud: Cloud, stack: str, items: list[PlannedItem]) -> list[Fiel
                 continue
             known = item.action == "update" and item.outputs and item.outputs.get("id")
             owner = str(item.outputs["id"]) if known and item.outputs else f"plan:{item.address}"
-            subject = Subject(item.kind, owner, item.address, f"{item.address} (stack {stack})", item.after)
+            subject = Subject(
+                item.kind, owner, item.address, f"{item.address} (stack {stack})", item.after, None, stack
+            )
             errors += admission.check(subject, admission.resolver(subject, stack), counters=False)
     return errors
 

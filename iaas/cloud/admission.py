@@ -9,7 +9,11 @@ store's transaction:
 * each fixed IP in its network (inside the subnet, not the gateway, given once);
 * each attached volume (attached to one instance at a time);
 * a network's IPv4 range (no overlap with another network on the same host);
-* a port forward's host address and port (used once per host and protocol).
+* a port forward's host address and port (used once per host and protocol);
+* a name, for kinds whose names are unique (:attr:`iaas.model.base.Resource.unique_name`: per project,
+  or cloud-wide for projects);
+* a snapshot of a running instance with UEFI firmware (which libvirt refuses);
+* a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`).
 
 Each check reads only the rows it is about, so its cost does not grow with
 the size of the cloud.  :meth:`Admission.reserve` holds these before the
@@ -29,7 +33,7 @@ import attrs
 
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
-from iaas.model import Instance, Quota
+from iaas.model import KINDS, Instance, Quota
 from iaas.model.network import subnet_of
 
 if TYPE_CHECKING:
@@ -133,6 +137,18 @@ def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
     return limits
 
 
+VNI_SCOPE = "vni"  # claims of VXLAN network identifiers, keyed by the VNI in decimal
+VNI_MAX = (1 << 24) - 1  # VNIs are 24 bits; 0 is never used
+
+
+def first_vni(id: str) -> int:
+    """Where the search for a network's VNI starts: the first 24 bits of its id (1 when they are not hex, or 0)."""
+    try:
+        return int(id.replace("-", "")[:6], 16) or 1
+    except ValueError:
+        return 1
+
+
 _UNITS = {"vcpus": ("vCPUs", ""), "memory_mib": ("memory", " MiB"), "disk_gib": ("disk", " GiB")}
 
 
@@ -164,6 +180,9 @@ class Admission:
             *self._attachments(subject, resolve),
             *self._subnet(subject),
             *self._listener(subject, resolve),
+            *self._vni(subject),
+            *self._name(subject, resolve),
+            *self._snapshot(subject, resolve),
         ]
 
     def reserve(self, subject: Subject) -> None:
@@ -230,6 +249,20 @@ class Admission:
                 self.release(owner)
                 released.append(label)
         return released
+
+    def vni(self, network_id: str, label: str = "") -> int:
+        """The VXLAN network identifier of a network: the one it holds, else one claimed for it now.
+
+        A network recorded before VNIs were claimed gets the one its id hashes
+        to, when that is free.
+        """
+        held = self.store.claimed(network_id, VNI_SCOPE)
+        if held:
+            return int(held[0])
+        for attempt in self.store.attempts():
+            with attempt:
+                number = self._take_vni(network_id, label or f"network {network_id}")
+        return number
 
     # ------------------------------------------------------------ subjects and references
 
@@ -408,3 +441,63 @@ class Admission:
             return [FieldError(s.address, "host_port", f"{where} is already forwarded by {holder.label}")]
         self.store.put_listener(s.owner, f"host:{host}", protocol, port, address, s.label)
         return []
+
+    def _vni(self, s: Subject) -> list[FieldError]:
+        if s.kind == "network":
+            self._take_vni(s.owner, s.label)
+        return []
+
+    def _take_vni(self, owner: str, label: str) -> int:
+        """The VNI ``owner`` holds, else the first free one from :func:`first_vni` on, claimed for it."""
+        held = self.store.claimed(owner, VNI_SCOPE)
+        if held:
+            return int(held[0])
+        number = first_vni(owner)
+        for _ in range(VNI_MAX):
+            if self.store.claim(VNI_SCOPE, str(number), owner, label) is None:
+                return number
+            number = number % VNI_MAX + 1
+        raise CapacityError(f"{label}: every VXLAN network identifier is taken")
+
+    def _name(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        unique = getattr(KINDS.get(s.kind), "unique_name", None)
+        name = s.inputs.get("name")
+        if unique is None or not isinstance(name, str):
+            return []
+        where = "the cloud"
+        key = name
+        if unique == "project":
+            given = s.inputs.get("project")
+            project = resolve("project", given)
+            key = f"{project.id if project is not None else given or ''}/{name}"
+            where = f"project {project.inputs.get('name') or project.id}" if project else "the default project"
+        scope = f"name:{s.kind}"
+        holder = self.store.claim(scope, key, s.owner, s.label)
+        rec = self.store.get(holder.owner) if holder is not None else None
+        if holder is not None and rec is not None and rec.stack and (rec.stack, rec.address) == (s.stack, s.address):
+            self.store.hand_over(scope, key, s.owner, s.label)  # its replacement, made before it is deleted
+            holder = None
+        self.store.release_claims(s.owner, scope, {key})  # a rename gives the old name up
+        if holder is None:
+            return []
+        if rec is None:
+            by = holder.label
+        elif rec.stack:
+            by = self.label(rec)
+        else:
+            by = f"{rec.kind} {rec.id}, which no stack manages (import it)"
+        why = f"{s.kind} name {name!r} is already used in {where} by {by}; choose another name"
+        return [ClaimProblem(s.address, "name", why)]
+
+    def _snapshot(self, s: Subject, resolve: Resolver) -> list[FieldError]:
+        """libvirt refuses an internal snapshot of a running guest with pflash (UEFI) firmware."""
+        instance = resolve("instance", s.inputs.get("instance")) if s.kind == "snapshot" else None
+        if instance is None or instance.inputs.get("firmware") != "uefi":
+            return []
+        if instance.inputs.get("power_state", "running") != "running" and not s.inputs.get("memory"):
+            return []  # a stopped guest's disks can be snapshotted
+        why = (
+            f"instance {instance.label} runs with firmware uefi, and libvirt cannot snapshot a running guest with "
+            "UEFI (pflash) firmware: set its power_state to stopped (and memory to false), or use firmware bios"
+        )
+        return [FieldError(s.address, "instance", why)]

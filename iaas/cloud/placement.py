@@ -24,7 +24,7 @@ from iaas.cloud.admission import CapacityProblem, QuotaProblem, Ref, Subject, as
 from iaas.cloud.base import PlannedItem
 from iaas.cloud.store import InventoryRecord
 from iaas.errors import FieldError
-from iaas.model import UNKNOWN, Reference
+from iaas.model import KINDS, UNKNOWN, Reference
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -205,9 +205,12 @@ def _lowered_quotas(
 
 #: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
 #: forwards against projects; the scheduler places instances, networks and volumes; subnets and
-#: listening ports clash.  A plan that changes nothing else has nothing to check.
-CLAIM_KINDS = frozenset({"instance", "network", "port_forward"})
+#: listening ports clash; the names of some kinds are unique; UEFI guests
+#: are not snapshotted while they run.  A plan that changes nothing else has nothing to check.
+UNIQUE_NAMED = frozenset(kind for kind, cls in KINDS.items() if cls.unique_name)  # names held once
+CLAIM_KINDS = frozenset({"instance", "network", "port_forward", "snapshot"}) | UNIQUE_NAMED
 CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
+NAMED_ONLY = (UNIQUE_NAMED | {"snapshot"}) - CHECKED_KINDS  # kinds whose checks read only the rows they are about
 
 
 def check_plan(
@@ -223,7 +226,7 @@ def check_plan(
     """
     items = list(items)
     if not any(item.kind in CHECKED_KINDS for item in items):
-        return [], {}  # without reading the inventory: one-resource faces call this per resource
+        return check_names(cloud, stack, items), {}  # without listing the inventory: faces call this per resource
     view = PlanView(cloud, stack, items)
     errors = check_quotas(view)
     planned, problems = scheduler.place_all(view)
@@ -277,8 +280,31 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
             if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
                 continue
             if not _superseded(obj):
-                subject = Subject(obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj))
+                subject = Subject(
+                    obj.kind, _plan_key(obj), obj.item.address, obj.label, obj.inputs, host(obj), view.stack
+                )
                 errors += admission.check(subject, resolve, counters=False)
+    return errors
+
+
+def check_names(cloud: Cloud, stack: str, items: list[PlannedItem]) -> list[FieldError]:
+    """The admission's rules for a plan of kinds that need no view of the whole cloud (names, snapshots), in a
+    dry run whose references resolve against the inventory."""
+    admission, store = cloud.admission, cloud.inventory
+    errors: list[FieldError] = []
+    with store.dry_run():
+        for item in items:
+            if item.action in ("delete", "replace") and item.outputs and item.outputs.get("id"):
+                store.release(str(item.outputs["id"]))
+        for item in items:
+            if item.kind not in NAMED_ONLY or item.action in ("delete", "noop") or item.after is None:
+                continue
+            known = item.action == "update" and item.outputs and item.outputs.get("id")
+            owner = str(item.outputs["id"]) if known and item.outputs else f"plan:{item.address}"
+            subject = Subject(
+                item.kind, owner, item.address, f"{item.address} (stack {stack})", item.after, None, stack
+            )
+            errors += admission.check(subject, admission.resolver(subject, stack), counters=False)
     return errors
 
 
@@ -294,4 +320,13 @@ def _superseded(obj: Obj) -> bool:
     return obj.new or (current is not None and current != obj.record.id)
 
 
-__all__ = ["CapacityProblem", "PlanView", "QuotaProblem", "as_error", "check_claims", "check_plan", "check_quotas"]
+__all__ = [
+    "CapacityProblem",
+    "PlanView",
+    "check_names",
+    "QuotaProblem",
+    "as_error",
+    "check_claims",
+    "check_plan",
+    "check_quotas",
+]

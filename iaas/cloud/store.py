@@ -8,7 +8,8 @@ Besides the objects, the store keeps what the cloud's invariants need, each a
 constraint or an index, so a check reads only the rows it is about:
 
 * ``claims``: things one object holds at a time — a fixed IP in a network,
-  a volume's attachment, a unique name — primary key (scope, key);
+  a volume's attachment, a network's VXLAN identifier, a unique name —
+  primary key (scope, key);
 * ``ranges``: the IPv4 range of each network, as integers, indexed by
   (area, first address): whether a new range overlaps one is one index lookup;
 * ``listeners``: the host address and port of each port forward;
@@ -324,6 +325,16 @@ class Store(ReadAhead):
             (scope, key, owner, label),
         )
         return None
+
+    def hand_over(self, scope: str, key: str, owner: str, label: str) -> None:
+        """Give the claim of ``key`` in ``scope`` to ``owner``, whoever held it."""
+        self._sql("UPDATE claims SET owner=?, label=? WHERE scope=? AND key=?", (owner, label, scope, key))
+
+    def claimed(self, owner: str, scope: str) -> builtins.list[str]:
+        """The keys ``owner`` holds in ``scope``."""
+        with self._lock:
+            rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=? ORDER BY key", (owner, scope)).fetchall()
+        return [str(r[0]) for r in rows]
 
     def overlapping_range(self, area: str, first: int, last: int, owner: str) -> tuple[Holder, str] | None:
         """A range of another owner in ``area`` that meets [first, last], with its CIDR, or None.

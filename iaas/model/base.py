@@ -200,6 +200,9 @@ class Resource:
     updatable: ClassVar[bool] = True  # some field can change without a replacement
     #: The rule of this kind's names (kinds named on the hosts, as libvirt objects or hostnames, are stricter).
     name_check: ClassVar[Callable[[Any], str | None]] = staticmethod(checks.free_name)
+    #: Where this kind's names are unique across the cloud's stacks: in a ``"project"`` (objects without
+    #: one share the cloud's default project), in the whole ``"cloud"``, or nowhere (None: names may repeat).
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = None
 
     name: str = field("Name of the resource; unique per kind within a stack.", required=True, update="replace")
 

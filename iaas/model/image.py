@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -18,6 +18,7 @@ class Image(Resource):
     """A disk image imported once per host into a storage pool."""
 
     kind: ClassVar[str] = "image"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "project"
     description_doc: ClassVar[str] = "A bootable disk image, imported once per host and shared by copy-on-write."
     updatable: ClassVar[bool] = False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -15,6 +15,7 @@ class KeyPair(Resource):
     """An OpenSSH public key, given to instances through cloud-init."""
 
     kind: ClassVar[str] = "key_pair"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "project"
     description_doc: ClassVar[str] = "An SSH public key, injected into instances through cloud-init."
     updatable: ClassVar[bool] = False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -17,6 +17,7 @@ class Network(Resource):
     """A libvirt network: NAT, isolated or routed, with dnsmasq DHCP."""
 
     kind: ClassVar[str] = "network"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "project"
     name_check: ClassVar[Callable[[Any], str | None]] = staticmethod(checks.name)  # names a libvirt network
     description_doc: ClassVar[str] = "A virtual network with an IPv4 subnet, DHCP and DNS."
 

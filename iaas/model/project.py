@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -35,6 +35,7 @@ class Project(Resource):
     """A tenant: resources that name it count against its quotas."""
 
     kind: ClassVar[str] = "project"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "cloud"
     description_doc: ClassVar[str] = "A tenant with quotas; resources that name it count against them."
 
     description: str = field("Free text.", default="")

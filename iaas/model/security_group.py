@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -27,6 +27,7 @@ class SecurityGroup(Resource):
     """A set of rules; by default ingress is denied, egress and established traffic allowed."""
 
     kind: ClassVar[str] = "security_group"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "project"
     description_doc: ClassVar[str] = (
         "Firewall rules for instance NICs. Default: deny ingress, allow egress and established traffic."
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -14,6 +14,7 @@ class ServerGroup(Resource):
     """Instances in the group are placed together (affinity) or apart (anti-affinity)."""
 
     kind: ClassVar[str] = "server_group"
+    unique_name: ClassVar[Literal["project", "cloud"] | None] = "project"
     description_doc: ClassVar[str] = "A placement policy for instances: affinity, anti-affinity or soft variants."
     updatable: ClassVar[bool] = False
 

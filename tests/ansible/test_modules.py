@@ -65,14 +65,18 @@ def test_check_mode_reports_and_changes_nothing(run_module: RunModule, cloud: di
 
 
 def test_stacks_keep_objects_of_the_same_name_apart(run_module: RunModule, cloud: dict[str, str]) -> None:
-    a = run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "a"})
-    b = run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "b"})
-    assert b["changed"] and a["key_pair"]["id"] != b["key_pair"]["id"]
-    assert [k["stack"] for k in run_module("key_pair_info", {"cloud": cloud, "name": "admin"})["key_pairs"]] == [
-        "a",
-        "b",
-    ]
-    assert len(run_module("key_pair_info", {"cloud": cloud, "stack": "b"})["key_pairs"]) == 1
+    a = run_module("volume", {"cloud": cloud, "name": "data", "size_gib": 1, "stack": "a"})
+    b = run_module("volume", {"cloud": cloud, "name": "data", "size_gib": 1, "stack": "b"})
+    assert b["changed"] and a["volume"]["id"] != b["volume"]["id"]
+    assert [k["stack"] for k in run_module("volume_info", {"cloud": cloud, "name": "data"})["volumes"]] == ["a", "b"]
+    assert len(run_module("volume_info", {"cloud": cloud, "stack": "b"})["volumes"]) == 1
+
+
+def test_a_name_held_once_is_refused_to_a_second_stack(run_module: RunModule, cloud: dict[str, str]) -> None:
+    run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "a"})
+    for check_mode in (True, False):
+        b = run_module("key_pair", {"cloud": cloud, "name": "admin", "public_key": KEY, "stack": "b"}, check_mode)
+        assert b["failed"] and "key_pair.admin (stack a)" in b["msg"], b
 
 
 def test_info_finds_nothing_without_failing(run_module: RunModule, cloud: dict[str, str]) -> None:

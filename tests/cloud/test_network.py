@@ -6,9 +6,12 @@ import attrs
 import pytest
 
 from iaas.cloud import Cloud, OpContext
+from iaas.cloud.kinds._overlay import vni
 from iaas.cloud.kinds.network import bridge_name
 from iaas.drivers.libvirt import Meta, NetworkSpec
 from iaas.errors import ConflictError, NotFoundError, ValidationError
+from iaas.model import KINDS
+from iaas.model.values import complete
 
 
 def networks(cloud: Cloud, host: str = "h1") -> list[str]:
@@ -175,7 +178,7 @@ def test_name_taken_by_another_stack(cloud, make):
     make(cloud, "network", "web", cidr="10.20.0.0/24", stack="other")
     with pytest.raises(
         ConflictError,
-        match="network named 'web' already exists on host 'h1': it belongs to network.web of stack 'other'",
+        match=r"network name 'web' is already used in the default project by network.web \(stack other\)",
     ):
         make(cloud, "network", "web", cidr="10.30.0.0/24")
     assert networks(cloud) == ["web"]
@@ -212,3 +215,46 @@ def test_spec_is_rebuilt_from_inputs():
         dhcp_start="172.16.0.2",
         dhcp_end="172.16.0.2",
     )
+
+
+# ------------------------------------------------ VXLAN network identifiers
+
+
+def _network_with_id(cloud: Cloud, name: str, id: str, cidr: str) -> str:
+    ctx = OpContext(stack="s1", address=f"network.{name}", pending_id=id)
+    return str(cloud.create("network", ctx, complete(KINDS["network"], {"name": name, "cidr": cidr}), {})["id"])
+
+
+def test_networks_whose_ids_hash_alike_get_different_vnis(cloud):
+    first = _network_with_id(cloud, "a", "abcdef00-0000-4000-8000-000000000001", "10.61.0.0/24")
+    second = _network_with_id(cloud, "b", "abcdef11-0000-4000-8000-000000000002", "10.62.0.0/24")
+    assert (vni(cloud, first), vni(cloud, second)) == (0xABCDEF, 0xABCDF0)
+    assert cloud.inventory.claimed(second, "vni") == [str(0xABCDF0)]
+
+
+def test_a_deleted_network_gives_its_vni_back(cloud):
+    first = _network_with_id(cloud, "a", "abcdef00-0000-4000-8000-000000000001", "10.61.0.0/24")
+    cloud.delete("network", OpContext(stack="s1", address="network.a"), first, {"id": first, "host": "h1"})
+    assert cloud.inventory.claimed(first, "vni") == []
+    third = _network_with_id(cloud, "c", "abcdef22-0000-4000-8000-000000000003", "10.63.0.0/24")
+    assert vni(cloud, third) == 0xABCDEF
+
+
+def test_a_network_recorded_without_a_vni_claims_its_hash_on_first_use(cloud):
+    id = _network_with_id(cloud, "a", "00000000-0000-4000-8000-000000000001", "10.61.0.0/24")
+    with cloud.inventory.transaction():
+        cloud.inventory.release_claims(id, "vni", set())  # as an inventory written before VNIs were claimed
+    assert cloud.inventory.claimed(id, "vni") == []
+    assert vni(cloud, id) == 1  # a zero hash is never used
+    assert cloud.inventory.claimed(id, "vni") == ["1"]
+
+
+def test_the_plan_sees_the_vni_of_a_network_it_makes_without_keeping_it(cloud):
+    from iaas.cloud.admission import Subject
+
+    _network_with_id(cloud, "a", "abcdef00-0000-4000-8000-000000000001", "10.61.0.0/24")
+    subject = Subject("network", "abcdef99-0000-4000-8000-000000000009", "network.b", "network.b", {"name": "b"})
+    with cloud.inventory.dry_run():
+        assert cloud.admission.check(subject, cloud.admission.resolver(subject), counters=False) == []
+        assert cloud.inventory.claimed(subject.owner, "vni") == [str(0xABCDF0)]
+    assert cloud.inventory.claimed(subject.owner, "vni") == []

@@ -195,3 +195,16 @@ def test_outputs_only_change(engine: iaas.Engine, image_file: Path) -> None:
     plan = engine.plan(stack)
     assert not plan.pending() and not plan.empty
     assert engine.apply(plan).outputs["net"] == "10.20.0.1"
+
+
+def test_a_name_another_stack_holds_is_refused_at_plan(engine: iaas.Engine, home: Path) -> None:
+    stack = iaas.Stack("t")
+    stack.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY))
+    engine.apply(stack)
+    with iaas.Engine.open("u", home=home) as other:
+        mine = iaas.Stack("u")
+        mine.add(iaas.KeyPair(name="k", public_key=PUBLIC_KEY))
+        with pytest.raises(
+            iaas.ConflictError, match=r"key_pair name 'k' is already used .* by key_pair\.k \(stack t\)"
+        ):
+            other.plan(mine)

@@ -10,11 +10,20 @@ import iaas
 
 
 def _stack(
-    image_file: Path, *, revert: int = 0, memory: bool = True, power: str = "running", **snap: object
+    image_file: Path,
+    *,
+    revert: int = 0,
+    memory: bool = True,
+    power: str = "running",
+    firmware: str = "bios",
+    **snap: object,
 ) -> iaas.Stack:
     stack = iaas.Stack("t")
     img = stack.add(iaas.Image(name="img", source=str(image_file)))
-    vm = stack.add(iaas.Instance(name="vm", image=img, flavor="m1.tiny", power_state=power))
+    machine = "q35" if firmware == "uefi" else "pc"
+    vm = stack.add(
+        iaas.Instance(name="vm", image=img, flavor="m1.tiny", power_state=power, firmware=firmware, machine=machine)
+    )
     stack.add(iaas.Snapshot(name="before", instance=vm, memory=memory, revert=revert, **snap))  # type: ignore[arg-type]
     return stack
 
@@ -108,3 +117,15 @@ def test_a_copy_of_a_running_instance_is_refused_naming_the_field(engine: iaas.E
     with pytest.raises(iaas.ApplyError, match=r"image\.copy\.source_instance: instance 'vm' is running: stop it"):
         engine.apply(_clones(image_file, "running", instance="instance"))
     assert engine.apply(_clones(image_file, "running", snapshot="snapshot")).ok  # a snapshot's copy is fine
+
+
+def test_a_running_uefi_instance_is_not_snapshotted(engine: iaas.Engine, image_file: Path) -> None:
+    # libvirt refuses internal snapshots of a running guest with pflash firmware (qemuSnapshotPrepare)
+    with pytest.raises(
+        iaas.ValidationError, match=r"snapshot\.before\.instance: instance instance\.vm .*firmware uefi"
+    ):
+        engine.plan(_stack(image_file, firmware="uefi", memory=False))
+    stopped = _stack(image_file, firmware="uefi", memory=False, power="stopped")
+    assert engine.plan(stopped).changes["snapshot.before"].action == "create"
+    with pytest.raises(iaas.ValidationError, match=r"snapshot\.before\.instance: .*firmware uefi"):
+        engine.plan(_stack(image_file, firmware="uefi", memory=True, power="stopped"))

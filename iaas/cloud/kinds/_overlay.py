@@ -4,8 +4,9 @@ A network lives on its own host (its ``host``: the gateway, DHCP and DNS of
 the network run there, in libvirt's dnsmasq).  When an instance on another
 host uses it, that host *joins* the network: it gets a libvirt network of the
 same name, UUID and bridge, without addresses or DHCP (a *segment*), and
-every host of the network gets a VXLAN port on the network's bridge — VNI
-from the network's id, UDP port 4789, the host's underlay address as source
+every host of the network gets a VXLAN port on the network's bridge — the
+VNI the network holds in the inventory (admission claims one per network, see
+:meth:`~iaas.cloud.admission.Admission.vni`), UDP port 4789, the host's underlay address as source
 and no learning — with one all-zero FDB entry per other host of the network,
 so broadcast and unknown traffic is copied to each of them (static head-end
 replication, no multicast in the underlay).  Guests on every host then share
@@ -44,9 +45,9 @@ PROVIDER_MODES = ("bridge", "macvtap")
 ALL_ZERO = "00:00:00:00:00:00"
 
 
-def vni(id: str) -> int:
-    """The VXLAN network identifier of the network with this id (24 bits, never 0)."""
-    return int(id.replace("-", "")[:6], 16) or 1
+def vni(cloud: Cloud, id: str) -> int:
+    """The VXLAN network identifier of the network with this id (24 bits, never 0), held in the inventory."""
+    return cloud.admission.vni(id)
 
 
 def vxlan_name(id: str) -> str:
@@ -179,7 +180,7 @@ def wire(cloud: Cloud, host_name: str, home: NetworkInfo, local: str, peers: Seq
     try:
         run(where, ["ip", "link", "show", "dev", port])
     except IaasError:
-        run(where, ["ip", "link", "add", port, "type", "vxlan", "id", str(vni(home.uuid)), "dstport"]
+        run(where, ["ip", "link", "add", port, "type", "vxlan", "id", str(vni(cloud, home.uuid)), "dstport"]
             + [str(VXLAN_PORT), "local", local, "nolearning"])  # fmt: skip
     if home.spec.mtu:
         run(where, ["ip", "link", "set", "dev", port, "mtu", str(home.spec.mtu)])

@@ -352,7 +352,10 @@ def apply_plan(
             on_event("skipped", address, {})
 
     applier.write_intents()
-    walked = walk(graph, applier.run, parallelism=parallelism, on_event=event, stop=stop)
+    # Simulated hosts (libvirt's test driver) and the inventory run in this process: worker threads would only
+    # take turns on the interpreter, so every step runs in this thread, in dependency order.
+    workers = 1 if cloud.simulated else parallelism
+    walked = walk(graph, applier.run, parallelism=workers, on_event=event, stop=stop)
     result.skipped = sorted({a for a, _ in walked.skipped})
     result.not_started = sorted({a for a, _ in walked.not_started})
     applier.drop_unused_intents(result.skipped + result.not_started)

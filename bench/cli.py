@@ -39,6 +39,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from terraform_peer import SHAPES, run_peer, shape_dependencies  # noqa: E402
+from userenv import user_env  # noqa: E402
 
 IAAS = Path(sys.executable).with_name("iaas")
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d bench@iaas"
@@ -63,18 +64,11 @@ def stack_yaml(shape: str, n: int, alias_keys: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _env() -> dict[str, str]:
-    """The environment of a user's shell: Python may write its bytecode cache, as an installed iaas has one."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE")}
-    env["NO_COLOR"] = "1"
-    return env
-
-
 def run(args: Sequence[str], cwd: Path, log: Path, ok: Sequence[int] = (0,)) -> dict[str, float]:
     """Run one command to completion; its wall seconds and peak RSS (MiB)."""
     with log.open("wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=_env())
+        proc = subprocess.Popen(list(args), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=user_env())
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -36,6 +36,9 @@ import pytest
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from userenv import user_env  # noqa: E402
 
 import iaas  # noqa: E402
 from iaas.drivers.libvirt import Host  # noqa: E402
@@ -70,12 +73,6 @@ def cloud_configs(ns: NamespacedHost, sshd: Path, work: Path, n: int) -> dict[st
         files[which] = work / f"cloud-{which}.json"
         files[which].write_text(json.dumps({"home": str(work / "cloud"), "hosts": [{**host, "uri": uri}]}))
     return files
-
-
-def user_env() -> dict[str, str]:
-    """The environment of a user's shell: Python may write its bytecode cache, as an installed iaas has one."""
-    skip = ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE", "IAAS_CLOUD")
-    return {k: v for k, v in os.environ.items() if k not in skip}
 
 
 def iaas_cli(work: Path, cloud: Path, *argv: str) -> tuple[float, subprocess.CompletedProcess[str]]:

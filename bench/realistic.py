@@ -21,6 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from userenv import user_env  # noqa: E402
+
 IAAS = Path(sys.executable).with_name("iaas")
 
 
@@ -74,18 +78,11 @@ COMMANDS = {
 }
 
 
-def _env() -> dict[str, str]:
-    """The environment of a user's shell: Python may write its bytecode cache, as an installed iaas has one."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE")}
-    env["NO_COLOR"] = "1"
-    return env
-
-
 def _timed(n: int, work: Path, step: str) -> float:
     """Seconds of one whole ``iaas`` process doing ``step`` in ``work``."""
     cmd = [str(IAAS), *COMMANDS[step], "--cloud", "cloud.yaml", "--home", "home", "--no-color"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, env=_env())
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, env=user_env())
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"N={n}: {step} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")

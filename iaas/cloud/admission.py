@@ -25,6 +25,7 @@ checks in a transaction that is rolled back (:meth:`Store.dry_run`).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,8 @@ from iaas.model.network import subnet_of
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -137,6 +140,9 @@ def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
     return limits
 
 
+#: Seconds after which a reservation whose object was never recorded is released (see Admission.reconcile).
+RESERVATION_EXPIRE = 3600.0
+
 VNI_SCOPE = "vni"  # claims of VXLAN network identifiers, keyed by the VNI in decimal
 VNI_MAX = (1 << 24) - 1  # VNIs are 24 bits; 0 is never used
 
@@ -159,6 +165,7 @@ class Admission:
         self.cloud = cloud
         self._sizes: dict[str, dict[str, float | None]] | None = None
         self._down: dict[str, str] = {}  # hosts found unreachable when sizes were asked, and why
+        self._expired = False  # stale reservations released (see expire_once)
 
     @property
     def store(self) -> Store:
@@ -192,6 +199,7 @@ class Admission:
         :meth:`reconcile` for one left by a crash.
         """
         self.sizes()  # asks the hosts, before the transaction
+        self.expire_once()
         for attempt in self.store.attempts():
             with attempt:
                 for other in self.store.reserved_for(subject.stack, subject.address):
@@ -236,19 +244,30 @@ class Admission:
                 self.store.confirm(rec.id)
         return problems
 
-    def reconcile(self, older_than: float = 3600.0) -> list[str]:
+    def reconcile(self, older_than: float = RESERVATION_EXPIRE) -> list[str]:
         """Release reservations older than ``older_than`` seconds whose object was never recorded.
 
         A crash between :meth:`reserve` and :meth:`confirm` leaves such a
         reservation.  A retried create with the same id takes it over; one
-        whose object never comes is released here.  Returns the labels released.
+        whose object never comes is released here, in one transaction (an
+        object recorded meanwhile keeps its holdings).  Returns the labels released.
         """
-        released = []
-        for owner, label, since in self.store.reservations():
-            if time.time() - since >= older_than and self.store.get(owner) is None:
-                self.release(owner)
-                released.append(label)
+        for attempt in self.store.attempts():
+            with attempt:
+                released = []
+                for owner, label, since in self.store.reservations():
+                    if time.time() - since >= older_than and self.store.get(owner) is None:
+                        self.store.release(owner)
+                        released.append(label)
+        for label in released:
+            log.warning("cloud inventory: released the holdings of %s, reserved by a create that never ended", label)
         return released
+
+    def expire_once(self) -> None:
+        """:meth:`reconcile` once per process, before the first admission check that could meet a stale reservation."""
+        if not self._expired:
+            self._expired = True
+            self.reconcile()
 
     def vni(self, network_id: str, label: str = "") -> int:
         """The VXLAN network identifier of a network: the one it holds, else one claimed for it now.

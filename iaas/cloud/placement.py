@@ -227,6 +227,7 @@ def check_plan(
     items = list(items)
     if not any(item.kind in CHECKED_KINDS for item in items):
         return check_names(cloud, stack, items), {}  # without listing the inventory: faces call this per resource
+    cloud.admission.expire_once()  # a crash's stale holdings must not refuse this plan
     view = PlanView(cloud, stack, items)
     errors = check_quotas(view)
     planned, problems = scheduler.place_all(view)

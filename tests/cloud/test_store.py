@@ -258,3 +258,35 @@ def test_a_write_inside_a_nested_read_ahead_forgets_the_outer_one_too(sqlite_sto
             sqlite_store.put(InventoryRecord("id-0", "key_pair", "k0", data={"inputs": {"n": 1}}))
         found = sqlite_store.get("id-0")
         assert found is not None and found.inputs == {"n": 1}
+
+
+def test_a_reservation_whose_create_never_ended_expires_after_an_hour(tmp_path: Path, database: str | None) -> None:
+    from iaas.cloud import PlannedItem
+    from iaas.cloud.admission import RESERVATION_EXPIRE
+    from iaas.cloud.placement import check_plan
+
+    home = tmp_path / "home"
+    cloud = _cloud(home, database)
+    try:
+        volume = cloud.create("volume", new_op("volume.data"), {"name": "data", "size_gib": 1}, {})["id"]
+        inputs = {"name": "vm", "vcpus": 1, "memory_mib": 256, "root_disk_gib": 1, "volumes": [volume]}
+        crashed = Subject("instance", "id-1", "instance.vm", "instance.vm (stack s1)", inputs, "h1", "s1")
+        cloud.admission.reserve(crashed)  # the process dies; stack s1 drops the instance and is never applied again
+    finally:
+        cloud.close()
+    cloud = _cloud(home, database)  # a later process, before the hour is up: the holding stands
+    try:
+        item = PlannedItem("instance.vm", "instance", "create", None, inputs, None)
+        assert "already attached" in check_plan(cloud, "s2", [item])[0][0].message
+    finally:
+        cloud.close()
+    rewind = ("UPDATE reservations SET since=? WHERE owner=?", (time.time() - RESERVATION_EXPIRE - 1, "id-1"))
+    _execute(database or str(home / "cloud.db"), [rewind])
+    cloud = _cloud(home, database)  # an hour on: the next plan and the next create release it
+    try:
+        assert check_plan(cloud, "s2", [item])[0] == []
+        assert cloud.inventory.reservations() == []
+        cloud.admission.reserve(attrs.evolve(crashed, owner="id-2", stack="s2", label="instance.vm (stack s2)"))
+        assert [owner for owner, _, _ in cloud.inventory.reservations()] == ["id-2"]
+    finally:
+        cloud.close()

@@ -6,7 +6,7 @@ they use only what both engines accept.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Version -> the statements that bring a database from the version before to it.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -40,4 +40,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             since DOUBLE PRECISION NOT NULL)""",
         "CREATE INDEX reservations_resource ON reservations(stack, address)",
     ),
+    # Names held once came after version 2: opening a version-2 database fills in its objects' name claims.
+    3: ("CREATE INDEX IF NOT EXISTS objects_host ON objects(host)",),
 }

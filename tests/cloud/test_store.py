@@ -290,3 +290,30 @@ def test_a_reservation_whose_create_never_ended_expires_after_an_hour(tmp_path: 
         assert [owner for owner, _, _ in cloud.inventory.reservations()] == ["id-2"]
     finally:
         cloud.close()
+
+
+def test_names_of_an_inventory_written_before_names_were_held_are_claimed_on_open(
+    tmp_path: Path, database: str | None
+) -> None:
+    home = tmp_path / "home"
+    cloud = _cloud(home, database)
+    try:
+        made = cloud.create("network", new_op("network.web"), {"name": "web", "cidr": "10.8.0.0/24"}, {})["id"]
+    finally:
+        cloud.close()
+    location = database or str(home / "cloud.db")
+    version = (
+        ("UPDATE iaas_schema SET version=2 WHERE component='inventory'", ())
+        if location.startswith("postgresql://")
+        else ("UPDATE schema_version SET version=2", ())
+    )
+    _execute(location, [("DELETE FROM claims WHERE scope LIKE 'name:%'", ()), version])  # as version 2 left it
+    cloud = _cloud(home, database)
+    try:
+        assert cloud.inventory.version() == SCHEMA_VERSION
+        assert cloud.inventory.claimed(made, "name:network") == ["/web"]
+        other = Subject("network", "net-2", "network.web", "network.web (stack two)", {"name": "web"}, None, "two")
+        with pytest.raises(ConflictError, match="network name 'web' is already used"):
+            cloud.admission.reserve(other)
+    finally:
+        cloud.close()

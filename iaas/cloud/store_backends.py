@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -33,9 +32,6 @@ from iaas.errors import DatabaseError, StateError
 from iaas.files import private_database
 
 log = logging.getLogger(__name__)
-
-#: How many times to ask whether a transaction whose commit was cut was kept, while its session ends.
-SETTLE_CHECKS = 100
 
 #: The inventory's tables and versions, as the PostgreSQL migration runner takes them.
 SCHEMA = db.Schema("inventory", MIGRATIONS)
@@ -271,17 +267,13 @@ class PostgresBackend:
 
     def _settle(self, lost: db.ConnectionLost) -> None:
         """Whether the transaction whose commit was cut was kept: return if it was; TransactionLost if not."""
-        for _ in range(SETTLE_CHECKS):
-            with self._errors("asking whether the interrupted commit was kept"):
-                row = self._connection().execute("SELECT txid_status(%s)", (self._xid,)).fetchone()
-            if row[0] == "committed":
-                log.warning("cloud inventory %s: %s; the commit was kept", self.location, lost)
-                return
-            if row[0] == "aborted":
-                raise TransactionLost(f"cloud inventory: {lost}")
-            if row[0] is None:
-                break
-            time.sleep(0.05)  # in progress: the cut session is still ending
+        with self._errors("asking whether the interrupted commit was kept"):
+            status = db.commit_status(lambda sql, args: self._connection().execute(sql, args), self._xid)
+        if status == "committed":
+            log.warning("cloud inventory %s: %s; the commit was kept", self.location, lost)
+            return
+        if status == "aborted":
+            raise TransactionLost(f"cloud inventory: {lost}")
         raise StateError(f"cloud inventory: {lost}; the change may or may not have been saved")
 
     def version(self) -> int:

@@ -17,7 +17,15 @@ imports nothing from iaas but :mod:`iaas.errors`.
 
 from iaas.db.locks import advisory_key, end_session, holder, try_lock, unlock
 from iaas.db.migrations import Schema, current_version, migrate
-from iaas.db.postgres import ConnectionLost, close_quietly, connect, explain, is_connection_lost, translate_errors
+from iaas.db.postgres import (
+    ConnectionLost,
+    close_quietly,
+    commit_status,
+    connect,
+    explain,
+    is_connection_lost,
+    translate_errors,
+)
 from iaas.db.url import DATABASE_ENV, POSTGRESQL, SQLITE, DatabaseURL, is_postgres_url, mask_password, parse_url
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "SQLITE",
     "ConnectionLost",
     "close_quietly",
+    "commit_status",
     "DatabaseURL",
     "Schema",
     "advisory_key",

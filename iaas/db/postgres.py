@@ -12,7 +12,8 @@ password.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from iaas.db.url import DatabaseURL
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 #: Seconds to wait for the server to answer a new connection.
 CONNECT_TIMEOUT = 10
+
+#: How many times :func:`commit_status` asks while the cut session is still ending, and the pause between asks.
+SETTLE_CHECKS = 100
+SETTLE_PAUSE = 0.05
 
 
 def psycopg_module() -> Any:
@@ -109,3 +114,20 @@ def close_quietly(conn: Any) -> None:
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+def commit_status(ask: Callable[[str, tuple[Any, ...]], Any], xid: int) -> str | None:
+    """Whether the transaction ``xid`` (its ``txid_current()``), whose commit was cut, was kept.
+
+    ``ask(sql, args)`` runs one statement on a new connection and returns its
+    cursor.  Returns ``"committed"`` or ``"aborted"``; None when the server
+    cannot tell (the transaction is too old, or still ending after every check).
+    """
+    for _ in range(SETTLE_CHECKS):
+        status = ask("SELECT txid_status(%s)", (xid,)).fetchone()[0]
+        if status in ("committed", "aborted"):
+            return str(status)
+        if status is None:
+            return None
+        time.sleep(SETTLE_PAUSE)  # in progress: the cut session is still ending
+    return None

@@ -8,10 +8,13 @@ is cut, loses the lock at once, on whatever machine it ran.
 
 One connection serves all threads of a store, behind a mutex.  When it
 breaks (connection killed, server restarted), the store reconnects and runs
-the interrupted transaction again, unless it broke while committing, when
-nobody can know whether the change was kept; a lock held at that moment is
-taken back on the new connection if nobody else took it in between, else the
-store refuses to go on writing.
+the interrupted transaction again.  When it broke while committing a write,
+the server is asked on the new connection whether that transaction was kept
+(``txid_status``): kept, the write is done; rolled back, it runs again; only
+when the server cannot tell does the write fail saying the change may or may
+not have been saved.  A lock held at that moment is taken back on the new
+connection if nobody else took it in between, else the store refuses to go on
+writing.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ _UPSERT = (
     "ON CONFLICT (stack, address) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in RESOURCE_COLUMNS[1:])
 )
 _SELECT_RESOURCES = f"SELECT {', '.join(RESOURCE_COLUMNS)} FROM state_resources WHERE stack = %s"
-_BUMP = "UPDATE state_stacks SET serial = serial + 1 WHERE name = %s"
+_BUMP = "UPDATE state_stacks SET serial = serial + 1 WHERE name = %s RETURNING txid_current()"
 
 
 class _Committing(Exception):
@@ -71,6 +74,7 @@ class PostgresStore(AdvisoryLock):
         self._ensuring = False  # the running transaction creates it
         self._closed = False
         self._conn: Any = None
+        self._xid: int | None = None  # the running write transaction's id, to settle a commit cut in flight
         with self._mutex, _as_state_error():
             conn = self._connection("opening")
             with db.translate_errors(self._url, "checking the schema"):
@@ -113,17 +117,32 @@ class PostgresStore(AdvisoryLock):
 
     def _once(self, conn: Any, action: str, work: Callable[[Any], T]) -> T:
         done = self._ensuring = False
+        self._xid = None
         try:
             with db.translate_errors(self._url, action), conn.transaction():
                 result = work(conn)
                 done = True
         except db.ConnectionLost as exc:
-            if done:  # lost while committing
+            if done and not self._settled(action, exc):  # lost while committing, and the server cannot tell
                 raise db.ConnectionLost(f"{exc}; the change may or may not have been saved") from _Committing()
-            raise
+            if not done or self._xid is None:
+                raise
         if self._ensuring:
             self._stack_ensured, self._ensuring = True, False
         return result
+
+    def _settled(self, action: str, lost: db.ConnectionLost) -> bool:
+        """Whether the write whose commit was cut is known: kept (True, done) or rolled back (True, runs again)."""
+        if self._xid is None:
+            return False
+        self._drop_connection()
+        with db.translate_errors(self._url, f"{action}: asking whether the interrupted commit was kept"):
+            status = db.commit_status(lambda sql, args: self._connection(action).execute(sql, args), self._xid)
+        if status == "aborted":
+            self._xid = None  # not kept: the caller runs the transaction again
+        elif status == "committed":
+            log.warning("state database %s: %s; the commit was kept", self._url.display, lost)
+        return status is not None
 
     def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
@@ -146,7 +165,7 @@ class PostgresStore(AdvisoryLock):
         def bumped(conn: Any) -> T:
             self._ensure_stack(conn)
             result = work(conn)
-            conn.execute(_BUMP, (self._stack,))
+            self._xid = int(conn.execute(_BUMP, (self._stack,)).fetchone()[0])
             return result
 
         return self._run(action, bumped)

@@ -175,3 +175,44 @@ def test_a_missing_database_is_named_and_the_right_one_then_works(home: Path, po
     with iaas.Engine.open("t", home=home, state=postgres_url) as engine:
         engine.apply(_stack())
         assert engine.plan(_stack()).empty
+
+
+class _CutAfterTheBump:
+    """A state connection whose session is ended from outside right after a write's last statement, before COMMIT."""
+
+    def __init__(self, conn: Any, url: str, kills: list[int], bumps: list[int]) -> None:
+        self._conn, self._url, self._kills, self._bumps = conn, url, kills, bumps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def execute(self, sql: str, args: Any = None) -> Any:
+        cursor = self._conn.execute(sql, args)
+        if sql.startswith("UPDATE state_stacks SET serial"):
+            self._bumps.append(1)
+            if len(self._bumps) in (1, 3, 5):  # three writes, each cut once (the 2nd, 4th, 6th run them again)
+                self._kills.append(_terminate(self._url, "iaas state t"))
+        return cursor
+
+
+def test_a_state_commit_cut_in_flight_is_settled_by_asking_the_server(
+    home: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from iaas import db
+
+    kills: list[int] = []
+    bumps: list[int] = []
+    connect = db.connect
+
+    def cutting(url: Any, *, application: str = "iaas") -> Any:
+        conn = connect(url, application=application)
+        return _CutAfterTheBump(conn, postgres_url, kills, bumps) if application == "iaas state t" else conn
+
+    monkeypatch.setattr(db, "connect", cutting)
+    with iaas.Engine.open("t", home=home, state=postgres_url, parallelism=1) as engine:
+        with caplog.at_level(logging.WARNING, logger="iaas.state.postgres"):
+            result = engine.apply(_stack())
+        assert len(kills) == 3 and result.counts["create"] == 13
+        assert engine.plan(_stack()).empty
+        _converged(engine)
+    assert sum("connecting again" in r.getMessage() for r in caplog.records) >= 3

@@ -45,6 +45,22 @@ def test_a_killed_connection_is_made_again_and_the_write_lands(
     assert any("connection to the server was lost" in r.getMessage() for r in caplog.records)
 
 
+def test_a_write_whose_commit_was_cut_after_the_server_kept_it_is_done(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from iaas.db import ConnectionLost
+
+    with open_store(postgres_url, "web") as store:
+        assert isinstance(store, PostgresStore)
+        store.put(make_record("network.a"))  # kept by the server; suppose its answer was lost
+        _kill_sessions_of(postgres_url, store)
+        with caplog.at_level(logging.WARNING, logger="iaas.state"):
+            assert store._settled("writing network.a", ConnectionLost("cut while committing"))
+        assert store._xid is not None  # kept: not run again
+        assert sorted(store.read().resources) == ["network.a"] and store.read().serial == 1
+    assert any("the commit was kept" in r.getMessage() for r in caplog.records)
+
+
 def test_a_lock_held_over_a_killed_connection_is_taken_back(postgres_url: str) -> None:
     with open_store(postgres_url, "web") as store, open_store(postgres_url, "web") as other:
         assert isinstance(store, PostgresStore)

@@ -321,6 +321,24 @@ def cpu_mode(value: Any) -> str | None:
     return None
 
 
+_DNS_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def dns_domain(value: Any) -> str | None:
+    """A DNS domain: dot-separated labels of 1-63 letters, digits and inner hyphens; 253 characters at most."""
+    text = value[:-1] if isinstance(value, str) and value.endswith(".") else value
+    if (
+        not isinstance(text, str)
+        or not 0 < len(text) <= 253
+        or not all(_DNS_LABEL_RE.match(label) for label in text.split("."))
+    ):
+        return (
+            f"invalid DNS domain {value!r}: use labels of letters, digits and '-' separated by dots, such as "
+            "lab.example.com"
+        )
+    return None
+
+
 _MACHINE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 

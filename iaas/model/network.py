@@ -41,7 +41,7 @@ class Network(Resource):
     dhcp_end: str | None = field(
         "Last address of the DHCP range (default: last usable address).", update="offline", check=checks.ipv4_address
     )
-    domain: str | None = field("DNS domain served to guests.", update="offline")
+    domain: str | None = field("DNS domain served to guests.", update="offline", check=checks.dns_domain)
     mtu: int | None = field("MTU of the bridge.", update="offline", minimum=576, maximum=9216)
     ipv6_cidr: str | None = field(
         "IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.",

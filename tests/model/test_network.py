@@ -150,6 +150,18 @@ def test_an_ipv6_subnet_is_refused_at_validate_naming_the_field() -> None:
     )
 
 
+@pytest.mark.parametrize("domain", ["example.com", "lab", "a-1.internal", "x." * 60 + "org", "web.example.com."])
+def test_dns_domains(domain: str) -> None:
+    assert_valid(Network, _net(domain=domain))
+
+
+@pytest.mark.parametrize(
+    "domain", ["my lab", "-lab", "lab-", "a..b", "caf\u00e9.fr", "x" * 64, "x." * 130 + "org", "", "lab;reboot"]
+)
+def test_a_bad_dns_domain_is_refused_naming_the_field(domain: str) -> None:
+    assert_invalid(Network, _net(domain=domain), "domain", f"invalid DNS domain {domain!r}")
+
+
 @pytest.mark.parametrize("name", ["id", "gateway"])
 def test_computed_fields_cannot_be_set(name: str) -> None:
     assert problems(Network, _net(**{name: "x"})) == {name: "is computed by the cloud and cannot be set"}

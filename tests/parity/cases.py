@@ -136,6 +136,7 @@ CASES: list[Case] = [
     bad("bad-cidr", "network", {"cidr": "10.0.0.1/24"}, "cidr", "invalid IPv4 CIDR"),
     bad("bad-mode", "network", {"cidr": "10.73.0.0/24", "mode": "weird"}, "mode", "weird"),
     bad("dhcp-outside", "network", {"cidr": "10.73.0.0/24", "dhcp_start": "10.74.0.10"}, "dhcp_start", "10.74.0.10"),
+    bad("bad-domain", "network", {"cidr": "10.73.0.0/24", "domain": "my lab"}, "domain", "invalid DNS domain"),
     bad("mtu-too-small", "network", {"cidr": "10.73.0.0/24", "mtu": 10}, "mtu", "10"),
     bad("bad-ipv6", "network", {"cidr": "10.73.0.0/24", "ipv6_cidr": "fd00::zz/64"}, "ipv6_cidr", "fd00::zz/64"),
     bad("mtu-too-big", "network", {"cidr": "10.73.0.0/24", "mtu": 10000}, "mtu", "10000"),

@@ -129,3 +129,26 @@ def test_a_running_uefi_instance_is_not_snapshotted(engine: iaas.Engine, image_f
     assert engine.plan(stopped).changes["snapshot.before"].action == "create"
     with pytest.raises(iaas.ValidationError, match=r"snapshot\.before\.instance: .*firmware uefi"):
         engine.plan(_stack(image_file, firmware="uefi", memory=True, power="stopped"))
+
+
+@pytest.mark.parametrize("memory", [False, True])
+def test_a_snapshot_taken_outside_iaas_is_imported_as_instance_slash_name(
+    engine: iaas.Engine, image_file: Path, memory: bool
+) -> None:
+    declared = _stack(image_file, memory=memory, description="taken with virsh")
+    snapshot = declared.resources.pop("snapshot.before")
+    assert engine.apply(declared).ok  # the instance alone
+    host, domain = _host_and_domain(engine)
+    host.create_snapshot(domain, "before", "taken with virsh")  # type: ignore[attr-defined]
+    with pytest.raises(iaas.NotFoundError, match="no snapshot named or with id 'vm/nothing'"):
+        engine.import_resource("snapshot.before", "vm/nothing")
+    declared.resources["snapshot.before"] = snapshot
+    rec = engine.import_resource("snapshot.before", "vm/before", declared)  # as `iaas import` does with the file
+    assert rec.inputs["instance"] == domain and rec.inputs["name"] == "before" and rec.inputs["memory"] is memory
+    assert rec.outputs["host"] == "default" and rec.outputs["state"] == "running"
+    plan = engine.plan(declared)
+    assert {a: (c.action, c.before, c.after) for a, c in plan.changes.items() if c.action != "noop"} == {}
+    with pytest.raises(iaas.ValidationError, match="already managed"):
+        engine.import_resource("snapshot.before", "vm/before")
+    engine.destroy()
+    assert engine.cloud.inventory.list("snapshot") == []

@@ -46,3 +46,26 @@ def test_a_snapshot_and_a_revert(workspace: Workspace) -> None:
     assert ws.attributes("iaas_snapshot.before")["reverted_at"]
     assert ws.plan_exit() == 0
     ws.run("destroy", "-auto-approve", "-input=false")
+
+
+def test_a_snapshot_taken_outside_iaas_is_imported(workspace: Workspace) -> None:
+    from iaas import Cloud
+
+    ws = workspace
+    (ws.dir / "tiny.qcow2").write_bytes(b"\0" * 65536)
+    config = CONFIG.format(revert=0).replace("memory   = true\n", "")
+    ws.write(config.split('resource "iaas_snapshot"')[0])
+    ws.run("init", "-input=false")
+    ws.apply()
+    cloud = Cloud.open(home=ws.home)
+    try:
+        web = cloud.inventory.list("instance")[0]
+        cloud.hosts[str(web.host)].create_snapshot(web.id, "before", "")  # as virsh snapshot-create-as would
+    finally:
+        cloud.close()
+    ws.write(config)
+    done = ws.run("import", "-input=false", "iaas_snapshot.before", "web/before")
+    assert "Import successful" in done.stdout
+    assert ws.attributes("iaas_snapshot.before")["state"] == "running"
+    assert ws.plan_exit() == 0
+    ws.run("destroy", "-auto-approve", "-input=false")

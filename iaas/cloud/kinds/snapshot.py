@@ -14,12 +14,16 @@ instance running when the snapshot is taken.
 Changing ``revert`` reverts the instance: the revert keeps the instance's
 ``power_state`` (a running instance runs again, from the saved memory or
 booted afresh; a stopped one stays stopped with its disks put back).
+
+A snapshot taken outside iaas (``virsh snapshot-create-as``) of an instance
+iaas manages is imported by ``INSTANCE/SNAPSHOT`` (the instance's name or id).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from iaas.cloud.base import Observed, OpContext
@@ -144,6 +148,28 @@ class Handler(RecordHandler):
         if found is not None:
             found[0].delete_snapshot(str((rec.data.get("inputs") or {}).get("instance")), found[1].name)
         self.inventory.delete(id)
+
+    def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
+        """A recorded snapshot by id or name; else ``INSTANCE/SNAPSHOT``: one on the host that no record stands for."""
+        found = super().lookup(ctx, name_or_id)
+        instance_ref, slash, name = name_or_id.partition("/")
+        if found is not None or not slash:
+            return found
+        instance = self.find(instance_ref, prefer_stack=ctx.stack, kind="instance")
+        if instance is None:
+            return None
+        for other in self.inventory.list(self.kind):
+            if (other.data.get("inputs") or {}).get("instance") == instance.id and other.name == name:
+                return self._observed(other)  # recorded already: its owner decides
+        host_name, host = self._host_of(ctx.address, instance)
+        info = host.get_snapshot(instance.id, name)
+        if info is None:
+            return None
+        inputs: dict[str, Any] = {"name": name, "instance": instance.id, "description": info.description or None}
+        if not info.memory:  # libvirt keeps a running guest's memory with any internal snapshot: the stack tells
+            inputs["memory"] = False
+        id = str(uuid.uuid4())
+        return Observed(id, inputs, {"id": id, "host": host_name, **snapshot_outputs(info), "reverted_at": None})
 
     # ------------------------------------------------------------ listing
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas.cloud.drain import drained_hosts
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
 from iaas.model import KINDS, Instance, Quota
@@ -365,6 +366,9 @@ class Admission:
                 what, unit = _UNITS[resource]
                 free = max(int(capacity) - used + amount, 0)
                 over.append(f"needs {amount}{unit} {what}, {free}{unit} free")
+        drained = drained_hosts(self.cloud).get(s.host) if grows else None
+        if drained:
+            return [CapacityProblem(s.address, "host", f"host {s.host} {drained}: nothing new is placed on it")]
         down = self._down.get(s.host)
         if grows and down:  # its room is unknown: placing more there could overcommit it
             why = f"host {s.host}: its capacity cannot be read, so nothing more is placed on it: {down}"

@@ -43,8 +43,8 @@ def rows(cloud: Cloud) -> list[dict[str, Any]]:
 
     drained = drained_hosts(cloud)
     counts: dict[str, int] = {}
-    for rec in cloud.managed_objects():
-        if rec.kind == "instance" and rec.host:
+    for rec in cloud.inventory.list("instance"):
+        if rec.host:
             counts[rec.host] = counts.get(rec.host, 0) + 1
     return [
         {

@@ -206,7 +206,7 @@ class Admission:
                 for other in self.store.reserved_for(subject.stack, subject.address):
                     if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
                         self.store.release(other)
-                problems = self.check(subject, self.resolver(subject))
+                problems = [*self._drained(subject), *self.check(subject, self.resolver(subject))]
                 if problems:
                     raise as_error(problems)
                 self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
@@ -366,9 +366,6 @@ class Admission:
                 what, unit = _UNITS[resource]
                 free = max(int(capacity) - used + amount, 0)
                 over.append(f"needs {amount}{unit} {what}, {free}{unit} free")
-        drained = drained_hosts(self.cloud).get(s.host) if grows else None
-        if drained:
-            return [CapacityProblem(s.address, "host", f"host {s.host} {drained}: nothing new is placed on it")]
         down = self._down.get(s.host)
         if grows and down:  # its room is unknown: placing more there could overcommit it
             why = f"host {s.host}: its capacity cannot be read, so nothing more is placed on it: {down}"
@@ -376,6 +373,16 @@ class Admission:
         if over:
             return [CapacityProblem(s.address, "host", f"host {s.host}: " + ", ".join(over))]
         return []
+
+    def _drained(self, s: Subject) -> list[FieldError]:
+        """Nothing new or bigger goes to a drained host; what runs there may stay as it is (call before
+        :meth:`check` takes what ``s`` needs).  An import or a recovery records what is there already: not asked."""
+        need = allocation_of(s.kind, s.inputs)
+        why = drained_hosts(self.cloud).get(s.host) if need and s.host else None
+        scope = f"host:{s.host}"
+        if why is None or all(amount <= self.store.consumption_of(s.owner, scope, r) for r, amount in need.items()):
+            return []
+        return [CapacityProblem(s.address, "host", f"host {s.host} {why}: nothing new is placed on it")]
 
     # ------------------------------------------------------------ things held once
 

@@ -151,6 +151,9 @@ class Drain:
             hosts = {m.address: m.target for m in moves if m.stack == stack}
             with self.engine(stack) as engine:
                 snapshot = engine.store.read()
+                lost = [m for m in moves if m.stack == stack and _recorded_id(snapshot, m.address) != m.id]
+                if lost:
+                    raise ValidationError([_foreign(m, self.state) for m in lost])
                 plans[stack] = engine.plan(recorded_stack(snapshot, hosts))
         return DrainPlan(host, moves, plans)
 
@@ -160,15 +163,22 @@ class Drain:
         results: dict[str, ApplyResult] = {}
         for stack, stack_plan in plan.plans.items():
             with self.engine(stack) as engine:
-                results[stack] = engine.apply(stack_plan)
-                _keep_unpinned(engine, self.cloud, [m for m in plan.moves if m.stack == stack], stack_plan)
+                try:
+                    results[stack] = engine.apply(stack_plan)
+                finally:  # also for the instances that moved before a step failed
+                    _keep_unpinned(engine, self.cloud, [m for m in plan.moves if m.stack == stack], stack_plan)
         return results
+
+
+def _recorded_id(snapshot: Snapshot, address: str) -> str | None:
+    rec = snapshot.resources.get(address)
+    return rec.id if rec is not None else None
 
 
 def _foreign(move: Move, state: str) -> FieldError:
     where = f"stack {move.stack}" if move.stack else "no stack"
     why = (
-        f"is managed by {where}, whose state is not in {state} (a Terraform, Pulumi or Ansible stack, or "
+        f"is managed by {where}, whose state in {state} does not hold it (a Terraform, Pulumi or Ansible stack, or "
         f"another state): drain cannot change it there. Set its host to {move.target} in that stack and apply it, "
         "or drain with the state that holds it"
     )
@@ -177,14 +187,14 @@ def _foreign(move: Move, state: str) -> FieldError:
 
 def _keep_unpinned(engine: Engine, cloud: Cloud, moves: list[Move], plan: Plan) -> None:
     """A moved instance whose stack left ``host`` unset is recorded unset again (the cloud chose its host)."""
-    unpinned = [m.address for m in moves if not (plan.changes[m.address].before or {}).get("host")]
+    unpinned = [m for m in moves if not (plan.changes[m.address].before or {}).get("host")]
     if not unpinned:
         return
     with engine.store.lock(engine.owner, "drain", timeout=engine.lock_timeout):
-        for address in unpinned:
-            rec = engine.store.get(address)
-            if rec is None or rec.status != "ready":
-                continue
+        for move in unpinned:
+            rec = engine.store.get(move.address)
+            if rec is None or rec.status != "ready" or rec.inputs.get("host") != move.target:
+                continue  # did not move
             engine.store.put(attrs.evolve(rec, inputs={**rec.inputs, "host": None}))
             held = cloud.inventory.get(rec.id or "")
             if held is not None:

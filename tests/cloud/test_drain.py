@@ -10,6 +10,7 @@ import pytest
 from iaas.cloud import Cloud, CloudConfig
 from iaas.cloud.admission import Subject
 from iaas.cloud.drain import drained_hosts, mark_drained, mark_undrained, plan_moves
+from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.placement import check_plan
 from iaas.errors import CapacityError, ValidationError
 from tests.cloud.conftest import MakeCloud
@@ -75,6 +76,21 @@ def test_admission_refuses_a_write_that_places_anything_on_a_drained_host(make_c
     with pytest.raises(CapacityError, match=r"instance.x.host: host h1 is drained for maintenance"):
         c.admission.reserve(subject)
     c.admission.reserve(Subject("instance", "vm-2", "instance.y", "instance.y", subject.inputs, "h2"))
+
+
+def test_what_runs_on_a_drained_host_may_stay_but_not_grow(make_cloud: MakeCloud) -> None:
+    c = three(make_cloud)
+    mark_drained(c, "h1")
+    found = InventoryRecord(
+        "vm-a", "instance", "a", stack="web", address="instance.a", host="h1",
+        data={"inputs": {"name": "a", "vcpus": 1, "memory_mib": 1024}, "outputs": {"id": "vm-a", "host": "h1"}},
+    )  # fmt: skip
+    assert c.admission.adopt(found) == []  # an import records what is there already
+    same = Subject("instance", "vm-a", "instance.a", "instance.a (stack web)", found.inputs, "h1", "web")
+    c.admission.reserve(same)  # an update in place that takes no more room
+    bigger = attrs.evolve(same, inputs={**found.inputs, "memory_mib": 2048})
+    with pytest.raises(CapacityError, match="instance.a.host: host h1 is drained for maintenance"):
+        c.admission.reserve(bigger)
 
 
 def test_the_drain_is_kept_in_the_shared_inventory(make_cloud: MakeCloud) -> None:

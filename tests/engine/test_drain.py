@@ -126,7 +126,7 @@ def test_instances_of_a_stack_kept_elsewhere_are_named_with_their_new_host(
     with pytest.raises(ValidationError) as failed:
         Drain(cloud, state).plan("h1")
     assert str(failed.value).startswith(
-        f"instance.tf (stack terraform).host: is managed by stack terraform, whose state is not in {state}"
+        f"instance.tf (stack terraform).host: is managed by stack terraform, whose state in {state} does not hold it"
     )
     assert "Set its host to h2 in that stack" in str(failed.value)
 

@@ -25,6 +25,7 @@ import attrs
 
 from iaas.cloud import Cloud
 from iaas.cloud.drain import Move, mark_drained, plan_moves
+from iaas.db import is_postgres_url
 from iaas.engine.apply import ApplyResult
 from iaas.engine.engine import DEFAULT_HOME, Engine
 from iaas.engine.plan import Plan
@@ -111,7 +112,8 @@ class Drain:
         **options: Any,
     ) -> Drain:
         """The cloud and the state store as :meth:`Engine.open` finds them."""
-        the_cloud = Cloud.open(cloud, home=None if cloud else home)
+        shared = state if state is not None and is_postgres_url(state) else None  # the inventory goes there too
+        the_cloud = Cloud.open(cloud, home=None if cloud else home, database=shared)
         Path(home).mkdir(parents=True, exist_ok=True)
         return cls(the_cloud, state or default_location(home, the_cloud.config.database), close_cloud=True, **options)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from iaas.cloud import Cloud, CloudConfig
+from iaas.cloud import Cloud, CloudConfig, HostConfig
 from iaas.cloud.admission import Subject
 from iaas.cloud.drain import drained_hosts, mark_drained, mark_undrained, plan_moves
 from iaas.cloud.inventory import InventoryRecord
@@ -104,6 +104,19 @@ def test_the_drain_is_kept_in_the_shared_inventory(make_cloud: MakeCloud) -> Non
     finally:
         other.close()
     assert drained_hosts(c) == {}
+
+
+def test_the_drain_mark_is_in_the_inventory_on_each_backend(tmp_path: Path, database: str | None) -> None:
+    config = CloudConfig(hosts=[HostConfig("h1", "test:///default")], home=str(tmp_path / "c"), database=database)
+    one, two = Cloud(config), Cloud(config)  # two operators' machines, one inventory
+    try:
+        mark_drained(one, "h1")
+        assert check_plan(two, "s1", [vm("a")])[0][0].message.startswith("no host can take it: host h1: is drained")
+        mark_undrained(two, "h1")
+        assert drained_hosts(one) == {}
+    finally:
+        one.close()
+        two.close()
 
 
 def test_the_cloud_config_flag_drains_a_host_and_undrain_names_it(tmp_path: Path) -> None:

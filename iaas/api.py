@@ -28,6 +28,10 @@ Stacks, plans and state for a command line
     safe for a terminal: control characters escaped), :func:`migrate_state` (copy stacks' state into another
     database, e.g. a team's PostgreSQL) and :func:`migrate_inventory` (copy a home's cloud inventory there).
 
+Host maintenance (:mod:`iaas.cloud.drain`, :mod:`iaas.engine.drain`)
+    :func:`drained_hosts`, :func:`mark_drained` and :func:`mark_undrained` (no new placements on a host),
+    :func:`plan_moves` (a new host for every instance on one, as :class:`Move` values) and :class:`Drain` (each
+    stack's plan that moves them, a :class:`DrainPlan`, and its apply).
 Every name loads on first use, so a provider that only derives its schema starts without the cloud's libraries.
 """
 
@@ -74,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("export_json",), "iaas.state"),
     **dict.fromkeys(("migrate_state",), "iaas.state.migrate"),
     **dict.fromkeys(("migrate_inventory",), "iaas.cloud.move"),
+    **dict.fromkeys(("Move", "drained_hosts", "mark_drained", "mark_undrained", "plan_moves"), "iaas.cloud.drain"),
+    **dict.fromkeys(("Drain", "DrainPlan"), "iaas.engine.drain"),
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -84,10 +90,12 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from iaas.cloud import Cloud, CloudConfig, HostConfig
     from iaas.cloud.access import Endpoint, endpoint
+    from iaas.cloud.drain import Move, drained_hosts, mark_drained, mark_undrained, plan_moves
     from iaas.cloud.inventory import InventoryRecord
     from iaas.cloud.move import migrate_inventory
     from iaas.cloud.settings import CloudSettings, open_cloud
     from iaas.engine import ApplyResult, Engine, Plan, ResourceChange, make_plan
+    from iaas.engine.drain import Drain, DrainPlan
     from iaas.engine.planfile import load_plan, save_plan
     from iaas.engine.render import render_plan
     from iaas.engine.validate import validate_stack

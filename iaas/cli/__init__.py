@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from iaas.api import __version__
-from iaas.cli import console, snapshots
+from iaas.cli import console, hosts, snapshots
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 
@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     console.add_parser(sub, _common)
     snapshots.add_parser(sub, _common)
+    hosts.add_parser(sub, _common)
     for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
         p = sub.add_parser(name, help=text)
         _common(p)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from iaas import api
 from iaas.api import IaasError, ValidationError
-from iaas.cli import console, snapshots
+from iaas.cli import console, hosts, snapshots
 from iaas.cli.ui import UI
 
 if TYPE_CHECKING:
@@ -396,6 +396,28 @@ def _snapshot(args: argparse.Namespace, ui: UI) -> int:
         return snapshots.show(engine, args.instance, as_json=args.json, write=ui.print)
 
 
+def _host(args: argparse.Namespace, ui: UI) -> int:
+    options = {"parallelism": getattr(args, "parallelism", 10), "lock_timeout": args.lock_timeout}
+    with api.Drain.open(home=args.home, cloud=args.cloud, state=args.state, on_event=ui.event, **options) as drain:
+        if args.host_command == "list":
+            return hosts.show_list(drain.cloud, as_json=args.json, write=ui.print)
+        if args.host_command == "undrain":
+            api.mark_undrained(drain.cloud, args.host)
+            ui.print(hosts.undrained_note(args.host))
+            return 0
+        plan = drain.plan(args.host)
+        hosts.show_plan(ui, plan)
+        if args.dry_run:
+            ui.note("Dry run: nothing was changed, and the host still takes new placements.")
+            return 0
+        if not args.auto_approve:
+            _confirm(ui, f"\nDo you really want to drain host {args.host}?", "drain")
+        for result in drain.apply(plan).values():
+            _report(ui, result, destroy=False)
+        ui.print(f"Host {args.host} is drained: nothing new is placed on it ('iaas host undrain {args.host}' ends it).")
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "validate": _validate,
     "plan": _plan,
@@ -411,6 +433,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, UI], int]] = {
     "untaint": _taint,
     "console": _console,
     "snapshot": _snapshot,
+    "host": _host,
 }
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas.cloud.drain import drained_hosts
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
 from iaas.model import KINDS, Instance, Quota
@@ -205,7 +206,7 @@ class Admission:
                 for other in self.store.reserved_for(subject.stack, subject.address):
                     if other != subject.owner:  # left by an interrupted create: one apply of a stack runs at a time
                         self.store.release(other)
-                problems = self.check(subject, self.resolver(subject))
+                problems = [*self._drained(subject), *self.check(subject, self.resolver(subject))]
                 if problems:
                     raise as_error(problems)
                 self.store.reserve(subject.owner, subject.stack, subject.address, subject.label, time.time())
@@ -372,6 +373,16 @@ class Admission:
         if over:
             return [CapacityProblem(s.address, "host", f"host {s.host}: " + ", ".join(over))]
         return []
+
+    def _drained(self, s: Subject) -> list[FieldError]:
+        """Nothing new or bigger goes to a drained host; what runs there may stay as it is (call before
+        :meth:`check` takes what ``s`` needs).  An import or a recovery records what is there already: not asked."""
+        need = allocation_of(s.kind, s.inputs)
+        why = drained_hosts(self.cloud).get(s.host) if need and s.host else None
+        scope = f"host:{s.host}"
+        if why is None or all(amount <= self.store.consumption_of(s.owner, scope, r) for r, amount in need.items()):
+            return []
+        return [CapacityProblem(s.address, "host", f"host {s.host} {why}: nothing new is placed on it")]
 
     # ------------------------------------------------------------ things held once
 

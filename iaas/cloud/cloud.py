@@ -63,6 +63,9 @@ class HostConfig:
     underlay: str | None = None
     #: Seconds the host's libvirtd may leave a call unanswered before the call fails (a hung or unreachable host).
     timeout: float = DEFAULT_TIMEOUT
+    #: True while the host is down for maintenance: nothing new is placed on it, and ``iaas host drain`` moves
+    #: its instances away (see :mod:`iaas.cloud.drain`).
+    drain: bool = False
 
     @property
     def is_remote(self) -> bool:
@@ -82,6 +85,7 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
     ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
     ("timeout", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
+    ("drain", lambda v: isinstance(v, bool), "true or false"),
 )
 
 
@@ -200,6 +204,8 @@ class Cloud:
         self.host_configs = {hc.name: hc for hc in config.hosts}
         #: The hosts by name; each opens when first used (see :mod:`iaas.cloud.hosts`).
         self.hosts = Hosts(list(self.host_configs), self._open_host)
+        #: Hosts treated as drained while a drain is previewed, before the drain is recorded.
+        self.draining: set[str] = set()
         from iaas.cloud.kinds import make_handlers  # kinds import the cloud's helpers
 
         self.handlers: Mapping[str, KindHandler] = make_handlers(self)

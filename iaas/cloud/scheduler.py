@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas.cloud.drain import drained_hosts
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.errors import IaasError
 from iaas.model import Instance
@@ -41,6 +42,7 @@ class HostState:
     used_vcpus: int = 0
     used_memory_mib: int = 0
     down: str | None = None  # why the host cannot be used at all (unreachable, ...)
+    drained: str | None = None  # why nothing new goes there (drained for maintenance); what runs there stays
     arch: str | None = None  # e.g. "x86_64"; None when unknown
     labels: dict[str, str] = attrs.field(factory=dict)
     disk_gib: float | None = None  # volume pool size times the disk overcommit ratio; None when unknown
@@ -110,9 +112,11 @@ Filter = Callable[[HostState, Request], "str | None"]
 
 
 def host_filter(host: HostState, req: Request) -> str | None:
-    """The host is up and, when the instance is pinned, is the pinned one."""
+    """The host is up, not drained and, when the instance is pinned, is the pinned one."""
     if host.down:
         return host.down
+    if host.drained:
+        return host.drained
     if req.pinned and req.pinned != host.name:
         return f"{req.label} is pinned to host {req.pinned}"
     return None
@@ -234,7 +238,7 @@ def order_hosts(
     fewest, then the most free memory; ``pack`` the most, then the least free memory.
     """
     load = load or {}
-    up = [h for h in hosts if not h.down]
+    up = [h for h in hosts if not h.down and not h.drained]
     sign = 1 if strategy == "pack" else -1
     return sorted(up, key=lambda h: (-sign * load.get(h.name, 0), sign * h.free_memory_mib, h.name))
 
@@ -251,6 +255,7 @@ def host_states(cloud: Cloud) -> list[HostState]:
     Disk is the size of the host's ``iaas-volumes`` pool (``sim_disk_gib``
     on a simulated host) times ``disk_ratio``; unknown until the pool exists.
     """
+    drained = drained_hosts(cloud)
     states = []
     for name, host in cloud.hosts.items():
         cfg = cloud.host_configs[name]
@@ -272,6 +277,7 @@ def host_states(cloud: Cloud) -> list[HostState]:
                 arch=info.arch,
                 labels=dict(cfg.labels),
                 disk_gib=disk,
+                drained=drained.get(name),
             )
         )
     return states
@@ -320,6 +326,8 @@ class _Run:
             if obj.new and obj.kind in ("network", "volume", "instance") and obj.host:
                 if obj.host not in self.states:
                     self.problems.append((obj.label, "host", f"host {obj.host} is not a host of this cloud"))
+                elif obj.kind != "instance" and (why := self.states[obj.host].drained):
+                    self.problems.append((obj.label, "host", f"host {obj.host} {why}"))
                 elif obj.kind != "instance":
                     self.planned[obj.label] = {"host": obj.host}
 

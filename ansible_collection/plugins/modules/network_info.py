@@ -121,6 +121,11 @@ networks:
       description: Gateway address of the subnet.
       returned: always
       type: str
+    dataplane:
+      description: 'What its host carries, checked at every refresh: `present`, or `missing: …` naming
+        what a host lost (a reboot, say); an update puts it back.'
+      returned: always
+      type: str
     stack:
       description: The stack the object belongs to.
       returned: always

@@ -141,6 +141,11 @@ port_forward:
       description: Instance address the traffic goes to.
       returned: always
       type: str
+    dataplane:
+      description: 'What its host carries, checked at every refresh: `present`, or `missing: …` naming
+        what a host lost (a reboot, say); an update puts it back.'
+      returned: always
+      type: str
 action:
   description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
     or V(none).'

@@ -165,6 +165,11 @@ security_group:
       description: Identifier of the group.
       returned: always
       type: str
+    dataplane:
+      description: 'What its host carries, checked at every refresh: `present`, or `missing: …` naming
+        what a host lost (a reboot, say); an update puts it back.'
+      returned: always
+      type: str
 action:
   description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
     or V(none).'

@@ -95,6 +95,11 @@ security_groups:
       description: Identifier of the group.
       returned: always
       type: str
+    dataplane:
+      description: 'What its host carries, checked at every refresh: `present`, or `missing: …` naming
+        what a host lost (a reboot, say); an update puts it back.'
+      returned: always
+      type: str
     stack:
       description: The stack the object belongs to.
       returned: always

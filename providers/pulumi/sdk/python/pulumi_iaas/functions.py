@@ -380,7 +380,8 @@ class GetNetworkResult:
                  host: str | None = None,
                  interface: str | None = None,
                  bridge: str | None = None,
-                 gateway: str | None = None):
+                 gateway: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -411,6 +412,8 @@ class GetNetworkResult:
             pulumi.set(__self__, "bridge", bridge)
         if gateway is not None:
             pulumi.set(__self__, "gateway", gateway)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -536,6 +539,15 @@ class GetNetworkResult:
         """
         return pulumi.get(self, "gateway")
 
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")
+
 
 def get_network(name_or_id: str | None = None,
                 opts: pulumi.InvokeOptions | None = None) -> GetNetworkResult:
@@ -569,7 +581,8 @@ class GetSecurityGroupResult:
                  name: str = None,
                  description: str = None,
                  rules: Sequence[outputs.Rule] = None,
-                 project: str | None = None):
+                 project: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -580,6 +593,8 @@ class GetSecurityGroupResult:
             pulumi.set(__self__, "rules", rules)
         if project is not None:
             pulumi.set(__self__, "project", project)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -620,6 +635,15 @@ class GetSecurityGroupResult:
         Project the group belongs to. The id (or name) of a project.
         """
         return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")
 
 
 def get_security_group(name_or_id: str | None = None,
@@ -1449,7 +1473,8 @@ class GetPortForwardResult:
                  protocol: str = None,
                  project: str | None = None,
                  host: str | None = None,
-                 target_address: str | None = None):
+                 target_address: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -1470,6 +1495,8 @@ class GetPortForwardResult:
             pulumi.set(__self__, "host", host)
         if target_address is not None:
             pulumi.set(__self__, "target_address", target_address)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -1550,6 +1577,15 @@ class GetPortForwardResult:
         Instance address the traffic goes to.
         """
         return pulumi.get(self, "target_address")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")
 
 
 def get_port_forward(name_or_id: str | None = None,

@@ -309,6 +309,7 @@ class Network(pulumi.CustomResource):
         if props.__dict__['cidr'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'cidr'")
         for key in [
+            'dataplane',
             'gateway',
         ]:
             props.__dict__[key] = None  # filled in by the provider
@@ -438,3 +439,12 @@ class Network(pulumi.CustomResource):
         Gateway address of the subnet.
         """
         return pulumi.get(self, "gateway")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")

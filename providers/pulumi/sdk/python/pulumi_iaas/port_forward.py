@@ -188,6 +188,7 @@ class PortForward(pulumi.CustomResource):
         if props.__dict__['host_port'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'host_port'")
         for key in [
+            'dataplane',
             'host',
             'target_address',
         ]:
@@ -274,3 +275,12 @@ class PortForward(pulumi.CustomResource):
         Instance address the traffic goes to.
         """
         return pulumi.get(self, "target_address")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")

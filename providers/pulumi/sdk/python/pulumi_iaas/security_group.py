@@ -130,6 +130,10 @@ class SecurityGroup(pulumi.CustomResource):
             props.__dict__[key] = values.pop(key, None)
         if values:
             raise TypeError(f'SecurityGroup: unknown argument(s) {", ".join(sorted(values))}')
+        for key in [
+            'dataplane',
+        ]:
+            props.__dict__[key] = None  # filled in by the provider
         super().__init__('iaas:index:SecurityGroup', resource_name, props, opts)
 
     @staticmethod
@@ -172,3 +176,12 @@ class SecurityGroup(pulumi.CustomResource):
         Project the group belongs to. The id (or name) of a project.
         """
         return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
+        reboot, say); an update puts it back.
+        """
+        return pulumi.get(self, "dataplane")

@@ -187,8 +187,9 @@ def dataplane_field() -> Any:
     """The ``dataplane`` field of a kind whose host may lose what iaas programmed there (DNAT rules, filters,
     a running network): a refresh checks it, and an update with no other change restores it."""
     return field(
-        f"What its host carries, checked at every refresh: `{PRESENT}`, or `{MISSING}…` naming what a host lost "
-        "(a reboot, say); an update puts it back.",
+        f"Whether its host still carries it, checked at every refresh: `{PRESENT}`, or `{MISSING}…` naming what a "
+        "host lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was "
+        "programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.",
         computed=True,
     )
 

@@ -122,8 +122,10 @@ networks:
       returned: always
       type: str
     dataplane:
-      description: 'What its host carries, checked at every refresh: `present`, or `missing: …` naming
-        what a host lost (a reboot, say); an update puts it back.'
+      description: 'Whether its host still carries it, checked at every refresh: `present`, or `missing:
+        …` naming what a host lost (a reboot, say), which an update puts back. In the state of `iaas`
+        itself it says what was programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a
+        loss as drift of this field.'
       returned: always
       type: str
     stack:

@@ -280,7 +280,8 @@ class PortForward(pulumi.CustomResource):
     @pulumi.getter
     def dataplane(self) -> pulumi.Output[str | None]:
         """
-        What its host carries, checked at every refresh: `present`, or `missing: …` naming what a host lost (a
-        reboot, say); an update puts it back.
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
         """
         return pulumi.get(self, "dataplane")

@@ -314,12 +314,10 @@ class Session:
         return {**outputs, DATAPLANE: PRESENT} if heals(kind) else outputs
 
     @staticmethod
-    def _state(kind: str, obs: Any) -> ResourceState:
-        """An object as the cloud observed it: what the cloud chose as outputs, and what its host lost."""
-        chosen = {f: obs.inputs[f] for f in computed_outputs(kind) if obs.inputs.get(f) is not None}
-        outputs = {**chosen, **obs.outputs}
+    def _state(kind: str, obs: Any, outputs: dict[str, Any]) -> ResourceState:
+        """An object as the cloud observed it, with ``outputs`` and, for a kind that has one, its ``dataplane``."""
         if heals(kind):
-            outputs[DATAPLANE] = dataplane_state(obs.lost)
+            outputs = {**outputs, DATAPLANE: dataplane_state(obs.lost)}
         return ResourceState(obs.id, obs.inputs, outputs, tuple(obs.lost))
 
     def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
@@ -327,7 +325,10 @@ class Session:
         (a host, a flavor's sizes) and, for a kind that has one, its ``dataplane``: ``present``, or
         ``missing: …`` naming what its host lost (the same check as the engine's refresh)."""
         obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
-        return None if obs is None else self._state(kind, obs)
+        if obs is None:
+            return None
+        chosen = {f: obs.inputs[f] for f in computed_outputs(kind) if obs.inputs.get(f) is not None}
+        return self._state(kind, obs, {**chosen, **obs.outputs})  # what the cloud chose, as outputs
 
     def update(
         self,
@@ -368,10 +369,7 @@ class Session:
     def lookup(self, kind: str, name_or_id: str, address: str | None = None) -> ResourceState | None:
         """Find an existing object by name or id (data sources, import)."""
         obs = self.cloud.lookup(kind, self._ctx(address or f"{kind}.{name_or_id}"), name_or_id)
-        if obs is None:
-            return None
-        outputs = {**obs.outputs, DATAPLANE: dataplane_state(obs.lost)} if heals(kind) else obs.outputs
-        return ResourceState(obs.id, obs.inputs, outputs, tuple(obs.lost))
+        return None if obs is None else self._state(kind, obs, obs.outputs)
 
     def resolve(
         self, kind: str, inputs: dict[str, Any], address: str | None = None, *, strict: bool = True

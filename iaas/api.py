@@ -6,7 +6,8 @@ Everything :mod:`iaas` exports is here too, and besides:
 One resource at a time (:mod:`iaas.resources`), for tools that keep their own state
     :class:`Session` (plan-time cloud checks, create, read, update, delete, lookup, resolve, adopt),
     :func:`check`, :func:`diff`, :func:`schema`, :func:`kind_class`, :func:`computed_outputs`,
-    :func:`recomputed_outputs` and their results :class:`Checked`, :class:`Diff`, :class:`ResourceState`.
+    :func:`recomputed_outputs`, :func:`planned_outputs` (outputs an update leaves, a lost ``dataplane`` restored)
+    and their results :class:`Checked`, :class:`Diff`, :class:`ResourceState`.
 The rules every face applies between what it recorded and what the cloud reports (:mod:`iaas.model.observe`)
     :func:`merge_observed` (drift; ``Session.merge_observed`` and ``Session.diff`` also count a name and the id of
     the same object as equal), :func:`ignore_changes`, :func:`keep_chosen` and :func:`unset_chosen` (values the
@@ -63,6 +64,7 @@ _EXPORTS: dict[str, str] = {
             "keep_chosen",
             "kind_class",
             "merge_observed",
+            "planned_outputs",
             "recomputed_outputs",
             "schema",
         ),
@@ -158,6 +160,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         keep_chosen,
         kind_class,
         merge_observed,
+        planned_outputs,
         recomputed_outputs,
         schema,
         unread,

@@ -5,7 +5,12 @@ time.  This module gives them the very same semantics the engine uses —
 :func:`check` (validation and defaults), :func:`diff` (which fields change and
 whether they force a replacement), plan-time cloud checks (quotas, capacity,
 placement) and the create/read/update/delete verbs — so a face only
-translates its protocol.  Faces reach it through :mod:`iaas.api`::
+translates its protocol.  Kinds whose hosts may lose what iaas programmed
+there (a port forward's DNAT rules, a network that stopped) report it in
+their ``dataplane`` output (``present`` or ``missing: …``): a read checks
+it, :meth:`Session.diff` plans an update to restore it and
+:meth:`Session.update` restores it, the way the engine's refresh and plan
+do.  Faces reach it through :mod:`iaas.api`::
 
     from iaas import api
 
@@ -26,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.errors import FieldError, NotFoundError, ValidationError
-from iaas.model import KINDS, Reference, Resource, contains_unknown, object_schema, observe
+from iaas.model import KINDS, UNKNOWN, Reference, Resource, contains_unknown, object_schema, observe
+from iaas.model.base import DATAPLANE, MISSING, PRESENT
 from iaas.model.observe import Merged
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import Change, ForbiddenChange, action_of, complete, validate
@@ -55,6 +61,7 @@ class Diff:
 
     action: str  # noop | update | replace
     changes: list[Change]
+    repairs: tuple[str, ...] = ()  # what the host lost; the update restores it (even with no change of input)
 
     @property
     def replace_fields(self) -> list[str]:
@@ -66,6 +73,11 @@ class Diff:
         """Every changed field."""
         return [c.field for c in self.changes]
 
+    @property
+    def restored_fields(self) -> list[str]:
+        """Outputs the update puts back: ``dataplane``, when the host lost something."""
+        return [DATAPLANE] if self.repairs else []
+
 
 @attrs.frozen
 class ResourceState:
@@ -74,6 +86,7 @@ class ResourceState:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    lost: tuple[str, ...] = ()  # what the object's host no longer carries (also in the ``dataplane`` output)
 
 
 def kind_class(kind: str) -> type[Resource]:
@@ -105,11 +118,20 @@ def check(kind: str, inputs: dict[str, Any], address: str | None = None) -> Chec
     return Checked(complete(cls, values), [])
 
 
-def diff(kind: str, old: dict[str, Any], new: dict[str, Any], *, address: str | None = None) -> Diff:
+def diff(
+    kind: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    address: str | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> Diff:
     """The planned action for a change of inputs: ``noop``, ``update`` (live or restart) or ``replace``.
 
-    Raises :class:`ValidationError` naming the field for a change the kind
-    refuses (shrinking a volume).
+    With the recorded ``outputs``, a ``dataplane`` that says what the host
+    lost makes an unchanged object an ``update`` that restores it.  Raises
+    :class:`ValidationError` naming the field for a change the kind refuses
+    (shrinking a volume).
     """
     cls = kind_class(kind)
     old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
@@ -117,7 +139,31 @@ def diff(kind: str, old: dict[str, Any], new: dict[str, Any], *, address: str | 
         changes = _diff(cls, old_c, new_c)
     except ForbiddenChange as exc:
         raise ValidationError([FieldError(address or f"{kind}.{new.get('name', '?')}", exc.field, str(exc))]) from exc
-    return Diff(action_of(changes), changes)
+    action, repairs = action_of(changes), tuple(lost_of(outputs))
+    return Diff("update" if repairs and action == "noop" else action, changes, repairs)
+
+
+def heals(kind: str) -> bool:
+    """Whether the kind has a ``dataplane`` its hosts may lose (checked by a read, restored by an update)."""
+    return any(f.name == DATAPLANE for f in schema(kind).fields)
+
+
+def dataplane_state(lost: list[str] | tuple[str, ...]) -> str:
+    """The ``dataplane`` value of an object whose host lost ``lost``: ``present`` when it lost nothing."""
+    return f"{MISSING}{'; '.join(lost)}" if lost else PRESENT
+
+
+def lost_of(outputs: dict[str, Any] | None) -> list[str]:
+    """What a host lost, as recorded outputs say in ``dataplane`` (nothing unless it says ``missing: …``)."""
+    value = (outputs or {}).get(DATAPLANE)
+    return value.removeprefix(MISSING).split("; ") if isinstance(value, str) and value.startswith(MISSING) else []
+
+
+def planned_outputs(kind: str, outputs: dict[str, Any], change: Diff) -> dict[str, Any]:
+    """The outputs an in-place update leaves: those it may change unknown until it is made, and the ``dataplane``
+    present again (an update programs the host anew)."""
+    planned = {**outputs, **dict.fromkeys(recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
+    return {**planned, DATAPLANE: PRESENT} if heals(kind) else planned
 
 
 def computed_outputs(kind: str) -> list[str]:
@@ -260,16 +306,29 @@ class Session:
         self._preflight(kind, "create", inputs, (planned or {}).get("host") or inputs.get("host"))
         pending = pending_id or str(uuid.uuid4())
         outputs = self.cloud.create(kind, self._ctx(address, inputs, pending, timeout), inputs, planned or {})
-        return ResourceState(outputs["id"], dict(inputs), outputs)
+        return ResourceState(outputs["id"], dict(inputs), self._programmed(kind, outputs))
+
+    @staticmethod
+    def _programmed(kind: str, outputs: dict[str, Any]) -> dict[str, Any]:
+        """Outputs of an object just created or updated: its host carries what the cloud programmed there."""
+        return {**outputs, DATAPLANE: PRESENT} if heals(kind) else outputs
+
+    @staticmethod
+    def _state(kind: str, obs: Any, outputs: dict[str, Any]) -> ResourceState:
+        """An object as the cloud observed it, with ``outputs`` and, for a kind that has one, its ``dataplane``."""
+        if heals(kind):
+            outputs = {**outputs, DATAPLANE: dataplane_state(obs.lost)}
+        return ResourceState(obs.id, obs.inputs, outputs, tuple(obs.lost))
 
     def read(self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None) -> ResourceState | None:
         """The object as it is now, or None when it is gone; its outputs hold the values the cloud chose
-        (a host, a flavor's sizes)."""
+        (a host, a flavor's sizes) and, for a kind that has one, its ``dataplane``: ``present``, or
+        ``missing: …`` naming what its host lost (the same check as the engine's refresh)."""
         obs = self.cloud.read(kind, self._ctx(address), id, outputs or {})
         if obs is None:
             return None
         chosen = {f: obs.inputs[f] for f in computed_outputs(kind) if obs.inputs.get(f) is not None}
-        return ResourceState(obs.id, obs.inputs, {**chosen, **obs.outputs})  # what the cloud chose, as outputs
+        return self._state(kind, obs, {**chosen, **obs.outputs})  # what the cloud chose, as outputs
 
     def update(
         self,
@@ -283,19 +342,22 @@ class Session:
         timeout: float | None = None,
     ) -> ResourceState:
         """Change the object in place (the diff must not be a replacement); ``timeout`` (seconds) bounds the waiting
-        (a guest's graceful stop before a restart, ``wait_for_address``)."""
+        (a guest's graceful stop before a restart, ``wait_for_address``).
+
+        When ``outputs`` say that the host lost the object's ``dataplane`` (as :meth:`read` reports it), the
+        update programs it again, even with no change of input."""
         old, new = self.cloud.flavored(kind, old), self.cloud.flavored(kind, new)
         d = diff(kind, old, new, address=address)
         if d.action == "replace":
             raise ValidationError([FieldError(address, f, "changing it needs a replacement") for f in d.replace_fields])
         cls = kind_class(kind)
         old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
-        if not d.changes:  # values adopted from the configuration: nothing changes in the cloud
+        if not d.changes and not lost_of(outputs):  # values adopted from the configuration: nothing to do
             return ResourceState(id, new_c, dict(outputs or {}))
         self._preflight(kind, "update", new_c, (outputs or {}).get("host"))
         ctx = self._ctx(address, new_c, timeout=timeout)
         out = self.cloud.update(kind, ctx, id, old_c, new_c, d.changed_fields, outputs or {})
-        return ResourceState(id, new_c, out)
+        return ResourceState(id, new_c, self._programmed(kind, out))
 
     def delete(
         self, kind: str, address: str, id: str, outputs: dict[str, Any] | None = None, *, timeout: float | None = None
@@ -307,7 +369,7 @@ class Session:
     def lookup(self, kind: str, name_or_id: str, address: str | None = None) -> ResourceState | None:
         """Find an existing object by name or id (data sources, import)."""
         obs = self.cloud.lookup(kind, self._ctx(address or f"{kind}.{name_or_id}"), name_or_id)
-        return None if obs is None else ResourceState(obs.id, obs.inputs, obs.outputs)
+        return None if obs is None else self._state(kind, obs, obs.outputs)
 
     def resolve(
         self, kind: str, inputs: dict[str, Any], address: str | None = None, *, strict: bool = True
@@ -350,12 +412,21 @@ class Session:
         """
         return observe.merge_observed(recorded, observed, skip=skip, resolve=self.same_object_resolver(kind, address))
 
-    def diff(self, kind: str, old: dict[str, Any], new: dict[str, Any], address: str | None = None) -> Diff:
+    def diff(
+        self,
+        kind: str,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        address: str | None = None,
+        *,
+        outputs: dict[str, Any] | None = None,
+    ) -> Diff:
         """Like :func:`diff`, with both sides in the cloud's terms: a name and the id of the same object are equal,
-        and an instance's flavor of the cloud config stands for the sizes and extra specs it sets."""
+        and an instance's flavor of the cloud config stands for the sizes and extra specs it sets.  With the
+        recorded ``outputs`` (as :meth:`read` gives them), a lost ``dataplane`` is an update that restores it."""
         address = address or f"{kind}.{new.get('name', '?')}"
         same = self.same_object_resolver(kind, address)
-        return diff(kind, same(old), same(new), address=address)
+        return diff(kind, same(old), same(new), address=address, outputs=outputs)
 
     def adopt(self, kind: str, address: str, state: ResourceState, *, take_over: bool = False) -> None:
         """Record an imported object as this session's stack's; another stack's object only with ``take_over``."""
@@ -383,7 +454,11 @@ __all__ = [
     "Session",
     "check",
     "computed_outputs",
+    "dataplane_state",
     "diff",
+    "heals",
+    "lost_of",
+    "planned_outputs",
     "ignore_changes",
     "adopt_unread",
     "import_id",

@@ -1,4 +1,4 @@
-"""A guest made by hand through libvirt, as an operator made it before iaas: for the import tests of every face."""
+"""Objects made or changed by hand through libvirt, as an operator or a host reboot does: for every face's tests."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ def hand_made_world(home: Path, image_file: Path, backing: str = "/srv/golden/no
         stack.add(iaas.Network(name="web", cidr="10.31.0.0/24"))
         engine.apply(stack)
         return hand_made_domain(engine, backing)
+
+
+def stop_network(home: Path, id: str) -> None:
+    """Stop a network by hand on the embedded cloud's simulated host, as a host that lost it (a reboot, say)."""
+    cloud = iaas.Cloud.open(home=home)
+    try:
+        host = cloud.hosts["default"]
+
+        def stop(conn: libvirt.virConnect) -> None:
+            net = conn.networkLookupByUUIDString(id)
+            net.destroy()
+            host._save_network(net)  # the simulated host keeps the network stopped, as libvirtd does
+
+        host._call("stop network", stop)
+    finally:
+        cloud.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 import iaas
 from iaas import resources
+from tests.brownfield import stop_network
 
 
 @pytest.fixture
@@ -144,3 +146,27 @@ def test_plan_create_refuses_a_reference_to_nothing(session: resources.Session) 
     with pytest.raises(iaas.ValidationError, match=r"network.n.project: no project named or with id 'noproj'"):
         session.plan_create("network", network)
     assert session.cloud.managed_objects() == []
+
+
+def test_a_lost_dataplane_is_read_planned_and_restored(tmp_path: Path) -> None:
+    """What the engine's refresh shows as ``dataplane`` drift, a face sees through the session: read, diff, update."""
+    session = resources.Session(iaas.Cloud.open(home=tmp_path), stack="face")
+    inputs = resources.check("network", {"name": "web", "cidr": "10.0.0.0/24"}).inputs
+    state = session.create("network", "network.web", inputs, session.plan_create("network", inputs))
+    assert state.outputs["dataplane"] == "present"
+    session.cloud.close()
+    stop_network(tmp_path, state.id)
+    session = resources.Session(iaas.Cloud.open(home=tmp_path), stack="face")
+    found = session.read("network", "network.web", state.id, state.outputs)
+    assert found is not None and found.outputs["dataplane"] == "missing: network running on host default"
+    assert resources.diff("network", inputs, inputs).action == "noop"  # without what the read said: nothing to do
+    change = session.diff("network", inputs, inputs, outputs=found.outputs)
+    assert (change.action, change.changes, change.repairs) == ("update", [], ("network running on host default",))
+    assert resources.planned_outputs("network", found.outputs, change)["dataplane"] == "present"
+    done = session.update("network", "network.web", state.id, inputs, inputs, found.outputs)
+    assert done.outputs["dataplane"] == "present"
+    again = session.read("network", "network.web", state.id, done.outputs)
+    assert again is not None and (again.outputs["dataplane"], again.lost) == ("present", ())
+    assert session.diff("network", inputs, inputs, outputs=again.outputs).action == "noop"
+    other = resources.check("project", {"name": "p"}).inputs  # a kind with nothing on a host: no dataplane
+    assert "dataplane" not in session.create("project", "project.p", other, pending_id=str(uuid.uuid4())).outputs

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from iaas.errors import FieldError
+from iaas.model import base as model_base
 
 
 @attrs.frozen
@@ -48,8 +49,8 @@ class Observed:
     lost: tuple[str, ...] = ()
 
 
-#: The drift field under which :attr:`Observed.lost` is reported.
-DATAPLANE = "dataplane"
+#: The drift field under which :attr:`Observed.lost` is reported (declared on the kinds whose hosts may lose it).
+DATAPLANE = model_base.DATAPLANE
 
 
 @attrs.frozen

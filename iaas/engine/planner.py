@@ -18,6 +18,7 @@ from iaas.engine.validate import check_values, validate_stack
 from iaas.errors import FieldError, PlanError, ValidationError
 from iaas.graph import Graph
 from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schema, observe
+from iaas.model.base import MISSING
 from iaas.model.observe import ignore_changes
 from iaas.model.schema import ObjectSchema
 from iaas.model.values import ForbiddenChange, action_of, complete, diff, with_later_defaults
@@ -116,7 +117,7 @@ class Planner:
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
         for d in drift:
             if d["field"] == DATAPLANE:
-                self.lost.setdefault(d["address"], []).append(str(d["actual"]).removeprefix("missing: "))
+                self.lost.setdefault(d["address"], []).append(str(d["actual"]).removeprefix(MISSING))
         outputs = {} if self.destroy else dict(self.stack.outputs)  # a destroyed stack has no outputs
         plan = Plan(
             self.stack.name,

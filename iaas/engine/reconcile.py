@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from iaas.cloud import DATAPLANE, Cloud, Observed, OpContext
+from iaas.model.base import MISSING, PRESENT
 from iaas.model.observe import merge_observed
 from iaas.state import ResourceRecord, Snapshot, StateStore
 
@@ -95,7 +96,7 @@ def reconcile(
             {"address": rec.address, "field": d.field, "recorded": d.recorded, "actual": d.actual} for d in merged.drift
         ]
         drift += [
-            {"address": rec.address, "field": DATAPLANE, "recorded": "present", "actual": f"missing: {what}"}
+            {"address": rec.address, "field": DATAPLANE, "recorded": PRESENT, "actual": f"{MISSING}{what}"}
             for what in obs.lost
         ]
         status = "tainted" if rec.status == "tainted" else "ready"

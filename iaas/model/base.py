@@ -175,6 +175,25 @@ def field(
     return attrs.field(default=None if default is _NOTHING else default, metadata={META_KEY: spec}, kw_only=True)
 
 
+#: The computed field of a kind whose host may lose what iaas programmed there (see :func:`dataplane_field`).
+DATAPLANE = "dataplane"
+#: The value of :data:`DATAPLANE` while the host carries everything the state says it has.
+PRESENT = "present"
+#: How the value of :data:`DATAPLANE` begins when a host lost something.
+MISSING = "missing: "
+
+
+def dataplane_field() -> Any:
+    """The ``dataplane`` field of a kind whose host may lose what iaas programmed there (DNAT rules, filters,
+    a running network): a refresh checks it, and an update with no other change restores it."""
+    return field(
+        f"Whether its host still carries it, checked at every refresh: `{PRESENT}`, or `{MISSING}…` naming what a "
+        "host lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was "
+        "programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.",
+        computed=True,
+    )
+
+
 def spec_of(a: attrs.Attribute[Any]) -> FieldSpec:
     """Return the :class:`FieldSpec` of an attrs attribute declared with :func:`field`."""
     spec: FieldSpec = a.metadata[META_KEY]

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Reference, Resource, field
+from iaas.model.base import Reference, Resource, dataplane_field, field
 
 
 @attrs.define(kw_only=True)
@@ -66,6 +66,7 @@ class Network(Resource):
         check=checks.name,
     )
     gateway: str | None = field("Gateway address of the subnet.", computed=True)
+    dataplane: str | None = dataplane_field()
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from typing import ClassVar
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Resource, field
+from iaas.model.base import Resource, dataplane_field, field
 
 
 @attrs.define(kw_only=True)
@@ -32,3 +32,4 @@ class PortForward(Resource):
     id: str | None = field("Identifier of the port forward.", computed=True)
     host: str | None = field("Host the forward lives on (the instance's host).", computed=True)
     target_address: str | None = field("Instance address the traffic goes to.", computed=True)
+    dataplane: str | None = dataplane_field()

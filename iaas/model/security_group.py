@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Resource, field
+from iaas.model.base import Resource, dataplane_field, field
 
 
 @attrs.define(kw_only=True)
@@ -36,6 +36,7 @@ class SecurityGroup(Resource):
     rules: list[Rule] = field("Allow rules, updated live on every NIC that uses the group.", factory=list)
     project: str | None = field("Project the group belongs to.", ref="project", update="replace")
     id: str | None = field("Identifier of the group.", computed=True)
+    dataplane: str | None = dataplane_field()
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 import iaas
+from iaas import resources
+from tests.brownfield import stop_network
 
 from .conftest import EXAMPLES, Run, extra_vars
 
@@ -180,3 +182,42 @@ def test_a_python_without_iaas_is_told_which_python_to_use(ansible: Ansible, tmp
     message = " ".join(failed.output.split())
     assert "Failed to import the required Python library (iaas)" in message
     assert "set ansible_python_interpreter to '{{ ansible_playbook_python }}'" in message
+
+
+# A network whose host stopped it: check mode sees it, the task restores it, the next task has nothing to do.
+HEAL = """\
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/iaas.cloud.iaas:
+      cloud: {home: home}
+      stack: web
+  tasks:
+    - {iaas.cloud.network: {name: web, cidr: 10.43.0.0/24}, check_mode: true, register: checked}
+    - {iaas.cloud.network: {name: web, cidr: 10.43.0.0/24}, register: restored}
+    - {iaas.cloud.network: {name: web, cidr: 10.43.0.0/24}, register: again}
+    - ansible.builtin.assert:
+        that:
+          - checked.changed and checked.action == "update"
+          - 'checked.network.dataplane == "missing: network running on host default"'
+          - restored.changed and restored.action == "update" and restored.network.dataplane == "present"
+          - not again.changed and again.network.dataplane == "present"
+"""
+
+
+@pytest.mark.slow
+def test_a_network_its_host_stopped_is_restored_by_the_task(ansible: Ansible, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    session = resources.Session(iaas.Cloud.open({"home": str(home)}), stack="web")
+    inputs = resources.check("network", {"name": "web", "cidr": "10.43.0.0/24"}).inputs
+    made = session.create("network", "network.web", inputs, session.plan_create("network", inputs))
+    session.cloud.close()
+    stop_network(home, made.id)  # as a host reboot leaves it
+    (tmp_path / "heal.yml").write_text(HEAL)
+    run = ansible("ansible-playbook", "heal.yml")
+    assert run.recap == {"ok": 4, "changed": 2, "unreachable": 0, "failed": 0}, run.output
+    again = resources.Session(iaas.Cloud.open({"home": str(home)}), stack="web")
+    try:
+        assert again.read("network", "network.web", made.id).lost == ()  # type: ignore[union-attr]
+    finally:
+        again.cloud.close()

@@ -43,13 +43,13 @@ COMPUTED = {
     "project": {"id"},
     "image": {"id", "size"},
     "key_pair": {"id", "fingerprint"},
-    "network": {"id", "gateway"},
-    "security_group": {"id"},
+    "network": {"id", "gateway", "dataplane"},
+    "security_group": {"id", "dataplane"},
     "server_group": {"id"},
     "volume": {"id", "path"},
     "instance": {"id", "ip_address", "ip_addresses", "mac_addresses", "graphics_address"},
     "snapshot": {"id", "host", "created_at", "state", "disks", "reverted_at"},
-    "port_forward": {"id", "host", "target_address"},
+    "port_forward": {"id", "host", "target_address", "dataplane"},
 }
 
 

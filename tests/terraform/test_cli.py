@@ -14,6 +14,7 @@ import pytest
 
 import iaas
 from iaas import resources
+from tests.brownfield import stop_network
 from tests.terraform.conftest import EXAMPLE, HEADER, KEY, Workspace, write_launcher
 
 pytestmark = pytest.mark.slow
@@ -144,6 +145,29 @@ resource "iaas_key_pair" "admin" {{
     assert re.search(r"~ mtu\s+= 1400 -> 1500", plan.stdout)
     assert "iaas_key_pair.admin will be created" in plan.stdout
     ws.apply()
+    assert ws.plan_exit() == 0
+
+
+def test_a_network_its_host_stopped_is_planned_as_an_update_and_restored(workspace: Workspace) -> None:
+    ws = workspace
+    ws.write("""
+resource "iaas_network" "web" {
+  name = "web"
+  cidr = "10.64.0.0/24"
+}
+""")
+    ws.run("init", "-input=false")
+    ws.apply()
+    net = ws.attributes("iaas_network.web")
+    assert net["dataplane"] == "present"
+    stop_network(ws.home, net["id"])  # as a host reboot leaves it
+    plan = ws.run("plan", "-input=false")
+    assert "iaas_network.web will be updated in-place" in plan.stdout, plan.stdout
+    assert re.search(r'~ dataplane\s+= "missing: network running on host default" -> "present"', plan.stdout)
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in plan.stdout
+    ws.apply()
+    assert ws.attributes("iaas_network.web")["dataplane"] == "present"
+    assert _session(ws).read("network", "network.web", net["id"]).lost == ()  # type: ignore[union-attr]
     assert ws.plan_exit() == 0
 
 

@@ -160,7 +160,7 @@ class ResourceModule(IaasModule):
                 self.session.delete(self.kind, self.address, rec.id, {})
             return "create", {}, new, self.create(new)
         old = self.current_inputs(rec, state)
-        change = self.session.diff(self.kind, old, new, self.address)
+        change = self.session.diff(self.kind, old, new, self.address, outputs=dict(state.outputs))  # a lost dataplane
         if change.action == "noop":
             return "none", old, old, dict(state.outputs)
         if change.action == "update":

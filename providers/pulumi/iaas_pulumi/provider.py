@@ -190,17 +190,20 @@ class IaasProvider(p.Provider):
         new = api.ignore_changes([snake(path) for path in request.ignore_changes], old, new)
         old = api.adopt_unread(_unread(kind, request.old_state), old, new)  # not read at import: configured
         address = _address(request.urn)
-        d = await self._run(self._session(request.urn).diff, kind, old, new, address)
+        outputs = output_values(kind, state, extras_from_wire(kind, request.old_state), request.resource_id)
+        d = await self._run(partial(self._session(request.urn).diff, outputs=outputs), kind, old, new, address)
         detailed = {
             camel(c.field): p.PropertyDiff(
                 _DIFF_KIND[(c.old is not None, c.new is not None, c.update == "replace")], True
             )
             for c in d.changes
         }
+        restored = d.restored_fields  # outputs saying what the host lost: the update puts it back
+        detailed.update({camel(f): p.PropertyDiff(p.PropertyDiffKind.UPDATE, False) for f in restored})
         return p.DiffResponse(
             changes=d.action != "noop",
             replaces=[camel(f) for f in d.replace_fields],
-            diffs=[camel(f) for f in d.changed_fields],
+            diffs=[camel(f) for f in [*d.changed_fields, *restored]],
             detailed_diff=detailed,
             delete_before_replace=not is_auto_name(new.get("name"), request.name),
         )

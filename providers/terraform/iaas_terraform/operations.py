@@ -97,7 +97,7 @@ class Operations:
         outputs = outputs_of(kind, prior)
         old = self.session.resolve(kind, inputs_of(kind, prior, old_unset), address, strict=False)
         old = api.adopt_unread(unread, old, resolved)  # not read at import: taken from the configuration
-        change = self.session.diff(kind, old, resolved, address)
+        change = self.session.diff(kind, old, resolved, address, outputs=outputs)  # a lost dataplane: an update
         if change.action == "replace":
             return self._plan_create(
                 kind,
@@ -116,7 +116,7 @@ class Operations:
             return Planned(prior, [], prior_private) if planned == prior else Planned(planned, [], private)
         if not contains_unknown(resolved):
             self.session.plan_create(kind, resolved, address, before=old, outputs=outputs, action="update")
-        kept = {**outputs, **dict.fromkeys(api.recomputed_outputs(kind, change.changed_fields), UNKNOWN)}
+        kept = api.planned_outputs(kind, outputs, change)
         return Planned(_with_block(tf_object(kind, new, kept), config), [], private)
 
     def _plan_create(

@@ -380,7 +380,8 @@ class GetNetworkResult:
                  host: str | None = None,
                  interface: str | None = None,
                  bridge: str | None = None,
-                 gateway: str | None = None):
+                 gateway: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -411,6 +412,8 @@ class GetNetworkResult:
             pulumi.set(__self__, "bridge", bridge)
         if gateway is not None:
             pulumi.set(__self__, "gateway", gateway)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -536,6 +539,16 @@ class GetNetworkResult:
         """
         return pulumi.get(self, "gateway")
 
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")
+
 
 def get_network(name_or_id: str | None = None,
                 opts: pulumi.InvokeOptions | None = None) -> GetNetworkResult:
@@ -569,7 +582,8 @@ class GetSecurityGroupResult:
                  name: str = None,
                  description: str = None,
                  rules: Sequence[outputs.Rule] = None,
-                 project: str | None = None):
+                 project: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -580,6 +594,8 @@ class GetSecurityGroupResult:
             pulumi.set(__self__, "rules", rules)
         if project is not None:
             pulumi.set(__self__, "project", project)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -620,6 +636,16 @@ class GetSecurityGroupResult:
         Project the group belongs to. The id (or name) of a project.
         """
         return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")
 
 
 def get_security_group(name_or_id: str | None = None,
@@ -1449,7 +1475,8 @@ class GetPortForwardResult:
                  protocol: str = None,
                  project: str | None = None,
                  host: str | None = None,
-                 target_address: str | None = None):
+                 target_address: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -1470,6 +1497,8 @@ class GetPortForwardResult:
             pulumi.set(__self__, "host", host)
         if target_address is not None:
             pulumi.set(__self__, "target_address", target_address)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -1550,6 +1579,16 @@ class GetPortForwardResult:
         Instance address the traffic goes to.
         """
         return pulumi.get(self, "target_address")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")
 
 
 def get_port_forward(name_or_id: str | None = None,

@@ -309,6 +309,7 @@ class Network(pulumi.CustomResource):
         if props.__dict__['cidr'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'cidr'")
         for key in [
+            'dataplane',
             'gateway',
         ]:
             props.__dict__[key] = None  # filled in by the provider
@@ -438,3 +439,13 @@ class Network(pulumi.CustomResource):
         Gateway address of the subnet.
         """
         return pulumi.get(self, "gateway")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")

@@ -188,6 +188,7 @@ class PortForward(pulumi.CustomResource):
         if props.__dict__['host_port'] is None and opts.id is None and not opts.urn:
             raise TypeError("Missing required property 'host_port'")
         for key in [
+            'dataplane',
             'host',
             'target_address',
         ]:
@@ -274,3 +275,13 @@ class PortForward(pulumi.CustomResource):
         Instance address the traffic goes to.
         """
         return pulumi.get(self, "target_address")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")

@@ -130,6 +130,10 @@ class SecurityGroup(pulumi.CustomResource):
             props.__dict__[key] = values.pop(key, None)
         if values:
             raise TypeError(f'SecurityGroup: unknown argument(s) {", ".join(sorted(values))}')
+        for key in [
+            'dataplane',
+        ]:
+            props.__dict__[key] = None  # filled in by the provider
         super().__init__('iaas:index:SecurityGroup', resource_name, props, opts)
 
     @staticmethod
@@ -172,3 +176,13 @@ class SecurityGroup(pulumi.CustomResource):
         Project the group belongs to. The id (or name) of a project.
         """
         return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")

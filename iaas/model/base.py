@@ -188,8 +188,8 @@ def dataplane_field() -> Any:
     a running network): a refresh checks it, and an update with no other change restores it."""
     return field(
         f"Whether its host still carries it, checked at every refresh: `{PRESENT}`, or `{MISSING}…` naming what a "
-        "host lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was "
-        "programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.",
+        "host lost (a reboot, say), which an update puts back; a plan shows a loss as drift of this field. "
+        "The output `programmed` says what was programmed (`nft: DNAT to …`, `recorded only: …`).",
         computed=True,
     )
 

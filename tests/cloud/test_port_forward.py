@@ -43,7 +43,7 @@ def test_create_targets_the_instance_and_says_nothing_is_forwarded(cloud: Cloud,
     out = cloud.create("port_forward", ctx, inputs(), {})
     assert out["id"] == ctx.pending_id
     assert (out["host"], out["target_address"]) == ("h1", "10.0.0.5")
-    assert out["dataplane"].startswith("recorded only: host h1 is simulated")
+    assert out["programmed"].startswith("recorded only: host h1 is simulated")
     assert "recorded only" in caplog.text
     assert cloud.inventory.get(out["id"]).host == "h1"
 

@@ -30,7 +30,7 @@ def test_create_on_a_simulated_host_records_it_and_says_so(cloud: Cloud, op, cap
     ctx = op("security_group.ssh")
     out = cloud.create("security_group", ctx, inputs(), {})
     assert out["id"] == ctx.pending_id
-    assert "recorded only on simulated host(s) h1" in out["dataplane"]
+    assert "recorded only on simulated host(s) h1" in out["programmed"]
     assert "no packets are filtered" in caplog.text
     assert cloud.inventory.get(ctx.pending_id).data["inputs"]["rules"] == [SSH]
 

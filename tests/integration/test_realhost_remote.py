@@ -112,7 +112,7 @@ def test_image_and_seed_travel_through_libvirt(far: dict, tiny_guest: TinyGuest)
     done = connect(ns, "10.87.0.1", 10017, attempts=30)
     assert "hello from far-vm" in done.stdout, done.stderr
     forward = next(r for r in engine.cloud.managed_objects(STACK) if r.address == "port_forward.far-echo")
-    assert forward.data["outputs"]["dataplane"] == f"nft: DNAT to {found[0].address}:7"
+    assert forward.data["outputs"]["programmed"] == f"nft: DNAT to {found[0].address}:7"
 
 
 def test_the_remote_host_plans_no_change(far: dict, tiny_guest: TinyGuest) -> None:

@@ -23,7 +23,7 @@ def test_a_real_host_gets_the_filters(realhost: NamespacedHost, tmp_path: Path) 
     ctx = new_op("security_group.ssh")
     try:
         out = c.create("security_group", ctx, inputs(), {})
-        assert out["dataplane"] == f"nwfilter {policy_name(out['id'])} defined on real"
+        assert out["programmed"] == f"nwfilter {policy_name(out['id'])} defined on real"
         with Host("real", realhost.uri) as host:
             assert {policy_name(out["id"]), rules_name(out["id"])} <= set(host.nwfilter_names())
             c.delete("security_group", ctx, out["id"], out)

@@ -69,7 +69,7 @@ def test_everything_reaches_the_host_over_ssh(viassh: dict, tiny_guest: TinyGues
     records = {r.address: r for r in engine.cloud.managed_objects(STACK)}
     ip = records["instance.ssh-vm"].data["outputs"]["ip_address"]  # wait_for_port, probed over ssh
     assert ip and ip.startswith("10.86.0.")
-    assert records["port_forward.ssh-echo"].data["outputs"]["dataplane"] == f"nft: DNAT to {ip}:7"
+    assert records["port_forward.ssh-echo"].data["outputs"]["programmed"] == f"nft: DNAT to {ip}:7"
     done = connect(ns, "10.86.0.1", 10027, attempts=30)  # the rules programmed over ssh carry a connection
     assert "hello from ssh-vm" in done.stdout, done.stderr
     info = host.get_domain("ssh-vm")

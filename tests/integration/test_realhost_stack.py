@@ -172,7 +172,7 @@ def test_refresh_reports_the_leased_addresses(world: dict, monkeypatch: pytest.M
     forward = records["port_forward.echo"]
     assert forward.host == "h1"
     assert forward.data["outputs"]["target_address"] == ids["vm1-ip"]
-    assert forward.data["outputs"]["dataplane"] == f"nft: DNAT to {ids['vm1-ip']}:7"
+    assert forward.data["outputs"]["programmed"] == f"nft: DNAT to {ids['vm1-ip']}:7"
 
 
 def test_port_forward_carries_a_connection_to_the_guest(world: dict) -> None:

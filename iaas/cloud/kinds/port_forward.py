@@ -28,6 +28,7 @@ from iaas.cloud.kinds import _dnat
 from iaas.cloud.kinds._hostcmd import host_runner
 from iaas.cloud.kinds._record import RecordHandler
 from iaas.errors import IaasError
+from iaas.model.base import DATAPLANE, PRESENT
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Handler(RecordHandler):
         if not self._programmable(host_name):
             note = self._note(host_name)
             log.warning("port forward %s: %s", id, note)
-            return {"dataplane": note}
+            return {DATAPLANE: PRESENT, "programmed": note}
         instance = self.instance_of(f"port_forward {id}", inputs, None)
         target = outputs.get("target_address") or self._wait_for_address(instance)
         which = _dnat.add(
@@ -62,7 +63,11 @@ class Handler(RecordHandler):
             int(inputs["target_port"]),
             str(inputs.get("protocol") or "tcp"),
         )
-        return {"target_address": target, "dataplane": f"{which}: DNAT to {target}:{inputs['target_port']}"}
+        return {
+            "target_address": target,
+            DATAPLANE: PRESENT,
+            "programmed": f"{which}: DNAT to {target}:{inputs['target_port']}",
+        }
 
     def remove(self, id: str, outputs: dict[str, Any]) -> None:
         """Delete the DNAT rules (a host that is gone has none left)."""

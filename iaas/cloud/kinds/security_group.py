@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds._record import RecordHandler
 from iaas.errors import HostUnreachableError, IaasError
+from iaas.model.base import DATAPLANE, PRESENT
 
 if TYPE_CHECKING:
     import jinja2
@@ -178,7 +179,7 @@ class Handler(RecordHandler):
             sim = "recorded only on simulated host(s) " + ", ".join(simulated) + ": no packets are filtered there"
             note = f"{note}; {sim}" if note else sim
             log.warning("security group %s: %s", inputs.get("name"), sim)
-        return {"dataplane": note}
+        return {DATAPLANE: PRESENT, "programmed": note}
 
     def remove(self, id: str, outputs: dict[str, Any]) -> None:
         """Undefine the group's filters on every real host."""

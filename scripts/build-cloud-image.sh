@@ -34,18 +34,6 @@ LABEL=iaas-root
 say() { printf 'build-cloud-image: %s\n' "$*" >&2; }
 die() { printf 'build-cloud-image: error: %s\n' "$*" >&2; exit 1; }
 
-# The Debian archive this machine's apt uses (deb822 .sources files and one-line lists).
-host_mirror() {
-    local url
-    url=$(awk '/^URIs:/ {u=$2} /^Suites:/ && u != "" && $0 ~ / '"$SUITE"'( |$)/ {print u; exit}' \
-        /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-    if [ -z "$url" ]; then
-        url=$(awk '$1 == "deb" && $3 == "'"$SUITE"'" {print $2; exit}' \
-            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
-    fi
-    printf '%s\n' "${url:-http://deb.debian.org/debian}"
-}
-
 main() {
     local key cache out
     key="$SUITE-$(dpkg --print-architecture)-$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
@@ -72,7 +60,7 @@ main() {
 
 build() {
     local out=$1 mirror start
-    mirror=${IAAS_DEBIAN_MIRROR:-$(host_mirror)}
+    mirror=${IAAS_DEBIAN_MIRROR:-$("$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/debian-mirror.sh" "$SUITE")}
     start=$(date +%s)
     work=$(mktemp -d "${out%/*}/build.XXXXXX")
     trap 'rm -rf "$work"' EXIT

@@ -46,18 +46,6 @@ usage() {
     sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
-# The Debian archive this machine's apt uses (deb822 .sources files and one-line lists).
-host_mirror() {
-    local url
-    url=$(awk '/^URIs:/ {u=$2} /^Suites:/ && u != "" && $0 ~ / '"$SUITE"'( |$)/ {print u; exit}' \
-        /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-    if [ -z "$url" ]; then
-        url=$(awk '$1 == "deb" && $3 == "'"$SUITE"'" {print $2; exit}' \
-            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
-    fi
-    printf '%s\n' "${url:-http://deb.debian.org/debian}"
-}
-
 # The pristine root as a tarball, built with debootstrap the first time.
 pristine_tarball() {
     local cache tarball work
@@ -227,7 +215,7 @@ main() {
     [ "$#" -gt 0 ] && shift
     local commands=("$@")
     [ "${#commands[@]}" -gt 0 ] || commands=("./scripts/setup.sh" "./scripts/test.sh")
-    mirror=${mirror:-$(host_mirror)}
+    mirror=${mirror:-$("$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/debian-mirror.sh" "$SUITE")}
     mirror=${mirror%/}
 
     trap cleanup EXIT

@@ -27,6 +27,7 @@ import attrs
 ROOT = Path(__file__).resolve().parent.parent
 HOST_SCRIPT = ROOT / "scripts" / "libvirtd-host.sh"
 GUEST_SCRIPT = ROOT / "scripts" / "build-tiny-guest.sh"
+CLOUD_IMAGE_SCRIPT = ROOT / "scripts" / "build-cloud-image.sh"
 SSHD_SCRIPT = ROOT / "scripts" / "build-test-sshd.sh"
 START_TIMEOUT = 30.0  # seconds for a host's socket to appear
 
@@ -37,7 +38,7 @@ class BuildError(RuntimeError):
     @property
     def offline(self) -> bool:
         """Whether the script could not download its packages."""
-        return "apt-get download" in str(self)
+        return any(sign in str(self) for sign in ("apt-get download", "the Debian archive cannot be reached"))
 
 
 def _built(script: Path, tail: int) -> Path:
@@ -51,6 +52,11 @@ def _built(script: Path, tail: int) -> Path:
 def build_tiny_guest() -> TinyGuest:
     """The tiny guest, built once and cached under ~/.cache/iaas-test-guest."""
     return TinyGuest(_built(GUEST_SCRIPT, 1500))
+
+
+def build_cloud_image() -> TinyGuest:
+    """A Debian cloud image with real cloud-init, built once and cached under ~/.cache/iaas-cloud-image."""
+    return TinyGuest(_built(CLOUD_IMAGE_SCRIPT, 1500))
 
 
 def build_sshd() -> Path:
@@ -370,7 +376,8 @@ def unavailable() -> str | None:
 
 @attrs.frozen
 class TinyGuest:
-    """The files of the tiny guest (see scripts/build-tiny-guest.sh)."""
+    """The files of a guest booted directly: the tiny guest (scripts/build-tiny-guest.sh) or the cloud image
+    (scripts/build-cloud-image.sh), each a disk.qcow2, a vmlinuz, an initrd.img and a cmdline."""
 
     dir: Path
 

@@ -4,7 +4,8 @@
 ``scripts/libvirtd-host.sh`` inside a private mount + network + UTS
 namespace, so guests and their networks see nothing of this machine and the
 machine sees nothing of them.  ``tiny_guest`` is the guest the tests boot:
-a kernel and an initramfs from ``scripts/build-tiny-guest.sh``.
+a kernel and an initramfs from ``scripts/build-tiny-guest.sh``; ``cloud_image`` a Debian cloud image with
+real cloud-init from ``scripts/build-cloud-image.sh``.
 
 The tests marked ``realhost`` need root; the Debian packages are installed
 when missing.  They are skipped, with the reason, only when this machine
@@ -25,6 +26,7 @@ from tests.realhosts import (
     Client,
     NamespacedHost,
     TinyGuest,
+    build_cloud_image,
     build_sshd,
     build_tiny_guest,
     start_host,
@@ -111,6 +113,14 @@ def _built(build: Callable[[], T], offline: str, failed: str) -> T:
 def tiny_guest(realhost_ready: None) -> TinyGuest:
     """The tiny guest, built once and cached under ~/.cache/iaas-test-guest."""
     return _built(build_tiny_guest, "the tiny guest's kernel cannot be downloaded", "building the tiny guest failed")
+
+
+@pytest.fixture(scope="session")
+def cloud_image(realhost_ready: None) -> TinyGuest:
+    """A Debian cloud image with real cloud-init, built once and cached under ~/.cache/iaas-cloud-image."""
+    return _built(
+        build_cloud_image, "the cloud image's packages cannot be downloaded", "building the cloud image failed"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,7 @@ class Planner:
         self.values = Values()
         self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
         self.lost: dict[str, list[str]] = {}  # per address, what its host no longer carries
+        self.declared = {(d.kind, d.inputs["name"]) for d in stack if isinstance(d.inputs.get("name"), str)}
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
@@ -172,6 +173,7 @@ class Planner:
                 cache=self.literal_ids,
                 hint=_declare_hint,
                 source=decl.source,
+                declared=self.declared,
             )
             desired = refs.walk(object_schema(cls), desired)
             self.errors += refs.errors

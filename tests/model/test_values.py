@@ -143,7 +143,7 @@ def test_inputs_of_nested_objects_become_mappings() -> None:
             "direction": "ingress",
             "protocol": "tcp",
             "port_min": 22,
-            "remote_group": Reference("security_group", "other"),
+            "remote_group": Reference("security_group", "other", "name"),
         }
     ]
 

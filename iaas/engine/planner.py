@@ -310,12 +310,15 @@ class Planner:
         return items
 
     def _check_cloud(self, plan: Plan) -> None:
-        errors, planned = self.cloud.check_plan(self.stack.name, self._planned_items(plan))
+        items = self._planned_items(plan)
+        errors, planned = self.cloud.check_plan(self.stack.name, items)
         if errors:
             raise as_error(errors)
         for addr, values in planned.items():
             if addr in plan.changes:
                 plan.changes[addr].planned = dict(values)
+        for addr, notes in self.cloud.plan_notes(i for i in items if i.action == "update").items():
+            plan.changes[addr].notes = notes
 
     def _outputs_changed(self, plan: Plan) -> bool:
         if self.destroy:

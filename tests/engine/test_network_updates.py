@@ -59,3 +59,29 @@ def test_a_restarting_edit_names_the_running_guests_on_every_host_and_a_live_edi
         assert own.spec.dhcp_end == "10.20.0.99" and own.spec.dns_hosts == (("10.20.0.5", ("db",)),)
         assert engine.plan(_edited(image_file, dhcp_end="10.20.0.99", dns_hosts={"db": "10.20.0.5"})).empty
         engine.destroy()
+
+
+def test_a_nic_removed_from_a_running_instance_takes_its_host_out_of_the_network(
+    tmp_path: Path, image_file: Path
+) -> None:
+    with iaas.Engine.open("web", home=tmp_path, cloud=cloud(tmp_path, underlay=True)) as engine:
+        stack = web_tier(image_file)
+        engine.apply(stack)
+        net = engine.resources()["network.web"]
+        home = net.outputs["host"]
+        away = next(n for n in ("web-1", "web-2") if engine.resources()[f"instance.{n}"].outputs["host"] != home)
+        other = engine.resources()[f"instance.{away}"].outputs["host"]
+        assert engine.cloud.hosts[other].get_network(net.id) is not None  # joined for that instance
+        stack.add(iaas.Network(name="own", cidr="10.21.0.0/24", mode="isolated", host=other))
+        old = stack.resources[f"instance.{away}"]
+        stack.resources[f"instance.{away}"] = attrs.evolve(
+            old,
+            inputs={**old.inputs, "nics": [{"network": iaas.Reference("network", "own")}], "wait_for_address": False},
+        )
+        plan = engine.plan(stack)
+        assert plan.changes[f"instance.{away}"].action == "update"
+        engine.apply(plan)
+        assert engine.resources()[f"instance.{away}"].outputs["host"] == other  # the same guest, still running
+        assert engine.cloud.hosts[other].get_network(net.id) is None  # no guest there uses the network any more
+        assert engine.cloud.hosts[home].get_network(net.id) is not None
+        engine.destroy()

@@ -35,7 +35,8 @@ class References:
     :attr:`errors`; otherwise the value is left as it is.  ``declared``
     holds the (kind, name) of the objects of the whole stack, when known: a
     soft reference is then checked to name one of them or an object of the
-    cloud.
+    cloud that ``doomed`` (the (kind, name) of the objects the plan deletes)
+    does not hold.
     """
 
     def __init__(
@@ -49,9 +50,10 @@ class References:
         hint: Callable[[str], str] | None = None,
         source: str | None = None,
         declared: Collection[tuple[str, str]] | None = None,
+        doomed: Collection[tuple[str, str]] = (),
     ):
         self.cloud, self.stack, self.address, self.strict = cloud, stack, address, strict
-        self.declared = declared
+        self.declared, self.doomed = declared, doomed
         self.errors: list[FieldError] = []
         self.cache = cache if cache is not None else {}
         self.hint, self.source = hint, source
@@ -73,7 +75,11 @@ class References:
     def soft(self, ref: str, value: Any, path: str) -> Any:
         """``value`` as written; checked, when the stack is known, to name an object of the stack or the cloud."""
         if isinstance(value, str) and self.declared is not None and (ref, value) not in self.declared:
-            self.one(ref, value, path)
+            if (ref, value) in self.doomed:
+                message = f"{ref} {value!r} is destroyed by this plan; declare it in the stack or name another"
+                self.errors.append(FieldError(self.address, path, message, self.source))
+            else:
+                self.one(ref, value, path)
         return value
 
     def walk(self, sch: ObjectSchema, values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

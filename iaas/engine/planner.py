@@ -106,6 +106,7 @@ class Planner:
         self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
         self.lost: dict[str, list[str]] = {}  # per address, what its host no longer carries
         self.declared = {(d.kind, d.inputs["name"]) for d in stack if isinstance(d.inputs.get("name"), str)}
+        self.doomed: set[tuple[str, str]] = set()  # (kind, name) of what the plan deletes
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
@@ -116,6 +117,12 @@ class Planner:
                     [FieldError(a, "", f"{what} is neither declared nor in the state") for a in unknown]
                 )
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
+        self.doomed = {
+            (r.kind, str(value))
+            for a, r in records.items()
+            if a not in self.stack.resources and not self.targets
+            for value in (r.inputs.get("name"), r.id)
+        }
         for d in drift:
             if d["field"] == DATAPLANE:
                 self.lost.setdefault(d["address"], []).append(str(d["actual"]).removeprefix(MISSING))
@@ -174,6 +181,7 @@ class Planner:
                 hint=_declare_hint,
                 source=decl.source,
                 declared=self.declared,
+                doomed=self.doomed,
             )
             desired = refs.walk(object_schema(cls), desired)
             self.errors += refs.errors

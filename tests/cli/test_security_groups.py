@@ -75,3 +75,21 @@ def test_a_remote_group_that_exists_neither_in_the_stack_nor_in_the_cloud_is_a_p
     assert result.code == 1
     assert "security_group.db" in result.err and "rules[0].remote_group" in result.err
     assert "no security_group named or with id 'wbe' exists" in result.err
+
+
+def test_a_remote_group_the_plan_destroys_is_a_plan_error(iaas: Runner, project: Path) -> None:
+    (project / "stack.yaml").write_text(MUTUAL)
+    assert iaas("apply", "--auto-approve").code == 0
+    without_web = MUTUAL.split("  instance:")[0].replace(
+        """    web:
+      rules:
+        - {protocol: tcp, port_min: 80}
+        - {protocol: tcp, port_min: 8080, remote_group: "${security_group.db}"}
+""",
+        "",
+    )
+    (project / "stack.yaml").write_text(without_web)
+    result = iaas("plan")
+    assert result.code == 1
+    assert "security_group.db" in result.err and "rules[0].remote_group" in result.err
+    assert "security_group 'web' is destroyed by this plan" in result.err

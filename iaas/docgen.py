@@ -339,7 +339,9 @@ def _reference_section() -> Iterator[str]:
         "resource of the stack; `${kind.name}` means its `id`. Any field of the referenced kind may be named, "
         "including the computed ones, whose values are known once that resource exists. In Python, pass the "
         'resource object itself (its `id`) or `resource.ref("attribute")`. A reference also orders the '
-        "two resources: the referenced one is created first and deleted last."
+        "two resources: the referenced one is created first and deleted last. A field marked *soft* below "
+        "orders nothing, so two resources may name each other: it holds the object's name (or id) as written, "
+        "a reference in it stands for the object's name, and the object is looked up each time it is used."
     )
     yield ""
     yield "Fields that take the `id` of another kind:"
@@ -350,7 +352,8 @@ def _reference_section() -> Iterator[str]:
         label = getattr(owner, "kind", "") or owner.__name__
         for f in object_schema(owner).fields:
             if f.spec.ref:
-                yield _row((f"`{label}.{f.name}`", f"[{f.spec.ref}](#{_anchor(f.spec.ref)})"))
+                soft = " (soft)" if f.spec.soft else ""
+                yield _row((f"`{label}.{f.name}`", f"[{f.spec.ref}](#{_anchor(f.spec.ref)}){soft}"))
     yield ""
     yield "Outputs name values of the stack the same way:"
     yield ""

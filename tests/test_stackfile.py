@@ -122,7 +122,7 @@ def test_field_errors_found_later_carry_the_file_and_line(tmp_path: Path) -> Non
     messages = [str(e) for e in validate(decl.cls, decl.inputs, decl.address, decl.source)]
     assert messages == [
         f"{tmp_path}/stack.yaml:3: network.web.colour: unknown field (known fields: name, cidr, mode, dhcp, "
-        "dhcp_start, dhcp_end, domain, mtu, ipv6_cidr, project, host, interface, bridge)",
+        "dhcp_start, dhcp_end, domain, dns_hosts, mtu, ipv6_cidr, project, host, interface, bridge)",
         f"{tmp_path}/stack.yaml:3: network.web.cidr: invalid IPv4 CIDR '10.0.0.1/24': 10.0.0.1/24 has host bits set",
     ]
 

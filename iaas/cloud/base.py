@@ -102,6 +102,11 @@ class KindHandler(Protocol):
         """What would make this planned change fail for lack of something outside the cloud (a local file)."""
         ...
 
+    def plan_notes(self, item: PlannedItem) -> list[str]:
+        """What this planned change does beyond its own object, for the plan to say (the guests that lose
+        connectivity while a network restarts)."""
+        ...
+
 
 def errors_to_fields(address: str, problems: list[tuple[str, str]]) -> list[FieldError]:
     """Turn (field, message) pairs into :class:`FieldError` values for one address."""

@@ -469,6 +469,15 @@ class Cloud:
                 errors += self.handler(item.kind).plan_problems(item)
         return errors, planned
 
+    def plan_notes(self, items: Iterable[PlannedItem]) -> dict[str, list[str]]:
+        """Per address, what a planned change does beyond its own object (guests a network restart cuts off)."""
+        found = {}
+        for item in items:
+            notes = self.handler(item.kind).plan_notes(item)
+            if notes:
+                found[item.address] = notes
+        return found
+
     def flavored(self, kind: str, values: dict[str, Any]) -> dict[str, Any]:
         """An instance's inputs with the cloud config's flavor applied (sizes and extra specs it leaves unset)."""
         return flavors.expand(self.config.flavors, kind, values)

@@ -334,6 +334,9 @@ def apply_plan(
         )
     apply_fixes(plan.stack, plan.reconciled, store, cloud)
     values = recorded_values(store.read().resources.values())
+    for ch in plan.changes.values():  # a soft reference may name an object made later in this walk (its name)
+        if ch.action in ("create", "replace") and ch.after is not None:
+            values.set(ch.address, ch.after, None, pending=True)
     applier = Applier(plan, store, cloud, values, on_event=on_event)
     graph = execution_graph(plan)
     result = ApplyResult()

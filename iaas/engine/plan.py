@@ -44,6 +44,7 @@ class ResourceChange:
     deposed: list[dict[str, Any]] = attrs.field(factory=list)  # old objects left by create_before_destroy
     project: str | None = None
     repairs: list[str] = attrs.field(factory=list)  # what the host lost of the object; the update restores it
+    notes: list[str] = attrs.field(factory=list)  # what the change does beyond its object (a network restart's guests)
 
     @property
     def create_first(self) -> bool:

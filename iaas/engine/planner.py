@@ -105,6 +105,8 @@ class Planner:
         self.values = Values()
         self.literal_ids: dict[tuple[str, str], str | None] = {}  # looked up once per plan
         self.lost: dict[str, list[str]] = {}  # per address, what its host no longer carries
+        self.declared = {(d.kind, d.inputs["name"]) for d in stack if isinstance(d.inputs.get("name"), str)}
+        self.doomed: set[tuple[str, str]] = set()  # (kind, name) of what the plan deletes
 
     def run(self) -> Plan:
         graph = validate_stack(self.stack) if not self.destroy else Graph[str]()
@@ -115,6 +117,12 @@ class Planner:
                     [FieldError(a, "", f"{what} is neither declared nor in the state") for a in unknown]
                 )
         records, fixes, drift = reconcile(self.cloud, self.snapshot, refresh=self.refresh, on_event=self.on_event)
+        self.doomed = {
+            (r.kind, str(value))
+            for a, r in records.items()
+            if a not in self.stack.resources and not self.targets
+            for value in (r.inputs.get("name"), r.id)
+        }
         for d in drift:
             if d["field"] == DATAPLANE:
                 self.lost.setdefault(d["address"], []).append(str(d["actual"]).removeprefix(MISSING))
@@ -172,6 +180,8 @@ class Planner:
                 cache=self.literal_ids,
                 hint=_declare_hint,
                 source=decl.source,
+                declared=self.declared,
+                doomed=self.doomed,
             )
             desired = refs.walk(object_schema(cls), desired)
             self.errors += refs.errors
@@ -308,12 +318,15 @@ class Planner:
         return items
 
     def _check_cloud(self, plan: Plan) -> None:
-        errors, planned = self.cloud.check_plan(self.stack.name, self._planned_items(plan))
+        items = self._planned_items(plan)
+        errors, planned = self.cloud.check_plan(self.stack.name, items)
         if errors:
             raise as_error(errors)
         for addr, values in planned.items():
             if addr in plan.changes:
                 plan.changes[addr].planned = dict(values)
+        for addr, notes in self.cloud.plan_notes(i for i in items if i.action == "update").items():
+            plan.changes[addr].notes = notes
 
     def _outputs_changed(self, plan: Plan) -> bool:
         if self.destroy:

@@ -98,6 +98,7 @@ def render_change(ch: ResourceChange) -> list[str]:
     lines = [f"  # {ch.address} {headline}" if ch.action != "noop" else f"  # {ch.address} old copies are removed"]
     lines.append(f"{_SYMBOL[ch.action]:>3} {ch.kind} {json.dumps(name)} {{")
     lines += _body(ch)
+    lines += [f"      # {note}" for note in ch.notes]
     if ch.deposed and ch.action != "delete":
         lines.append(f"      - {len(ch.deposed)} old copy(ies) left by an earlier create_before_destroy")
     lines.append("    }")
@@ -112,6 +113,8 @@ def render_change_line(ch: ResourceChange) -> str:
         line += f" ({', '.join(fields)})"
     if ch.reasons and ch.action != "create" and ch.reasons != ["destroy"]:
         line += f"  # {', '.join(ch.reasons)}"
+    if ch.notes:
+        line += f"  # {'; '.join(ch.notes)}"
     if ch.action == "noop":
         line += "  # old copies are removed"
     return line

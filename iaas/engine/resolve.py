@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from iaas.model import UNKNOWN, Reference
+from iaas.model.schema import ObjectSchema
 
 
 def references(value: Any) -> Iterator[Reference]:
@@ -18,6 +19,19 @@ def references(value: Any) -> Iterator[Reference]:
     elif isinstance(value, list | tuple):
         for v in value:
             yield from references(v)
+
+
+def ordering_references(schema: ObjectSchema, values: dict[str, Any]) -> Iterator[Reference]:
+    """The references of a resource's inputs that order it after their object: all but those in soft fields."""
+    for f in schema.inputs:
+        value = values.get(f.name)
+        if f.spec.soft:
+            continue
+        if f.nested is not None and isinstance(value, list | dict):
+            for item in value if isinstance(value, list) else [value]:
+                yield from ordering_references(f.nested, item) if isinstance(item, dict) else references(item)
+        else:
+            yield from references(value)
 
 
 def resolve(value: Any, lookup: Callable[[Reference], Any]) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from iaas.engine.resolve import references
+from iaas.engine.resolve import ordering_references, references
 from iaas.errors import CycleError, FieldError, ValidationError
 from iaas.graph import Graph, find_cycles
 from iaas.model import KINDS, Reference, object_schema
@@ -122,12 +122,12 @@ def _fixed_ips(stack: Stack) -> list[FieldError]:
 
 
 def dependency_graph(stack: Stack) -> Graph[str]:
-    """The graph of desired resources: an edge for every reference and every depends_on."""
+    """The graph of desired resources: an edge for every reference (but soft ones) and every depends_on."""
     g: Graph[str] = Graph()
     for decl in stack:
         g.add_node(decl.address)
     for decl in stack:
-        for ref in references(decl.inputs):
+        for ref in ordering_references(object_schema(decl.cls), decl.inputs):
             if ref.address in stack.resources and ref.address != decl.address:
                 g.add_edge(decl.address, ref.address)
             elif ref.address == decl.address:

@@ -112,6 +112,7 @@ class FieldSpec:
     local_path: bool = False  # may name a local file: a relative path is kept, and resolved against the stack's folder
     recomputed_by: tuple[str, ...] = ()  # computed field: inputs whose in-place change may change its value
     exclusive: bool = False  # its value is held by one object at a time (an address, an attached volume)
+    soft: bool = False  # a reference that names its object without ordering after it (see :func:`field`)
 
     @property
     def replace(self) -> bool:
@@ -138,6 +139,7 @@ def field(
     local_path: bool = False,
     recomputed_by: Sequence[str] = (),
     exclusive: bool = False,
+    soft: bool = False,
 ) -> Any:
     """Declare one field of a resource kind with its schema facts.
 
@@ -148,6 +150,10 @@ def field(
     computed field; its value is kept across any other update.  An
     ``exclusive`` value is held by one object at a time: a new object that
     takes it over from one being deleted is created after that delete.
+    A ``soft`` reference (``ref`` set) holds the name or id of its object as
+    written, is looked up each time it is used and orders nothing: two
+    objects may name each other.  A stack reference to the object stands for
+    its name.
     """
     spec = FieldSpec(
         description=description,
@@ -165,6 +171,7 @@ def field(
         local_path=local_path,
         recomputed_by=tuple(recomputed_by),
         exclusive=exclusive,
+        soft=soft,
     )
     if required:
         if default is not _NOTHING or factory is not None:

@@ -92,6 +92,18 @@ def labels(value: Any) -> str | None:
     return None
 
 
+def dns_hosts(value: Any) -> str | None:
+    """DNS host records: host names (letters, digits and ``-``, dot-separated labels) to IPv4 addresses."""
+    if not isinstance(value, dict):
+        return None  # the type check reports it
+    for key, address in value.items():
+        if not isinstance(key, str) or key.endswith(".") or dns_domain(key):
+            return f"invalid host name {key!r}: use letters, digits and '-' in labels separated by '.'"
+        if isinstance(address, str) and (problem := ipv4_address(address)):
+            return f"{key}: {problem}"
+    return None
+
+
 @_cached
 def ipv4_cidr(value: Any) -> str | None:
     """An IPv4 network in CIDR notation with no host bits set, prefix /8 to /30."""

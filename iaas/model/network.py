@@ -36,12 +36,20 @@ class Network(Resource):
     )
     dhcp: bool = field("Serve addresses by DHCP.", default=True, update="offline")
     dhcp_start: str | None = field(
-        "First address of the DHCP range (default: gateway + 1).", update="offline", check=checks.ipv4_address
+        "First address of the DHCP range (default: gateway + 1); changed without restarting the network.",
+        check=checks.ipv4_address,
     )
     dhcp_end: str | None = field(
-        "Last address of the DHCP range (default: last usable address).", update="offline", check=checks.ipv4_address
+        "Last address of the DHCP range (default: last usable address); changed without restarting the network.",
+        check=checks.ipv4_address,
     )
     domain: str | None = field("DNS domain served to guests.", update="offline", check=checks.dns_domain)
+    dns_hosts: dict[str, str] = field(
+        "DNS records the network's DNS service answers guests with: host name to IPv4 address; changed without "
+        "restarting the network.",
+        factory=dict,
+        check=checks.dns_hosts,
+    )
     mtu: int | None = field("MTU of the bridge.", update="offline", minimum=576, maximum=9216)
     ipv6_cidr: str | None = field(
         "IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a value is refused.",
@@ -115,6 +123,8 @@ def _provider_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
             errors.append((key, f"a network of mode {mode} needs the name of the host's {key}"))
         elif mode != want_mode and key == "interface" and isinstance(value, str) and value:
             errors.append((key, f"set only with mode {want_mode} (this network's mode is {mode})"))
+    if mode in PROVIDER_MODES and isinstance(values.get("dns_hosts"), dict) and values.get("dns_hosts"):
+        errors.append(("dns_hosts", f"a network of mode {mode} is the LAN's: its DNS is not served by iaas"))
     if mode == "macvtap" and isinstance(values.get("bridge"), str) and values.get("bridge"):
         errors.append(("bridge", "a network of mode macvtap has no bridge: its guests sit on `interface`"))
     return errors

@@ -19,7 +19,12 @@ class Rule:
     port_min: int | None = field("First port of the range (tcp/udp).", minimum=1, maximum=65535)
     port_max: int | None = field("Last port of the range (default: port_min).", minimum=1, maximum=65535)
     remote_cidr: str | None = field("Peer addresses the rule allows (default: any).", check=checks.any_cidr)
-    remote_group: str | None = field("Security group whose members the rule allows.", ref="security_group")
+    remote_group: str | None = field(
+        "Security group whose members the rule allows, by name or id. Groups may allow each other: this "
+        "reference orders nothing, and a group that does not exist yet allows nobody until it has members.",
+        ref="security_group",
+        soft=True,
+    )
 
 
 @attrs.define(kw_only=True)

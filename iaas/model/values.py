@@ -15,35 +15,44 @@ from typing import Any
 import attrs
 
 from iaas.errors import FieldError
-from iaas.model.base import UNKNOWN, Reference, Resource, UpdateClass, contains_unknown
+from iaas.model.base import UNKNOWN, FieldSpec, Reference, Resource, UpdateClass, contains_unknown
 from iaas.model.schema import FieldSchema, ObjectSchema, TypeSpec, object_schema
 
 
-def _plain(value: Any, ts: TypeSpec, ref: str | None) -> Any:
+def _soft(ref: Reference) -> Reference:
+    """A reference in a soft field stands for its object's name (known at plan, even for an object not yet made)."""
+    return Reference(ref.kind, ref.name, "name") if ref.attribute == "id" else ref
+
+
+def _plain(value: Any, ts: TypeSpec, spec: FieldSpec | None) -> Any:
+    ref = spec.ref if spec is not None else None
     if isinstance(value, Resource):
-        return value.ref()
-    if isinstance(value, str) and ref is not None:
-        return Reference.parse(value) or value
-    if isinstance(value, str) and value.startswith("${"):
-        return Reference.parse(value) or value
+        return _soft(value.ref()) if spec is not None and spec.soft else value.ref()
+    if isinstance(value, str) and (ref is not None or value.startswith("${")):
+        parsed = Reference.parse(value)
+        if parsed is None:
+            return value
+        return _soft(parsed) if spec is not None and spec.soft else parsed
+    if isinstance(value, Reference) and spec is not None and spec.soft:
+        return _soft(value)
     if ts.name == "list" and isinstance(value, list | tuple):
         assert ts.item is not None
-        return [_plain(v, ts.item, ref) for v in value]
+        return [_plain(v, ts.item, spec) for v in value]
     if ts.name == "map" and isinstance(value, dict):
         assert ts.item is not None
-        return {k: _plain(v, ts.item, ref) for k, v in value.items()}
+        return {k: _plain(v, ts.item, spec) for k, v in value.items()}
     if ts.name == "object" and ts.object is not None:
         if attrs.has(type(value)):
             return _object_plain(value, object_schema(ts.object))
         if isinstance(value, dict):
             schema = object_schema(ts.object)
-            return {k: _plain(v, f.type, f.spec.ref) if (f := schema.field(k)) else v for k, v in value.items()}
+            return {k: _plain(v, f.type, f.spec) if (f := schema.field(k)) else v for k, v in value.items()}
     return value
 
 
 def _object_plain(obj: Any, schema: ObjectSchema) -> dict[str, Any]:
     return {
-        f.name: _plain(getattr(obj, f.name), f.type, f.spec.ref)
+        f.name: _plain(getattr(obj, f.name), f.type, f.spec)
         for f in schema.fields
         if f.input and getattr(obj, f.name) is not None
     }
@@ -57,7 +66,7 @@ def inputs_of(resource: Resource) -> dict[str, Any]:
 def from_raw(cls: type[Resource], raw: dict[str, Any]) -> dict[str, Any]:
     """Inputs from a stack file mapping: ``${...}`` strings become references; nothing else changes."""
     schema = object_schema(cls)
-    return {k: _plain(v, f.type, f.spec.ref) if (f := schema.field(k)) else v for k, v in raw.items()}
+    return {k: _plain(v, f.type, f.spec) if (f := schema.field(k)) else v for k, v in raw.items()}
 
 
 # ---------------------------------------------------------------- validation

@@ -12,6 +12,7 @@ from iaas.drivers.libvirt import Meta, NetworkSpec
 from iaas.errors import ConflictError, NotFoundError, ValidationError
 from iaas.model import KINDS
 from iaas.model.values import complete
+from tests.libvirt_calls import LibvirtCalls
 
 
 def networks(cloud: Cloud, host: str = "h1") -> list[str]:
@@ -68,6 +69,7 @@ def test_read_without_drift(cloud, make, drift):
         "dhcp_end": None,
         "domain": "web.test",
         "mtu": None,
+        "dns_hosts": {},
     }
     assert observed.outputs == net.outputs
     assert (observed.stack, observed.address) == ("s1", "network.web")
@@ -113,6 +115,32 @@ def test_offline_update_redefines_and_keeps_static_hosts(cloud, make, drift):
     )
     assert [(h.mac, h.ip) for h in info.spec.dhcp_hosts] == [("52:54:00:aa:bb:cc", "10.20.0.9")]
     assert drift(cloud.read("network", net.ctx, net.id, out), new) == {}
+
+
+def test_dhcp_range_and_dns_records_change_live_without_a_restart(cloud, make, drift, monkeypatch):
+    net = make(cloud, "network", "web", cidr="10.20.0.0/24", dns_hosts={"db": "10.20.0.5", "cache": "10.20.0.6"})
+    host = cloud.hosts["h1"]
+    assert host.get_network(net.id).spec.dns_hosts == (("10.20.0.5", ("db",)), ("10.20.0.6", ("cache",)))
+    host.update_dhcp_host("web", "add", "52:54:00:aa:bb:cc", "10.20.0.9", "vm")
+    dns = {"db": "10.20.0.5", "db-replica": "10.20.0.5", "queue": "10.20.0.7"}
+    new = {**net.inputs, "dhcp_start": "10.20.0.100", "dhcp_end": "10.20.0.200", "dns_hosts": dns}
+    calls = LibvirtCalls(monkeypatch)
+    counts = calls.during(
+        lambda: cloud.update(
+            "network", net.ctx, net.id, net.inputs, new, ["dhcp_start", "dhcp_end", "dns_hosts"], net.outputs
+        )
+    )
+    assert counts["virNetworkUpdate"] == 6  # range: add, delete; db: delete, add; cache: delete; queue: add
+    assert counts["virNetworkDestroy"] == counts["virNetworkDefineXML"] == counts["virNetworkCreate"] == 0
+    info = host.get_network(net.id)
+    assert (info.spec.dhcp_start, info.spec.dhcp_end) == ("10.20.0.100", "10.20.0.200")
+    assert info.spec.dns_hosts == (("10.20.0.5", ("db", "db-replica")), ("10.20.0.7", ("queue",)))
+    assert [(h.mac, h.ip) for h in info.spec.dhcp_hosts] == [("52:54:00:aa:bb:cc", "10.20.0.9")]
+    assert drift(cloud.read("network", net.ctx, net.id, net.outputs), new) == {}
+    counts = calls.during(
+        lambda: cloud.update("network", net.ctx, net.id, new, {**new, "mtu": 1400}, ["mtu"], net.outputs)
+    )
+    assert counts["virNetworkDestroy"] == 1 and counts["virNetworkUpdate"] == 0  # the MTU needs a restart
 
 
 def test_turning_dhcp_off(cloud, make, drift):
@@ -170,6 +198,7 @@ def test_lookup_of_a_network_iaas_did_not_make(cloud):
         "dhcp_end": None,
         "domain": None,
         "mtu": None,
+        "dns_hosts": {},
     }
     assert found.outputs == {"id": found.id, "bridge": "virbr9", "gateway": "192.168.9.1", "host": "h1"}
 

@@ -87,13 +87,31 @@ def test_delete_is_refused_while_an_instance_nic_uses_it(cloud: Cloud, op) -> No
     cloud.delete("security_group", ctx, out["id"], out)
 
 
-def test_delete_is_refused_while_another_group_allows_it_as_remote(cloud: Cloud, op) -> None:
-    ctx = op("security_group.ssh")
-    out = cloud.create("security_group", ctx, inputs(), {})
-    from_ssh = {**SSH, "remote_cidr": None, "remote_group": out["id"]}
-    cloud.create("security_group", op("security_group.db"), inputs("db", [from_ssh]), {})
-    with pytest.raises(IaasError, match=r"still used by security_group.db"):
-        cloud.delete("security_group", ctx, out["id"], out)
+def _member(cloud: Cloud, id: str, group: str, address: str) -> None:
+    nics = [{"network": "n-1", "security_groups": [group]}]
+    data = {"inputs": {"nics": nics}, "outputs": {"ip_addresses": [address]}}
+    cloud.inventory.put(InventoryRecord(id, "instance", id, stack="s1", address=f"instance.{id}", host="h1", data=data))
+
+
+def test_groups_that_allow_each_other_by_name_follow_members_and_go_in_either_order(cloud: Cloud, op) -> None:
+    handler = cloud.handler("security_group")
+    for first in ("web", "db"):
+        to_db = {**SSH, "remote_cidr": None, "remote_group": "db"}  # db does not exist yet: web allows nobody
+        web = cloud.create("security_group", op("security_group.web"), inputs("web", [to_db]), {})
+        assert handler._members([to_db], None) == {"db": []}
+        to_web = {**SSH, "remote_cidr": None, "remote_group": web["id"]}  # by id works too
+        db = cloud.create("security_group", op("security_group.db"), inputs("db", [to_web]), {})
+        _member(cloud, "i-db", db["id"], "10.0.0.5")
+        _member(cloud, "i-web", web["id"], "10.0.0.6")
+        assert handler._members([to_db], None) == {"db": ["10.0.0.5"]}
+        assert handler._members([to_web], None) == {web["id"]: ["10.0.0.6"]}
+        assert handler._members([to_db], "another-project") == {"db": []}  # a name is looked up in its project
+        cloud.inventory.delete("i-db")
+        cloud.inventory.delete("i-web")
+        groups = {"web": web, "db": db}
+        for name in (first, "db" if first == "web" else "web"):  # naming a group does not hold it
+            cloud.delete("security_group", op(f"security_group.{name}"), groups[name]["id"], groups[name])
+        assert cloud.inventory.list("security_group") == []
 
 
 # ---------------------------------------------------------------- nwfilter XML

@@ -155,3 +155,44 @@ def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
             assert sent[-1].endswith(" -j DROP"), sent
         finally:
             engine.destroy()
+
+
+def _mutual_stack(guest: TinyGuest) -> iaas.Stack:
+    """web allows tcp/7 from db's members and db from web's; each group has a running guest and a stopped member
+    whose address a client namespace plays; a stopped guest in a third group is allowed by neither."""
+    stack = iaas.Stack("mutual")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.97.0.0/24", mode="isolated"))
+    image = stack.add(iaas.Image(name="tiny", **guest.image))
+    db = iaas.SecurityGroup(name="db", rules=[iaas.Rule(protocol="tcp", port_min=7, remote_group="web")])
+    web = stack.add(iaas.SecurityGroup(name="web", rules=[iaas.Rule(protocol="tcp", port_min=7, remote_group=db)]))
+    stack.add(db)
+    other = stack.add(iaas.SecurityGroup(name="other", rules=[iaas.Rule(protocol="icmp")]))
+    members = {"w": (web, ".10", "running"), "w2": (web, ".11", "stopped"), "d": (db, ".20", "running")}
+    members |= {"d2": (db, ".21", "stopped"), "x": (other, ".30", "stopped")}
+    for name, (group, ip, power) in members.items():
+        nic = iaas.Nic(network=lan, fixed_ip="10.97.0" + ip, security_groups=[group])
+        size = {"vcpus": 1, "memory_mib": 128, "root_disk_gib": 1, "power_state": power}
+        stack.add(iaas.Instance(name=name, image=image, nics=[nic], **size))
+    return stack
+
+
+def test_groups_that_allow_each_other_let_their_members_in_both_ways(
+    realhost: NamespacedHost, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    stack = _mutual_stack(tiny_guest)
+    cloud = {"hosts": [realhost.config()], "home": str(tmp_path / "cloud")}
+    with iaas.Engine.open("mutual", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(stack)
+            bridge = engine.store.get("network.lan").outputs["bridge"]  # type: ignore[union-attr]
+            as_w2, as_d2, as_x = (realhost.client(bridge, f"10.97.0.{n}/24") for n in (11, 21, 30))
+            from_db = connect(as_d2, "10.97.0.10", 7, attempts=60)  # a db member reaches the web guest
+            assert "hello from w" in from_db.stdout, from_db.stderr
+            from_web = connect(as_w2, "10.97.0.20", 7, attempts=60)  # and a web member the db guest
+            assert "hello from d" in from_web.stdout, from_web.stderr
+            for target in ("10.97.0.10", "10.97.0.20"):  # a guest in neither group reaches neither
+                dropped = connect(as_x, target, 7)
+                assert dropped.returncode != 0 and "timed out" in dropped.stderr, dropped.stderr
+            assert engine.plan(stack).empty
+        finally:
+            engine.destroy()

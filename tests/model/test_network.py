@@ -186,8 +186,9 @@ def test_complete_fills_mode_and_dhcp() -> None:
     ("name", "value", "update"),
     [
         ("dhcp", False, "offline"),
-        ("dhcp_start", "10.0.0.50", "offline"),
-        ("dhcp_end", "10.0.0.60", "offline"),
+        ("dhcp_start", "10.0.0.50", "live"),
+        ("dhcp_end", "10.0.0.60", "live"),
+        ("dns_hosts", {"db": "10.0.0.5"}, "live"),
         ("domain", "lan", "offline"),
         ("mtu", 9000, "offline"),
         ("cidr", "10.0.1.0/24", "replace"),
@@ -250,3 +251,15 @@ def test_a_dhcp_range_is_valid_exactly_when_both_ends_are_usable_and_ordered(
     found = problems(Network, _net(cidr=str(net), dhcp_start=str(start), dhcp_end=str(end)))
     assert ("dhcp_start" in found) == (not usable(start))
     assert ("dhcp_end" in found) == (not usable(end) or end < start)
+
+
+def test_dns_hosts_name_hosts_by_addresses_and_only_on_networks_iaas_serves() -> None:
+    assert problems(Network, _net(dns_hosts={"db": "10.0.0.5", "db.lan": "10.0.0.5"})) == {}
+    assert problems(Network, _net(dns_hosts={"-db": "10.0.0.5"})) == {
+        "dns_hosts": "invalid host name '-db': use letters, digits and '-' in labels separated by '.'"
+    }
+    assert problems(Network, _net(dns_hosts={"db": "10.0.0"})) == {"dns_hosts": "db: invalid IPv4 address '10.0.0'"}
+    lan = _net(mode="bridge", bridge="br0", dns_hosts={"db": "10.0.0.5"})
+    assert problems(Network, lan) == {
+        "dns_hosts": "a network of mode bridge is the LAN's: its DNS is not served by iaas"
+    }

@@ -39,9 +39,11 @@ def test_rules_from_python_objects() -> None:
     )
     assert inputs_of(group)["rules"] == [
         {"direction": "ingress", "protocol": "tcp", "port_min": 80},
-        {"direction": "ingress", "protocol": "icmp", "remote_group": Reference("security_group", "lb")},
-    ]
+        {"direction": "ingress", "protocol": "icmp", "remote_group": Reference("security_group", "lb", "name")},
+    ]  # a remote group stands for its name: known at plan, and orders nothing
     assert validate(SecurityGroup, inputs_of(group)) == []
+    raw = from_raw(SecurityGroup, _group({"remote_group": "${security_group.lb}"}))
+    assert raw["rules"][-1]["remote_group"] == Reference("security_group", "lb", "name")
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ def test_inputs_of_keeps_set_input_fields_and_turns_resources_into_references() 
         nics=[Nic(network=net, security_groups=[SecurityGroup(name="ssh")])],
         user_data=net.ref("gateway"),
     )
-    assert inputs_of(net) == {"name": "web", "cidr": "10.0.0.0/24", "mode": "nat", "dhcp": True}
+    assert inputs_of(net) == {"name": "web", "cidr": "10.0.0.0/24", "mode": "nat", "dhcp": True, "dns_hosts": {}}
     assert inputs_of(vm) == {
         "name": "vm",
         "image": Reference("image", "debian"),
@@ -143,7 +143,7 @@ def test_inputs_of_nested_objects_become_mappings() -> None:
             "direction": "ingress",
             "protocol": "tcp",
             "port_min": 22,
-            "remote_group": Reference("security_group", "other"),
+            "remote_group": Reference("security_group", "other", "name"),
         }
     ]
 

@@ -66,19 +66,25 @@ options:
     default: true
   dhcp_start:
     description:
-    - 'First address of the DHCP range (default: gateway + 1).'
-    - Changing it stops and starts the object.
+    - 'First address of the DHCP range (default: gateway + 1); changed without restarting the network.'
+    - Changing it is done in place.
     type: str
   dhcp_end:
     description:
-    - 'Last address of the DHCP range (default: last usable address).'
-    - Changing it stops and starts the object.
+    - 'Last address of the DHCP range (default: last usable address); changed without restarting the network.'
+    - Changing it is done in place.
     type: str
   domain:
     description:
     - DNS domain served to guests.
     - Changing it stops and starts the object.
     type: str
+  dns_hosts:
+    description:
+    - 'DNS records the network''s DNS service answers guests with: host name to IPv4 address; changed
+      without restarting the network.'
+    - Changing it is done in place.
+    type: dict
   mtu:
     description:
     - MTU of the bridge.
@@ -157,17 +163,24 @@ network:
       returned: always
       type: bool
     dhcp_start:
-      description: 'First address of the DHCP range (default: gateway + 1).'
+      description: 'First address of the DHCP range (default: gateway + 1); changed without restarting
+        the network.'
       returned: always
       type: str
     dhcp_end:
-      description: 'Last address of the DHCP range (default: last usable address).'
+      description: 'Last address of the DHCP range (default: last usable address); changed without restarting
+        the network.'
       returned: always
       type: str
     domain:
       description: DNS domain served to guests.
       returned: always
       type: str
+    dns_hosts:
+      description: 'DNS records the network''s DNS service answers guests with: host name to IPv4 address;
+        changed without restarting the network.'
+      returned: always
+      type: dict
     mtu:
       description: MTU of the bridge.
       returned: always
@@ -229,6 +242,7 @@ OPTIONS = {
     'dhcp_start': {'type': 'str'},
     'dhcp_end': {'type': 'str'},
     'domain': {'type': 'str'},
+    'dns_hosts': {'type': 'dict'},
     'mtu': {'type': 'int'},
     'ipv6_cidr': {'type': 'str'},
     'project': {'type': 'str'},

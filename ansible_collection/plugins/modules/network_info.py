@@ -74,17 +74,24 @@ networks:
       returned: always
       type: bool
     dhcp_start:
-      description: 'First address of the DHCP range (default: gateway + 1).'
+      description: 'First address of the DHCP range (default: gateway + 1); changed without restarting
+        the network.'
       returned: always
       type: str
     dhcp_end:
-      description: 'Last address of the DHCP range (default: last usable address).'
+      description: 'Last address of the DHCP range (default: last usable address); changed without restarting
+        the network.'
       returned: always
       type: str
     domain:
       description: DNS domain served to guests.
       returned: always
       type: str
+    dns_hosts:
+      description: 'DNS records the network''s DNS service answers guests with: host name to IPv4 address;
+        changed without restarting the network.'
+      returned: always
+      type: dict
     mtu:
       description: MTU of the bridge.
       returned: always

@@ -86,7 +86,8 @@ options:
         type: str
       remote_group:
         description:
-        - Security group whose members the rule allows.
+        - 'Security group whose members the rule allows, by name or id. Groups may allow each other: this
+          reference orders nothing, and a group that does not exist yet allows nobody until it has members.'
         - The name or id of a security group; a name is looked up in O(stack) first.
         type: str
   project:
@@ -154,7 +155,9 @@ security_group:
           returned: always
           type: str
         remote_group:
-          description: Security group whose members the rule allows.
+          description: 'Security group whose members the rule allows, by name or id. Groups may allow
+            each other: this reference orders nothing, and a group that does not exist yet allows nobody
+            until it has members.'
           returned: always
           type: str
     project:

@@ -84,7 +84,9 @@ security_groups:
           returned: always
           type: str
         remote_group:
-          description: Security group whose members the rule allows.
+          description: 'Security group whose members the rule allows, by name or id. Groups may allow
+            each other: this reference orders nothing, and a group that does not exist yet allows nobody
+            until it has members.'
           returned: always
           type: str
     project:

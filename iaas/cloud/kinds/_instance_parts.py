@@ -234,7 +234,9 @@ class Parts(LibvirtHandler):
             if fixed:
                 self._check_fixed_ip(i, info, str(fixed), own_macs | {mac})
             groups = nic.get("security_groups") or []
-            spec = NicSpec(network=info.name, mac=mac, filter=self._filter(i, groups, info.spec.mode))
+            filter = self._filter(i, groups, info.spec.mode)
+            known = (("IP", str(fixed)),) if fixed and filter else ()  # no address learning, which a filter
+            spec = NicSpec(network=info.name, mac=mac, filter=filter, filter_params=known)  # redefined meanwhile fails
             plans.append(NicPlan(spec, info.uuid, str(fixed) if fixed else None, hostname))
         return plans
 

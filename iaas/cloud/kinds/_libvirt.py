@@ -88,6 +88,10 @@ class LibvirtHandler:
         """Nothing outside the cloud is needed by this kind (see :class:`iaas.cloud.base.KindHandler`)."""
         return []
 
+    def plan_notes(self, item: PlannedItem) -> list[str]:
+        """Nothing to say beyond the change itself (see :class:`iaas.cloud.base.KindHandler`)."""
+        return []
+
     # ------------------------------------------------------------ ids and hosts
 
     def pending_id(self, ctx: OpContext) -> str:

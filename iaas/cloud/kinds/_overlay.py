@@ -84,6 +84,7 @@ def segment_spec(home: NetworkInfo) -> NetworkSpec:
         dhcp_end=None,
         dhcp_hosts=(),
         dns_domain=None,
+        dns_hosts=(),
     )
 
 

@@ -41,6 +41,10 @@ class RecordHandler:
         """Nothing outside the cloud is needed by this kind (see :class:`iaas.cloud.base.KindHandler`)."""
         return []
 
+    def plan_notes(self, item: PlannedItem) -> list[str]:
+        """Nothing to say beyond the change itself (see :class:`iaas.cloud.base.KindHandler`)."""
+        return []
+
     # ------------------------------------------------------------ hooks
 
     def computed(self, ctx: OpContext, id: str, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ from iaas.cloud.kinds._libvirt import LibvirtHandler, gib, id_of_path, invalid
 from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.cloud.preflight import HARDWARE_FIELDS, hardware_problems
-from iaas.drivers.libvirt import DomainInfo, DomainSpec, VolumeInfo, libvirtd_netns, wait_for_port
+from iaas.drivers.libvirt import DomainInfo, DomainSpec, NicSpec, VolumeInfo, libvirtd_netns, wait_for_port
 from iaas.errors import FieldError, HostError, IaasError, NotFoundError
 from iaas.model import Instance
 from iaas.model.values import diff
@@ -207,9 +207,9 @@ class Handler(LibvirtHandler):
         old_nics = self._current_nics(host, info)
         nics = parts.nics(new, _hostname(info.name), frozenset(n.spec.mac for n in old_nics))
         volumes = parts.volumes(new)
-        for gone in old_nics:
-            if gone.spec.mac not in {n.spec.mac for n in nics}:
-                parts.dhcp("delete", gone)
+        gone = [n for n in old_nics if n.spec.mac not in {n.spec.mac for n in nics}]
+        for nic in gone:
+            parts.dhcp("delete", nic)
         for nic in nics:
             parts.dhcp("add" if nic.fixed_ip else "delete", nic)
         if "root_disk_gib" in classes:
@@ -222,6 +222,8 @@ class Handler(LibvirtHandler):
             self._redefine(ctx, host, info, new, root, volumes, nics)
         else:
             self._live(ctx, host, info, new, classes, volumes, nics)
+        for nic in gone:  # a host joined to a network for this NIC leaves it when no guest there uses it
+            _overlay.leave_if_unused(self.cloud, host_name, nic.network_id, parts.network_home(nic.network_id))
         held = self._wait_if_asked(ctx, host, id, new, nics) if new.get("power_state", "running") == "running" else None
         return self._outputs(id, host_name, host.get_domain(id), nics, held)
 
@@ -330,11 +332,11 @@ class Handler(LibvirtHandler):
                 host.attach_disk(ref, disk)
         wanted_nics = {n.spec.mac: n.spec for n in nics}
         for nic in info.spec.nics:
-            if wanted_nics.get(nic.mac) != nic:
+            if not _same_nic(nic, wanted_nics.get(nic.mac)):
                 host.detach_nic(ref, nic.mac)
         current = {n.mac: n for n in info.spec.nics}
         for mac, spec in wanted_nics.items():
-            if current.get(mac) != spec:
+            if not _same_nic(current.get(mac), spec):
                 host.attach_nic(ref, spec)
         if "memory_mib" in classes:
             host.set_memory(ref, int(new["memory_mib"]), max_mib=new.get("max_memory_mib"))
@@ -612,3 +614,11 @@ def _runs(inputs: Mapping[str, Any]) -> bool:
 def _hostname(name: str) -> str | None:
     """The name as a DHCP host name, when it is a valid one."""
     return name if _HOSTNAME.match(name) else None
+
+
+def _same_nic(current: NicSpec | None, wanted: NicSpec | None) -> bool:
+    """Whether a guest's NIC is the one wanted; a NIC made before filters were given its address (it learns it)
+    is kept rather than plugged anew."""
+    if current is None or wanted is None:
+        return current == wanted
+    return current == wanted or (not current.filter_params and attrs.evolve(wanted, filter_params=()) == current)

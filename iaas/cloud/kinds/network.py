@@ -3,9 +3,10 @@
 The network's UUID is the resource id and its bridge is ``iaas-`` plus the
 first ten hex digits of the id (within the 15 characters Linux allows).  The
 gateway is the first address of ``cidr``; the DHCP range defaults to the
-gateway + 1 up to the last usable address.  Changing DHCP, domain or MTU
-redefines the network (guests on it lose connectivity for a moment); static
-DHCP entries that instances made are kept.
+gateway + 1 up to the last usable address.  The DHCP range and the DNS host
+records change live (virNetworkUpdate); turning DHCP on or off, the domain or
+the MTU redefine the network (guests on it lose connectivity for a moment, and
+the plan names them); static DHCP entries that instances made are kept.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from iaas.cloud.base import Observed, OpContext
+from iaas.cloud.base import Observed, OpContext, PlannedItem
 from iaas.cloud.kinds import _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler
 from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
+from iaas.model.network import Network
+from iaas.model.values import diff
 
 BRIDGE_PREFIX = "iaas-"
 BRIDGE_MAX = 15  # Linux interface names: IFNAMSIZ - 1
@@ -76,7 +79,16 @@ def network_spec(
         dhcp_hosts=current.spec.dhcp_hosts if current is not None else (),
         dns_domain=inputs.get("domain") or None,
         mtu=inputs.get("mtu") or mtu,
+        dns_hosts=dns_records(inputs.get("dns_hosts") or {}),
     )
+
+
+def dns_records(hosts: dict[str, str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """DNS host records as libvirt keeps them: each address with its names, in address order."""
+    names: dict[str, list[str]] = {}
+    for name, address in hosts.items():
+        names.setdefault(str(address), []).append(name)
+    return tuple((ip, tuple(sorted(names[ip]))) for ip in sorted(names, key=ipaddress.IPv4Address))
 
 
 def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, Any]:
@@ -97,13 +109,14 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
         "dhcp_start": spec.dhcp_start,
         "dhcp_end": spec.dhcp_end,
         "cidr": None,
+        "dns_hosts": {name: ip for ip, names in spec.dns_hosts for name in names},
     }
     if spec.mode == "bridge" or recorded.get("bridge"):
         inputs["bridge"] = spec.bridge
     if spec.mode == "macvtap":
         inputs["interface"] = spec.interface
     if spec.mode in PROVIDER_MODES:  # the LAN's subnet and DHCP are not the host's to tell
-        inputs.update({k: recorded.get(k) for k in ("cidr", "dhcp_start", "dhcp_end", "domain")})
+        inputs.update({k: recorded.get(k) for k in ("cidr", "dhcp_start", "dhcp_end", "domain", "dns_hosts")})
         inputs["dhcp"] = recorded.get("dhcp", True)
     if spec.ipv4_address is not None and spec.ipv4_prefix is not None:
         net = ipaddress.IPv4Interface(f"{spec.ipv4_address}/{spec.ipv4_prefix}").network
@@ -114,6 +127,11 @@ def observed_inputs(info: NetworkInfo, recorded: dict[str, Any]) -> dict[str, An
             if inputs[key] == default and recorded.get(key) is None:
                 inputs[key] = None
     return inputs
+
+
+def restarts(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether changing a network from ``old`` to ``new`` restarts it (else its host changes it live)."""
+    return any(c.update != "live" for c in diff(Network, old, new))
 
 
 class Handler(LibvirtHandler):
@@ -152,7 +170,7 @@ class Handler(LibvirtHandler):
         changed: list[str],
         outputs: dict[str, Any],
     ) -> dict[str, Any]:
-        """Redefine the network with the new DHCP, domain and MTU settings."""
+        """Change the DHCP range and DNS records live; redefine (restart) the network for DHCP, domain or MTU."""
         found = self._find(id, outputs)
         if found is None:
             raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
@@ -161,6 +179,8 @@ class Handler(LibvirtHandler):
         spec = network_spec(
             current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current, mtu=mtu
         )
+        if current.active and not restarts(old, new):  # DHCP and DNS are served on the network's own host only
+            return self._outputs(self.host(host_name).update_network_live(spec), host_name)
         info = self.host(host_name).redefine_network(spec, self.meta(ctx, new))
         _overlay.rejoin(self.cloud, host_name, info, self.meta(ctx, new))
         return self._outputs(info, host_name)
@@ -171,6 +191,27 @@ class Handler(LibvirtHandler):
         if found is not None:
             self.host(found[0]).delete_network(found[1].uuid)
             _overlay.remove_everywhere(self.cloud, found[0], found[1].uuid)
+
+    def plan_notes(self, item: PlannedItem) -> list[str]:
+        """An update that restarts the network names the running guests that lose connectivity meanwhile, on every
+        host the network spans."""
+        id = (item.outputs or {}).get("id")
+        if item.action != "update" or not isinstance(id, str) or not restarts(item.before or {}, item.after or {}):
+            return []
+        rec = self.cloud.inventory.get(id)
+        refs = {id, rec.name} if rec is not None else {id}
+        guests: dict[str, list[str]] = {}
+        for inst in self.cloud.inventory.list("instance"):
+            inputs = inst.inputs
+            nics = inputs.get("nics") or []
+            if inputs.get("power_state") != "stopped" and any(
+                isinstance(n, dict) and n.get("network") in refs for n in nics
+            ):
+                guests.setdefault(inst.host or "?", []).append(inst.name)
+        if not guests:
+            return []
+        where = "; ".join(f"{', '.join(sorted(names))} on host {host}" for host, names in sorted(guests.items()))
+        return [f"restarts the network: running guests lose connectivity for a moment: {where}"]
 
     def lookup(self, ctx: OpContext, name_or_id: str) -> Observed | None:
         """A network by UUID or name on any host (this stack's first), managed by iaas or not."""

@@ -16,7 +16,10 @@ group's id:
 Simulated hosts have no packet filtering: there the group is recorded only,
 and the ``dataplane`` output and the log say so.  A rule with a
 ``remote_group`` allows the addresses of the group's member instances (a
-NIC's address, else its fixed IP).  The rules follow membership: when an
+NIC's address, else its fixed IP); the group is named by id, or by name in
+the rule's project, and looked up each time the rules are written, so two
+groups may allow each other and a group named before it exists allows
+nobody until it has members.  The rules follow membership: when an
 instance is created, changed or deleted, every group whose rules name one of
 its groups is written again on every real host (:meth:`Handler.follow`), and
 a refresh shows rules whose members differ from the cloud's as ``dataplane``
@@ -166,7 +169,7 @@ class Handler(RecordHandler):
 
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         """Define (or redefine) the group's filters on every host that is not simulated."""
-        members = self._members(inputs.get("rules") or [])
+        members = self._members(inputs.get("rules") or [], _project(inputs.get("project")))
         real = self.cloud.real_hosts
         egress = any(r.get("direction") == "egress" for r in inputs.get("rules") or [])
         policy = render_policy(policy_name(id), filter_uuid(id), [id], egress_open=not egress)
@@ -192,7 +195,9 @@ class Handler(RecordHandler):
         allow other addresses than the remote groups' members have now."""
         rules = (rec.data.get("inputs") or {}).get("rules") or []
         wanted = {policy_name(rec.id), rules_name(rec.id)}
-        expected = allowed_peers(render_rules(rec.id, rules, self._members(rules))) if _remote(rules) else None
+        expected = (
+            allowed_peers(render_rules(rec.id, rules, self._members(rules, rec.project))) if _remote(rules) else None
+        )
         missing = []
         for name in self.cloud.real_hosts:
             host = self.cloud.hosts[name]
@@ -220,7 +225,7 @@ class Handler(RecordHandler):
                 continue
             rules = (rec.data.get("inputs") or {}).get("rules") or []
             log.info("security group %s: defining its filters on host %s", rec.name, host_name)
-            host.define_nwfilter(render_rules(id, rules, self._members(rules)))
+            host.define_nwfilter(render_rules(id, rules, self._members(rules, rec.project)))
             host.define_nwfilter(self.policy(policy_name(id), filter_uuid(id), [id]))
 
     def follow(self, groups: Iterable[str]) -> None:
@@ -231,9 +236,9 @@ class Handler(RecordHandler):
             return
         for rec in self.inventory.list(self.kind):
             rules = (rec.data.get("inputs") or {}).get("rules") or []
-            if not _remote(rules) & changed:
+            if not {self._group_id(value, rec.project) for value in _remote(rules)} & changed:
                 continue
-            xml = render_rules(rec.id, rules, self._members(rules))
+            xml = render_rules(rec.id, rules, self._members(rules, rec.project))
             for name in self.cloud.real_hosts:
                 try:
                     self.cloud.hosts[name].define_nwfilter(xml)
@@ -241,32 +246,42 @@ class Handler(RecordHandler):
                     log.warning("security group %s: rules on host %s not updated: %s", rec.name, name, exc)
 
     def users(self, rec: InventoryRecord) -> list[str]:
-        """Instances with a NIC in the group, and groups whose rules name it as remote group."""
+        """Instances with a NIC in the group.  A group whose rules name it as remote group does not hold it:
+        once it is gone, those rules allow nobody (so two groups that allow each other go in either order)."""
         found = []
         for inst in self.inventory.list("instance"):
             nics = (inst.data.get("inputs") or {}).get("nics") or []
             groups = [g for nic in nics if isinstance(nic, dict) for g in nic.get("security_groups") or []]
             if any(self.refers_to(g, rec) for g in groups):
                 found.append(self.label(inst))
-        for other in self.inventory.list(self.kind):
-            rules = (other.data.get("inputs") or {}).get("rules") or []
-            if other.id != rec.id and any(self.refers_to(r.get("remote_group"), rec) for r in rules):
-                found.append(self.label(other))
         return found
 
-    def _members(self, rules: list[dict[str, Any]]) -> dict[str, list[str]]:
-        """Addresses of the member instances of every remote group the rules name."""
-        wanted = {r["remote_group"] for r in rules if r.get("remote_group")}
-        found: dict[str, list[str]] = {g: [] for g in wanted}
+    def _group_id(self, value: str, project: str | None) -> str | None:
+        """The id of the group a rule's ``remote_group`` names: by id, else by name in the rule's project."""
+        rec = self.inventory.get(value)
+        if rec is not None and rec.kind == self.kind:
+            return rec.id
+        named = [r for r in self.inventory.named(self.kind, value) if r.project == project]
+        return named[0].id if named else None
+
+    def _members(self, rules: list[dict[str, Any]], project: str | None) -> dict[str, list[str]]:
+        """Addresses of the member instances of every remote group the rules name (by each name as written);
+        a group that does not exist (yet) has none."""
+        wanted = {value: self._group_id(value, project) for value in _remote(rules)}
+        by_group: dict[str, list[str]] = {gid: [] for gid in wanted.values() if gid}
         for inst in self.inventory.list("instance"):
             inputs, outputs = inst.data.get("inputs") or {}, inst.data.get("outputs") or {}
             addresses = outputs.get("ip_addresses") or []
             for i, nic in enumerate(inputs.get("nics") or []):
                 address = (addresses[i] if i < len(addresses) else None) or nic.get("fixed_ip")
-                for group in wanted & set(nic.get("security_groups") or []):
+                for group in set(by_group) & set(nic.get("security_groups") or []):
                     if address:
-                        found[group].append(address)
-        return found
+                        by_group[group].append(address)
+        return {value: by_group[gid] if gid else [] for value, gid in wanted.items()}
+
+
+def _project(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _rules_of(rec: InventoryRecord) -> list[dict[str, Any]]:

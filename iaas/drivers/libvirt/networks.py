@@ -16,7 +16,7 @@ import libvirt
 from iaas.drivers.libvirt import _lookup, readback, simdhcp
 from iaas.drivers.libvirt._connection import Connection
 from iaas.drivers.libvirt.meta import parse_meta
-from iaas.drivers.libvirt.render import dhcp_host_xml, network_xml
+from iaas.drivers.libvirt.render import dhcp_host_xml, dhcp_range_xml, dns_host_xml, network_xml
 from iaas.drivers.libvirt.specs import DhcpAction, DhcpHost, Meta, NetworkInfo, NetworkSpec
 from iaas.errors import NotFoundError
 
@@ -146,6 +146,27 @@ class NetworkOps(Connection):
 
         return self._call(f"redefine network {spec.name}", run)
 
+    def update_network_live(self, spec: NetworkSpec) -> NetworkInfo:
+        """Bring a network's DHCP range and DNS host records to ``spec`` without restarting it.
+
+        Each edit is a virNetworkUpdate on the running network and its
+        definition; the bridge and the guests' links stay up.  libvirt cannot
+        modify a range, so the new one is added before the old one goes.
+        """
+
+        def run(conn: libvirt.virConnect) -> NetworkInfo:
+            net = self._require_network(conn, spec.uuid or spec.name)
+            current = _read_xml(net.XMLDesc(0))[0]
+            flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+            if net.isActive():
+                flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+            for command, section, xml in _live_edits(current, spec):
+                net.update(command, section, -1, xml, flags)
+            self._save_network(net)
+            return network_info(net)
+
+        return self._call(f"update network {spec.name} live", run)
+
     def get_network(self, ref: str) -> NetworkInfo | None:
         """The network with this UUID or name, or None if there is none."""
 
@@ -234,3 +255,26 @@ def _dhcp_command(action: DhcpAction, existing: DhcpHost | None, wanted: DhcpHos
     if existing is None:
         return _UPDATE_COMMANDS["add"]
     return None if existing == wanted else _UPDATE_COMMANDS["modify"]
+
+
+def _live_edits(current: NetworkSpec, wanted: NetworkSpec) -> list[tuple[int, int, str]]:
+    """(command, section, XML) of the virNetworkUpdate calls that bring ``current``'s range and DNS hosts to
+    ``wanted``'s."""
+    add, delete = libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE
+    edits: list[tuple[int, int, str]] = []
+    old_range, new_range = (current.dhcp_start, current.dhcp_end), (wanted.dhcp_start, wanted.dhcp_end)
+    if old_range != new_range:
+        section = libvirt.VIR_NETWORK_SECTION_IP_DHCP_RANGE
+        if wanted.dhcp_start and wanted.dhcp_end:
+            edits.append((add, section, dhcp_range_xml(wanted.dhcp_start, wanted.dhcp_end)))
+        if current.dhcp_start and current.dhcp_end:
+            edits.append((delete, section, dhcp_range_xml(current.dhcp_start, current.dhcp_end)))
+    old_dns, new_dns = dict(current.dns_hosts), dict(wanted.dns_hosts)
+    section = libvirt.VIR_NETWORK_SECTION_DNS_HOST
+    for ip, names in old_dns.items():
+        if new_dns.get(ip) != names:
+            edits.append((delete, section, dns_host_xml(ip, names)))
+    for ip, names in new_dns.items():
+        if old_dns.get(ip) != names:
+            edits.append((add, section, dns_host_xml(ip, names)))
+    return edits

@@ -99,6 +99,9 @@ def network_spec(xml: str) -> NetworkSpec:
         dns_domain=_attr(root, "domain", "name"),
         mtu=int(mtu) if mtu else None,
         interface=interface,
+        dns_hosts=tuple(
+            (h.get("ip", ""), tuple(n.text or "" for n in h.findall("hostname"))) for h in root.findall("dns/host")
+        ),
     )
 
 

@@ -64,6 +64,16 @@ def dhcp_host_xml(host: DhcpHost) -> str:
     return render("dhcp_host.xml.j2", host=host)
 
 
+def dhcp_range_xml(start: str, end: str) -> str:
+    """XML of a DHCP range, as used by network updates."""
+    return render("dhcp_range.xml.j2", start=start, end=end)
+
+
+def dns_host_xml(ip: str, names: tuple[str, ...]) -> str:
+    """XML of one DNS host record (an address and its names), as used by network updates."""
+    return render("dns_host.xml.j2", ip=ip, names=names)
+
+
 def pool_xml(name: str, path: str) -> str:
     """XML of a directory storage pool."""
     return render("pool.xml.j2", name=name, path=path)

@@ -110,6 +110,7 @@ class NetworkSpec:
     dns_domain: str | None = None
     mtu: int | None = None
     interface: str | None = None  # mode macvtap: the host interface the guests' macvtap devices sit on
+    dns_hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # DNS host records: (address, its names), by address
 
     def __attrs_post_init__(self) -> None:
         if (self.ipv4_address is None) != (self.ipv4_prefix is None):

@@ -157,8 +157,9 @@ class RuleArgs:
         :param port_max: Last port of the range (default: port_min). From 1 to 65535. Changed in place, on the
             running object.
         :param remote_cidr: Peer addresses the rule allows (default: any). Changed in place, on the running object.
-        :param remote_group: Security group whose members the rule allows. The id (or name) of a security group.
-            Changed in place, on the running object.
+        :param remote_group: Security group whose members the rule allows, by name or id. Groups may allow each
+            other: this reference orders nothing, and a group that does not exist yet allows nobody until it has
+            members. The id (or name) of a security group. Changed in place, on the running object.
         """
         if direction is not None:
             pulumi.set(__self__, "direction", direction)
@@ -237,8 +238,9 @@ class RuleArgs:
     @pulumi.getter(name="remoteGroup")
     def remote_group(self) -> pulumi.Input[str] | None:
         """
-        Security group whose members the rule allows. The id (or name) of a security group. Changed in place, on the
-        running object.
+        Security group whose members the rule allows, by name or id. Groups may allow each other: this reference
+        orders nothing, and a group that does not exist yet allows nobody until it has members. The id (or name) of
+        a security group. Changed in place, on the running object.
         """
         return pulumi.get(self, "remote_group")
 

@@ -374,6 +374,7 @@ class GetNetworkResult:
                  dhcp_start: str | None = None,
                  dhcp_end: str | None = None,
                  domain: str | None = None,
+                 dns_hosts: Mapping[str, str] | None = None,
                  mtu: int | None = None,
                  ipv6_cidr: str | None = None,
                  project: str | None = None,
@@ -398,6 +399,8 @@ class GetNetworkResult:
             pulumi.set(__self__, "dhcp_end", dhcp_end)
         if domain is not None:
             pulumi.set(__self__, "domain", domain)
+        if dns_hosts is not None:
+            pulumi.set(__self__, "dns_hosts", dns_hosts)
         if mtu is not None:
             pulumi.set(__self__, "mtu", mtu)
         if ipv6_cidr is not None:
@@ -461,7 +464,7 @@ class GetNetworkResult:
     @pulumi.getter(name="dhcpStart")
     def dhcp_start(self) -> str | None:
         """
-        First address of the DHCP range (default: gateway + 1).
+        First address of the DHCP range (default: gateway + 1); changed without restarting the network.
         """
         return pulumi.get(self, "dhcp_start")
 
@@ -469,7 +472,7 @@ class GetNetworkResult:
     @pulumi.getter(name="dhcpEnd")
     def dhcp_end(self) -> str | None:
         """
-        Last address of the DHCP range (default: last usable address).
+        Last address of the DHCP range (default: last usable address); changed without restarting the network.
         """
         return pulumi.get(self, "dhcp_end")
 
@@ -480,6 +483,15 @@ class GetNetworkResult:
         DNS domain served to guests.
         """
         return pulumi.get(self, "domain")
+
+    @property
+    @pulumi.getter(name="dnsHosts")
+    def dns_hosts(self) -> Mapping[str, str] | None:
+        """
+        DNS records the network's DNS service answers guests with: host name to IPv4 address; changed without
+        restarting the network.
+        """
+        return pulumi.get(self, "dns_hosts")
 
     @property
     @pulumi.getter

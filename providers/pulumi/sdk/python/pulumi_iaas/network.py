@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, overload
 
 import pulumi
@@ -21,6 +22,7 @@ class NetworkArgs:
                  dhcp_start: pulumi.Input[str] | None = None,
                  dhcp_end: pulumi.Input[str] | None = None,
                  domain: pulumi.Input[str] | None = None,
+                 dns_hosts: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  mtu: pulumi.Input[int] | None = None,
                  ipv6_cidr: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None,
@@ -38,11 +40,13 @@ class NetworkArgs:
             the operator's LAN: bridge (an existing host bridge) or macvtap (a host interface). One of: `nat`,
             `isolated`, `routed`, `bridge`, `macvtap`. Changing it replaces the resource.
         :param dhcp: Serve addresses by DHCP. Changed in place; the object is stopped and started again.
-        :param dhcp_start: First address of the DHCP range (default: gateway + 1). Changed in place; the object is
-            stopped and started again.
-        :param dhcp_end: Last address of the DHCP range (default: last usable address). Changed in place; the object
-            is stopped and started again.
+        :param dhcp_start: First address of the DHCP range (default: gateway + 1); changed without restarting the
+            network. Changed in place, on the running object.
+        :param dhcp_end: Last address of the DHCP range (default: last usable address); changed without restarting
+            the network. Changed in place, on the running object.
         :param domain: DNS domain served to guests. Changed in place; the object is stopped and started again.
+        :param dns_hosts: DNS records the network's DNS service answers guests with: host name to IPv4 address;
+            changed without restarting the network. Changed in place, on the running object.
         :param mtu: MTU of the bridge. From 576 to 9216. Changed in place; the object is stopped and started again.
         :param ipv6_cidr: IPv6 subnet in CIDR notation. Not supported yet: the hosts' networks are IPv4 only, and a
             value is refused. Changing it replaces the resource.
@@ -69,6 +73,8 @@ class NetworkArgs:
             pulumi.set(__self__, "dhcp_end", dhcp_end)
         if domain is not None:
             pulumi.set(__self__, "domain", domain)
+        if dns_hosts is not None:
+            pulumi.set(__self__, "dns_hosts", dns_hosts)
         if mtu is not None:
             pulumi.set(__self__, "mtu", mtu)
         if ipv6_cidr is not None:
@@ -137,8 +143,8 @@ class NetworkArgs:
     @pulumi.getter(name="dhcpStart")
     def dhcp_start(self) -> pulumi.Input[str] | None:
         """
-        First address of the DHCP range (default: gateway + 1). Changed in place; the object is stopped and started
-        again.
+        First address of the DHCP range (default: gateway + 1); changed without restarting the network. Changed in
+        place, on the running object.
         """
         return pulumi.get(self, "dhcp_start")
 
@@ -150,8 +156,8 @@ class NetworkArgs:
     @pulumi.getter(name="dhcpEnd")
     def dhcp_end(self) -> pulumi.Input[str] | None:
         """
-        Last address of the DHCP range (default: last usable address). Changed in place; the object is stopped and
-        started again.
+        Last address of the DHCP range (default: last usable address); changed without restarting the network.
+        Changed in place, on the running object.
         """
         return pulumi.get(self, "dhcp_end")
 
@@ -170,6 +176,19 @@ class NetworkArgs:
     @domain.setter
     def domain(self, value: pulumi.Input[str] | None) -> None:
         pulumi.set(self, "domain", value)
+
+    @property
+    @pulumi.getter(name="dnsHosts")
+    def dns_hosts(self) -> pulumi.Input[Mapping[str, pulumi.Input[str]]] | None:
+        """
+        DNS records the network's DNS service answers guests with: host name to IPv4 address; changed without
+        restarting the network. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "dns_hosts")
+
+    @dns_hosts.setter
+    def dns_hosts(self, value: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None) -> None:
+        pulumi.set(self, "dns_hosts", value)
 
     @property
     @pulumi.getter
@@ -262,6 +281,7 @@ class Network(pulumi.CustomResource):
                  dhcp_start: pulumi.Input[str] | None = None,
                  dhcp_end: pulumi.Input[str] | None = None,
                  domain: pulumi.Input[str] | None = None,
+                 dns_hosts: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
                  mtu: pulumi.Input[int] | None = None,
                  ipv6_cidr: pulumi.Input[str] | None = None,
                  project: pulumi.Input[str] | None = None,
@@ -294,6 +314,7 @@ class Network(pulumi.CustomResource):
             'dhcp',
             'dhcp_end',
             'dhcp_start',
+            'dns_hosts',
             'domain',
             'host',
             'interface',
@@ -362,7 +383,7 @@ class Network(pulumi.CustomResource):
     @pulumi.getter(name="dhcpStart")
     def dhcp_start(self) -> pulumi.Output[str | None]:
         """
-        First address of the DHCP range (default: gateway + 1).
+        First address of the DHCP range (default: gateway + 1); changed without restarting the network.
         """
         return pulumi.get(self, "dhcp_start")
 
@@ -370,7 +391,7 @@ class Network(pulumi.CustomResource):
     @pulumi.getter(name="dhcpEnd")
     def dhcp_end(self) -> pulumi.Output[str | None]:
         """
-        Last address of the DHCP range (default: last usable address).
+        Last address of the DHCP range (default: last usable address); changed without restarting the network.
         """
         return pulumi.get(self, "dhcp_end")
 
@@ -381,6 +402,15 @@ class Network(pulumi.CustomResource):
         DNS domain served to guests.
         """
         return pulumi.get(self, "domain")
+
+    @property
+    @pulumi.getter(name="dnsHosts")
+    def dns_hosts(self) -> pulumi.Output[Mapping[str, str] | None]:
+        """
+        DNS records the network's DNS service answers guests with: host name to IPv4 address; changed without
+        restarting the network.
+        """
+        return pulumi.get(self, "dns_hosts")
 
     @property
     @pulumi.getter

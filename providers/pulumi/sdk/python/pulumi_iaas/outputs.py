@@ -169,8 +169,9 @@ class Rule:
     @pulumi.getter(name="remoteGroup")
     def remote_group(self) -> str | None:
         """
-        Security group whose members the rule allows. The id (or name) of a security group. Changed in place, on the
-        running object.
+        Security group whose members the rule allows, by name or id. Groups may allow each other: this reference
+        orders nothing, and a group that does not exist yet allows nobody until it has members. The id (or name) of
+        a security group. Changed in place, on the running object.
         """
         return pulumi.get(self, "remote_group")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -96,6 +97,29 @@ def test_an_apply_parses_each_network_xml_a_fixed_number_of_times(
         engine_of(n)
         counted[n] = len(parses)
     assert counted[30] == counted[6], counted
+
+
+def test_a_refresh_parses_each_domain_xml_at_most_twice(
+    engine_of: Callable[[int], iaas.Engine], monkeypatch: pytest.MonkeyPatch, image_file: Path
+) -> None:
+    # the live XML once (sizes, NICs, disks, metadata, graphics), the definition once when it differs
+    parsed: list[str] = []
+    real = ET.fromstring
+
+    def counting(text: str | bytes, parser: ET.XMLParser | None = None) -> ET.Element:
+        root = real(text, parser)
+        parsed.append(root.tag)
+        return root
+
+    counted = {}
+    for n in (6, 30):
+        engine = engine_of(n)
+        parsed.clear()
+        monkeypatch.setattr(ET, "fromstring", counting)
+        _empty(engine.plan(_stack(n, image_file), refresh=True))
+        monkeypatch.setattr(ET, "fromstring", real)
+        counted[n] = parsed.count("domain")
+    assert counted[30] - counted[6] <= 2 * (30 - 6), counted
 
 
 def _empty(plan: iaas.Plan) -> None:

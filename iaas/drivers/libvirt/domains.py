@@ -51,9 +51,15 @@ SHUTDOWN_REPEAT = 5.0
 
 
 def domain_info(dom: libvirt.virDomain) -> DomainInfo:
-    """Describe a libvirt domain: live values plus its persistent definition."""
+    """Describe a libvirt domain: live values plus its persistent definition.
+
+    The live XML is parsed once; the definition is parsed only when it differs from the live XML (a guest that is
+    not running has one XML).
+    """
     live_xml = dom.XMLDesc(0)
-    live = readback.domain_spec(live_xml)
+    root = ET.fromstring(live_xml)
+    live = readback.domain_spec(root)
+    defined_xml = dom.XMLDesc(_INACTIVE)
     return DomainInfo(
         name=dom.name(),
         uuid=dom.UUIDString(),
@@ -64,10 +70,10 @@ def domain_info(dom: libvirt.virDomain) -> DomainInfo:
         max_memory_mib=live.effective_max_memory_mib,
         nics=live.nics,
         disks=live.disks,
-        meta=meta_from_element(ET.fromstring(live_xml)),
-        spec=readback.domain_spec(dom.XMLDesc(_INACTIVE)),
+        meta=meta_from_element(root),
+        spec=live if defined_xml == live_xml else readback.domain_spec(defined_xml),
         autostart=bool(dom.autostart()),
-        graphics_address=readback.graphics_address(live_xml),
+        graphics_address=readback.graphics_address(root),
     )
 
 

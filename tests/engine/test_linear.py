@@ -140,3 +140,32 @@ def test_a_refresh_reads_the_inventory_records_of_a_stack_together(tmp_path: Pat
             _empty(engine.plan(stack, refresh=True))
             counted[n] = engine.cloud.inventory.statements - before
     assert counted[50] == counted[5], counted
+
+
+def test_an_apply_reads_the_whole_state_once_to_plan_and_once_to_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each read decodes every record of the stack: one to plan, one to check the plan is current; one more after
+    # the steps only when the stack has outputs to resolve
+    from iaas.state.sqlite import SQLiteStore
+
+    reads: list[int] = []
+    real = SQLiteStore.read
+    monkeypatch.setattr(SQLiteStore, "read", lambda self: reads.append(1) or real(self))
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d k@h"
+
+    def stack(n: int, public_key: str, output: bool) -> iaas.Stack:
+        s = iaas.Stack("t")
+        for i in range(n):
+            s.add(iaas.KeyPair(name=f"k{i}", public_key=public_key if i == 0 else key))
+        if output:
+            s.output("k0", "${key_pair.k0.id}")
+        return s
+
+    with iaas.Engine.open("t", home=tmp_path / "home") as engine:
+        for output in (False, True):
+            engine.apply(stack(20, key, output))
+            reads.clear()
+            engine.apply(stack(20, key.replace("k@h", "other@h"), output))
+            assert len(reads) == (3 if output else 2), output
+            engine.apply(stack(20, key, output))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 #: Variables of a developer's shell that would change what is measured (where iaas keeps its files, whether Python
-#: may write its bytecode cache, which an installed iaas has).
-SKIP = ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE", "IAAS_CLOUD")
+#: may write its bytecode cache, which an installed iaas has, whether parsed stack files are kept).
+SKIP = ("PYTHONDONTWRITEBYTECODE", "IAAS_HOME", "IAAS_STATE", "IAAS_CLOUD", "IAAS_CACHE_DIR")
 
 
 def user_env() -> dict[str, str]:

@@ -21,49 +21,56 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from iaas import yamlfile
 from iaas.errors import FieldError, ValidationError
 from iaas.model.values import kind_of
 from iaas.stack import Lifecycle, Stack
 
+if TYPE_CHECKING:
+    from iaas.yamlfile.loader import BoundedLoader
+
 _OPTIONS = {"depends_on", "lifecycle"}
 
 
-class _Loader(yamlfile.BoundedLoader):
-    """The bounded loader, recording line numbers and refusing duplicate keys."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue  # merged keys may be set again: the mapping's own value wins
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, list | dict):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a key must be a plain value, not {kind_of(key)}", key_node.start_mark
-            )
+            raise _refused(f"a key must be a plain value, not {kind_of(key)}", key_node.start_mark)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
-            )
+            raise _refused(f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
         seen[key] = key_node.start_mark.line
     loader.flatten_mapping(node)
-    mapping = _LineDict(loader.construct_mapping(node, deep=deep))
+    mapping = yamlfile.LineDict(loader.construct_mapping(node, deep=deep))
     mapping.lines = {loader.construct_object(k, deep=True): k.start_mark.line + 1 for k, _ in node.value}
     return mapping
 
 
-class _LineDict(dict[Any, Any]):
-    lines: dict[Any, int]
+def _refused(problem: str, mark: Any) -> Exception:
+    from yaml.constructor import ConstructorError
+
+    return ConstructorError(None, None, problem, mark)
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@functools.cache
+def _loader() -> type[BoundedLoader]:
+    """The bounded loader, recording line numbers and refusing duplicate keys (made when a text is parsed)."""
+    from yaml.resolver import BaseResolver
+
+    from iaas.yamlfile.loader import BoundedLoader
+
+    class _Loader(BoundedLoader):
+        pass
+
+    _Loader.add_constructor(BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return _Loader
 
 
 def _line(mapping: Any, key: Any) -> int | None:
@@ -204,5 +211,5 @@ def stack_from_data(
 def load_stack(path: str | Path, name: str | None = None) -> Stack:
     """Read a YAML or JSON stack file (JSON is YAML); the stack name defaults to the file's stem."""
     p = Path(path)
-    data = yamlfile.load(p, "stack file", _Loader)
+    data = yamlfile.load(p, "stack file", _loader)
     return stack_from_data(data, name, str(p), default_name=p.stem, base=p.resolve().parent)

@@ -13,6 +13,12 @@ import pytest
 from tests.postgres_server import Server, running_server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _yaml_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Parsed stack files and cloud configs are kept in a folder of the session's, not in the user's cache."""
+    os.environ["IAAS_CACHE_DIR"] = str(tmp_path_factory.mktemp("yaml-cache"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Server]:
     """A private PostgreSQL 15 server (see tests/postgres_server.py); skipped only when not root and none can be had."""

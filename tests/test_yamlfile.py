@@ -12,6 +12,7 @@ from iaas.cloud.cloud import CloudConfig
 from iaas.engine.validate import validate_stack
 from iaas.errors import ValidationError
 from iaas.stack import Stack
+from iaas.yamlfile import loader
 
 LAUGHS = """\
 resources: {}
@@ -30,10 +31,14 @@ outputs:
 
 @pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test runs with libyaml's parser and with PyYAML's pure-Python one (a PyYAML built without libyaml)."""
+    """Every test runs with libyaml's parser and with PyYAML's pure-Python one (a PyYAML built without libyaml).
+
+    Nothing is kept by the cache of parsed texts, so that each parser reads every text.
+    """
+    monkeypatch.setenv("IAAS_CACHE_DIR", "off")
     if request.param == "pure-python":
-        monkeypatch.setattr(yamlfile, "CParser", None)
-    elif yamlfile.CParser is None:
+        monkeypatch.setattr(loader, "CParser", None)
+    elif loader.CParser is None:
         pytest.skip("PyYAML was built without libyaml")
     return str(request.param)
 

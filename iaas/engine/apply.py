@@ -333,7 +333,8 @@ def apply_plan(
             f"(serial {plan.serial} -> {snapshot.serial}); plan again"
         )
     apply_fixes(plan.stack, plan.reconciled, store, cloud)
-    values = recorded_values(store.read().resources.values())
+    # the state is read again only where something wrote to it since: the repairs, then the steps (for outputs)
+    values = recorded_values((store.read() if plan.reconciled else snapshot).resources.values())
     for ch in plan.changes.values():  # a soft reference may name an object made later in this walk (its name)
         if ch.action in ("create", "replace") and ch.after is not None:
             values.set(ch.address, ch.after, None, pending=True)
@@ -363,8 +364,10 @@ def apply_plan(
     result.not_started = sorted({a for a, _ in walked.not_started})
     applier.drop_unused_intents(result.skipped + result.not_started)
     result.interrupted = bool(getattr(walked, "interrupted", False))
-    final = recorded_values(store.read().resources.values())
-    outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
+    outputs: dict[str, Any] = {}
+    if plan.outputs:
+        final = recorded_values(store.read().resources.values())
+        outputs = {name: resolve(value, final.lookup) for name, value in plan.outputs.items()}
     known = {k: v for k, v in outputs.items() if not contains_unknown(v)}
     if known != snapshot.outputs and not (plan.destroy and plan.targets):  # a targeted destroy keeps them
         store.set_outputs(known)

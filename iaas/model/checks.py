@@ -12,11 +12,6 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-from yaml.composer import ComposerError
-
-from iaas.yamlfile import BoundedLoader
-
 
 def _cached(fn: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
     """Remember the verdicts of a pure check on hashable values (stacks repeat many values)."""
@@ -184,6 +179,11 @@ def cloud_config(text: str) -> dict[str, Any] | None:
     """
     if text.strip() and not text.lstrip().startswith(CLOUD_CONFIG):
         return None
+    import yaml
+    from yaml.composer import ComposerError
+
+    from iaas.yamlfile.loader import BoundedLoader
+
     try:
         config = yaml.load(text, Loader=BoundedLoader) if text.strip() else {}  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:

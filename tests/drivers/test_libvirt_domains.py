@@ -197,3 +197,13 @@ def test_stop_presses_the_power_button_again_while_it_waits(host: Host, monkeypa
     monkeypatch.setattr(domains, "SHUTDOWN_REPEAT", 0.0)
     assert host.stop_domain(UUID1, timeout=0.5) is False
     assert len(presses) > 1
+
+
+def test_a_running_guests_new_definition_is_read_apart_from_its_live_values(host: Host) -> None:
+    host.define_domain(dom_spec(), META)
+    host.start_domain(UUID1)
+    started = host.get_domain(UUID1)
+    assert started is not None and started.state == "running" and started.spec == dom_spec()
+    info = host.define_domain(dom_spec(memory_mib=768), META)  # applies from the next start
+    assert info.memory_mib == started.memory_mib != 768
+    assert info.spec == dom_spec(memory_mib=768)

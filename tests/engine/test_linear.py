@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -98,6 +99,30 @@ def test_an_apply_parses_each_network_xml_a_fixed_number_of_times(
     assert counted[30] == counted[6], counted
 
 
+def test_a_refresh_parses_each_domain_xml_once_on_a_simulated_host(
+    engine_of: Callable[[int], iaas.Engine], monkeypatch: pytest.MonkeyPatch, image_file: Path
+) -> None:
+    # the live XML once (sizes, NICs, disks, metadata, graphics), the definition only when it differs: on libvirt's
+    # test driver a running guest's two XMLs differ only by its id
+    parsed: list[str] = []
+    real = ET.fromstring
+
+    def counting(text: str | bytes, parser: ET.XMLParser | None = None) -> ET.Element:
+        root = real(text, parser)
+        parsed.append(root.tag)
+        return root
+
+    counted = {}
+    for n in (6, 30):
+        engine = engine_of(n)
+        parsed.clear()
+        monkeypatch.setattr(ET, "fromstring", counting)
+        _empty(engine.plan(_stack(n, image_file), refresh=True))
+        monkeypatch.setattr(ET, "fromstring", real)
+        counted[n] = parsed.count("domain")
+    assert counted[30] - counted[6] == 30 - 6, counted
+
+
 def _empty(plan: iaas.Plan) -> None:
     assert plan.empty, plan.summary()
 
@@ -116,3 +141,32 @@ def test_a_refresh_reads_the_inventory_records_of_a_stack_together(tmp_path: Pat
             _empty(engine.plan(stack, refresh=True))
             counted[n] = engine.cloud.inventory.statements - before
     assert counted[50] == counted[5], counted
+
+
+def test_an_apply_reads_the_whole_state_once_to_plan_and_once_to_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each read decodes every record of the stack: one to plan, one to check the plan is current; one more after
+    # the steps only when the stack has outputs to resolve
+    from iaas.state.sqlite import SQLiteStore
+
+    reads: list[int] = []
+    real = SQLiteStore.read
+    monkeypatch.setattr(SQLiteStore, "read", lambda self: reads.append(1) or real(self))
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuv/KSUvMGI/cYjVZMDbq3/xOtNfOX9ahyM0FUSsG1d k@h"
+
+    def stack(n: int, public_key: str, output: bool) -> iaas.Stack:
+        s = iaas.Stack("t")
+        for i in range(n):
+            s.add(iaas.KeyPair(name=f"k{i}", public_key=public_key if i == 0 else key))
+        if output:
+            s.output("k0", "${key_pair.k0.id}")
+        return s
+
+    with iaas.Engine.open("t", home=tmp_path / "home") as engine:
+        for output in (False, True):
+            engine.apply(stack(20, key, output))
+            reads.clear()
+            engine.apply(stack(20, key.replace("k@h", "other@h"), output))
+            assert len(reads) == (3 if output else 2), output
+            engine.apply(stack(20, key, output))

@@ -7,6 +7,7 @@ defines carries iaas metadata and is persistent.  Device hotplug lives in
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
@@ -43,6 +44,7 @@ _STATES: dict[int, DomainState] = {
     libvirt.VIR_DOMAIN_CRASHED: "shutoff",
 }
 _INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
+_RUNNING_ID = re.compile(r" id='-?\d+'")  # on the root element of a running guest's live XML
 _CONFIG, _LIVE = libvirt.VIR_DOMAIN_AFFECT_CONFIG, libvirt.VIR_DOMAIN_AFFECT_LIVE
 #: How often a graceful shutdown is checked for completion, in seconds.
 SHUTDOWN_POLL = 0.25
@@ -51,9 +53,15 @@ SHUTDOWN_REPEAT = 5.0
 
 
 def domain_info(dom: libvirt.virDomain) -> DomainInfo:
-    """Describe a libvirt domain: live values plus its persistent definition."""
+    """Describe a libvirt domain: live values plus its persistent definition.
+
+    The live XML is parsed once; the definition is parsed only when it differs from the live XML (a guest that is
+    not running has one XML; on libvirt's test driver a running guest's differ only by its id).
+    """
     live_xml = dom.XMLDesc(0)
-    live = readback.domain_spec(live_xml)
+    root = ET.fromstring(live_xml)
+    live = readback.domain_spec(root)
+    defined_xml = dom.XMLDesc(_INACTIVE)
     return DomainInfo(
         name=dom.name(),
         uuid=dom.UUIDString(),
@@ -64,11 +72,19 @@ def domain_info(dom: libvirt.virDomain) -> DomainInfo:
         max_memory_mib=live.effective_max_memory_mib,
         nics=live.nics,
         disks=live.disks,
-        meta=meta_from_element(ET.fromstring(live_xml)),
-        spec=readback.domain_spec(dom.XMLDesc(_INACTIVE)),
+        meta=meta_from_element(root),
+        spec=live if _same_definition(live_xml, defined_xml) else readback.domain_spec(defined_xml),
         autostart=bool(dom.autostart()),
-        graphics_address=readback.graphics_address(live_xml),
+        graphics_address=readback.graphics_address(root),
     )
+
+
+def _same_definition(live_xml: str, defined_xml: str) -> bool:
+    """Whether a guest's definition is its live XML but for the running guest's ``id`` (which a spec does not read)."""
+    if live_xml == defined_xml:
+        return True
+    head, end, rest = live_xml.partition(">")
+    return bool(end) and _RUNNING_ID.sub("", head, count=1) + end + rest == defined_xml
 
 
 def _ignore_not_running(fn: Callable[..., object], *args: int) -> None:

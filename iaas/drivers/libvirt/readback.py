@@ -201,9 +201,10 @@ def _listen(graphics: ET.Element) -> str | None:
     return _attr(graphics, "listen", "address") or graphics.get("listen")
 
 
-def graphics_address(xml: str) -> str | None:
-    """``address:port`` of a running guest's VNC or SPICE server, from its live XML; None without one."""
-    graphics = ET.fromstring(xml).find("devices/graphics")
+def graphics_address(xml: str | ET.Element) -> str | None:
+    """``address:port`` of a running guest's VNC or SPICE server, from its live XML (text or parsed); None without
+    one."""
+    graphics = (ET.fromstring(xml) if isinstance(xml, str) else xml).find("devices/graphics")
     if graphics is None:
         return None
     port = graphics.get("port")
@@ -212,13 +213,13 @@ def graphics_address(xml: str) -> str | None:
     return f"{_listen(graphics) or '127.0.0.1'}:{port}"
 
 
-def domain_spec(xml: str) -> DomainSpec:
-    """Read a domain's XML into a :class:`DomainSpec`.
+def domain_spec(xml: str | ET.Element) -> DomainSpec:
+    """Read a domain's XML (text, or already parsed) into a :class:`DomainSpec`.
 
     Maxima equal to the current value read back as None, so a spec without
     maxima round-trips unchanged.
     """
-    root = ET.fromstring(xml)
+    root = ET.fromstring(xml) if isinstance(xml, str) else xml
     memory = to_bytes(root.find("memory"), "KiB") // 2**20
     current_memory = to_bytes(root.find("currentMemory"), "KiB") // 2**20 or memory
     vcpu = root.find("vcpu")

@@ -1,22 +1,11 @@
-"""Reading YAML/JSON files that users write, within bounds.
+"""The bounded loader: PyYAML's safe loader that counts nesting and alias expansion as it composes a document.
 
-A stack file or cloud config is read as UTF-8 text of at most
-:data:`MAX_BYTES`, and parsed by a safe loader that refuses nesting deeper
-than :data:`MAX_DEPTH`, aliases that refer to the node containing them, and
-aliases that together stand for more than :data:`MAX_ALIAS_NODES` nodes (a
-"billion laughs" document is a few hundred bytes that expand to billions of
-nodes).  Anchors, aliases and merge keys within these bounds work as usual.
-The text is tokenised by libyaml when PyYAML has it (the bounds are checked
-as the document is composed from libyaml's events, in Python, so they hold
-the same); a text that libyaml refuses, or a PyYAML without libyaml, goes
-through the pure-Python parser, whose messages are the ones users see.
-Like :mod:`iaas.errors`, this module may be imported by every part of iaas.
+Imported only when a text is parsed (see :mod:`iaas.yamlfile` for the bounds and the cache).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,6 +16,7 @@ from yaml.reader import ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import ScannerError
 
+import iaas.yamlfile as bounds
 from iaas.errors import FieldError, ValidationError
 
 CParser: Any
@@ -34,16 +24,6 @@ try:
     from yaml._yaml import CParser
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml
     CParser = None
-
-MAX_BYTES = 4 * 1024 * 1024
-"""Largest stack file or cloud config read, in bytes."""
-
-MAX_DEPTH = 64
-"""Deepest nesting of mappings and lists."""
-
-MAX_ALIAS_NODES = 100_000
-"""Most nodes that the aliases (``*name``, ``<<: *name``) of one document may stand for, in all."""
-
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -67,8 +47,8 @@ class BoundedLoader(yaml.SafeLoader):
             self._count_alias(event)
             return super().compose_node(parent, index)
         self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        if self._depth > bounds.MAX_DEPTH:
+            raise ComposerError(None, None, f"nested deeper than {bounds.MAX_DEPTH} levels", event.start_mark)
         try:
             node: Any = super().compose_node(parent, index)
         finally:
@@ -104,11 +84,11 @@ class BoundedLoader(yaml.SafeLoader):
                 None, None, f"alias *{event.anchor} refers to a node that contains it", event.start_mark
             )
         self._expanded += self._size(node)
-        if self._expanded > MAX_ALIAS_NODES:
+        if self._expanded > bounds.MAX_ALIAS_NODES:
             raise ComposerError(
                 None,
                 None,
-                f"aliases expand to more than {MAX_ALIAS_NODES} nodes (at alias *{event.anchor})",
+                f"aliases expand to more than {bounds.MAX_ALIAS_NODES} nodes (at alias *{event.anchor})",
                 event.start_mark,
             )
 
@@ -145,27 +125,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def read_text(path: str | Path, what: str) -> str:
-    """The UTF-8 text of a user's file (``what`` says which: "stack file"); errors are ValidationErrors."""
-    p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ValidationError(f"{p}: cannot read {what}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_BYTES:
-        raise ValidationError(f"{p}: {what} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationError(
-            [FieldError("", "", f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded", f"{p}:{line}")]
-        ) from None
-
-
-def parse(text: str, origin: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
-    """Parse YAML/JSON text; a syntax error or a bound passed is a ValidationError at ``origin:line``."""
+def parse_text(text: str, origin: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """Parse YAML/JSON text with ``loader``; a syntax error or a bound passed is a ValidationError at
+    ``origin:line``."""
     try:
         fast = _fast(loader)
         if fast is not None:
@@ -183,8 +145,3 @@ def parse(text: str, origin: str, loader: type[BoundedLoader] = BoundedLoader) -
         raise ValidationError(f"{origin}: not valid YAML/JSON: {exc}") from exc
     except RecursionError:
         raise ValidationError(f"{origin}: not valid YAML/JSON: nested too deeply") from None
-
-
-def load(path: str | Path, what: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
-    """Read and parse a user's YAML/JSON file within the bounds of this module."""
-    return parse(read_text(path, what), str(path), loader)

@@ -1,0 +1,163 @@
+"""What a YAML text parsed to, kept on disk by the text's content.
+
+A command that reads the same stack file or cloud config as the command before it finds the parsed data here and
+loads neither PyYAML nor the parse: one file read and :mod:`marshal` (which builds values and can run no code).
+An entry is named by a hash of the text, the loader, the bounds, and the size and modification time of the source
+files that parse it, so an edited file, another loader or another version of iaas never finds an entry that is not
+its own.
+Only texts that parsed are kept; errors are found again, with their lines, every time.
+
+The folder is ``$IAAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/iaas/yaml``, else ``~/.cache/iaas/yaml``;
+``IAAS_CACHE_DIR=off`` (or empty) keeps nothing.  It holds at most :data:`MAX_ENTRIES` entries (the oldest go
+first), and any entry can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from typing import Any
+
+FORMAT = 1
+"""Version of the entries' layout (part of every key)."""
+
+MAX_ENTRIES = 64
+"""Entries kept in the folder."""
+
+MISSING: Any = object()
+"""What :func:`get` returns when the folder holds no entry for a key."""
+
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+_LINES = "L"  # a LineDict is kept as (_LINES, its items, its lines); YAML's safe loader makes no tuples
+
+
+class _Uncacheable(Exception):
+    """A value marshal cannot keep as it is (a timestamp): the text is parsed every time."""
+
+
+def folder() -> str | None:
+    """The cache folder, or None when caching is off."""
+    value = os.environ.get("IAAS_CACHE_DIR")
+    if value is not None:
+        return value if value not in ("", "off") else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "iaas", "yaml")
+
+
+def _sources(extra: str | None) -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = [os.path.join(here, name) for name in ("__init__.py", "loader.py", "cache.py")]
+    return [*found, extra] if extra else found
+
+
+def key(text: str, loader: str, loader_file: str | None) -> str | None:
+    """The name of the entry of ``text`` parsed by ``loader`` (defined in ``loader_file``); None when caching is off."""
+    if folder() is None:
+        return None
+    import iaas.yamlfile as bounds
+
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{FORMAT}\0{sys.version}\0{loader}\0{bounds.MAX_DEPTH}\0{bounds.MAX_ALIAS_NODES}\0".encode())
+    for path in _sources(loader_file):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def get(name: str | None) -> Any:
+    """The data kept under ``name``, or :data:`MISSING`."""
+    where = folder()
+    if where is None or name is None:
+        return MISSING
+    try:
+        with open(os.path.join(where, name), "rb") as f:
+            return _decode(marshal.load(f), {})
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+        return MISSING  # no entry, or one that is damaged: parse again
+
+
+def put(name: str | None, data: Any) -> None:
+    """Keep ``data`` under ``name``; a folder that cannot be written keeps nothing, silently."""
+    where = folder()
+    if where is None or name is None:
+        return
+    try:
+        blob = marshal.dumps(_encode(data, {}))
+    except (_Uncacheable, ValueError, RecursionError):
+        return
+    try:
+        import tempfile
+
+        os.makedirs(where, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, os.path.join(where, name))
+        _prune(where)
+    except OSError:
+        return
+
+
+def _prune(where: str) -> None:
+    names = [n for n in os.listdir(where) if not n.startswith(".")]
+    if len(names) <= MAX_ENTRIES:
+        return
+    aged = sorted(names, key=lambda n: os.stat(os.path.join(where, n)).st_mtime_ns)
+    for n in aged[: len(names) - MAX_ENTRIES]:
+        try:
+            os.unlink(os.path.join(where, n))
+        except OSError:
+            pass
+
+
+def _encode(value: Any, memo: dict[int, Any]) -> Any:
+    t = type(value)
+    if t in _SCALARS:
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done  # an alias: the same object again, kept once by marshal
+    if t is list:
+        out: Any = [_encode(v, memo) for v in value]
+    elif t is dict or (isinstance(value, dict) and hasattr(value, "lines")):
+        items = {_scalar(k): _encode(v, memo) for k, v in value.items()}
+        out = items if t is dict else (_LINES, items, dict(value.lines))
+    elif t is set:
+        out = {_scalar(v) for v in value}
+    else:
+        raise _Uncacheable(t.__name__)
+    memo[id(value)] = out
+    return out
+
+
+def _scalar(value: Any) -> Any:
+    if type(value) not in _SCALARS:
+        raise _Uncacheable(type(value).__name__)
+    return value
+
+
+def _decode(value: Any, memo: dict[int, Any]) -> Any:
+    t = type(value)
+    if t in _SCALARS or t is set:
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    if t is list:
+        out: Any = [_decode(v, memo) for v in value]
+    elif t is dict:
+        out = {k: _decode(v, memo) for k, v in value.items()}
+    else:
+        from iaas.yamlfile import LineDict
+
+        _, items, lines = value
+        out = LineDict({k: _decode(v, memo) for k, v in items.items()})
+        out.lines = lines
+    memo[id(value)] = out
+    return out

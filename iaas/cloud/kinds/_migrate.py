@@ -80,17 +80,19 @@ def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, d
         leftover = dst.get_domain(id)
         if leftover is not None:  # an interrupted cold move defined it there: the source's copy is the one
             dst.delete_domain(id)
-        files = _prepare(cloud, ctx, id, src, dst, info)
         try:
-            if info.state == "running" and not (src.simulated or dst.simulated):
+            files = _prepare(cloud, ctx, id, src, dst, info)
+            live = info.state == "running" and not (src.simulated or dst.simulated)
+            if live:
                 live_migrate(src, dst, id, address=_underlay(cloud, ctx, dest), paths=files.paths, disks=files.copied)
             else:
                 _cold(src, dst, info, files)
         except BaseException:
             if dst.get_domain(id) is None:
-                _remove_files(cloud, ctx, id, dest, files)
+                _remove_files(cloud, ctx, id, dest, info)
             raise
-        log.info("%s: moved from host %s to host %s (%s)", ctx.address, source, dest, info.state)
+        how = "live, while it ran" if live else f"cold, {info.state}"
+        log.info("%s: moved from host %s to host %s (%s)", ctx.address, source, dest, how)
         moved = dst.get_domain(id)
         if moved is None:
             raise IaasError(f"{ctx.address}: the guest is not on host {dest} after its migration")
@@ -159,7 +161,7 @@ def _copy_seed(cloud: Cloud, ctx: OpContext, id: str, src: Host, dst: Host) -> N
         return
     vol = src.get_volume(VOLUME_POOL, seed_name(id))
     if vol is not None and dst.get_volume(VOLUME_POOL, seed_name(id)) is None:
-        copy_volume(src, dst, vol, seed_name(id), None)
+        copy_volume(src, dst, vol, seed_name(id))
 
 
 def _cold(src: Host, dst: Host, info: DomainInfo, files: Files) -> None:
@@ -170,7 +172,7 @@ def _cold(src: Host, dst: Host, info: DomainInfo, files: Files) -> None:
     if not (src.simulated or dst.simulated):
         for vol, made in files.volumes:
             dst.delete_volume(VOLUME_POOL, made.name)  # made empty by _prepare: the copy takes its place
-            copy_volume(src, dst, vol, made)
+            copy_volume(src, dst, vol, made.name, made)
     spec = _relocated_spec(info, files.paths)
     dst.define_domain(spec, info.meta)
     dst.set_domain_autostart(info.uuid, info.autostart)
@@ -191,27 +193,29 @@ def _relocated_spec(info: DomainInfo, paths: dict[str, str]) -> DomainSpec:
     )
 
 
-def copy_volume(src: Host, dst: Host, vol: VolumeInfo, like: VolumeInfo) -> VolumeInfo:
-    """Copy a volume's bytes from ``src`` into a new volume on ``dst`` named and built ``like`` that one (an
-    overlay's copy reads its image on the destination), through both hosts' connections."""
+def copy_volume(src: Host, dst: Host, vol: VolumeInfo, name: str, like: VolumeInfo | None = None) -> VolumeInfo:
+    """Copy a volume's bytes from ``src`` into a new volume ``name`` on ``dst``, through both hosts' connections;
+    an overlay's copy reads the image that the volume ``like`` (made on ``dst``) is built on."""
     with tempfile.TemporaryDirectory(prefix="iaas-move-") as tmp:
-        local = Path(tmp) / like.name
+        local = Path(tmp) / name
         with local.open("wb") as out:
             offset = 0
             while chunk := src.read_volume(VOLUME_POOL, vol.name, offset, CHUNK):
                 out.write(chunk)
                 offset += len(chunk)
-        if like.backing_path:  # the copy names the source's image file: name the destination's
+        if like is not None and like.backing_path:  # the copy names the source's image file: the destination's
             rebase = ["qemu-img", "rebase", "-u", "-b", like.backing_path, "-F", like.backing_format or "qcow2"]
             subprocess.run([*rebase, str(local)], check=True, capture_output=True)
-        return dst.upload_volume(VOLUME_POOL, like.name, local, "qcow2" if vol.format == "qcow2" else "raw")
+        return dst.upload_volume(VOLUME_POOL, name, local, "qcow2" if vol.format == "qcow2" else "raw")
 
 
-def _remove_files(cloud: Cloud, ctx: OpContext, id: str, dest: str, files: Files) -> None:
-    """After a failed move: the destination gives back the disks and seed made for the guest."""
+def _remove_files(cloud: Cloud, ctx: OpContext, id: str, dest: str, info: DomainInfo) -> None:
+    """After a failed move: the destination gives back the disks and seed made for the guest (named as the
+    source's)."""
     host = cloud.hosts[dest]
-    for _, made in files.volumes:
-        host.delete_volume(VOLUME_POOL, made.name)
+    for disk in info.spec.disks:
+        if disk.path:
+            host.delete_volume(VOLUME_POOL, disk.path.rsplit("/", 1)[-1])
     if not host.simulated:
         Parts(cloud, ctx, id, dest).remove_seed_file(seed_name(id))
     else:

@@ -393,6 +393,10 @@ class _Run:
                 continue
             if inst.moving and kind == "volume":  # its volumes move with it: their size counts at the destination
                 req.disk_gib += _volume_gib(obj.inputs)
+                kept = obj.inputs.get("host")
+                if isinstance(kept, str) and kept != pinned:
+                    why = f"its volume {obj.label} is pinned to host {kept} (its host field) and cannot move with it"
+                    self.problems.append((inst.label, "host", why))
                 continue
             where = self.host_of(obj)
             if where:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import iaas
 from iaas.engine.render import render_plan
@@ -18,7 +19,9 @@ def cloud(tmp_path: Path, **sizes: Any) -> dict[str, Any]:
     return {"hosts": hosts, "home": str(tmp_path / "cloud")}
 
 
-def stack(image_file: Path, host: str, *, group: bool = False, volume: bool = False) -> iaas.Stack:
+def stack(
+    image_file: Path, host: str, *, group: bool = False, volume: bool = False, volume_host: str | None = None
+) -> iaas.Stack:
     """One server with a fixed IP on a network of ho1 (and a volume, and an anti-affinity peer pinned to ho2)."""
     s = iaas.Stack("web")
     image = s.add(iaas.Image(name="tiny", source=str(image_file)))
@@ -28,7 +31,7 @@ def stack(image_file: Path, host: str, *, group: bool = False, volume: bool = Fa
         extra["server_group"] = s.add(iaas.ServerGroup(name="apart", policy="anti-affinity"))
         s.add(iaas.Instance(name="peer", image=image, vcpus=1, memory_mib=256, host="ho2", **extra))
     if volume:
-        extra["volumes"] = [s.add(iaas.Volume(name="data", size_gib=2))]
+        extra["volumes"] = [s.add(iaas.Volume(name="data", size_gib=2, host=volume_host))]
     s.add(
         iaas.Instance(
             name="app",
@@ -148,3 +151,42 @@ def test_a_failed_migration_leaves_the_guest_on_its_host_and_the_next_apply_move
         assert hosts["ho1"].get_domain(id) is None and hosts["ho2"].get_domain(id) is not None
         assert usage(engine, "ho1") == (0, 0) and usage(engine, "ho2") == (2, 512)
         assert engine.plan(stack(image_file, "ho2", volume=True), refresh=True).empty
+
+
+def test_an_instance_cannot_leave_a_volume_pinned_to_its_host(tmp_path: Path, image_file: Path) -> None:
+    with iaas.Engine.open("web", home=tmp_path, cloud=cloud(tmp_path)) as engine:
+        engine.apply(stack(image_file, "ho1", volume=True, volume_host="ho1"))
+        with pytest.raises(IaasError) as caught:
+            engine.plan(stack(image_file, "ho2", volume=True, volume_host="ho1"))
+        assert "instance.app" in str(caught.value) and "volume.data is pinned to host ho1" in str(caught.value)
+
+
+def test_the_command_line_shows_and_counts_the_migration(
+    tmp_path: Path, image_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iaas.cli import main
+
+    home = tmp_path / "home"
+    (tmp_path / "cloud.yaml").write_text(yaml.safe_dump(cloud(tmp_path)))
+    for host in ("ho1", "ho2"):
+        (tmp_path / "stack.yaml").write_text(
+            f"""
+resources:
+  image:
+    tiny: {{source: {image_file}}}
+  network:
+    lan: {{cidr: 10.78.0.0/24, mode: isolated, host: ho1}}
+  instance:
+    app:
+      image: ${{image.tiny}}
+      flavor: m1.tiny
+      host: {host}
+      nics: [{{network: "${{network.lan}}", fixed_ip: 10.78.0.10}}]
+"""
+        )
+        args = ["--home", str(home), "--cloud", str(tmp_path / "cloud.yaml"), "-f", str(tmp_path / "stack.yaml")]
+        assert main(["apply", *args, "--auto-approve"]) == 0
+    out = capsys.readouterr().out
+    assert "# instance.app will be migrated from host ho1 to host ho2" in out
+    assert "Plan: 0 to add, 0 to change, 1 to migrate, 0 to destroy." in out
+    assert "Apply complete! Resources: 0 added, 0 changed, 1 migrated, 0 destroyed" in out

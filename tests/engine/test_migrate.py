@@ -130,7 +130,7 @@ def test_a_failed_migration_leaves_the_guest_on_its_host_and_the_next_apply_move
         real_cold = _migrate._cold
         calls = []
 
-        def broken(*args: Any) -> None:
+        def broken(*args: Any) -> None:  # the copy to the destination fails half way
             calls.append(args)
             raise IaasError("the destination went away")
 

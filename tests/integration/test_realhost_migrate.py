@@ -19,7 +19,7 @@ pytestmark = pytest.mark.realhost
 BOOTED = "IAAS-GUEST acpi="  # the first line the guest prints on its console after each boot
 
 
-def server(tiny_guest: TinyGuest, host: str) -> iaas.Stack:
+def server(tiny_guest: TinyGuest, host: str, power_state: str = "running") -> iaas.Stack:
     """One guest with a fixed IP on a network of h1, placed on ``host``."""
     stack = iaas.Stack("move")
     image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
@@ -32,6 +32,7 @@ def server(tiny_guest: TinyGuest, host: str) -> iaas.Stack:
             memory_mib=128,
             root_disk_gib=1,
             host=host,
+            power_state=power_state,
             nics=[{"network": net, "fixed_ip": "10.78.0.10"}],
         )
     )
@@ -76,6 +77,43 @@ def test_a_running_guest_migrates_live_and_keeps_its_address(
             moved_console = Path(str(after.spec.console_log))
             assert moved_console.is_relative_to(realhost2.pool_path) and moved_console.exists()
             assert BOOTED not in moved_console.read_text(errors="replace")
+            assert engine.plan(server(tiny_guest, "h2"), refresh=True).empty
+        finally:
+            engine.destroy()
+            for host in libvirt.values():
+                assert host.list_managed() == []
+                host.close()
+
+
+def test_a_stopped_guest_moves_cold_with_its_disk_and_seed_and_boots_there(
+    realhost: NamespacedHost,
+    realhost2: NamespacedHost,
+    underlay: None,  # noqa: F811
+    tiny_guest: TinyGuest,
+    tmp_path: Path,
+) -> None:
+    hosts = [realhost.config() | {"underlay": UNDERLAY["h1"]}, realhost2.config() | {"underlay": UNDERLAY["h2"]}]
+    cloud = {"hosts": hosts, "home": str(tmp_path / "cloud")}
+    libvirt = {"h1": Host("h1", realhost.uri), "h2": Host("h2", realhost2.uri)}
+    with iaas.Engine.open("move", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(server(tiny_guest, "h1", "stopped"))
+            id = engine.resources()["instance.mover"].id
+            root = libvirt["h1"].get_volume("iaas-volumes", f"iaas-{id}-root.qcow2")
+            assert root is not None and root.backing_path is not None
+            assert engine.plan(server(tiny_guest, "h2", "stopped")).changes["instance.mover"].action == "migrate"
+            engine.apply(server(tiny_guest, "h2", "stopped"))
+            assert libvirt["h1"].get_domain(id) is None
+            assert libvirt["h1"].get_volume("iaas-volumes", f"iaas-{id}-root.qcow2") is None
+            moved = libvirt["h2"].get_domain(id)
+            assert moved is not None and moved.state == "shutoff"
+            copy = libvirt["h2"].get_volume("iaas-volumes", f"iaas-{id}-root.qcow2")
+            assert copy is not None and copy.capacity_bytes == root.capacity_bytes
+            engine.apply(server(tiny_guest, "h2"))  # it boots on h2 from the moved disk and seed
+            assert engine.resources()["instance.mover"].id == id  # the same instance, not a new one
+            console = wait_for_console(Path(str(moved.spec.console_log)), "IAAS-GUEST ready")
+            assert "IAAS-GUEST hostname=mover" in console and "IAAS-GUEST ip=10.78.0.10" in console
+            assert "hello from mover" in connect(realhost, "10.78.0.10", 7, attempts=60).stdout
             assert engine.plan(server(tiny_guest, "h2"), refresh=True).empty
         finally:
             engine.destroy()

@@ -45,7 +45,7 @@ from iaas.cloud.kinds._instance_parts import Parts, console_name, seed_name
 from iaas.cloud.kinds._libvirt import id_of_path, lock_for
 from iaas.cloud.kinds.volume import overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
-from iaas.drivers.libvirt import DomainInfo, DomainSpec, VolumeInfo
+from iaas.drivers.libvirt import DomainInfo, DomainSpec, Meta, VolumeInfo
 from iaas.drivers.libvirt.migration import live_migrate
 from iaas.errors import IaasError
 
@@ -86,7 +86,7 @@ def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, d
             if live:
                 live_migrate(src, dst, id, address=_underlay(cloud, ctx, dest), paths=files.paths, disks=files.copied)
             else:
-                _cold(src, dst, info, files)
+                _cold(src, dst, info, files, info.meta or Meta(ctx.stack, ctx.address, ctx.project or ""))
         except BaseException:
             if dst.get_domain(id) is None:
                 _remove_files(cloud, ctx, id, dest, info)
@@ -164,17 +164,16 @@ def _copy_seed(cloud: Cloud, ctx: OpContext, id: str, src: Host, dst: Host) -> N
         copy_volume(src, dst, vol, seed_name(id))
 
 
-def _cold(src: Host, dst: Host, info: DomainInfo, files: Files) -> None:
+def _cold(src: Host, dst: Host, info: DomainInfo, files: Files, meta: Meta) -> None:
     """Move a guest that may be stopped for it: copy its disks, define it on the destination, start it there
     when it ran, and undefine it on the source."""
     if info.state != "shutoff":
         src.stop_domain(info.uuid, timeout=60.0)
     if not (src.simulated or dst.simulated):
-        for vol, made in files.volumes:
-            dst.delete_volume(VOLUME_POOL, made.name)  # made empty by _prepare: the copy takes its place
+        for vol, made in files.volumes:  # made by _prepare, built as the source's: the copy fills it
             copy_volume(src, dst, vol, made.name, made)
     spec = _relocated_spec(info, files.paths)
-    dst.define_domain(spec, info.meta)
+    dst.define_domain(spec, meta)
     dst.set_domain_autostart(info.uuid, info.autostart)
     src.delete_domain(info.uuid)
     if info.state != "shutoff":
@@ -193,9 +192,10 @@ def _relocated_spec(info: DomainInfo, paths: dict[str, str]) -> DomainSpec:
     )
 
 
-def copy_volume(src: Host, dst: Host, vol: VolumeInfo, name: str, like: VolumeInfo | None = None) -> VolumeInfo:
-    """Copy a volume's bytes from ``src`` into a new volume ``name`` on ``dst``, through both hosts' connections;
-    an overlay's copy reads the image that the volume ``like`` (made on ``dst``) is built on."""
+def copy_volume(src: Host, dst: Host, vol: VolumeInfo, name: str, into: VolumeInfo | None = None) -> VolumeInfo:
+    """Copy a volume's bytes from ``src`` to volume ``name`` on ``dst``, through both hosts' connections: into the
+    volume ``into`` made there already (an overlay's copy then names the image ``into`` is built on), else into a
+    new one."""
     with tempfile.TemporaryDirectory(prefix="iaas-move-") as tmp:
         local = Path(tmp) / name
         with local.open("wb") as out:
@@ -203,10 +203,12 @@ def copy_volume(src: Host, dst: Host, vol: VolumeInfo, name: str, like: VolumeIn
             while chunk := src.read_volume(VOLUME_POOL, vol.name, offset, CHUNK):
                 out.write(chunk)
                 offset += len(chunk)
-        if like is not None and like.backing_path:  # the copy names the source's image file: the destination's
-            rebase = ["qemu-img", "rebase", "-u", "-b", like.backing_path, "-F", like.backing_format or "qcow2"]
+        if into is None:
+            return dst.upload_volume(VOLUME_POOL, name, local, "qcow2" if vol.format == "qcow2" else "raw")
+        if into.backing_path:  # the copy names the source's image file: name the destination's
+            rebase = ["qemu-img", "rebase", "-u", "-b", into.backing_path, "-F", into.backing_format or "qcow2"]
             subprocess.run([*rebase, str(local)], check=True, capture_output=True)
-        return dst.upload_volume(VOLUME_POOL, name, local, "qcow2" if vol.format == "qcow2" else "raw")
+        return dst.overwrite_volume(VOLUME_POOL, name, local)
 
 
 def _remove_files(cloud: Cloud, ctx: OpContext, id: str, dest: str, info: DomainInfo) -> None:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 16 * 1024 * 1024  # bytes read from a volume at a time in a cold copy
+STOP_TIMEOUT = 60.0  # seconds a guest moved cold while it runs (not on real hosts) has to shut down
 
 
 @attrs.frozen
@@ -86,10 +87,13 @@ def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, d
             if live:
                 live_migrate(src, dst, id, address=_underlay(cloud, ctx, dest), paths=files.paths, disks=files.copied)
             else:
-                _cold(src, dst, info, files, info.meta or Meta(ctx.stack, ctx.address, ctx.project or ""))
+                meta = info.meta or Meta(ctx.stack, ctx.address, ctx.project or "")
+                _cold(src, dst, info, files, meta, ctx.timeout or STOP_TIMEOUT)
         except BaseException:
             if dst.get_domain(id) is None:
-                _remove_files(cloud, ctx, id, dest, info)
+                _remove_files(cloud, ctx, id, source, dest, info)
+                if info.state == "running" and src.get_domain(id) is not None:
+                    src.start_domain(id)  # a cold move stopped it: it runs on where it was
             raise
         how = "live, while it ran" if live else f"cold, {info.state}"
         log.info("%s: moved from host %s to host %s (%s)", ctx.address, source, dest, how)
@@ -164,11 +168,11 @@ def _copy_seed(cloud: Cloud, ctx: OpContext, id: str, src: Host, dst: Host) -> N
         copy_volume(src, dst, vol, seed_name(id))
 
 
-def _cold(src: Host, dst: Host, info: DomainInfo, files: Files, meta: Meta) -> None:
+def _cold(src: Host, dst: Host, info: DomainInfo, files: Files, meta: Meta, stop_timeout: float) -> None:
     """Move a guest that may be stopped for it: copy its disks, define it on the destination, start it there
     when it ran, and undefine it on the source."""
     if info.state != "shutoff":
-        src.stop_domain(info.uuid, timeout=60.0)
+        src.stop_domain(info.uuid, timeout=stop_timeout)
     if not (src.simulated or dst.simulated):
         for vol, made in files.volumes:  # made by _prepare, built as the source's: the copy fills it
             copy_volume(src, dst, vol, made.name, made)
@@ -211,7 +215,7 @@ def copy_volume(src: Host, dst: Host, vol: VolumeInfo, name: str, into: VolumeIn
         return dst.overwrite_volume(VOLUME_POOL, name, local)
 
 
-def _remove_files(cloud: Cloud, ctx: OpContext, id: str, dest: str, info: DomainInfo) -> None:
+def _remove_files(cloud: Cloud, ctx: OpContext, id: str, source: str, dest: str, info: DomainInfo) -> None:
     """After a failed move: the destination gives back the disks and seed made for the guest (named as the
     source's)."""
     host = cloud.hosts[dest]
@@ -225,7 +229,7 @@ def _remove_files(cloud: Cloud, ctx: OpContext, id: str, dest: str, info: Domain
 
         rec = cloud.inventory.get(seed_record_id(id))
         if rec is not None and rec.host == dest:
-            cloud.inventory.put(attrs.evolve(rec, host=None))
+            cloud.inventory.put(attrs.evolve(rec, host=source))
 
 
 def _leave_source(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, files: Files) -> None:
@@ -245,8 +249,10 @@ def _leave_source(cloud: Cloud, ctx: OpContext, id: str, source: str, info: Doma
 
 def _move_volume_records(cloud: Cloud, files: Files, dest: str) -> None:
     """Each attached volume is now on the destination: its record says so, and its disk counts there."""
-    for vol, _ in files.volumes:
+    for vol, made in files.volumes:
         vid = id_of_path(vol.path)
         rec = cloud.inventory.get(vid) if vid else None
         if rec is not None and rec.kind == "volume":
-            cloud.admission.adopt(attrs.evolve(rec, host=dest), strict=False)
+            data = dict(rec.data or {})
+            data["outputs"] = {**(data.get("outputs") or {}), "host": dest, "path": made.path}
+            cloud.admission.adopt(attrs.evolve(rec, host=dest, data=data), strict=False)

@@ -90,6 +90,21 @@ def _stays(change: Change, outputs: dict[str, Any]) -> Change:
     return change
 
 
+#: Kinds made on their instance's host: when the instance migrates, they are made again on its new host.
+ON_INSTANCE_HOST = ("port_forward",)
+
+
+def _follow_moves(ch: ResourceChange, planned: dict[str, ResourceChange]) -> ResourceChange:
+    """A port forward of an instance that migrates is replaced: its rules move to the instance's new host."""
+    if ch.kind not in ON_INSTANCE_HOST or ch.action not in ("noop", "update"):
+        return ch
+    moving = [d for d in ch.dependencies if d in planned and planned[d].action == "migrate"]
+    if moving:
+        ch.action = "replace"
+        ch.reasons.append(f"{moving[0]} moves to another host")
+    return ch
+
+
 class Planner:
     """Computes one plan; see :func:`make_plan`."""
 
@@ -161,7 +176,8 @@ class Planner:
         for addr in graph.topological_order():
             if wanted is not None and addr not in wanted:
                 continue
-            plan.changes[addr] = self._plan_one(self.stack.resources[addr], records.get(addr), graph)
+            change = self._plan_one(self.stack.resources[addr], records.get(addr), graph)
+            plan.changes[addr] = _follow_moves(change, plan.changes)
         state_graph = _state_graph(records)
         doomed = [a for a in records if a not in self.stack.resources]
         if wanted is not None:

@@ -190,3 +190,21 @@ resources:
     assert "# instance.app will be migrated from host ho1 to host ho2" in out
     assert "Plan: 0 to add, 0 to change, 1 to migrate, 0 to destroy." in out
     assert "Apply complete! Resources: 0 added, 0 changed, 1 migrated, 0 destroyed" in out
+
+
+def test_a_port_forward_follows_its_instance_to_the_new_host(tmp_path: Path, image_file: Path) -> None:
+    def with_forward(host: str) -> iaas.Stack:
+        s = stack(image_file, host)
+        s.add(iaas.PortForward(name="ssh", instance=iaas.Reference("instance", "app"), target_port=22, host_port=2222))
+        return s
+
+    with iaas.Engine.open("web", home=tmp_path, cloud=cloud(tmp_path)) as engine:
+        engine.apply(with_forward("ho1"))
+        assert engine.resources()["port_forward.ssh"].outputs["host"] == "ho1"
+        plan = engine.plan(with_forward("ho2"))
+        assert plan.changes["instance.app"].action == "migrate"
+        assert plan.changes["port_forward.ssh"].action == "replace"
+        assert plan.changes["port_forward.ssh"].reasons == ["instance.app moves to another host"]
+        engine.apply(with_forward("ho2"))
+        assert engine.resources()["port_forward.ssh"].outputs["host"] == "ho2"
+        assert engine.plan(with_forward("ho2"), refresh=True).empty

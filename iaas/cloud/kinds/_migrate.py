@@ -7,11 +7,13 @@ first when missing), the destination joins every network of the instance
 that lives on another host (see :mod:`._overlay`), and then:
 
 * a running guest on real hosts is *live-migrated*: it keeps running while
-  its memory and disks are copied (:func:`iaas.drivers.libvirt.migration.live_migrate`,
-  over the hosts' ``underlay`` addresses);
-* a stopped guest, or one on simulated hosts, moves *cold*: its disks are
-  copied, it is defined on the destination (and started there when it ran),
-  then undefined on the source.
+  its memory and disks are copied (:func:`iaas.drivers.libvirt.migration.live_migrate`),
+  to the destination's ``underlay`` address;
+* a stopped guest, one on simulated hosts, or one whose destination has no
+  ``underlay`` address (no known route for the migration stream) moves
+  *cold*: it is shut down, its disks are copied through the hosts' libvirt
+  connections, it is defined on the destination (and started there when it
+  ran), then undefined on the source.
 
 Its MAC addresses derive from its id and its networks, and its fixed IPs are
 static DHCP entries on each network's own host: both stay as they were, so
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 16 * 1024 * 1024  # bytes read from a volume at a time in a cold copy
-STOP_TIMEOUT = 60.0  # seconds a guest moved cold while it runs (not on real hosts) has to shut down
+STOP_TIMEOUT = 60.0  # seconds a running guest moved cold has to shut down, unless told
 
 
 @attrs.frozen
@@ -68,11 +70,21 @@ class Files:
     volumes: tuple[tuple[VolumeInfo, VolumeInfo], ...]  # each disk volume on the source, and its copy
 
 
-def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, dest: str) -> DomainInfo:
+def move(
+    cloud: Cloud,
+    ctx: OpContext,
+    id: str,
+    source: str,
+    info: DomainInfo,
+    dest: str,
+    *,
+    stop_timeout: float = STOP_TIMEOUT,
+) -> DomainInfo:
     """Move instance ``id`` (``info`` on host ``source``) to host ``dest``; the guest there.
 
     Its NICs must already be resolved on ``dest`` (that joins the networks
-    it spans); see the module documentation for the rest.
+    it spans).  A running guest that moves cold has ``stop_timeout`` seconds
+    to shut down by itself.  See the module documentation for the rest.
     """
     if dest not in cloud.hosts:
         raise IaasError(f"{ctx.address}: host {dest!r} is not a host of this cloud")
@@ -83,12 +95,13 @@ def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, d
             dst.delete_domain(id)
         try:
             files = _prepare(cloud, ctx, id, src, dst, info)
-            live = info.state == "running" and not (src.simulated or dst.simulated)
-            if live:
-                live_migrate(src, dst, id, address=_underlay(cloud, ctx, dest), paths=files.paths, disks=files.copied)
+            address = cloud.host_configs[dest].underlay
+            live = info.state == "running" and not (src.simulated or dst.simulated) and bool(address)
+            if live and address:
+                live_migrate(src, dst, id, address=address, paths=files.paths, disks=files.copied)
             else:
                 meta = info.meta or Meta(ctx.stack, ctx.address, ctx.project or "")
-                _cold(src, dst, info, files, meta, ctx.timeout or STOP_TIMEOUT)
+                _cold(src, dst, info, files, meta, stop_timeout)
         except BaseException:
             if dst.get_domain(id) is None:
                 _remove_files(cloud, ctx, id, source, dest, info)
@@ -103,18 +116,6 @@ def move(cloud: Cloud, ctx: OpContext, id: str, source: str, info: DomainInfo, d
         _leave_source(cloud, ctx, id, source, info, files)
         _move_volume_records(cloud, files, dest)
     return moved
-
-
-def _underlay(cloud: Cloud, ctx: OpContext, host_name: str) -> str:
-    """Where the source reaches the destination's migration service: the destination's underlay address."""
-    config = cloud.host_configs.get(host_name)
-    if config is None or not config.underlay:
-        raise IaasError(
-            f"{ctx.address}: a running instance moves live to host {host_name} over the network between the "
-            "hosts: give the host its address there (`underlay:` in the cloud config's host entry), or stop "
-            "the instance (power_state: stopped) to move it cold"
-        )
-    return config.underlay
 
 
 def _prepare(cloud: Cloud, ctx: OpContext, id: str, src: Host, dst: Host, info: DomainInfo) -> Files:

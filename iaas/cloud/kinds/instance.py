@@ -206,7 +206,8 @@ class Handler(LibvirtHandler):
         own = frozenset(n.spec.mac for n in old_nics)
         if new.get("host") and new["host"] != host_name:  # moves first (its NICs resolved there join networks)
             Parts(self.cloud, ctx, id, str(new["host"])).nics(new, _hostname(info.name), own)
-            info = _migrate.move(self.cloud, ctx, id, host_name, info, str(new["host"]))
+            wait = ctx.timeout or stop_timeout(new)
+            info = _migrate.move(self.cloud, ctx, id, host_name, info, str(new["host"]), stop_timeout=wait)
             host_name = str(new["host"])
         host = self.host(host_name)
         classes = {c.field: c.update for c in diff(Instance, old, new) if c.field in changed}

@@ -31,7 +31,12 @@ DEFAULT_OUTDIR = Path("docs/reference")
 FILE_NAME = "stack-file.md"
 EXAMPLE_NAME = "example"
 
-_CHANGE = {"live": "in place (live)", "offline": "in place (restart)", "replace": "replacement"}
+_CHANGE = {
+    "live": "in place (live)",
+    "offline": "in place (restart)",
+    "migrate": "moves to that host (live migration)",
+    "replace": "replacement",
+}
 
 
 # ---------------------------------------------------------------- sample values

@@ -269,6 +269,8 @@ class Session:
 
         address = address or f"{kind}.{inputs.get('name', '?')}"
         self.resolve(kind, inputs, address)  # every reference names an object, before anything is touched
+        if action == "update" and before is not None:  # a move to another host is checked as the engine plans it
+            action = diff(kind, before, inputs, address=address).action
         item = PlannedItem(address, kind, action, before, inputs, outputs)
         errors, planned = self.cloud.check_plan(self.stack, [item])
         if errors:
@@ -354,7 +356,7 @@ class Session:
         old_c, new_c = complete(cls, dict(old)), complete(cls, dict(new))
         if not d.changes and not lost_of(outputs):  # values adopted from the configuration: nothing to do
             return ResourceState(id, new_c, dict(outputs or {}))
-        self._preflight(kind, "update", new_c, (outputs or {}).get("host"))
+        self._preflight(kind, d.action, new_c, new_c.get("host") or (outputs or {}).get("host"))
         ctx = self._ctx(address, new_c, timeout=timeout)
         out = self.cloud.update(kind, ctx, id, old_c, new_c, d.changed_fields, outputs or {})
         return ResourceState(id, new_c, self._programmed(kind, out))

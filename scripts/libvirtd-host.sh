@@ -69,7 +69,12 @@ prepare() {
         cp -a /etc/libvirt/. "$dir/etc/"
         rm -f "$dir"/etc/qemu/networks/autostart/* "$dir"/etc/qemu/networks/*.xml
     fi
+    # Each host its own UUID (libvirt would read the machine's, the same for every host here, and refuse to
+    # migrate a guest between two of them as "the same host").
+    local uuid
+    uuid=$(printf '%s' "$dir" | md5sum | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/')
     cat >"$dir/etc/libvirtd.conf" <<EOF
+host_uuid = "$uuid"
 unix_sock_dir = "$dir/sock"
 unix_sock_auth = "none"
 unix_sock_ro_perms = "0700"

@@ -163,7 +163,7 @@ def resource_module(kind: str) -> str:
         },
         "action": {
             "description": "What was done (or, in check mode, would be done): V(create), V(update), "
-            "V(replace), V(delete) or V(none).",
+            "V(migrate) (an instance moved to another host), V(replace), V(delete) or V(none).",
             "returned": "always",
             "type": "str",
             "sample": "create",
@@ -318,7 +318,7 @@ def stack_module() -> str:
             "description": "How many resources the plan creates, updates, replaces and deletes.",
             "returned": "always",
             "type": "dict",
-            "sample": {"create": 2, "update": 0, "replace": 0, "delete": 0},
+            "sample": {"create": 2, "update": 0, "migrate": 0, "replace": 0, "delete": 0},
         },
         "plan_text": {
             "description": "The plan as text, as C(iaas plan) prints it.",

@@ -147,6 +147,7 @@ def _describe(f: FieldSchema, top: bool) -> list[str]:
             {
                 "replace": "Changing it replaces the object (it is deleted and created anew).",
                 "offline": "Changing it stops and starts the object.",
+                "migrate": "Changing it moves the object to that host in place (live migration).",
                 "live": "Changing it is done in place.",
             }[spec.update]
         )

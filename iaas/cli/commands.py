@@ -72,7 +72,9 @@ def _report(ui: UI, result: ApplyResult, destroy: bool) -> None:
     else:
         ui.print(
             f"Apply complete! Resources: {counts.get('create', 0) + counts.get('replace', 0)} added, "
-            f"{counts.get('update', 0)} changed, {counts.get('delete', 0) + counts.get('replace', 0)} "
+            f"{counts.get('update', 0)} changed, "
+            + (f"{counts['migrate']} migrated, " if counts.get("migrate") else "")
+            + f"{counts.get('delete', 0) + counts.get('replace', 0)} "
             f"destroyed ({result.seconds:.1f}s)."
         )
     if result.outputs and not destroy:

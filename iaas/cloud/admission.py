@@ -354,6 +354,9 @@ class Admission:
         if not need or not s.host:
             return []
         scope = f"host:{s.host}"
+        for (held, resource), _ in self.store.consumption(s.owner).items():
+            if held.startswith("host:") and held != scope:  # it moved: the host it leaves gets its room back
+                self.store.consume(s.owner, held, resource, 0)
         size = self.sizes().get(s.host, {})
         over, grows = [], False
         for resource, amount in need.items():

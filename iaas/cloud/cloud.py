@@ -358,7 +358,8 @@ class Cloud:
         given, old, new = new, self.flavored(kind, old), self.flavored(kind, new)
         rec = self.inventory.get(id)
         host = outputs.get("host") or (rec.host if rec is not None else None)
-        subject = self._subject(kind, ctx, id, new, host)
+        moved = "host" in changed and kind == "instance" and isinstance(new.get("host"), str)
+        subject = self._subject(kind, ctx, id, new, new["host"] if moved else host)  # a move claims its destination
         self.admission.reserve(subject)
         try:
             out = {**flavors.chosen(given, new), **handler.update(ctx, id, old, new, changed, outputs)}
@@ -462,7 +463,7 @@ class Cloud:
             if chosen:
                 planned[new.address] = {**chosen, **planned.get(new.address, {})}
         for item in items:
-            if item.action in ("create", "replace", "update") and item.after is not None:
+            if item.action in ("create", "replace", "update", "migrate") and item.after is not None:
                 host = (planned.get(item.address) or {}).get("host")
                 if host and not item.after.get("host"):  # where the scheduler puts it, for the host's checks
                     item = attrs.evolve(item, after={**item.after, "host": host})

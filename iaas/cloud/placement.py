@@ -50,6 +50,11 @@ class Obj:
         """True when the plan creates the object (or creates it anew)."""
         return self.item is not None and self.item.action in NEW
 
+    @property
+    def moving(self) -> bool:
+        """True when the plan migrates the object to another host (placed there like a new one)."""
+        return self.item is not None and self.item.action == "migrate"
+
 
 class PlanView:
     """The cloud's objects as the plan would leave them, with reference resolution."""
@@ -145,7 +150,7 @@ class PlanView:
 def _quota_order(obj: Obj) -> int:
     if obj.item is None:
         return 0
-    return 1 if obj.item.action in ("noop", "update") else 2
+    return 1 if obj.item.action in ("noop", "update", "migrate") else 2
 
 
 def check_quotas(view: PlanView) -> list[FieldError]:

@@ -323,7 +323,7 @@ class _Run:
     def pinned(self) -> None:
         """New objects with a ``host`` input must name a host of the cloud; networks and volumes stay there."""
         for obj in self.view.objects:
-            if obj.new and obj.kind in ("network", "volume", "instance") and obj.host:
+            if (obj.new or obj.moving) and obj.kind in ("network", "volume", "instance") and obj.host:
                 if obj.host not in self.states:
                     self.problems.append((obj.label, "host", f"host {obj.host} is not a host of this cloud"))
                 elif obj.kind != "instance" and (why := self.states[obj.host].drained):
@@ -336,7 +336,7 @@ class _Run:
         staying = [
             (i, self.states[i.host])
             for i in self.view.of_kind("instance")
-            if not i.new and i.host is not None and i.host in self.states
+            if not i.new and not i.moving and i.host is not None and i.host in self.states
         ]
         for inst, state in staying:
             state.consume(*_sizes(inst.inputs))
@@ -391,6 +391,13 @@ class _Run:
             obj = self.view.resolve(kind, value)
             if obj is None:
                 continue
+            if inst.moving and kind == "volume":  # its volumes move with it: their size counts at the destination
+                req.disk_gib += _volume_gib(obj.inputs)
+                kept = obj.inputs.get("host")
+                if isinstance(kept, str) and kept != pinned:
+                    why = f"its volume {obj.label} is pinned to host {kept} (its host field) and cannot move with it"
+                    self.problems.append((inst.label, "host", why))
+                continue
             where = self.host_of(obj)
             if where:
                 req.bound[obj.label] = where
@@ -403,16 +410,21 @@ class _Run:
         return req, unplaced
 
     def new_instances(self) -> None:
-        """Place every instance the plan creates, in plan order."""
+        """Place every instance the plan creates or migrates (to its new ``host``), in plan order."""
         for inst in self.view.of_kind("instance"):
-            if not inst.new:
+            if not inst.new and not inst.moving:
                 continue
             req, unplaced = self.request(inst)
             if req.pinned and req.pinned not in self.states:
                 continue  # reported by pinned()
             result = place(self.hosts, req, self.strategy)
             if result.host is None:
-                self.problems.append((inst.label, "host", f"no host can take it: {result.explain()}"))
+                why = (
+                    f"cannot migrate to host {req.pinned}: {result.rejections.get(str(req.pinned))}"
+                    if inst.moving
+                    else f"no host can take it: {result.explain()}"
+                )
+                self.problems.append((inst.label, "host", why))
                 continue
             self.planned[inst.label] = {"host": result.host}
             self.states[result.host].consume(req.vcpus, req.memory_mib, req.disk_gib)
@@ -456,7 +468,8 @@ def place_all(view: PlanView) -> tuple[Planned, list[Problem]]:
     has nothing to place or check: the hosts are not asked for their size.
     """
     if not any(
-        o.new or (o.kind == "instance" and o.item is not None and o.item.action == "update") for o in view.objects
+        o.new or (o.kind == "instance" and o.item is not None and o.item.action in ("update", "migrate"))
+        for o in view.objects
     ):
         return {}, []
     run = _Run(view)

@@ -57,7 +57,7 @@ def execution_graph(plan: Plan) -> Graph[Node]:
     """The steps of a plan and the order they must respect."""
     g: Graph[Node] = Graph()
     changes = plan.changes
-    applies = [a for a, c in changes.items() if c.action in ("create", "update", "replace")]
+    applies = [a for a, c in changes.items() if c.action in ("create", "update", "migrate", "replace")]
     deletes = {a for a, c in changes.items() if c.action in ("delete", "replace") or c.deposed}
     apply_set = set(applies)
     users: dict[str, list[str]] = {}
@@ -83,7 +83,7 @@ def execution_graph(plan: Plan) -> Graph[Node]:
                 g.add_edge((x, "delete"), (a, "apply"))
     for a in applies:  # a resource that stops using y is updated before y is deleted
         ch = changes[a]
-        if ch.action == "update":
+        if ch.action in ("update", "migrate"):
             for y in ch.recorded_dependencies:
                 if y in deletes and y not in ch.dependencies and changes[y].action == "delete":
                     g.add_edge((y, "delete"), (a, "apply"))
@@ -179,7 +179,7 @@ class Applier:
         ch = self.plan.changes[address]
         if phase == "delete":
             return self._delete_step(ch)
-        if ch.action == "update":
+        if ch.action in ("update", "migrate"):
             return self._update(ch)
         return self._create(ch)
 
@@ -257,7 +257,7 @@ class Applier:
         assert ch.id is not None and ch.before is not None
         inputs = self._inputs(ch)
         changed = [k for k in inputs if inputs.get(k) != ch.before.get(k)]
-        self._emit("start", ch.address, action="update", fields=changed)
+        self._emit("start", ch.address, action=ch.action, fields=changed)
         outputs = ch.outputs  # nothing to change in the cloud: the record takes values adopted from the configuration
         if changed or ch.repairs:  # a repair re-applies the recorded inputs
             base = self.plan.base
@@ -266,7 +266,7 @@ class Applier:
         extra = {"deposed": ch.deposed} if ch.deposed else {}
         self._record(ch, id=ch.id, inputs=inputs, outputs=outputs, status="ready", extra=extra)
         self._known(ch.address, inputs, outputs)
-        return "updated"
+        return "migrated" if ch.action == "migrate" else "updated"
 
     def _delete_step(self, ch: ResourceChange) -> str:
         if ch.action == "delete" or (ch.action == "replace" and not ch.create_first):

@@ -13,7 +13,7 @@ from iaas.cloud.hostcheck import needs_of as _needs_of
 from iaas.cloud.preflight import Need, PreflightError, preflight
 from iaas.engine.plan import Plan, ResourceChange
 
-_WRITES = ("create", "update", "replace")
+_WRITES = ("create", "update", "migrate", "replace")
 
 
 def _host_of(change: ResourceChange) -> str | None:

@@ -14,7 +14,7 @@ import attrs
 from iaas.model.values import Change
 
 #: Plan actions, in the order a summary lists them.
-ACTIONS = ("create", "update", "replace", "delete", "noop")
+ACTIONS = ("create", "update", "migrate", "replace", "delete", "noop")
 
 
 @attrs.define
@@ -50,6 +50,15 @@ class ResourceChange:
     def create_first(self) -> bool:
         """True for a replacement that creates the new object before deleting the old one."""
         return self.action == "replace" and bool(self.lifecycle.get("create_before_destroy"))
+
+    @property
+    def moves(self) -> tuple[str, str] | None:
+        """The source and destination hosts of a migration, or None."""
+        change = next((c for c in self.changes if c.update == "migrate"), None)
+        if self.action != "migrate" or change is None:
+            return None
+        source = (self.outputs or {}).get("host") or change.old
+        return str(source), str(change.new)
 
     @property
     def replaced_fields(self) -> list[str]:

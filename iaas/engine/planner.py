@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import attrs
+
 from iaas.cloud import DATAPLANE, Cloud, PlannedItem
 from iaas.cloud.placement import as_error
 from iaas.cloud.references import References
@@ -21,7 +23,7 @@ from iaas.model import KINDS, UNKNOWN, Reference, contains_unknown, object_schem
 from iaas.model.base import MISSING
 from iaas.model.observe import ignore_changes
 from iaas.model.schema import ObjectSchema
-from iaas.model.values import ForbiddenChange, action_of, complete, diff, with_later_defaults
+from iaas.model.values import Change, ForbiddenChange, action_of, complete, diff, with_later_defaults
 from iaas.stack import Declared, Stack
 from iaas.state import ResourceRecord, Snapshot
 
@@ -79,6 +81,28 @@ def _name_pending_refs(desired: Any, after: Any) -> Any:
     if isinstance(after, list) and isinstance(desired, list) and len(after) == len(desired):
         return [_name_pending_refs(d, a) for d, a in zip(desired, after, strict=True)]
     return after
+
+
+def _stays(change: Change, outputs: dict[str, Any]) -> Change:
+    """A host set to the one the cloud chose (or moved it to) is no move: the record only learns it."""
+    if change.update == "migrate" and change.new == outputs.get(change.field):
+        return attrs.evolve(change, update="live")
+    return change
+
+
+#: Kinds made on their instance's host: when the instance migrates, they are made again on its new host.
+ON_INSTANCE_HOST = ("port_forward",)
+
+
+def _follow_moves(ch: ResourceChange, planned: dict[str, ResourceChange]) -> ResourceChange:
+    """A port forward of an instance that migrates is replaced: its rules move to the instance's new host."""
+    if ch.kind not in ON_INSTANCE_HOST or ch.action not in ("noop", "update"):
+        return ch
+    moving = [d for d in ch.dependencies if d in planned and planned[d].action == "migrate"]
+    if moving:
+        ch.action = "replace"
+        ch.reasons.append(f"{moving[0]} moves to another host")
+    return ch
 
 
 class Planner:
@@ -160,7 +184,8 @@ class Planner:
         for addr in graph.topological_order():
             if wanted is not None and addr not in wanted:
                 continue
-            plan.changes[addr] = self._plan_one(self.stack.resources[addr], records.get(addr), graph)
+            change = self._plan_one(self.stack.resources[addr], records.get(addr), graph)
+            plan.changes[addr] = _follow_moves(change, plan.changes)
         state_graph = _state_graph(records)
         doomed = [a for a in records if a not in self.stack.resources]
         if wanted is not None:
@@ -211,7 +236,7 @@ class Planner:
         adopted = observe.adopted(unread, before, after)
         ch.before = observe.adopt_unread(unread, before, after)
         try:
-            ch.changes = diff(cls, ch.before, after)
+            ch.changes = [_stays(c, rec.outputs) for c in diff(cls, ch.before, after)]
         except ForbiddenChange as exc:
             self.errors.append(FieldError(decl.address, exc.field, str(exc), decl.source))
         ch.action = action_of(ch.changes)

@@ -8,10 +8,11 @@ from typing import Any
 from iaas.engine.plan import Plan, ResourceChange
 from iaas.model import KINDS, UNKNOWN, contains_unknown, object_schema
 
-_SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "noop": " "}
+_SYMBOL = {"create": "+", "update": "~", "migrate": "~>", "delete": "-", "replace": "-/+", "noop": " "}
 _HEADLINE = {
     "create": "will be created",
     "update": "will be updated in place",
+    "migrate": "will be migrated",
     "delete": "will be destroyed",
     "replace": "must be replaced",
 }
@@ -75,7 +76,7 @@ def _body(ch: ResourceChange) -> list[str]:
         note = (
             "  # forces replacement"
             if c.update == "replace"
-            else ("  # needs a restart" if c.update == "offline" else "")
+            else {"offline": "  # needs a restart", "migrate": "  # moves the instance"}.get(c.update, "")
         )
         secret = _secret(ch.kind, c.field)
         for path, old, new in _field_changes(c.field, c.old, c.new):
@@ -92,6 +93,8 @@ def render_change(ch: ResourceChange) -> list[str]:
     headline = _HEADLINE.get(ch.action, "")
     if ch.action == "replace" and ch.create_first:
         headline += " (the new one is created before the old one is destroyed)"
+    if ch.moves is not None:
+        headline += " from host {} to host {} (live while it runs, with its disks)".format(*ch.moves)
     if ch.reasons and ch.action != "create" and ch.reasons != ["destroy"]:
         headline += f" ({', '.join(ch.reasons)})"
     name = ch.address.split(".", 1)[1]
@@ -108,7 +111,7 @@ def render_change(ch: ResourceChange) -> list[str]:
 def render_change_line(ch: ResourceChange) -> str:
     """One resource's planned change on one line: symbol, address, and what forces it (compact plans)."""
     line = f"{_SYMBOL[ch.action]:>3} {ch.address}"
-    fields = [c.field for c in ch.changes] if ch.action in ("update", "replace") else []
+    fields = [c.field for c in ch.changes] if ch.action in ("update", "migrate", "replace") else []
     if fields:
         line += f" ({', '.join(fields)})"
     if ch.reasons and ch.action != "create" and ch.reasons != ["destroy"]:
@@ -159,8 +162,14 @@ def render_plan(plan: Plan, compact: bool = False) -> str:
         for ch in pending:
             out += render_change(ch)
             out.append("")
-    s = plan.summary()
-    out.append(
-        f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change, {s['delete'] + s['replace']} to destroy."
-    )
+    out.append(summary_line(plan.summary()))
     return "\n".join(out)
+
+
+def summary_line(s: dict[str, int]) -> str:
+    """``Plan: 1 to add, 0 to change, 0 to destroy.`` (with ``N to migrate`` when the plan moves instances)."""
+    moved = f" {s['migrate']} to migrate," if s.get("migrate") else ""
+    return (
+        f"Plan: {s['create'] + s['replace']} to add, {s['update']} to change,{moved} "
+        f"{s['delete'] + s['replace']} to destroy."
+    )

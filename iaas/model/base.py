@@ -17,11 +17,13 @@ import attrs
 
 from iaas.model import checks
 
-UpdateClass = Literal["live", "offline", "replace"]
+UpdateClass = Literal["live", "offline", "migrate", "replace"]
 """How a change to a field is carried out.
 
 ``live``: applied to the running object; ``offline``: needs the object stopped
-and started again; ``replace``: the object is deleted and created anew.
+and started again; ``migrate``: the object moves to another host, keeping its
+identity, disks and addresses (a running guest keeps running); ``replace``: the
+object is deleted and created anew.
 """
 
 META_KEY = "iaas"
@@ -118,6 +120,11 @@ class FieldSpec:
     def replace(self) -> bool:
         """True when a change of this field forces a replacement."""
         return self.update == "replace"
+
+    @property
+    def placement(self) -> bool:
+        """True when the field says where the object lives (a change moves or replaces it)."""
+        return self.update in ("migrate", "replace")
 
 
 def field(

@@ -193,7 +193,10 @@ class Instance(Resource):
         update="offline",
     )
     host: str | None = field(
-        "Host to place the instance on; chosen by the scheduler when unset.", update="replace", chosen=True
+        "Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the "
+        "instance to that host (live while it runs, with its disks; it keeps its addresses).",
+        update="migrate",
+        chosen=True,
     )
     host_labels: dict[str, str] = field(
         "Labels the host must carry (the labels of the cloud config's hosts); the "

@@ -281,7 +281,14 @@ def diff(cls: type[Resource], old: dict[str, Any], new: dict[str, Any]) -> list[
 
 
 def action_of(changes: list[Change]) -> str:
-    """``noop``, ``update`` or ``replace`` for a list of changes."""
+    """``noop``, ``update``, ``migrate`` or ``replace`` for a list of changes.
+
+    A replacement wins over a move, and a move over an update in place (the
+    other changed fields are applied on the new host, after the move).
+    """
     if not changes:
         return "noop"
-    return "replace" if any(c.update == "replace" for c in changes) else "update"
+    updates = {c.update for c in changes}
+    if "replace" in updates:
+        return "replace"
+    return "migrate" if "migrate" in updates else "update"

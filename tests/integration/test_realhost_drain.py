@@ -1,4 +1,4 @@
-"""Draining a real host: its guest is made again on the other host, which boots it, and the stack's plan is empty."""
+"""Draining a real host: its guest moves to the other host (cold: no underlay), and the stack's plan is empty."""
 
 from __future__ import annotations
 

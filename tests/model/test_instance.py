@@ -329,7 +329,7 @@ def test_a_smaller_flavor_would_shrink_the_root_disk() -> None:
         ("image", Reference("image", "other"), "replace"),
         ("key_pair", "k2", "replace"),
         ("user_data", "#cloud-config\n", "replace"),
-        ("host", "node2", "replace"),
+        ("host", "node2", "migrate"),
         ("server_group", "g", "replace"),
         ("project", "p", "replace"),
         ("name", "vm2", "replace"),

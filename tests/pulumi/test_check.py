@@ -170,8 +170,9 @@ def test_unknown_values_pass_check_and_diff_as_the_core_decides(plugin: Plugin) 
     assert list(d.diffs) == ["memoryMib"] and d.detailedDiff["memoryMib"].kind == proto.PropertyDiff.UPDATE
     d = plugin.diff("instance", "vm", "id-1", state, {**olds, "memoryMib": 1024.0}, ignore=["memoryMib"])
     assert d.changes == proto.DiffResponse.DIFF_NONE
-    d = plugin.diff("instance", "vm", "id-1", state, {**olds, "host": "other"})  # set by hand: a replacement
-    assert list(d.replaces) == ["host"]
+    d = plugin.diff("instance", "vm", "id-1", state, {**olds, "host": "other"})  # set by hand: a migration
+    assert list(d.replaces) == [] and list(d.diffs) == ["host"]
+    assert d.detailedDiff["host"].kind == proto.PropertyDiff.UPDATE
 
 
 def test_quota_and_capacity_fail_the_preview(plugin: Plugin, image_file: Path) -> None:

@@ -163,8 +163,8 @@ class ResourceModule(IaasModule):
         change = self.session.diff(self.kind, old, new, self.address, outputs=dict(state.outputs))  # a lost dataplane
         if change.action == "noop":
             return "none", old, old, dict(state.outputs)
-        if change.action == "update":
-            return "update", old, new, self.update(state.id, old, new, dict(state.outputs))
+        if change.action in ("update", "migrate"):  # a move to another host is an update of its host
+            return change.action, old, new, self.update(state.id, old, new, dict(state.outputs))
         self.session.plan_create(
             self.kind, new, self.address, before=old, outputs=dict(state.outputs), action="replace"
         )

@@ -182,8 +182,8 @@ image:
       returned: always
       type: int
 action:
-  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
-    or V(none).'
+  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(migrate) (an
+    instance moved to another host), V(replace), V(delete) or V(none).'
   returned: always
   type: str
   sample: create

@@ -245,8 +245,9 @@ options:
     - spice
   host:
     description:
-    - Host to place the instance on; chosen by the scheduler when unset.
-    - Changing it replaces the object (it is deleted and created anew).
+    - Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the instance
+      to that host (live while it runs, with its disks; it keeps its addresses).
+    - Changing it moves the object to that host in place (live migration).
     type: str
   host_labels:
     description:
@@ -449,7 +450,8 @@ instance:
       returned: always
       type: str
     host:
-      description: Host to place the instance on; chosen by the scheduler when unset.
+      description: Host to place the instance on; chosen by the scheduler when unset. Changing it migrates
+        the instance to that host (live while it runs, with its disks; it keeps its addresses).
       returned: always
       type: str
     host_labels:
@@ -489,8 +491,8 @@ instance:
       returned: always
       type: str
 action:
-  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
-    or V(none).'
+  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(migrate) (an
+    instance moved to another host), V(replace), V(delete) or V(none).'
   returned: always
   type: str
   sample: create

@@ -192,7 +192,8 @@ instances:
       returned: always
       type: str
     host:
-      description: Host to place the instance on; chosen by the scheduler when unset.
+      description: Host to place the instance on; chosen by the scheduler when unset. Changing it migrates
+        the instance to that host (live while it runs, with its disks; it keeps its addresses).
       returned: always
       type: str
     host_labels:

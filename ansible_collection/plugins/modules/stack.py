@@ -101,6 +101,7 @@ plan:
   sample:
     create: 2
     update: 0
+    migrate: 0
     replace: 0
     delete: 0
 plan_text:

@@ -119,9 +119,14 @@ class LibvirtHandler:
         return name if name in self.cloud.hosts else None
 
     def hosts_to_search(self, id: str, outputs: dict[str, Any] | None) -> list[str]:
-        """The recorded host of an object, or every host when none is recorded."""
+        """The recorded host of an object (then the inventory's, when an instance moved it meanwhile), or every
+        host when none is recorded."""
         known = self.recorded_host(id, outputs)
-        return [known] if known else list(self.cloud.hosts)
+        if not known:
+            return list(self.cloud.hosts)
+        rec = self.cloud.inventory.get(id) if (outputs or {}).get("host") else None
+        moved = rec.host if rec is not None and rec.host in self.cloud.hosts else None
+        return [known, moved] if moved and moved != known else [known]
 
     def host(self, name: str) -> Host:
         """The :class:`Host` of that name."""

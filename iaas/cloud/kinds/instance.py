@@ -37,7 +37,7 @@ import attrs
 
 from iaas.cloud.base import Observed, OpContext, PlannedItem, errors_to_fields
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _overlay, _seed
+from iaas.cloud.kinds import _migrate, _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_parts import (
     ROOT_TARGETS,
@@ -196,16 +196,23 @@ class Handler(LibvirtHandler):
         changed: list[str],
         outputs: dict[str, Any],
     ) -> dict[str, Any]:
-        """Apply the changed fields: live where the model says live, else stop, redefine and start."""
-        found = self._find(id, outputs)
+        """Move it when its host changed; then apply the changed fields: live where the model says live, else
+        stop, redefine and start."""
+        found = self._find(id, outputs) or self._find(id, {"host": new.get("host")})  # already moved there
         if found is None:
             raise NotFoundError(f"{ctx.address}: instance {id} no longer exists")
         host_name, info = found
+        old_nics = self._current_nics(self.host(host_name), info)
+        own = frozenset(n.spec.mac for n in old_nics)
+        if new.get("host") and new["host"] != host_name:  # moves first (its NICs resolved there join networks)
+            Parts(self.cloud, ctx, id, str(new["host"])).nics(new, _hostname(info.name), own)
+            wait = ctx.timeout or stop_timeout(new)
+            info = _migrate.move(self.cloud, ctx, id, host_name, info, str(new["host"]), stop_timeout=wait)
+            host_name = str(new["host"])
         host = self.host(host_name)
         classes = {c.field: c.update for c in diff(Instance, old, new) if c.field in changed}
         parts = Parts(self.cloud, ctx, id, host_name)
-        old_nics = self._current_nics(host, info)
-        nics = parts.nics(new, _hostname(info.name), frozenset(n.spec.mac for n in old_nics))
+        nics = parts.nics(new, _hostname(info.name), own)
         volumes = parts.volumes(new)
         gone = [n for n in old_nics if n.spec.mac not in {n.spec.mac for n in nics}]
         for nic in gone:
@@ -446,11 +453,14 @@ class Handler(LibvirtHandler):
         return None
 
     def _current_nics(self, host: Host, info: DomainInfo | None) -> list[NicPlan]:
-        """The NICs a guest has, with the network id and static IP each has on its network."""
+        """The NICs a guest has, with the network id and static IP each has on its network (whose DHCP entries
+        are on the network's own host)."""
         plans = []
         for nic in info.nics if info is not None else ():
             net = host.get_network(nic.network)
-            entry = next((h for h in net.spec.dhcp_hosts if h.mac == nic.mac), None) if net else None
+            home = _overlay.home_of(self.cloud, net.uuid, host.name) if net else None
+            served = self.host(home).get_network(net.uuid) if net and home else net
+            entry = next((h for h in served.spec.dhcp_hosts if h.mac == nic.mac), None) if served else None
             plans.append(NicPlan(nic, net.uuid if net else nic.network, entry.ip if entry else None))
         return plans
 

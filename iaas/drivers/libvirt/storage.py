@@ -212,6 +212,24 @@ class StorageOps(Connection):
 
         return self._call(f"upload volume {name} to pool {pool}", run)
 
+    def overwrite_volume(self, pool: str, name: str, source: str | Path) -> VolumeInfo:
+        """Replace the bytes of the existing volume ``name`` of ``pool`` by those of a file of this machine,
+        through the libvirt connection (a qcow2 file keeps its own header: its backing file and size)."""
+        path = Path(source)
+        if self.simulated:
+            raise HostError(self.name, f"overwrite volume {name}", "a simulated host holds no data")
+
+        def run(conn: libvirt.virConnect) -> VolumeInfo:
+            lv_pool = self._require_pool(conn, pool)
+            vol = _lookup.volume(lv_pool, name)
+            if vol is None:
+                raise NotFoundError(f"host {self.name!r}: no volume {name!r} in pool {pool!r}")
+            _send(conn, vol, path, path.stat().st_size)
+            self._refresh(lv_pool)  # the host reads the header it now has
+            return volume_info(lv_pool, _lookup.volume(lv_pool, name) or vol)
+
+        return self._call(f"overwrite volume {name} in pool {pool}", run)
+
     def read_volume(self, pool: str, name: str, offset: int = 0, limit: int = 16 * 1024 * 1024) -> bytes | None:
         """The bytes of a volume from ``offset`` on (at most ``limit``), through the libvirt connection.
 

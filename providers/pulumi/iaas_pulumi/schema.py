@@ -20,6 +20,7 @@ from iaas_pulumi.names import camel, function_token, resource_token, type_token
 _CHANGE = {
     "live": "Changed in place, on the running object.",
     "offline": "Changed in place; the object is stopped and started again.",
+    "migrate": "Changing it moves the object to that host in place (live migration).",
     "replace": "Changing it replaces the resource.",
 }
 

@@ -47,7 +47,7 @@ def _load_private(kind: str, raw: bytes, obj: dict[str, Any] | None) -> dict[str
     """Private data; without any, the placement fields (chosen, and replaced when changed) count as unset."""
     data = json.loads(raw) if raw else {}
     if "unset" not in data and obj is not None:
-        data["unset"] = [f.name for f in schema_of(kind).fields if f.spec.chosen and f.spec.update == "replace"]
+        data["unset"] = [f.name for f in schema_of(kind).fields if f.spec.chosen and f.spec.placement]
     return data
 
 

@@ -107,6 +107,7 @@ def describe(f: FieldSchema) -> str:
             {
                 "replace": "Changing it replaces the object.",
                 "offline": "Changed with a restart.",
+                "migrate": "Changing it moves the object to that host in place (live migration).",
                 "live": "Changed in place.",
             }[spec.update]
         )

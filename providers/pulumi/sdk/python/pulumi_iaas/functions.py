@@ -1223,7 +1223,8 @@ class GetInstanceResult:
     @pulumi.getter
     def host(self) -> str | None:
         """
-        Host to place the instance on; chosen by the scheduler when unset.
+        Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the instance to that
+        host (live while it runs, with its disks; it keeps its addresses).
         """
         return pulumi.get(self, "host")
 

@@ -110,8 +110,9 @@ class InstanceArgs:
         :param graphics: A graphical console: vnc, spice or none; it listens on the host's loopback address, on a
             port the host picks (see graphics_address). One of: `none`, `vnc`, `spice`. Changed in place; the object
             is stopped and started again.
-        :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the
-            resource.
+        :param host: Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the
+            instance to that host (live while it runs, with its disks; it keeps its addresses). Changing it moves
+            the object to that host in place (live migration).
         :param host_labels: Labels the host must carry (the labels of the cloud config's hosts); the scheduler
             places the instance only on a host that has every one. Changing it replaces the resource.
         :param server_group: Server group whose placement policy applies. The id (or name) of a server group.
@@ -523,7 +524,9 @@ class InstanceArgs:
     @pulumi.getter
     def host(self) -> pulumi.Input[str] | None:
         """
-        Host to place the instance on; chosen by the scheduler when unset. Changing it replaces the resource.
+        Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the instance to that
+        host (live while it runs, with its disks; it keeps its addresses). Changing it moves the object to that host
+        in place (live migration).
         """
         return pulumi.get(self, "host")
 
@@ -914,7 +917,8 @@ class Instance(pulumi.CustomResource):
     @pulumi.getter
     def host(self) -> pulumi.Output[str | None]:
         """
-        Host to place the instance on; chosen by the scheduler when unset.
+        Host to place the instance on; chosen by the scheduler when unset. Changing it migrates the instance to that
+        host (live while it runs, with its disks; it keeps its addresses).
         """
         return pulumi.get(self, "host")
 

@@ -153,4 +153,8 @@ VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "host_address": st.sampled_from(["0.0.0.0", "192.0.2.7"]),
         },
     ),
+    "floating_ip": st.fixed_dictionaries(
+        {"name": names},
+        optional={"instance": ref("instance"), "ip_address": st.sampled_from(["192.0.2.17", "203.0.113.5"])},
+    ),
 }

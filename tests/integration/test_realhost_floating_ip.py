@@ -9,7 +9,7 @@ import pytest
 
 import iaas
 from iaas.cloud.kinds import _floating, _hostcmd
-from tests.integration.conftest import NamespacedHost, TinyGuest
+from tests.integration.conftest import NamespacedHost, TinyGuest, _host, restart_host
 from tests.integration.test_realhost_stack import connect
 
 pytestmark = pytest.mark.realhost
@@ -18,16 +18,21 @@ LAN = "198.51.100"  # the host's external LAN: the host is .1, the client .2, th
 FLOATING = f"{LAN}.20"
 
 
-@pytest.fixture
-def external(realhost: NamespacedHost) -> Iterator[str]:
-    """An external interface of the host (a bridge, for the client to plug into) on the LAN; removed after."""
+def plug_external(host: NamespacedHost) -> str:
+    """Give the host an external interface on the LAN: a bridge, for the client to plug into."""
     for argv in (
         ["ip", "link", "add", "ext1", "type", "bridge"],
         ["ip", "addr", "add", f"{LAN}.1/24", "dev", "ext1"],
         ["ip", "link", "set", "ext1", "up"],
     ):
-        assert realhost.run(*argv).returncode == 0
-    yield "ext1"
+        assert host.run(*argv).returncode == 0
+    return "ext1"
+
+
+@pytest.fixture
+def external(realhost: NamespacedHost) -> Iterator[str]:
+    """The session host's external interface (removed after the test)."""
+    yield plug_external(realhost)
     realhost.run("ip", "link", "del", "ext1")
 
 
@@ -91,3 +96,39 @@ def test_a_floating_ip_reaches_its_instance_from_outside_moves_live_heals_and_go
     assert realhost.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0  # no table is left
     assert "iaas:" not in realhost.run("iptables", "-w", "-S").stdout  # nor libvirt's admission
     assert f" {FLOATING}/32 " not in realhost.run("ip", "-o", "addr", "show", "dev", external).stdout
+
+
+def test_a_host_restart_shows_in_the_plan_and_apply_carries_the_address_again(
+    realhost_factory: dict[str, NamespacedHost], tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    host = _host(realhost_factory, "fipr", tmp_path_factory)
+    external = plug_external(host)
+    home = tmp_path_factory.mktemp("fipr-home")
+    config = {**host.config(), "floating_pool": f"{LAN}.16/28", "floating_interface": external}
+    cloud = {"hosts": [config], "home": str(home / "cloud")}
+    stack = iaas.Stack("restart")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.99.0.0/24", mode="nat"))
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    nic = iaas.Nic(network=lan, fixed_ip="10.99.0.10")  # the same address after the restart's new lease
+    vm = stack.add(iaas.Instance(name="vm", image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[nic]))
+    stack.add(iaas.FloatingIp(name="public", instance=vm))
+    with iaas.Engine.open("restart", home=home, cloud=cloud) as engine:
+        engine.apply(stack)
+        address = engine.store.get("floating_ip.public").outputs["ip_address"]  # type: ignore[union-attr]
+    assert address == f"{LAN}.17"
+    assert "hello from vm" in connect(host.client(external, f"{LAN}.2/24"), address, 7, attempts=60).stdout
+
+    host = restart_host(realhost_factory, "fipr")  # a new network namespace: rules and interfaces are gone
+    plug_external(host)
+    with iaas.Engine.open("restart", home=home, cloud=cloud) as engine:
+        plan = engine.plan(stack)
+        pending = {a: c.repairs for a, c in plan.changes.items() if c.action != "noop"}
+        assert list(pending) == ["floating_ip.public"]
+        [lost] = pending["floating_ip.public"]
+        assert lost.startswith(f"floating IP NAT rules, address {address} on {external}"), lost
+        engine.apply(plan)
+        answer = connect(host.client(external, f"{LAN}.2/24"), address, 7, attempts=60)
+        assert "hello from vm" in answer.stdout, answer.stderr
+        assert engine.plan(stack).empty
+        engine.destroy()
+    assert host.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0

@@ -132,3 +132,27 @@ def test_a_host_restart_shows_in_the_plan_and_apply_carries_the_address_again(
         assert engine.plan(stack).empty
         engine.destroy()
     assert host.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0
+
+
+@pytest.mark.parametrize("firewall", ["nft", "iptables"])
+def test_the_rules_and_the_address_are_put_once_checked_and_removed(
+    realhost: NamespacedHost, external: str, monkeypatch: pytest.MonkeyPatch, firewall: str
+) -> None:
+    monkeypatch.setattr(_floating, "tool", lambda *_: firewall)
+    where = _hostcmd.local_runner(realhost.uri)
+    address = f"{LAN}.21"
+    assert _floating.interface_for(where, f"{LAN}.16") == external
+    for _ in range(2):  # a repair puts them again: nothing twice
+        assert _floating.add(where, "fip-t", address, "10.1.2.3", external) == firewall
+    assert _floating.missing(where, "fip-t", address, external) == []
+    if firewall == "nft":
+        listing = realhost.run("nft", "list", "table", "ip", _floating.TABLE).stdout
+    else:
+        listing = realhost.run("iptables", "-w", "-t", "nat", "-S").stdout
+    assert listing.count("iaas:fip-t") == 3  # DNAT arriving, DNAT from the host, SNAT leaving
+    assert realhost.run("ip", "-o", "addr", "show", "dev", external).stdout.count(f" {address}/32 ") == 1
+    _floating.remove(where, "fip-t", address, external)
+    assert _floating.missing(where, "fip-t", address, external)[:2] == ["NAT rules", f"address {address} on {external}"]
+    assert "iaas:fip-t" not in realhost.run("iptables", "-w", "-t", "nat", "-S").stdout
+    assert realhost.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0
+    _floating.remove(where, "fip-t", address, external)  # nothing there is fine

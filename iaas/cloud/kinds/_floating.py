@@ -55,37 +55,42 @@ def add(where: Sequence[str], id: str, address: str, target: str, interface: str
     with _LOCK:
         _remove(where, id, drop_table=False)
         which = tool(where)
-        rules = {
-            "prerouting": (
-                f"ip daddr {address} dnat to {target}",
-                ["-d", f"{address}/32", "-j", "DNAT", "--to-destination", target],
-            ),
-            "output": (
-                f"ip daddr {address} dnat to {target}",
-                ["-d", f"{address}/32", "-j", "DNAT", "--to-destination", target],
-            ),
-            "postrouting": (
-                f'ip saddr {target} oifname "{interface}" snat to {address}',
-                ["-s", f"{target}/32", "-o", interface, "-j", "SNAT", "--to-source", address],
-            ),
-        }
-        if which == "nft":
-            lines = [f"table ip {TABLE} {{"]
-            lines += [
-                f"  chain {c} {{ type nat hook {c} priority {p}; policy accept; }}" for c, (_, p) in _CHAINS.items()
-            ]
-            lines.append("}")
-            lines += [f'add rule ip {TABLE} {c} {rule} comment "iaas:{id}"' for c, (rule, _) in rules.items()]
-            _run(where, ["nft", "-f", "-"], "\n".join(lines) + "\n")
-        else:
-            for c, (_, argv) in rules.items():
-                chain = _CHAINS[c][0]
-                comment = ["-m", "comment", "--comment", f"iaas:{id}"]
-                _run(where, ["iptables", "-w", "-t", "nat", "-I", chain, "1", *argv[:-3], *comment, *argv[-3:]])
+        _program(where, which, id, _rules(address, target, interface))
         if not _has_address(where, interface, address):
             _run(where, ["ip", "addr", "add", f"{address}/32", "dev", interface])
         _admit.admit(where, id, target)
         return which
+
+
+Rule = tuple[str, list[str], list[str]]  # nftables rule; iptables match; iptables target
+
+
+def _rules(address: str, target: str, interface: str) -> dict[str, Rule]:
+    """The NAT rules of a floating address, by nftables chain."""
+    dnat: Rule = (f"ip daddr {address} dnat to {target}", ["-d", f"{address}/32"], ["DNAT", "--to-destination", target])
+    return {
+        "prerouting": dnat,
+        "output": dnat,
+        "postrouting": (
+            f'ip saddr {target} oifname "{interface}" snat to {address}',
+            ["-s", f"{target}/32", "-o", interface],
+            ["SNAT", "--to-source", address],
+        ),
+    }
+
+
+def _program(where: Sequence[str], which: str, id: str, rules: dict[str, Rule]) -> None:
+    """Add the rules of floating IP ``id`` with ``which`` tool (iptables: at the top of each chain)."""
+    if which == "nft":
+        lines = [f"table ip {TABLE} {{"]
+        lines += [f"  chain {c} {{ type nat hook {c} priority {p}; policy accept; }}" for c, (_, p) in _CHAINS.items()]
+        lines.append("}")
+        lines += [f'add rule ip {TABLE} {c} {rule} comment "iaas:{id}"' for c, (rule, _, _) in rules.items()]
+        _run(where, ["nft", "-f", "-"], "\n".join(lines) + "\n")
+        return
+    comment = ["-m", "comment", "--comment", f"iaas:{id}"]
+    for c, (_, match, jump) in rules.items():
+        _run(where, ["iptables", "-w", "-t", "nat", "-I", _CHAINS[c][0], "1", *match, *comment, "-j", *jump])
 
 
 def remove(where: Sequence[str], id: str, address: str | None, interface: str | None) -> None:

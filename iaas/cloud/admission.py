@@ -4,7 +4,7 @@ For one object being created, changed or imported, admission checks the
 rules that span objects and takes what the object will hold, in the inventory
 store's transaction:
 
-* its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards);
+* its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards, floating IPs);
 * its host's placement counters (vCPUs, memory, disk) against the host's size after overcommit;
 * each fixed IP in its network (inside the subnet, not the gateway, given once);
 * each attached volume (attached to one instance at a time);
@@ -115,8 +115,8 @@ def usage_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
         return {"volumes": 1, "volume_gib": _int(inputs.get("size_gib"))}
     if kind == "network":
         return {"networks": 1}
-    if kind == "port_forward":
-        return {"port_forwards": 1}
+    if kind in ("port_forward", "floating_ip"):
+        return {f"{kind}s": 1}
     return {}
 
 

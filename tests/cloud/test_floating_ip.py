@@ -10,7 +10,7 @@ import pytest
 
 import iaas
 from iaas.cloud import floating
-from iaas.errors import ConflictError, ValidationError
+from iaas.errors import ConflictError, QuotaError, ValidationError
 
 
 def cloud(tmp_path: Path, **pools: str | None) -> dict[str, Any]:
@@ -179,3 +179,12 @@ def test_the_embedded_cloud_has_a_pool_to_try_floating_ips_on(tmp_path: Path, im
         engine.apply(stack(image_file, hosts=("default", "default"), pub={"instance": "a"}))
         assert outputs(engine, "pub")["ip_address"] == "203.0.113.1"
         assert floating.pools(engine.cloud) == {"default": ipaddress.IPv4Network("203.0.113.0/24")}
+
+
+def test_a_projects_quota_counts_its_floating_ips(tmp_path: Path, image_file: Path) -> None:
+    team = iaas.Project(name="team", quota=iaas.Quota(floating_ips=1))
+    s = stack(image_file, web={"instance": "a", "project": team}, db={"instance": "b", "project": team})
+    s.add(team)
+    with iaas.Engine.open("f", home=tmp_path, cloud=cloud(tmp_path)) as engine:
+        with pytest.raises(QuotaError, match=r"floating_ip.db.project: project team: quota floating_ips=1 exceeded"):
+            engine.plan(s)

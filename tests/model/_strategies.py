@@ -114,7 +114,16 @@ VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "description": st.text(max_size=20),
             "quota": st.dictionaries(
                 st.sampled_from(
-                    ["instances", "vcpus", "memory_mib", "volumes", "volume_gib", "networks", "port_forwards"]
+                    [
+                        "instances",
+                        "vcpus",
+                        "memory_mib",
+                        "volumes",
+                        "volume_gib",
+                        "networks",
+                        "port_forwards",
+                        "floating_ips",
+                    ]
                 ),
                 st.integers(-1, 10**6),
             ),

@@ -89,8 +89,12 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ),
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
-    ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
-    ("floating_pool", lambda v: isinstance(v, str) and _is_ipv4_block(v), "an IPv4 CIDR such as 192.0.2.16/28"),
+    ("underlay", lambda v: isinstance(v, str) and _parses(ipaddress.IPv4Address, v), "an IPv4 address"),
+    (
+        "floating_pool",
+        lambda v: isinstance(v, str) and _parses(ipaddress.IPv4Network, v),
+        "an IPv4 CIDR such as 192.0.2.16/28",
+    ),
     ("floating_interface", lambda v: isinstance(v, str) and 0 < len(v) < 16 and "/" not in v, "an interface name"),
     ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
     ("timeout", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
@@ -98,17 +102,10 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
 )
 
 
-def _is_ipv4_block(value: str) -> bool:
+def _parses(kind: Callable[[str], object], value: str) -> bool:
+    """Whether ``kind`` (an ipaddress type) takes ``value``."""
     try:
-        ipaddress.IPv4Network(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_ipv4(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
+        kind(value)
     except ValueError:
         return False
     return True

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Sequence
 
 from iaas.cloud.kinds import _admit
-from iaas.cloud.kinds._dnat import tool
+from iaas.cloud.kinds._dnat import delete_rules, tool
 from iaas.cloud.kinds._hostcmd import link_problem
 from iaas.cloud.kinds._hostcmd import run as _run
 from iaas.errors import IaasError
@@ -103,25 +103,7 @@ def remove(where: Sequence[str], id: str, address: str | None, interface: str | 
 
 def _remove(where: Sequence[str], id: str, *, drop_table: bool = True) -> None:
     _admit.revoke(where, id)
-    if tool(where) == "nft":
-        try:
-            listing = _run(where, ["nft", "-a", "list", "table", "ip", TABLE])
-        except IaasError:
-            return  # no table: no rules
-        chain, others = None, False
-        for line in listing.splitlines():
-            if m := re.match(r"\s*chain (\S+) \{", line):
-                chain = m.group(1)
-            elif f'comment "iaas:{id}"' in line and (h := re.search(r"# handle (\d+)", line)) and chain:
-                _run(where, ["nft", "delete", "rule", "ip", TABLE, chain, "handle", h.group(1)])
-            elif 'comment "iaas:' in line:
-                others = True
-        if drop_table and not others:
-            _run(where, ["nft", "delete", "table", "ip", TABLE])
-        return
-    for line in _run(where, ["iptables", "-w", "-t", "nat", "-S"]).splitlines():
-        if f"iaas:{id}" in line and line.startswith("-A "):
-            _run(where, ["iptables", "-w", "-t", "nat", "-D", *line[3:].replace('"', "").split()])
+    delete_rules(where, tool(where), TABLE, id, drop_table=drop_table)
 
 
 def _has_address(where: Sequence[str], interface: str, address: str) -> bool:

@@ -7,7 +7,7 @@ from typing import ClassVar
 import attrs
 
 from iaas.model import checks
-from iaas.model.base import Resource, field
+from iaas.model.base import Resource, dataplane_field, field
 
 
 @attrs.define(kw_only=True)
@@ -36,3 +36,4 @@ class FloatingIp(Resource):
     host: str | None = field("Host that carries the address (the instance's host).", computed=True)
     target_address: str | None = field("Instance address the traffic goes to.", computed=True)
     interface: str | None = field("Host interface that answers for the address.", computed=True)
+    dataplane: str | None = dataplane_field()

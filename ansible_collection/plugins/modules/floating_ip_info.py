@@ -82,6 +82,13 @@ floating_ips:
       description: Host interface that answers for the address.
       returned: always
       type: str
+    dataplane:
+      description: 'Whether its host still carries it, checked at every refresh: `present`, or `missing:
+        …` naming what a host lost (a reboot, say), which an update puts back. In the state of `iaas`
+        itself it says what was programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a
+        loss as drift of this field.'
+      returned: always
+      type: str
     stack:
       description: The stack the object belongs to.
       returned: always

@@ -133,6 +133,7 @@ class FloatingIp(pulumi.CustomResource):
         if values:
             raise TypeError(f'FloatingIp: unknown argument(s) {", ".join(sorted(values))}')
         for key in [
+            'dataplane',
             'host',
             'interface',
             'target_address',
@@ -205,3 +206,13 @@ class FloatingIp(pulumi.CustomResource):
         Host interface that answers for the address.
         """
         return pulumi.get(self, "interface")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> pulumi.Output[str | None]:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")

@@ -1641,7 +1641,8 @@ class GetFloatingIpResult:
                  project: str | None = None,
                  host: str | None = None,
                  target_address: str | None = None,
-                 interface: str | None = None):
+                 interface: str | None = None,
+                 dataplane: str | None = None):
         if id is not None:
             pulumi.set(__self__, "id", id)
         if name is not None:
@@ -1658,6 +1659,8 @@ class GetFloatingIpResult:
             pulumi.set(__self__, "target_address", target_address)
         if interface is not None:
             pulumi.set(__self__, "interface", interface)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
 
     @property
     @pulumi.getter
@@ -1723,6 +1726,16 @@ class GetFloatingIpResult:
         Host interface that answers for the address.
         """
         return pulumi.get(self, "interface")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
+        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        """
+        return pulumi.get(self, "dataplane")
 
 
 def get_floating_ip(name_or_id: str | None = None,

@@ -60,7 +60,8 @@ def test_addresses_come_from_the_pool_of_the_instances_host_in_order(tmp_path: P
         vms = {vm: engine.store.get(f"instance.{vm}").outputs for vm in "ab"}  # type: ignore[union-attr]
     assert sorted([web["ip_address"], db["ip_address"]]) == ["192.0.2.17", "192.0.2.18"]  # .16 is the pool's first
     assert (web["host"], web["target_address"]) == ("h1", vms["a"]["ip_address"])
-    assert web["dataplane"].startswith("recorded only: host h1 is simulated")
+    assert web["programmed"].startswith("recorded only: host h1 is simulated")
+    assert web["dataplane"] == "present"
 
 
 def test_moving_is_an_update_in_place_that_keeps_the_address(tmp_path: Path, image_file: Path) -> None:

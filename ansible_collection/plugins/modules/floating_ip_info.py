@@ -84,9 +84,9 @@ floating_ips:
       type: str
     dataplane:
       description: 'Whether its host still carries it, checked at every refresh: `present`, or `missing:
-        …` naming what a host lost (a reboot, say), which an update puts back. In the state of `iaas`
-        itself it says what was programmed (`nft: DNAT to …`, `recorded only: …`), and a plan shows a
-        loss as drift of this field.'
+        …` naming what a host lost (a reboot, say), which an update puts back; a plan shows a loss as
+        drift of this field. The output `programmed` says what was programmed (`nft: DNAT to …`, `recorded
+        only: …`).'
       returned: always
       type: str
     stack:

@@ -20,6 +20,7 @@ from iaas.cloud.base import OpContext
 from iaas.cloud.inventory import InventoryRecord
 from iaas.cloud.kinds import _floating, port_forward
 from iaas.errors import IaasError
+from iaas.model.base import DATAPLANE, PRESENT
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class Handler(port_forward.Handler):
         """The address admission took, and the instance's host and address (none while detached)."""
         address = {"ip_address": floating.value_of(inputs, self.cloud, id)}
         if not inputs.get("instance"):
-            return {**address, **DETACHED, "dataplane": "detached: carried to no instance"}
+            return {**address, **DETACHED, DATAPLANE: PRESENT, "programmed": "detached: carried to no instance"}
         return {**address, "interface": None, **super().computed(ctx, id, inputs)}
 
     def apply(self, id: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +47,7 @@ class Handler(port_forward.Handler):
         if not self._programmable(host_name):
             note = self._note(host_name).replace("DNAT rules", "floating IP rules")
             log.warning("floating IP %s: %s", id, note)
-            return {"dataplane": note}
+            return {DATAPLANE: PRESENT, "programmed": note}
         instance = self.instance_of(f"floating_ip {id}", inputs, None)
         target = outputs.get("target_address") or self._wait_for_address(instance)
         where = self._where(str(host_name))
@@ -54,7 +55,7 @@ class Handler(port_forward.Handler):
         interface = self._interface(str(host_name), where)
         which = _floating.add(where, id, address, target, interface)
         done = f"{which}: {address} on {interface}, DNAT to {target}, SNAT from it"
-        return {"target_address": target, "interface": interface, "dataplane": done}
+        return {"target_address": target, "interface": interface, DATAPLANE: PRESENT, "programmed": done}
 
     def update(
         self,

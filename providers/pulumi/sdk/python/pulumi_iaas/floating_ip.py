@@ -212,7 +212,7 @@ class FloatingIp(pulumi.CustomResource):
     def dataplane(self) -> pulumi.Output[str | None]:
         """
         Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
-        lost (a reboot, say), which an update puts back. In the state of `iaas` itself it says what was programmed
-        (`nft: DNAT to …`, `recorded only: …`), and a plan shows a loss as drift of this field.
+        lost (a reboot, say), which an update puts back; a plan shows a loss as drift of this field. The output
+        `programmed` says what was programmed (`nft: DNAT to …`, `recorded only: …`).
         """
         return pulumi.get(self, "dataplane")

@@ -126,6 +126,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         KINDS,
         UNKNOWN,
         FieldSchema,
+        FloatingIp,
         Image,
         Instance,
         KeyPair,

@@ -129,12 +129,12 @@ def test_add_raw_takes_stack_file_values() -> None:
 
 def test_add_raw_refuses_an_unknown_kind() -> None:
     with pytest.raises(ValidationError) as info:
-        Stack().add_raw("floating_ip", "x", {}, source="s.yaml:2")
+        Stack().add_raw("elastic_ip", "x", {}, source="s.yaml:2")
     [error] = info.value.errors
-    assert (error.address, error.source) == ("floating_ip.x", "s.yaml:2")
+    assert (error.address, error.source) == ("elastic_ip.x", "s.yaml:2")
     assert error.message == (
-        "unknown kind 'floating_ip' (known kinds: project, image, key_pair, network, "
-        "security_group, server_group, volume, instance, snapshot, port_forward)"
+        "unknown kind 'elastic_ip' (known kinds: project, image, key_pair, network, "
+        "security_group, server_group, volume, instance, snapshot, port_forward, floating_ip)"
     )
 
 

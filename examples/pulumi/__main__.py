@@ -45,6 +45,8 @@ for i in range(2):
     )
 
 ssh = iaas.PortForward("ssh", instance=servers[0].id, target_port=22, host_port=2222, project=team.id)
+# An address of the host's floating pool for web-1; change the instance to move it (live).
+public = iaas.FloatingIp("public", instance=servers[1].id, project=team.id)
 # Set revert=1 (then 2, ...) to put web-0 back as it was when this snapshot was taken.
 before = iaas.Snapshot("before-upgrade", instance=servers[0].id, memory=True, description="before the upgrade")
 
@@ -52,3 +54,4 @@ pulumi.export("gateway", lan.gateway)
 pulumi.export("addresses", [s.ip_address for s in servers])
 pulumi.export("hosts", [s.host for s in servers])
 pulumi.export("ssh", pulumi.Output.concat(ssh.host, ":2222"))
+pulumi.export("public", public.ip_address)

@@ -1,4 +1,5 @@
-"""How a client reaches a port of an instance: through a port forward to it, or at the instance's own address."""
+"""How a client reaches a port of an instance: through a port forward to it, at its floating IP, or at the
+instance's own address."""
 
 from __future__ import annotations
 
@@ -42,12 +43,13 @@ def endpoint(
 
     A port forward to that port is reached at its host address and host port;
     a forward listening on every address, at the address of its hypervisor
-    host (the loopback address for a local host).  Otherwise it is the
+    host (the loopback address for a local host).  An instance with a
+    floating IP is reached at that address.  Otherwise it is the
     instance's own IP address, ``ip_address`` (as the caller last read it),
     through its remote hypervisor host when it has one.  ``records`` are the
     cloud's managed objects when the caller has listed them already.
     """
-    listed = cloud.managed_objects() if records is None else records
+    listed = cloud.managed_objects() if records is None else list(records)
     for forward in listed:
         inputs = forward.inputs
         if (
@@ -56,6 +58,10 @@ def endpoint(
             and inputs.get("target_port") == port
         ):
             return Endpoint(_listening_address(cloud, forward), inputs.get("host_port"))
+    for public in listed:
+        if public.kind == "floating_ip" and public.inputs.get("instance") == instance.id:
+            if public.outputs.get("ip_address"):
+                return Endpoint(str(public.outputs["ip_address"]))
     return Endpoint(ip_address, jump=_jump_host(cloud, instance)) if ip_address else None
 
 

@@ -4,7 +4,7 @@ For one object being created, changed or imported, admission checks the
 rules that span objects and takes what the object will hold, in the inventory
 store's transaction:
 
-* its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards);
+* its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards, floating IPs);
 * its host's placement counters (vCPUs, memory, disk) against the host's size after overcommit;
 * each fixed IP in its network (inside the subnet, not the gateway, given once);
 * each attached volume (attached to one instance at a time);
@@ -13,7 +13,8 @@ store's transaction:
 * a name, for kinds whose names are unique (:attr:`iaas.model.base.Resource.unique_name`: per project,
   or cloud-wide for projects);
 * a snapshot of a running instance with UEFI firmware (which libvirt refuses);
-* a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`).
+* a network's VXLAN network identifier (VNI, one per network in the cloud: see :meth:`Admission.vni`);
+* a floating IP's address (one of its host's floating pool, held once: see :mod:`iaas.cloud.floating`).
 
 Each check reads only the rows it is about, so its cost does not grow with
 the size of the cloud.  :meth:`Admission.reserve` holds these before the
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas.cloud import floating
 from iaas.cloud.drain import drained_hosts
 from iaas.cloud.store import InventoryRecord, Store
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
@@ -113,8 +115,8 @@ def usage_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
         return {"volumes": 1, "volume_gib": _int(inputs.get("size_gib"))}
     if kind == "network":
         return {"networks": 1}
-    if kind == "port_forward":
-        return {"port_forwards": 1}
+    if kind in ("port_forward", "floating_ip"):
+        return {f"{kind}s": 1}
     return {}
 
 
@@ -189,6 +191,7 @@ class Admission:
             *self._subnet(subject),
             *self._listener(subject, resolve),
             *self._vni(subject),
+            *floating.admit(self, subject, resolve),
             *self._name(subject, resolve),
             *self._snapshot(subject, resolve),
         ]

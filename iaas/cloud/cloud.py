@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME = ".iaas"
+#: The floating pool of the embedded cloud's simulated host.
+EMBEDDED_POOL = "203.0.113.0/24"
 #: Prefix of an import id that takes over an object another stack manages (``take-over:<id>``).
 TAKE_OVER = "take-over:"
 
@@ -61,6 +63,11 @@ class HostConfig:
     #: The host's IPv4 address on the underlay network between the hosts: networks whose instances run on several
     #: hosts reach it over VXLAN to this address.  None: the host's networks stay on it alone.
     underlay: str | None = None
+    #: The IPv4 block this host hands out as floating IPs (see docs/operations/floating-ips.md).  Hosts on one
+    #: external LAN may declare the same block: an address is held once in the cloud and moves between them.
+    floating_pool: str | None = None
+    #: The host's interface that answers for floating addresses (None: the one its route to the pool leaves by).
+    floating_interface: str | None = None
     #: Seconds the host's libvirtd may leave a call unanswered before the call fails (a hung or unreachable host).
     timeout: float = DEFAULT_TIMEOUT
     #: True while the host is down for maintenance: nothing new is placed on it, and ``iaas host drain`` moves
@@ -82,16 +89,23 @@ _HOST_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ),
     ("remote", lambda v: isinstance(v, bool), "true or false"),
     ("domain_type", lambda v: v in ("kvm", "qemu"), "'kvm' or 'qemu'"),
-    ("underlay", lambda v: isinstance(v, str) and _is_ipv4(v), "an IPv4 address"),
+    ("underlay", lambda v: isinstance(v, str) and _parses(ipaddress.IPv4Address, v), "an IPv4 address"),
+    (
+        "floating_pool",
+        lambda v: isinstance(v, str) and _parses(ipaddress.IPv4Network, v),
+        "an IPv4 CIDR such as 192.0.2.16/28",
+    ),
+    ("floating_interface", lambda v: isinstance(v, str) and 0 < len(v) < 16 and "/" not in v, "an interface name"),
     ("sim_store", lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
     ("timeout", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number"),
     ("drain", lambda v: isinstance(v, bool), "true or false"),
 )
 
 
-def _is_ipv4(value: str) -> bool:
+def _parses(kind: Callable[[str], object], value: str) -> bool:
+    """Whether ``kind`` (an ipaddress type) takes ``value``."""
     try:
-        ipaddress.IPv4Address(value)
+        kind(value)
     except ValueError:
         return False
     return True
@@ -111,8 +125,9 @@ class CloudConfig:
 
     @classmethod
     def embedded(cls, home: str | Path = DEFAULT_HOME) -> CloudConfig:
-        """One simulated host backed by libvirt's test driver, persisted under ``home``."""
-        return cls(hosts=[HostConfig("default", "test:///default")], home=str(home))
+        """One simulated host backed by libvirt's test driver, persisted under ``home``; its floating pool is a
+        documentation block (TEST-NET-3), for trying floating IPs out."""
+        return cls(hosts=[HostConfig("default", "test:///default", floating_pool=EMBEDDED_POOL)], home=str(home))
 
     @classmethod
     def load(cls, source: str | Path | dict[str, Any]) -> CloudConfig:

@@ -209,12 +209,12 @@ def _lowered_quotas(
 # ---------------------------------------------------------------- entry point
 
 #: Kinds whose changes these checks look at: quotas count instances, volumes, networks and port
-#: forwards against projects; the scheduler places instances, networks and volumes; subnets and
-#: listening ports clash; the names of some kinds are unique; UEFI guests
+#: forwards against projects; the scheduler places instances, networks and volumes; subnets,
+#: listening ports and floating addresses clash; the names of some kinds are unique; UEFI guests
 #: are not snapshotted while they run.  A plan that changes nothing else has nothing to check.
 UNIQUE_NAMED = frozenset(kind for kind, cls in KINDS.items() if cls.unique_name)  # names held once
-CLAIM_KINDS = frozenset({"instance", "network", "port_forward", "snapshot"}) | UNIQUE_NAMED
-CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "project"})
+CLAIM_KINDS = frozenset({"instance", "network", "port_forward", "floating_ip", "snapshot"}) | UNIQUE_NAMED
+CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "floating_ip", "project"})
 NAMED_ONLY = (UNIQUE_NAMED | {"snapshot"}) - CHECKED_KINDS  # kinds whose checks read only the rows they are about
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from iaas.model.base import UNKNOWN, FieldSpec, Reference, Resource, UpdateClass, contains_unknown, field
+from iaas.model.floating_ip import FloatingIp
 from iaas.model.image import Image
 from iaas.model.instance import FLAVORS, Instance, Nic
 from iaas.model.key_pair import KeyPair
@@ -21,7 +22,19 @@ from iaas.model.volume import Volume
 #: Every kind, in the order documentation lists them.
 KINDS: dict[str, type[Resource]] = {
     cls.kind: cls
-    for cls in (Project, Image, KeyPair, Network, SecurityGroup, ServerGroup, Volume, Instance, Snapshot, PortForward)
+    for cls in (
+        Project,
+        Image,
+        KeyPair,
+        Network,
+        SecurityGroup,
+        ServerGroup,
+        Volume,
+        Instance,
+        Snapshot,
+        PortForward,
+        FloatingIp,
+    )
 }
 
 __all__ = [
@@ -30,6 +43,7 @@ __all__ = [
     "UNKNOWN",
     "FieldSchema",
     "FieldSpec",
+    "FloatingIp",
     "Image",
     "Instance",
     "KeyPair",

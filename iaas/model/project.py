@@ -20,6 +20,7 @@ class Quota:
     volume_gib: int = field("Volume and root disk size over all, in GiB.", default=1000, minimum=-1)
     networks: int = field("Networks.", default=100, minimum=-1)
     port_forwards: int = field("Port forwards.", default=50, minimum=-1)
+    floating_ips: int = field("Floating IPs.", default=50, minimum=-1)
 
 
 QUOTA_KINDS = {
@@ -27,6 +28,7 @@ QUOTA_KINDS = {
     "volumes": "volume",
     "networks": "network",
     "port_forwards": "port_forward",
+    "floating_ips": "floating_ip",
 }
 
 

@@ -151,6 +151,8 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
     ("instance", {"name": "vm", "image": "x", "flavor": "m1.tiny", "nics": [{"fixed_ip": "10.0.0.1"}]}, "network"),
     ("port_forward", {"name": "f", "instance": "nowhere", "target_port": 22, "host_port": 70000}, "host_port"),
     ("port_forward", {"name": "f", "instance": "nowhere", "target_port": 22, "host_port": 2222}, "instance"),
+    ("floating_ip", {"name": "f", "ip_address": "not-an-address"}, "ip_address"),
+    ("floating_ip", {"name": "f", "instance": "nowhere"}, "instance"),
     ("snapshot", {"name": "s", "instance": "nowhere", "revert": -1}, "revert"),
     ("snapshot", {"name": "s", "instance": "nowhere"}, "instance"),
     ("instance_action", {"name": "vm", "action": "dance"}, "action"),

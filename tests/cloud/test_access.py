@@ -58,3 +58,13 @@ def test_a_forward_or_a_local_host_needs_no_jump(cloud: Cloud) -> None:
     assert endpoint(cloud, VM, "10.0.0.5", 22, records=[forward("ssh", 22, 2222)]).jump is None
     cloud.host_configs["h1"] = HostConfig("h1", "qemu:///system")
     assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM]) == Endpoint("10.0.0.5", None)
+
+
+def test_an_instance_with_a_floating_ip_is_reached_there_on_its_own_port_without_a_jump(cloud: Cloud) -> None:
+    cloud.host_configs["h1"] = HostConfig("h1", "qemu+ssh://admin@hv.example.net/system")
+    data = {"inputs": {"instance": VM.id}, "outputs": {"ip_address": "192.0.2.17"}}
+    public = InventoryRecord("fip-1", "floating_ip", "public", stack="s1", host="h1", data=data)
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM, public]) == Endpoint("192.0.2.17", None)
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[public, forward("ssh", 22, 2222)]).port == 2222  # forward first
+    detached = InventoryRecord("fip-2", "floating_ip", "spare", stack="s1", data={"inputs": {"instance": None}})
+    assert endpoint(cloud, VM, "10.0.0.5", 22, records=[VM, detached]).jump == "admin@hv.example.net"

@@ -48,6 +48,8 @@ def test_remote_and_domain_type_are_read_from_a_config() -> None:
         ("underlay", "h2.lan", "must be an IPv4 address, got 'h2.lan'"),
         ("underlay", "192.0.2.1", "192.0.2.1 is already the underlay address of host h1"),
         ("timeout", 0, "must be a positive number, got 0"),
+        ("floating_pool", "192.0.2.17/28", "must be an IPv4 CIDR such as 192.0.2.16/28, got '192.0.2.17/28'"),
+        ("floating_interface", "eth0/1", "must be an interface name, got 'eth0/1'"),
         ("timeout", "30s", "must be a positive number, got '30s'"),
     ],
 )

@@ -114,7 +114,16 @@ VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "description": st.text(max_size=20),
             "quota": st.dictionaries(
                 st.sampled_from(
-                    ["instances", "vcpus", "memory_mib", "volumes", "volume_gib", "networks", "port_forwards"]
+                    [
+                        "instances",
+                        "vcpus",
+                        "memory_mib",
+                        "volumes",
+                        "volume_gib",
+                        "networks",
+                        "port_forwards",
+                        "floating_ips",
+                    ]
                 ),
                 st.integers(-1, 10**6),
             ),
@@ -152,5 +161,9 @@ VALID_INPUTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "protocol": st.sampled_from(["tcp", "udp"]),
             "host_address": st.sampled_from(["0.0.0.0", "192.0.2.7"]),
         },
+    ),
+    "floating_ip": st.fixed_dictionaries(
+        {"name": names},
+        optional={"instance": ref("instance"), "ip_address": st.sampled_from(["192.0.2.17", "203.0.113.5"])},
     ),
 }

@@ -65,4 +65,5 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "snapshot": {"name": "before", "instance": "${instance.vm}"},
     "port_forward": {"name": "ssh", "instance": "${instance.vm}", "target_port": 22, "host_port": 2222},
+    "floating_ip": {"name": "public", "instance": "${instance.vm}"},
 }

@@ -83,13 +83,14 @@ def test_quota_defaults_follow_openstack() -> None:
             "volume_gib": 1000,
             "networks": 100,
             "port_forwards": 50,
+            "floating_ips": 50,
         },
     }
 
 
 def test_counted_quotas_name_real_kinds() -> None:
     assert set(QUOTA_KINDS) <= set(QUOTA_KEYS)
-    assert set(QUOTA_KINDS.values()) == {"instance", "volume", "network", "port_forward"}
+    assert set(QUOTA_KINDS.values()) == {"instance", "volume", "network", "port_forward", "floating_ip"}
 
 
 def test_quota_and_description_change_live_the_name_replaces() -> None:

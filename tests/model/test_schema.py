@@ -37,6 +37,7 @@ REQUIRED = {
     "instance": {"name", "image"},
     "snapshot": {"name", "instance"},
     "port_forward": {"name", "instance", "target_port", "host_port"},
+    "floating_ip": {"name"},
 }
 
 COMPUTED = {
@@ -50,6 +51,7 @@ COMPUTED = {
     "instance": {"id", "ip_address", "ip_addresses", "mac_addresses", "graphics_address"},
     "snapshot": {"id", "host", "created_at", "state", "disks", "reverted_at"},
     "port_forward": {"id", "host", "target_address", "dataplane"},
+    "floating_ip": {"id", "host", "target_address", "interface", "dataplane"},
 }
 
 
@@ -71,6 +73,7 @@ def test_kinds_are_listed_in_documentation_order_under_their_own_names() -> None
         "instance",
         "snapshot",
         "port_forward",
+        "floating_ip",
     ]
     for name, cls in KINDS.items():
         assert cls.kind == name

@@ -271,7 +271,7 @@ def test_unknown_nested_fields_name_their_path() -> None:
     }
     assert problems(Project, {"name": "p", "quota": {"x": 1}}) == {
         "quota.x": "unknown field (known fields: instances, vcpus, memory_mib, volumes, volume_gib, networks, "
-        "port_forwards)"
+        "port_forwards, floating_ips)"
     }
 
 

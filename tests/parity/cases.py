@@ -1,12 +1,13 @@
 """The parity table: one row per case, run through every face (tests/parity/test_parity.py).
 
-A case is a stack (resources in the order a program would declare them) applied to a cloud that already holds
-the *world* (stack ``base``: image ``deb``, network ``lan`` 10.70.0.0/24, project ``small`` with a quota of one
-instance, used by instance ``held`` at 10.70.0.10).  Inside a stack, ``${kind.name}`` refers to a resource of the
-same stack; a plain name refers to an object of the world.  A bad case names the resource, the field and a fragment
-of the message every face reports; nothing may be touched.  A change case applies ``stack``, then plans ``change``
-and expects one action for ``address``: ``noop``, ``live``, ``restart`` or ``replace``.  A face that cannot express
-a case says why in ``cannot`` (face -> reason); such a cell is reported as a skip with that reason, never silently.
+A case is a stack (resources in the order a program would declare them) applied to a cloud that already holds the
+*world* (stack ``base``: image ``deb``, network ``lan`` 10.70.0.0/24, project ``small`` with a quota of one
+instance, used by instance ``held`` at 10.70.0.10, floating IP ``public`` holding 203.0.113.10).  Inside a stack,
+``${kind.name}`` refers to a resource of the same stack; a plain name refers to an object of the world.  A bad case
+names the resource, the field and a fragment of the message every face reports; nothing may be touched.  A change
+case applies ``stack``, then plans ``change`` and expects one action for ``address``: ``noop``, ``live``,
+``restart`` or ``replace``.  A face that cannot express a case says why in ``cannot`` (face -> reason); such a cell
+is reported as a skip with that reason, never silently.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def bad(id: str, kind: str, inputs: dict[str, Any], field: str, fragment: str, *
 VM = {"image": "deb", "flavor": "m1.tiny"}
 ROOM = {"max_vcpus": 2, "max_memory_mib": 4096}  # ceilings above the flavor: a larger flavor fits them
 NIC_ON_LAN = {"network": "lan"}
+HELD_FLOATING = "203.0.113.10"  # the world's floating IP ``public`` holds it (the embedded cloud's pool)
 TASKS_IN_ORDER = "tasks run in order: a task cannot depend on one that comes after it"
 REGISTERED_IN_ORDER = "a program registers resources in order: it cannot refer to one not yet registered"
 
@@ -99,6 +101,20 @@ CASES: list[Case] = [
     bad("quota", "instance", {**VM, "project": "small"}, "project", "quota"),
     bad("capacity", "instance", {"image": "deb", "vcpus": 256, "memory_mib": 4 * 1024 * 1024}, "", "no host"),
     bad("name-taken", "network", {"name": "lan", "cidr": "10.71.0.0/24"}, "name", "lan"),
+    bad(
+        "floating-ip-outside",
+        "floating_ip",
+        {"instance": "held", "ip_address": "198.51.100.7"},
+        "ip_address",
+        "198.51.100.7 is not an address of the floating pool of host default (203.0.113.0/24)",
+    ),
+    bad(
+        "floating-ip-taken",
+        "floating_ip",
+        {"instance": "held", "ip_address": HELD_FLOATING},
+        "ip_address",
+        f"floating address {HELD_FLOATING} is already held by floating_ip.public (stack base)",
+    ),
     # ------------------------------------------------------------------ references
     bad("image-is-nothing", "instance", {"image": "nope", "flavor": "m1.tiny"}, "image", "nope"),
     bad("network-is-nothing", "instance", {**VM, "nics": [{"network": "nowhere"}]}, "nics[0].network", "nowhere"),
@@ -113,6 +129,7 @@ CASES: list[Case] = [
         "novm",
     ),
     bad("snapshot-of-nothing", "snapshot", {"instance": "novm"}, "instance", "novm"),
+    bad("floating-ip-to-nothing", "floating_ip", {"instance": "novm"}, "instance", "novm"),
     bad(
         "undeclared-reference",
         "instance",
@@ -225,6 +242,7 @@ CASES += [
     change("vm-cpu-mode", "instance", {**VM}, {**VM, "cpu_mode": "host-model"}, "restart"),
     change("vm-firmware", "instance", {**VM}, {**VM, "firmware": "uefi"}, "replace"),
     change("vm-flavor-fits", "instance", {**VM, **ROOM}, {**VM, **ROOM, "flavor": "m1.small"}, "live"),
+    change("floating-ip-attach", "floating_ip", {}, {"instance": "held"}, "live"),
 ]
 
 
@@ -241,6 +259,8 @@ def make_world(home: Path, image: Path) -> None:
             session.create(kind, f"{kind}.{inputs['name']}", complete(KINDS[kind], inputs))
         held = {**VM, "name": "held", "project": "small", "nics": [{**NIC_ON_LAN, "fixed_ip": "10.70.0.10"}]}
         session.create("instance", "instance.held", complete(KINDS["instance"], session.resolve("instance", held)))
+        public = {"name": "public", "ip_address": HELD_FLOATING}
+        session.create("floating_ip", "floating_ip.public", complete(KINDS["floating_ip"], public))
     finally:
         cloud.close()
 

@@ -49,6 +49,7 @@ SCENARIOS: dict[str, Scenario] = {
         {"instance": "$instance", "memory": True}, {"revert": 1, "description": "x"}, {"memory": False}
     ),
     "port_forward": Scenario({"instance": "$instance", "targetPort": 22, "hostPort": 2222}, None, {"hostPort": 2223}),
+    "floating_ip": Scenario({"instance": "$instance"}, None, {"ipAddress": "203.0.113.77"}),
 }
 
 #: Each kind's dependency networks use their own subnet so they never overlap the kind's own.

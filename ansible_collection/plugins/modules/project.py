@@ -93,6 +93,12 @@ options:
         - At least V(-1).
         type: int
         default: 50
+      floating_ips:
+        description:
+        - Floating IPs.
+        - At least V(-1).
+        type: int
+        default: 50
 seealso:
 - module: iaas.cloud.project_info
 """
@@ -161,6 +167,10 @@ project:
           description: Port forwards.
           returned: always
           type: int
+        floating_ips:
+          description: Floating IPs.
+          returned: always
+          type: int
     id:
       description: Identifier of the project.
       returned: always
@@ -188,6 +198,7 @@ OPTIONS = {
             'volume_gib': {'type': 'int', 'default': 1000},
             'networks': {'type': 'int', 'default': 100},
             'port_forwards': {'type': 'int', 'default': 50},
+            'floating_ips': {'type': 'int', 'default': 50},
         },
     },
 }

@@ -96,6 +96,10 @@ projects:
           description: Port forwards.
           returned: always
           type: int
+        floating_ips:
+          description: Floating IPs.
+          returned: always
+          type: int
     id:
       description: Identifier of the project.
       returned: always

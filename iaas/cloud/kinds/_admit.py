@@ -5,8 +5,8 @@ libvirt guards its networks with iptables rules in the ``filter`` table: its
 connections the guests opened, so a connection that a port forward's DNAT
 sends there from another machine is rejected.  :func:`admit` puts one rule at
 the top of that chain, accepting exactly the forwarded connections (conntrack
-state DNAT) to the forward's target address and port, with the comment
-``iaas:<port forward id>``.  The chain comes after the guests' network
+state DNAT) to the forward's target address and port (every port of a
+floating IP's instance), with the comment ``iaas:<id>``.  The chain comes after the guests' network
 filters, so security groups still apply.  Hosts whose libvirt keeps no such
 chain (no network started yet, or another firewall backend) need nothing.
 libvirt rebuilds its chains when its daemon restarts; the dataplane check
@@ -31,12 +31,15 @@ def _rules(where: Sequence[str]) -> list[str] | None:
         return None
 
 
-def admit(where: Sequence[str], id: str, target: str, port: int, protocol: str) -> bool:
-    """Accept connections forwarded to ``target:port`` (replacing the forward's earlier rule); False: no chain."""
+def admit(where: Sequence[str], id: str, target: str, port: int | None = None, protocol: str = "tcp") -> bool:
+    """Accept connections forwarded to ``target:port`` (every port when None: a floating IP), replacing the
+    earlier rule of ``id``; False: no chain."""
     revoke(where, id)
     if _rules(where) is None:
         return False
-    match = ["-d", f"{target}/32", "-p", protocol, "-m", protocol, "--dport", str(port)]
+    match = ["-d", f"{target}/32"]
+    if port is not None:
+        match += ["-p", protocol, "-m", protocol, "--dport", str(port)]
     state = ["-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", f"iaas:{id}"]
     _run(where, ["iptables", "-w", "-I", CHAIN, "1", *match, *state, "-j", "ACCEPT"])
     return True

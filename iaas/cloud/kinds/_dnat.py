@@ -123,10 +123,16 @@ def remove(where: Sequence[str], id: str) -> None:
 
 def _remove(where: Sequence[str], id: str, *, drop_table: bool = True) -> None:
     _admit.revoke(where, id)
-    which = tool(where)
+    delete_rules(where, tool(where), TABLE, id, drop_table=drop_table)
+
+
+def delete_rules(where: Sequence[str], which: str, table: str, id: str, *, drop_table: bool = True) -> None:
+    """Delete the NAT rules with the comment ``iaas:<id>``, made by ``which`` tool: from nftables table ``table``
+    (and the table, once it holds no other iaas rule and ``drop_table``), or from iptables' ``nat`` table.  None
+    there is fine."""
     if which == "nft":
         try:
-            listing = _run(where, ["nft", "-a", "list", "table", "ip", TABLE])
+            listing = _run(where, ["nft", "-a", "list", "table", "ip", table])
         except IaasError:
             return  # no table: no rules
         chain = None
@@ -135,11 +141,11 @@ def _remove(where: Sequence[str], id: str, *, drop_table: bool = True) -> None:
             if m := re.match(r"\s*chain (\S+) \{", line):
                 chain = m.group(1)
             elif f'comment "iaas:{id}"' in line and (h := re.search(r"# handle (\d+)", line)) and chain:
-                _run(where, ["nft", "delete", "rule", "ip", TABLE, chain, "handle", h.group(1)])
-            elif "dnat to" in line:
+                _run(where, ["nft", "delete", "rule", "ip", table, chain, "handle", h.group(1)])
+            elif 'comment "iaas:' in line:
                 others = True
         if drop_table and not others:
-            _run(where, ["nft", "delete", "table", "ip", TABLE])
+            _run(where, ["nft", "delete", "table", "ip", table])
         return
     listing = _run(where, ["iptables", "-w", "-t", "nat", "-S"])
     for line in listing.splitlines():

@@ -12,7 +12,13 @@ from ._inputs import (
     QuotaArgs,
     RuleArgs,
 )
+from .floating_ip import (
+    FloatingIp,
+    FloatingIpArgs,
+)
 from .functions import (
+    get_floating_ip,
+    get_floating_ip_output,
     get_image,
     get_image_output,
     get_instance,
@@ -80,6 +86,8 @@ from .volume import (
 )
 
 __all__ = [
+    'FloatingIp',
+    'FloatingIpArgs',
     'Image',
     'ImageArgs',
     'Instance',
@@ -105,6 +113,8 @@ __all__ = [
     'SnapshotArgs',
     'Volume',
     'VolumeArgs',
+    'get_floating_ip',
+    'get_floating_ip_output',
     'get_image',
     'get_image_output',
     'get_instance',
@@ -140,6 +150,7 @@ _utilities.register(
         'iaas:index:Instance': Instance,
         'iaas:index:Snapshot': Snapshot,
         'iaas:index:PortForward': PortForward,
+        'iaas:index:FloatingIp': FloatingIp,
     },
     provider=Provider,
 )

@@ -25,7 +25,8 @@ class QuotaArgs:
                  volumes: pulumi.Input[int] | None = None,
                  volume_gib: pulumi.Input[int] | None = None,
                  networks: pulumi.Input[int] | None = None,
-                 port_forwards: pulumi.Input[int] | None = None):
+                 port_forwards: pulumi.Input[int] | None = None,
+                 floating_ips: pulumi.Input[int] | None = None):
         """
         Limits of one project; -1 means unlimited. Defaults follow OpenStack's.
 
@@ -37,6 +38,7 @@ class QuotaArgs:
             object.
         :param networks: Networks. At least -1. Changed in place, on the running object.
         :param port_forwards: Port forwards. At least -1. Changed in place, on the running object.
+        :param floating_ips: Floating IPs. At least -1. Changed in place, on the running object.
         """
         if instances is not None:
             pulumi.set(__self__, "instances", instances)
@@ -52,6 +54,8 @@ class QuotaArgs:
             pulumi.set(__self__, "networks", networks)
         if port_forwards is not None:
             pulumi.set(__self__, "port_forwards", port_forwards)
+        if floating_ips is not None:
+            pulumi.set(__self__, "floating_ips", floating_ips)
 
     @property
     @pulumi.getter
@@ -136,6 +140,18 @@ class QuotaArgs:
     @port_forwards.setter
     def port_forwards(self, value: pulumi.Input[int] | None) -> None:
         pulumi.set(self, "port_forwards", value)
+
+    @property
+    @pulumi.getter(name="floatingIps")
+    def floating_ips(self) -> pulumi.Input[int] | None:
+        """
+        Floating IPs. At least -1. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "floating_ips")
+
+    @floating_ips.setter
+    def floating_ips(self, value: pulumi.Input[int] | None) -> None:
+        pulumi.set(self, "floating_ips", value)
 
 @pulumi.input_type
 class RuleArgs:

@@ -42,6 +42,9 @@ __all__ = [
     'get_port_forward',
     'get_port_forward_output',
     'GetPortForwardResult',
+    'get_floating_ip',
+    'get_floating_ip_output',
+    'GetFloatingIpResult',
 ]
 
 
@@ -1623,4 +1626,136 @@ def get_port_forward_output(name_or_id: pulumi.Input[str] | None = None,
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     result = pulumi.runtime.invoke_output('iaas:index:getPortForward', {'nameOrId': name_or_id},
                                    opts=opts, typ=GetPortForwardResult)
+    return result
+
+
+@pulumi.output_type
+class GetFloatingIpResult:
+    """
+    What get_floating_ip returns.
+    """
+    def __init__(__self__, *,
+                 id: str = None,
+                 name: str = None,
+                 instance: str | None = None,
+                 ip_address: str | None = None,
+                 project: str | None = None,
+                 host: str | None = None,
+                 target_address: str | None = None,
+                 interface: str | None = None,
+                 dataplane: str | None = None):
+        if id is not None:
+            pulumi.set(__self__, "id", id)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if instance is not None:
+            pulumi.set(__self__, "instance", instance)
+        if ip_address is not None:
+            pulumi.set(__self__, "ip_address", ip_address)
+        if project is not None:
+            pulumi.set(__self__, "project", project)
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+        if target_address is not None:
+            pulumi.set(__self__, "target_address", target_address)
+        if interface is not None:
+            pulumi.set(__self__, "interface", interface)
+        if dataplane is not None:
+            pulumi.set(__self__, "dataplane", dataplane)
+
+    @property
+    @pulumi.getter
+    def id(self) -> str:
+        """
+        Id of the object.
+        """
+        return pulumi.get(self, "id")
+
+    @property
+    @pulumi.getter
+    def name(self) -> str:
+        """
+        Name of the resource; unique per kind within a stack. Default: the resource's Pulumi name.
+        """
+        return pulumi.get(self, "name")
+
+    @property
+    @pulumi.getter
+    def instance(self) -> str | None:
+        """
+        Instance the address is carried to (changed live: the address moves); unset: held, carried nowhere. The id
+        (or name) of an instance.
+        """
+        return pulumi.get(self, "instance")
+
+    @property
+    @pulumi.getter(name="ipAddress")
+    def ip_address(self) -> str | None:
+        """
+        Floating IPv4 address; taken from the floating pool of the instance's host when unset.
+        """
+        return pulumi.get(self, "ip_address")
+
+    @property
+    @pulumi.getter
+    def project(self) -> str | None:
+        """
+        Project the floating IP belongs to. The id (or name) of a project.
+        """
+        return pulumi.get(self, "project")
+
+    @property
+    @pulumi.getter
+    def host(self) -> str | None:
+        """
+        Host that carries the address (the instance's host).
+        """
+        return pulumi.get(self, "host")
+
+    @property
+    @pulumi.getter(name="targetAddress")
+    def target_address(self) -> str | None:
+        """
+        Instance address the traffic goes to.
+        """
+        return pulumi.get(self, "target_address")
+
+    @property
+    @pulumi.getter
+    def interface(self) -> str | None:
+        """
+        Host interface that answers for the address.
+        """
+        return pulumi.get(self, "interface")
+
+    @property
+    @pulumi.getter
+    def dataplane(self) -> str | None:
+        """
+        Whether its host still carries it, checked at every refresh: `present`, or `missing: …` naming what a host
+        lost (a reboot, say), which an update puts back; a plan shows a loss as drift of this field. The output
+        `programmed` says what was programmed (`nft: DNAT to …`, `recorded only: …`).
+        """
+        return pulumi.get(self, "dataplane")
+
+
+def get_floating_ip(name_or_id: str | None = None,
+                    opts: pulumi.InvokeOptions | None = None) -> GetFloatingIpResult:
+    """
+    Look up an existing floating ip by name or id.
+    """
+    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
+    result = pulumi.runtime.invoke('iaas:index:getFloatingIp', {'nameOrId': name_or_id},
+                                   opts=opts, typ=GetFloatingIpResult)
+    return result.value
+
+
+def get_floating_ip_output(name_or_id: pulumi.Input[str] | None = None,
+                           opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[GetFloatingIpResult]:
+    """
+    Look up an existing floating ip by name or id. Takes and gives outputs.
+    """
+    opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
+    result = pulumi.runtime.invoke_output('iaas:index:getFloatingIp', {'nameOrId': name_or_id},
+                                   opts=opts, typ=GetFloatingIpResult)
     return result

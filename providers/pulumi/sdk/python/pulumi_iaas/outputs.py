@@ -28,7 +28,8 @@ class Quota:
                  volumes: int | None = None,
                  volume_gib: int | None = None,
                  networks: int | None = None,
-                 port_forwards: int | None = None):
+                 port_forwards: int | None = None,
+                 floating_ips: int | None = None):
         if instances is not None:
             pulumi.set(__self__, "instances", instances)
         if vcpus is not None:
@@ -43,6 +44,8 @@ class Quota:
             pulumi.set(__self__, "networks", networks)
         if port_forwards is not None:
             pulumi.set(__self__, "port_forwards", port_forwards)
+        if floating_ips is not None:
+            pulumi.set(__self__, "floating_ips", floating_ips)
 
     @property
     @pulumi.getter
@@ -99,6 +102,14 @@ class Quota:
         Port forwards. At least -1. Changed in place, on the running object.
         """
         return pulumi.get(self, "port_forwards")
+
+    @property
+    @pulumi.getter(name="floatingIps")
+    def floating_ips(self) -> int | None:
+        """
+        Floating IPs. At least -1. Changed in place, on the running object.
+        """
+        return pulumi.get(self, "floating_ips")
 
 @pulumi.output_type
 class Rule:

@@ -1,0 +1,158 @@
+"""Floating IPs on a namespaced real host, reached from a client namespace that plays a machine on the host's LAN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import iaas
+from iaas.cloud.kinds import _floating, _hostcmd
+from tests.integration.conftest import NamespacedHost, TinyGuest, _host, restart_host
+from tests.integration.test_realhost_stack import connect
+
+pytestmark = pytest.mark.realhost
+
+LAN = "198.51.100"  # the host's external LAN: the host is .1, the client .2, the floating pool .16/28
+FLOATING = f"{LAN}.20"
+
+
+def plug_external(host: NamespacedHost) -> str:
+    """Give the host an external interface on the LAN: a bridge, for the client to plug into."""
+    for argv in (
+        ["ip", "link", "add", "ext1", "type", "bridge"],
+        ["ip", "addr", "add", f"{LAN}.1/24", "dev", "ext1"],
+        ["ip", "link", "set", "ext1", "up"],
+    ):
+        assert host.run(*argv).returncode == 0
+    return "ext1"
+
+
+@pytest.fixture
+def external(realhost: NamespacedHost) -> Iterator[str]:
+    """The session host's external interface (removed after the test)."""
+    yield plug_external(realhost)
+    realhost.run("ip", "link", "del", "ext1")
+
+
+def make_stack(guest: TinyGuest, target: str) -> iaas.Stack:
+    stack = iaas.Stack("floating")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.98.0.0/24", mode="nat"))
+    image = stack.add(iaas.Image(name="tiny", **guest.image))
+    vms = {
+        name: stack.add(
+            iaas.Instance(
+                name=name, image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[iaas.Nic(network=lan)]
+            )
+        )
+        for name in ("vm-a", "vm-b")
+    }
+    stack.add(iaas.FloatingIp(name="public", instance=vms[target], ip_address=FLOATING))
+    return stack
+
+
+def test_a_floating_ip_reaches_its_instance_from_outside_moves_live_heals_and_goes(
+    realhost: NamespacedHost, external: str, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    config = {**realhost.config(), "floating_pool": f"{LAN}.16/28"}  # its interface: the one the pool is routed by
+    cloud = {"hosts": [config], "home": str(tmp_path / "cloud")}
+    where = _hostcmd.local_runner(realhost.uri)
+    with iaas.Engine.open("floating", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(make_stack(tiny_guest, "vm-a"))
+            public = engine.store.get("floating_ip.public")
+            assert public is not None and public.outputs["interface"] == external
+            client = realhost.client(external, f"{LAN}.2/24")
+            answer = connect(client, FLOATING, 7, attempts=60)
+            assert "hello from vm-a" in answer.stdout, answer.stderr
+
+            plan = engine.plan(make_stack(tiny_guest, "vm-b"))
+            assert {a: c.action for a, c in plan.changes.items() if c.action != "noop"} == {
+                "floating_ip.public": "update"
+            }
+            engine.apply(plan)
+            answer = connect(client, FLOATING, 7, attempts=60)
+            assert "hello from vm-b" in answer.stdout, answer.stderr
+            snat = realhost.run("nft", "list", "table", "ip", _floating.TABLE).stdout
+            vm_b = engine.store.get("floating_ip.public").outputs["target_address"]  # type: ignore[union-attr]
+            assert vm_b.startswith("10.98.0.")
+            assert f'ip saddr {vm_b} oifname "{external}" snat to {FLOATING}' in snat
+
+            # What a host restart loses: the rules and the address.  The plan shows it, apply restores it.
+            assert realhost.run("nft", "delete", "table", "ip", _floating.TABLE).returncode == 0
+            realhost.run("ip", "addr", "del", f"{FLOATING}/32", "dev", external)
+            plan = engine.plan(make_stack(tiny_guest, "vm-b"))
+            change = plan.changes["floating_ip.public"]
+            assert change.action == "update" and change.repairs == [
+                f"floating IP NAT rules, address {FLOATING} on {external} on host {realhost.name}"
+            ]
+            engine.apply(plan)
+            assert _floating.missing(where, public.id, FLOATING, external) == []
+            answer = connect(client, FLOATING, 7, attempts=60)
+            assert "hello from vm-b" in answer.stdout, answer.stderr
+        finally:
+            engine.destroy()
+    assert realhost.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0  # no table is left
+    assert "iaas:" not in realhost.run("iptables", "-w", "-S").stdout  # nor libvirt's admission
+    assert f" {FLOATING}/32 " not in realhost.run("ip", "-o", "addr", "show", "dev", external).stdout
+
+
+def test_a_host_restart_shows_in_the_plan_and_apply_carries_the_address_again(
+    realhost_factory: dict[str, NamespacedHost], tiny_guest: TinyGuest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    host = _host(realhost_factory, "fipr", tmp_path_factory)
+    external = plug_external(host)
+    home = tmp_path_factory.mktemp("fipr-home")
+    config = {**host.config(), "floating_pool": f"{LAN}.16/28", "floating_interface": external}
+    cloud = {"hosts": [config], "home": str(home / "cloud")}
+    stack = iaas.Stack("restart")
+    lan = stack.add(iaas.Network(name="lan", cidr="10.99.0.0/24", mode="nat"))
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    nic = iaas.Nic(network=lan, fixed_ip="10.99.0.10")  # the same address after the restart's new lease
+    vm = stack.add(iaas.Instance(name="vm", image=image, vcpus=1, memory_mib=128, root_disk_gib=1, nics=[nic]))
+    stack.add(iaas.FloatingIp(name="public", instance=vm))
+    with iaas.Engine.open("restart", home=home, cloud=cloud) as engine:
+        engine.apply(stack)
+        address = engine.store.get("floating_ip.public").outputs["ip_address"]  # type: ignore[union-attr]
+    assert address == f"{LAN}.17"
+    assert "hello from vm" in connect(host.client(external, f"{LAN}.2/24"), address, 7, attempts=60).stdout
+
+    host = restart_host(realhost_factory, "fipr")  # a new network namespace: rules and interfaces are gone
+    plug_external(host)
+    with iaas.Engine.open("restart", home=home, cloud=cloud) as engine:
+        plan = engine.plan(stack)
+        pending = {a: c.repairs for a, c in plan.changes.items() if c.action != "noop"}
+        assert list(pending) == ["floating_ip.public"]
+        [lost] = pending["floating_ip.public"]
+        assert lost.startswith(f"floating IP NAT rules, address {address} on {external}"), lost
+        engine.apply(plan)
+        answer = connect(host.client(external, f"{LAN}.2/24"), address, 7, attempts=60)
+        assert "hello from vm" in answer.stdout, answer.stderr
+        assert engine.plan(stack).empty
+        engine.destroy()
+    assert host.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0
+
+
+@pytest.mark.parametrize("firewall", ["nft", "iptables"])
+def test_the_rules_and_the_address_are_put_once_checked_and_removed(
+    realhost: NamespacedHost, external: str, monkeypatch: pytest.MonkeyPatch, firewall: str
+) -> None:
+    monkeypatch.setattr(_floating, "tool", lambda *_: firewall)
+    where = _hostcmd.local_runner(realhost.uri)
+    address = f"{LAN}.21"
+    assert _floating.interface_for(where, f"{LAN}.16") == external
+    for _ in range(2):  # a repair puts them again: nothing twice
+        assert _floating.add(where, "fip-t", address, "10.1.2.3", external) == firewall
+    assert _floating.missing(where, "fip-t", address, external) == []
+    if firewall == "nft":
+        listing = realhost.run("nft", "list", "table", "ip", _floating.TABLE).stdout
+    else:
+        listing = realhost.run("iptables", "-w", "-t", "nat", "-S").stdout
+    assert listing.count("iaas:fip-t") == 3  # DNAT arriving, DNAT from the host, SNAT leaving
+    assert realhost.run("ip", "-o", "addr", "show", "dev", external).stdout.count(f" {address}/32 ") == 1
+    _floating.remove(where, "fip-t", address, external)
+    assert _floating.missing(where, "fip-t", address, external)[:2] == ["NAT rules", f"address {address} on {external}"]
+    assert "iaas:fip-t" not in realhost.run("iptables", "-w", "-t", "nat", "-S").stdout
+    assert realhost.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0
+    _floating.remove(where, "fip-t", address, external)  # nothing there is fine

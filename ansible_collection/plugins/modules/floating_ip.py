@@ -121,8 +121,8 @@ floating_ip:
       returned: always
       type: str
 action:
-  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(replace), V(delete)
-    or V(none).'
+  description: 'What was done (or, in check mode, would be done): V(create), V(update), V(migrate) (an
+    instance moved to another host), V(replace), V(delete) or V(none).'
   returned: always
   type: str
   sample: create

@@ -415,6 +415,8 @@ class _Run:
             if not inst.new and not inst.moving:
                 continue
             req, unplaced = self.request(inst)
+            if inst.moving:
+                self._snapshots_stay(inst)
             if req.pinned and req.pinned not in self.states:
                 continue  # reported by pinned()
             result = place(self.hosts, req, self.strategy)
@@ -432,6 +434,21 @@ class _Run:
                 self.members.setdefault(id(group), []).append(Member(inst.label, result.host))
             for obj in unplaced:
                 self.planned.setdefault(obj.label, {"host": result.host})
+
+    def _snapshots_stay(self, inst: Obj) -> None:
+        """A moving instance's snapshots that the plan keeps: they stay on their host, so they refuse the move."""
+        kept = [
+            snap.label
+            for snap in self.view.of_kind("snapshot")
+            if not snap.new and self.view.resolve("instance", snap.inputs.get("instance")) is inst
+        ]
+        if kept:
+            what = "snapshot" if len(kept) == 1 else "snapshots"
+            why = (
+                f"cannot move with its {what} {', '.join(kept)}: snapshots stay on the host that took them; "
+                "delete them (remove them from the stack) in the same plan, or keep the instance where it is"
+            )
+            self.problems.append((inst.label, "host", why))
 
     def leftovers(self) -> None:
         """New networks and volumes that no new instance decided: by the strategy."""

@@ -87,12 +87,24 @@ def execution_graph(plan: Plan) -> Graph[Node]:
             for y in ch.recorded_dependencies:
                 if y in deletes and y not in ch.dependencies and changes[y].action == "delete":
                     g.add_edge((y, "delete"), (a, "apply"))
+    _order_moves(g, changes, deletes)
     _order_takeovers(g, changes, applies)
     cycles = find_cycles(g)
     if cycles:
         text = "; ".join(" -> ".join(f"{a} ({p})" for a, p in c) for c in cycles)
         raise PlanError(f"the plan's steps cannot be ordered: {text}")
     return g
+
+
+def _order_moves(g: Graph[Node], changes: dict[str, ResourceChange], deletes: set[str]) -> None:
+    """An object that migrates moves after the plan deleted what depended on it (its snapshots stay on the host)."""
+    for y in sorted(deletes):
+        if changes[y].action != "delete":
+            continue
+        for x in changes[y].recorded_dependencies:
+            moving = x in changes and changes[x].action == "migrate"
+            if moving and (x, "apply") not in g.ancestors([(y, "delete")]):  # never make a cycle
+                g.add_edge((x, "apply"), (y, "delete"))
 
 
 def _order_takeovers(g: Graph[Node], changes: dict[str, ResourceChange], applies: list[str]) -> None:

@@ -208,3 +208,24 @@ def test_a_port_forward_follows_its_instance_to_the_new_host(tmp_path: Path, ima
         engine.apply(with_forward("ho2"))
         assert engine.resources()["port_forward.ssh"].outputs["host"] == "ho2"
         assert engine.plan(with_forward("ho2"), refresh=True).empty
+
+
+def test_an_instance_with_snapshots_is_not_moved_until_they_are_deleted(tmp_path: Path, image_file: Path) -> None:
+    def with_snapshot(host: str) -> iaas.Stack:
+        s = stack(image_file, host)
+        s.add(iaas.Snapshot(name="before", instance="${instance.app}"))
+        return s
+
+    with iaas.Engine.open("web", home=tmp_path, cloud=cloud(tmp_path)) as engine:
+        engine.apply(with_snapshot("ho1"))
+        with pytest.raises(IaasError) as refused:
+            engine.plan(with_snapshot("ho2"))
+        assert "instance.app.host: cannot move with its snapshot snapshot.before" in str(refused.value)
+        assert engine.cloud.hosts["ho1"].get_snapshot(engine.resources()["instance.app"].id, "before") is not None
+        plan = engine.plan(stack(image_file, "ho2"))  # the snapshot goes in the same plan, before the move
+        assert {a: c.action for a, c in plan.changes.items() if c.action != "noop"} == {
+            "snapshot.before": "delete",
+            "instance.app": "migrate",
+        }
+        result = engine.apply(stack(image_file, "ho2"))
+        assert result.ok and result.done == ["snapshot.before (deleted)", "instance.app (migrated)"]

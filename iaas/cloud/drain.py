@@ -153,7 +153,7 @@ def plan_moves(cloud: Cloud, host: str) -> list[Move]:
     finally:
         cloud.draining.discard(host)
     if errors:
-        from iaas.cloud.admission import as_error  # admission asks this module which hosts are drained
+        from iaas.cloud.subjects import as_error
 
         raise as_error(errors)
     moves = []

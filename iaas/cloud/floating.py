@@ -91,7 +91,7 @@ def _take(
     field: str = "ip_address",
 ) -> list[FieldError]:
     """Claim ``wanted`` for ``s`` when it is an address of the candidate pools and nobody else holds it."""
-    from iaas.cloud.admission import ClaimProblem
+    from iaas.cloud.subjects import ClaimProblem
 
     try:
         address = ipaddress.IPv4Address(wanted)

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud import scheduler
-from iaas.cloud.admission import CapacityProblem, QuotaProblem, Ref, Subject, as_error, quota_of, usage_of
 from iaas.cloud.base import PlannedItem
 from iaas.cloud.store import InventoryRecord
+from iaas.cloud.subjects import CapacityProblem, QuotaProblem, Ref, Subject, as_error, quota_of, usage_of
 from iaas.errors import FieldError
 from iaas.model import KINDS, UNKNOWN, Reference
 

@@ -232,3 +232,34 @@ def test_a_move_to_another_host_is_announced_to_the_lan_by_gratuitous_arp(
         finally:
             engine.destroy()
     assert f" {FLOATING}/32 " not in realhost2.run("ip", "-o", "addr", "show", "dev", shared_lan).stdout
+
+
+@pytest.mark.parametrize("announcer", [("arping",), ("busybox", "arping"), ("iaas-no-such-arping",)])
+def test_an_address_arriving_on_a_host_is_announced_by_the_first_arping_it_has(
+    realhost: NamespacedHost,
+    external: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    announcer: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr(_floating, "ANNOUNCERS", (("iaas-no-such-arping",), announcer))
+    where = _hostcmd.local_runner(realhost.uri)
+    address = f"{LAN}.22"
+    client = realhost.client(external, f"{LAN}.2/24")
+    [port] = [line.split()[1].split("@")[0] for line in client.run("ip", "-o", "link").stdout.splitlines()[1:]]
+    stale = "02:00:00:00:00:01"  # what a neighbour cached when another host carried the address
+    done = client.run("ip", "neigh", "replace", address, "lladdr", stale, "dev", port, "nud", "stale")
+    assert done.returncode == 0, done.stderr
+    try:
+        _floating.add(where, "fip-a", address, "10.1.2.3", external)
+        neighbour = client.run("ip", "neigh", "show", address).stdout
+        if announcer == ("iaas-no-such-arping",):  # none: the address is carried all the same, and a warning says so
+            assert stale in neighbour, neighbour
+            assert f"floating address {address} not announced on {external}" in caplog.text
+            assert _floating.missing(where, "fip-a", address, external) == []
+        else:
+            assert mac_of(realhost, external) in neighbour, neighbour
+            assert "not announced" not in caplog.text
+    finally:
+        _floating.remove(where, "fip-a", address, external)
+        client.stop()

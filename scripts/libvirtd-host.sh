@@ -26,8 +26,8 @@
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libvirt-clients
-          dnsmasq-base iptables nftables iproute2 busybox-static genisoimage cpio kmod util-linux openssh-client
-          ovmf swtpm swtpm-tools debootstrap e2fsprogs)
+          dnsmasq-base iptables nftables iproute2 iputils-arping busybox-static genisoimage cpio kmod util-linux
+          openssh-client ovmf swtpm swtpm-tools debootstrap e2fsprogs)
 
 die() { printf 'libvirtd-host: error: %s\n' "$*" >&2; exit 1; }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +158,108 @@ def test_the_rules_and_the_address_are_put_once_checked_and_removed(
     assert "iaas:fip-t" not in realhost.run("iptables", "-w", "-t", "nat", "-S").stdout
     assert realhost.run("nft", "list", "table", "ip", _floating.TABLE).returncode != 0
     _floating.remove(where, "fip-t", address, external)  # nothing there is fine
+
+
+@pytest.fixture
+def shared_lan(realhost: NamespacedHost, realhost2: NamespacedHost, external: str) -> Iterator[str]:
+    """h2 on h1's external LAN too: a veth from h2's namespace (``ext2``, .3) into h1's bridge; its interface."""
+    subprocess.run(["ip", "link", "add", "ext2", "type", "veth", "peer", "name", "ext2p"], check=True)
+    try:
+        subprocess.run(["ip", "link", "set", "ext2", "netns", str(realhost2.process.pid)], check=True)
+        subprocess.run(["ip", "link", "set", "ext2p", "netns", str(realhost.process.pid)], check=True)
+        for host, argv in (
+            (realhost, ["ip", "link", "set", "ext2p", "master", external, "up"]),
+            (realhost2, ["ip", "addr", "add", f"{LAN}.3/24", "dev", "ext2"]),
+            (realhost2, ["ip", "link", "set", "ext2", "up"]),
+        ):
+            done = host.run(*argv)
+            assert done.returncode == 0, done.stderr
+        yield "ext2"
+    finally:
+        realhost2.run("ip", "link", "del", "ext2")  # takes its peer along
+        subprocess.run(["ip", "link", "del", "ext2"], capture_output=True, check=False)
+
+
+def two_host_stack(guest: TinyGuest, target: str) -> iaas.Stack:
+    """vm-a on h1 and vm-b on h2, each on a nat network of its host; the floating IP on ``target``."""
+    stack = iaas.Stack("floating2")
+    image = stack.add(iaas.Image(name="tiny", **guest.image))
+    vms = {}
+    for vm, host, cidr in (("vm-a", "h1", "10.96.0.0/24"), ("vm-b", "h2", "10.95.0.0/24")):
+        net = stack.add(iaas.Network(name=f"lan-{host}", cidr=cidr, mode="nat", host=host))
+        nics = [iaas.Nic(network=net)]
+        vms[vm] = stack.add(
+            iaas.Instance(name=vm, image=image, vcpus=1, memory_mib=128, root_disk_gib=1, host=host, nics=nics)
+        )
+    stack.add(iaas.FloatingIp(name="public", instance=vms[target], ip_address=FLOATING))
+    return stack
+
+
+def mac_of(host: NamespacedHost, interface: str) -> str:
+    found = re.search(r"link/ether (\S+)", host.run("ip", "-o", "link", "show", "dev", interface).stdout)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_move_to_another_host_is_announced_to_the_lan_by_gratuitous_arp(
+    realhost: NamespacedHost,
+    realhost2: NamespacedHost,
+    external: str,
+    shared_lan: str,
+    tiny_guest: TinyGuest,
+    tmp_path: Path,
+) -> None:
+    pool = f"{LAN}.16/28"
+    hosts = [realhost.config() | {"floating_pool": pool}, realhost2.config() | {"floating_pool": pool}]
+    cloud = {"hosts": hosts, "home": str(tmp_path / "cloud")}
+    with iaas.Engine.open("floating2", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(two_host_stack(tiny_guest, "vm-a"))
+            client = realhost.client(external, f"{LAN}.2/24")
+            answer = connect(client, FLOATING, 7, attempts=60)
+            assert "hello from vm-a" in answer.stdout, answer.stderr
+            neighbour = client.run("ip", "neigh", "show", FLOATING).stdout
+            assert mac_of(realhost, external) in neighbour, neighbour
+
+            engine.apply(two_host_stack(tiny_guest, "vm-b"))
+            moved = engine.store.get("floating_ip.public")
+            assert moved is not None and (moved.outputs["host"], moved.outputs["interface"]) == ("h2", shared_lan)
+            # Before the client sends anything: its cache already names h2, told by h2's gratuitous ARP.
+            neighbour = client.run("ip", "neigh", "show", FLOATING).stdout
+            assert mac_of(realhost2, shared_lan) in neighbour, neighbour
+            answer = connect(client, FLOATING, 7, attempts=60)
+            assert "hello from vm-b" in answer.stdout, answer.stderr
+        finally:
+            engine.destroy()
+    assert f" {FLOATING}/32 " not in realhost2.run("ip", "-o", "addr", "show", "dev", shared_lan).stdout
+
+
+@pytest.mark.parametrize("announcer", [("arping",), ("busybox", "arping"), ("iaas-no-such-arping",)])
+def test_an_address_arriving_on_a_host_is_announced_by_the_first_arping_it_has(
+    realhost: NamespacedHost,
+    external: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    announcer: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr(_floating, "ANNOUNCERS", (("iaas-no-such-arping",), announcer))
+    where = _hostcmd.local_runner(realhost.uri)
+    address = f"{LAN}.22"
+    client = realhost.client(external, f"{LAN}.2/24")
+    [port] = [line.split()[1].split("@")[0] for line in client.run("ip", "-o", "link").stdout.splitlines()[1:]]
+    stale = "02:00:00:00:00:01"  # what a neighbour cached when another host carried the address
+    done = client.run("ip", "neigh", "replace", address, "lladdr", stale, "dev", port, "nud", "stale")
+    assert done.returncode == 0, done.stderr
+    try:
+        _floating.add(where, "fip-a", address, "10.1.2.3", external)
+        neighbour = client.run("ip", "neigh", "show", address).stdout
+        if announcer == ("iaas-no-such-arping",):  # none: the address is carried all the same, and a warning says so
+            assert stale in neighbour, neighbour
+            assert f"floating address {address} not announced on {external}" in caplog.text
+            assert _floating.missing(where, "fip-a", address, external) == []
+        else:
+            assert mac_of(realhost, external) in neighbour, neighbour
+            assert "not announced" not in caplog.text
+    finally:
+        _floating.remove(where, "fip-a", address, external)
+        client.stop()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import iaas
+from iaas.cloud.kinds import _overlay
 from iaas.drivers.libvirt import Host
 from tests.integration.conftest import NamespacedHost, TinyGuest
 from tests.integration.test_realhost_stack import connect, wait_for_console
@@ -98,4 +99,58 @@ def test_two_guests_on_two_hosts_share_one_network(
             for name, host in libvirt.items():
                 assert host.list_managed() == []
                 assert "iaasx" not in ns[name].run("ip", "-o", "link").stdout
+                host.close()
+
+
+def nic_stack(tiny_guest: TinyGuest, b_on_web: bool) -> iaas.Stack:
+    """``a`` on h1 on the spanned network ``web`` (of h1); ``b`` on h2 on ``mgmt`` (of h2), and on ``web`` too."""
+    stack = iaas.Stack("unplug")
+    image = stack.add(iaas.Image(name="tiny", **tiny_guest.image))
+    web = stack.add(iaas.Network(name="web", cidr="10.79.0.0/24", mode="isolated", host="h1"))
+    mgmt = stack.add(iaas.Network(name="mgmt", cidr="10.80.0.0/24", mode="isolated", host="h2"))
+    size = {"vcpus": 1, "memory_mib": 128, "root_disk_gib": 1}
+    stack.add(iaas.Instance(name="a", image=image, host="h1", nics=[{"network": web}], **size))
+    nics = [{"network": mgmt}, *([{"network": web}] if b_on_web else [])]
+    stack.add(iaas.Instance(name="b", image=image, host="h2", nics=nics, **size))
+    return stack
+
+
+def test_a_host_leaves_the_overlay_when_its_last_guest_there_unplugs_its_nic(
+    realhost: NamespacedHost, realhost2: NamespacedHost, underlay: None, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    hosts = [realhost.config() | {"underlay": UNDERLAY["h1"]}, realhost2.config() | {"underlay": UNDERLAY["h2"]}]
+    cloud = {"hosts": hosts, "home": str(tmp_path / "cloud")}
+    libvirt = {"h1": Host("h1", realhost.uri), "h2": Host("h2", realhost2.uri)}
+    with iaas.Engine.open("unplug", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(nic_stack(tiny_guest, b_on_web=True))
+            res = engine.resources()
+            web = res["network.web"]
+            port, bridge = _overlay.vxlan_name(web.id), web.outputs["bridge"]
+            links = realhost2.run("ip", "-o", "link").stdout
+            assert f" {port}:" in links and f" {bridge}:" in links  # h2 joined web for b
+            consoles = {}
+            for name, host in (("a", "h1"), ("b", "h2")):  # booted: ready for a NIC to be unplugged
+                info = libvirt[host].get_domain(res[f"instance.{name}"].id)
+                assert info is not None
+                consoles[name] = wait_for_console(Path(info.spec.console_log), "IAAS-GUEST ready")
+            found = re.search(r"IAAS-GUEST ip=(10\.79\.0\.\d+)", consoles["a"])
+            assert found, consoles["a"][-1500:]
+
+            plan = engine.plan(nic_stack(tiny_guest, b_on_web=False))
+            assert {a: c.action for a, c in plan.changes.items() if c.action != "noop"} == {"instance.b": "update"}
+            engine.apply(plan)
+            info = libvirt["h2"].get_domain(res["instance.b"].id)
+            assert info is not None and info.state == "running" and [n.network for n in info.nics] == ["mgmt"]
+            links = realhost2.run("ip", "-o", "link").stdout
+            assert f" {port}:" not in links and f" {bridge}:" not in links, links  # h2 left web
+            assert libvirt["h2"].get_network(web.id) is None
+            # h1 still serves a on web (from its gateway, 10.79.0.1), without a VXLAN port to nobody
+            assert f" {port}:" not in realhost.run("ip", "-o", "link").stdout
+            done = connect(realhost, found.group(1), 7, attempts=60)
+            assert "hello from a" in done.stdout, done.stderr
+        finally:
+            engine.destroy()
+            for host in libvirt.values():
+                assert host.list_managed() == []
                 host.close()

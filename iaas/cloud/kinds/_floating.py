@@ -5,7 +5,8 @@
 
 * the address, as a ``/32``, on the host's external interface, so that the
   host answers ARP for it on that LAN (and a router that routes the pool to
-  the host finds it local);
+  the host finds it local), announced there by gratuitous ARP when it arrives,
+  so that neighbours that cached another host's MAC for it learn the new one;
 * DNAT of every packet to the address (arriving, or sent from the host
   itself) to the instance's address;
 * SNAT of the instance's packets leaving by that interface, so the instance
@@ -22,6 +23,7 @@ the comment ``iaas:<floating IP id>``; removing the last one drops the table.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -36,6 +38,10 @@ TABLE = "iaas_floating_ips"
 #: nftables chain -> (iptables chain, priority: one before the dstnat / srcnat of libvirt and port forwards).
 _CHAINS = {"prerouting": ("PREROUTING", "-101"), "output": ("OUTPUT", "-101"), "postrouting": ("POSTROUTING", "99")}
 _LOCK = threading.Lock()
+#: Programs that send gratuitous ARP, the first one the host has: iputils' arping, else BusyBox's.
+ANNOUNCERS = (("arping",), ("busybox", "arping"))
+
+log = logging.getLogger(__name__)
 
 
 def interface_for(where: Sequence[str], pool_address: str) -> str:
@@ -58,8 +64,26 @@ def add(where: Sequence[str], id: str, address: str, target: str, interface: str
         _program(where, which, id, _rules(address, target, interface))
         if not _has_address(where, interface, address):
             _run(where, ["ip", "addr", "add", f"{address}/32", "dev", interface])
+            announce(where, interface, address)
         _admit.admit(where, id, target)
         return which
+
+
+def announce(where: Sequence[str], interface: str, address: str) -> None:
+    """Tell the LAN that this host now answers for ``address``: two unsolicited ARP requests (gratuitous ARP).
+
+    Neighbours that cached the MAC of the host that carried the address before
+    take the new one at once.  Without an ``arping`` on the host the address
+    still works; neighbours learn it when their cache entry expires.
+    """
+    problems = []
+    for program in ANNOUNCERS:
+        try:
+            _run(where, [*program, "-U", "-c", "2", "-I", interface, address])
+            return
+        except IaasError as exc:
+            problems.append(str(exc))
+    log.warning("floating address %s not announced on %s: %s", address, interface, "; ".join(problems))
 
 
 Rule = tuple[str, list[str], list[str]]  # nftables rule; iptables match; iptables target

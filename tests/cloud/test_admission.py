@@ -136,7 +136,10 @@ def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existin
         image=env["image"],
         flavor="m1.tiny",
         volumes=[volume],
-        nics=[{"network": env["net"], "fixed_ip": f"10.60.{existing // 250}.{existing % 250 + 2}"}],
+        nics=[
+            {"network": env["net"], "fixed_ip": f"10.60.{existing // 250}.{existing % 250 + 2}"},
+            {"network": env["net"]},
+        ],
     )
     return cloud.inventory.statements - before
 
@@ -154,7 +157,7 @@ def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(
 def _check_constant_work(cloud: Cloud, make: Any, image_file: Path) -> None:
     env = {
         "image": make(cloud, "image", "deb", source=str(image_file)).id,
-        "net": make(cloud, "network", "lan", cidr="10.60.0.0/16").id,
+        "net": make(cloud, "network", "lan", cidr="10.60.0.0/16", dhcp_start="10.60.128.1").id,  # above fixed IPs
     }
     small = _statements_per_create(cloud, make, env, 10, 0)
     large = _statements_per_create(cloud, make, env, 200, 10)

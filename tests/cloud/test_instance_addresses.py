@@ -74,3 +74,19 @@ def test_a_full_range_is_refused_naming_the_nic(cloud, make, base):
     _vm(cloud, make, base, "first", [{"network": small}])
     with pytest.raises(Exception, match=r"instance.second.nics\[0\].network: no free address left in the DHCP range"):
         _vm(cloud, make, base, "second", [{"network": small}])
+
+
+def test_a_nic_made_before_iaas_gave_addresses_stays_as_it_is(cloud, make, base, drift):
+    net = base["net"]
+    vm = _vm(cloud, make, base, "old", [{"network": net}])
+    mac = vm.outputs["mac_addresses"][0]
+    cloud.hosts["h1"].update_dhcp_host("front", "delete", mac, "")  # as made before: no entry, nothing held
+    with cloud.inventory.transaction():
+        cloud.inventory.release_claims(vm.id, "fixed_ip", set())
+    observed = cloud.read("instance", vm.ctx, vm.id, vm.outputs)
+    assert drift(observed, vm.inputs) == {}
+    new = {**vm.inputs, "nics": [*vm.inputs["nics"], {"network": net, "fixed_ip": None, "security_groups": []}]}
+    outputs = cloud.update("instance", vm.ctx, vm.id, vm.inputs, new, ["nics"], vm.outputs)
+    assert _entries(cloud, net) == {outputs["mac_addresses"][1]: outputs["ip_addresses"][1]}  # only the new NIC's
+    assert [n.mac for n in cloud.hosts["h1"].get_domain(vm.id).nics] == [mac, outputs["mac_addresses"][1]]
+    assert drift(cloud.read("instance", vm.ctx, vm.id, outputs), new) == {}

@@ -145,7 +145,7 @@ class Observing(LibvirtHandler):
                 nic.spec.filter.removeprefix("iaas-sg-")
             ]
         fixed = nic.fixed_ip
-        asked = rec_nics[index].get("fixed_ip", fixed) if 0 <= index < len(rec_nics) else fixed
+        asked = rec_nics[index].get("fixed_ip") if 0 <= index < len(rec_nics) else fixed
         if fixed and asked is None and f"{nic.network_id}/{fixed}" in claims:
             fixed = None  # the address iaas gave the NIC, not one the user fixed
         return {"network": nic.network_id, "fixed_ip": fixed, "security_groups": groups}

@@ -6,7 +6,8 @@ store's transaction:
 
 * its project's quota counters (instances, vCPUs, memory, volumes, GiB, networks, port forwards, floating IPs);
 * its host's placement counters (vCPUs, memory, disk) against the host's size after overcommit;
-* each fixed IP in its network (inside the subnet, not the gateway, given once);
+* each fixed IP in its network (inside the subnet, not the gateway, given once), and for each NIC without one on
+  a network iaas serves by DHCP, an address of the network's DHCP range (the first free one);
 * each attached volume (attached to one instance at a time);
 * a network's IPv4 range (no overlap with another network on the same host);
 * a port forward's host address and port (used once per host and protocol);
@@ -47,7 +48,7 @@ from iaas.cloud.subjects import (
 )
 from iaas.errors import CapacityError, FieldError
 from iaas.model import KINDS
-from iaas.model.network import subnet_of
+from iaas.model.network import served_range, subnet_of
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -309,10 +310,13 @@ class Admission:
             return []
         problems: list[FieldError] = []
         keep: set[str] = set()
+        served: list[tuple[int, Ref]] = []  # NICs without a fixed IP on a network iaas serves by DHCP
         for i, nic in enumerate(s.inputs.get("nics") or []):
             ip = nic.get("fixed_ip") if isinstance(nic, dict) else None
-            net = resolve("network", nic.get("network")) if isinstance(ip, str) else None
-            if net is None:
+            net = resolve("network", nic.get("network")) if isinstance(nic, dict) else None
+            if net is not None and ip is None and served_range(net.inputs) is not None:
+                served.append((i, net))
+            if net is None or not isinstance(ip, str):
                 continue
             field = f"nics[{i}].fixed_ip"
             subnet = subnet_of(net.inputs)
@@ -340,8 +344,37 @@ class Admission:
                 problems.append(
                     ClaimProblem(s.address, field, f"{ip} is already given to {holder.label} on network {net.label}")
                 )
+        for i, net in served:
+            given = self._allocate(s, net, keep)
+            if given is None:
+                why = f"no free address left in the DHCP range of network {net.label}"
+                problems.append(ClaimProblem(s.address, f"nics[{i}].network", why))
+            else:
+                keep.add(given)
         self.store.release_claims(s.owner, "fixed_ip", keep)
         return problems
+
+    def _allocate(self, s: Subject, net: Ref, keep: set[str]) -> str | None:
+        """An address of ``net``'s DHCP range for a NIC of ``s`` without a fixed IP: one ``s`` holds already (not in
+        ``keep``), else the first free one, claimed like a fixed IP; its key, or None when the range is full.
+
+        Every NIC on a network iaas serves gets its address from iaas, so its security group filter is given the
+        address instead of learning it (a filter redefined while a NIC learns its address can leave another NIC
+        unfiltered).
+        """
+        first, last = served_range(net.inputs) or (None, None)
+        if first is None or last is None:
+            return None
+        prefix = f"{net.id}/"
+        mine = [k for k in self.store.claimed(s.owner, "fixed_ip") if k.startswith(prefix) and k not in keep]
+        if mine:
+            return min(mine, key=lambda k: ipaddress.IPv4Address(k.removeprefix(prefix)))
+        taken = self.store.keys_under("fixed_ip", prefix)
+        for n in range(int(first), int(last) + 1):
+            key = f"{prefix}{ipaddress.IPv4Address(n)}"
+            if key not in taken and self.store.claim("fixed_ip", key, s.owner, s.label) is None:
+                return key
+        return None
 
     def _attachments(self, s: Subject, resolve: Resolver) -> list[FieldError]:
         if s.kind != "instance":

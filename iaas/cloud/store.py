@@ -336,6 +336,12 @@ class Store(ReadAhead):
             rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=? ORDER BY key", (owner, scope)).fetchall()
         return [str(r[0]) for r in rows]
 
+    def keys_under(self, scope: str, prefix: str) -> set[str]:
+        """The keys held in ``scope`` that start with ``prefix`` (the addresses taken in one network)."""
+        pattern = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        rows = self._sql("SELECT key FROM claims WHERE scope=? AND key LIKE ? ESCAPE '!'", (scope, pattern))
+        return {str(r[0]) for r in rows.fetchall()}
+
     def overlapping_range(self, area: str, first: int, last: int, owner: str) -> tuple[Holder, str] | None:
         """A range of another owner in ``area`` that meets [first, last], with its CIDR, or None.
 

@@ -124,6 +124,21 @@ def test_two_stacks_racing_for_one_thing_one_wins(
     assert next(o for o in outcomes if o != "created").startswith(lost)
 
 
+@pytest.mark.slow
+def test_racing_dhcp_nics_never_get_the_same_address(tmp_path: Path, image_file: Path, database: str | None) -> None:
+    config, home = _config(database), tmp_path / "home"
+    ids = _prepare(config, home, image_file)
+    vm = {"image": ids["image"], "flavor": "m1.tiny", "nics": [{"network": ids["network"]}]}
+    outcomes = _race(config, home, [vm] * 4)
+    assert outcomes == ["created"] * 4, " | ".join(outcomes)
+    cloud = Cloud.open(config, home=home)
+    try:
+        given = [cloud.inventory.claimed(r.id, "fixed_ip") for r in cloud.inventory.list("instance")]
+        assert sorted(k for keys in given for k in keys) == [f"{ids['network']}/10.50.0.{n}" for n in range(2, 6)]
+    finally:
+        cloud.close()
+
+
 def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existing: int, start: int) -> int:
     for i in range(start, existing):
         make(cloud, "instance", f"old{i}", image=env["image"], flavor="m1.tiny", nics=[{"network": env["net"]}])
@@ -136,7 +151,10 @@ def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existin
         image=env["image"],
         flavor="m1.tiny",
         volumes=[volume],
-        nics=[{"network": env["net"], "fixed_ip": f"10.60.{existing // 250}.{existing % 250 + 2}"}],
+        nics=[
+            {"network": env["net"], "fixed_ip": f"10.60.{existing // 250}.{existing % 250 + 2}"},
+            {"network": env["net"]},
+        ],
     )
     return cloud.inventory.statements - before
 
@@ -154,7 +172,7 @@ def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(
 def _check_constant_work(cloud: Cloud, make: Any, image_file: Path) -> None:
     env = {
         "image": make(cloud, "image", "deb", source=str(image_file)).id,
-        "net": make(cloud, "network", "lan", cidr="10.60.0.0/16").id,
+        "net": make(cloud, "network", "lan", cidr="10.60.0.0/16", dhcp_start="10.60.128.1").id,  # above fixed IPs
     }
     small = _statements_per_create(cloud, make, env, 10, 0)
     large = _statements_per_create(cloud, make, env, 200, 10)

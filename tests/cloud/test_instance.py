@@ -182,11 +182,11 @@ def test_stopped_and_explicit_sizes(env, make):
     assert vm.outputs["ip_address"] is None and vm.outputs["ip_addresses"] == []
 
 
-def test_address_from_the_host_without_a_fixed_ip(env, make):
+def test_address_from_iaas_without_a_fixed_ip(env, make):
     vm = make(env.cloud, "instance", "dyn", **env.inputs(nics=[{"network": env.net.id}], volumes=[]))
     ip = vm.outputs["ip_address"]
-    assert isinstance(ip, str) and ip.count(".") == 3 and vm.outputs["ip_addresses"] == [ip]
-    assert dhcp_hosts(env.cloud, env.net.id) == []
+    assert ip == "10.40.0.2" and vm.outputs["ip_addresses"] == [ip]  # the first of the network's DHCP range
+    assert dhcp_hosts(env.cloud, env.net.id) == [(vm.outputs["mac_addresses"][0], ip)]
 
 
 def test_wait_for_address_ends_once_every_nic_has_its_lease(env, make):
@@ -404,7 +404,9 @@ def test_nics_attach_detach_and_fixed_ip_changes(env, vm, drift):
     vm2 = attrs.evolve(vm, inputs=new, outputs=out)
     new2, out2 = update(env, vm2, nics=[{"network": env.net2.id}])
     assert out2["mac_addresses"] == [mac_back]
-    assert dhcp_hosts(env.cloud, env.net.id) == [] and dhcp_hosts(env.cloud, env.net2.id) == []
+    assert dhcp_hosts(env.cloud, env.net.id) == []
+    assert dhcp_hosts(env.cloud, env.net2.id) == [(mac_back, "10.41.0.5")]  # no longer fixed: iaas's to give, kept
+    assert env.cloud.inventory.claimed(vm.id, "fixed_ip") == [f"{env.net2.id}/10.41.0.5"]
     assert [n.mac for n in env.cloud.hosts["h1"].get_domain(vm.id).nics] == [mac_back]
     assert drift(env.cloud.read("instance", vm.ctx, vm.id, out2), new2) == {}
 

@@ -20,9 +20,16 @@ def cloud(tmp_path: Path, **sizes: Any) -> dict[str, Any]:
 
 
 def stack(
-    image_file: Path, host: str, *, group: bool = False, volume: bool = False, volume_host: str | None = None
+    image_file: Path,
+    host: str,
+    *,
+    group: bool = False,
+    volume: bool = False,
+    volume_host: str | None = None,
+    dhcp: bool = False,
 ) -> iaas.Stack:
-    """One server with a fixed IP on a network of ho1 (and a volume, and an anti-affinity peer pinned to ho2)."""
+    """One server with a fixed IP on a network of ho1 (and a volume, a NIC without a fixed IP, and an
+    anti-affinity peer pinned to ho2)."""
     s = iaas.Stack("web")
     image = s.add(iaas.Image(name="tiny", source=str(image_file)))
     net = s.add(iaas.Network(name="web", cidr="10.20.0.0/24", mode="isolated", host="ho1"))
@@ -40,7 +47,7 @@ def stack(
             memory_mib=512,
             root_disk_gib=1,
             host=host,
-            nics=[{"network": net, "fixed_ip": "10.20.0.10"}],
+            nics=[{"network": net, "fixed_ip": "10.20.0.10"}, *([{"network": net}] if dhcp else [])],
             **extra,
         )
     )
@@ -55,10 +62,10 @@ def usage(engine: iaas.Engine, host: str) -> tuple[int, int]:
 
 def test_a_changed_host_plans_a_migration_and_moves_the_instance(tmp_path: Path, image_file: Path) -> None:
     with iaas.Engine.open("web", home=tmp_path, cloud=cloud(tmp_path)) as engine:
-        engine.apply(stack(image_file, "ho1", volume=True))
+        engine.apply(stack(image_file, "ho1", volume=True, dhcp=True))
         before = engine.resources()["instance.app"]
         assert usage(engine, "ho1") == (2, 512)
-        plan = engine.plan(stack(image_file, "ho2", volume=True))
+        plan = engine.plan(stack(image_file, "ho2", volume=True, dhcp=True))
         change = plan.changes["instance.app"]
         assert change.action == "migrate"
         assert [c.field for c in change.changes] == ["host"]
@@ -68,7 +75,7 @@ def test_a_changed_host_plans_a_migration_and_moves_the_instance(tmp_path: Path,
         assert "will be migrated from host ho1 to host ho2" in text
         assert "Plan: 0 to add, 0 to change, 1 to migrate, 0 to destroy." in text
 
-        result = engine.apply(stack(image_file, "ho2", volume=True))
+        result = engine.apply(stack(image_file, "ho2", volume=True, dhcp=True))
         assert result.ok and result.done == ["instance.app (migrated)"]
         hosts = engine.cloud.hosts
         after = engine.resources()["instance.app"]
@@ -76,11 +83,13 @@ def test_a_changed_host_plans_a_migration_and_moves_the_instance(tmp_path: Path,
         assert hosts["ho1"].get_domain(before.id) is None
         guest = hosts["ho2"].get_domain(before.id)
         assert guest is not None and guest.state == "running"
-        # the same MAC, and the fixed IP still given to it by the network's DHCP on ho1
+        # the same MACs, and the fixed IP and the address iaas gave still given by the network's DHCP on ho1
         assert after.outputs["mac_addresses"] == before.outputs["mac_addresses"]
         net = engine.resources()["network.web"]
         entries = {h.mac: h.ip for h in hosts["ho1"].get_network(net.id).spec.dhcp_hosts}
-        assert entries == {before.outputs["mac_addresses"][0]: "10.20.0.10"}
+        macs = before.outputs["mac_addresses"]
+        assert entries == {macs[0]: "10.20.0.10", macs[1]: "10.20.0.2"}
+        assert after.outputs["ip_addresses"] == before.outputs["ip_addresses"] == ["10.20.0.10", "10.20.0.2"]
         assert hosts["ho2"].get_network(net.id) is not None  # ho2 joined the network's span
         # its disks moved: nothing of it is left on ho1
         vol = engine.resources()["volume.data"]
@@ -91,8 +100,8 @@ def test_a_changed_host_plans_a_migration_and_moves_the_instance(tmp_path: Path,
         assert usage(engine, "ho1") == (0, 0)
         assert usage(engine, "ho2") == (2, 512)
         assert engine.cloud.inventory.used("host:ho2", "disk_gib") == 1 + 2
-        assert engine.plan(stack(image_file, "ho2", volume=True)).empty
-        assert engine.plan(stack(image_file, "ho2", volume=True), refresh=True).empty
+        assert engine.plan(stack(image_file, "ho2", volume=True, dhcp=True)).empty
+        assert engine.plan(stack(image_file, "ho2", volume=True, dhcp=True), refresh=True).empty
 
 
 def test_setting_the_host_the_instance_is_on_moves_nothing(tmp_path: Path, image_file: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -147,6 +149,7 @@ def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
             for name in ("vm", "plain"):  # clean-traffic on every NIC: frames from another MAC are dropped
                 mac = engine.store.get(f"instance.{name}").outputs["mac_addresses"][0]  # type: ignore[union-attr]
                 assert mac.lower() in ebtables, ebtables
+            _each_nic_leases_the_address_iaas_gave_its_filter(realhost, engine, ["vm", "plain"])
             assert engine.plan(stack).empty
             rules = realhost.run("iptables", "-S").stdout.splitlines()
             sent = [r for r in rules if r.startswith("-A FI-")]  # what the guest sends: libvirt's "from VM" chain
@@ -155,6 +158,28 @@ def test_egress_rules_restrict_and_every_nic_gets_anti_spoofing(
             assert sent[-1].endswith(" -j DROP"), sent
         finally:
             engine.destroy()
+
+
+def _each_nic_leases_the_address_iaas_gave_its_filter(
+    realhost: NamespacedHost, engine: iaas.Engine, names: list[str]
+) -> None:
+    """Each DHCP NIC's filter is given its address (nothing is learned) and the guest leased exactly it."""
+    given = []
+    with Host("h1", realhost.uri) as host:
+        for name in names:
+            rec = engine.store.get(f"instance.{name}")
+            assert rec is not None and rec.inputs["nics"][0]["fixed_ip"] is None
+            address, mac = rec.outputs["ip_address"], rec.outputs["mac_addresses"][0]
+            xml = subprocess.run(
+                ["virsh", "-c", realhost.uri, "dumpxml", rec.id], capture_output=True, text=True, check=True
+            ).stdout
+            filterref = ET.fromstring(xml).find("devices/interface/filterref")
+            assert filterref is not None, xml
+            assert {p.get("name"): p.get("value") for p in filterref.findall("parameter")} == {"IP": address}
+            leased = [a.address for a in host.domain_addresses(rec.id) if a.family == "ipv4" and a.mac == mac]
+            assert leased == [address]
+            given.append(address)
+    assert sorted(given) == [f"10.96.0.{n}" for n in range(2, 2 + len(names))]  # the first of the range, once each
 
 
 def _mutual_stack(guest: TinyGuest) -> iaas.Stack:

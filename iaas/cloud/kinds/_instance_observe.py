@@ -73,6 +73,7 @@ class Observing(LibvirtHandler):
         recorded = dict((rec.data or {}).get("inputs") or {}) if rec is not None else {}
         recorded_out = dict((rec.data or {}).get("outputs") or {}) if rec is not None else {}
         nics = self._current_nics(host, info)
+        claims = set(self.cloud.inventory.claimed(info.uuid, "fixed_ip"))
         order = list(recorded_out.get("mac_addresses") or [])
         nics.sort(key=lambda n: order.index(n.spec.mac) if n.spec.mac in order else len(order))
         root = self._root_volume(host, info)
@@ -87,7 +88,7 @@ class Observing(LibvirtHandler):
             "max_memory_mib": info.max_memory_mib,
             "power_state": "running" if info.state == "running" else "stopped",
             "volumes": vol_ids,
-            "nics": [self._observed_nic(host, n, recorded, order) for n in nics],
+            "nics": [self._observed_nic(host, n, recorded, order, claims) for n in nics],
             **observed_hardware(info.spec),
         }
         made_here = info.meta is not None  # made by iaas: a missing root disk is drift (no image: a replacement)
@@ -130,7 +131,9 @@ class Observing(LibvirtHandler):
             vol = host.volume_at(vol.backing_path)
         return None
 
-    def _observed_nic(self, host: Host, nic: NicPlan, recorded: dict[str, Any], order: list[str]) -> dict[str, Any]:
+    def _observed_nic(
+        self, host: Host, nic: NicPlan, recorded: dict[str, Any], order: list[str], claims: set[str]
+    ) -> dict[str, Any]:
         groups: list[str] = []
         rec_nics = recorded.get("nics") or []
         index = order.index(nic.spec.mac) if nic.spec.mac in order else -1
@@ -141,7 +144,11 @@ class Observing(LibvirtHandler):
             groups = [g for g in rec_groups if policy_name(g) == nic.spec.filter] or [
                 nic.spec.filter.removeprefix("iaas-sg-")
             ]
-        return {"network": nic.network_id, "fixed_ip": nic.fixed_ip, "security_groups": groups}
+        fixed = nic.fixed_ip
+        asked = rec_nics[index].get("fixed_ip") if 0 <= index < len(rec_nics) else fixed
+        if fixed and asked is None and f"{nic.network_id}/{fixed}" in claims:
+            fixed = None  # the address iaas gave the NIC, not one the user fixed
+        return {"network": nic.network_id, "fixed_ip": fixed, "security_groups": groups}
 
     def _wait_for_spanned_leases(
         self, ctx: OpContext, host_name: str, id: str, nics: list[NicPlan], deadline: float
@@ -178,11 +185,11 @@ class Observing(LibvirtHandler):
     def _outputs(
         self, id: str, host_name: str, info: DomainInfo | None, nics: list[NicPlan], held: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        """id, host, MACs and the IP address each NIC holds (None while it holds none, as when the guest is off):
-        those an apply waited for (``held``), else what the host's leases say."""
+        """id, host, MACs and the IP address each NIC holds (None while the guest is off): those an apply waited for
+        (``held``), else what the host's leases say, else the NIC's static address (known before the guest boots)."""
         running = info is not None and info.state == "running"
         leases = held if held is not None else self._leases(host_name, id, nics) if running else {}
-        ips = [leases.get(n.spec.mac) for n in nics]
+        ips = [leases.get(n.spec.mac) or (n.fixed_ip if running else None) for n in nics]  # known before the boot
         out = {
             "id": id,
             "host": host_name,

@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import tempfile
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,8 @@ def observed_hardware(spec: DomainSpec) -> dict[str, Any]:
 
 @attrs.frozen
 class NicPlan:
-    """One NIC of an instance: its device, the network's id, its static IP and DHCP host name."""
+    """One NIC of an instance: its device, the network's id, its static IP (the user's fixed IP or the address
+    iaas gave it) and DHCP host name."""
 
     spec: NicSpec
     network_id: str
@@ -219,11 +221,13 @@ class Parts(LibvirtHandler):
 
     # ------------------------------------------------------------ NICs
 
-    def nics(
-        self, inputs: dict[str, Any], hostname: str | None, own_macs: frozenset[str] = frozenset()
-    ) -> list[NicPlan]:
-        """The NICs: networks resolved on the host, MACs derived, fixed IPs checked, filters chosen."""
-        plans = []
+    def nics(self, inputs: dict[str, Any], hostname: str | None, own: Mapping[str, str | None] = {}) -> list[NicPlan]:
+        """The NICs: networks resolved on the host, MACs derived, fixed IPs checked, filters chosen.
+
+        ``own`` holds the guest's current NICs (MAC and static IP).  A NIC without a fixed IP on a network iaas
+        serves gets the address admission gave it (see :meth:`given_addresses`).
+        """
+        found = []
         seen: dict[str, int] = {}
         for i, nic in enumerate(inputs.get("nics") or []):
             info = self._network(i, str(nic.get("network")))
@@ -232,13 +236,48 @@ class Parts(LibvirtHandler):
             mac = mac_address(self.id, info.uuid, occurrence)
             fixed = nic.get("fixed_ip")
             if fixed:
-                self._check_fixed_ip(i, info, str(fixed), own_macs | {mac})
-            groups = nic.get("security_groups") or []
-            filter = self._filter(i, groups, info.spec.mode)
-            known = (("IP", str(fixed)),) if fixed and filter else ()  # no address learning, which a filter
+                self._check_fixed_ip(i, info, str(fixed), frozenset(own) | {mac})
+            found.append((i, nic, info, mac, occurrence))
+        given = self.given_addresses([(info, mac, nic.get("fixed_ip")) for _, nic, info, mac, _ in found], own)
+        plans = []
+        for i, nic, info, mac, occurrence in found:
+            address = str(nic["fixed_ip"]) if nic.get("fixed_ip") else given.get(mac)
+            filter = self._filter(i, nic.get("security_groups") or [], info.spec.mode)
+            known = (("IP", address),) if address and filter else ()  # no address learning, which a filter
             spec = NicSpec(network=info.name, mac=mac, filter=filter, filter_params=known)  # redefined meanwhile fails
-            plans.append(NicPlan(spec, info.uuid, str(fixed) if fixed else None, hostname))
+            plans.append(NicPlan(spec, info.uuid, address, None if occurrence else hostname))  # a name once per network
         return plans
+
+    def given_addresses(
+        self, nics: list[tuple[NetworkInfo, str, Any]], own: Mapping[str, str | None]
+    ) -> dict[str, str]:
+        """The address iaas gives each NIC (network, MAC, fixed IP) that has no fixed IP, on a network it serves by
+        DHCP: one of the addresses admission claimed for the instance on that network.  A NIC the guest has
+        already keeps its static address (none for one made before iaas gave addresses); a new one takes the
+        lowest claimed address no other NIC uses."""
+        claims = self.cloud.inventory.claimed(self.id, "fixed_ip")
+        free: dict[str, list[ipaddress.IPv4Address]] = {}
+        for info, _, _ in nics:
+            prefix = f"{info.uuid}/"
+            free[info.uuid] = sorted(
+                ipaddress.IPv4Address(k.removeprefix(prefix)) for k in claims if k.startswith(prefix)
+            )
+        used = {(info.uuid, str(fixed)) for info, _, fixed in nics if fixed}
+        used |= {(info.uuid, str(own[mac])) for info, mac, fixed in nics if not fixed and own.get(mac)}
+        given: dict[str, str] = {}
+        for info, mac, fixed in nics:
+            if fixed or info.spec.dhcp_start is None:
+                continue
+            if mac in own:
+                address = own[mac]
+                if address and ipaddress.IPv4Address(address) in free[info.uuid]:
+                    given[mac] = address
+                continue
+            address = next((str(a) for a in free[info.uuid] if (info.uuid, str(a)) not in used), None)
+            if address is not None:
+                used.add((info.uuid, address))
+                given[mac] = address
+        return given
 
     def recorded_nics(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> list[NicPlan]:
         """The NICs the inputs and outputs recorded for the instance, on networks that still exist."""

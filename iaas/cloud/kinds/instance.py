@@ -187,7 +187,7 @@ class Handler(Observing):
             raise NotFoundError(f"{ctx.address}: instance {id} no longer exists")
         host_name, info = found
         old_nics = self._current_nics(self.host(host_name), info)
-        own = frozenset(n.spec.mac for n in old_nics)
+        own = {n.spec.mac: n.fixed_ip for n in old_nics}
         if new.get("host") and new["host"] != host_name:  # moves first (its NICs resolved there join networks)
             Parts(self.cloud, ctx, id, str(new["host"])).nics(new, _hostname(info.name), own)
             wait = ctx.timeout or stop_timeout(new)

@@ -21,7 +21,7 @@ from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
-from iaas.model.network import Network
+from iaas.model.network import Network, default_range
 from iaas.model.values import diff
 
 BRIDGE_PREFIX = "iaas-"
@@ -32,11 +32,6 @@ def bridge_name(id: str) -> str:
     """The bridge of the network with this id."""
     hexdigits = id.replace("-", "")
     return (BRIDGE_PREFIX + hexdigits)[:BRIDGE_MAX]
-
-
-def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
-    """The default DHCP range of a subnet: gateway + 1 to the last usable address."""
-    return str(net.network_address + 2), str(net.broadcast_address - 1)
 
 
 def network_spec(

@@ -282,7 +282,7 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
                 for owner in store.reserved_for(view.stack, obj.item.address):
                     if owner != _plan_key(obj):  # what an interrupted create of it still holds
                         store.release(owner)
-        for obj in view.objects:
+        for obj in sorted(view.objects, key=_given_an_address):  # fixed IPs first: none is given away
             if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
                 continue
             if not _superseded(obj):
@@ -291,6 +291,12 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
                 )
                 errors += admission.check(subject, resolve, counters=False)
     return errors
+
+
+def _given_an_address(obj: Obj) -> bool:
+    """Whether an instance has a NIC without a fixed IP (iaas gives it an address: after every fixed IP)."""
+    nics = obj.inputs.get("nics") if obj.kind == "instance" else None
+    return any(isinstance(n, dict) and not n.get("fixed_ip") for n in nics or [])
 
 
 def check_names(cloud: Cloud, stack: str, items: list[PlannedItem]) -> list[FieldError]:

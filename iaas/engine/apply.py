@@ -89,6 +89,7 @@ def execution_graph(plan: Plan) -> Graph[Node]:
                     g.add_edge((y, "delete"), (a, "apply"))
     _order_moves(g, changes, deletes)
     _order_takeovers(g, changes, applies)
+    _order_addresses(g, changes, applies)
     cycles = find_cycles(g)
     if cycles:
         text = "; ".join(" -> ".join(f"{a} ({p})" for a, p in c) for c in cycles)
@@ -105,6 +106,27 @@ def _order_moves(g: Graph[Node], changes: dict[str, ResourceChange], deletes: se
             moving = x in changes and changes[x].action == "migrate"
             if moving and (x, "apply") not in g.ancestors([(y, "delete")]):  # never make a cycle
                 g.add_edge((x, "apply"), (y, "delete"))
+
+
+def _order_addresses(g: Graph[Node], changes: dict[str, ResourceChange], applies: list[str]) -> None:
+    """A new instance that iaas gives an address on a network is made after the new ones that ask for fixed IPs
+    there, so that no address a fixed IP of the plan asks for is given away first."""
+    fixed: dict[str, list[str]] = {}
+    given: dict[str, list[str]] = {}
+    for a in applies:
+        ch = changes[a]
+        if ch.kind != "instance" or ch.action not in ("create", "replace") or not isinstance(ch.after, dict):
+            continue
+        for nic in ch.after.get("nics") or []:
+            if isinstance(nic, dict) and nic.get("network") is not None:
+                (fixed if nic.get("fixed_ip") else given).setdefault(str(nic["network"]), []).append(a)
+    for network, askers in fixed.items():
+        takers = given.get(network, [])
+        for f in dict.fromkeys(askers) if takers else ():
+            before = g.ancestors([(f, "apply")])  # what f waits for: never make it wait for itself
+            for d in dict.fromkeys(takers):
+                if d != f and (d, "apply") not in before:
+                    g.add_edge((d, "apply"), (f, "apply"))
 
 
 def _order_takeovers(g: Graph[Node], changes: dict[str, ResourceChange], applies: list[str]) -> None:

@@ -154,3 +154,38 @@ def test_a_host_leaves_the_overlay_when_its_last_guest_there_unplugs_its_nic(
             for host in libvirt.values():
                 assert host.list_managed() == []
                 host.close()
+
+
+def test_a_lost_vxlan_link_is_drift_and_apply_puts_it_back(
+    realhost: NamespacedHost, realhost2: NamespacedHost, underlay: None, tiny_guest: TinyGuest, tmp_path: Path
+) -> None:
+    hosts = [realhost.config() | {"underlay": UNDERLAY["h1"]}, realhost2.config() | {"underlay": UNDERLAY["h2"]}]
+    cloud = {"hosts": hosts, "home": str(tmp_path / "cloud")}
+    libvirt = {"h1": Host("h1", realhost.uri), "h2": Host("h2", realhost2.uri)}
+    stack = nic_stack(tiny_guest, b_on_web=True)
+    with iaas.Engine.open("unplug", home=tmp_path, cloud=cloud) as engine:
+        try:
+            engine.apply(stack)
+            res = engine.resources()
+            port = _overlay.vxlan_name(res["network.web"].id)
+            info = libvirt["h2"].get_domain(res["instance.b"].id)
+            assert info is not None
+            console = wait_for_console(Path(info.spec.console_log), "IAAS-GUEST ready")
+            found = re.search(r"IAAS-GUEST ip=(10\.80\.0\.\d+)", console)  # b's first NIC is on mgmt
+            assert found, console[-1500:]
+            assert engine.plan(stack, refresh=True).empty
+            realhost2.run("ip", "link", "del", "dev", port)  # as a reboot of h2 would leave it
+            plan = engine.plan(stack, refresh=True)
+            assert {a: c.action for a, c in plan.changes.items() if c.action != "noop"} == {"network.web": "update"}
+            assert any("VXLAN link on host h2" in str(d.get("actual")) for d in plan.drift)
+            engine.apply(plan)
+            link = realhost2.run("ip", "-o", "link", "show", "dev", port).stdout
+            assert "UP" in link and f"master {res['network.web'].outputs['bridge']}" in link, link
+            fdb = realhost2.run("bridge", "fdb", "show", "dev", port).stdout
+            assert f"dst {UNDERLAY['h1']}" in fdb, fdb
+            assert engine.plan(stack, refresh=True).empty
+        finally:
+            engine.destroy()
+            for host in libvirt.values():
+                assert host.list_managed() == []
+                host.close()

@@ -24,6 +24,7 @@ address gets an MTU of :data:`OVERLAY_MTU` unless its ``mtu`` is set.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -32,10 +33,12 @@ import attrs
 from iaas.cloud.kinds._hostcmd import host_runner, link_problem, run
 from iaas.cloud.kinds._libvirt import lock_for
 from iaas.drivers.libvirt import Meta, NetworkInfo, NetworkSpec
-from iaas.errors import IaasError
+from iaas.errors import HostError, IaasError
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
+
+log = logging.getLogger(__name__)
 
 VXLAN_PORT = 4789  # the IANA port of VXLAN
 VXLAN_OVERHEAD = 50  # bytes VXLAN adds to each frame (outer Ethernet, IPv4, UDP and VXLAN headers)
@@ -191,6 +194,57 @@ def wire(cloud: Cloud, host_name: str, home: NetworkInfo, local: str, peers: Seq
         run(where, ["bridge", "fdb", "append", ALL_ZERO, "dev", port, "dst", peer])
     for stale in sorted(present - set(peers)):
         run(where, ["bridge", "fdb", "del", ALL_ZERO, "dev", port, "dst", stale])
+
+
+def link_problems(cloud: Cloud, home_host: str, home: NetworkInfo) -> list[str]:
+    """What the hosts a network spans lost of it (a reboot, say): the network not running on a host it joined, a
+    VXLAN port missing, off its bridge, or not sending to every other host.  None to check on one host."""
+    if home.spec.mode in PROVIDER_MODES or sum(1 for c in cloud.host_configs.values() if c.underlay) < 2:
+        return []
+    found = {}
+    for name, host in cloud.hosts.items():
+        try:
+            found[name] = host.get_network(home.uuid)
+        except HostError as exc:  # with a host that does not answer, the links cannot be judged (see timeouts)
+            log.info("network %s: links not checked, host %s does not answer: %s", home.name, name, exc)
+            return []
+    hosts = [name for name, info in found.items() if info is not None]
+    if len(hosts) < 2:
+        return []
+    lost = []
+    for name in hosts:
+        info = found[name]
+        if name != home_host and info is not None and not info.active:
+            lost.append(f"network running on host {name}")
+        where = host_runner(cloud, name, resolve=True)
+        if where is None:
+            continue
+        peers = {_underlay(cloud, other, home.name) for other in hosts if other != name}
+        if not _wired(where, vxlan_name(home.uuid), str(home.bridge), peers):
+            lost.append(f"VXLAN link on host {name}")
+    return lost
+
+
+def _wired(where: Sequence[str], port: str, bridge: str, peers: set[str]) -> bool:
+    """Whether the VXLAN port is up on the bridge and floods to exactly ``peers``."""
+    try:
+        link = run(where, ["ip", "-o", "link", "show", "dev", port])
+        fdb = run(where, ["bridge", "fdb", "show", "dev", port])
+    except IaasError:
+        return False
+    return f"master {bridge}" in link and "UP" in link and _flood_entries(fdb) == peers
+
+
+def repair(cloud: Cloud, home: NetworkInfo, meta: Meta) -> None:
+    """Put back what :func:`link_problems` finds: the network started again where it joined, and the links."""
+    with lock_for("network span", home.uuid):
+        hosts = span(cloud, home.uuid)
+        for name in hosts:
+            info = cloud.hosts[name].get_network(home.uuid)
+            if info is not None and not info.active:
+                cloud.hosts[name].redefine_network(segment_spec(home), meta)
+        if len(hosts) > 1 and home.spec.mode not in PROVIDER_MODES:
+            wire_all(cloud, home)
 
 
 def unwire(cloud: Cloud, host_name: str, network_id: str) -> None:

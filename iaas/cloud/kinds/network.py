@@ -174,6 +174,9 @@ class Handler(LibvirtHandler):
         spec = network_spec(
             current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current, mtu=mtu
         )
+        if current.active and not changed:  # a repair: what the hosts it spans lost
+            _overlay.repair(self.cloud, current, self.meta(ctx, new))
+            return self._outputs(current, host_name)
         if current.active and not restarts(old, new):  # DHCP and DNS are served on the network's own host only
             return self._outputs(self.host(host_name).update_network_live(spec), host_name)
         info = self.host(host_name).redefine_network(spec, self.meta(ctx, new))
@@ -235,7 +238,11 @@ class Handler(LibvirtHandler):
             self._outputs(info, host_name),
             stack=meta.stack if meta else None,
             address=meta.address if meta else None,
-            lost=() if info.active else (f"network running on host {host_name}",),
+            lost=(
+                tuple(_overlay.link_problems(self.cloud, host_name, info))
+                if info.active
+                else (f"network running on host {host_name}",)
+            ),
         )
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:

@@ -116,12 +116,12 @@ def test_create_boots_an_instance_on_an_isolated_network(deployment: Deployment)
 def test_read_reports_the_leased_address(deployment: Deployment) -> None:
     _, vm_id, _, _ = deployment.created["vm"]
     props = read_until(deployment, "vm", lambda p: p.get("ipAddress"), LEASE_TIMEOUT)
-    address = props["ipAddress"]
+    address = props["ipAddress"]  # the address iaas gave the NIC: known before the guest asks for its lease
     assert address.startswith("10.89.0.") and props["ipAddresses"] == [address]
-    leases = deployment.host.domain_addresses(vm_id)
-    assert [(a.address, a.mac) for a in leases if a.family == "ipv4"] == [(address, props["macAddresses"][0])]
     console = wait_for_console(Path(deployment.host.get_domain(vm_id).spec.console_log), "IAAS-GUEST ready")
     assert f"IAAS-GUEST ip={address}" in console and "IAAS-GUEST hostname=vm" in console
+    leases = deployment.host.domain_addresses(vm_id)  # the guest, up, leased exactly that address
+    assert [(a.address, a.mac) for a in leases if a.family == "ipv4"] == [(address, props["macAddresses"][0])]
 
 
 def test_memory_changes_live_through_diff_and_update(deployment: Deployment) -> None:

@@ -238,10 +238,10 @@ def _wired(where: Sequence[str], port: str, bridge: str, peers: set[str]) -> boo
 def repair(cloud: Cloud, home: NetworkInfo, meta: Meta) -> None:
     """Put back what :func:`link_problems` finds: the network started again where it joined, and the links."""
     with lock_for("network span", home.uuid):
-        hosts = span(cloud, home.uuid)
+        found = {name: host.get_network(home.uuid) for name, host in cloud.hosts.items()}
+        hosts = [name for name, info in found.items() if info is not None]
         for name in hosts:
-            info = cloud.hosts[name].get_network(home.uuid)
-            if info is not None and not info.active:
+            if not found[name].active:  # type: ignore[union-attr]
                 cloud.hosts[name].redefine_network(segment_spec(home), meta)
         if len(hosts) > 1 and home.spec.mode not in PROVIDER_MODES:
             wire_all(cloud, home)

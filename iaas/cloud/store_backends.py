@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from iaas import db
-from iaas.cloud.store_schema import MIGRATIONS, SCHEMA_VERSION
+from iaas.cloud.store_schema import HOLDINGS_SINCE, MIGRATIONS, SCHEMA_VERSION
 from iaas.errors import DatabaseError, StateError
 from iaas.files import private_database
 
@@ -44,7 +44,8 @@ class Backend(Protocol):
 
     #: The database, for messages (a URL's password masked).
     location: str
-    #: The version an older database was upgraded from when opened (its holdings must be filled in), else None.
+    #: The version a database older than ``HOLDINGS_SINCE`` was upgraded from when opened (its holdings must be
+    #: filled in), else None.
     migrated_from: int | None
 
     def execute(self, sql: str, args: Args = ()) -> Any:
@@ -137,7 +138,7 @@ class SQLiteBackend:
             self.end(commit=False)
             raise
         self.end(commit=True)
-        if 0 < current < SCHEMA_VERSION:
+        if 0 < current < HOLDINGS_SINCE:
             self.migrated_from = current
 
     def _upgrade(self) -> int:
@@ -176,7 +177,7 @@ class PostgresBackend:
             if found > SCHEMA_VERSION:
                 raise _newer(self.location, found)
             found = db.migrate(self._connection(), SCHEMA, where=f"cloud inventory {self.location}")
-        if 0 < found < SCHEMA_VERSION:
+        if 0 < found < HOLDINGS_SINCE:
             self.migrated_from = found
 
     @contextlib.contextmanager

@@ -6,7 +6,9 @@ they use only what both engines accept.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+#: An inventory older than this has its holdings (claims of names, addresses, attachments) filled in when opened.
+HOLDINGS_SINCE = 3
 
 #: Version -> the statements that bring a database from the version before to it.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -42,4 +44,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # Names held once came after version 2: opening a version-2 database fills in its objects' name claims.
     3: ("CREATE INDEX IF NOT EXISTS objects_host ON objects(host)",),
+    # The keys one owner holds in one scope (an instance's addresses), found without scanning the scope.
+    4: (
+        "CREATE INDEX IF NOT EXISTS claims_owner_scope ON claims(owner, scope, key)",
+        "DROP INDEX IF EXISTS claims_owner",
+    ),
 }

@@ -16,7 +16,7 @@ from iaas.cli import console, hosts, snapshots
 from iaas.cli.ui import UI
 
 if TYPE_CHECKING:
-    from iaas.api import ApplyResult, Engine, Plan, Stack
+    from iaas.api import ApplyResult, Cloud, Engine, Plan, Stack
 
 __all__ = ["UI", "run"]
 
@@ -39,16 +39,28 @@ def _load(args: argparse.Namespace, required: bool = True) -> Stack:
     return api.Stack.load(str(path), args.stack)
 
 
-def _engine(args: argparse.Namespace, stack_name: str, ui: UI) -> Engine:
+def _engine(args: argparse.Namespace, stack_name: str, ui: UI, cloud: Cloud | None = None) -> Engine:
     return api.Engine.open(
         stack_name,
         home=args.home,
-        cloud=args.cloud,
+        cloud=cloud or args.cloud,
         state=args.state,
+        close_cloud=True,
         parallelism=getattr(args, "parallelism", 10),
         lock_timeout=args.lock_timeout,
         on_event=ui.event,
     )
+
+
+def _loaded_with_cloud(args: argparse.Namespace, required: bool) -> tuple[Stack, Cloud]:
+    """The stack file, and the cloud connecting meanwhile to the hosts that hold objects (the command reads them)."""
+    cloud = api.Engine.open_cloud(home=args.home, cloud=args.cloud, state=args.state)
+    try:
+        cloud.hosts.connect_ahead(cloud.inventory.hosts_in_use())
+        return _load(args, required), cloud
+    except BaseException:
+        cloud.close()
+        raise
 
 
 def _confirm(ui: UI, question: str, what: str) -> None:
@@ -100,8 +112,11 @@ def _apply(args: argparse.Namespace, ui: UI, destroy: bool) -> int:
         with _engine(args, plan.stack, ui) as engine:
             _simulated_note(ui, engine)
             return _run_apply(ui, engine, plan, plan.destroy)
-    stack = _load(args, required=not destroy)
-    with _engine(args, stack.name, ui) as engine:
+    if destroy or getattr(args, "refresh", True):
+        stack, cloud = _loaded_with_cloud(args, required=not destroy)
+    else:
+        stack, cloud = _load(args, required=True), None
+    with _engine(args, stack.name, ui, cloud) as engine:
         _simulated_note(ui, engine)
         plan = engine.plan(
             stack,
@@ -171,8 +186,11 @@ def _run_apply(ui: UI, engine: Engine, plan: Plan, destroy: bool) -> int:
 
 
 def _plan(args: argparse.Namespace, ui: UI) -> int:
-    stack = _load(args, required=not args.destroy)
-    with _engine(args, stack.name, ui) as engine:
+    if args.destroy or args.refresh:
+        stack, cloud = _loaded_with_cloud(args, required=not args.destroy)
+    else:
+        stack, cloud = _load(args, required=True), None
+    with _engine(args, stack.name, ui, cloud) as engine:
         _simulated_note(ui, engine)
         plan = engine.plan(stack, destroy=args.destroy, targets=args.target, replace=args.replace, refresh=args.refresh)
     _show_plan(ui, plan, args)
@@ -315,8 +333,8 @@ def _mask(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refresh(args: argparse.Namespace, ui: UI) -> int:
-    stack = _load(args, required=False)
-    with _engine(args, stack.name, ui) as engine:
+    stack, cloud = _loaded_with_cloud(args, required=False)
+    with _engine(args, stack.name, ui, cloud) as engine:
         drift = engine.refresh()
     for d in drift:
         if d["field"] is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,6 +59,13 @@ class Hosts(Mapping[str, "Host"]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._known
+
+    def connect_ahead(self, names: Iterable[str]) -> None:
+        """Start connecting to the configured hosts among ``names`` in the background (see
+        :meth:`iaas.drivers.libvirt.Host.connect_ahead`)."""
+        for name in names:
+            if name in self._known:
+                self[name].connect_ahead()
 
     def opened(self) -> list[Host]:
         """The hosts opened so far."""

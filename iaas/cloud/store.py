@@ -312,6 +312,25 @@ class Store(ReadAhead):
             rows = self._sql(sql + " ORDER BY kind, name", args).fetchall()
         return [self._record(r) for r in rows]
 
+    def placed(self, id: str) -> tuple[str, str | None] | None:
+        """The kind and host of the record ``id`` (read without its data), or None."""
+        with self._lock:
+            row = self._sql("SELECT kind, host FROM objects WHERE id=?", (id,)).fetchone()
+        return (str(row[0]), row[1]) if row else None
+
+    def members(self, stack: str) -> builtins.list[tuple[str, str, str | None]]:
+        """The id, kind and address of each record of ``stack`` (what a scan for lost state needs, read without
+        the records' data)."""
+        with self._lock:
+            rows = self._sql("SELECT id, kind, address FROM objects WHERE stack=? ORDER BY id", (stack,)).fetchall()
+        return [(str(r[0]), str(r[1]), r[2]) for r in rows]
+
+    def hosts_in_use(self) -> set[str]:
+        """The hosts some recorded object lives on."""
+        with self._lock:
+            rows = self._sql("SELECT DISTINCT host FROM objects WHERE host IS NOT NULL").fetchall()
+        return {str(r[0]) for r in rows}
+
     # ------------------------------------------------------------ claims (call inside a transaction)
 
     def claim(self, scope: str, key: str, owner: str, label: str) -> Holder | None:

@@ -73,13 +73,11 @@ class Engine:
 
         ``cloud`` is a :class:`Cloud`, a cloud config file or mapping; ``state``
         a state file path or URL (default: ``$IAAS_DATABASE_URL``, else the
-        cloud config's ``database``, else ``<home>/state.db``).
+        cloud config's ``database``, else ``<home>/state.db``).  The engine
+        closes the cloud when it opened it, or when given ``close_cloud=True``.
         """
-        own = not isinstance(cloud, Cloud)
-        shared = str(state) if state is not None and is_postgres_url(state) else None  # the inventory goes there too
-        the_cloud = (
-            cloud if isinstance(cloud, Cloud) else Cloud.open(cloud, home=None if cloud else home, database=shared)
-        )
+        own = options.pop("close_cloud", not isinstance(cloud, Cloud))
+        the_cloud = cloud if isinstance(cloud, Cloud) else cls.open_cloud(home=home, cloud=cloud, state=state)
         Path(home).mkdir(parents=True, exist_ok=True)
         try:
             store = open_store(state or default_location(home, the_cloud.config.database), stack)
@@ -88,6 +86,18 @@ class Engine:
                 the_cloud.close()
             raise
         return cls(the_cloud, store, close_cloud=own, **options)
+
+    @staticmethod
+    def open_cloud(
+        *,
+        home: str | Path = DEFAULT_HOME,
+        cloud: str | Path | dict[str, Any] | None = None,
+        state: str | Path | None = None,
+    ) -> Cloud:
+        """The cloud :meth:`open` opens for these arguments (pass it to :meth:`open` with ``close_cloud=True``
+        to have the engine close it)."""
+        shared = str(state) if state is not None and is_postgres_url(state) else None  # the inventory goes there too
+        return Cloud.open(cloud, home=None if cloud else home, database=shared)
 
     @property
     def stack_name(self) -> str:

@@ -36,7 +36,8 @@ def known_ids(records: Iterable[ResourceRecord]) -> set[str]:
 def unrecorded(cloud: Cloud, snapshot: Snapshot) -> list[InventoryRecord]:
     """This stack's objects in the cloud that the state does not account for, by address."""
     known = known_ids(snapshot.resources.values())
-    found = [r for r in cloud.managed_objects(snapshot.stack) if r.kind in KINDS and r.address and r.id not in known]
+    ids = [id for id, kind, address in cloud.inventory.members(snapshot.stack) if kind in KINDS and address]
+    found = cloud.inventory.get_many(id for id in ids if id not in known).values()
     return sorted(found, key=lambda r: (r.address or "", r.id))
 
 

@@ -13,7 +13,7 @@ from iaas.drivers.libvirt import Host, HostInfo
 from iaas.drivers.libvirt._connection import _no_hardware_kvm_here, capability_domain_type
 from iaas.drivers.libvirt.readback import boot_supported
 from iaas.errors import HostError, NotFoundError
-from tests.drivers._libvirt_helpers import META, dom_spec
+from tests.drivers._libvirt_helpers import META, UUID1, dom_spec
 
 
 def _error(code: int, message: str) -> libvirt.libvirtError:
@@ -266,3 +266,45 @@ def test_a_failed_read_in_a_bulk_session_is_read_again() -> None:
             host._once("key", read)
         assert host._once("key", read) == "found"
         assert host._once("key", read) == "found"
+
+
+def _counted_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    opened: list[str] = []
+    real = libvirt.open
+
+    def counting(uri: str) -> libvirt.virConnect:
+        opened.append(uri)
+        return real(uri)
+
+    monkeypatch.setattr(libvirt, "open", counting)
+    return opened
+
+
+def test_a_host_connected_ahead_is_opened_once_and_used_by_the_first_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = _counted_opens(monkeypatch)
+    host = Host("h", "test:///default", sim_store=tmp_path / "sim.db")
+    try:
+        host.define_domain(dom_spec(), META)
+        host.close()
+        host.connect_ahead()
+        host.connect_ahead()  # already on its way: nothing more
+        assert host.get_domain(UUID1) is not None
+        assert len(opened) == 2  # the first life, then once ahead
+    finally:
+        host.close()
+
+
+def test_a_failed_opening_ahead_is_reported_by_the_first_call_and_tried_again_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = _counted_opens(monkeypatch)
+    host = Host("broken", f"test://{tmp_path}/missing.xml")
+    host.connect_ahead()
+    with pytest.raises(HostError) as caught:
+        host.info()
+    assert (caught.value.host, caught.value.operation, len(opened)) == ("broken", "connect", 1)
+    with pytest.raises(HostError):
+        host.info()
+    assert len(opened) == 2

@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import libvirt
 import pytest
 
 from iaas.drivers.libvirt import DiskSpec, Host, NicSpec, VolumeSpec
-from iaas.drivers.libvirt.sim import SimStore, StoredObject, node_xml
+from iaas.drivers.libvirt.sim import SimStore, StoredObject, loaded_transient, node_xml
 from iaas.errors import HostError
 from tests.drivers._libvirt_helpers import META, UUID1, UUID2, dom_spec, net_spec, reopened
 
@@ -205,3 +207,55 @@ def test_close_closes_the_sim_store_and_the_next_call_opens_it_again(tmp_path: P
     assert _open_files(store) == []  # a copy of the home or its removal sees no open file
     assert host.get_network("web-net") is not None
     host.close()
+
+
+def test_a_running_guest_loaded_again_reads_as_it_was_and_stays_defined_through_changes(
+    stored_host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new process loads running guests transient (no copy of their definition) and defines them again behind
+    # the reads: whatever it does next, a guest must neither read differently nor vanish when stopped.
+    stored_host.define_domain(dom_spec(), META)
+    stored_host.start_domain(UUID1)
+    stored_host.set_domain_autostart(UUID1, True)
+    before = stored_host.get_domain(UUID1)
+    gate = threading.Event()
+    define = libvirt.virConnect.defineXML
+
+    def held(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
+        gate.wait()
+        return define(conn, xml)
+
+    monkeypatch.setattr(libvirt.virConnect, "defineXML", held)
+    again = reopened(stored_host)
+    try:
+        assert again.get_domain(UUID1) == before  # autostart too, which a transient guest cannot have yet
+        persistent = again._call("read persistence", lambda conn: conn.lookupByUUIDString(UUID1).isPersistent())
+        assert persistent == 0  # loaded transient: read before it is defined again
+        gate.set()
+        again.stop_domain(UUID1, timeout=0)
+        stopped = again.get_domain(UUID1)
+        assert stopped is not None and (stopped.state, stopped.autostart) == ("shutoff", True)
+        persistent = again._call("read persistence", lambda conn: conn.lookupByUUIDString(UUID1).isPersistent())
+        assert persistent == 1
+        third = reopened(again)
+        found = third.get_domain(UUID1)
+        assert found is not None and (found.state, found.autostart) == ("shutoff", True)
+        third.start_domain(UUID1)
+        third.delete_domain(UUID1)
+        assert reopened(third).get_domain(UUID1) is None
+    finally:
+        gate.set()
+        again.close()
+
+
+def test_running_guests_without_snapshots_are_written_transient() -> None:
+    objects = [
+        StoredObject("domain", "", UUID1, "<domain type='test'><name>a</name></domain>", "running", True),
+        StoredObject("domain", "", UUID2, "<domain type='test'><name>b</name></domain>", "shutoff", False),
+    ]
+    assert list(loaded_transient(objects)) == [UUID1]
+    with_snapshot = [*objects, StoredObject("snapshot", UUID1, "s1", "<domainsnapshot/>", "", False)]
+    assert loaded_transient(with_snapshot) == {}
+    root = ET.fromstring(node_xml(objects, cpus=1, memory_mib=1, arch="x86_64", transient=[UUID1]))
+    marks = {d.findtext("name"): d.find("{http://libvirt.org/schemas/domain/test/1.0}transient") for d in root}
+    assert marks["a"] is not None and marks["b"] is None

@@ -68,8 +68,8 @@ def default_mtu(cloud: Cloud, host_name: str, mode: str) -> int | None:
 
 def home_of(cloud: Cloud, network_id: str, host_name: str) -> str | None:
     """The network's own host when it is another host of the cloud than ``host_name`` (a spanned network)."""
-    rec = cloud.inventory.get(network_id)
-    home = rec.host if rec is not None and rec.kind == "network" else None
+    placed = cloud.inventory.placed(network_id)
+    home = placed[1] if placed is not None and placed[0] == "network" else None
     return home if home is not None and home != host_name and home in cloud.hosts else None
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import attrs
 import libvirt
 
 from iaas.drivers.libvirt import _eventloop
-from iaas.drivers.libvirt._bulk import BulkReads
+from iaas.drivers.libvirt._bulk import READ_OPERATIONS, BulkReads
 from iaas.drivers.libvirt._opening import Opener, hung
 from iaas.drivers.libvirt.readback import guest_domain_types
-from iaas.drivers.libvirt.sim import SimStore, StoredObject, write_node_file
+from iaas.drivers.libvirt.sim import SimStore, StoredObject, loaded_transient, write_node_file
 from iaas.drivers.libvirt.uri import DEFAULT_TIMEOUT, on_this_machine, simulated_uri
 from iaas.errors import HostError
 
@@ -35,6 +36,15 @@ T = TypeVar("T")
 _BROKEN_CODES = frozenset({libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_ERR_NO_CONNECT})
 #: Architectures whose hardware KVM comes from the kvm_intel or kvm_amd module.
 _X86_ARCHES = frozenset({"x86_64", "i686"})
+
+
+@attrs.frozen
+class _NodeFile:
+    """A simulated host's node file, written from its store: the objects it holds, the guests loaded transient."""
+
+    path: Path
+    objects: list[StoredObject]
+    transient: dict[str, StoredObject]
 
 
 def _created(snapshot_xml: str) -> int:
@@ -119,6 +129,11 @@ class Connection(BulkReads):
         self._conn_lock = threading.Lock()
         self._op_lock = threading.RLock()
         self._opener = Opener(name, uri, timeout)
+        self._ahead_error: HostError | None = None  # what opening ahead met, for the first call to report
+        self._persisting: threading.Thread | None = None  # defines the guests loaded transient again
+        self._persist_error: str | None = None
+        self._autostart_pending: frozenset[str] = frozenset()
+        self._persist_stop = threading.Event()  # closing: the definitions are in the store, persisting may stop
         self._init_bulk()
 
     # --- properties ---------------------------------------------------------
@@ -183,6 +198,8 @@ class Connection(BulkReads):
     def _call_once(self, operation: str, fn: Callable[[libvirt.virConnect], T]) -> T:
         with self._exclusive():
             conn = self._connection()
+            if self._persisting is not None and not operation.startswith(READ_OPERATIONS):
+                self._settle()
             try:
                 return self._run(operation, fn, conn)
             except libvirt.libvirtError as exc:
@@ -217,9 +234,44 @@ class Connection(BulkReads):
 
     # --- opening and closing -------------------------------------------------
 
+    def connect_ahead(self) -> None:
+        """Start opening the connection in the background, so that the first call finds it open.
+
+        A command knows early which hosts it will ask; opening a simulated host loads every guest it keeps, and
+        a remote one waits on the network, while the command reads its files.  A call made before the opening
+        ends waits for it; an opening that failed is reported by the first call, not tried again by it.
+        """
+        with self._conn_lock:
+            if self._conn is not None or self._ahead_error is not None:
+                return
+            node = None
+            if self._generate:  # written here: Python work in a thread would wait on this one's at every row
+                try:
+                    node = self._node_file()
+                except HostError as exc:
+                    self._ahead_error = exc
+                    return
+        threading.Thread(target=self._open_ahead, args=(node,), name=f"connect {self.name}", daemon=True).start()
+
+    def _open_ahead(self, node: _NodeFile | None) -> None:
+        with self._conn_lock:
+            if self._conn is None and self._ahead_error is None:
+                try:
+                    self._conn = self._open(node)
+                except HostError as exc:
+                    self._ahead_error = exc
+                except Exception:  # noqa: BLE001 - the first call opens again and reports it
+                    log.debug("host %s: opening ahead failed", self.name, exc_info=True)
+                self._detected_type = None
+            elif node is not None:
+                node.path.unlink(missing_ok=True)
+
     def _connection(self) -> libvirt.virConnect:
         with self._conn_lock:
             if self._conn is None:
+                failed, self._ahead_error = self._ahead_error, None
+                if failed is not None:
+                    raise failed
                 self._conn = self._open()
                 self._detected_type = None  # the daemon may have been restarted or reconfigured
             return self._conn
@@ -233,9 +285,9 @@ class Connection(BulkReads):
             _close_quietly(broken)
         return self._connection() if reopen else broken
 
-    def _open(self) -> libvirt.virConnect:
+    def _open(self, node: _NodeFile | None = None) -> libvirt.virConnect:
         if self._generate:
-            return self._open_generated()
+            return self._open_generated(node or self._node_file())
         if not self.simulated:
             _eventloop.ensure_running()  # keepalive needs it
             return self._opener.open()
@@ -244,26 +296,75 @@ class Connection(BulkReads):
         except libvirt.libvirtError as exc:
             raise HostError(self.name, "connect", error_detail(exc)) from None
 
-    def _open_generated(self) -> libvirt.virConnect:
+    def _node_file(self) -> _NodeFile:
+        """The node file of a simulated host from its store (the caller has it loaded, then removed)."""
         try:
             objects = self._store.objects() if self._store is not None else []
+            transient = loaded_transient(objects)
             path = write_node_file(
-                objects, cpus=self._sim_cpus, memory_mib=self._sim_memory_mib, arch=platform.machine() or "x86_64"
+                objects,
+                cpus=self._sim_cpus,
+                memory_mib=self._sim_memory_mib,
+                arch=platform.machine() or "x86_64",
+                transient=transient,
             )
         except (ValueError, sqlite3.Error) as exc:
             raise HostError(self.name, "connect", f"simulated host store: {exc}") from None
+        return _NodeFile(path, objects, transient)
+
+    def _open_generated(self, node: _NodeFile) -> libvirt.virConnect:
         try:
-            conn = libvirt.open(f"test://{path}")
+            conn = libvirt.open(f"test://{node.path}")
         except libvirt.libvirtError as exc:
             raise HostError(self.name, "connect", error_detail(exc)) from None
         finally:
-            path.unlink(missing_ok=True)
+            node.path.unlink(missing_ok=True)
         try:
-            self._restore_flags(conn, objects)
+            self._restore_flags(conn, node.objects)
         except libvirt.libvirtError as exc:
             conn.close()
             raise HostError(self.name, "connect", error_detail(exc)) from None
+        self._persist_ahead(conn, node.transient)
         return conn
+
+    def _persist_ahead(self, conn: libvirt.virConnect, guests: dict[str, StoredObject]) -> None:
+        """Define the guests loaded transient again from their stored XML, and set their autostart flags, in the
+        background: reads go on meanwhile (a transient guest reads the same, its autostart flag is read from the
+        store: :meth:`_autostart_ahead`), a change waits for it (:meth:`_settle`)."""
+        if not guests:
+            return
+        self._autostart_pending = frozenset(uuid for uuid, obj in guests.items() if obj.autostart)
+
+        def run() -> None:
+            for uuid, obj in guests.items():
+                if self._persist_stop.is_set():
+                    return
+                try:
+                    dom = conn.defineXML(obj.xml)
+                    if obj.autostart:
+                        dom.setAutostart(1)
+                except libvirt.libvirtError as exc:
+                    self._persist_error = f"guest {uuid}: {error_detail(exc)}"
+                    return
+
+        self._persisting = threading.Thread(target=run, name=f"persist guests of {self.name}", daemon=True)
+        self._persisting.start()
+
+    def _autostart_ahead(self, uuid: str) -> bool:
+        """Whether the guest ``uuid``, loaded transient, starts with its host once persistent again (what a
+        read tells of it until then)."""
+        return self._persisting is not None and uuid in self._autostart_pending
+
+    def _settle(self) -> None:
+        """Wait until every guest loaded transient is persistent again (before a change, and before closing)."""
+        persisting = self._persisting
+        if persisting is None:
+            return
+        persisting.join()
+        self._persisting = None
+        failed, self._persist_error = self._persist_error, None
+        if failed is not None:
+            raise HostError(self.name, "connect", f"simulated host: cannot define again {failed}")
 
     def _restore_flags(self, conn: libvirt.virConnect, objects: list[StoredObject]) -> None:
         """Apply what the node file cannot say: autostart flags, inactive networks and pools.
@@ -276,7 +377,8 @@ class Connection(BulkReads):
             net.setAutostart(int(obj.autostart))
             if obj.state == "inactive" and net.isActive():
                 net.destroy()
-        for obj in (o for o in objects if o.type == "domain"):
+        transient = loaded_transient(objects)  # their flags are set once they are persistent again
+        for obj in (o for o in objects if o.type == "domain" and o.name not in transient):
             if obj.autostart:
                 conn.lookupByUUIDString(obj.name).setAutostart(1)
         snapshots = [o for o in objects if o.type == "snapshot"]
@@ -296,7 +398,11 @@ class Connection(BulkReads):
         A simulated host without a sim store loses its objects on close.
         """
         with self._exclusive(), self._conn_lock:
-            conn, self._conn, self._detected_type = self._conn, None, None
+            self._persist_stop.set()
+            with contextlib.suppress(HostError):
+                self._settle()
+            self._persist_stop.clear()
+            conn, self._conn, self._detected_type, self._ahead_error = self._conn, None, None, None
         if conn is not None:
             _close_quietly(conn)
         if self._store is not None:

@@ -52,8 +52,9 @@ SHUTDOWN_POLL = 0.25
 SHUTDOWN_REPEAT = 5.0
 
 
-def domain_info(dom: libvirt.virDomain) -> DomainInfo:
-    """Describe a libvirt domain: live values plus its persistent definition.
+def domain_info(dom: libvirt.virDomain, *, autostart: bool | None = None) -> DomainInfo:
+    """Describe a libvirt domain: live values plus its persistent definition (``autostart``: the flag as known
+    without asking libvirt).
 
     The live XML is parsed once; the definition is parsed only when it differs from the live XML (a guest that is
     not running has one XML; on libvirt's test driver a running guest's differ only by its id).
@@ -74,7 +75,7 @@ def domain_info(dom: libvirt.virDomain) -> DomainInfo:
         disks=live.disks,
         meta=meta_from_element(root),
         spec=live if _same_definition(live_xml, defined_xml) else readback.domain_spec(defined_xml),
-        autostart=bool(dom.autostart()),
+        autostart=bool(dom.autostart()) if autostart is None else autostart,
         graphics_address=readback.graphics_address(root),
     )
 
@@ -99,6 +100,9 @@ def _ignore_not_running(fn: Callable[..., object], *args: int) -> None:
 class DomainOps(Connection):
     """Define, read, start, stop, resize and delete guests."""
 
+    def _domain_info(self, dom: libvirt.virDomain) -> DomainInfo:
+        return domain_info(dom, autostart=True if self._autostart_ahead(dom.UUIDString()) else None)
+
     def _require_domain(self, conn: libvirt.virConnect, ref: str) -> libvirt.virDomain:
         dom = _lookup.domain(conn, ref)
         if dom is None:
@@ -108,7 +112,7 @@ class DomainOps(Connection):
     def _nics(self, dom: libvirt.virDomain) -> tuple[NicSpec, ...]:
         """A guest's NICs as they are now (within a bulk-read session, as the session read them)."""
         if self._bulk is not None:
-            info = self._once(("domain", dom.UUIDString()), lambda: domain_info(dom))
+            info = self._once(("domain", dom.UUIDString()), lambda: self._domain_info(dom))
             return info.nics if info is not None else ()
         return readback.domain_spec(dom.XMLDesc(0)).nics
 
@@ -144,7 +148,7 @@ class DomainOps(Connection):
             dom = self._bulk_domain(conn, ref)
             if dom is None:
                 return None
-            return self._once(("domain", dom.UUIDString()), lambda: _lookup.unless_gone(lambda: domain_info(dom)))
+            return self._once(("domain", dom.UUIDString()), lambda: _lookup.unless_gone(lambda: self._domain_info(dom)))
 
         return self._call(f"read domain {ref}", run)
 

@@ -105,7 +105,7 @@ def put(name: str | None, data: Any) -> None:
 
 
 def _prune(where: str) -> None:
-    names = [n for n in os.listdir(where) if not n.startswith(".")]
+    names = [n for n in os.listdir(where) if not n.startswith((".", "xml-"))]  # xml-: read-back XML, kept apart
     if len(names) <= MAX_ENTRIES:
         return
     aged = sorted(names, key=lambda n: os.stat(os.path.join(where, n)).st_mtime_ns)

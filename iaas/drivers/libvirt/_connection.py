@@ -24,6 +24,7 @@ import libvirt
 from iaas.drivers.libvirt import _eventloop
 from iaas.drivers.libvirt._bulk import READ_OPERATIONS, BulkReads
 from iaas.drivers.libvirt._opening import Opener, hung
+from iaas.drivers.libvirt._parsecache import ParseCache
 from iaas.drivers.libvirt.readback import guest_domain_types
 from iaas.drivers.libvirt.sim import SimStore, StoredObject, loaded_transient, write_node_file
 from iaas.drivers.libvirt.uri import DEFAULT_TIMEOUT, on_this_machine, simulated_uri
@@ -130,6 +131,7 @@ class Connection(BulkReads):
         self._op_lock = threading.RLock()
         self._opener = Opener(name, uri, timeout)
         self._ahead_error: HostError | None = None  # what opening ahead met, for the first call to report
+        self._parsed = ParseCache(name, uri)
         self._persisting: threading.Thread | None = None  # defines the guests loaded transient again
         self._persist_error: str | None = None
         self._autostart_pending: frozenset[str] = frozenset()
@@ -407,6 +409,7 @@ class Connection(BulkReads):
             _close_quietly(conn)
         if self._store is not None:
             self._store.close()
+        self._parsed.save()
 
     # --- sim store -----------------------------------------------------------
 

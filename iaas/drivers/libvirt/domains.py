@@ -17,6 +17,7 @@ import libvirt
 
 from iaas.drivers.libvirt import _lookup, readback
 from iaas.drivers.libvirt._connection import Connection
+from iaas.drivers.libvirt._parsecache import ParseCache
 from iaas.drivers.libvirt.meta import meta_from_element
 from iaas.drivers.libvirt.networks import network_info
 from iaas.drivers.libvirt.render import domain_xml
@@ -52,17 +53,27 @@ SHUTDOWN_POLL = 0.25
 SHUTDOWN_REPEAT = 5.0
 
 
-def domain_info(dom: libvirt.virDomain, *, autostart: bool | None = None) -> DomainInfo:
+def _read_live(xml: str) -> tuple[DomainSpec, Meta | None, str | None]:
+    root = ET.fromstring(xml)
+    return readback.domain_spec(root), meta_from_element(root), readback.graphics_address(root)
+
+
+def domain_info(
+    dom: libvirt.virDomain, *, autostart: bool | None = None, parsed: ParseCache | None = None
+) -> DomainInfo:
     """Describe a libvirt domain: live values plus its persistent definition (``autostart``: the flag as known
-    without asking libvirt).
+    without asking libvirt; ``parsed``: the host's XML read back before).
 
     The live XML is parsed once; the definition is parsed only when it differs from the live XML (a guest that is
     not running has one XML; on libvirt's test driver a running guest's differ only by its id).
     """
     live_xml = dom.XMLDesc(0)
-    root = ET.fromstring(live_xml)
-    live = readback.domain_spec(root)
+    live, meta, graphics = _read_live(live_xml) if parsed is None else parsed.domain(live_xml, _read_live)
     defined_xml = dom.XMLDesc(_INACTIVE)
+    if _same_definition(live_xml, defined_xml):
+        spec = live
+    else:
+        spec = readback.domain_spec(defined_xml) if parsed is None else parsed.spec(defined_xml, readback.domain_spec)
     return DomainInfo(
         name=dom.name(),
         uuid=dom.UUIDString(),
@@ -73,10 +84,10 @@ def domain_info(dom: libvirt.virDomain, *, autostart: bool | None = None) -> Dom
         max_memory_mib=live.effective_max_memory_mib,
         nics=live.nics,
         disks=live.disks,
-        meta=meta_from_element(root),
-        spec=live if _same_definition(live_xml, defined_xml) else readback.domain_spec(defined_xml),
+        meta=meta,
+        spec=spec,
         autostart=bool(dom.autostart()) if autostart is None else autostart,
-        graphics_address=readback.graphics_address(root),
+        graphics_address=graphics,
     )
 
 
@@ -101,7 +112,8 @@ class DomainOps(Connection):
     """Define, read, start, stop, resize and delete guests."""
 
     def _domain_info(self, dom: libvirt.virDomain) -> DomainInfo:
-        return domain_info(dom, autostart=True if self._autostart_ahead(dom.UUIDString()) else None)
+        autostart = True if self._autostart_ahead(dom.UUIDString()) else None
+        return domain_info(dom, autostart=autostart, parsed=self._parsed)
 
     def _require_domain(self, conn: libvirt.virConnect, ref: str) -> libvirt.virDomain:
         dom = _lookup.domain(conn, ref)

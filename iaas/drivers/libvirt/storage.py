@@ -122,9 +122,14 @@ class StorageOps(Connection):
             lv_pool, vol = self._bulk_volume(conn, pool, name)
             if lv_pool is None or vol is None:
                 return None
-            return self._once(("volume", pool, name), lambda: volume_info(lv_pool, vol))
+            return self._once(("volume", pool, name), lambda: self._volume_info(lv_pool, vol))
 
         return self._call(f"read volume {name} in pool {pool}", run)
+
+    def _volume_info(self, pool: libvirt.virStoragePool, vol: libvirt.virStorageVol) -> VolumeInfo:
+        """:func:`volume_info`, read back from the XML once across commands."""
+        name = pool.name()
+        return self._parsed.volume(vol.XMLDesc(0), name, lambda xml: readback.volume_info(xml, name))
 
     def volume_at(self, path: str) -> VolumeInfo | None:
         """The volume whose file is ``path`` in any pool of the host, or None."""

@@ -195,3 +195,14 @@ def test_an_apply_reads_the_whole_state_once_to_plan_and_once_to_apply(
             engine.apply(stack(20, key.replace("k@h", "other@h"), output))
             assert len(reads) == (3 if output else 2), output
             engine.apply(stack(20, key, output))
+
+
+def test_a_destroy_reads_each_instances_network_a_fixed_number_of_times(
+    engine_of: Callable[[int], iaas.Engine], calls: LibvirtCalls
+) -> None:
+    # the network's XML grows with its guests: each read of it costs what the network holds; its DHCP entry of a
+    # guest is removed once, though the guest's NICs are known from the host and from the state
+    engine = engine_of(6)
+    counted = calls.during(lambda: engine.destroy())
+    assert counted["virNetworkUpdate"] == 6, counted.most_common(12)
+    assert counted["virNetworkGetXMLDesc"] <= 4 * 6 + 4, counted.most_common(12)

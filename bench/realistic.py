@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -78,24 +79,28 @@ COMMANDS = {
 }
 
 
-def _timed(n: int, work: Path, step: str) -> float:
-    """Seconds of one whole ``iaas`` process doing ``step`` in ``work``."""
+def _timed(n: int, work: Path, step: str) -> tuple[float, float]:
+    """Seconds of one whole ``iaas`` process doing ``step`` in ``work``: wall clock, and CPU (user and system, all
+    of its threads)."""
     cmd = [str(IAAS), *COMMANDS[step], "--cloud", "cloud.yaml", "--home", "home", "--no-color"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, env=user_env())
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"N={n}: {step} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
-    return took
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run(n: int, work: Path, steps: tuple[str, ...] = STEPS) -> dict[str, float]:
-    """Seconds of each step for N instances in ``work`` (the steps run in the order of ``STEPS``)."""
+def run(n: int, work: Path, steps: tuple[str, ...] = STEPS) -> dict[str, tuple[float, float]]:
+    """Seconds of each step for N instances in ``work``, wall clock and CPU (the steps run in the order of
+    ``STEPS``)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "stack.yaml").write_text(stack_text(n))
     (work / "cloud.yaml").write_text(cloud_text(work / "home"))
     (work / "base.qcow2").write_bytes(b"QFI\xfb" + b"\0" * 1020)
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for step in STEPS:
         if step not in steps:
             continue
@@ -124,7 +129,8 @@ def main() -> int:
         else:
             with tempfile.TemporaryDirectory(prefix=f"iaas-realistic-{n}-") as tmp:
                 seconds = run(n, Path(tmp), steps)
-        row = {"n": n, **{f"{k}_s": round(v, 2) for k, v in seconds.items()}}
+        row = {"n": n, **{f"{k}_s": round(v[0], 2) for k, v in seconds.items()}}
+        row.update({f"{k}_cpu_s": round(v[1], 2) for k, v in seconds.items()})
         print(json.dumps({**row, "load_before": before, "load_after": os.getloadavg()[0]}), flush=True)
     return 0
 

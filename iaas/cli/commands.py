@@ -54,7 +54,7 @@ def _engine(args: argparse.Namespace, stack_name: str, ui: UI, cloud: Cloud | No
 
 def _loaded_with_cloud(args: argparse.Namespace, required: bool) -> tuple[Stack, Cloud]:
     """The stack file, and the cloud connecting meanwhile to the hosts that hold objects (the command reads them)."""
-    cloud = api.Engine.open_cloud(home=args.home, cloud=args.cloud, state=args.state)
+    cloud = api.Cloud.beside_state(args.cloud, args.home, args.state)  # before the engine is loaded: it takes a while
     try:
         cloud.hosts.connect_ahead(cloud.inventory.hosts_in_use())
         return _load(args, required), cloud

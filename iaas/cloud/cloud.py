@@ -16,6 +16,7 @@ from iaas.cloud.base import KindHandler, Observed, OpContext, PlannedItem
 from iaas.cloud.config import DEFAULT_HOME, EMBEDDED_POOL, TAKE_OVER, CloudConfig, HostConfig, inventory_location
 from iaas.cloud.hosts import Hosts
 from iaas.cloud.store import InventoryRecord, Store
+from iaas.db import is_postgres_url
 from iaas.drivers.libvirt.uri import simulated_uri
 from iaas.errors import ConflictError, FieldError, IaasError
 
@@ -100,6 +101,14 @@ class Cloud:
         if home is not None:
             cfg.home = str(home)
         return cls(cfg, database=database)
+
+    @classmethod
+    def beside_state(
+        cls, config: str | Path | dict[str, Any] | None, home: str | Path, state: str | Path | None
+    ) -> Cloud:
+        """The cloud of a stack whose state is ``state``: a PostgreSQL state holds the inventory too."""
+        shared = str(state) if state is not None and is_postgres_url(state) else None
+        return cls.open(config, home=None if config else home, database=shared)
 
     @property
     def simulated(self) -> bool:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud import Cloud, OpContext
-from iaas.db import is_postgres_url
 from iaas.engine.lost import adoption_record, known_ids, recover, refuse, unrecorded
 from iaas.engine.plan import Plan
 from iaas.engine.planner import make_plan
@@ -96,8 +95,7 @@ class Engine:
     ) -> Cloud:
         """The cloud :meth:`open` opens for these arguments (pass it to :meth:`open` with ``close_cloud=True``
         to have the engine close it)."""
-        shared = str(state) if state is not None and is_postgres_url(state) else None  # the inventory goes there too
-        return Cloud.open(cloud, home=None if cloud else home, database=shared)
+        return Cloud.beside_state(cloud, home, state)
 
     @property
     def stack_name(self) -> str:

@@ -292,22 +292,28 @@ def test_a_reservation_whose_create_never_ended_expires_after_an_hour(tmp_path: 
         cloud.close()
 
 
-def test_names_of_an_inventory_written_before_names_were_held_are_claimed_on_open(
-    tmp_path: Path, database: str | None
-) -> None:
-    home = tmp_path / "home"
+def _network_left_at(home: Path, database: str | None, version: int, *changes: tuple[str, tuple[Any, ...]]) -> str:
+    """Make a network, then mark the inventory as written at ``version`` after ``changes``; the network's id."""
     cloud = _cloud(home, database)
     try:
         made = cloud.create("network", new_op("network.web"), {"name": "web", "cidr": "10.8.0.0/24"}, {})["id"]
     finally:
         cloud.close()
     location = database or str(home / "cloud.db")
-    version = (
-        ("UPDATE iaas_schema SET version=2 WHERE component='inventory'", ())
+    mark = (
+        (f"UPDATE iaas_schema SET version={version} WHERE component='inventory'", ())
         if location.startswith("postgresql://")
-        else ("UPDATE schema_version SET version=2", ())
+        else (f"UPDATE schema_version SET version={version}", ())
     )
-    _execute(location, [("DELETE FROM claims WHERE scope LIKE 'name:%'", ()), version])  # as version 2 left it
+    _execute(location, [*changes, mark])
+    return str(made)
+
+
+def test_names_of_an_inventory_written_before_names_were_held_are_claimed_on_open(
+    tmp_path: Path, database: str | None
+) -> None:
+    home = tmp_path / "home"
+    made = _network_left_at(home, database, 2, ("DELETE FROM claims WHERE scope LIKE 'name:%'", ()))  # as 2 left it
     cloud = _cloud(home, database)
     try:
         assert cloud.inventory.version() == SCHEMA_VERSION
@@ -323,18 +329,7 @@ def test_an_inventory_that_already_holds_its_claims_is_upgraded_without_filling_
     tmp_path: Path, database: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
-    cloud = _cloud(home, database)
-    try:
-        made = cloud.create("network", new_op("network.web"), {"name": "web", "cidr": "10.8.0.0/24"}, {})["id"]
-    finally:
-        cloud.close()
-    location = database or str(home / "cloud.db")
-    version = (
-        ("UPDATE iaas_schema SET version=3 WHERE component='inventory'", ())
-        if location.startswith("postgresql://")
-        else ("UPDATE schema_version SET version=3", ())
-    )
-    _execute(location, [version])
+    made = _network_left_at(home, database, 3)
 
     def refill(self: Cloud) -> None:
         raise AssertionError("an inventory of version 3 already holds its claims")

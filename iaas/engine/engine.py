@@ -76,7 +76,7 @@ class Engine:
         closes the cloud when it opened it, or when given ``close_cloud=True``.
         """
         own = options.pop("close_cloud", not isinstance(cloud, Cloud))
-        the_cloud = cloud if isinstance(cloud, Cloud) else cls.open_cloud(home=home, cloud=cloud, state=state)
+        the_cloud = cloud if isinstance(cloud, Cloud) else Cloud.beside_state(cloud, home, state)
         Path(home).mkdir(parents=True, exist_ok=True)
         try:
             store = open_store(state or default_location(home, the_cloud.config.database), stack)
@@ -85,17 +85,6 @@ class Engine:
                 the_cloud.close()
             raise
         return cls(the_cloud, store, close_cloud=own, **options)
-
-    @staticmethod
-    def open_cloud(
-        *,
-        home: str | Path = DEFAULT_HOME,
-        cloud: str | Path | dict[str, Any] | None = None,
-        state: str | Path | None = None,
-    ) -> Cloud:
-        """The cloud :meth:`open` opens for these arguments (pass it to :meth:`open` with ``close_cloud=True``
-        to have the engine close it)."""
-        return Cloud.beside_state(cloud, home, state)
 
     @property
     def stack_name(self) -> str:

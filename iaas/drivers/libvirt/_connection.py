@@ -13,7 +13,7 @@ import platform
 import sqlite3
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -322,7 +322,7 @@ class Connection(BulkReads):
         finally:
             node.path.unlink(missing_ok=True)
         try:
-            self._restore_flags(conn, node.objects)
+            self._restore_flags(conn, node.objects, node.transient)
         except libvirt.libvirtError as exc:
             conn.close()
             raise HostError(self.name, "connect", error_detail(exc)) from None
@@ -368,7 +368,7 @@ class Connection(BulkReads):
         if failed is not None:
             raise HostError(self.name, "connect", f"simulated host: cannot define again {failed}")
 
-    def _restore_flags(self, conn: libvirt.virConnect, objects: list[StoredObject]) -> None:
+    def _restore_flags(self, conn: libvirt.virConnect, objects: list[StoredObject], transient: Collection[str]) -> None:
         """Apply what the node file cannot say: autostart flags, inactive networks and pools.
 
         ``objects`` is the snapshot the node file was written from: a second read of the store could hold an
@@ -379,8 +379,7 @@ class Connection(BulkReads):
             net.setAutostart(int(obj.autostart))
             if obj.state == "inactive" and net.isActive():
                 net.destroy()
-        transient = loaded_transient(objects)  # their flags are set once they are persistent again
-        for obj in (o for o in objects if o.type == "domain" and o.name not in transient):
+        for obj in (o for o in objects if o.type == "domain" and o.name not in transient):  # set when persistent
             if obj.autostart:
                 conn.lookupByUUIDString(obj.name).setAutostart(1)
         snapshots = [o for o in objects if o.type == "snapshot"]

@@ -311,12 +311,13 @@ class Admission:
             return []
         problems: list[FieldError] = []
         keep: set[str] = set()
-        served: list[tuple[int, Ref]] = []  # NICs without a fixed IP on a network iaas serves by DHCP
+        served: list[tuple[int, Ref, tuple[int, int]]] = []  # NICs without a fixed IP on a network served by DHCP
         for i, nic in enumerate(s.inputs.get("nics") or []):
             ip = nic.get("fixed_ip") if isinstance(nic, dict) else None
             net = resolve("network", nic.get("network")) if isinstance(nic, dict) else None
-            if net is not None and ip is None and served_range(net.inputs) is not None:
-                served.append((i, net))
+            bounds = served_range(net.inputs) if net is not None and ip is None else None
+            if net is not None and bounds is not None:
+                served.append((i, net, (int(bounds[0]), int(bounds[1]))))
             if net is None or not isinstance(ip, str):
                 continue
             field = f"nics[{i}].fixed_ip"
@@ -345,8 +346,8 @@ class Admission:
                 problems.append(
                     ClaimProblem(s.address, field, f"{ip} is already given to {holder.label} on network {net.label}")
                 )
-        for i, net in served:
-            given = self._allocate(s, net, keep)
+        for i, net, span in served:
+            given = self._allocate(s, net, span, keep)
             if given is None:
                 why = f"no free address left in the DHCP range of network {net.label}"
                 problems.append(ClaimProblem(s.address, f"nics[{i}].network", why))
@@ -355,23 +356,22 @@ class Admission:
         self.store.release_claims(s.owner, "fixed_ip", keep)
         return problems
 
-    def _allocate(self, s: Subject, net: Ref, keep: set[str]) -> str | None:
-        """An address of ``net``'s DHCP range for a NIC of ``s`` without a fixed IP: one ``s`` holds already (not in
-        ``keep``), else the first free one, claimed like a fixed IP; its key, or None when the range is full.
+    def _allocate(self, s: Subject, net: Ref, bounds: tuple[int, int], keep: set[str]) -> str | None:
+        """An address of ``net``'s DHCP range (``bounds``, first and last) for a NIC of ``s`` without a fixed IP: one
+        ``s`` holds already (not in ``keep``), else the first free one, claimed like a fixed IP; its key, or None
+        when the range is full.
 
         Every NIC on a network iaas serves gets its address from iaas, so its security group filter is given the
         address instead of learning it (a filter redefined while a NIC learns its address can leave another NIC
         unfiltered).
         """
-        first, last = served_range(net.inputs) or (None, None)
-        if first is None or last is None:
-            return None
+        first, last = bounds
         prefix = f"{net.id}/"
         mine = [k for k in self.store.claimed(s.owner, "fixed_ip") if k.startswith(prefix) and k not in keep]
         if mine:
             return min(mine, key=lambda k: ipaddress.IPv4Address(k.removeprefix(prefix)))
         taken = self.store.keys_under("fixed_ip", prefix)
-        for n in range(int(first), int(last) + 1):
+        for n in range(first, last + 1):
             key = prefix + socket.inet_ntoa(n.to_bytes(4, "big"))  # IPv4Address(n), without its cost per address
             if key not in taken and self.store.claim("fixed_ip", key, s.owner, s.label) is None:
                 return key

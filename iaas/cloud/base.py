@@ -28,6 +28,8 @@ class OpContext:
     pending_id: str | None = None  # identifier chosen for an object being created
     timeout: float | None = None  # seconds the operation may wait (for addresses, for a guest to shut down)
     undoing: bool = False  # this delete undoes a create that failed (keep what helps find out why)
+    #: The networks the same apply deletes (ids): a guest deleted with its network leaves its DHCP entry to it.
+    networks_leaving: frozenset[str] = frozenset()
 
 
 @attrs.define

@@ -56,6 +56,16 @@ class Holdings:
         rows = self._sql("SELECT key FROM claims WHERE scope=? AND key LIKE ? ESCAPE '!'", (scope, pattern))
         return {str(r[0]) for r in rows.fetchall()}
 
+    def held_in(self, scope: str) -> builtins.list[tuple[str, str]]:
+        """Every (key, label) held in ``scope``, in key order."""
+        with self._lock:
+            rows = self._sql("SELECT key, label FROM claims WHERE scope=? ORDER BY key", (scope,)).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def unclaim(self, scope: str, key: str) -> None:
+        """Drop the claim of ``key`` in ``scope``, whoever holds it."""
+        self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key))
+
     def overlapping_range(self, area: str, first: int, last: int, owner: str) -> tuple[Holder, str] | None:
         """A range of another owner in ``area`` that meets [first, last], with its CIDR, or None.
 

@@ -152,6 +152,13 @@ class Applier:
         self.on_event = on_event
         self._lock = threading.Lock()
         self.intents: dict[str, str] = {}  # address -> pending id written before the walk
+        self.networks_leaving = frozenset(
+            id
+            for ch in plan.changes.values()
+            if ch.kind == "network"
+            for id in [ch.id if ch.action in ("delete", "replace") else None, *(d.get("id") for d in ch.deposed)]
+            if id
+        )
 
     # ---------------------------------------------------------------- helpers
 
@@ -160,7 +167,7 @@ class Applier:
             self.on_event(kind, address, info)
 
     def _ctx(self, ch: ResourceChange, pending_id: str | None = None) -> OpContext:
-        return OpContext(self.plan.stack, ch.address, ch.project, pending_id)
+        return OpContext(self.plan.stack, ch.address, ch.project, pending_id, networks_leaving=self.networks_leaving)
 
     def _record(
         self,

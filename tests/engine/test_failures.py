@@ -63,3 +63,46 @@ def test_a_destroy_run_again_after_a_failed_delete_keeps_the_dependency_order(
     assert order.index("instance.vm") < order.index("network.web")
     assert order.index("instance.vm") < order.index("image.tiny")
     assert engine.resources() == {}
+
+
+def test_entries_left_to_a_network_whose_delete_failed_are_removed_when_it_is_kept(
+    engine: iaas.Engine, image_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # guests deleted with their network leave their DHCP entries to it; should the network stay after all, the
+    # entries of the guests gone are lost dataplane, and the update restoring it lets new guests take the addresses
+    def stack_of(n: int) -> iaas.Stack:
+        stack = iaas.Stack("t")
+        img = stack.add(iaas.Image(name="tiny", source=str(image_file)))
+        net = stack.add(iaas.Network(name="web", cidr="10.22.0.0/24"))
+        for i in range(n):
+            nic = iaas.Nic(network=net, fixed_ip=f"10.22.0.{10 + i}")
+            stack.add(iaas.Instance(name=f"vm{i}", image=img, vcpus=1, memory_mib=256, nics=[nic]))
+        return stack
+
+    engine.apply(stack_of(3))
+    host = engine.cloud.hosts["default"]
+    old_macs = {h.mac for h in host.get_network("web").spec.dhcp_hosts}  # type: ignore[union-attr]
+    handler = engine.cloud.handlers["network"]
+
+    def unreachable(*args: object, **kw: object) -> None:
+        raise iaas.HostError("default", "delete network web", "the host did not answer")
+
+    monkeypatch.setattr(handler, "delete", unreachable)
+    with pytest.raises(iaas.ApplyError):
+        engine.destroy()
+    monkeypatch.undo()
+    assert set(engine.resources()) == {"network.web"}
+    assert {h.mac for h in host.get_network("web").spec.dhcp_hosts} == old_macs  # type: ignore[union-attr]
+    plan = engine.plan(stack_of(3))
+    change = plan.changes["network.web"]
+    assert (change.action, change.changes) == ("update", [])
+    assert len(change.repairs) == 1 and change.repairs[0].startswith(
+        "network free of the static DHCP entries of 3 deleted guest(s) ("
+    )
+    engine.apply(plan)
+    entries = {(h.mac, h.ip) for h in host.get_network("web").spec.dhcp_hosts}  # type: ignore[union-attr]
+    vms = engine.resources()
+    assert entries == {(vms[f"instance.vm{i}"].outputs["mac_addresses"][0], f"10.22.0.{10 + i}") for i in range(3)}
+    assert not old_macs & {mac for mac, _ in entries}
+    assert engine.plan(stack_of(3)).empty
+    assert engine.cloud.inventory.held_in("dhcp-left/" + vms["network.web"].id) == []

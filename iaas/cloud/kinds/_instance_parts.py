@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud.base import OpContext
-from iaas.cloud.kinds import _overlay, _seed
+from iaas.cloud.kinds import _dhcp_left, _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
 from iaas.cloud.kinds.volume import grow_volume, overlay_spec
 from iaas.cloud.pools import VOLUME_POOL
-from iaas.drivers.libvirt import DiskSpec, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
+from iaas.drivers.libvirt import DiskSpec, DomainInfo, DomainSpec, Meta, NetworkInfo, NicSpec, VolumeInfo
 from iaas.errors import ConflictError, NotFoundError
 
 if TYPE_CHECKING:
@@ -279,21 +279,30 @@ class Parts(LibvirtHandler):
                 given[mac] = address
         return given
 
-    def recorded_nics(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> list[NicPlan]:
-        """The NICs the inputs and outputs recorded for the instance, on networks that still exist."""
-        plans = []
+    def nics_to_remove(self, info: DomainInfo | None, inputs: dict[str, Any], outputs: dict[str, Any]) -> list[NicPlan]:
+        """The NICs the guest has on its host and those its record names, once each, with their network's id (on
+        networks that still exist): what its delete removes.  No network's definition is read for it."""
+        pairs = [(nic.network, nic.mac) for nic in (info.nics if info is not None else ())]
         macs = list(outputs.get("mac_addresses") or [])
-        for nic, mac in zip(inputs.get("nics") or [], macs, strict=False):
-            info = self.host(self.host_name).get_network(str(nic.get("network")))
-            if info is not None and mac:
-                plans.append(NicPlan(NicSpec(network=info.name, mac=mac), info.uuid, nic.get("fixed_ip")))
-        return plans
+        pairs += [(str(nic.get("network")), mac) for nic, mac in zip(inputs.get("nics") or [], macs, strict=False)]
+        host = self.host(self.host_name)
+        names: dict[str, tuple[str, str] | None] = {}
+        plans: dict[tuple[str, str], NicPlan] = {}
+        for ref, mac in pairs:
+            found = names[ref] if ref in names else names.setdefault(ref, host.network_names(ref))
+            if found is not None and mac:
+                plans.setdefault((found[0], mac.lower()), NicPlan(NicSpec(network=found[1], mac=mac), found[0]))
+        return list(plans.values())
 
     def dhcp(self, action: str, nic: NicPlan) -> None:
         """Add (or change) the NIC's static DHCP entry, or delete it; a missing network is fine on delete.
 
-        The entry goes to the network's own host, where its DHCP service runs (see :mod:`._overlay`).
+        The entry goes to the network's own host, where its DHCP service runs (see :mod:`._overlay`).  A guest
+        whose network the same apply deletes leaves its entry to the network (see :mod:`._dhcp_left`).
         """
+        if action == "delete" and nic.network_id in self.ctx.networks_leaving and not self.ctx.undoing:
+            _dhcp_left.leave(self.cloud, nic.network_id, nic.spec.mac, self.id)
+            return
         host = self.host(self.network_home(nic.network_id) or self.host_name)
         try:
             if action == "delete":

@@ -357,9 +357,7 @@ class Handler(Observing):
             if info is None and host_name != self.recorded_host(id, outputs):
                 continue
             parts = Parts(self.cloud, ctx, id, host_name)
-            found = self._current_nics(host, info) if info is not None else []
-            found += parts.recorded_nics(self.recorded_inputs(id), outputs)
-            nics = list({(nic.network_id, nic.spec.mac): nic for nic in found}.values())  # the guest's, once each
+            nics = parts.nics_to_remove(info, self.recorded_inputs(id), outputs)
             for nic in nics:
                 parts.dhcp("delete", nic)
             if info is not None and info.state != "shutoff" and not rollback:

@@ -15,7 +15,7 @@ import ipaddress
 from typing import Any
 
 from iaas.cloud.base import Observed, OpContext, PlannedItem
-from iaas.cloud.kinds import _overlay
+from iaas.cloud.kinds import _dhcp_left, _overlay
 from iaas.cloud.kinds._libvirt import LibvirtHandler
 from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
@@ -170,6 +170,7 @@ class Handler(LibvirtHandler):
         if found is None:
             raise NotFoundError(f"{ctx.address}: network {id} no longer exists")
         host_name, current = found
+        _dhcp_left.sweep(self.cloud, self.host(host_name), current)
         mtu = _overlay.default_mtu(self.cloud, host_name, current.spec.mode)
         spec = network_spec(
             current.uuid, {**new, "name": current.name}, bridge=current.bridge, current=current, mtu=mtu
@@ -238,12 +239,14 @@ class Handler(LibvirtHandler):
             self._outputs(info, host_name),
             stack=meta.stack if meta else None,
             address=meta.address if meta else None,
-            lost=(
-                tuple(_overlay.link_problems(self.cloud, host_name, info))
-                if info.active
-                else (f"network running on host {host_name}",)
-            ),
+            lost=self._lost(host_name, info),
         )
+
+    def _lost(self, host_name: str, info: NetworkInfo) -> tuple[str, ...]:
+        if not info.active:
+            return (f"network running on host {host_name}",)
+        left = _dhcp_left.problem(self.cloud, info)
+        return (*_overlay.link_problems(self.cloud, host_name, info), *([left] if left else []))
 
     def _outputs(self, info: NetworkInfo, host_name: str) -> dict[str, Any]:
         return {"id": info.uuid, "bridge": info.bridge, "gateway": info.spec.ipv4_address, "host": host_name}

@@ -14,6 +14,7 @@ Networks (by UUID or name)::
     redefine_network(NetworkSpec, Meta) -> NetworkInfo    stop, define, start
     update_network_live(NetworkSpec) -> NetworkInfo       DHCP range and DNS hosts, without a restart
     get_network(ref) -> NetworkInfo | None
+    network_names(ref) -> (uuid, name) | None             without reading the definition
     delete_network(ref) -> None                           absent is fine
     update_dhcp_host(network, "add"|"modify"|"delete", mac, ip, name=None) -> NetworkInfo
 

@@ -199,6 +199,15 @@ class NetworkOps(Connection):
 
         return self._call(f"read DHCP leases of network {ref}", run)
 
+    def network_names(self, ref: str) -> tuple[str, str] | None:
+        """The (UUID, name) of the network with this UUID or name, without reading its definition; None if none."""
+
+        def run(conn: libvirt.virConnect) -> tuple[str, str] | None:
+            net = self._bulk_network(conn, ref)
+            return None if net is None else (net.UUIDString(), net.name())
+
+        return self._call(f"find network {ref}", run)
+
     def delete_network(self, ref: str) -> None:
         """Stop and undefine a network; nothing happens if it does not exist."""
 

@@ -145,6 +145,22 @@ def test_a_dry_run_keeps_nothing(store: Store) -> None:
         assert store.used("project:p", "instances") == 0
 
 
+def test_the_claims_of_a_scope_are_listed_with_their_labels_and_dropped_one_by_one(store: Store) -> None:
+    # the DHCP entries guests left to a network: held by the network, keyed by MAC, labelled with the guest
+    with store.transaction():
+        store.claim("dhcp-left/net-1", "52:54:00:00:00:02", "net-1", "vm-2")
+        store.claim("dhcp-left/net-1", "52:54:00:00:00:01", "net-1", "vm-1")
+        store.claim("dhcp-left/net-2", "52:54:00:00:00:03", "net-2", "vm-3")
+    assert store.held_in("dhcp-left/net-1") == [("52:54:00:00:00:01", "vm-1"), ("52:54:00:00:00:02", "vm-2")]
+    with store.transaction():
+        store.unclaim("dhcp-left/net-1", "52:54:00:00:00:01")
+        store.unclaim("dhcp-left/net-1", "52:54:00:00:00:09")  # none: nothing happens
+    assert store.held_in("dhcp-left/net-1") == [("52:54:00:00:00:02", "vm-2")]
+    with store.transaction():
+        store.release("net-1")  # the network deleted
+    assert (store.held_in("dhcp-left/net-1"), len(store.held_in("dhcp-left/net-2"))) == ([], 1)
+
+
 def test_a_failed_create_releases_its_reservation(tmp_path: Path, database: str | None) -> None:
     cloud = _cloud(tmp_path / "home", database)
     try:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from iaas.cloud.base import OpContext
-from iaas.cloud.kinds import _dhcp_left, _overlay, _seed
+from iaas.cloud.kinds import _overlay, _seed
 from iaas.cloud.kinds._libvirt import GIB, LibvirtHandler, fmt_of, invalid, mac_address
 from iaas.cloud.kinds.image import Handler as ImageHandler
 from iaas.cloud.kinds.security_group import CLEAN_TRAFFIC, policy_name
@@ -297,12 +297,8 @@ class Parts(LibvirtHandler):
     def dhcp(self, action: str, nic: NicPlan) -> None:
         """Add (or change) the NIC's static DHCP entry, or delete it; a missing network is fine on delete.
 
-        The entry goes to the network's own host, where its DHCP service runs (see :mod:`._overlay`).  A guest
-        whose network the same apply deletes leaves its entry to the network (see :mod:`._dhcp_left`).
+        The entry goes to the network's own host, where its DHCP service runs (see :mod:`._overlay`).
         """
-        if action == "delete" and nic.network_id in self.ctx.networks_leaving and not self.ctx.undoing:
-            _dhcp_left.leave(self.cloud, nic.network_id, nic.spec.mac, self.id)
-            return
         host = self.host(self.network_home(nic.network_id) or self.host_name)
         try:
             if action == "delete":

@@ -37,7 +37,7 @@ import attrs
 
 from iaas.cloud.base import Observed, OpContext, PlannedItem, errors_to_fields
 from iaas.cloud.inventory import InventoryRecord
-from iaas.cloud.kinds import _migrate, _overlay, _seed
+from iaas.cloud.kinds import _dhcp_left, _migrate, _overlay, _seed
 from iaas.cloud.kinds._hostcmd import host_runner, tcp_probe
 from iaas.cloud.kinds._instance_observe import Observing
 from iaas.cloud.kinds._instance_parts import (
@@ -347,7 +347,8 @@ class Handler(Observing):
         The guest gets ``stop_timeout`` seconds to shut down by itself before
         it is powered off; the rollback of a failed create powers it off at
         once and keeps its console log (the error of the create says where).
-        Gone is fine.
+        A static DHCP entry on a network the same apply deletes is left to it
+        (:mod:`._dhcp_left`).  Gone is fine.
         """
         rollback = ctx.undoing
         timeout = ctx.timeout or stop_timeout(self.recorded_inputs(id))
@@ -359,7 +360,10 @@ class Handler(Observing):
             parts = Parts(self.cloud, ctx, id, host_name)
             nics = parts.nics_to_remove(info, self.recorded_inputs(id), outputs)
             for nic in nics:
-                parts.dhcp("delete", nic)
+                if nic.network_id in ctx.networks_leaving and not rollback:  # the network takes it along
+                    _dhcp_left.leave(self.cloud, nic.network_id, nic.spec.mac, id)
+                else:
+                    parts.dhcp("delete", nic)
             if info is not None and info.state != "shutoff" and not rollback:
                 self._shut_down(ctx, host, id, timeout)
             host.delete_domain(id)

@@ -26,6 +26,7 @@ checks in a transaction that is rolled back (:meth:`Store.dry_run`).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import socket
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 #: Seconds after which a reservation whose object was never recorded is released (see Admission.reconcile).
 RESERVATION_EXPIRE = 3600.0
 
+ALLOCATION_CHUNK = 64  # addresses of a DHCP range asked about in one query, from the lowest that may be free
 VNI_SCOPE = "vni"  # claims of VXLAN network identifiers, keyed by the VNI in decimal
 VNI_MAX = (1 << 24) - 1  # VNIs are 24 bits; 0 is never used
 
@@ -83,6 +85,10 @@ class Admission:
         self._sizes: dict[str, dict[str, float | None]] | None = None
         self._down: dict[str, str] = {}  # hosts found unreachable when sizes were asked, and why
         self._expired = False  # stale reservations released (see expire_once)
+        # the lowest address of a DHCP range (network key prefix, first address) that may be free, as this process
+        # knows, while no claim was dropped (Store.given_back); see _allocate
+        self._free_from: dict[tuple[str, int], int] = {}
+        self._free_from_at = -1
 
     @property
     def store(self) -> Store:
@@ -364,18 +370,37 @@ class Admission:
         Every NIC on a network iaas serves gets its address from iaas, so its security group filter is given the
         address instead of learning it (a filter redefined while a NIC learns its address can leave another NIC
         unfiltered).
+
+        The search starts at the lowest address this process knows may be free (every one before it was taken
+        since it last saw a claim dropped; a transaction rolled back gives its addresses back to the search), and
+        asks about :data:`ALLOCATION_CHUNK` addresses per query: an address costs the same however many the
+        network gave.  An address another process gave back meanwhile may come after later ones.
         """
         first, last = bounds
         prefix = f"{net.id}/"
         mine = [k for k in self.store.claimed(s.owner, "fixed_ip") if k.startswith(prefix) and k not in keep]
         if mine:
             return min(mine, key=lambda k: ipaddress.IPv4Address(k.removeprefix(prefix)))
-        taken = self.store.keys_under("fixed_ip", prefix)
-        for n in range(first, last + 1):
-            key = prefix + socket.inet_ntoa(n.to_bytes(4, "big"))  # IPv4Address(n), without its cost per address
-            if key not in taken and self.store.claim("fixed_ip", key, s.owner, s.label) is None:
-                return key
+        if self._free_from_at != self.store.given_back:  # an address was given back: it may be the first free
+            self._free_from, self._free_from_at = {}, self.store.given_back
+        where = (prefix, first)
+        start = self._free_from.get(where, first)
+        while start <= last:
+            numbers = range(start, min(start + ALLOCATION_CHUNK, last + 1))
+            keys = [prefix + socket.inet_ntoa(n.to_bytes(4, "big")) for n in numbers]  # IPv4Address(n), cheaper
+            taken = self.store.taken_among("fixed_ip", keys)
+            for n, key in zip(numbers, keys, strict=True):
+                if key not in taken and self.store.claim("fixed_ip", key, s.owner, s.label) is None:
+                    self._free_from[where] = n + 1  # every address before it is taken
+                    self.store.on_rollback(functools.partial(self._given_back, where, n))
+                    return key
+            start = numbers.stop
         return None
+
+    def _given_back(self, where: tuple[str, int], n: int) -> None:
+        """Address ``n`` of a range is free again (the transaction that took it was rolled back)."""
+        if where in self._free_from:
+            self._free_from[where] = min(self._free_from[where], n)
 
     def _attachments(self, s: Subject, resolve: Resolver) -> list[FieldError]:
         if s.kind != "instance":

@@ -31,7 +31,7 @@ import builtins
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -122,7 +122,9 @@ class Store(ReadAhead, Holdings):
     def __init__(self, location: str | Path):
         self._lock = threading.RLock()
         self._depth = 0
+        self._undo: builtins.list[Callable[[], None]] = []  # what to forget if the writes so far are rolled back
         self.statements = 0
+        self.given_back = 0  # claims dropped so far (see :meth:`Holdings.release`)
         self._backend = open_backend(str(location))
         self._pending_backfill = self._backend.migrated_from
 
@@ -178,10 +180,16 @@ class Store(ReadAhead, Holdings):
             except BaseException:
                 self._depth = 0
                 self._backend.end(commit=False)
+                self._rolled_back(0)
                 raise
             self._depth = 0
             self.statements += 1
-            self._backend.end(commit=True)
+            try:
+                self._backend.end(commit=True)
+            except BaseException:
+                self._rolled_back(0)
+                raise
+            self._undo.clear()
 
     def attempts(self) -> Iterator[Attempt]:
         """Attempts at one write transaction, for work that may simply run again::
@@ -205,6 +213,7 @@ class Store(ReadAhead, Holdings):
         """A transaction that is always rolled back: the admission's checks without their writes."""
         with self._lock:
             outer = self._depth
+            undo = len(self._undo)
             if outer:
                 self._sql("SAVEPOINT dry_run")
             else:
@@ -220,6 +229,17 @@ class Store(ReadAhead, Holdings):
                     self._sql("RELEASE SAVEPOINT dry_run")
                 else:
                     self._backend.end(commit=False)
+                self._rolled_back(undo)
+
+    def on_rollback(self, forget: Callable[[], None]) -> None:
+        """Call ``forget`` if the writes made so far in this transaction are rolled back (a dry run always is):
+        what a caller keeps about them outside the database (call inside a transaction)."""
+        self._undo.append(forget)
+
+    def _rolled_back(self, since: int) -> None:
+        undo, self._undo[since:] = self._undo[since:], []
+        for forget in reversed(undo):
+            forget()
 
     def close(self) -> None:
         """Close the database."""

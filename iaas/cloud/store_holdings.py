@@ -22,6 +22,7 @@ class Holdings:
     """The statements on what objects hold, mixed into :class:`iaas.cloud.store.Store`."""
 
     _lock: threading.RLock
+    given_back: int
 
     def _sql(self, sql: str, args: tuple[Any, ...] | builtins.list[Any] = ()) -> Any:
         raise NotImplementedError
@@ -50,10 +51,13 @@ class Holdings:
             rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=? ORDER BY key", (owner, scope)).fetchall()
         return [str(r[0]) for r in rows]
 
-    def keys_under(self, scope: str, prefix: str) -> set[str]:
-        """The keys held in ``scope`` that start with ``prefix`` (the addresses taken in one network)."""
-        pattern = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-        rows = self._sql("SELECT key FROM claims WHERE scope=? AND key LIKE ? ESCAPE '!'", (scope, pattern))
+    def taken_among(self, scope: str, keys: builtins.list[str]) -> set[str]:
+        """Those of ``keys`` held in ``scope`` (some addresses of one network), in one query."""
+        if not keys:
+            return set()
+        rows = self._sql(
+            f"SELECT key FROM claims WHERE scope=? AND key IN ({','.join('?' * len(keys))})", (scope, *keys)
+        )
         return {str(r[0]) for r in rows.fetchall()}
 
     def held_in(self, scope: str) -> builtins.list[tuple[str, str]]:
@@ -64,7 +68,7 @@ class Holdings:
 
     def unclaim(self, scope: str, key: str) -> None:
         """Drop the claim of ``key`` in ``scope``, whoever holds it."""
-        self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key))
+        self._gave_back(self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key)))
 
     def overlapping_range(self, area: str, first: int, last: int, owner: str) -> tuple[Holder, str] | None:
         """A range of another owner in ``area`` that meets [first, last], with its CIDR, or None.
@@ -153,14 +157,22 @@ class Holdings:
         for (scope, resource), amount in self.consumption(owner).items():
             self._sql("UPDATE usage SET used = used - ? WHERE scope=? AND resource=?", (amount, scope, resource))
         for table in ("consumptions", "claims", "ranges", "listeners", "reservations"):
-            self._sql(f"DELETE FROM {table} WHERE owner=?", (owner,))
+            cursor = self._sql(f"DELETE FROM {table} WHERE owner=?", (owner,))
+            if table == "claims":
+                self._gave_back(cursor)
 
     def release_claims(self, owner: str, scope: str, keep: set[str]) -> None:
         """Drop ``owner``'s claims in ``scope`` except ``keep`` (an update that gave some up)."""
         rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=?", (owner, scope)).fetchall()
         for (key,) in rows:
             if key not in keep:
-                self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key))
+                self._gave_back(self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key)))
+
+    def _gave_back(self, cursor: Any) -> None:
+        """Count claims dropped: what a caller knows of the keys held (the lowest free address of a network)
+        holds until the count changes."""
+        if cursor.rowcount:
+            self.given_back += 1
 
     def reserve(self, owner: str, stack: str, address: str, label: str, since: float) -> None:
         """Mark ``owner``'s holdings as a reservation: made before its object exists on a host."""

@@ -139,11 +139,45 @@ def test_racing_dhcp_nics_never_get_the_same_address(tmp_path: Path, image_file:
         cloud.close()
 
 
+class _RowsRead:
+    """Rows the inventory store fetches, counted while installed on its statements."""
+
+    def __init__(self, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        sql = store._sql
+
+        def counted(*args: Any) -> Any:
+            return _CountingCursor(sql(*args), self)
+
+        monkeypatch.setattr(store, "_sql", counted)
+
+
+class _CountingCursor:
+    def __init__(self, cursor: Any, rows: _RowsRead) -> None:
+        self._cursor, self._rows = cursor, rows
+
+    def fetchone(self) -> Any:
+        row = self._cursor.fetchone()
+        self._rows.count += row is not None
+        return row
+
+    def fetchall(self) -> list[Any]:
+        rows = self._cursor.fetchall()
+        self._rows.count += len(rows)
+        return list(rows)
+
+    def __iter__(self) -> Any:
+        return iter(self.fetchall())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
 def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existing: int, start: int) -> int:
     for i in range(start, existing):
         make(cloud, "instance", f"old{i}", image=env["image"], flavor="m1.tiny", nics=[{"network": env["net"]}])
     volume = make(cloud, "volume", f"v{existing}", size_gib=1).id
-    before = cloud.inventory.statements
+    before, rows_before = cloud.inventory.statements, env["rows"].count
     make(
         cloud,
         "instance",
@@ -156,24 +190,29 @@ def _statements_per_create(cloud: Cloud, make: Any, env: dict[str, Any], existin
             {"network": env["net"]},
         ],
     )
+    env["rows_read"] = env["rows"].count - rows_before
     return cloud.inventory.statements - before
 
 
 def test_the_inventory_work_of_a_create_does_not_grow_with_the_cloud(
-    tmp_path: Path, make: Any, image_file: Path, database: str | None
+    tmp_path: Path, make: Any, image_file: Path, database: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # statements, and the rows they read: the address a NIC gets must not cost a read of every address given
     cloud = Cloud.open(_config(database), home=tmp_path / "home")
     try:
-        _check_constant_work(cloud, make, image_file)
+        _check_constant_work(cloud, make, image_file, _RowsRead(cloud.inventory, monkeypatch))
     finally:
         cloud.close()
 
 
-def _check_constant_work(cloud: Cloud, make: Any, image_file: Path) -> None:
+def _check_constant_work(cloud: Cloud, make: Any, image_file: Path, rows: _RowsRead) -> None:
     env = {
         "image": make(cloud, "image", "deb", source=str(image_file)).id,
         "net": make(cloud, "network", "lan", cidr="10.60.0.0/16", dhcp_start="10.60.128.1").id,  # above fixed IPs
+        "rows": rows,
     }
     small = _statements_per_create(cloud, make, env, 10, 0)
+    small_rows = env["rows_read"]
     large = _statements_per_create(cloud, make, env, 200, 10)
     assert 0 < small == large
+    assert 0 < small_rows == env["rows_read"]

@@ -161,6 +161,33 @@ def test_the_claims_of_a_scope_are_listed_with_their_labels_and_dropped_one_by_o
     assert (store.held_in("dhcp-left/net-1"), len(store.held_in("dhcp-left/net-2"))) == ([], 1)
 
 
+def test_what_a_caller_keeps_about_writes_is_forgotten_exactly_when_they_are_rolled_back(store: Store) -> None:
+    forgotten: list[str] = []
+    with store.transaction():
+        store.claim("fixed_ip", "n/10.0.0.2", "vm-1", "instance.a")
+        store.on_rollback(lambda: forgotten.append("committed"))
+    with pytest.raises(RuntimeError), store.transaction():
+        store.claim("fixed_ip", "n/10.0.0.3", "vm-2", "instance.b")
+        store.on_rollback(lambda: forgotten.append("raised"))
+        raise RuntimeError("refused")
+    with store.dry_run():
+        store.on_rollback(lambda: forgotten.append("dry run"))
+    with store.transaction():
+        store.on_rollback(lambda: forgotten.append("outer, committed"))
+        with store.dry_run():  # a savepoint: only what was written inside it is rolled back
+            store.on_rollback(lambda: forgotten.append("inner dry run"))
+    assert forgotten == ["raised", "dry run", "inner dry run"]
+    assert store.claimed("vm-1", "fixed_ip") == ["n/10.0.0.2"] and store.claimed("vm-2", "fixed_ip") == []
+    given_back = store.given_back
+    with store.transaction():
+        store.release_claims("vm-9", "fixed_ip", set())  # holds nothing: nothing is given back
+        store.release("vm-9")
+    assert store.given_back == given_back
+    with store.transaction():
+        store.release("vm-1")
+    assert store.given_back == given_back + 1
+
+
 def test_a_failed_create_releases_its_reservation(tmp_path: Path, database: str | None) -> None:
     cloud = _cloud(tmp_path / "home", database)
     try:

@@ -124,7 +124,7 @@ class Store(ReadAhead, Holdings):
         self._depth = 0
         self._undo: builtins.list[Callable[[], None]] = []  # what to forget if the writes so far are rolled back
         self.statements = 0
-        self.given_back = 0  # claims dropped so far (see :meth:`Holdings.release`)
+        self.given_back = 0  # how many times claims were dropped (see :meth:`Holdings.release`)
         self._backend = open_backend(str(location))
         self._pending_backfill = self._backend.migrated_from
 

@@ -40,19 +40,20 @@ def leave(cloud: Cloud, network_id: str, mac: str, instance_id: str) -> None:
             store.claim(_scope(network_id), mac.lower(), network_id, instance_id)
 
 
-def stale(cloud: Cloud, info: NetworkInfo) -> list[str]:
-    """The MACs of entries on the network that guests gone from the inventory left to it."""
+def _gone(cloud: Cloud, info: NetworkInfo) -> tuple[list[str], list[str]]:
+    """The MACs left to the network by guests gone from the inventory: those whose entry is still there, and all."""
     left = cloud.inventory.held_in(_scope(info.uuid))
     if not left:
-        return []
+        return [], []
+    alive = set(cloud.inventory.get_many({instance_id for _, instance_id in left}))
+    gone = [mac for mac, instance_id in left if instance_id not in alive]
     present = {h.mac.lower() for h in info.spec.dhcp_hosts}
-    alive = set(cloud.inventory.get_many({i for _, i in left}))
-    return [mac for mac, instance_id in left if mac in present and instance_id not in alive]
+    return [mac for mac in gone if mac in present], gone
 
 
 def problem(cloud: Cloud, info: NetworkInfo) -> str | None:
     """What a network with entries of deleted guests lacks, as its read reports it; None when it has none."""
-    macs = stale(cloud, info)
+    macs, _ = _gone(cloud, info)
     if not macs:
         return None
     shown = ", ".join(macs[:3]) + (", ..." if len(macs) > 3 else "")
@@ -60,17 +61,13 @@ def problem(cloud: Cloud, info: NetworkInfo) -> str | None:
 
 
 def sweep(cloud: Cloud, host: Host, info: NetworkInfo) -> None:
-    """Remove the entries guests gone from the inventory left on the network, and forget their records."""
-    left = cloud.inventory.held_in(_scope(info.uuid))
-    if not left:
-        return
-    macs = set(stale(cloud, info))
-    for mac in sorted(macs):
+    """Remove the entries guests gone from the inventory left on the network, and forget them."""
+    present, gone = _gone(cloud, info)
+    for mac in present:
         host.update_dhcp_host(info.uuid, "delete", mac, "")
-    alive = set(cloud.inventory.get_many({i for _, i in left}))
-    store = cloud.inventory
-    for attempt in store.attempts():
-        with attempt:
-            for mac, instance_id in left:
-                if instance_id not in alive:
+    if gone:
+        store = cloud.inventory
+        for attempt in store.attempts():
+            with attempt:
+                for mac in gone:
                     store.unclaim(_scope(info.uuid), mac)

@@ -166,7 +166,7 @@ class Holdings:
         rows = self._sql("SELECT key FROM claims WHERE owner=? AND scope=?", (owner, scope)).fetchall()
         for (key,) in rows:
             if key not in keep:
-                self._gave_back(self._sql("DELETE FROM claims WHERE scope=? AND key=?", (scope, key)))
+                self.unclaim(scope, key)
 
     def _gave_back(self, cursor: Any) -> None:
         """Count claims dropped: what a caller knows of the keys held (the lowest free address of a network)

@@ -289,7 +289,9 @@ class Parts(LibvirtHandler):
         names: dict[str, tuple[str, str] | None] = {}
         plans: dict[tuple[str, str], NicPlan] = {}
         for ref, mac in pairs:
-            found = names[ref] if ref in names else names.setdefault(ref, host.network_names(ref))
+            if ref not in names:
+                names[ref] = host.network_names(ref)
+            found = names[ref]
             if found is not None and mac:
                 plans.setdefault((found[0], mac.lower()), NicPlan(NicSpec(network=found[1], mac=mac), found[0]))
         return list(plans.values())

@@ -11,10 +11,14 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from iaas.api import __version__
 from iaas.cli import console, hosts, snapshots
+
+if TYPE_CHECKING:
+    _Sub = argparse._SubParsersAction[argparse.ArgumentParser]
 
 DEFAULT_FILES = ("stack.yaml", "stack.yml", "stack.json", "iaas.yaml")
 
@@ -86,26 +90,24 @@ def _compact(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``iaas`` command."""
-    parser = argparse.ArgumentParser(prog="iaas", description="Plan and apply IaaS stacks on libvirt hosts.")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
-    parser.add_argument("--version", action="version", version=f"iaas {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("validate", help="check the stack file without touching anything")
-    _common(p)
+def _plan_parser(sub: _Sub) -> None:
     p = sub.add_parser("plan", help="show what apply would change")
     _common(p)
     _planning(p)
     p.add_argument("--destroy", action="store_true", help="plan to destroy everything")
     p.add_argument("-o", "-out", "--out", dest="out", metavar="PLANFILE", help="save the plan to apply it later")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+
+
+def _apply_parser(sub: _Sub) -> None:
     p = sub.add_parser("apply", help="make the cloud match the stack")
     _common(p)
     _planning(p)
     p.add_argument("planfile", nargs="?", help="a plan saved by 'iaas plan -out'")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+
+
+def _destroy_parser(sub: _Sub) -> None:
     p = sub.add_parser("destroy", help="delete every resource of the stack")
     _common(p)
     p.add_argument(
@@ -118,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parallelism", type=int, default=10)
     _compact(p)
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    p = sub.add_parser("refresh", help="read every object from the cloud and record what changed")
-    _common(p)
+
+
+def _import_parser(sub: _Sub) -> None:
     p = sub.add_parser("import", help="adopt an existing cloud object as a resource of the stack")
     _common(p)
     p.add_argument("address", help="resource address, kind.name")
@@ -127,13 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--take-over", action="store_true", help="import an object another stack manages (that stack loses it)"
     )
+
+
+def _output_parser(sub: _Sub) -> None:
     p = sub.add_parser("output", help="show the stack's outputs")
     _common(p)
     p.add_argument("name", nargs="?", help="one output")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _graph_parser(sub: _Sub) -> None:
     p = sub.add_parser("graph", help="draw the stack's dependency graph")
     _common(p)
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot")
+
+
+def _state_parser(sub: _Sub) -> None:
     p = sub.add_parser("state", help="inspect or edit the recorded state")
     ssub = p.add_subparsers(dest="state_command", required=True, metavar="SUBCOMMAND")
     for name, text in (
@@ -159,23 +171,64 @@ def build_parser() -> argparse.ArgumentParser:
                 help="the database to copy into (default: $IAAS_DATABASE_URL); the source is --state, "
                 "else <home>/state.db",
             )
-    p = sub.add_parser(
-        "force-unlock", help="remove the stack's lock left by an operation that is gone (same as 'state unlock')"
-    )
-    _common(p)
-    console.add_parser(sub, _common)
-    snapshots.add_parser(sub, _common)
-    hosts.add_parser(sub, _common)
-    for name, text in (("taint", "mark a resource for replacement"), ("untaint", "clear a taint")):
+
+
+def _simple_parser(name: str, text: str, *positional: str) -> Callable[[_Sub], None]:
+    def declare(sub: _Sub) -> None:
         p = sub.add_parser(name, help=text)
         _common(p)
-        p.add_argument("address")
+        for arg in positional:
+            p.add_argument(arg)
+
+    return declare
+
+
+_SUBCOMMANDS: dict[str, Callable[[_Sub], None]] = {
+    "validate": _simple_parser("validate", "check the stack file without touching anything"),
+    "plan": _plan_parser,
+    "apply": _apply_parser,
+    "destroy": _destroy_parser,
+    "refresh": _simple_parser("refresh", "read every object from the cloud and record what changed"),
+    "import": _import_parser,
+    "output": _output_parser,
+    "graph": _graph_parser,
+    "state": _state_parser,
+    "force-unlock": _simple_parser(
+        "force-unlock", "remove the stack's lock left by an operation that is gone (same as 'state unlock')"
+    ),
+    "console": lambda sub: console.add_parser(sub, _common),
+    "snapshot": lambda sub: snapshots.add_parser(sub, _common),
+    "host": lambda sub: hosts.add_parser(sub, _common),
+    "taint": _simple_parser("taint", "mark a resource for replacement", "address"),
+    "untaint": _simple_parser("untaint", "clear a taint", "address"),
+}
+"""Each subcommand's declaration, in the order ``iaas --help`` lists them."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``iaas`` command; with ``command``, only that subcommand is declared (a command
+    line parses the same, without declaring the other two hundred options first)."""
+    parser = argparse.ArgumentParser(prog="iaas", description="Plan and apply IaaS stacks on libvirt hosts.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeatable)")
+    parser.add_argument("--version", action="version", version=f"iaas {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, declare in _SUBCOMMANDS.items():
+        if command is None or name == command:
+            declare(sub)
     return parser
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand a command line names, or None when it names none (``--help``, ``--version``, a typo): the
+    top-level options take no value, so it is the first word that is not an option."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in _SUBCOMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``iaas`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(command_word(argv)).parse_args(argv)
     # The commands load the engine, the cloud and libvirt: only once the arguments are known to be good, so that
     # --help, --version and usage errors answer at once.
     from iaas.api import IaasError

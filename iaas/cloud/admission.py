@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -387,7 +386,7 @@ class Admission:
         start = self._free_from.get(where, first)
         while start <= last:
             numbers = range(start, min(start + ALLOCATION_CHUNK, last + 1))
-            keys = [prefix + socket.inet_ntoa(n.to_bytes(4, "big")) for n in numbers]  # IPv4Address(n), cheaper
+            keys = [f"{prefix}{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}" for n in numbers]  # IPv4Address(n)
             taken = self.store.taken_among("fixed_ip", keys)
             for n, key in zip(numbers, keys, strict=True):
                 if key not in taken and self.store.claim("fixed_ip", key, s.owner, s.label) is None:

@@ -11,7 +11,6 @@ with an update.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -48,6 +47,8 @@ def _read_all(cloud: Cloud, stack: str, todo: list[ResourceRecord]) -> list[Obse
     with cloud.bulk_reads(i for i in ids if i):
         found: dict[str, Observed | None] = {}
         if remote:
+            from concurrent.futures import ThreadPoolExecutor  # only remote hosts wait: loaded when one is read
+
             with ThreadPoolExecutor(max_workers=min(REFRESH_PARALLELISM, len(remote))) as pool:
                 results = pool.map(lambda r: _read(cloud, stack, r), remote)
                 found = {r.address: obs for r, obs in zip(remote, results, strict=True)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import getpass
 import os
-import socket
 
 from iaas.state.records import LockInfo
 
@@ -20,8 +19,8 @@ _PID_REUSE_MARGIN = 2.0
 
 
 def hostname() -> str:
-    """Return this host's name as recorded in locks."""
-    return socket.gethostname()
+    """Return this host's name as recorded in locks (``socket.gethostname()``, without loading the socket module)."""
+    return os.uname().nodename
 
 
 def default_owner() -> str:

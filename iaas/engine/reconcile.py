@@ -101,6 +101,10 @@ def reconcile(
             for what in obs.lost
         ]
         status = "tainted" if rec.status == "tainted" else "ready"
+        if (obs.id, inputs, obs.outputs, status) == (rec.id, rec.inputs, rec.outputs, rec.status) and (
+            "pending_id" not in rec.extra
+        ):
+            continue  # the record as it is (most of a refresh): nothing to build or compare
         new = attrs.evolve(
             rec,
             id=obs.id,

@@ -12,10 +12,27 @@ stand for.
 [['app', 'db', 'net']]
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import GraphCycleError
 from .graph import Graph, ancestors, descendants, find_cycles, topological_order
 from .render import to_dot, to_mermaid
-from .walk import EventKind, OnEvent, WalkResult, walk
+
+if TYPE_CHECKING:
+    from .walker import EventKind, OnEvent, WalkResult, walk
+
+_WALK = frozenset({"EventKind", "OnEvent", "WalkResult", "walk"})
+
+
+def __getattr__(name: str) -> Any:
+    """The parallel walker's names, loaded on first use (planning walks nothing)."""
+    if name not in _WALK:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.walker"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EventKind",

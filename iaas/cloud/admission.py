@@ -49,7 +49,7 @@ from iaas.cloud.subjects import (
 )
 from iaas.errors import CapacityError, FieldError
 from iaas.model import KINDS
-from iaas.model.network import served_range, subnet_of
+from iaas.model.subnets import served_range, subnet_of
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud

@@ -18,7 +18,7 @@ from iaas.errors import CycleError, FieldError, ValidationError
 from iaas.graph import Graph, find_cycles
 from iaas.model import KINDS, Reference, object_schema
 from iaas.model.checks import stack_name
-from iaas.model.network import subnet_of
+from iaas.model.subnets import subnet_of
 from iaas.model.values import validate
 from iaas.stack import Declared, Stack
 

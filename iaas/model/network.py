@@ -10,6 +10,7 @@ import attrs
 
 from iaas.model import checks
 from iaas.model.base import Reference, Resource, dataplane_field, field
+from iaas.model.subnets import PROVIDER_MODES
 
 
 @attrs.define(kw_only=True)
@@ -107,10 +108,6 @@ class Network(Resource):
         return errors
 
 
-#: Modes whose segment is the operator's LAN, and the field naming what each sits on.
-PROVIDER_MODES = {"bridge": "bridge", "macvtap": "interface"}
-
-
 def _provider_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
     """``bridge`` with mode bridge, ``interface`` with mode macvtap (and only then)."""
     mode = values.get("mode") or "nat"
@@ -128,32 +125,3 @@ def _provider_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
     if mode == "macvtap" and isinstance(values.get("bridge"), str) and values.get("bridge"):
         errors.append(("bridge", "a network of mode macvtap has no bridge: its guests sit on `interface`"))
     return errors
-
-
-def default_range(net: ipaddress.IPv4Network) -> tuple[str, str]:
-    """The default DHCP range of a subnet: gateway + 1 to the last usable address."""
-    return str(net.network_address + 2), str(net.broadcast_address - 1)
-
-
-def served_range(values: dict[str, Any]) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address] | None:
-    """The DHCP range iaas serves on a network with these inputs (first, last); None for a provider network,
-    a network without DHCP or one whose subnet is not known yet."""
-    mode = values.get("mode")
-    if not isinstance(mode, str | None) or mode in PROVIDER_MODES or values.get("dhcp") is False:
-        return None
-    net = subnet_of(values)
-    if net is None:
-        return None
-    start, end = default_range(net)
-    bounds = [values.get("dhcp_start"), values.get("dhcp_end")]
-    if not all(isinstance(b, str | None) for b in bounds):
-        return None
-    return ipaddress.IPv4Address(bounds[0] or start), ipaddress.IPv4Address(bounds[1] or end)
-
-
-def subnet_of(values: dict[str, Any]) -> ipaddress.IPv4Network | None:
-    """The IPv4 subnet of a network's inputs, or None when unknown or invalid."""
-    cidr = values.get("cidr")
-    if isinstance(cidr, Reference) or not isinstance(cidr, str) or checks.ipv4_cidr(cidr):
-        return None
-    return ipaddress.IPv4Network(cidr)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iaas.model import UNKNOWN, Network, Reference
-from iaas.model.network import subnet_of
+from iaas.model.subnets import subnet_of
 from iaas.model.values import action_of, complete, diff, inputs_of
 
 from ._strategies import ipv4_networks

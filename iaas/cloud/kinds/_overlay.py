@@ -34,6 +34,7 @@ from iaas.cloud.kinds._hostcmd import host_runner, link_problem, run
 from iaas.cloud.kinds._libvirt import lock_for
 from iaas.drivers.libvirt import Meta, NetworkInfo, NetworkSpec
 from iaas.errors import HostError, IaasError
+from iaas.model.subnets import PROVIDER_MODES
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -44,7 +45,6 @@ VXLAN_PORT = 4789  # the IANA port of VXLAN
 VXLAN_OVERHEAD = 50  # bytes VXLAN adds to each frame (outer Ethernet, IPv4, UDP and VXLAN headers)
 OVERLAY_MTU = 1500 - VXLAN_OVERHEAD  # the MTU of a network that may span hosts over a 1500-byte underlay
 VXLAN_PREFIX = "iaasx"
-PROVIDER_MODES = ("bridge", "macvtap")
 ALL_ZERO = "00:00:00:00:00:00"
 
 

@@ -21,7 +21,8 @@ from iaas.cloud.kinds._overlay import PROVIDER_MODES, missing_link
 from iaas.drivers.libvirt import NetworkInfo, NetworkSpec
 from iaas.drivers.libvirt.specs import NetworkMode
 from iaas.errors import NotFoundError
-from iaas.model.network import Network, default_range
+from iaas.model.network import Network
+from iaas.model.subnets import default_range
 from iaas.model.values import diff
 
 BRIDGE_PREFIX = "iaas-"

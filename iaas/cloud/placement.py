@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from iaas.cloud import scheduler
 from iaas.cloud.base import PlannedItem
 from iaas.cloud.store import InventoryRecord
 from iaas.cloud.subjects import CapacityProblem, QuotaProblem, Ref, Subject, as_error, quota_of, usage_of
@@ -212,10 +211,18 @@ def _lowered_quotas(
 #: forwards against projects; the scheduler places instances, networks and volumes; subnets,
 #: listening ports and floating addresses clash; the names of some kinds are unique; UEFI guests
 #: are not snapshotted while they run.  A plan that changes nothing else has nothing to check.
-UNIQUE_NAMED = frozenset(kind for kind, cls in KINDS.items() if cls.unique_name)  # names held once
-CLAIM_KINDS = frozenset({"instance", "network", "port_forward", "floating_ip", "snapshot"}) | UNIQUE_NAMED
 CHECKED_KINDS = frozenset({"instance", "volume", "network", "port_forward", "floating_ip", "project"})
-NAMED_ONLY = (UNIQUE_NAMED | {"snapshot"}) - CHECKED_KINDS  # kinds whose checks read only the rows they are about
+_CLAIMING = frozenset({"instance", "network", "port_forward", "floating_ip", "snapshot"})
+
+
+def _claims(kind: str) -> bool:
+    """Whether admission holds something of this kind once: an address, a port, a subnet, a name."""
+    return kind in _CLAIMING or KINDS[kind].unique_name is not None
+
+
+def _named_only(kind: str) -> bool:
+    """Whether this kind's checks read only the rows they are about (its name, a snapshot's guest)."""
+    return (kind == "snapshot" or KINDS[kind].unique_name is not None) and kind not in CHECKED_KINDS
 
 
 def check_plan(
@@ -232,10 +239,12 @@ def check_plan(
     items = list(items)
     if not any(item.kind in CHECKED_KINDS for item in items):
         return check_names(cloud, stack, items), {}  # without listing the inventory: faces call this per resource
+    from iaas.cloud.scheduler import place_all  # loaded by the first plan that has something to place
+
     cloud.admission.expire_once()  # a crash's stale holdings must not refuse this plan
     view = PlanView(cloud, stack, items)
     errors = check_quotas(view)
-    planned, problems = scheduler.place_all(view)
+    planned, problems = place_all(view)
     errors += [CapacityProblem(address, field, message) for address, field, message in problems]
     errors += check_claims(view, planned)
     return errors, planned
@@ -278,12 +287,12 @@ def check_claims(view: PlanView, planned: dict[str, dict[str, Any]]) -> list[Fie
         for obj in view.objects:
             if _superseded(obj) and obj.record is not None:
                 store.release(obj.record.id)
-            if obj.item is not None and obj.item.action != "noop" and obj.kind in CLAIM_KINDS:
+            if obj.item is not None and obj.item.action != "noop" and _claims(obj.kind):
                 for owner in store.reserved_for(view.stack, obj.item.address):
                     if owner != _plan_key(obj):  # what an interrupted create of it still holds
                         store.release(owner)
         for obj in sorted(view.objects, key=_given_an_address):  # fixed IPs first: none is given away
-            if obj.item is None or obj.item.action in ("delete", "noop") or obj.kind not in CLAIM_KINDS:
+            if obj.item is None or obj.item.action in ("delete", "noop") or not _claims(obj.kind):
                 continue
             if not _superseded(obj):
                 subject = Subject(
@@ -309,7 +318,7 @@ def check_names(cloud: Cloud, stack: str, items: list[PlannedItem]) -> list[Fiel
             if item.action in ("delete", "replace") and item.outputs and item.outputs.get("id"):
                 store.release(str(item.outputs["id"]))
         for item in items:
-            if item.kind not in NAMED_ONLY or item.action in ("delete", "noop") or item.after is None:
+            if not _named_only(item.kind) or item.action in ("delete", "noop") or item.after is None:
                 continue
             known = item.action == "update" and item.outputs and item.outputs.get("id")
             owner = str(item.outputs["id"]) if known and item.outputs else f"plan:{item.address}"

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from iaas import model  # its kinds load on first use
 from iaas.cloud.drain import drained_hosts
 from iaas.cloud.pools import VOLUME_POOL
 from iaas.errors import IaasError
-from iaas.model import Instance
+from iaas.model.subnets import PROVIDER_MODES
 
 if TYPE_CHECKING:
     from iaas.cloud.cloud import Cloud
@@ -146,10 +147,6 @@ def arch_filter(host: HostState, req: Request) -> str | None:
     if req.arch and host.arch and req.arch != host.arch:
         return f"is {host.arch}; the image needs {req.arch}"
     return None
-
-
-#: Network modes whose segment is the operator's LAN: present on every host that has the bridge or interface.
-PROVIDER_MODES = ("bridge", "macvtap")
 
 
 def locality_filter(host: HostState, req: Request) -> str | None:
@@ -289,7 +286,7 @@ def _int(value: Any) -> int:
 
 def _sizes(inputs: dict[str, Any] | None) -> tuple[int, int, int]:
     """An instance's vCPUs, memory (MiB) and root disk (GiB), its flavor applied."""
-    values = Instance.normalize(dict(inputs or {}))
+    values = model.Instance.normalize(dict(inputs or {}))
     return _int(values.get("vcpus")), _int(values.get("memory_mib")), _int(values.get("root_disk_gib"))
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
+from iaas import model  # its kinds load on first use: a plan of key pairs loads no instance
 from iaas.errors import CapacityError, ConflictError, FieldError, QuotaError, ValidationError
-from iaas.model import Instance, Quota
 
 
 @attrs.frozen
@@ -77,7 +77,7 @@ def _int(value: Any) -> int:
 def usage_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
     """What one object counts against its project's quota."""
     if kind == "instance":
-        v = Instance.normalize(dict(inputs))
+        v = model.Instance.normalize(dict(inputs))
         return {
             "instances": 1,
             "vcpus": _int(v.get("vcpus")),
@@ -96,7 +96,7 @@ def usage_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
 def allocation_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
     """What one object takes from its host: vCPUs, memory (MiB) and disk (GiB)."""
     if kind == "instance":
-        v = Instance.normalize(dict(inputs))
+        v = model.Instance.normalize(dict(inputs))
         return {
             "vcpus": _int(v.get("vcpus")),
             "memory_mib": _int(v.get("memory_mib")),
@@ -109,7 +109,7 @@ def allocation_of(kind: str, inputs: dict[str, Any]) -> dict[str, int]:
 
 def quota_of(inputs: dict[str, Any]) -> dict[str, int]:
     """A project's limits, defaults filled in."""
-    limits: dict[str, int] = attrs.asdict(Quota())
+    limits: dict[str, int] = attrs.asdict(model.Quota())
     given = inputs.get("quota")
     if isinstance(given, dict):
         limits.update({k: v for k, v in given.items() if isinstance(v, int)})

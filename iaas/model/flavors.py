@@ -11,9 +11,38 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from iaas.model import KINDS
+from iaas.model.base import Resource
 from iaas.model.hardware import problems as hardware_problems
-from iaas.model.instance import DEFAULT_ROOT_DISK_GIB, FLAVOR_FIELDS, FLAVORS, Instance
 from iaas.model.values import check_fields, complete
+
+#: Built-in flavors, as OpenStack defines them: (vcpus, memory_mib, root_disk_gib).
+FLAVORS: dict[str, tuple[int, int, int]] = {
+    "m1.tiny": (1, 512, 1),
+    "m1.small": (1, 2048, 20),
+    "m1.medium": (2, 4096, 40),
+    "m1.large": (4, 8192, 80),
+    "m1.xlarge": (8, 16384, 160),
+}
+#: Root disk size of an instance whose flavor does not set one.
+DEFAULT_ROOT_DISK_GIB = 10
+
+#: The instance fields a flavor may set (an operator's flavor in the cloud config: sizes and extra specs).
+FLAVOR_FIELDS = (
+    "vcpus",
+    "memory_mib",
+    "root_disk_gib",
+    "max_vcpus",
+    "max_memory_mib",
+    "cpu_mode",
+    "machine",
+    "firmware",
+    "secure_boot",
+    "tpm",
+    "boot_order",
+    "disk_bus",
+    "graphics",
+)
 
 #: A size and the ceiling derived from it when the ceiling is unset.
 _CEILINGS = (("vcpus", "max_vcpus"), ("memory_mib", "max_memory_mib"))
@@ -21,11 +50,16 @@ _CEILINGS = (("vcpus", "max_vcpus"), ("memory_mib", "max_memory_mib"))
 REQUIRED = ("vcpus", "memory_mib")
 
 
+def _instance() -> type[Resource]:
+    """The instance kind, whose fields a flavor sets (its module uses this one's constants)."""
+    return KINDS["instance"]
+
+
 def problems(spec: Any) -> list[tuple[str, str]]:
     """The (field, message) pairs wrong with one flavor's definition; empty when it is valid."""
     if not isinstance(spec, dict):
         return [("", f"expected a mapping of instance fields ({', '.join(FLAVOR_FIELDS)})")]
-    errors = check_fields(Instance, spec, FLAVOR_FIELDS)
+    errors = check_fields(_instance(), spec, FLAVOR_FIELDS)
     errors += [(name, "is required") for name in REQUIRED if spec.get(name) is None]
     if errors:
         return errors
@@ -49,7 +83,8 @@ def apply(values: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     a ceiling equal to its size is derived again.  Applying twice changes nothing more.
     """
     out = dict(values)
-    plain = complete(Instance, {k: v for k, v in values.items() if k not in FLAVOR_FIELDS})
+    instance = _instance()
+    plain = complete(instance, {k: v for k, v in values.items() if k not in FLAVOR_FIELDS})
     for size, ceiling in _CEILINGS:
         if out.get(ceiling) == out.get(size):
             out[ceiling] = None
@@ -58,4 +93,4 @@ def apply(values: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
             out[name] = copy.deepcopy(value)
     if out.get("root_disk_gib") is None:
         out["root_disk_gib"] = DEFAULT_ROOT_DISK_GIB
-    return Instance.normalize(out)
+    return instance.normalize(out)

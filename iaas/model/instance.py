@@ -9,35 +9,7 @@ import attrs
 
 from iaas.model import checks, hardware
 from iaas.model.base import UNKNOWN, Reference, Resource, UpdateClass, field
-
-#: Built-in flavors, as OpenStack defines them: (vcpus, memory_mib, root_disk_gib).
-FLAVORS: dict[str, tuple[int, int, int]] = {
-    "m1.tiny": (1, 512, 1),
-    "m1.small": (1, 2048, 20),
-    "m1.medium": (2, 4096, 40),
-    "m1.large": (4, 8192, 80),
-    "m1.xlarge": (8, 16384, 160),
-}
-#: Root disk size of an instance whose flavor does not set one.
-DEFAULT_ROOT_DISK_GIB = 10
-
-#: The instance fields a flavor may set (an operator's flavor in the cloud config: sizes and extra specs).
-FLAVOR_FIELDS = (
-    "vcpus",
-    "memory_mib",
-    "root_disk_gib",
-    "max_vcpus",
-    "max_memory_mib",
-    "cpu_mode",
-    "machine",
-    "firmware",
-    "secure_boot",
-    "tpm",
-    "boot_order",
-    "disk_bus",
-    "graphics",
-)
-
+from iaas.model.flavors import DEFAULT_ROOT_DISK_GIB, FLAVORS
 
 #: Inputs whose change restarts the guest with other devices (its graphics port is then chosen anew).
 _RESTARTS = ("graphics", "power_state", "cpu_mode", "tpm", "boot_order")

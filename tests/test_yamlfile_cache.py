@@ -99,6 +99,20 @@ def test_an_edited_file_is_read_again(tmp_path: Path, folder: Path) -> None:
     assert "key_pair.k3" in stack and "key_pair.k2" not in stack
 
 
+def test_two_texts_under_one_name_each_get_their_own_data(
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An entry's name is a checksum: should two texts share one, neither may be given the other's data.
+    monkeypatch.setattr(cache, "_name", lambda made_from: "same")
+    path = _file(tmp_path, STACK)
+    assert "key_pair.k2" in Stack.load(str(path))
+    path.write_text(STACK.replace("k2: *k", "k3: *k"))
+    stack = Stack.load(str(path))
+    assert "key_pair.k3" in stack and "key_pair.k2" not in stack
+    assert [p.name for p in folder.iterdir()] == ["same"]
+    assert "key_pair.k3" in Stack.load(str(path))  # the entry now holds the second text's data
+
+
 def test_errors_are_found_again_every_time_and_not_kept(tmp_path: Path, folder: Path) -> None:
     path = _file(tmp_path, "resources:\n  network:\n    lan: {cidr: 10.0.0.0/24\noutputs: {}\n")
     for _ in range(2):

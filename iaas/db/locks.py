@@ -7,12 +7,13 @@ cut, loses its locks at once: nothing stale is ever left behind.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 
 def advisory_key(namespace: str, name: str) -> int:
     """The signed 64-bit key of the lock ``name`` in ``namespace`` (stable across processes and versions)."""
+    import hashlib  # loads OpenSSL: only for PostgreSQL, whose locks these are
+
     digest = hashlib.blake2b(f"iaas\0{namespace}\0{name}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 

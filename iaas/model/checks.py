@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import ipaddress
 import re
 import struct
@@ -315,6 +314,8 @@ def public_key(value: Any) -> str | None:
 
 def fingerprint(value: str) -> str:
     """The OpenSSH SHA256 fingerprint of a valid public key line."""
+    import hashlib  # loads OpenSSL: only when a key pair is made or read
+
     _, blob = _parse_public_key(value)
     digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return f"SHA256:{digest}"

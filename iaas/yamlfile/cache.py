@@ -2,9 +2,10 @@
 
 A command that reads the same stack file or cloud config as the command before it finds the parsed data here and
 loads neither PyYAML nor the parse: one file read and :mod:`marshal` (which builds values and can run no code).
-An entry is named by a hash of the text, the loader, the bounds, and the size and modification time of the source
-files that parse it, so an edited file, another loader or another version of iaas never finds an entry that is not
-its own.
+An entry holds what it was made from (the text, the loader, the bounds, and the size and modification time of the
+source files that parse it) and is named by a checksum of that; it is used only when all of it is the same, so an
+edited file, another loader or another version of iaas never finds an entry that is not its own, and two texts whose
+names collide each parse afresh.
 Only texts that parsed are kept; errors are found again, with their lines, every time.
 
 The folder is ``$IAAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/iaas/yaml``, else ``~/.cache/iaas/yaml``;
@@ -14,13 +15,13 @@ first), and any entry can be deleted at any time.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
+import zlib
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 """Version of the entries' layout (part of every key)."""
 
 MAX_ENTRIES = 64
@@ -52,43 +53,57 @@ def _sources(extra: str | None) -> list[str]:
     return [*found, extra] if extra else found
 
 
-def key(text: str, loader: str, loader_file: str | None) -> str | None:
-    """The name of the entry of ``text`` parsed by ``loader`` (defined in ``loader_file``); None when caching is off."""
+Key = tuple[str, str]
+"""An entry's name and what it is made from."""
+
+
+def key(text: str, loader: str, loader_file: str | None) -> Key | None:
+    """The entry of ``text`` parsed by ``loader`` (defined in ``loader_file``); None when caching is off."""
     if folder() is None:
         return None
     import iaas.yamlfile as bounds
 
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{FORMAT}\0{sys.version}\0{loader}\0{bounds.MAX_DEPTH}\0{bounds.MAX_ALIAS_NODES}\0".encode())
+    parts = [f"{FORMAT}\0{sys.version}\0{loader}\0{bounds.MAX_DEPTH}\0{bounds.MAX_ALIAS_NODES}\0"]
     for path in _sources(loader_file):
         try:
             st = os.stat(path)
         except OSError:
             continue
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    h.update(text.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+        parts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0")
+    parts.append(text)
+    made_from = "".join(parts)
+    return _name(made_from.encode("utf-8", "surrogatepass")), made_from
 
 
-def get(name: str | None) -> Any:
-    """The data kept under ``name``, or :data:`MISSING`."""
+def _name(made_from: bytes) -> str:
+    """An entry's file name: a checksum, not a proof (the entry is checked against what it was made from)."""
+    return f"{zlib.crc32(made_from):08x}{zlib.adler32(made_from):08x}{len(made_from):x}"
+
+
+def get(entry: Key | None) -> Any:
+    """The data kept for ``entry``, or :data:`MISSING`."""
     where = folder()
-    if where is None or name is None:
+    if where is None or entry is None:
         return MISSING
+    name, made_from = entry
     try:
         with open(os.path.join(where, name), "rb") as f:
-            return _decode(marshal.load(f), {})
+            kept_from, data = marshal.load(f)
+        if kept_from != made_from:  # another text under the same name
+            return MISSING
+        return _decode(data, {})
     except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
         return MISSING  # no entry, or one that is damaged: parse again
 
 
-def put(name: str | None, data: Any) -> None:
-    """Keep ``data`` under ``name``; a folder that cannot be written keeps nothing, silently."""
+def put(entry: Key | None, data: Any) -> None:
+    """Keep ``data`` as ``entry``; a folder that cannot be written keeps nothing, silently."""
     where = folder()
-    if where is None or name is None:
+    if where is None or entry is None:
         return
+    name, made_from = entry
     try:
-        blob = marshal.dumps(_encode(data, {}))
+        blob = marshal.dumps((made_from, _encode(data, {})))
     except (_Uncacheable, ValueError, RecursionError):
         return
     try:

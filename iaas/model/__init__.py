@@ -52,11 +52,13 @@ class _Kinds(MutableMapping[str, "type[Resource]"]):
         self._loaded: dict[str, type[Resource]] = {}
 
     def __getitem__(self, kind: str) -> type[Resource]:
-        cls = self._loaded.get(kind)
-        if cls is None:
+        try:
+            return self._loaded[kind]
+        except KeyError:
             name = self._names[kind]  # KeyError for what is not a kind, before any import
-            cls = self._loaded[kind] = getattr(import_module(f"{__name__}.{kind}"), name)
-        return cls
+            cls: type[Resource] = getattr(import_module(f"{__name__}.{kind}"), name)
+            self._loaded[kind] = cls
+            return cls
 
     def __setitem__(self, kind: str, cls: type[Resource]) -> None:
         self._names[kind] = cls.__name__

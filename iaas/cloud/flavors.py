@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from iaas import model  # its kinds load on first use
 from iaas.errors import FieldError, ValidationError
-from iaas.model import KINDS, checks, object_schema
+from iaas.model import checks, object_schema
 from iaas.model import flavors as model_flavors
 from iaas.model.flavors import FLAVORS
 
@@ -58,5 +59,5 @@ def chosen(given: dict[str, Any] | None, expanded: dict[str, Any] | None) -> dic
     """The chosen fields (sizes the cloud reports when unset) that a flavor filled in."""
     if given is None or expanded is None or given is expanded:
         return {}
-    fields = (f.name for f in object_schema(KINDS["instance"]).inputs if f.spec.chosen)
+    fields = (f.name for f in object_schema(model.Instance).inputs if f.spec.chosen)
     return {f: expanded[f] for f in fields if given.get(f) is None and expanded.get(f) is not None}

@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cwd = tempfile.mkdtemp(prefix="iaas-phases-")
         Path(cwd, "stack.yaml").write_text(stack_yaml("independent", args.keys))
         iaas = Path(sys.executable).with_name("iaas")
-        subprocess.run([str(iaas), "apply", "--auto-approve"], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(iaas), "apply", "--auto-approve"], cwd=cwd, env=env, check=True, capture_output=True)
     runs = []
     for _ in range(args.runs):
         done = subprocess.run(
